@@ -1,0 +1,1 @@
+"""The `lakeform` command line."""

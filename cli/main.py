@@ -1,0 +1,25 @@
+"""Entry point of the `lakeform` command: dispatches to one module per subcommand."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="lakeform", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    from cli import schema, validate, workspace
+
+    validate.register(sub)
+    schema.register(sub)
+    workspace.register(sub)
+
+    args = parser.parse_args(argv)
+    return int(args.run(args))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Lakeform metadata: the YAML format, its models, the loader and validation."""

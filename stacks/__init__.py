@@ -1,0 +1,1 @@
+"""Per-stack settings and the build that wires rows to components."""

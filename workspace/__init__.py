@@ -1,0 +1,1 @@
+"""The local workspace: a Databricks REST API served on this machine."""
