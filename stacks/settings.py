@@ -2,9 +2,20 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+import re
+from pathlib import Path
+from typing import Any, cast
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 STACKS = ("local", "dev", "staging", "prod")
+SETTINGS_KEY = "lakeform:settings"
+RELEASE_KINDS = ("pipelines", "quality_monitors")
+
+
+class SettingsError(ValueError):
+    """A stack's `lakeform:settings` value is missing or malformed; the message names each field."""
 
 
 class _Model(BaseModel):
@@ -51,14 +62,152 @@ class StackSettings(_Model):
     email_notifications: EmailNotifications | None = None
     """Job email notifications applied where a row sets none."""
     tags: dict[str, str] = Field(default_factory=dict)
-    """Tags added to every job and pipeline (row tags win)."""
+    """Tags added to every job and pipeline (row tags win; `lakeform_*` tags win over both)."""
     run_as: RunAs | None = None
     """Identity jobs run as where a row sets none."""
     workspace_root: str = "/Workspace/Shared/lakeform"
-    """Workspace folder that repository files (notebooks, SQL, pipeline sources) are uploaded under."""
+    """Workspace folder that repository files (notebooks, SQL, pipeline sources) are uploaded to."""
     protect: bool = False
     """Protect pipelines and monitors, and retain monitors on delete (production)."""
+    release: list[str] = Field(default_factory=list)
+    """`pipelines.<key>` / `quality_monitors.<key>` entries whose protection (and monitor retention)
+    is lifted on purpose, so the row can be removed or the monitor reset in a protected stack."""
     allow_empty: bool = False
     """Allow a deploy that loads zero rows (which deletes every resource of the stack)."""
     ui_host: str | None = None
     """Host for URLs in stack outputs when it differs from the API host."""
+
+    @field_validator("workspace_root")
+    @classmethod
+    def _absolute_root(cls, value: str) -> str:
+        if not value.startswith("/") or value.rstrip("/") == "":
+            raise ValueError(
+                f"must be an absolute workspace folder (e.g. /Workspace/Shared/x), got {value!r}"
+            )
+        return value.rstrip("/")
+
+    @field_validator("release")
+    @classmethod
+    def _release_entries(cls, value: list[str]) -> list[str]:
+        bad = [e for e in value if not re.fullmatch(rf"({'|'.join(RELEASE_KINDS)})\.[^.\s]+", e)]
+        if bad:
+            raise ValueError(
+                f"entries must look like pipelines.<key> or quality_monitors.<key>; got {bad}"
+            )
+        return value
+
+    def released(self, kind: str, key: str) -> bool:
+        """Whether `<kind>.<key>` is listed in `release` (its protection is lifted on purpose)."""
+        return f"{kind}.{key}" in self.release
+
+
+def format_validation_error(
+    err: ValidationError, where: str, lines: dict[str, int] | None = None
+) -> str:
+    """One line per problem: `where[:line]: lakeform:settings.<field.path>: message`."""
+    out: list[str] = []
+    for e in err.errors():
+        path = ".".join(str(p) for p in e["loc"])
+        full = f"{SETTINGS_KEY}.{path}" if path else SETTINGS_KEY
+        line = (lines or {}).get(path) or (lines or {}).get(
+            path.rsplit(".", 1)[0] if "." in path else ""
+        )
+        loc = f"{where}:{line}" if line else where
+        msg = e["msg"]
+        if e["type"] == "extra_forbidden":
+            known = ", ".join(_known_fields(e["loc"]))
+            msg = f"unknown field; known: {known}"
+        out.append(f"{loc}: {full}: {msg}")
+    return "\n".join(out)
+
+
+def _known_fields(loc: tuple[Any, ...]) -> list[str]:
+    model: type[BaseModel] = StackSettings
+    for part in loc[:-1]:
+        field = model.model_fields.get(str(part))
+        if field is None:
+            break
+        ann = field.annotation
+        nested = next(
+            (
+                a
+                for a in getattr(ann, "__args__", (ann,))
+                if isinstance(a, type) and issubclass(a, BaseModel)
+            ),
+            None,
+        )
+        if nested is None:
+            break
+        model = nested
+    return sorted(model.model_fields)
+
+
+def parse_settings(value: object, where: str, lines: dict[str, int] | None = None) -> StackSettings:
+    """Validate a `lakeform:settings` mapping into StackSettings, or raise SettingsError."""
+    if not isinstance(value, dict):
+        raise SettingsError(
+            f"{where}: {SETTINGS_KEY}: expected a mapping of settings, got {type(value).__name__}"
+        )
+    try:
+        return StackSettings.model_validate(value)
+    except ValidationError as err:
+        raise SettingsError(format_validation_error(err, where, lines)) from None
+
+
+def load_stack_settings(project_dir: Path, stack: str) -> StackSettings:
+    """Read `Pulumi.<stack>.yaml`'s `config: lakeform:settings` without the Pulumi runtime."""
+    path = project_dir / f"Pulumi.{stack}.yaml"
+    where = path.name
+    if not path.is_file():
+        known = sorted(p.name for p in project_dir.glob("Pulumi.*.yaml"))
+        raise SettingsError(f"{where}: no such stack file; known: {', '.join(known) or 'none'}")
+    text = path.read_text(encoding="utf-8")
+    try:
+        doc = cast("yaml.Node | None", yaml.compose(text))  # pyright: ignore[reportUnknownMemberType]
+        data: object = yaml.safe_load(text)
+    except yaml.YAMLError as err:
+        raise SettingsError(f"{where}: not valid YAML: {err}") from None
+    config = cast("dict[str, object]", data).get("config") if isinstance(data, dict) else None
+    if not isinstance(config, dict) or SETTINGS_KEY not in config:
+        raise SettingsError(
+            f"{where}: config: missing `{SETTINGS_KEY}`; add it under `config:` "
+            "(see Pulumi.local.yaml for an example)"
+        )
+    value = cast("dict[str, object]", config)[SETTINGS_KEY]
+    return parse_settings(value, where, _settings_lines(doc))
+
+
+def _settings_lines(doc: yaml.Node | None) -> dict[str, int]:
+    """Map dotted field paths under `lakeform:settings` to 1-based line numbers."""
+    lines: dict[str, int] = {}
+    if not isinstance(doc, yaml.MappingNode):
+        return lines
+    config = _child(doc, "config")
+    settings = _child(config, SETTINGS_KEY) if config is not None else None
+    if settings is None:
+        return lines
+
+    def walk(node: yaml.Node, prefix: str) -> None:
+        if isinstance(node, yaml.MappingNode):
+            for k, v in node.value:
+                path = f"{prefix}.{k.value}" if prefix else str(k.value)
+                lines[path] = k.start_mark.line + 1
+                walk(v, path)
+        elif isinstance(node, yaml.SequenceNode):
+            for i, item in enumerate(node.value):
+                path = f"{prefix}.{i}"
+                lines[path] = item.start_mark.line + 1
+                walk(item, path)
+
+    lines[""] = settings.start_mark.line + 1
+    walk(settings, "")
+    return lines
+
+
+def _child(node: yaml.Node, key: str) -> yaml.Node | None:
+    if not isinstance(node, yaml.MappingNode):
+        return None
+    for k, v in node.value:
+        if isinstance(k, yaml.ScalarNode) and k.value == key:
+            return v
+    return None
