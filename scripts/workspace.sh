@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# Starts (reusing one already answering) or stops the local workspace in the background.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+port=${LAKEFORM_WORKSPACE_PORT:-8765}
+host="http://127.0.0.1:${port}"
+state_dir="$PWD/.lakeform"
+pid_file="$state_dir/workspace.pid"
+mkdir -p "$state_dir"
+
+answering() { curl -sf -o /dev/null "$host/.well-known/databricks-config"; }
+
+case "${1:-}" in
+start)
+    if answering; then
+        echo "==> local workspace already answering at $host (reused)"
+        exit 0
+    fi
+    echo "==> starting the local workspace at $host (log: $state_dir/workspace.log)"
+    nohup .venv/bin/lakeform workspace serve --host 127.0.0.1 --port "$port" \
+        --state "$state_dir/workspace.json" >"$state_dir/workspace.log" 2>&1 &
+    echo $! >"$pid_file"
+    for _ in $(seq 1 100); do
+        answering && exit 0
+        kill -0 "$(cat "$pid_file")" 2>/dev/null || break
+        sleep 0.1
+    done
+    echo "error: the local workspace did not start; its log says:" >&2
+    cat "$state_dir/workspace.log" >&2
+    exit 1
+    ;;
+stop)
+    if [ -f "$pid_file" ] && kill -0 "$(cat "$pid_file")" 2>/dev/null; then
+        kill "$(cat "$pid_file")"
+        rm -f "$pid_file"
+        echo "==> local workspace stopped (state kept in $state_dir/workspace.json)"
+    elif answering; then
+        echo "error: a workspace answers at $host but was not started by 'make demo'; stop it yourself" >&2
+        exit 1
+    else
+        echo "==> no local workspace running"
+    fi
+    ;;
+*)
+    echo "usage: $0 start|stop" >&2
+    exit 2
+    ;;
+esac
