@@ -1,0 +1,65 @@
+"""Finding the file position and printable field path of a value inside a row."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from metadata.errors import Pos, Problem
+from metadata.yamlsrc import LList, LMap
+
+Part = str | int
+
+
+def format_path(parts: tuple[Part, ...]) -> str:
+    """`("jobs", "a", "tasks", 2, "depends_on")` -> `jobs.a.tasks[2].depends_on`."""
+    out = ""
+    for part in parts:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += f".{part}" if out else part
+    return out
+
+
+@dataclass(frozen=True)
+class Locator:
+    """A row's source data, to point problems at the right file, line and column."""
+
+    file: str
+    prefix: tuple[Part, ...]
+    data: Any
+    key_pos: Pos | None
+    task_index: list[int] | None = None
+    """Original positions of the tasks kept after disabled ones were dropped."""
+
+    def index(self, i: int) -> int:
+        """The index task `i` had in the file."""
+        if self.task_index is not None and 0 <= i < len(self.task_index):
+            return self.task_index[i]
+        return i
+
+    def pos(self, parts: tuple[Part, ...]) -> Pos | None:
+        """The position of the deepest value along `parts` that exists in the source."""
+        node: Any = self.data
+        best = getattr(node, "pos", None) or self.key_pos
+        for part in parts:
+            if isinstance(node, LMap) and isinstance(part, str) and part in node:
+                best = node.key_pos.get(part, best)
+                node = node[part]
+            elif isinstance(node, LList) and isinstance(part, int) and 0 <= part < len(node):
+                best = node.item_pos[part] or best
+                node = node[part]
+            else:
+                # Parts pydantic adds (union tags) or values the source lacks: keep the
+                # closest position found so far.
+                continue
+        return best
+
+    def path(self, parts: tuple[Part, ...]) -> str:
+        if len(parts) >= 2 and parts[0] == "tasks" and isinstance(parts[1], int):
+            parts = ("tasks", self.index(parts[1]), *parts[2:])
+        return format_path(self.prefix + parts)
+
+    def problem(self, parts: tuple[Part, ...], message: str) -> Problem:
+        return Problem(self.pos(parts), self.path(parts), message)
