@@ -33,7 +33,7 @@ class Problem:
 
 
 class MetadataError(Exception):
-    """Bad metadata; `str(err)` lists every problem, one per line, `file:line:col: field: message`."""
+    """Bad metadata; `str(err)` lists every problem, one per line: `file:line:col: field: msg`."""
 
     def __init__(self, problems: Iterable[Problem]) -> None:
         self.problems: list[Problem] = list(problems)

@@ -121,7 +121,7 @@ class AutoScale(_Model):
 
 
 class ClusterSpec(_Model):
-    """A new cluster, as in the Jobs API `new_cluster` (common fields; cloud attributes free-form)."""
+    """A new cluster, as in the Jobs API `new_cluster` (cloud attributes free-form)."""
 
     spark_version: str | None = None
     """Databricks Runtime version, e.g. `15.4.x-scala2.12`."""
@@ -578,7 +578,8 @@ class Task(_Model):
         if len(types) != 1:
             found = ", ".join(types) if types else "none"
             raise ValueError(
-                f"a task needs exactly one task type; found {found}; allowed: {', '.join(TASK_TYPES)}"
+                f"a task needs exactly one task type; found {found}; "
+                f"allowed: {', '.join(TASK_TYPES)}"
             )
         return self
 
@@ -1177,7 +1178,8 @@ class QualityMonitorRow(_Model):
         if len(kinds) != 1:
             found = ", ".join(kinds) if kinds else "none"
             raise ValueError(
-                f"a monitor needs exactly one of snapshot, time_series, inference_log; found {found}"
+                "a monitor needs exactly one of snapshot, time_series, inference_log; "
+                f"found {found}"
             )
         return self
 
