@@ -1,0 +1,13 @@
+"""Lakeform: metadata rows in, Databricks jobs, pipelines and quality monitors out."""
+
+from pathlib import Path
+
+import pulumi
+
+from stacks.build import build
+from stacks.config import load_settings, load_stack_rows, workspace_host
+
+ROOT = Path(__file__).resolve().parent
+settings = load_settings()
+rows = load_stack_rows(settings, ROOT)
+build(settings, rows, stack=pulumi.get_stack(), root=ROOT, host=workspace_host(settings))

@@ -1,0 +1,107 @@
+"""Uploads of repository files and inline SQL that jobs and pipelines refer to."""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+import pulumi
+import pulumi_databricks as databricks
+
+NOTEBOOK_LANGUAGES: dict[str, str] = {
+    ".py": "PYTHON",
+    ".sql": "SQL",
+    ".scala": "SCALA",
+    ".r": "R",
+    ".ipynb": "JUPYTER",
+}
+"""Notebook file extensions and the language they import as (JUPYTER: the .ipynb format)."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class Upload:
+    """One file written to the workspace: a notebook or a plain workspace file."""
+
+    kind: Literal["notebook", "file"]
+    name: str
+    """Logical resource name: row key + path in the row's folder (stable, never an index)."""
+    path: str
+    """Absolute workspace path the task or library refers to."""
+    content: bytes
+    language: str | None = None
+    """Notebooks: PYTHON, SQL, SCALA, R or JUPYTER."""
+
+
+def upload_base(workspace_root: str, stack: str, kind: str, key: str) -> str:
+    """The workspace folder of one row's uploads: `<root>/<stack>/<kind>/<key>`.
+
+    One folder per row, so no two resources ever manage the same workspace path (a file shared by
+    two jobs is uploaded once for each; removing one job cannot delete the other's copy)."""
+    return f"{workspace_root}/{stack}/{kind}/{key}"
+
+
+def notebook_upload(base: str, key: str, rel: str, sources: Mapping[str, bytes]) -> Upload:
+    """A repository notebook; Databricks notebooks live at their path without the extension."""
+    stem, language = rel, "PYTHON"
+    for ext, lang in NOTEBOOK_LANGUAGES.items():
+        if rel.lower().endswith(ext):
+            stem, language = rel[: -len(ext)], lang
+            break
+    return Upload(
+        kind="notebook",
+        name=f"{key}/{stem}",
+        path=f"{base}/{stem}",
+        content=sources[rel],
+        language=language,
+    )
+
+
+def file_upload(base: str, key: str, rel: str, content: bytes) -> Upload:
+    """A plain workspace file (SQL file, Python file, pipeline source) at its relative path."""
+    return Upload(kind="file", name=f"{key}/{rel}", path=f"{base}/{rel}", content=content)
+
+
+def dedupe(uploads: Sequence[Upload]) -> list[Upload]:
+    """Uploads by name, first one wins, sorted by name (deterministic registration order)."""
+    seen: dict[str, Upload] = {}
+    for upload in uploads:
+        seen.setdefault(upload.name, upload)
+    return [seen[name] for name in sorted(seen)]
+
+
+def create_uploads(
+    uploads: Sequence[Upload],
+    *,
+    key: str,
+    previous_keys: Sequence[str],
+    parent: pulumi.Resource,
+) -> list[pulumi.Resource]:
+    """Register the uploads as children of `parent`, aliased from the row's previous keys."""
+    created: list[pulumi.Resource] = []
+    for upload in uploads:
+        suffix = upload.name[len(key) :]
+        opts = pulumi.ResourceOptions(
+            parent=parent, aliases=[pulumi.Alias(name=old + suffix) for old in previous_keys]
+        )
+        content = base64.b64encode(upload.content).decode("ascii")
+        if upload.kind == "notebook":
+            jupyter = upload.language == "JUPYTER"
+            created.append(
+                databricks.Notebook(
+                    upload.name,
+                    path=upload.path,
+                    content_base64=content,
+                    language=None if jupyter else upload.language,
+                    format="JUPYTER" if jupyter else "SOURCE",
+                    opts=opts,
+                )
+            )
+        else:
+            created.append(
+                databricks.WorkspaceFile(
+                    upload.name, path=upload.path, content_base64=content, opts=opts
+                )
+            )
+    return created

@@ -1,0 +1,197 @@
+"""The job component: a `databricks.Job` plus the uploads its tasks use."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, cast
+
+import pulumi
+import pulumi_databricks as databricks
+
+from components._convert import to_input
+from components.files import Upload, create_uploads, dedupe, file_upload, notebook_upload
+from components.files import upload_base as _upload_base
+from metadata import is_repo_relative
+from metadata.models import JobRow
+from stacks.settings import StackSettings
+
+TYPE = "lakeform:jobs:Job"
+LAKEFORM_ONLY = ("previous_keys", "disabled")
+"""Row fields that are Lakeform's alone (already applied by metadata) and never sent."""
+
+
+def lakeform_tags(stack: str, key: str) -> dict[str, str]:
+    """Tags that identify what Lakeform created, so anything it no longer manages can be found."""
+    return {"lakeform_managed": "true", "lakeform_stack": stack, "lakeform_key": key}
+
+
+@dataclass(frozen=True, kw_only=True)
+class JobArgs:
+    """Everything a job needs: its validated row and the resolved references."""
+
+    key: str
+    """Row key: the logical name of the component and its children."""
+    row: JobRow
+    stack: str
+    settings: StackSettings
+    sources: Mapping[str, bytes] = field(default_factory=dict[str, bytes])
+    """Repository-relative path -> contents, for every repository file the tasks use."""
+    pipeline_ids: Mapping[str, pulumi.Input[str]] = field(
+        default_factory=dict[str, pulumi.Input[str]]
+    )
+    """Pipeline row key -> Pipeline id, for `pipeline_task.pipeline`."""
+    job_ids: Mapping[str, pulumi.Input[int]] = field(default_factory=dict[str, pulumi.Input[int]])
+    """Job row key -> job id, for `run_job_task.job`."""
+
+
+@dataclass
+class _Ctx:
+    args: JobArgs
+    base: str
+    uploads: list[Upload] = field(default_factory=list[Upload])
+
+
+TaskMapper = Callable[[dict[str, Any], dict[str, Any], _Ctx], None]
+"""Rewrites one task type's block (in place) into what the provider accepts."""
+
+
+def _notebook_task(block: dict[str, Any], task: dict[str, Any], ctx: _Ctx) -> None:
+    path = block["notebook_path"]
+    if block.get("source") != "GIT" and is_repo_relative(path):
+        upload = notebook_upload(ctx.base, ctx.args.key, path, ctx.args.sources)
+        ctx.uploads.append(upload)
+        block["notebook_path"] = upload.path
+        block["source"] = "WORKSPACE"
+
+
+def _spark_python_task(block: dict[str, Any], task: dict[str, Any], ctx: _Ctx) -> None:
+    path = block["python_file"]
+    if block.get("source") != "GIT" and is_repo_relative(path):
+        upload = file_upload(ctx.base, ctx.args.key, path, ctx.args.sources[path])
+        ctx.uploads.append(upload)
+        block["python_file"] = upload.path
+        block["source"] = "WORKSPACE"
+
+
+def _sql_task(block: dict[str, Any], task: dict[str, Any], ctx: _Ctx) -> None:
+    text = block.pop("query_text", None)
+    if text is not None:
+        rel = f"_inline/{task['task_key']}.sql"
+        upload = file_upload(ctx.base, ctx.args.key, rel, text.encode("utf-8"))
+        ctx.uploads.append(upload)
+        block["file"] = {"path": upload.path, "source": "WORKSPACE"}
+    sql_file = block.get("file")
+    if text is None and sql_file is not None:
+        path = sql_file["path"]
+        if sql_file.get("source") != "GIT" and is_repo_relative(path):
+            upload = file_upload(ctx.base, ctx.args.key, path, ctx.args.sources[path])
+            ctx.uploads.append(upload)
+            block["file"] = {"path": upload.path, "source": "WORKSPACE"}
+    if block.get("warehouse_id") is None and ctx.args.settings.default_warehouse_id is not None:
+        block["warehouse_id"] = ctx.args.settings.default_warehouse_id
+
+
+def _pipeline_task(block: dict[str, Any], task: dict[str, Any], ctx: _Ctx) -> None:
+    ref = block.pop("pipeline", None)
+    if ref is not None:
+        block["pipeline_id"] = ctx.args.pipeline_ids[ref]
+
+
+def _run_job_task(block: dict[str, Any], task: dict[str, Any], ctx: _Ctx) -> None:
+    ref = block.pop("job", None)
+    if ref is not None:
+        block["job_id"] = ctx.args.job_ids[ref]
+
+
+def _for_each_task(block: dict[str, Any], task: dict[str, Any], ctx: _Ctx) -> None:
+    block["task"] = _task(block["task"], ctx)
+
+
+def _unchanged(block: dict[str, Any], task: dict[str, Any], ctx: _Ctx) -> None:
+    del block, task, ctx
+
+
+TASK_MAPPERS: dict[str, TaskMapper] = {
+    "notebook_task": _notebook_task,
+    "sql_task": _sql_task,
+    "pipeline_task": _pipeline_task,
+    "python_wheel_task": _unchanged,
+    "spark_python_task": _spark_python_task,
+    "spark_jar_task": _unchanged,
+    "run_job_task": _run_job_task,
+    "dbt_task": _unchanged,
+    "condition_task": _unchanged,
+    "for_each_task": _for_each_task,
+}
+"""One case per task type of metadata.models.TASK_TYPES (a test fails when a type has none)."""
+
+
+def _task(task: dict[str, Any], ctx: _Ctx) -> dict[str, Any]:
+    task = dict(task)
+    task.pop("execution_order", None)
+    task.pop("disabled", None)
+    for task_type, mapper in TASK_MAPPERS.items():
+        if task_type in task:
+            block = dict(task[task_type])
+            mapper(block, task, ctx)
+            task[task_type] = block
+    deps = cast("list[dict[str, Any]]", task.get("depends_on") or [])
+    if deps:
+        task["depends_on"] = sorted(deps, key=lambda d: (d["task_key"], d.get("outcome") or ""))
+    return task
+
+
+def job_settings(args: JobArgs) -> tuple[dict[str, Any], list[Upload]]:
+    """The API-shaped job settings for this stack, and the files to upload (no resources)."""
+    settings = args.settings
+    spec: dict[str, Any] = args.row.model_dump(exclude_none=True, by_alias=True)
+    for name in LAKEFORM_ONLY:
+        spec.pop(name, None)
+    if isinstance(spec.get("environments"), dict):
+        spec.pop("environments")  # per-stack overrides, already applied by metadata
+    ctx = _Ctx(args=args, base=_upload_base(settings.workspace_root, args.stack, "jobs", args.key))
+    tasks = [_task(t, ctx) for t in spec["tasks"]]
+    spec["tasks"] = sorted(tasks, key=lambda t: t["task_key"])
+    spec["name"] = settings.name_prefix + spec.get("name", args.key)
+    if settings.pause_schedules:
+        for block in ("schedule", "trigger", "continuous"):
+            if block in spec:
+                spec[block] = {**spec[block], "pause_status": "PAUSED"}
+    if "email_notifications" not in spec and settings.email_notifications is not None:
+        defaults = settings.email_notifications.model_dump()
+        spec["email_notifications"] = {k: v for k, v in defaults.items() if v}
+    if "run_as" not in spec and settings.run_as is not None:
+        spec["run_as"] = settings.run_as.model_dump(exclude_none=True)
+    spec["tags"] = {**settings.tags, **spec.get("tags", {}), **lakeform_tags(args.stack, args.key)}
+    return spec, dedupe(ctx.uploads)
+
+
+class Job(pulumi.ComponentResource):
+    """A Databricks job built from one job row."""
+
+    job_id: pulumi.Output[str]
+    job_name: pulumi.Output[str]
+
+    def __init__(
+        self, name: str, args: JobArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        previous = args.row.previous_keys or []
+        opts = pulumi.ResourceOptions.merge(
+            opts, pulumi.ResourceOptions(aliases=[pulumi.Alias(name=k) for k in previous])
+        )
+        super().__init__(TYPE, name, None, opts)
+        spec, uploads = job_settings(args)
+        files = create_uploads(uploads, key=args.key, previous_keys=previous, parent=self)
+        job = databricks.Job(
+            name,
+            to_input(spec, databricks.JobArgs),
+            opts=pulumi.ResourceOptions(
+                parent=self,
+                depends_on=files,
+                aliases=[pulumi.Alias(name=k) for k in previous],
+            ),
+        )
+        self.job_id = job.id
+        self.job_name = job.name
+        self.register_outputs({"job_id": self.job_id, "job_name": self.job_name})

@@ -1,0 +1,80 @@
+"""The quality monitor component: a `databricks.QualityMonitor`, updated in place."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import pulumi
+import pulumi_databricks as databricks
+
+from components._convert import to_input
+from metadata.models import QualityMonitorRow
+
+TYPE = "lakeform:monitors:QualityMonitor"
+LAKEFORM_ONLY = ("previous_keys", "disabled", "environments", "reset")
+
+
+@dataclass(frozen=True, kw_only=True)
+class QualityMonitorArgs:
+    """A validated monitor row and how carefully to treat it."""
+
+    key: str
+    """Row key: the logical name of the component and its child."""
+    row: QualityMonitorRow
+    protect: bool = False
+    """Protect the monitor and retain it on delete (deleting it loses its history)."""
+
+
+def monitor_settings(args: QualityMonitorArgs) -> dict[str, Any]:
+    """The API-shaped monitor definition (no Lakeform-only fields)."""
+    spec: dict[str, Any] = args.row.model_dump(exclude_none=True, by_alias=True)
+    for name in LAKEFORM_ONLY:
+        spec.pop(name, None)
+    return spec
+
+
+class QualityMonitor(pulumi.ComponentResource):
+    """A quality monitor on one table.
+
+    Changes update it in place (keeping its history); it is replaced only when the row bumps
+    `reset`, through Pulumi's `replacement_trigger`. The monitor's id is its table name, so the old
+    one is deleted before the new one is created."""
+
+    table_name: pulumi.Output[str]
+    dashboard_id: pulumi.Output[str]
+    profile_metrics_table_name: pulumi.Output[str]
+    drift_metrics_table_name: pulumi.Output[str]
+
+    def __init__(
+        self, name: str, args: QualityMonitorArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        previous = args.row.previous_keys or []
+        opts = pulumi.ResourceOptions.merge(
+            opts, pulumi.ResourceOptions(aliases=[pulumi.Alias(name=k) for k in previous])
+        )
+        super().__init__(TYPE, name, None, opts)
+        monitor = databricks.QualityMonitor(
+            name,
+            to_input(monitor_settings(args), databricks.QualityMonitorArgs),
+            opts=pulumi.ResourceOptions(
+                parent=self,
+                aliases=[pulumi.Alias(name=k) for k in previous],
+                protect=args.protect,
+                retain_on_delete=args.protect,
+                replacement_trigger=args.row.reset,
+                delete_before_replace=True,
+            ),
+        )
+        self.table_name = monitor.table_name
+        self.dashboard_id = monitor.dashboard_id
+        self.profile_metrics_table_name = monitor.profile_metrics_table_name
+        self.drift_metrics_table_name = monitor.drift_metrics_table_name
+        self.register_outputs(
+            {
+                "table_name": self.table_name,
+                "dashboard_id": self.dashboard_id,
+                "profile_metrics_table_name": self.profile_metrics_table_name,
+                "drift_metrics_table_name": self.drift_metrics_table_name,
+            }
+        )

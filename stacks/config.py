@@ -1,0 +1,51 @@
+"""The only code that reads Pulumi config: the stack's settings and the workspace host."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pulumi
+
+from metadata import MetadataError, Rows, load_rows
+from stacks.settings import SETTINGS_KEY, SettingsError, StackSettings, parse_settings
+
+
+class LakeformError(pulumi.RunError):
+    """A user-facing error: Pulumi prints `error: <message>` without a traceback."""
+
+
+def load_settings() -> StackSettings:
+    """This stack's `lakeform:settings`, validated; a clear error names each bad field."""
+    stack = pulumi.get_stack()
+    value = pulumi.Config("lakeform").get_object("settings")
+    if value is None:
+        raise LakeformError(
+            f"Pulumi.{stack}.yaml: missing `{SETTINGS_KEY}`; add it under `config:` "
+            "(see Pulumi.local.yaml for an example)"
+        )
+    try:
+        return parse_settings(value, f"Pulumi.{stack}.yaml")
+    except SettingsError as err:
+        raise LakeformError(f"invalid stack settings:\n{err}") from None
+
+
+def load_stack_rows(settings: StackSettings, root: Path) -> Rows:
+    """The stack's resolved metadata rows; bad metadata: a clean error listing each problem."""
+    paths = [root / p for p in settings.metadata_paths]
+    try:
+        return load_rows(paths, root=root, stack=pulumi.get_stack(), settings=settings)
+    except MetadataError as err:
+        raise LakeformError(f"invalid metadata:\n{err}") from None
+
+
+def workspace_host(settings: StackSettings) -> str | None:
+    """Host used for URLs in stack outputs: `ui_host`, else the provider's host config or env."""
+    host = (
+        settings.ui_host
+        or pulumi.Config("databricks").get("host")
+        or os.environ.get("DATABRICKS_HOST")
+    )
+    if host and not host.startswith(("http://", "https://")):
+        host = f"https://{host}"
+    return host.rstrip("/") if host else None
