@@ -1,13 +1,419 @@
-"""Cross-row rules, applied once after every file is read (filled in below)."""
+"""Rules that span fields and rows, applied once after every file is read."""
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterator
 from pathlib import Path
 
+from metadata.cron import cron_problem, timezone_problem
 from metadata.errors import Problem
-from metadata.resolve import Resolution
+from metadata.loader import is_repo_relative, suggest
+from metadata.located import Locator, Part
+from metadata.models import (
+    JobRow,
+    PipelineRow,
+    QualityMonitorRow,
+    Task,
+)
+from metadata.resolve import Resolution, Resolved
 from stacks.settings import StackSettings
+
+MAX_TASKS = 1000
+TASK_KEY = re.compile(r"^[\w-]{1,100}$")
+METRIC_REF = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}(?:\.([A-Za-z_][A-Za-z0-9_]*))?")
+# Names a derived or drift metric may use besides the monitor's own metrics: template
+# variables and the built-in profile and drift metrics of Lakehouse Monitoring.
+TEMPLATE_NAMES = {"input_column", "current_df", "base_df"}
+BUILTIN_METRICS = {
+    "count",
+    "num_nulls",
+    "num_zeros",
+    "num_nan",
+    "avg",
+    "min",
+    "max",
+    "sum",
+    "stddev",
+    "median",
+    "quantiles",
+    "distinct_count",
+    "percent_null",
+    "percent_zeros",
+    "percent_nan",
+    "percent_distinct",
+    "avg_length",
+    "min_length",
+    "max_length",
+    "frequent_items",
+    "non_null_columns",
+    "count_delta",
+    "avg_delta",
+    "percent_null_delta",
+    "percent_zeros_delta",
+    "percent_distinct_delta",
+    "js_distance",
+    "ks_test",
+    "wasserstein_distance",
+    "population_stability_index",
+    "chi_squared_test",
+    "tv_distance",
+    "l_infinity_distance",
+}
 
 
 def check_rows(res: Resolution, *, settings: StackSettings | None, root: Path) -> list[Problem]:
-    return []
+    """Every cross-field and cross-row problem of the resolved rows."""
+    problems: list[Problem] = []
+    problems.extend(_previous_keys(res))
+    for row in res.rows:
+        if isinstance(row.model, JobRow):
+            problems.extend(_job(row, row.model, res, settings, root))
+        elif isinstance(row.model, PipelineRow):
+            problems.extend(_pipeline(row.model, row.loc, root))
+        elif isinstance(row.model, QualityMonitorRow):
+            problems.extend(_monitor(row.model, row.loc))
+    return problems
+
+
+def _previous_keys(res: Resolution) -> Iterator[Problem]:
+    claimed: dict[tuple[str, str], str] = {}
+    for row in res.rows:
+        previous: list[str] | None = getattr(row.model, "previous_keys", None)
+        for i, old in enumerate(previous or []):
+            parts: tuple[Part, ...] = ("previous_keys", i)
+            if old == row.key:
+                yield row.loc.problem(parts, f"'{old}' is this row's own key")
+            elif old in res.present[row.kind]:
+                yield row.loc.problem(
+                    parts, f"'{old}' is the key of another {row.kind[:-1]} row; keys must be unique"
+                )
+            elif (row.kind, old) in claimed:
+                yield row.loc.problem(
+                    parts,
+                    f"'{old}' is also a previous key of {row.kind}.{claimed[(row.kind, old)]}",
+                )
+            else:
+                claimed[(row.kind, old)] = row.key
+
+
+# --- jobs ----------------------------------------------------------------------------------------
+
+
+def _job(
+    row: Resolved, job: JobRow, res: Resolution, settings: StackSettings | None, root: Path
+) -> Iterator[Problem]:
+    loc = row.loc
+    name = row.key
+    if len(job.tasks) > MAX_TASKS:
+        yield loc.problem(
+            ("tasks",),
+            f"job '{name}' has {len(job.tasks)} tasks; the Jobs API allows at most {MAX_TASKS} "
+            "(split it and chain the parts with run_job_task)",
+        )
+    if not job.tasks:
+        yield loc.problem(("tasks",), f"job '{name}' has no tasks (are they all disabled?)")
+    triggers = [k for k in ("schedule", "trigger", "continuous") if getattr(job, k) is not None]
+    if len(triggers) > 1:
+        yield loc.problem(
+            (triggers[1],),
+            f"a job takes at most one of schedule, trigger, continuous; found "
+            f"{', '.join(triggers)}",
+        )
+    if job.schedule is not None:
+        yield from _schedule(
+            loc, ("schedule",), job.schedule.quartz_cron_expression, job.schedule.timezone_id
+        )
+
+    keys: dict[str, int] = {}
+    for i, task in enumerate(job.tasks):
+        if task.task_key in keys:
+            yield loc.problem(
+                ("tasks", i, "task_key"),
+                f"duplicate task key '{task.task_key}' in job '{name}' "
+                f"(also tasks[{loc.index(keys[task.task_key])}])",
+            )
+        else:
+            keys[task.task_key] = i
+        if not TASK_KEY.match(task.task_key):
+            yield loc.problem(
+                ("tasks", i, "task_key"),
+                f"task key '{task.task_key}' may hold letters, digits, '_' and '-' only "
+                "(at most 100)",
+            )
+
+    known = sorted(keys)
+    clusters = {c.job_cluster_key for c in job.job_clusters or []}
+    environments = {e.environment_key for e in job.environments or []}
+    for i, task in enumerate(job.tasks):
+        parts: tuple[Part, ...] = ("tasks", i)
+        for d, dep in enumerate(task.depends_on or []):
+            dparts = (*parts, "depends_on", d)
+            if dep.task_key in keys:
+                upstream = job.tasks[keys[dep.task_key]]
+                if dep.outcome is not None:
+                    if upstream.condition_task is None:
+                        yield loc.problem(
+                            (*dparts, "outcome"),
+                            f"outcome is only for condition_task upstreams; "
+                            f"'{dep.task_key}' is a {upstream.task_type}",
+                        )
+                    elif dep.outcome not in ("true", "false"):
+                        yield loc.problem(
+                            (*dparts, "outcome"),
+                            f"outcome must be 'true' or 'false'; got '{dep.outcome}'",
+                        )
+            elif dep.task_key in row.disabled_tasks:
+                yield loc.problem(
+                    dparts,
+                    f"task '{dep.task_key}' is disabled; remove the dependency or enable the task",
+                    shown=(*parts, "depends_on"),
+                )
+            else:
+                others = [k for k in known if k != task.task_key]
+                yield loc.problem(
+                    dparts,
+                    f"unknown task '{dep.task_key}'; known: {', '.join(others) or 'none'}",
+                    shown=(*parts, "depends_on"),
+                )
+        if task.job_cluster_key is not None and task.job_cluster_key not in clusters:
+            yield loc.problem(
+                (*parts, "job_cluster_key"),
+                f"unknown job cluster '{task.job_cluster_key}'; job_clusters define: "
+                f"{', '.join(sorted(clusters)) or 'none'}",
+            )
+        if task.environment_key is not None and task.environment_key not in environments:
+            yield loc.problem(
+                (*parts, "environment_key"),
+                f"unknown environment '{task.environment_key}'; environments define: "
+                f"{', '.join(sorted(environments)) or 'none'}",
+            )
+        yield from _task(task, parts, loc, res, settings, root)
+    yield from _cycles(job, loc)
+
+
+def _did_you_mean(word: str, choices: list[str]) -> str:
+    hint = suggest(word, choices)
+    return f" ({hint.removeprefix('; ')})" if hint.startswith("; did") else ""
+
+
+def _task(
+    task: Task,
+    parts: tuple[Part, ...],
+    loc: Locator,
+    res: Resolution,
+    settings: StackSettings | None,
+    root: Path,
+) -> Iterator[Problem]:
+    if task.notebook_task is not None:
+        yield from _repo_file(
+            loc, (*parts, "notebook_task", "notebook_path"), task.notebook_task.notebook_path, root
+        )
+    if task.spark_python_task is not None:
+        yield from _repo_file(
+            loc,
+            (*parts, "spark_python_task", "python_file"),
+            task.spark_python_task.python_file,
+            root,
+        )
+    sql = task.sql_task
+    if sql is not None:
+        if sql.file is not None:
+            yield from _repo_file(loc, (*parts, "sql_task", "file", "path"), sql.file.path, root)
+        default = settings.default_warehouse_id if settings is not None else None
+        if not sql.warehouse_id and not default:
+            yield loc.problem(
+                (*parts, "sql_task", "warehouse_id"),
+                "a SQL task needs a warehouse: set sql_task.warehouse_id (e.g. "
+                "'${var.warehouse_id}') or the stack's lakeform:settings.default_warehouse_id",
+            )
+    if task.pipeline_task is not None and task.pipeline_task.pipeline is not None:
+        yield from _reference(
+            loc,
+            (*parts, "pipeline_task", "pipeline"),
+            task.pipeline_task.pipeline,
+            "pipelines",
+            res,
+        )
+    if task.run_job_task is not None and task.run_job_task.job is not None:
+        yield from _reference(
+            loc, (*parts, "run_job_task", "job"), task.run_job_task.job, "jobs", res
+        )
+    if task.for_each_task is not None:
+        inner = task.for_each_task.task
+        iparts = (*parts, "for_each_task", "task")
+        if inner.depends_on:
+            yield loc.problem(
+                (*iparts, "depends_on"), "the task of a for_each_task has no depends_on"
+            )
+        if inner.for_each_task is not None:
+            yield loc.problem((*iparts, "for_each_task"), "for_each_task cannot be nested")
+        else:
+            yield from _task(inner, iparts, loc, res, settings, root)
+
+
+def _reference(
+    loc: Locator, parts: tuple[Part, ...], key: str, kind: str, res: Resolution
+) -> Iterator[Problem]:
+    noun = kind[:-1]
+    if key in res.present[kind]:
+        return
+    if key in res.disabled[kind]:
+        yield loc.problem(parts, f"{noun} '{key}' is disabled; enable it or remove this task")
+        return
+    known = sorted(res.present[kind])
+    yield loc.problem(
+        parts,
+        f"unknown {noun} '{key}'"
+        + _did_you_mean(key, known)
+        + f"; known {kind}: {', '.join(known) or 'none'}",
+    )
+
+
+def _cycles(job: JobRow, loc: Locator) -> Iterator[Problem]:
+    index = {t.task_key: i for i, t in enumerate(job.tasks)}
+    edges = {
+        t.task_key: [d.task_key for d in t.depends_on or [] if d.task_key in index]
+        for t in job.tasks
+    }
+    state: dict[str, int] = {}  # 1 = on the stack, 2 = done
+    reported: set[frozenset[str]] = set()
+    for start in edges:
+        if state.get(start):
+            continue
+        stack: list[tuple[str, Iterator[str]]] = [(start, iter(edges[start]))]
+        path = [start]
+        state[start] = 1
+        while stack:
+            node, it = stack[-1]
+            nxt = next(it, None)
+            if nxt is None:
+                stack.pop()
+                path.pop()
+                state[node] = 2
+            elif state.get(nxt) == 1:
+                cycle = path[path.index(nxt) :]
+                if frozenset(cycle) not in reported:
+                    reported.add(frozenset(cycle))
+                    # print it in the direction work flows: upstream -> downstream
+                    shown = [*reversed(cycle), cycle[-1]]
+                    i = index[cycle[0]]
+                    d = next(
+                        n
+                        for n, dep in enumerate(job.tasks[i].depends_on or [])
+                        if dep.task_key == cycle[1 % len(cycle)] or len(cycle) == 1
+                    )
+                    yield loc.problem(
+                        ("tasks", i, "depends_on", d),
+                        f"dependency cycle: {' -> '.join(shown)}",
+                    )
+            elif not state.get(nxt):
+                state[nxt] = 1
+                path.append(nxt)
+                stack.append((nxt, iter(edges[nxt])))
+
+
+def _schedule(
+    loc: Locator, parts: tuple[Part, ...], cron: str, timezone_id: str
+) -> Iterator[Problem]:
+    problem = cron_problem(cron)
+    if problem:
+        yield loc.problem((*parts, "quartz_cron_expression"), problem)
+    problem = timezone_problem(timezone_id)
+    if problem:
+        yield loc.problem((*parts, "timezone_id"), problem)
+
+
+def _repo_file(
+    loc: Locator, parts: tuple[Part, ...], path: str, root: Path, *, folder: bool = False
+) -> Iterator[Problem]:
+    if not is_repo_relative(path):
+        return
+    target = (root / path).resolve()
+    try:
+        target.relative_to(root.resolve())
+    except ValueError:
+        yield loc.problem(parts, f"'{path}' leaves the repository; use a path inside it")
+        return
+    ok = target.is_dir() if folder else target.is_file()
+    if not ok:
+        what = "folder" if folder else "file"
+        yield loc.problem(
+            parts,
+            f"{what} not found: '{path}' (repository-relative paths are relative to the project "
+            "root; absolute workspace paths start with '/')",
+        )
+
+
+# --- pipelines -----------------------------------------------------------------------------------
+
+
+def _pipeline(pipeline: PipelineRow, loc: Locator, root: Path) -> Iterator[Problem]:
+    for i, lib in enumerate(pipeline.libraries or []):
+        parts: tuple[Part, ...] = ("libraries", i)
+        if lib.notebook is not None:
+            yield from _repo_file(loc, (*parts, "notebook", "path"), lib.notebook.path, root)
+        if lib.file is not None:
+            yield from _repo_file(loc, (*parts, "file", "path"), lib.file.path, root)
+        if lib.glob is not None and is_repo_relative(lib.glob.include):
+            include = lib.glob.include
+            try:
+                matches = any(p.is_file() for p in root.glob(include.rstrip("/")))
+                if not matches and include.endswith("/"):
+                    matches = (root / include).is_dir()
+            except (ValueError, NotImplementedError) as err:
+                yield loc.problem((*parts, "glob", "include"), f"invalid glob: {err}")
+                continue
+            if not matches:
+                yield loc.problem(
+                    (*parts, "glob", "include"),
+                    f"no file matches '{include}' under the project root",
+                )
+    if pipeline.root_path is not None:
+        yield from _repo_file(loc, ("root_path",), pipeline.root_path, root, folder=True)
+    if pipeline.serverless and pipeline.clusters:
+        yield loc.problem(("clusters",), "a serverless pipeline takes no clusters")
+
+
+# --- quality monitors ----------------------------------------------------------------------------
+
+
+def _monitor(monitor: QualityMonitorRow, loc: Locator) -> Iterator[Problem]:
+    if monitor.schedule is not None:
+        yield from _schedule(
+            loc,
+            ("schedule",),
+            monitor.schedule.quartz_cron_expression,
+            monitor.schedule.timezone_id,
+        )
+    metrics = monitor.custom_metrics or []
+    names: dict[str, int] = {}
+    for i, metric in enumerate(metrics):
+        if metric.name in names:
+            yield loc.problem(
+                ("custom_metrics", i, "name"),
+                f"duplicate metric name '{metric.name}' "
+                f"(also custom_metrics[{names[metric.name]}])",
+            )
+        names.setdefault(metric.name, i)
+    defined = {m.name for m in metrics if not m.type.endswith("DRIFT")}
+    for i, metric in enumerate(metrics):
+        if metric.type.endswith("AGGREGATE"):
+            continue
+        usable = (defined - {metric.name}) | BUILTIN_METRICS
+        for m in METRIC_REF.finditer(metric.definition):
+            ref, member = m.group(1), m.group(2)
+            if ref in ("current_df", "base_df"):
+                if member is None or member in usable:
+                    continue
+                ref = member
+            elif ref in TEMPLATE_NAMES or ref in usable:
+                continue
+            own = sorted(defined - {metric.name})
+            yield loc.problem(
+                ("custom_metrics", i, "definition"),
+                f"{metric.type.removeprefix('CUSTOM_METRIC_TYPE_').lower()} metric "
+                f"'{metric.name}' refers to undefined metric '{ref}'"
+                + _did_you_mean(ref, own)
+                + f"; defined: {', '.join(own) or 'none'}",
+            )

@@ -363,7 +363,7 @@ def validation_problems(
     """One problem per pydantic error, pointing at the file position of the field."""
     out: list[Problem] = []
     for e in err.errors(include_url=False):
-        parts = tuple(p for p in e["loc"] if isinstance(p, str | int))
+        parts: tuple[Part, ...] = tuple(e["loc"])
         if any(parts[: len(s)] == s for s in skip):
             continue
         kind = e["type"]

@@ -61,5 +61,8 @@ class Locator:
             parts = ("tasks", self.index(parts[1]), *parts[2:])
         return format_path(self.prefix + parts)
 
-    def problem(self, parts: tuple[Part, ...], message: str) -> Problem:
-        return Problem(self.pos(parts), self.path(parts), message)
+    def problem(
+        self, parts: tuple[Part, ...], message: str, *, shown: tuple[Part, ...] | None = None
+    ) -> Problem:
+        """A problem at `parts`; `shown` prints a shorter field path (e.g. without a list index)."""
+        return Problem(self.pos(parts), self.path(parts if shown is None else shown), message)

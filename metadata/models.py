@@ -1024,7 +1024,7 @@ def spark_struct_field_json(type_name: str) -> str:
             + ", ".join(sorted(_SPARK_TYPES))
             + ", decimal(p,s)"
         )
-    field = {"metadata": {}, "name": "output", "nullable": True, "type": spark}
+    field: dict[str, object] = {"metadata": {}, "name": "output", "nullable": True, "type": spark}
     return json.dumps(field, separators=(",", ":"), sort_keys=True)
 
 

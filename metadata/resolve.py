@@ -52,7 +52,7 @@ class Resolution:
 
 def known_stacks(root: Path) -> set[str]:
     """Stack names overrides may use: the standard ones and every Pulumi.<stack>.yaml."""
-    names = set(STACKS)
+    names: set[str] = set(STACKS)
     for p in root.glob("Pulumi.*.yaml"):
         names.add(p.name.removeprefix("Pulumi.").removesuffix(".yaml"))
     return names

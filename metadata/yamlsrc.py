@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 import yaml
 from yaml.constructor import SafeConstructor
@@ -55,7 +55,7 @@ class _Constructor(SafeConstructor):
 def parse_text(text: str, file: str) -> tuple[Any, list[Problem]]:
     """Parse one YAML document into LMap/LList/scalars; problems instead of exceptions."""
     try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
+        root = cast("Node | None", yaml.compose(text, Loader=yaml.SafeLoader))  # pyright: ignore[reportUnknownMemberType]
     except yaml.MarkedYAMLError as err:
         mark = err.problem_mark or err.context_mark
         pos = Pos(file, mark.line + 1, mark.column + 1) if mark else Pos(file, 1, 1)
@@ -81,7 +81,7 @@ def _build(
         return None
     if isinstance(node, ScalarNode):
         try:
-            return cons.construct_object(node, deep=True)
+            return cast("Any", cons.construct_object(node, deep=True))  # pyright: ignore[reportUnknownMemberType]
         except (yaml.YAMLError, ValueError, OverflowError) as err:
             problems.append(Problem(_pos(file, node), "", f"invalid scalar: {err}"))
             return None
