@@ -1,11 +1,113 @@
-"""`lakeform validate`: placeholder until its issue lands."""
+"""`lakeform validate`: check metadata rows and report every problem with file, line and field."""
 
 from __future__ import annotations
 
 import argparse
+import sys
+from pathlib import Path
 from typing import Any
+
+DEFAULT_PATHS = ("resources",)
 
 
 def register(sub: Any) -> None:
-    p: argparse.ArgumentParser = sub.add_parser("validate")
-    p.set_defaults(run=lambda _args: 2)
+    p: argparse.ArgumentParser = sub.add_parser(
+        "validate",
+        help="check metadata rows",
+        description="Check metadata rows (default: the resources folder) and print every problem. "
+        "With --stack, rows are resolved for that stack (Pulumi.<stack>.yaml's settings: "
+        "variables, default warehouse). Without it, they are checked for every stack that has a "
+        "Pulumi.<stack>.yaml, or, if there is none, once without stack settings (variable "
+        "references are then not checked).",
+    )
+    p.add_argument("paths", nargs="*", type=Path, help="files or folders (default: resources)")
+    p.add_argument("--stack", help="resolve and check for this stack only")
+    p.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    root = Path.cwd()
+    paths: list[Path] = list(args.paths) or [Path(p) for p in DEFAULT_PATHS]
+    stack: str | None = args.stack
+    try:
+        return _validate(root, paths, stack)
+    except Exception as err:  # a bug must not show users a traceback
+        print(f"lakeform validate: internal error: {type(err).__name__}: {err}", file=sys.stderr)
+        return 2
+
+
+def _validate(root: Path, paths: list[Path], stack: str | None) -> int:
+    from metadata import MetadataError, Rows, load_rows
+
+    stacks = [stack] if stack else _stack_names(root)
+    outcomes: dict[str | None, Rows | list[str]] = {}
+    for name in stacks or [None]:
+        settings = None
+        if name is not None:
+            settings_or_error = _settings(root, name)
+            if isinstance(settings_or_error, str):
+                outcomes[name] = [settings_or_error]
+                continue
+            settings = settings_or_error
+        try:
+            outcomes[name] = load_rows(paths, root=root, stack=name, settings=settings)
+        except MetadataError as err:
+            outcomes[name] = [str(p) for p in err.problems]
+
+    failures = {k: v for k, v in outcomes.items() if isinstance(v, list)}
+    if failures:
+        for line in _merge_problems(failures, total=len(outcomes)):
+            print(line)
+        count = len({line for lines in failures.values() for line in lines})
+        print(f"FAILED: {count} problem{'s' if count != 1 else ''}", file=sys.stderr)
+        return 1
+    summaries = {_summary(v) for v in outcomes.values() if not isinstance(v, list)}
+    named = [k for k in outcomes if k is not None]
+    suffix = f" (stacks: {', '.join(named)})" if named else ""
+    if len(summaries) == 1:
+        print(f"{summaries.pop()}{suffix}")
+    else:
+        for name, rows in outcomes.items():
+            if not isinstance(rows, list):
+                print(f"{_summary(rows)} (stack: {name})")
+    return 0
+
+
+def _summary(rows: Any) -> str:
+    return (
+        f"OK: {len(rows.jobs)} jobs, {len(rows.pipelines)} pipelines, "
+        f"{len(rows.quality_monitors)} quality monitors"
+    )
+
+
+def _merge_problems(failures: dict[str | None, list[str]], total: int) -> list[str]:
+    """Problems in the order first seen; ones that only some stacks have name those stacks."""
+    where: dict[str, list[str]] = {}
+    for name, lines in failures.items():
+        for line in lines:
+            where.setdefault(line, [])
+            if name is not None:
+                where[line].append(name)
+    out: list[str] = []
+    for line, names in where.items():
+        if names and len(names) < total:
+            out.append(f"{line} [stack: {', '.join(names)}]")
+        else:
+            out.append(line)
+    return out
+
+
+def _stack_names(root: Path) -> list[str]:
+    return sorted(
+        p.name.removeprefix("Pulumi.").removesuffix(".yaml") for p in root.glob("Pulumi.*.yaml")
+    )
+
+
+def _settings(root: Path, stack: str) -> Any:
+    """The stack's StackSettings, or a message saying why they cannot be read."""
+    from stacks import settings as stack_settings
+
+    try:
+        return stack_settings.load_stack_settings(root, stack)
+    except Exception as err:  # SettingsError and the like: report, do not crash
+        return str(err)

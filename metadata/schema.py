@@ -1,0 +1,61 @@
+"""The JSON Schema of a metadata file, for YAML editors (completion, hover, checks)."""
+
+from __future__ import annotations
+
+from typing import Any, cast
+
+from pydantic import BaseModel, ConfigDict
+
+from metadata.models import JobRow, PipelineRow, QualityMonitorRow
+
+SCHEMA_ID = "https://lakeform.dev/schema/metadata.json"
+
+
+class MetadataFile(BaseModel):
+    """A Lakeform metadata file: rows keyed by a stable row key, per kind."""
+
+    model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True)
+
+    jobs: dict[str, JobRow] | None = None
+    """Databricks jobs (Jobs API 2.2 settings), keyed by row key."""
+    pipelines: dict[str, PipelineRow] | None = None
+    """Lakeflow Declarative Pipelines (Pipelines API spec), keyed by row key."""
+    quality_monitors: dict[str, QualityMonitorRow] | None = None
+    """Quality monitors (Quality Monitors API), keyed by row key."""
+
+
+_OVERRIDES = {
+    "type": "object",
+    "description": "Lakeform: per-stack overrides {<stack>: {...partial row...}}, deep-merged "
+    "over the row for that stack (lists of tasks merge by task_key; null removes a field).",
+    "additionalProperties": {"type": "object"},
+}
+
+
+def json_schema() -> dict[str, Any]:
+    """The JSON Schema (draft 2020-12) of the native metadata format, with field descriptions."""
+    schema = MetadataFile.model_json_schema(by_alias=True, mode="validation")
+    defs = cast("dict[str, dict[str, Any]]", schema["$defs"])
+    # What the loader accepts beyond the models' own shapes:
+    envs = defs["JobRow"]["properties"]["environments"]
+    defs["JobRow"]["properties"]["environments"] = {
+        "description": envs.get("description", ""),
+        "anyOf": [*envs["anyOf"], _OVERRIDES],
+    }
+    deps = defs["Task"]["properties"]["depends_on"]
+    deps["anyOf"] = [
+        {
+            "type": "array",
+            "items": {"anyOf": [{"type": "string"}, {"$ref": "#/$defs/TaskDependency"}]},
+        },
+        {"type": "null"},
+    ]
+    metric_type = defs["CustomMetric"]["properties"]["type"]
+    metric_type["enum"] = [*metric_type["enum"], "AGGREGATE", "DERIVED", "DRIFT"]
+    metric_type.pop("const", None)
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": SCHEMA_ID,
+        "title": "Lakeform metadata",
+        **schema,
+    }
