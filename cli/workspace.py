@@ -1,11 +1,82 @@
-"""`lakeform workspace`: placeholder until its issue lands."""
+"""`lakeform workspace serve`: run the local Databricks workspace until SIGINT or SIGTERM."""
 
 from __future__ import annotations
 
 import argparse
+import logging
+import signal
+import sys
+import threading
+from pathlib import Path
 from typing import Any
 
 
 def register(sub: Any) -> None:
-    p: argparse.ArgumentParser = sub.add_parser("workspace")
-    p.set_defaults(run=lambda _args: 2)
+    p: argparse.ArgumentParser = sub.add_parser(
+        "workspace", help="the local Databricks workspace (for the demo and the tests)"
+    )
+    actions = p.add_subparsers(dest="action", required=True)
+    serve = actions.add_parser(
+        "serve",
+        help="answer the Databricks REST API on this machine",
+        description="Serve a local workspace that answers the Databricks REST API the way the "
+        "Pulumi Databricks provider and databricks-sdk use it. Any non-empty bearer token is "
+        "accepted. Nothing runs: job runs and pipelines only change state.",
+    )
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (127.0.0.1)")
+    serve.add_argument("--port", type=int, default=8765, help="port to listen on (8765; 0: any)")
+    serve.add_argument(
+        "--state",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="keep the workspace in this JSON file (written atomically on every change); "
+        "without it the workspace lives in memory",
+    )
+    serve.add_argument("--verbose", action="store_true", help="log every request")
+    serve.set_defaults(run=run_serve)
+
+
+def run_serve(args: argparse.Namespace) -> int:
+    from workspace.server import WorkspaceServer
+    from workspace.state import StateError
+
+    logging.basicConfig(
+        level=logging.INFO if args.verbose else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(message)s",
+    )
+    try:
+        server = WorkspaceServer(args.host, args.port, state_path=args.state)
+    except StateError as exc:
+        print(f"lakeform workspace serve: {exc}", file=sys.stderr)
+        return 1
+    except OSError as exc:
+        print(
+            f"lakeform workspace serve: cannot listen on {args.host}:{args.port}: "
+            f"{exc.strerror or exc}; pick another --port",
+            file=sys.stderr,
+        )
+        return 1
+
+    stop = threading.Event()
+
+    def on_signal(signum: int, _frame: object) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGINT, on_signal)
+    signal.signal(signal.SIGTERM, on_signal)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.2})
+    thread.start()
+    where = f"state in {args.state}" if args.state else "in memory, lost on exit"
+    print(f"Local Databricks workspace at {server.url} ({where})", flush=True)
+    print(f"  workspace id {server.workspace.workspace_id}, user {server.workspace.user_name}")
+    print("  any non-empty token works, e.g.:")
+    print(f"    export DATABRICKS_HOST={server.url} DATABRICKS_TOKEN=local")
+    print("  stop with Ctrl-C", flush=True)
+    while not stop.wait(0.5):
+        pass
+    server.shutdown()
+    server.close()  # waits for a write in progress: every acknowledged write is on disk
+    thread.join()
+    print("Local workspace stopped.", flush=True)
+    return 0

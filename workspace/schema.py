@@ -1,0 +1,279 @@
+"""Request validation derived from `databricks-sdk` dataclasses: the known fields are the SDK's."""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import enum
+import functools
+import inspect
+import types
+import typing
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from databricks.sdk.service import catalog, compute, jobs, pipelines
+
+from workspace.errors import ApiError
+
+# A node of the derived schema: how one JSON value is checked.
+#   ("any",)                          anything
+#   ("scalar", python_type)           str, int, float or bool
+#   ("enum", frozenset(values), name)
+#   ("list", item)
+#   ("map", value)
+#   ("object", name, {field: node}, frozenset(required))
+Node = tuple[Any, ...]
+
+ANY: Node = ("any",)
+
+# Fields the Go SDK v0.175 / provider v1.128.0 may send that the Python SDK's dataclasses lack.
+# Keep this list small and explain each entry.
+EXTRA_FIELDS: dict[str, dict[str, Node]] = {
+    # The provider's Jobs API 2.0 code path (task-less jobs) serializes clusters with its own
+    # `clusters.Cluster` struct, which carries these three fields on top of compute.ClusterSpec.
+    "ClusterSpec": {
+        "cluster_id": ("scalar", str),
+        "cluster_mount_infos": ("list", ANY),
+        "idempotency_token": ("scalar", str),
+    },
+}
+
+
+def _legacy_job_fields() -> dict[str, Any]:
+    """Top-level single-task fields of Jobs API 2.0, sent by the provider for task-less jobs."""
+    return {
+        "existing_cluster_id": str,
+        "new_cluster": compute.ClusterSpec,
+        "notebook_task": jobs.NotebookTask,
+        "spark_jar_task": jobs.SparkJarTask,
+        "spark_python_task": jobs.SparkPythonTask,
+        "spark_submit_task": jobs.SparkSubmitTask,
+        "pipeline_task": jobs.PipelineTask,
+        "python_wheel_task": jobs.PythonWheelTask,
+        "dbt_task": jobs.DbtTask,
+        "run_job_task": jobs.RunJobTask,
+        "libraries": list[compute.Library],
+        "max_retries": int,
+        "min_retry_interval_millis": int,
+        "retry_on_timeout": bool,
+    }
+
+
+_building: dict[type, dict[str, Node]] = {}
+
+
+def _node_for(tp: Any) -> Node:
+    origin = typing.get_origin(tp)
+    args = typing.get_args(tp)
+    if origin in (typing.Union, types.UnionType):
+        real = [a for a in args if a is not type(None)]
+        return _node_for(real[0]) if len(real) == 1 else ANY
+    if origin in (list, typing.List):  # noqa: UP006 - the SDK's hints use typing.List
+        return ("list", _node_for(args[0]) if args else ANY)
+    if origin in (dict, typing.Dict):  # noqa: UP006
+        return ("map", _node_for(args[1]) if len(args) == 2 else ANY)
+    if tp in (str, int, float, bool):
+        return ("scalar", tp)
+    if isinstance(tp, type) and issubclass(tp, enum.Enum):
+        return ("enum", frozenset(str(m.value) for m in tp), tp.__name__)
+    if isinstance(tp, type) and dataclasses.is_dataclass(tp):
+        return _object_node(tp)
+    # typing.Any, plain `dict`/`object` and SDK wrapper types (durations, field masks): anything.
+    return ANY
+
+
+def _object_node(cls: type) -> Node:
+    if cls in _building:  # recursive types (for_each_task.task is a Task)
+        return ("object", cls.__name__, _building[cls], _required(cls))
+    fields: dict[str, Node] = {}
+    _building[cls] = fields
+    hints = typing.get_type_hints(cls)
+    for f in dataclasses.fields(cls):
+        fields[f.name] = _node_for(hints[f.name])
+    fields.update(EXTRA_FIELDS.get(cls.__name__, {}))
+    return ("object", cls.__name__, fields, _required(cls))
+
+
+def _required(cls: type) -> frozenset[str]:
+    return frozenset(
+        f.name
+        for f in dataclasses.fields(cls)
+        if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
+    )
+
+
+def _request_node(
+    name: str,
+    method: Callable[..., Any],
+    *,
+    path_params: tuple[str, ...] = (),
+    optional_path_params: tuple[str, ...] = (),
+    extra: Mapping[str, Any] | None = None,
+) -> Node:
+    """Body schema of an API call: the SDK method's keyword parameters (it has no request class)."""
+    hints = typing.get_type_hints(method)
+    params = inspect.signature(method).parameters
+    fields: dict[str, Node] = {}
+    required: set[str] = set()
+    for pname, param in params.items():
+        if pname in ("self", "return") or pname in path_params:
+            continue
+        fields[pname] = _node_for(hints[pname])
+        if param.default is inspect.Parameter.empty and pname not in optional_path_params:
+            required.add(pname)
+    for fname, tp in (extra or {}).items():
+        fields[fname] = _node_for(tp)
+    return ("object", name, fields, frozenset(required))
+
+
+def _with_extra(node: Node, extra: Mapping[str, Any]) -> Node:
+    kind, name, fields, required = node
+    assert kind == "object"
+    return ("object", name, {**fields, **{k: _node_for(t) for k, t in extra.items()}}, required)
+
+
+@functools.cache
+def job_settings(legacy: bool) -> Node:
+    node = _object_node(jobs.JobSettings)
+    return _with_extra(node, _legacy_job_fields()) if legacy else node
+
+
+@functools.cache
+def job_create(legacy: bool) -> Node:
+    node = _request_node("CreateJob", jobs.JobsAPI.create)
+    return _with_extra(node, _legacy_job_fields()) if legacy else node
+
+
+@functools.cache
+def job_reset(legacy: bool) -> Node:
+    return (
+        "object",
+        "ResetJob",
+        {"job_id": ("scalar", int), "new_settings": job_settings(legacy)},
+        frozenset({"job_id", "new_settings"}),
+    )
+
+
+@functools.cache
+def job_update() -> Node:
+    settings = job_settings(False)
+    return (
+        "object",
+        "UpdateJob",
+        {
+            "job_id": ("scalar", int),
+            "new_settings": settings,
+            "fields_to_remove": ("list", ("scalar", str)),
+        },
+        frozenset({"job_id"}),
+    )
+
+
+@functools.cache
+def run_now() -> Node:
+    return _request_node("RunNow", jobs.JobsAPI.run_now)
+
+
+@functools.cache
+def pipeline_create() -> Node:
+    return _request_node("CreatePipeline", pipelines.PipelinesAPI.create)
+
+
+@functools.cache
+def pipeline_edit() -> Node:
+    # pipeline_id is both in the path and (from the Go SDK) in the body.
+    return _request_node(
+        "EditPipeline", pipelines.PipelinesAPI.update, optional_path_params=("pipeline_id",)
+    )
+
+
+@functools.cache
+def monitor_create() -> Node:
+    # table_name travels in the path; accept it in the body too (it is a MonitorInfo field).
+    return _request_node(
+        "CreateMonitor", catalog.QualityMonitorsAPI.create, optional_path_params=("table_name",)
+    )
+
+
+@functools.cache
+def monitor_update() -> Node:
+    return _request_node(
+        "UpdateMonitor", catalog.QualityMonitorsAPI.update, optional_path_params=("table_name",)
+    )
+
+
+def spec_fields(cls: type) -> frozenset[str]:
+    """Names of a dataclass's fields (e.g. which create-pipeline fields belong in the spec)."""
+    return frozenset(f.name for f in dataclasses.fields(cls))
+
+
+def validate(value: Any, node: Node, where: str) -> None:
+    """Raise a 400 INVALID_PARAMETER_VALUE naming the first unknown field or wrong type."""
+    kind = node[0]
+    if value is None or kind == "any":
+        return
+    if kind == "scalar":
+        tp = node[1]
+        ok = (
+            isinstance(value, bool)
+            if tp is bool
+            else isinstance(value, (int, float)) and not isinstance(value, bool)
+            if tp is float
+            else isinstance(value, tp) and not isinstance(value, bool)
+        )
+        if not ok:
+            _fail(f"{where}: expected {_json_type(tp)}, got {_describe(value)}")
+        return
+    if kind == "enum":
+        values, name = node[1], node[2]
+        if not isinstance(value, str):
+            _fail(f"{where}: expected a {name} string, got {_describe(value)}")
+        if value not in values:
+            allowed = ", ".join(sorted(values))
+            _fail(f"{where}: invalid {name} value {value!r}; allowed: {allowed}")
+        return
+    if kind == "list":
+        if not isinstance(value, list):
+            _fail(f"{where}: expected an array, got {_describe(value)}")
+        for i, item in enumerate(value):
+            validate(item, node[1], f"{where}[{i}]")
+        return
+    if kind == "map":
+        if not isinstance(value, dict):
+            _fail(f"{where}: expected an object, got {_describe(value)}")
+        for key, item in value.items():
+            validate(item, node[1], f"{where}.{key}")
+        return
+    _, name, fields, required = node
+    if not isinstance(value, dict):
+        _fail(f"{where}: expected a {name} object, got {_describe(value)}")
+    for key, item in value.items():
+        if key not in fields:
+            close = difflib.get_close_matches(key, list(fields), n=1)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            _fail(f"{where}: unknown field {key!r} in {name}{hint}")
+        validate(item, fields[key], f"{where}.{key}" if where else key)
+    missing = sorted(required - value.keys())
+    if missing:
+        _fail(f"{where or 'request'}: missing required field {missing[0]!r} in {name}")
+
+
+def _fail(message: str) -> typing.NoReturn:
+    raise ApiError(400, "INVALID_PARAMETER_VALUE", message.lstrip(": "))
+
+
+def _json_type(tp: type) -> str:
+    return {str: "a string", int: "an integer", float: "a number", bool: "a boolean"}[tp]
+
+
+def _describe(value: Any) -> str:
+    if isinstance(value, bool):
+        return f"boolean {str(value).lower()}"
+    if isinstance(value, (int, float)):
+        return f"number {value}"
+    if isinstance(value, str):
+        return f"string {value!r}"
+    if isinstance(value, list):
+        return "an array"
+    return "an object"

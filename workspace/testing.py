@@ -1,0 +1,125 @@
+"""Start the local workspace in-process for a test: `with running_workspace() as ws: ...`.
+
+Usage::
+
+    from workspace.testing import running_workspace
+
+    with running_workspace(state_path=tmp_path / "ws.json") as ws:   # state_path=None: in memory
+        w = ws.client()                      # a databricks.sdk.WorkspaceClient for ws.url/ws.token
+        job_id = w.jobs.create(name="x").job_id
+        env = ws.env()                       # DATABRICKS_HOST and DATABRICKS_TOKEN
+
+        ws.requests.count("POST", "/api/2.2/jobs/create")        # calls answered (glob on the path)
+        ws.requests.count(route="jobs.create", status=200)       # by endpoint name and status
+        ws.requests.writes()          # successful POST/PUT/PATCH/DELETE per endpoint name
+        ws.requests.records           # [RequestRecord(method, path, status, route, query, ...)]
+        ws.requests.clear()
+
+        ws.faults.throttle("POST", "/api/2.2/jobs/create", times=2)   # 429 + Retry-After: 0
+        ws.faults.unavailable("GET", "/api/2.0/pipelines/*")          # 503 + Retry-After: 0
+        ws.faults.error("PUT", "/api/2.1/unity-catalog/tables/*/monitor")  # 500, not retried
+        ws.faults.delay("GET", "/api/2.2/jobs/get", 2.5, times=1)     # answer after 2.5 s
+        ws.faults.add("*", "/api/*", status=503, times=3, retry_after=1)  # the general form
+
+The server listens on 127.0.0.1 on a free port (port 0), accepts any non-empty bearer token, and
+stops when the block ends. Paths in the log and in fault patterns are the URL paths as sent
+(without the query string); `*` in a pattern also matches `/`. Endpoint names are
+`<area>.<call>`, e.g. `jobs.create`, `jobs.reset`, `pipelines.edit`, `monitors.update`,
+`workspace.import`; unknown paths are logged as `unsupported` (answered 501).
+
+Run timings: a job run is PENDING for `timings.pending` seconds, RUNNING for `timings.running`
+seconds, then TERMINATED/SUCCESS (monitor refreshes likewise end in SUCCESS).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from workspace.app import RunTimings
+from workspace.server import Faults, RequestLog, WorkspaceServer
+
+DEFAULT_TOKEN = "lakeform-local-token"
+
+__all__ = ["DEFAULT_TOKEN", "RunTimings", "RunningWorkspace", "running_workspace"]
+
+
+@dataclass
+class RunningWorkspace:
+    """A started local workspace: where it listens and how to inspect and disturb it."""
+
+    server: WorkspaceServer
+    token: str = DEFAULT_TOKEN
+
+    @property
+    def url(self) -> str:
+        return self.server.url
+
+    @property
+    def workspace_id(self) -> int:
+        return self.server.workspace.workspace_id
+
+    @property
+    def user_name(self) -> str:
+        return self.server.workspace.user_name
+
+    @property
+    def requests(self) -> RequestLog:
+        return self.server.requests
+
+    @property
+    def faults(self) -> Faults:
+        return self.server.faults
+
+    @property
+    def state_path(self) -> Path | None:
+        return self.server.workspace.store.path
+
+    def env(self) -> dict[str, str]:
+        """Environment variables that point a Databricks client (or Pulumi) at this workspace."""
+        return {"DATABRICKS_HOST": self.url, "DATABRICKS_TOKEN": self.token}
+
+    def client(self, **config: Any) -> Any:
+        """A `databricks.sdk.WorkspaceClient` for this workspace (PAT auth; extra Config kwargs).
+
+        Stray DATABRICKS_* variables or a ~/.databrickscfg can still add a second auth method:
+        clear them in tests (monkeypatch.delenv).
+        """
+        from databricks.sdk import WorkspaceClient
+        from databricks.sdk.config import Config
+
+        config.setdefault("retry_timeout_seconds", 60)
+        cfg = Config(host=self.url, token=self.token, auth_type="pat", **config)
+        return WorkspaceClient(config=cfg)
+
+
+@contextmanager
+def running_workspace(
+    state_path: str | Path | None = None,
+    *,
+    host: str = "127.0.0.1",
+    port: int = 0,
+    timings: RunTimings | None = None,
+    token: str = DEFAULT_TOKEN,
+) -> Iterator[RunningWorkspace]:
+    """Serve a local workspace on a background thread for the duration of the block."""
+    server = WorkspaceServer(
+        host,
+        port,
+        state_path=Path(state_path) if state_path is not None else None,
+        timings=timings,
+    )
+    thread = threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+    )
+    thread.start()
+    try:
+        yield RunningWorkspace(server, token)
+    finally:
+        server.shutdown()
+        server.close()
+        thread.join()
