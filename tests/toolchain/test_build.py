@@ -1,0 +1,71 @@
+"""`make toolchain` is a fast no-op once the per-version directory is complete."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+
+def _complete_dir(build: ModuleType, pins: ModuleType, home: Path) -> Path:
+    loaded = pins.load()
+    root = home / loaded.dir_name
+    (root / "bin").mkdir(parents=True)
+    for name in build.binaries(loaded):
+        exe = root / "bin" / name
+        exe.write_text("#!/bin/sh\n", encoding="utf-8")
+        exe.chmod(0o755)
+    marker = {"pulumi": loaded.pulumi, "databricks": loaded.databricks}
+    (root / build.MARKER).write_text(json.dumps(marker), encoding="utf-8")
+    return root
+
+
+def _no_go(*_args: object, **_kwargs: object) -> None:
+    raise AssertionError("go build must not run when the toolchain is complete")
+
+
+def test_complete_toolchain_is_a_no_op(
+    build: ModuleType,
+    pins: ModuleType,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setenv("LAKEFORM_TOOLCHAIN_HOME", str(tmp_path))
+    _complete_dir(build, pins, tmp_path)
+    monkeypatch.setattr(build, "go_build", _no_go)
+    assert build.main(["build"]) == 0
+    assert "nothing to do" in capsys.readouterr().out
+
+
+def test_missing_binary_or_marker_means_incomplete(
+    build: ModuleType, pins: ModuleType, tmp_path: Path
+) -> None:
+    loaded = pins.load()
+    root = _complete_dir(build, pins, tmp_path)
+    assert build.is_complete(loaded, root)
+    (root / "bin" / "pulumi-language-python-exec").chmod(0o644)  # exec bit lost
+    assert not build.is_complete(loaded, root)
+    (root / "bin" / "pulumi-language-python-exec").chmod(0o755)
+    (root / build.MARKER).unlink()
+    assert not build.is_complete(loaded, root)
+
+
+def test_marker_for_other_versions_is_not_complete(
+    build: ModuleType, pins: ModuleType, tmp_path: Path
+) -> None:
+    loaded = pins.load()
+    root = _complete_dir(build, pins, tmp_path)
+    (root / build.MARKER).write_text(
+        json.dumps({"pulumi": "3.0.0", "databricks": loaded.databricks}), encoding="utf-8"
+    )
+    assert not build.is_complete(loaded, root)
+
+
+def test_unknown_command_is_a_clear_error(
+    build: ModuleType, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert build.main(["frobnicate"]) == 1
+    assert "unknown command 'frobnicate'" in capsys.readouterr().err

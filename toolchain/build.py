@@ -1,0 +1,304 @@
+"""Build the pinned Pulumi toolchain from Go modules into a per-version directory.
+
+    python3 toolchain/build.py build     # what `make toolchain` runs; a no-op when complete
+    python3 toolchain/build.py bin-dir   # print the bin directory to put first on PATH
+    python3 toolchain/build.py env       # print `export ...` lines for a shell (eval them)
+    python3 toolchain/build.py status    # exit 0 only if preview can find every plugin
+    python3 toolchain/build.py check     # pins agree (pyproject, versions.toml, go.mod)
+
+The directory is ${LAKEFORM_TOOLCHAIN_HOME:-~/.cache/lakeform/toolchain}/pulumi-X_databricks-Y/,
+outside the repository, so every clone on the machine shares it. Go's own module and build caches
+are used as usual. See toolchain/README.md for what is built and why.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import stat
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pins as pinning
+
+CLI_MODULE_DIR = pinning.REPO / "toolchain" / "pulumi"
+MARKER = "COMPLETE.json"
+RELEASE_TAGS = "osusergo,grpcnotrace"
+PROVIDER = "pulumi-resource-databricks"
+
+
+def log(message: str) -> None:
+    print(f"[{datetime.now(UTC):%H:%M:%S}] {message}", flush=True)
+
+
+def fail(message: str) -> int:
+    print(f"toolchain: error: {message}", file=sys.stderr, flush=True)
+    return 1
+
+
+def binaries(pins: pinning.Pins) -> list[str]:
+    names = ["pulumi", "pulumi-language-python", "pulumi-language-python-exec"]
+    names.append("pulumi-resource-pulumi-python")  # Python dynamic providers
+    if pins.databricks_facts.get("buildable", True):
+        names.append(PROVIDER)
+    return names
+
+
+def read_marker(root: Path) -> dict[str, object] | None:
+    try:
+        marker = json.loads((root / MARKER).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return marker if isinstance(marker, dict) else None
+
+
+def is_complete(pins: pinning.Pins, root: Path) -> bool:
+    marker = read_marker(root)
+    if marker is None or marker.get("pulumi") != pins.pulumi:
+        return False
+    if marker.get("databricks") != pins.databricks:
+        return False
+    return all(os.access(root / "bin" / name, os.X_OK) for name in binaries(pins))
+
+
+def official_install(pins: pinning.Pins) -> str | None:
+    """Return a description of an official Pulumi at the pinned versions on PATH, if any."""
+    home = pinning.toolchain_home().resolve()
+    found = shutil.which("pulumi")
+    if found is None or Path(found).resolve().is_relative_to(home):
+        return None
+    env = {**os.environ, "PULUMI_SKIP_UPDATE_CHECK": "true"}
+    try:
+        version = subprocess.run(
+            [found, "version"], capture_output=True, text=True, timeout=60, env=env, check=True
+        ).stdout.strip()
+        plugins = json.loads(
+            subprocess.run(
+                [found, "plugin", "ls", "--json"],
+                capture_output=True,
+                text=True,
+                timeout=60,
+                env=env,
+                check=True,
+            ).stdout
+            or "[]"
+        )
+    except (OSError, subprocess.SubprocessError, ValueError):
+        return None
+    if version != f"v{pins.pulumi}":
+        return None
+    for plugin in plugins:
+        if (
+            plugin.get("name") == "databricks"
+            and plugin.get("kind") == "resource"
+            and plugin.get("version") == pins.databricks
+        ):
+            return f"{found} ({version}) with the databricks plugin {pins.databricks}"
+    return None
+
+
+def check_checksum_database() -> None:
+    """Say whether Go can verify new modules against the checksum database (never disable it)."""
+    env = go_env("GOPROXY", "GOSUMDB", "GONOSUMDB", "GOFLAGS")
+    sumdb = env["GOSUMDB"].split()[0] if env["GOSUMDB"] else "sum.golang.org"
+    if sumdb == "off":
+        log("GOSUMDB=off in your Go environment: modules are checked against go.sum only")
+        return
+    proxy = next(
+        (p for p in env["GOPROXY"].replace("|", ",").split(",") if p.startswith("http")), None
+    )
+    urls = [f"{proxy.rstrip('/')}/sumdb/{sumdb}/supported"] if proxy else []
+    urls.append(f"https://{sumdb}/latest")
+    for url in urls:
+        try:
+            with urllib.request.urlopen(url, timeout=10) as response:
+                if response.status == 200:
+                    log(f"checksum database {sumdb} reachable ({url})")
+                    return
+        except (urllib.error.URLError, TimeoutError, OSError):
+            continue
+    log(
+        f"checksum database {sumdb} NOT reachable: every module is still verified against the "
+        "committed go.sum (builds run with -mod=readonly, so a module missing from it fails)"
+    )
+
+
+def go_env(*names: str) -> dict[str, str]:
+    out = subprocess.run(
+        ["go", "env", *names], capture_output=True, text=True, check=True
+    ).stdout.splitlines()
+    return dict(zip(names, out, strict=True))
+
+
+def go_build(module_dir: Path, out_dir: Path, packages: list[str], ldflags: str) -> None:
+    """Run `go build -v` for a release, printing a progress line every 25 packages or 20 s."""
+    env = {
+        **os.environ,
+        "CGO_ENABLED": "0",
+        "GOFLAGS": (os.environ.get("GOFLAGS", "") + " -mod=readonly").strip(),
+    }
+    cmd = ["go", "build", "-v", "-trimpath", "-tags", RELEASE_TAGS, "-ldflags", ldflags]
+    cmd += ["-o", f"{out_dir}/", *packages]
+    proc = subprocess.Popen(
+        cmd, cwd=module_dir, env=env, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True
+    )
+    assert proc.stderr is not None
+    compiled = downloaded = 0
+    last_report = time.monotonic()
+    tail: list[str] = []
+    for raw in proc.stderr:
+        line = raw.rstrip()
+        tail = [*tail[-40:], line]
+        if line.startswith("go: downloading "):
+            downloaded += 1
+        elif line and not line.startswith(("#", " ", "\t")) and " " not in line:
+            compiled += 1
+        else:
+            print(f"    {line}", flush=True)
+            continue
+        if (compiled + downloaded) % 25 == 0 or time.monotonic() - last_report > 20:
+            last_report = time.monotonic()
+            log(f"  {downloaded} modules downloaded, {compiled} packages compiled (last: {line})")
+    if proc.wait() != 0:
+        print("\n".join(tail), file=sys.stderr)
+        raise RuntimeError(f"go build failed in {module_dir} (exit {proc.returncode})")
+    log(f"  done: {downloaded} modules downloaded, {compiled} packages compiled")
+
+
+def module_dir_of(module_dir: Path, module: str) -> Path:
+    out = subprocess.run(
+        ["go", "list", "-mod=readonly", "-m", "-f", "{{.Dir}}", module],
+        cwd=module_dir,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    return Path(out)
+
+
+def install_script(src: Path, dest: Path) -> None:
+    """Copy a script from the (read-only, non-executable) module cache and make it executable."""
+    shutil.copyfile(src, dest)
+    executable = stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH
+    dest.chmod(dest.stat().st_mode | stat.S_IRUSR | stat.S_IWUSR | executable)
+
+
+def warn_provider_missing(pins: pinning.Pins) -> None:
+    reason = pins.databricks_facts.get("unavailable", "not buildable here")
+    print(
+        "\n"
+        f"WARNING: {PROVIDER} {pins.databricks} is NOT built: {reason}.\n"
+        "  `pulumi preview` of a databricks resource fails with a clear 'no resource plugin'\n"
+        "  error until the plugin is installed (`pulumi plugin install resource databricks\n"
+        f"  {pins.databricks} --file <binary>`) or placed on PATH. See toolchain/README.md.\n",
+        file=sys.stderr,
+        flush=True,
+    )
+
+
+def build(pins: pinning.Pins) -> int:
+    root = pinning.toolchain_home() / pins.dir_name
+    bin_path = root / "bin"
+    buildable = pins.databricks_facts.get("buildable", True)
+    if is_complete(pins, root):
+        log(f"toolchain complete in {root}: nothing to do")
+        if not buildable:
+            warn_provider_missing(pins)
+        return 0
+    official = official_install(pins)
+    if official is not None:
+        log(f"using the official Pulumi on PATH: {official}; nothing to build")
+        return 0
+
+    started = time.monotonic()
+    log(f"building pulumi {pins.pulumi} + databricks {pins.databricks} into {root}")
+    caches = go_env("GOMODCACHE", "GOCACHE")
+    log(f"Go caches: GOMODCACHE={caches['GOMODCACHE']}, GOCACHE={caches['GOCACHE']}")
+    check_checksum_database()
+    bin_path.mkdir(parents=True, exist_ok=True)
+    (root / MARKER).unlink(missing_ok=True)
+
+    log("stage 1/3: Pulumi CLI and Python language host (go build; tens of minutes when cold)")
+    go_build(
+        CLI_MODULE_DIR,
+        bin_path,
+        [f"{pins.pulumi_facts['cli_module']}/cmd/pulumi", "./cmd/pulumi-language-python"],
+        f"-X {pins.pulumi_facts['sdk_module']}/go/common/version.Version=v{pins.pulumi} "
+        f"-X main.version={pins.pulumi}",
+    )
+
+    log("stage 2/3: language host scripts from the SDK module")
+    sdk = module_dir_of(CLI_MODULE_DIR, pins.pulumi_facts["sdk_module"])
+    for script in ("cmd/pulumi-language-python-exec", "dist/pulumi-resource-pulumi-python"):
+        install_script(sdk / "python" / script, bin_path / Path(script).name)
+
+    log(f"stage 3/3: {PROVIDER} {pins.databricks}")
+    if not buildable:
+        warn_provider_missing(pins)
+    else:  # pragma: no cover - no pinned provider is buildable from this machine's proxy
+        return fail("versions.toml marks the provider buildable, but no provider build is written")
+
+    marker = {
+        "pulumi": pins.pulumi,
+        "databricks": pins.databricks,
+        "binaries": binaries(pins),
+        "provider_built": buildable,
+        "go": go_env("GOVERSION")["GOVERSION"],
+        "finished": datetime.now(UTC).isoformat(timespec="seconds"),
+        "seconds": round(time.monotonic() - started),
+    }
+    (root / MARKER).write_text(json.dumps(marker, indent=2) + "\n", encoding="utf-8")
+    log(f"toolchain complete in {root} ({marker['seconds']} s); put {bin_path} first on PATH")
+    return 0
+
+
+def status(pins: pinning.Pins) -> int:
+    """Exit 0 only when pulumi and the databricks plugin are both available at the pins."""
+    root = pinning.toolchain_home() / pins.dir_name
+    if official_install(pins) is not None:
+        print("official Pulumi with the databricks plugin on PATH")
+        return 0
+    if not is_complete(pins, root):
+        return fail(f"{root} is not built; run `make toolchain`")
+    if not (root / "bin" / PROVIDER).exists():
+        return fail(f"{root}/bin has no {PROVIDER}; see toolchain/README.md")
+    print(f"complete: {root}")
+    return 0
+
+
+def main(argv: list[str]) -> int:
+    command = argv[0] if argv else "build"
+    try:
+        pins = pinning.load()
+        pinning.check_go_mod(pins)
+    except pinning.PinError as exc:
+        return fail(str(exc))
+    if command == "bin-dir":
+        print(pinning.bin_dir(pins))
+        return 0
+    if command == "env":
+        print(f'export PATH="{pinning.bin_dir(pins)}:$PATH"')
+        print("export PULUMI_SKIP_UPDATE_CHECK=true")
+        print("export PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=true")
+        return 0
+    if command == "check":
+        print(f"pins agree: pulumi {pins.pulumi}, pulumi-databricks {pins.databricks}")
+        return 0
+    if command == "status":
+        return status(pins)
+    if command == "build":
+        try:
+            return build(pins)
+        except (RuntimeError, subprocess.CalledProcessError, OSError) as exc:
+            return fail(str(exc))
+    return fail(f"unknown command {command!r}; use build, bin-dir, env, status or check")
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,223 @@
+// Command pulumi-language-python is the Python language host the Pulumi engine starts to run a
+// Python program. Lakeform builds its own because the upstream host's Go module cannot be fetched
+// here (see toolchain/README.md). It does one job: start `pulumi-language-python-exec` (the
+// script shipped in the Pulumi SDK module, copied beside this binary) with the project's Python,
+// passing the engine and resource monitor addresses, and report how the program ended.
+//
+// Python is chosen like the upstream host does: Pulumi.yaml's runtime option `virtualenv`
+// (relative to the project root), else `.venv` when `toolchain: uv`, else PULUMI_PYTHON_CMD,
+// else python3. Dependencies are installed by `uv sync`, not by this host.
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/common/util/rpcutil"
+	pulumirpc "github.com/pulumi/pulumi/sdk/v3/proto/go"
+	"google.golang.org/grpc"
+	"google.golang.org/protobuf/types/known/emptypb"
+)
+
+// version is set at build time with -ldflags "-X main.version=<pulumi version>".
+var version = "0.0.0-dev"
+
+// userActionableExit is the exit code the exec script uses after it has shown the user an error.
+const userActionableExit = 32
+
+type languageHost struct {
+	pulumirpc.UnimplementedLanguageRuntimeServer
+	engineAddress string
+	execScript    string
+}
+
+func main() {
+	flags := flag.NewFlagSet("pulumi-language-python", flag.ContinueOnError)
+	// Flags the engine passes to every plugin; accepted and ignored.
+	flags.Bool("logtostderr", false, "log to stderr")
+	flags.Bool("logflow", false, "flow logging settings to child processes")
+	flags.Int("v", 0, "log verbosity")
+	flags.String("tracing", "", "tracing endpoint")
+	flags.String("root", "", "project root (unused)")
+	if err := flags.Parse(os.Args[1:]); err != nil {
+		os.Exit(2)
+	}
+	if flags.NArg() < 1 {
+		fmt.Fprintln(os.Stderr, "pulumi-language-python: missing engine address; the Pulumi CLI starts this program")
+		os.Exit(2)
+	}
+	execScript, err := besideSelf("pulumi-language-python-exec")
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "pulumi-language-python: %v\n", err)
+		os.Exit(1)
+	}
+	host := &languageHost{engineAddress: flags.Arg(0), execScript: execScript}
+	handle, err := rpcutil.ServeWithOptions(rpcutil.ServeOptions{
+		Init: func(srv *grpc.Server) error {
+			pulumirpc.RegisterLanguageRuntimeServer(srv, host)
+			return nil
+		},
+	})
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "pulumi-language-python: cannot listen: %v\n", err)
+		os.Exit(1)
+	}
+	// The engine reads the port from the first line of stdout.
+	fmt.Printf("%d\n", handle.Port)
+	if err := <-handle.Done; err != nil {
+		fmt.Fprintf(os.Stderr, "pulumi-language-python: %v\n", err)
+		os.Exit(1)
+	}
+}
+
+// besideSelf returns the path of name in this executable's real directory (symlinks resolved).
+func besideSelf(name string) (string, error) {
+	self, err := os.Executable()
+	if err != nil {
+		return "", err
+	}
+	if self, err = filepath.EvalSymlinks(self); err != nil {
+		return "", err
+	}
+	path := filepath.Join(filepath.Dir(self), name)
+	if _, err := os.Stat(path); err != nil {
+		return "", fmt.Errorf("%s must sit beside this executable: %w", name, err)
+	}
+	return path, nil
+}
+
+func (h *languageHost) GetPluginInfo(context.Context, *emptypb.Empty) (*pulumirpc.PluginInfo, error) {
+	return &pulumirpc.PluginInfo{Version: version}, nil
+}
+
+// GetRequiredPackages reports nothing: the Python SDKs name their provider and its version on
+// every resource registration, and provider plugins are found on PATH, never downloaded.
+func (h *languageHost) GetRequiredPackages(
+	context.Context, *pulumirpc.GetRequiredPackagesRequest,
+) (*pulumirpc.GetRequiredPackagesResponse, error) {
+	return &pulumirpc.GetRequiredPackagesResponse{}, nil
+}
+
+func (h *languageHost) GetRequiredPlugins(
+	context.Context, *pulumirpc.GetRequiredPluginsRequest,
+) (*pulumirpc.GetRequiredPluginsResponse, error) {
+	return &pulumirpc.GetRequiredPluginsResponse{}, nil
+}
+
+func (h *languageHost) InstallDependencies(
+	_ *pulumirpc.InstallDependenciesRequest,
+	stream grpc.ServerStreamingServer[pulumirpc.InstallDependenciesResponse],
+) error {
+	msg := "Python dependencies are installed by `uv sync` (make setup), not by Pulumi.\n"
+	return stream.Send(&pulumirpc.InstallDependenciesResponse{Stdout: []byte(msg)})
+}
+
+func (h *languageHost) Run(ctx context.Context, req *pulumirpc.RunRequest) (*pulumirpc.RunResponse, error) {
+	info := req.GetInfo()
+	root, programDir, entry := info.GetRootDirectory(), info.GetProgramDirectory(), info.GetEntryPoint()
+	if root == "" {
+		root = req.GetPwd()
+	}
+	if programDir == "" {
+		programDir = req.GetPwd()
+	}
+	program := req.GetProgram()
+	if entry != "" {
+		program = filepath.Join(programDir, entry)
+	}
+
+	python, extraEnv, err := pythonCommand(root, info.GetOptions().AsMap())
+	if err != nil {
+		return &pulumirpc.RunResponse{Error: err.Error()}, nil
+	}
+	config, err := json.Marshal(req.GetConfig())
+	if err != nil {
+		return nil, err
+	}
+	secretKeys, err := json.Marshal(req.GetConfigSecretKeys())
+	if err != nil {
+		return nil, err
+	}
+
+	args := []string{
+		"-u", h.execScript,
+		"--monitor", req.GetMonitorAddress(),
+		"--engine", h.engineAddress,
+		"--project", req.GetProject(),
+		"--stack", req.GetStack(),
+		"--pwd", req.GetPwd(),
+		"--dry_run", strconv.FormatBool(req.GetDryRun()),
+		"--parallel", strconv.Itoa(int(req.GetParallel())),
+		"--organization", req.GetOrganization(),
+		"--root_directory", root,
+		program,
+	}
+	args = append(args, req.GetArgs()...)
+
+	cmd := exec.CommandContext(ctx, python, args...)
+	cmd.Dir = req.GetPwd()
+	cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
+	cmd.Env = append(withoutPythonHome(os.Environ()), extraEnv...)
+	cmd.Env = append(cmd.Env,
+		"PULUMI_CONFIG="+string(config),
+		"PULUMI_CONFIG_SECRET_KEYS="+string(secretKeys),
+	)
+	err = cmd.Run()
+	var exitErr *exec.ExitError
+	switch {
+	case err == nil:
+		return &pulumirpc.RunResponse{}, nil
+	case errors.As(err, &exitErr) && exitErr.ExitCode() == userActionableExit:
+		return &pulumirpc.RunResponse{Bail: true}, nil
+	case errors.As(err, &exitErr):
+		return &pulumirpc.RunResponse{
+			Error: fmt.Sprintf("Python program exited with code %d", exitErr.ExitCode()),
+		}, nil
+	default:
+		return &pulumirpc.RunResponse{Error: fmt.Sprintf("cannot start %s: %v", python, err)}, nil
+	}
+}
+
+// pythonCommand picks the interpreter from Pulumi.yaml's runtime options and returns it with
+// the environment changes a virtual environment needs.
+func pythonCommand(root string, options map[string]any) (string, []string, error) {
+	venv, _ := options["virtualenv"].(string)
+	if venv == "" && options["toolchain"] == "uv" {
+		venv = ".venv"
+	}
+	if venv == "" {
+		if cmd := os.Getenv("PULUMI_PYTHON_CMD"); cmd != "" {
+			return cmd, nil, nil
+		}
+		return "python3", nil, nil
+	}
+	if !filepath.IsAbs(venv) {
+		venv = filepath.Join(root, venv)
+	}
+	python := filepath.Join(venv, "bin", "python")
+	if _, err := os.Stat(python); err != nil {
+		return "", nil, fmt.Errorf(
+			"the virtual environment %s has no bin/python; run `uv sync` (make setup) first", venv)
+	}
+	path := filepath.Join(venv, "bin") + string(os.PathListSeparator) + os.Getenv("PATH")
+	return python, []string{"PATH=" + path, "VIRTUAL_ENV=" + venv}, nil
+}
+
+// withoutPythonHome drops PYTHONHOME, which would point a virtual environment's Python elsewhere.
+func withoutPythonHome(env []string) []string {
+	kept := make([]string, 0, len(env))
+	for _, kv := range env {
+		if !strings.HasPrefix(kv, "PYTHONHOME=") {
+			kept = append(kept, kv)
+		}
+	}
+	return kept
+}
