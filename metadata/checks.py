@@ -165,16 +165,14 @@ def _job(
                         )
             elif dep.task_key in row.disabled_tasks:
                 yield loc.problem(
-                    dparts,
+                    (*parts, "depends_on"),
                     f"task '{dep.task_key}' is disabled; remove the dependency or enable the task",
-                    shown=(*parts, "depends_on"),
                 )
             else:
                 others = [k for k in known if k != task.task_key]
                 yield loc.problem(
-                    dparts,
+                    (*parts, "depends_on"),
                     f"unknown task '{dep.task_key}'; known: {', '.join(others) or 'none'}",
-                    shown=(*parts, "depends_on"),
                 )
         if task.job_cluster_key is not None and task.job_cluster_key not in clusters:
             yield loc.problem(
@@ -296,7 +294,7 @@ def _cycles(job: JobRow, loc: Locator) -> Iterator[Problem]:
                 if frozenset(cycle) not in reported:
                     reported.add(frozenset(cycle))
                     # print it in the direction work flows: upstream -> downstream
-                    shown = [*reversed(cycle), cycle[-1]]
+                    shown = [cycle[0], *reversed(cycle[1:]), cycle[0]]
                     i = index[cycle[0]]
                     d = next(
                         n
@@ -358,7 +356,7 @@ def _pipeline(pipeline: PipelineRow, loc: Locator, root: Path) -> Iterator[Probl
         if lib.glob is not None and is_repo_relative(lib.glob.include):
             include = lib.glob.include
             try:
-                matches = any(p.is_file() for p in root.glob(include.rstrip("/")))
+                matches = next(iter(root.glob(include.rstrip("/"))), None) is not None
                 if not matches and include.endswith("/"):
                     matches = (root / include).is_dir()
             except (ValueError, NotImplementedError) as err:

@@ -252,7 +252,7 @@ def substitute(
             if name not in variables:
                 known = ", ".join(sorted(variables)) or "none"
                 hint = suggest(name, variables) if variables else ""
-                hint = hint if hint.startswith("; did") else ""
+                hint = f" ({hint.removeprefix('; ')})" if hint.startswith("; did") else ""
                 problems.append(
                     loc.problem(
                         parts,

@@ -42,7 +42,7 @@ class Locator:
     def pos(self, parts: tuple[Part, ...]) -> Pos | None:
         """The position of the deepest value along `parts` that exists in the source."""
         node: Any = self.data
-        best = getattr(node, "pos", None) or self.key_pos
+        best = self.key_pos or getattr(node, "pos", None)
         for part in parts:
             if isinstance(node, LMap) and isinstance(part, str) and part in node:
                 best = node.key_pos.get(part, best)

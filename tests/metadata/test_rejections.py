@@ -1,0 +1,717 @@
+"""One test per rejection path: each names the file, line, column and field path."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+
+from metadata import MetadataError
+from stacks.settings import StackSettings
+from tests.metadata.conftest import Project
+
+OneProblem = Callable[[str], str]
+
+NOTEBOOK = "notebook_task: {notebook_path: src/nb.py}"
+
+
+def test_style_guide_example_verbatim(project: Project) -> None:
+    project.write(
+        "olist.yaml",
+        """
+        jobs:
+          olist_daily:
+            tasks:
+            - task_key: generate_data
+              notebook_task:
+                notebook_path: src/nb.py
+            - task_key: run_main_pipeline
+              depends_on: [generate_data]
+              pipeline_task:
+                pipeline: olist_main_pipeline
+            - task_key: run_cdc_pipeline
+              pipeline_task:
+                pipeline: olist_main_pipeline
+              depends_on: [generate]
+        pipelines:
+          olist_main_pipeline: {serverless: true}
+        """,
+    )
+    assert project.problems() == [
+        "resources/olist.yaml:14:7: jobs.olist_daily.tasks[2].depends_on: unknown task "
+        "'generate'; known: generate_data, run_main_pipeline"
+    ]
+
+
+def test_yaml_syntax_error(one_problem: OneProblem) -> None:
+    problem = one_problem(
+        """
+        jobs:
+          a:
+            tasks: [
+              {task_key: x
+        """
+    )
+    assert problem.startswith("resources/a.yaml:5:1: YAML syntax error:")
+
+
+def test_duplicate_key_in_one_mapping(one_problem: OneProblem) -> None:
+    assert (
+        one_problem(
+            f"""
+        jobs:
+          a:
+            tasks: [{{task_key: x, {NOTEBOOK}}}]
+            timeout_seconds: 1
+            timeout_seconds: 2
+        """
+        )
+        == "resources/a.yaml:5:5: timeout_seconds: duplicate key 'timeout_seconds' "
+        "(first at line 4)"
+    )
+
+
+def test_unknown_field_suggests_the_right_name(one_problem: OneProblem) -> None:
+    assert one_problem(
+        """
+        jobs:
+          a:
+            tasks:
+              - task_key: x
+                notebok_task: {notebook_path: src/nb.py}
+        """
+    ) == (
+        "resources/a.yaml:5:9: jobs.a.tasks[0].notebok_task: unknown field 'notebok_task'; "
+        "did you mean 'notebook_task'?"
+    )
+
+
+def test_unknown_field_without_a_close_name_lists_the_allowed_ones(one_problem: OneProblem) -> None:
+    problem = one_problem(
+        """
+        pipelines:
+          p:
+            serverless: true
+            zzz: 1
+        """
+    )
+    assert problem.startswith(
+        "resources/a.yaml:4:5: pipelines.p.zzz: unknown field 'zzz'; allowed:"
+    )
+    assert "catalog" in problem and "libraries" in problem
+
+
+def test_wrong_type(one_problem: OneProblem) -> None:
+    assert (
+        one_problem(
+            f"""
+        jobs:
+          a:
+            max_concurrent_runs: "1"
+            tasks: [{{task_key: x, {NOTEBOOK}}}]
+        """
+        )
+        == "resources/a.yaml:3:5: jobs.a.max_concurrent_runs: expected an integer, got string '1'"
+    )
+
+
+def test_wrong_literal(one_problem: OneProblem) -> None:
+    assert one_problem(
+        f"""
+        jobs:
+          a:
+            tasks: [{{task_key: x, run_if: SOMETIMES, {NOTEBOOK}}}]
+        """
+    ) == (
+        "resources/a.yaml:3:27: jobs.a.tasks[0].run_if: must be one of 'ALL_SUCCESS', "
+        "'AT_LEAST_ONE_SUCCESS', 'NONE_FAILED', 'ALL_DONE', 'AT_LEAST_ONE_FAILED' or "
+        "'ALL_FAILED'; got string 'SOMETIMES'"
+    )
+
+
+def test_missing_required_field(one_problem: OneProblem) -> None:
+    assert (
+        one_problem(
+            """
+        jobs:
+          a:
+            tasks:
+              - notebook_task: {notebook_path: src/nb.py}
+        """
+        )
+        == "resources/a.yaml:4:9: jobs.a.tasks[0].task_key: required field missing"
+    )
+
+
+def test_task_without_a_type(one_problem: OneProblem) -> None:
+    assert one_problem(
+        """
+        jobs:
+          a:
+            tasks:
+              - task_key: x
+        """
+    ) == (
+        "resources/a.yaml:4:9: jobs.a.tasks[0]: a task needs exactly one task type; found none; "
+        "allowed: notebook_task, sql_task, pipeline_task, python_wheel_task, spark_python_task, "
+        "spark_jar_task, run_job_task, dbt_task, condition_task, for_each_task"
+    )
+
+
+def test_task_with_two_types(one_problem: OneProblem) -> None:
+    problem = one_problem(
+        f"""
+        jobs:
+          a:
+            tasks:
+              - task_key: x
+                {NOTEBOOK}
+                spark_python_task: {{python_file: src/other.py}}
+        """
+    )
+    assert problem.startswith(
+        "resources/a.yaml:4:9: jobs.a.tasks[0]: a task needs exactly one task type; "
+        "found notebook_task, spark_python_task;"
+    )
+
+
+def test_duplicate_task_keys(one_problem: OneProblem) -> None:
+    assert one_problem(
+        f"""
+        jobs:
+          a:
+            tasks:
+              - {{task_key: x, {NOTEBOOK}}}
+              - {{task_key: x, {NOTEBOOK}}}
+        """
+    ) == (
+        "resources/a.yaml:5:10: jobs.a.tasks[1].task_key: duplicate task key 'x' in job 'a' "
+        "(also tasks[0])"
+    )
+
+
+def test_dependency_cycle_is_printed(one_problem: OneProblem) -> None:
+    assert (
+        one_problem(
+            f"""
+        jobs:
+          a:
+            tasks:
+              - {{task_key: x, depends_on: [z], {NOTEBOOK}}}
+              - {{task_key: y, depends_on: [x], {NOTEBOOK}}}
+              - {{task_key: z, depends_on: [y], {NOTEBOOK}}}
+        """
+        )
+        == "resources/a.yaml:4:36: jobs.a.tasks[0].depends_on[0]: "
+        "dependency cycle: x -> y -> z -> x"
+    )
+
+
+def test_self_dependency_is_a_cycle(one_problem: OneProblem) -> None:
+    assert (
+        one_problem(
+            f"""
+        jobs:
+          a:
+            tasks:
+              - {{task_key: x, depends_on: [x], {NOTEBOOK}}}
+        """
+        )
+        == "resources/a.yaml:4:36: jobs.a.tasks[0].depends_on[0]: dependency cycle: x -> x"
+    )
+
+
+def test_depends_on_a_disabled_task(one_problem: OneProblem) -> None:
+    assert one_problem(
+        f"""
+        jobs:
+          a:
+            tasks:
+              - {{task_key: x, disabled: true, {NOTEBOOK}}}
+              - {{task_key: y, depends_on: [x], {NOTEBOOK}}}
+        """
+    ) == (
+        "resources/a.yaml:5:23: jobs.a.tasks[1].depends_on: task 'x' is disabled; "
+        "remove the dependency or enable the task"
+    )
+
+
+def test_mixing_execution_order_and_depends_on(one_problem: OneProblem) -> None:
+    assert one_problem(
+        f"""
+        jobs:
+          mixed:
+            tasks:
+              - {{task_key: x, execution_order: 1, {NOTEBOOK}}}
+              - {{task_key: y, depends_on: [x], {NOTEBOOK}}}
+        """
+    ) == (
+        "resources/a.yaml:5:23: jobs.mixed.tasks[1].depends_on: job 'mixed' mixes "
+        "execution_order (tasks[0]) and depends_on (tasks[1]); use one style per job"
+    )
+
+
+def test_execution_order_missing_on_one_task(one_problem: OneProblem) -> None:
+    assert one_problem(
+        f"""
+        jobs:
+          a:
+            tasks:
+              - {{task_key: x, execution_order: 1, {NOTEBOOK}}}
+              - {{task_key: y, {NOTEBOOK}}}
+        """
+    ) == (
+        "resources/a.yaml:5:9: jobs.a.tasks[1]: execution_order missing; job 'a' uses "
+        "execution_order, so every task needs one"
+    )
+
+
+def test_unknown_pipeline_reference(one_problem: OneProblem) -> None:
+    assert one_problem(
+        """
+        jobs:
+          a:
+            tasks:
+              - task_key: x
+                pipeline_task: {pipeline: olist_main}
+        pipelines:
+          olist_main_pipeline: {serverless: true}
+        """
+    ) == (
+        "resources/a.yaml:5:25: jobs.a.tasks[0].pipeline_task.pipeline: unknown pipeline "
+        "'olist_main' (did you mean 'olist_main_pipeline'?); known pipelines: olist_main_pipeline"
+    )
+
+
+def test_disabled_pipeline_reference(one_problem: OneProblem) -> None:
+    assert one_problem(
+        """
+        jobs:
+          a:
+            tasks:
+              - task_key: x
+                pipeline_task: {pipeline: p}
+        pipelines:
+          p: {serverless: true, disabled: true}
+        """
+    ) == (
+        "resources/a.yaml:5:25: jobs.a.tasks[0].pipeline_task.pipeline: pipeline 'p' is "
+        "disabled; enable it or remove this task"
+    )
+
+
+def test_unknown_and_disabled_job_references(project: Project) -> None:
+    project.write(
+        "a.yaml",
+        f"""
+        jobs:
+          a:
+            tasks:
+              - {{task_key: x, run_job_task: {{job: nope}}}}
+              - {{task_key: y, run_job_task: {{job: retired}}}}
+          retired:
+            disabled: true
+            tasks: [{{task_key: x, {NOTEBOOK}}}]
+        """,
+    )
+    assert project.problems() == [
+        "resources/a.yaml:4:38: jobs.a.tasks[0].run_job_task.job: unknown job 'nope'; "
+        "known jobs: a",
+        "resources/a.yaml:5:38: jobs.a.tasks[1].run_job_task.job: job 'retired' is disabled; "
+        "enable it or remove this task",
+    ]
+
+
+def test_pipeline_task_needs_a_target(one_problem: OneProblem) -> None:
+    assert one_problem(
+        """
+        jobs:
+          a:
+            tasks: [{task_key: x, pipeline_task: {full_refresh: true}}]
+        """
+    ) == (
+        "resources/a.yaml:3:27: jobs.a.tasks[0].pipeline_task: pipeline_task needs exactly one "
+        "of pipeline (a row key), pipeline_id"
+    )
+
+
+@pytest.mark.parametrize(
+    ("cron", "message"),
+    [
+        (
+            "0 0 6 * * *",
+            "exactly one of day-of-month ('*') and day-of-week ('*') must be '?' in "
+            "'0 0 6 * * *', e.g. '0 0 6 * * ?'",
+        ),
+        (
+            "0 6 * * *",
+            "Quartz cron needs 6 or 7 fields (seconds minutes hours day-of-month month "
+            "day-of-week [year]); got 5 in '0 6 * * *'; Quartz adds a seconds field first, "
+            "e.g. '0 0 6 * * ?'",
+        ),
+        ("0 0 24 * * ?", "hours field '24': 24 is outside 0-23 in '0 0 24 * * ?'"),
+    ],
+)
+def test_invalid_quartz_cron(one_problem: OneProblem, cron: str, message: str) -> None:
+    assert (
+        one_problem(
+            f"""
+        jobs:
+          a:
+            schedule:
+              quartz_cron_expression: "{cron}"
+              timezone_id: UTC
+            tasks: [{{task_key: x, {NOTEBOOK}}}]
+        """
+        )
+        == f"resources/a.yaml:4:7: jobs.a.schedule.quartz_cron_expression: {message}"
+    )
+
+
+def test_unknown_timezone(one_problem: OneProblem) -> None:
+    assert one_problem(
+        f"""
+        jobs:
+          a:
+            schedule: {{quartz_cron_expression: "0 0 6 * * ?", timezone_id: Europe/Amsterdm}}
+            tasks: [{{task_key: x, {NOTEBOOK}}}]
+        """
+    ) == (
+        "resources/a.yaml:3:55: jobs.a.schedule.timezone_id: unknown timezone id "
+        "'Europe/Amsterdm'; did you mean 'Europe/Amsterdam'?"
+    )
+
+
+def test_monitor_schedule_is_checked_too(one_problem: OneProblem) -> None:
+    problem = one_problem(
+        """
+        quality_monitors:
+          m:
+            table_name: c.s.t
+            assets_dir: /x
+            output_schema_name: c.s
+            snapshot: {}
+            schedule: {quartz_cron_expression: "0 0 8 * * ?", timezone_id: Mars/Olympus}
+        """
+    )
+    assert problem.startswith(
+        "resources/a.yaml:7:55: quality_monitors.m.schedule.timezone_id: unknown timezone id "
+        "'Mars/Olympus'"
+    )
+
+
+SQL_JOB = """
+jobs:
+  a:
+    tasks:
+      - task_key: q
+        sql_task: {query_text: SELECT 1}
+"""
+
+
+def test_sql_task_without_a_warehouse(one_problem: OneProblem) -> None:
+    assert one_problem(SQL_JOB) == (
+        "resources/a.yaml:5:9: jobs.a.tasks[0].sql_task.warehouse_id: a SQL task needs a "
+        "warehouse: set sql_task.warehouse_id (e.g. '${var.warehouse_id}') or the stack's "
+        "lakeform:settings.default_warehouse_id"
+    )
+
+
+def test_sql_task_uses_the_stack_default_warehouse(project: Project) -> None:
+    project.write("a.yaml", SQL_JOB)
+    rows = project.load(settings=StackSettings(default_warehouse_id="wh1"))
+    sql = rows.jobs["a"].tasks[0].sql_task
+    assert sql is not None and sql.query_text == "SELECT 1"
+    # the default is applied by the components, not written into the row
+    assert sql.warehouse_id is None
+
+
+def test_sql_task_needs_exactly_one_kind(one_problem: OneProblem) -> None:
+    assert one_problem(
+        """
+        jobs:
+          a:
+            tasks:
+              - task_key: q
+                sql_task: {warehouse_id: w, query_text: SELECT 1, file: {path: src/query.sql}}
+        """
+    ) == (
+        "resources/a.yaml:5:9: jobs.a.tasks[0].sql_task: sql_task needs exactly one of "
+        "query_text, file, query, dashboard, alert; found query_text, file"
+    )
+
+
+MONITOR = """
+quality_monitors:
+  m:
+    table_name: c.s.t
+    assets_dir: /x
+    output_schema_name: c.s
+"""
+
+
+def test_monitor_without_a_profile(one_problem: OneProblem) -> None:
+    assert one_problem(MONITOR) == (
+        "resources/a.yaml:2:3: quality_monitors.m: a monitor needs exactly one of snapshot, "
+        "time_series, inference_log; found none"
+    )
+
+
+def test_monitor_with_two_profiles(one_problem: OneProblem) -> None:
+    assert one_problem(
+        MONITOR + "    snapshot: {}\n    time_series: {timestamp_col: ts, granularities: [1 day]}\n"
+    ) == (
+        "resources/a.yaml:2:3: quality_monitors.m: a monitor needs exactly one of snapshot, "
+        "time_series, inference_log; found snapshot, time_series"
+    )
+
+
+def _metric(kind: str, name: str, definition: str) -> str:
+    return (
+        f"      - {{type: {kind}, name: {name}, input_columns: [':table'], "
+        f'definition: "{definition}", output_data_type: double}}\n'
+    )
+
+
+def test_derived_metric_refers_to_an_undefined_metric(one_problem: OneProblem) -> None:
+    text = (
+        MONITOR
+        + "    snapshot: {}\n    custom_metrics:\n"
+        + _metric("AGGREGATE", "total_bookings", "COUNT(*)")
+        + _metric("DERIVED", "cancellation_rate", "{{total_cancelations}} / {{total_bookings}}")
+    )
+    assert one_problem(text) == (
+        "resources/a.yaml:9:77: quality_monitors.m.custom_metrics[1].definition: derived metric "
+        "'cancellation_rate' refers to undefined metric 'total_cancelations'; defined: "
+        "total_bookings"
+    )
+
+
+def test_drift_metric_refers_to_an_undefined_metric(one_problem: OneProblem) -> None:
+    text = (
+        MONITOR
+        + "    snapshot: {}\n    custom_metrics:\n"
+        + _metric("AGGREGATE", "avg_price", "AVG(price)")
+        + _metric("DRIFT", "price_drift", "{{current_df}}.avg_prices - {{base_df}}.avg_price")
+    )
+    assert one_problem(text) == (
+        "resources/a.yaml:9:69: quality_monitors.m.custom_metrics[1].definition: drift metric "
+        "'price_drift' refers to undefined metric 'avg_prices' (did you mean 'avg_price'?); "
+        "defined: avg_price"
+    )
+
+
+def test_unknown_output_data_type(one_problem: OneProblem) -> None:
+    text = MONITOR + "    snapshot: {}\n    custom_metrics:\n" + _metric("AGGREGATE", "n", "1")
+    text = text.replace("output_data_type: double", "output_data_type: number")
+    problem = one_problem(text)
+    assert problem.startswith(
+        "resources/a.yaml:8:80: quality_monitors.m.custom_metrics[0].output_data_type: unknown "
+        "output_data_type 'number'; use a Spark StructField JSON or one of:"
+    )
+
+
+def test_unknown_variable(one_problem: OneProblem) -> None:
+    assert one_problem(
+        """
+        pipelines:
+          p:
+            catalog: "${var.catalgo}"
+            serverless: true
+        """
+    ) == (
+        "resources/a.yaml:3:5: pipelines.p.catalog: unknown variable '${var.catalgo}' (did you "
+        "mean 'catalog'?); known: catalog, notification_email (define it in the stack's "
+        "lakeform:settings.variables)"
+    )
+
+
+def test_more_than_1000_tasks(project: Project) -> None:
+    tasks = "\n".join(
+        f"      - {{task_key: t{i}, notebook_task: {{notebook_path: src/nb.py}}}}"
+        for i in range(1001)
+    )
+    project.write("a.yaml", f"jobs:\n  big:\n    tasks:\n{tasks}\n")
+    assert project.problems() == [
+        "resources/a.yaml:3:5: jobs.big.tasks: job 'big' has 1001 tasks; the Jobs API allows at "
+        "most 1000 (split it and chain the parts with run_job_task)"
+    ]
+
+
+def test_duplicate_row_keys_across_files_name_both(project: Project) -> None:
+    project.write("a.yaml", "pipelines:\n  p: {serverless: true}\n")
+    project.write("sub/b.yaml", "# b\npipelines:\n  p: {serverless: true}\n")
+    assert project.problems() == [
+        "resources/sub/b.yaml:3:3: pipelines.p: duplicate key 'p': also defined at "
+        "resources/a.yaml:2:3; row keys are unique per kind across all files"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("field", "text"),
+    [
+        (
+            "jobs.a.tasks[0].notebook_task.notebook_path",
+            "jobs:\n  a:\n    tasks:\n      - task_key: x\n"
+            "        notebook_task: {notebook_path: src/missing.py}\n",
+        ),
+        (
+            "jobs.a.tasks[0].sql_task.file.path",
+            "jobs:\n  a:\n    tasks:\n      - task_key: x\n"
+            "        sql_task: {warehouse_id: w, file: {path: src/missing.py}}\n",
+        ),
+        (
+            "pipelines.p.libraries[0].file.path",
+            "pipelines:\n  p:\n    serverless: true\n    libraries:\n"
+            "      - file: {path: src/missing.py}\n",
+        ),
+    ],
+)
+def test_repository_path_that_does_not_exist(
+    one_problem: OneProblem, field: str, text: str
+) -> None:
+    problem = one_problem(text)
+    assert problem.startswith("resources/a.yaml:5:")
+    assert f": {field}: file not found: 'src/missing.py'" in problem
+
+
+def test_glob_that_matches_nothing(one_problem: OneProblem) -> None:
+    assert one_problem(
+        "pipelines:\n  p:\n    serverless: true\n    libraries:\n"
+        "      - glob: {include: src/nothing/**}\n"
+    ) == (
+        "resources/a.yaml:5:16: pipelines.p.libraries[0].glob.include: no file matches "
+        "'src/nothing/**' under the project root"
+    )
+
+
+def test_path_leaving_the_repository(one_problem: OneProblem) -> None:
+    assert one_problem(
+        "jobs:\n  a:\n    tasks:\n      - task_key: x\n"
+        "        notebook_task: {notebook_path: ../outside.py}\n"
+    ) == (
+        "resources/a.yaml:5:25: jobs.a.tasks[0].notebook_task.notebook_path: '../outside.py' "
+        "leaves the repository; use a path inside it"
+    )
+
+
+def test_unknown_job_cluster_key(one_problem: OneProblem) -> None:
+    assert one_problem(
+        f"""
+        jobs:
+          a:
+            tasks: [{{task_key: x, job_cluster_key: big, {NOTEBOOK}}}]
+        """
+    ) == (
+        "resources/a.yaml:3:27: jobs.a.tasks[0].job_cluster_key: unknown job cluster 'big'; "
+        "job_clusters define: none"
+    )
+
+
+def test_unknown_stack_in_overrides(one_problem: OneProblem) -> None:
+    assert (
+        one_problem(
+            """
+        pipelines:
+          p:
+            serverless: true
+            environments:
+              prd: {serverless: false}
+        """
+        )
+        == "resources/a.yaml:5:7: pipelines.p.environments.prd: unknown stack 'prd'; "
+        "did you mean 'prod'?"
+    )
+
+
+def test_override_with_a_bad_field_is_reported_at_the_override(project: Project) -> None:
+    project.write(
+        "a.yaml",
+        """
+        pipelines:
+          p:
+            serverless: true
+            environments:
+              prod: {continuous: "yes"}
+        """,
+    )
+    assert project.load("dev").pipelines["p"].continuous is None
+    assert project.problems("prod") == [
+        "resources/a.yaml:5:14: pipelines.p.continuous: expected true or false, got string 'yes'"
+    ]
+
+
+def test_invalid_row_key(one_problem: OneProblem) -> None:
+    assert one_problem("pipelines:\n  my pipeline: {serverless: true}\n") == (
+        "resources/a.yaml:2:3: pipelines.my pipeline: row keys may hold letters, digits, '_' "
+        "and '-' only (they name the deployed resource)"
+    )
+
+
+def test_unknown_top_level_key(one_problem: OneProblem) -> None:
+    assert one_problem("job:\n  a: {}\n") == (
+        "resources/a.yaml:1:1: job: unknown top-level key; did you mean 'jobs'?"
+    )
+
+
+def test_top_level_that_is_not_a_mapping(one_problem: OneProblem) -> None:
+    assert one_problem("just a string\n") == (
+        "resources/a.yaml:1:1: expected a mapping with jobs, pipelines, quality_monitors; "
+        "got string"
+    )
+
+
+def test_list_where_a_mapping_belongs(one_problem: OneProblem) -> None:
+    assert one_problem("jobs:\n  - a\n  - b\n") == (
+        "resources/a.yaml:1:1: jobs: expected a mapping of row key -> row; got list"
+    )
+
+
+def test_row_that_is_not_a_mapping(one_problem: OneProblem) -> None:
+    assert one_problem("jobs:\n  a: [1, 2]\n") == (
+        "resources/a.yaml:2:3: jobs.a: expected a mapping of the row's fields; got list"
+    )
+
+
+def test_previous_key_naming_another_row(one_problem: OneProblem) -> None:
+    assert one_problem(
+        "pipelines:\n  p: {serverless: true, previous_keys: [q]}\n  q: {serverless: true}\n"
+    ) == (
+        "resources/a.yaml:2:41: pipelines.p.previous_keys[0]: 'q' is the key of another "
+        "pipeline row; keys must be unique"
+    )
+
+
+def test_every_problem_is_reported_across_files(project: Project) -> None:
+    project.write("a.yaml", "jobs:\n  a:\n    tasks: [{task_key: x}]\n")
+    project.write("b.yaml", "pipelines:\n  p: {serverless: maybe}\n")
+    project.write("c.yaml", "jobs: [\n")
+    problems = project.problems()
+    assert [p.split(":")[0] for p in problems] == [
+        "resources/a.yaml",
+        "resources/b.yaml",
+        "resources/c.yaml",
+    ]
+
+
+def test_metadata_error_keeps_structured_problems(project: Project) -> None:
+    project.write("a.yaml", "pipelines:\n  p: {serverless: maybe}\n")
+    with pytest.raises(MetadataError) as info:
+        project.load()
+    (problem,) = info.value.problems
+    assert problem.pos is not None
+    assert (problem.pos.file, problem.pos.line, problem.path) == (
+        "resources/a.yaml",
+        2,
+        "pipelines.p.serverless",
+    )
+
+
+def test_missing_metadata_folder(tmp_path: object) -> None:
+    from pathlib import Path
+
+    from metadata import load_rows
+
+    assert isinstance(tmp_path, Path)
+    with pytest.raises(MetadataError, match=r"^nowhere: no such file or folder$"):
+        load_rows([Path("nowhere")], root=tmp_path)
