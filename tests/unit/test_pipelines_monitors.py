@@ -1,0 +1,154 @@
+"""Pipelines and quality monitors: mapping, development mode, protection, release and reset."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from stacks.settings import StackSettings
+from tests.unit.rows import FILE, MONITOR, NOTEBOOK, PIPELINE, build_rows, monitor, pipeline, rows
+
+BASE = "/Workspace/Shared/lakeform/prod/pipelines/main"
+
+MAIN: dict[str, Any] = {
+    "name": "olist_main_pipeline",
+    "catalog": "olist",
+    "schema": "lakehouse",
+    "serverless": True,
+    "continuous": True,
+    "configuration": {"z.key": "1", "a.key": "2"},
+    "libraries": [
+        {"glob": {"include": "src/pipelines/main/**"}},
+        {"notebook": {"path": "src/pipelines/cdc.py"}},
+        {"file": {"path": "/Workspace/abs/file.py"}},
+    ],
+    "root_path": "src/pipelines",
+    "notifications": [{"email_recipients": ["a@example.com"], "alerts": ["on-update-failure"]}],
+    "restart_window": {"start_hour": 2, "days_of_week": ["SUNDAY"]},
+    "tags": {"team": "data"},
+}
+
+
+def test_pipeline_mapping_and_uploads(program) -> None:
+    p = program("prod")
+    p.run(lambda: build_rows(StackSettings(), rows(pipelines={"main": pipeline(**MAIN)}), "prod"))
+    inputs = p.one(PIPELINE, "main").inputs
+    assert inputs["name"] == "olist_main_pipeline"
+    assert inputs["schema"] == "lakehouse"
+    assert inputs["continuous"] is True and "development" not in inputs
+    assert inputs["configuration"] == {"a.key": "2", "z.key": "1"}
+    assert inputs["libraries"] == [
+        {"glob": {"include": f"{BASE}/src/pipelines/main/**"}},
+        {"notebook": {"path": f"{BASE}/src/pipelines/cdc"}},
+        {"file": {"path": "/Workspace/abs/file.py"}},
+    ]
+    assert inputs["rootPath"] == f"{BASE}/src/pipelines"
+    assert inputs["notifications"] == [
+        {"emailRecipients": ["a@example.com"], "alerts": ["on-update-failure"]}
+    ]
+    assert inputs["restartWindow"] == {"startHour": 2.0, "daysOfWeeks": ["SUNDAY"]}
+    assert inputs["tags"] == {
+        "team": "data",
+        "lakeform_managed": "true",
+        "lakeform_stack": "prod",
+        "lakeform_key": "main",
+    }
+    assert p.names(FILE) == [
+        "main/src/pipelines/main/bronze.py",
+        "main/src/pipelines/main/silver.sql",
+    ]
+    assert p.names(NOTEBOOK) == ["main/src/pipelines/cdc"]
+    assert p.one(FILE, "main/src/pipelines/main/silver.sql").inputs["path"] == (
+        f"{BASE}/src/pipelines/main/silver.sql"
+    )
+
+
+def test_development_stack_forces_development_mode_and_no_continuous(program) -> None:
+    p = program("dev")
+    settings = StackSettings(development=True, name_prefix="[DEV] ")
+    p.run(lambda: build_rows(settings, rows(pipelines={"main": pipeline(**MAIN)}), "dev"))
+    inputs = p.one(PIPELINE, "main").inputs
+    assert inputs["development"] is True
+    assert inputs["continuous"] is False
+    assert inputs["name"] == "[DEV] olist_main_pipeline"
+
+
+def test_protected_stack_protects_pipelines_and_monitors(program) -> None:
+    p = program("prod")
+    the_rows = rows(pipelines={"main": pipeline(**MAIN)}, quality_monitors={"orders": monitor()})
+    p.run(lambda: build_rows(StackSettings(protect=True), the_rows, "prod"))
+    assert p.one(PIPELINE, "main").protect is True
+    mon = p.one(MONITOR, "orders")
+    assert mon.protect is True
+    assert mon.retain_on_delete is True
+    assert mon.delete_before_replace is True
+    # Uploaded sources stay unprotected: replacing a file loses nothing.
+    assert all(not r.protect for r in p.of_type(FILE))
+
+
+def test_unprotected_stack_leaves_deletes_possible(program) -> None:
+    p = program("dev")
+    the_rows = rows(pipelines={"main": pipeline(**MAIN)}, quality_monitors={"orders": monitor()})
+    p.run(lambda: build_rows(StackSettings(), the_rows, "dev"))
+    assert p.one(PIPELINE, "main").protect is False
+    assert p.one(MONITOR, "orders").protect is False
+    assert p.one(MONITOR, "orders").retain_on_delete is False
+
+
+def test_release_lifts_protection_and_retention_for_listed_rows_only(program) -> None:
+    p = program("prod")
+    settings = StackSettings(protect=True, release=["pipelines.main", "quality_monitors.orders"])
+    the_rows = rows(
+        pipelines={"main": pipeline(**MAIN), "cdc": pipeline(catalog="olist")},
+        quality_monitors={"orders": monitor(), "items": monitor(table_name="olist.gold.items")},
+    )
+    p.run(lambda: build_rows(settings, the_rows, "prod"))
+    assert p.one(PIPELINE, "main").protect is False
+    assert p.one(PIPELINE, "cdc").protect is True
+    assert p.one(MONITOR, "orders").protect is False
+    assert p.one(MONITOR, "orders").retain_on_delete is False
+    assert p.one(MONITOR, "items").protect is True
+    assert p.one(MONITOR, "items").retain_on_delete is True
+
+
+def test_monitor_reset_is_the_replacement_trigger(program) -> None:
+    p = program("dev")
+    the_rows = rows(quality_monitors={"orders": monitor(), "items": monitor(reset=2)})
+    p.run(lambda: build_rows(StackSettings(), the_rows, "dev"))
+    assert p.one(MONITOR, "orders").replacement_trigger == 0
+    assert p.one(MONITOR, "items").replacement_trigger == 2
+    assert "reset" not in p.one(MONITOR, "items").inputs
+
+
+def test_monitor_mapping(program) -> None:
+    p = program("prod")
+    row = monitor(
+        snapshot=None,
+        time_series={"timestamp_col": "ts", "granularities": ["1 day"]},
+        custom_metrics=[
+            {
+                "type": "AGGREGATE",
+                "name": "revenue",
+                "input_columns": [":table"],
+                "definition": "SUM(price)",
+                "output_data_type": "double",
+            }
+        ],
+        slicing_exprs=["state"],
+        schedule={"quartz_cron_expression": "0 0 8 * * ?", "timezone_id": "UTC"},
+        notifications={"on_failure": {"email_addresses": ["a@example.com"]}},
+        previous_keys=["orders_old"],
+    )
+    p.run(lambda: build_rows(StackSettings(), rows(quality_monitors={"orders": row}), "prod"))
+    reg = p.one(MONITOR, "orders")
+    assert reg.inputs["tableName"] == "olist.gold.orders"
+    assert reg.inputs["timeSeries"] == {"timestampCol": "ts", "granularities": ["1 day"]}
+    (metric,) = reg.inputs["customMetrics"]
+    assert metric["type"] == "CUSTOM_METRIC_TYPE_AGGREGATE"
+    assert json.loads(metric["outputDataType"])["type"] == "double"
+    assert metric["inputColumns"] == [":table"]
+    assert reg.inputs["slicingExprs"] == ["state"]
+    assert reg.inputs["notifications"] == {"onFailure": {"emailAddresses": ["a@example.com"]}}
+    assert reg.aliases == ["orders_old"]
+    assert p.one("lakeform:monitors:QualityMonitor", "orders").aliases == ["orders_old"]
+    assert "previousKeys" not in reg.inputs and "tags" not in reg.inputs
