@@ -248,7 +248,7 @@ def test_lakeflow_jobs_meta_rows_get_native_rules(project: Project) -> None:
     )
     assert project.problems() == [
         "resources/a.yaml:5:79: jobs.j.tasks[0].depends_on[0]: dependency cycle: a -> b -> a",
-        "resources/a.yaml:6:25: jobs.j.tasks[1].sql_task.warehouse_id: a SQL task needs a "
+        "resources/a.yaml:6:23: jobs.j.tasks[1].sql_task.warehouse_id: a SQL task needs a "
         "warehouse: set sql_task.warehouse_id (e.g. '${var.warehouse_id}') or the stack's "
         "lakeform:settings.default_warehouse_id",
     ]
