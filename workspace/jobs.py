@@ -206,7 +206,14 @@ def update(ws: Workspace, req: Request) -> dict[str, Any]:
     settings = copy.deepcopy(job["settings"])
     new = body.get("new_settings") or {}
     for key, value in new.items():
-        if key in ("tasks", "job_clusters") and isinstance(value, list):
+        if key in _KEYS and isinstance(value, list):
+            keys = [item.get(_KEYS[key]) for item in value]
+            for i, item_key in enumerate(keys):
+                if item_key in keys[:i]:
+                    label = "task key" if key == "tasks" else "job_cluster_key"
+                    raise invalid(
+                        f"new_settings.{key}[{i}].{_KEYS[key]}: duplicate {label} {item_key!r}"
+                    )
             settings[key] = _merge_by_key(settings.get(key) or [], value, _KEYS[key])
         else:
             settings[key] = value

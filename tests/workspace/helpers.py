@@ -1,0 +1,17 @@
+"""Helpers shared by the local workspace tests."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from databricks.sdk import WorkspaceClient
+
+from workspace.testing import RunTimings
+
+# Short run phases keep the suite fast; the SDK's waiters still see PENDING/RUNNING first.
+FAST = RunTimings(pending=0.05, running=0.25)
+
+
+def call(w: WorkspaceClient, method: str, path: str, **kwargs: Any) -> Any:
+    """A raw API call through the SDK's client: exact JSON in and out, SDK errors on failure."""
+    return w.api_client.do(method, path, **kwargs)
