@@ -177,6 +177,6 @@ def test_program_refuses_an_empty_folder(program, tmp_path: Path) -> None:
     config = stack_config("prod")
     config["lakeform:settings"] = {**config["lakeform:settings"], "metadata_paths": [str(tmp_path)]}
     p = program("prod", config)
-    with pytest.raises(LakeformError, match="no metadata rows were loaded .*refusing to deploy"):
+    with pytest.raises(LakeformError, match=r"no metadata rows were loaded .*refusing to deploy"):
         p.run(lambda: runpy.run_path(str(ROOT / "__main__.py"), run_name="__main__"))
     assert p.monitor.registrations == []
