@@ -218,8 +218,9 @@ def _task(
     if sql is not None:
         if sql.file is not None:
             yield from _repo_file(loc, (*parts, "sql_task", "file", "path"), sql.file.path, root)
-        default = settings.default_warehouse_id if settings is not None else None
-        if not sql.warehouse_id and not default:
+        # Without stack settings the default warehouse is unknown, as are the variables: both
+        # stack-dependent checks are left to a load with settings.
+        if settings is not None and not sql.warehouse_id and not settings.default_warehouse_id:
             yield loc.problem(
                 (*parts, "sql_task", "warehouse_id"),
                 "a SQL task needs a warehouse: set sql_task.warehouse_id (e.g. "
@@ -327,13 +328,17 @@ def _repo_file(
 ) -> Iterator[Problem]:
     if not is_repo_relative(path):
         return
-    target = (root / path).resolve()
+    try:
+        target = (root / path).resolve()
+        ok = target.is_dir() if folder else target.is_file()
+    except (ValueError, OSError) as err:  # a NUL byte, a name too long for the file system
+        yield loc.problem(parts, f"invalid path {path!r}: {err}")
+        return
     try:
         target.relative_to(root.resolve())
     except ValueError:
         yield loc.problem(parts, f"'{path}' leaves the repository; use a path inside it")
         return
-    ok = target.is_dir() if folder else target.is_file()
     if not ok:
         what = "folder" if folder else "file"
         yield loc.problem(
@@ -355,11 +360,17 @@ def _pipeline(pipeline: PipelineRow, loc: Locator, root: Path) -> Iterator[Probl
             yield from _repo_file(loc, (*parts, "file", "path"), lib.file.path, root)
         if lib.glob is not None and is_repo_relative(lib.glob.include):
             include = lib.glob.include
+            if ".." in Path(include).parts:
+                yield loc.problem(
+                    (*parts, "glob", "include"),
+                    f"'{include}' leaves the repository; use a pattern inside it",
+                )
+                continue
             try:
                 matches = next(iter(root.glob(include.rstrip("/"))), None) is not None
                 if not matches and include.endswith("/"):
                     matches = (root / include).is_dir()
-            except (ValueError, NotImplementedError) as err:
+            except (ValueError, NotImplementedError, OSError) as err:
                 yield loc.problem((*parts, "glob", "include"), f"invalid glob: {err}")
                 continue
             if not matches:

@@ -68,7 +68,8 @@ def load_rows(
     """Read, resolve for `stack` and validate every row under `paths`.
 
     `settings` gives `${var.NAME}` values and the default warehouse; without settings, variable
-    references are left as written and not checked. Raises MetadataError listing every problem."""
+    references are left as written, and neither they nor SQL warehouses are checked.
+    Raises MetadataError listing every problem."""
     from metadata.checks import check_rows  # late: checks builds on Resolution
 
     root = Path(root)

@@ -130,7 +130,8 @@ SOURCES = """
   source_type: sql
   module_name: ingestion
   execution_order: 2
-  transformation_config: '{"task_type": "sql_query", "sql_task": {"warehouse_id": "wh", "sql_query": "SELECT 1", "parameters": {"threshold": 5.0}}}'
+  transformation_config: '{"task_type": "sql_query", "sql_task": {"warehouse_id": "wh",
+    "sql_query": "SELECT 1", "parameters": {"threshold": 5.0}}}'
 - source_id: silver
   source_type: sql
   module_name: ingestion

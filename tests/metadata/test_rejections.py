@@ -715,3 +715,13 @@ def test_missing_metadata_folder(tmp_path: object) -> None:
     assert isinstance(tmp_path, Path)
     with pytest.raises(MetadataError, match=r"^nowhere: no such file or folder$"):
         load_rows([Path("nowhere")], root=tmp_path)
+
+
+def test_glob_leaving_the_repository(one_problem: OneProblem) -> None:
+    assert one_problem(
+        "pipelines:\n  p:\n    serverless: true\n    libraries:\n"
+        "      - glob: {include: ../../**}\n"
+    ) == (
+        "resources/a.yaml:5:16: pipelines.p.libraries[0].glob.include: '../../**' leaves the "
+        "repository; use a pattern inside it"
+    )

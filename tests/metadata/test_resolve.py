@@ -86,9 +86,12 @@ def test_variables_are_substituted_in_every_string(project: Project) -> None:
     assert p.configuration == {"volume": "/Volumes/olist/raw/olist"}
 
 
-def test_without_settings_variables_are_left_as_written(project: Project) -> None:
+def test_without_settings_stack_dependent_checks_are_skipped(project: Project) -> None:
     project.write("a.yaml", 'pipelines:\n  p: {catalog: "${var.catalog}", serverless: true}\n')
-    assert project.load(settings=None).pipelines["p"].catalog == "${var.catalog}"
+    project.write("b.yaml", "jobs:\n  j:\n    tasks: [{task_key: q, sql_task: {query_text: x}}]\n")
+    rows = project.load(settings=None)
+    assert rows.pipelines["p"].catalog == "${var.catalog}"  # left as written
+    assert list(rows.jobs) == ["j"]  # the default warehouse is unknown, so not required
 
 
 def test_disabled_rows_and_tasks_are_dropped(project: Project) -> None:

@@ -46,7 +46,8 @@ CASES: dict[str, tuple[str, dict[str, Any]]] = {
         {"op": "GREATER_THAN", "left": "{{job.parameters.n}}", "right": "0"},
     ),
     "for_each_task": (
-        "{inputs: '[1, 2]', concurrency: 2, task: {task_key: each, notebook_task: {notebook_path: src/nb.py}}}",
+        "{inputs: '[1, 2]', concurrency: 2,"
+        " task: {task_key: each, notebook_task: {notebook_path: src/nb.py}}}",
         {
             "inputs": "[1, 2]",
             "concurrency": 2,

@@ -1,0 +1,109 @@
+"""`lakeform validate` and `lakeform schema` through the console entry point."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from cli.main import main
+from metadata.schema import json_schema
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A copy of the repository's samples and stack files; the working directory."""
+    for name in ("resources", "src"):
+        shutil.copytree(ROOT / name, tmp_path / name)
+    for stack_file in ROOT.glob("Pulumi*.yaml"):
+        shutil.copy(stack_file, tmp_path / stack_file.name)
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def test_validate_samples_for_every_stack(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["validate"]) == 0
+    out = capsys.readouterr().out
+    stacks = ", ".join(sorted(p.name[7:-5] for p in repo.glob("Pulumi.*.yaml")))
+    assert out == f"OK: 7 jobs, 2 pipelines, 5 quality monitors (stacks: {stacks})\n"
+
+
+def test_validate_one_stack(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["validate", "--stack", "prod", "resources/olist"]) == 0
+    assert capsys.readouterr().out == "OK: 2 jobs, 2 pipelines, 0 quality monitors (stacks: prod)\n"
+
+
+def test_validate_without_stack_files_checks_once(
+    repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for stack_file in repo.glob("Pulumi*.yaml"):
+        stack_file.unlink()
+    assert main(["validate"]) == 0
+    assert capsys.readouterr().out == "OK: 7 jobs, 2 pipelines, 5 quality monitors\n"
+
+
+def test_validate_reports_every_problem(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (repo / "resources" / "bad.yaml").write_text(
+        "pipelines:\n  p: {serverless: maybe}\n  q: {catalog: '${var.nope}', serverless: true}\n"
+    )
+    assert main(["validate"]) == 1
+    captured = capsys.readouterr()
+    lines = captured.out.splitlines()
+    assert (
+        lines[0] == "resources/bad.yaml:2:7: pipelines.p.serverless: expected true or false, "
+        "got string 'maybe'"
+    )
+    assert lines[1].startswith(
+        "resources/bad.yaml:3:7: pipelines.q.catalog: unknown variable '${var.nope}'"
+    )
+    assert len(lines) == 2
+    assert captured.err == "FAILED: 2 problems\n"
+
+
+def test_validate_names_the_stacks_a_problem_is_specific_to(
+    repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (repo / "resources" / "bad.yaml").write_text(
+        "pipelines:\n  p:\n    serverless: true\n    environments:\n      prod: {photon: 1}\n"
+    )
+    assert main(["validate"]) == 1
+    assert capsys.readouterr().out == (
+        "resources/bad.yaml:5:14: pipelines.p.photon: expected true or false, got integer 1 "
+        "[stack: prod]\n"
+    )
+
+
+def test_validate_unknown_stack(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["validate", "--stack", "qa"]) == 1
+    assert capsys.readouterr().out.startswith("Pulumi.qa.yaml: no such stack file; known:")
+
+
+def test_validate_missing_path(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["validate", "--stack", "dev", "nowhere"]) == 1
+    assert capsys.readouterr().out == "nowhere: no such file or folder\n"
+
+
+def test_validate_binary_garbage_without_traceback(
+    repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (repo / "resources" / "junk.yaml").write_bytes(b"\xff\xfe\x00garbage\x81")
+    assert main(["validate", "--stack", "dev"]) == 1
+    out = capsys.readouterr().out
+    assert out.startswith("resources/junk.yaml:1:1: not UTF-8 text")
+    assert "Traceback" not in out
+
+
+def test_schema_to_stdout(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["schema"]) == 0
+    assert json.loads(capsys.readouterr().out) == json_schema()
+
+
+def test_schema_to_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    target = tmp_path / "out" / "metadata.schema.json"
+    assert main(["schema", "-o", str(target)]) == 0
+    assert json.loads(target.read_text()) == json_schema()
+    assert capsys.readouterr().out == f"wrote {target}\n"
