@@ -102,8 +102,8 @@ class Program:
 
     def run(self, fn: Callable[[], Any]) -> None:
         """Run `fn` as a Pulumi program and wait for every registration and stack output."""
-        settings.SETTINGS.rpc_manager.clear()
-        settings.SETTINGS.outputs.clear()
+        settings.SETTINGS.rpc_manager.clear()  # pyright: ignore[reportAttributeAccessIssue]
+        settings.SETTINGS.outputs.clear()  # pyright: ignore[reportAttributeAccessIssue]
         _sync_await(run_pulumi_func(fn))
         root = settings.get_root_resource()
         exported = dict(getattr(root, "outputs", {}))
