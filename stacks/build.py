@@ -15,6 +15,7 @@ from components.pipelines import Pipeline, PipelineArgs
 from metadata import Rows
 from metadata.models import JobRow, Task
 from stacks.config import LakeformError
+from stacks.guard import guard_protected_removals
 from stacks.settings import StackSettings
 
 
@@ -148,6 +149,7 @@ def build(
     check_not_empty(settings, rows, stack)
     if settings.protect:
         check_release(settings, rows)
+        guard_protected_removals(settings, rows, stack)
     files = sources if sources is not None else RepoFiles(root)
     globs = glob_matches if glob_matches is not None else RepoGlobs(root)
     built = Built()

@@ -36,10 +36,17 @@ class Registration:
 
 
 class Mocks(pulumi.runtime.Mocks):
-    """Ids that look like Databricks ids; monitors get their server-side fields."""
+    """Ids that look like Databricks ids; monitors get their server-side fields; a stack
+    reference answers with `previous_outputs` (the stack's last deployment)."""
+
+    def __init__(self, previous_outputs: dict[str, Any] | None = None) -> None:
+        self.previous_outputs = previous_outputs or {}
 
     def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict[str, Any]]:
         state = dict(args.inputs)
+        if args.typ == "pulumi:pulumi:StackReference":
+            state.update(outputs=self.previous_outputs, secretOutputNames=[])
+            return args.name, state
         if args.typ == "databricks:index/job:Job":
             return str(1000 + sum(map(ord, args.name))), state
         if args.typ == "databricks:index/qualityMonitor:QualityMonitor":
@@ -121,16 +128,17 @@ class Program:
         return sorted(r.name for r in self.of_type(typ))
 
 
-def configure(stack: str, config: dict[str, Any] | None = None) -> Program:
+def configure(
+    stack: str, config: dict[str, Any] | None = None, previous_outputs: dict[str, Any] | None = None
+) -> Program:
     """Reset Pulumi's global runtime state and install recording mocks for `stack`."""
     settings.reset_options()
     pulumi.runtime.set_all_config(
         {k: v if isinstance(v, str) else json.dumps(v) for k, v in (config or {}).items()}
     )
-    monitor = RecordingMonitor(Mocks())
-    pulumi.runtime.set_mocks(
-        Mocks(), project="lakeform", stack=stack, preview=False, monitor=monitor
-    )
+    mocks = Mocks(previous_outputs)
+    monitor = RecordingMonitor(mocks)
+    pulumi.runtime.set_mocks(mocks, project="lakeform", stack=stack, preview=False, monitor=monitor)
     return Program(monitor=monitor, stack=stack)
 
 

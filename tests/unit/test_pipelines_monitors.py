@@ -5,6 +5,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import pytest
+
+from stacks.config import LakeformError
 from stacks.settings import StackSettings
 from tests.unit.rows import FILE, MONITOR, NOTEBOOK, PIPELINE, build_rows, monitor, pipeline, rows
 
@@ -152,3 +155,39 @@ def test_monitor_mapping(program) -> None:
     assert reg.aliases == ["orders_old"]
     assert p.one("lakeform:monitors:QualityMonitor", "orders").aliases == ["orders_old"]
     assert "previousKeys" not in reg.inputs and "tags" not in reg.inputs
+
+
+PREVIOUS = {
+    "pipelines": {"main": {"id": "p1"}, "cdc": {"id": "p2"}},
+    "quality_monitors": {"orders": {"table_name": "olist.gold.orders"}},
+}
+
+
+def test_removing_a_protected_row_fails_with_the_release_steps(program) -> None:
+    p = program("prod", None, PREVIOUS)
+    the_rows = rows(pipelines={"main": pipeline(**MAIN)})
+    with pytest.raises(LakeformError) as err:
+        p.run(lambda: build_rows(StackSettings(protect=True), the_rows, "prod"))
+    message = str(err.value)
+    assert "stack prod is protected and these rows are gone from the metadata: " in message
+    assert "pipelines.cdc, quality_monitors.orders" in message
+    assert "add them to lakeform:settings.release in Pulumi.prod.yaml" in message
+    assert "release: [pipelines.cdc, quality_monitors.orders]" in message
+
+
+def test_released_or_renamed_rows_may_go(program) -> None:
+    p = program("prod", None, PREVIOUS)
+    settings = StackSettings(protect=True, release=["pipelines.cdc"])
+    the_rows = rows(
+        pipelines={"main": pipeline(**MAIN)},
+        quality_monitors={"orders_v2": monitor(previous_keys=["orders"])},
+    )
+    p.run(lambda: build_rows(settings, the_rows, "prod"))
+    assert p.names(PIPELINE) == ["main"]
+    assert p.one(MONITOR, "orders_v2").aliases == ["orders"]
+
+
+def test_unprotected_stacks_do_not_check_previous_rows(program) -> None:
+    p = program("dev", None, PREVIOUS)
+    p.run(lambda: build_rows(StackSettings(), rows(pipelines={"main": pipeline(**MAIN)}), "dev"))
+    assert p.names(PIPELINE) == ["main"]
