@@ -256,14 +256,7 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             outcome = self.ws_server.workspace.handle(request)
         response = outcome.response
         payload = response.payload()
-        self.send_response(response.status)
-        self.send_header("Content-Type", response.content_type)
-        self.send_header("Content-Length", str(len(payload)))
-        for name, value in response.headers.items():
-            self.send_header(name, value)
-        self.end_headers()
-        if method != "HEAD":
-            self.wfile.write(payload)
+        # Logged before the answer goes out, so a client that has its answer finds it logged.
         self.ws_server.requests.append(
             RequestRecord(
                 method=method,
@@ -276,6 +269,14 @@ class _Handler(http.server.BaseHTTPRequestHandler):
                 fault=fault_kind,
             )
         )
+        self.send_response(response.status)
+        self.send_header("Content-Type", response.content_type)
+        self.send_header("Content-Length", str(len(payload)))
+        for name, value in response.headers.items():
+            self.send_header(name, value)
+        self.end_headers()
+        if method != "HEAD":
+            self.wfile.write(payload)
         log.info(
             "%s %s -> %d%s",
             method,

@@ -51,6 +51,10 @@ class Store:
 
     def __init__(self, path: Path | None) -> None:
         self.path = path
+        if path is not None:
+            # A kill during a write can leave a temp file behind; the state file itself is whole.
+            for stale in path.parent.glob(f".{path.name}.*.tmp"):
+                stale.unlink(missing_ok=True)
         if path is not None and path.exists():
             self.data = self._read(path)
         else:

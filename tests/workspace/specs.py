@@ -1,4 +1,4 @@
-"""Full job, pipeline and monitor specs (the fields the sample rows use, and more) for echo tests."""
+"""Full job, pipeline and monitor specs for echo tests: the fields the sample rows use, and more."""
 
 from __future__ import annotations
 

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import time
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from databricks.sdk import WorkspaceClient
-from databricks.sdk.errors import DatabricksError, InvalidParameterValue, NotFound
+from databricks.sdk.errors import InvalidParameterValue, NotFound
+from databricks.sdk.errors.base import DatabricksError
 from databricks.sdk.service import jobs
 
 from tests.workspace.helpers import call
@@ -157,7 +159,7 @@ def test_run_goes_pending_running_terminated_success(w: WorkspaceClient) -> None
         t["task_key"] for t in rich_job()["tasks"]
     )
     # The SDK's waiter ends too.
-    done = w.jobs.run_now(job_id).result()
+    done = w.jobs.run_now_and_wait(job_id, timeout=timedelta(seconds=30))
     assert done.state.result_state == jobs.RunResultState.SUCCESS  # type: ignore[union-attr]
 
 
@@ -166,7 +168,7 @@ def test_runs_list_active_only_and_cancel(w: WorkspaceClient) -> None:
     run_id = w.jobs.run_now(job_id).run_id
     active = list(w.jobs.list_runs(job_id=job_id, active_only=True))
     assert [r.run_id for r in active] == [run_id]
-    cancelled = w.jobs.cancel_run(run_id).result()
+    cancelled = w.jobs.cancel_run_and_wait(run_id, timeout=timedelta(seconds=30))
     assert cancelled.state.result_state == jobs.RunResultState.CANCELED  # type: ignore[union-attr]
     assert list(w.jobs.list_runs(job_id=job_id, active_only=True)) == []
     assert [r.run_id for r in w.jobs.list_runs(job_id=job_id)] == [run_id]
@@ -192,11 +194,11 @@ def _tasks(n: int) -> list[dict[str, Any]]:
 
 def test_task_limits_per_api_version(w: WorkspaceClient) -> None:
     create(w, {"name": "100", "tasks": _tasks(100)}, "2.1")
-    with pytest.raises(InvalidParameterValue, match="at most 100 tasks on Jobs API 2.1"):
+    with pytest.raises(InvalidParameterValue, match=r"at most 100 tasks on Jobs API 2\.1"):
         create(w, {"name": "101", "tasks": _tasks(101)}, "2.1")
     job_id = create(w, {"name": "1000", "tasks": _tasks(1000)}, "2.2")
     assert len(get(w, job_id)["settings"]["tasks"]) == 1000
-    with pytest.raises(InvalidParameterValue, match="at most 1000 tasks on Jobs API 2.2"):
+    with pytest.raises(InvalidParameterValue, match=r"at most 1000 tasks on Jobs API 2\.2"):
         create(w, {"name": "1001", "tasks": _tasks(1001)}, "2.2")
 
 

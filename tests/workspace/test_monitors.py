@@ -8,7 +8,8 @@ from typing import Any
 
 import pytest
 from databricks.sdk import WorkspaceClient
-from databricks.sdk.errors import DatabricksError, InvalidParameterValue, NotFound
+from databricks.sdk.errors import InvalidParameterValue, NotFound
+from databricks.sdk.errors.base import DatabricksError
 from databricks.sdk.service import catalog
 
 from tests.workspace.helpers import call
@@ -120,20 +121,20 @@ def test_refreshes_run_to_success_and_can_be_cancelled(w: WorkspaceClient) -> No
     assert first.state == catalog.MonitorRefreshInfoState.PENDING
     assert first.trigger == catalog.MonitorRefreshInfoTrigger.MANUAL
     deadline = time.monotonic() + 5
-    while w.quality_monitors.get_refresh("main.s.t", str(first.refresh_id)).state != (
+    while w.quality_monitors.get_refresh("main.s.t", first.refresh_id or 0).state != (
         catalog.MonitorRefreshInfoState.SUCCESS
     ):
         assert time.monotonic() < deadline
         time.sleep(0.05)
     second = w.quality_monitors.run_refresh("main.s.t")
-    w.quality_monitors.cancel_refresh("main.s.t", str(second.refresh_id))
+    w.quality_monitors.cancel_refresh("main.s.t", second.refresh_id or 0)
     listed = w.quality_monitors.list_refreshes("main.s.t").refreshes or []
     assert [(r.refresh_id, r.state) for r in listed] == [
         (second.refresh_id, catalog.MonitorRefreshInfoState.CANCELED),
         (first.refresh_id, catalog.MonitorRefreshInfoState.SUCCESS),
     ]
     with pytest.raises(NotFound):
-        w.quality_monitors.get_refresh("main.s.t", "99")
+        w.quality_monitors.get_refresh("main.s.t", 99)
 
 
 BASE = {"assets_dir": "/Workspace/m", "output_schema_name": "main.mon"}

@@ -6,7 +6,8 @@ from typing import Any
 
 import pytest
 from databricks.sdk import WorkspaceClient
-from databricks.sdk.errors import DatabricksError, InvalidParameterValue, NotFound
+from databricks.sdk.errors import InvalidParameterValue, NotFound
+from databricks.sdk.errors.base import DatabricksError
 from databricks.sdk.service import pipelines
 
 from tests.workspace.helpers import call
