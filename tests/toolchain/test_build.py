@@ -69,3 +69,44 @@ def test_unknown_command_is_a_clear_error(
 ) -> None:
     assert build.main(["frobnicate"]) == 1
     assert "unknown command 'frobnicate'" in capsys.readouterr().err
+
+
+def _fake_official_pulumi(directory: Path, version: str, plugin_version: str) -> None:
+    """A stand-in for the official CLI: answers `version` and `plugin ls --json` like it does."""
+    directory.mkdir()
+    plugins = json.dumps([{"name": "databricks", "kind": "resource", "version": plugin_version}])
+    script = directory / "pulumi"
+    script.write_text(
+        f"#!/bin/sh\nif [ \"$1\" = version ]; then echo v{version}; exit 0; fi\necho '{plugins}'\n",
+        encoding="utf-8",
+    )
+    script.chmod(0o755)
+
+
+def test_official_pulumi_at_the_pins_means_nothing_is_built(
+    build: ModuleType,
+    pins: ModuleType,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    loaded = pins.load()
+    _fake_official_pulumi(tmp_path / "official", loaded.pulumi, loaded.databricks)
+    monkeypatch.setenv("PATH", f"{tmp_path / 'official'}:/usr/bin:/bin")
+    monkeypatch.setenv("LAKEFORM_TOOLCHAIN_HOME", str(tmp_path / "home"))
+    monkeypatch.setattr(build, "go_build", _no_go)
+    assert build.main(["build"]) == 0
+    assert "using the official Pulumi on PATH" in capsys.readouterr().out
+    assert not (tmp_path / "home").exists()
+
+
+@pytest.mark.parametrize("which", ["cli", "plugin"])
+def test_official_pulumi_at_other_versions_is_not_used(
+    build: ModuleType, pins: ModuleType, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, which: str
+) -> None:
+    loaded = pins.load()
+    cli = "3.1.0" if which == "cli" else loaded.pulumi
+    plugin = "1.0.0" if which == "plugin" else loaded.databricks
+    _fake_official_pulumi(tmp_path / "official", cli, plugin)
+    monkeypatch.setenv("PATH", f"{tmp_path / 'official'}:/usr/bin:/bin")
+    assert build.official_install(loaded) is None
