@@ -327,3 +327,24 @@ def test_previous_keys_alias_the_component_and_every_child(program) -> None:
     ]
     assert p.one(FILE, "olist_daily/_inline/q.sql").aliases == ["olist_daily_v1/_inline/q.sql"]
     assert "previousKeys" not in p.one(JOB, "olist_daily").inputs
+
+
+def test_renamed_row_aliases_resolve_to_the_old_urns(program) -> None:
+    """The engine resolves an alias spec with no parent against the child's current parent type
+    chain, which does not hold the parent's name: so `name=<old child name>` is the old URN."""
+    tasks = [
+        {"task_key": "g", "notebook_task": {"notebook_path": "src/utils/data_generator.py"}},
+        {"task_key": "q", "sql_task": {"query_text": "SELECT 1"}},
+    ]
+    before = program("dev")
+    before.run(lambda: build_rows(_settings(), rows(jobs={"v1": job(tasks=tasks)}), "dev"))
+    old_urns = {r.urn for r in before.monitor.registrations}
+    after = program("dev")
+    renamed = job(tasks=tasks, previous_keys=["v1"])
+    after.run(lambda: build_rows(_settings(), rows(jobs={"v2": renamed}), "dev"))
+    assert old_urns.isdisjoint({r.urn for r in after.monitor.registrations})
+    aliased = set()
+    for reg in after.monitor.registrations:
+        (alias,) = reg.aliases
+        aliased.add(reg.urn.rsplit("::", 1)[0] + "::" + alias)
+    assert aliased == old_urns
