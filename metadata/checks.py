@@ -66,11 +66,12 @@ def check_rows(res: Resolution, *, settings: StackSettings | None, root: Path) -
     """Every cross-field and cross-row problem of the resolved rows."""
     problems: list[Problem] = []
     problems.extend(_previous_keys(res))
+    repo = _Repo(root)
     for row in res.rows:
         if isinstance(row.model, JobRow):
-            problems.extend(_job(row, row.model, res, settings, root))
+            problems.extend(_job(row, row.model, res, settings, repo))
         elif isinstance(row.model, PipelineRow):
-            problems.extend(_pipeline(row.model, row.loc, root))
+            problems.extend(_pipeline(row.model, row.loc, repo))
         elif isinstance(row.model, QualityMonitorRow):
             problems.extend(_monitor(row.model, row.loc))
     return problems
@@ -101,7 +102,7 @@ def _previous_keys(res: Resolution) -> Iterator[Problem]:
 
 
 def _job(
-    row: Resolved, job: JobRow, res: Resolution, settings: StackSettings | None, root: Path
+    row: Resolved, job: JobRow, res: Resolution, settings: StackSettings | None, repo: _Repo
 ) -> Iterator[Problem]:
     loc = row.loc
     name = row.key
@@ -186,7 +187,7 @@ def _job(
                 f"unknown environment '{task.environment_key}'; environments define: "
                 f"{', '.join(sorted(environments)) or 'none'}",
             )
-        yield from _task(task, parts, loc, res, settings, root)
+        yield from _task(task, parts, loc, res, settings, repo)
     yield from _cycles(job, loc)
 
 
@@ -201,23 +202,23 @@ def _task(
     loc: Locator,
     res: Resolution,
     settings: StackSettings | None,
-    root: Path,
+    repo: _Repo,
 ) -> Iterator[Problem]:
     if task.notebook_task is not None:
         yield from _repo_file(
-            loc, (*parts, "notebook_task", "notebook_path"), task.notebook_task.notebook_path, root
+            loc, (*parts, "notebook_task", "notebook_path"), task.notebook_task.notebook_path, repo
         )
     if task.spark_python_task is not None:
         yield from _repo_file(
             loc,
             (*parts, "spark_python_task", "python_file"),
             task.spark_python_task.python_file,
-            root,
+            repo,
         )
     sql = task.sql_task
     if sql is not None:
         if sql.file is not None:
-            yield from _repo_file(loc, (*parts, "sql_task", "file", "path"), sql.file.path, root)
+            yield from _repo_file(loc, (*parts, "sql_task", "file", "path"), sql.file.path, repo)
         # Without stack settings the default warehouse is unknown, as are the variables: both
         # stack-dependent checks are left to a load with settings.
         if settings is not None and not sql.warehouse_id and not settings.default_warehouse_id:
@@ -248,7 +249,7 @@ def _task(
         if inner.for_each_task is not None:
             yield loc.problem((*iparts, "for_each_task"), "for_each_task cannot be nested")
         else:
-            yield from _task(inner, iparts, loc, res, settings, root)
+            yield from _task(inner, iparts, loc, res, settings, repo)
 
 
 def _reference(
@@ -323,41 +324,60 @@ def _schedule(
         yield loc.problem((*parts, "timezone_id"), problem)
 
 
+class _Repo:
+    """The project root, with path lookups cached for one check (rows share files)."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.resolved = root.resolve()
+        self._seen: dict[tuple[str, bool], str | None] = {}
+
+    def problem(self, path: str, folder: bool) -> str | None:
+        """Why a repository-relative `path` is not usable, or None."""
+        key = (path, folder)
+        if key not in self._seen:
+            self._seen[key] = self._check(path, folder)
+        return self._seen[key]
+
+    def _check(self, path: str, folder: bool) -> str | None:
+        try:
+            target = (self.root / path).resolve()
+            ok = target.is_dir() if folder else target.is_file()
+        except (ValueError, OSError) as err:  # a NUL byte, a name too long for the file system
+            return f"invalid path {path!r}: {err}"
+        try:
+            target.relative_to(self.resolved)
+        except ValueError:
+            return f"'{path}' leaves the repository; use a path inside it"
+        if not ok:
+            what = "folder" if folder else "file"
+            return (
+                f"{what} not found: '{path}' (repository-relative paths are relative to the "
+                "project root; absolute workspace paths start with '/')"
+            )
+        return None
+
+
 def _repo_file(
-    loc: Locator, parts: tuple[Part, ...], path: str, root: Path, *, folder: bool = False
+    loc: Locator, parts: tuple[Part, ...], path: str, repo: _Repo, *, folder: bool = False
 ) -> Iterator[Problem]:
     if not is_repo_relative(path):
         return
-    try:
-        target = (root / path).resolve()
-        ok = target.is_dir() if folder else target.is_file()
-    except (ValueError, OSError) as err:  # a NUL byte, a name too long for the file system
-        yield loc.problem(parts, f"invalid path {path!r}: {err}")
-        return
-    try:
-        target.relative_to(root.resolve())
-    except ValueError:
-        yield loc.problem(parts, f"'{path}' leaves the repository; use a path inside it")
-        return
-    if not ok:
-        what = "folder" if folder else "file"
-        yield loc.problem(
-            parts,
-            f"{what} not found: '{path}' (repository-relative paths are relative to the project "
-            "root; absolute workspace paths start with '/')",
-        )
+    problem = repo.problem(path, folder)
+    if problem:
+        yield loc.problem(parts, problem)
 
 
 # --- pipelines -----------------------------------------------------------------------------------
 
 
-def _pipeline(pipeline: PipelineRow, loc: Locator, root: Path) -> Iterator[Problem]:
+def _pipeline(pipeline: PipelineRow, loc: Locator, repo: _Repo) -> Iterator[Problem]:
     for i, lib in enumerate(pipeline.libraries or []):
         parts: tuple[Part, ...] = ("libraries", i)
         if lib.notebook is not None:
-            yield from _repo_file(loc, (*parts, "notebook", "path"), lib.notebook.path, root)
+            yield from _repo_file(loc, (*parts, "notebook", "path"), lib.notebook.path, repo)
         if lib.file is not None:
-            yield from _repo_file(loc, (*parts, "file", "path"), lib.file.path, root)
+            yield from _repo_file(loc, (*parts, "file", "path"), lib.file.path, repo)
         if lib.glob is not None and is_repo_relative(lib.glob.include):
             include = lib.glob.include
             if ".." in Path(include).parts:
@@ -367,9 +387,9 @@ def _pipeline(pipeline: PipelineRow, loc: Locator, root: Path) -> Iterator[Probl
                 )
                 continue
             try:
-                matches = next(iter(root.glob(include.rstrip("/"))), None) is not None
+                matches = next(iter(repo.root.glob(include.rstrip("/"))), None) is not None
                 if not matches and include.endswith("/"):
-                    matches = (root / include).is_dir()
+                    matches = (repo.root / include).is_dir()
             except (ValueError, NotImplementedError, OSError) as err:
                 yield loc.problem((*parts, "glob", "include"), f"invalid glob: {err}")
                 continue
@@ -379,7 +399,7 @@ def _pipeline(pipeline: PipelineRow, loc: Locator, root: Path) -> Iterator[Probl
                     f"no file matches '{include}' under the project root",
                 )
     if pipeline.root_path is not None:
-        yield from _repo_file(loc, ("root_path",), pipeline.root_path, root, folder=True)
+        yield from _repo_file(loc, ("root_path",), pipeline.root_path, repo, folder=True)
     if pipeline.serverless and pipeline.clusters:
         yield loc.problem(("clusters",), "a serverless pipeline takes no clusters")
 
