@@ -123,6 +123,7 @@ class Store:
 
     def new_job_id(self) -> int:
         while True:
-            job_id = random.randrange(10**14, 10**16)
+            # 15-16 digits like the real service's, below 2**53 so no JSON reader rounds them.
+            job_id = random.randrange(10**14, 2**53)
             if str(job_id) not in self.data["jobs"]:
                 return job_id

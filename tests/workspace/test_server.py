@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import http.client
 import json
 import logging
 import time
@@ -160,3 +161,20 @@ def test_fault_arguments_are_checked(ws: RunningWorkspace) -> None:
         ws.faults.add("GET", "/x", status=404)
     with pytest.raises(ValueError, match="needs a status or a positive delay"):
         ws.faults.add("GET", "/x")
+
+
+def test_chunked_request_bodies_are_read(ws: RunningWorkspace) -> None:
+    host, port = ws.url.removeprefix("http://").split(":")
+    connection = http.client.HTTPConnection(host, int(port), timeout=10)
+    body = json.dumps({"name": "chunked"}).encode()
+    connection.putrequest("POST", "/api/2.2/jobs/create")
+    connection.putheader("Authorization", "Bearer t")
+    connection.putheader("Transfer-Encoding", "chunked")
+    connection.endheaders()
+    connection.send(b"%x\r\n%s\r\n0\r\n\r\n" % (len(body), body))
+    response = connection.getresponse()
+    job_id = json.loads(response.read())["job_id"]
+    connection.close()
+    assert response.status == 200
+    status, _, job = raw(ws, "GET", f"/api/2.2/jobs/get?job_id={job_id}", "t")
+    assert (status, job["settings"]) == (200, {"name": "chunked"})
