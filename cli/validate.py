@@ -14,20 +14,26 @@ def register(sub: Any) -> None:
     p: argparse.ArgumentParser = sub.add_parser(
         "validate",
         help="check metadata rows",
-        description="Check metadata rows (default: the resources folder) and print every problem. "
+        description="Check metadata rows (default: each stack's metadata_paths, else the "
+        "resources folder) and print every problem. "
         "With --stack, rows are resolved for that stack (Pulumi.<stack>.yaml's settings: "
         "variables, default warehouse). Without it, they are checked for every stack that has a "
         "Pulumi.<stack>.yaml, or, if there is none, once without stack settings (variable "
         "references are then not checked).",
     )
-    p.add_argument("paths", nargs="*", type=Path, help="files or folders (default: resources)")
+    p.add_argument(
+        "paths",
+        nargs="*",
+        type=Path,
+        help="files or folders (default: each stack's metadata_paths, else resources)",
+    )
     p.add_argument("--stack", help="resolve and check for this stack only")
     p.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
     root = Path.cwd()
-    paths: list[Path] = list(args.paths) or [Path(p) for p in DEFAULT_PATHS]
+    paths: list[Path] = list(args.paths)
     stack: str | None = args.stack
     try:
         return _validate(root, paths, stack)
@@ -49,8 +55,12 @@ def _validate(root: Path, paths: list[Path], stack: str | None) -> int:
                 outcomes[name] = [settings_or_error]
                 continue
             settings = settings_or_error
+        # no PATH given: the folders the stack deploys (lakeform:settings.metadata_paths)
+        folders = paths or [
+            Path(p) for p in (settings.metadata_paths if settings else DEFAULT_PATHS)
+        ]
         try:
-            outcomes[name] = load_rows(paths, root=root, stack=name, settings=settings)
+            outcomes[name] = load_rows(folders, root=root, stack=name, settings=settings)
         except MetadataError as err:
             outcomes[name] = [str(p) for p in err.problems]
 
@@ -105,9 +115,9 @@ def _stack_names(root: Path) -> list[str]:
 
 def _settings(root: Path, stack: str) -> Any:
     """The stack's StackSettings, or a message saying why they cannot be read."""
-    from stacks import settings as stack_settings
+    from stacks.settings import SettingsError, load_stack_settings
 
     try:
-        return stack_settings.load_stack_settings(root, stack)
-    except Exception as err:  # SettingsError and the like: report, do not crash
+        return load_stack_settings(root, stack)
+    except (SettingsError, OSError, UnicodeDecodeError) as err:
         return str(err)

@@ -44,10 +44,6 @@ class LList(list[Any]):
         self.item_pos.append(pos)
 
 
-def _pos(file: str, node: Node) -> Pos:
-    return Pos(file, node.start_mark.line + 1, node.start_mark.column + 1)
-
-
 class _Constructor(SafeConstructor):
     pass
 
@@ -73,70 +69,97 @@ def parse_text(text: str, file: str) -> tuple[Any, list[Problem]]:
         return None, [Problem(Pos(file, 1, 1), "", f"YAML error: {err}")]
     if root is None:
         return None, []
-    problems: list[Problem] = []
-    constructor = _Constructor()
-    value = _build(root, file, constructor, problems, set())
-    return value, problems
+    builder = _Builder(file)
+    value = builder.build(root)
+    return value, builder.problems
 
 
-def _build(
-    node: Node, file: str, cons: _Constructor, problems: list[Problem], active: set[int]
-) -> Any:
-    if id(node) in active:  # a recursive alias: `&a [*a]`
-        problems.append(Problem(_pos(file, node), "", "recursive YAML alias is not allowed"))
-        return None
-    if isinstance(node, ScalarNode):
-        if node.tag == _STR_TAG:  # most scalars: skip the constructor's dispatch
-            return node.value
-        try:
-            return cast("Any", cons.construct_object(node, deep=True))  # pyright: ignore[reportUnknownMemberType]
-        except (yaml.YAMLError, ValueError, OverflowError) as err:
-            problems.append(Problem(_pos(file, node), "", f"invalid scalar: {err}"))
+MAX_NODES = 2_000_000
+"""Values one file may expand to (aliases count each time they are used): stops alias bombs."""
+
+
+class _Builder:
+    """Nodes -> LMap/LList/scalars, with positions, collecting problems."""
+
+    def __init__(self, file: str) -> None:
+        self.file = file
+        self.cons = _Constructor()
+        self.problems: list[Problem] = []
+        self.active: set[int] = set()
+        self.merged: dict[int, int] = {}  # mapping node -> entries added by `<<` merge keys
+        self.count = 0
+
+    def pos(self, node: Node) -> Pos:
+        return Pos(self.file, node.start_mark.line + 1, node.start_mark.column + 1)
+
+    def build(self, node: Node) -> Any:
+        self.count += 1
+        if self.count > MAX_NODES:
+            if self.count == MAX_NODES + 1:
+                self.problems.append(
+                    Problem(
+                        self.pos(node),
+                        "",
+                        f"the document expands to more than {MAX_NODES:,} values "
+                        "(YAML aliases); split it or use fewer aliases",
+                    )
+                )
             return None
-    active.add(id(node))
-    try:
-        if isinstance(node, SequenceNode):
-            seq = LList(_pos(file, node))
-            for item in node.value:
-                seq.put(_build(item, file, cons, problems, active), _pos(file, item))
-            return seq
-        if isinstance(node, MappingNode):
-            return _build_map(node, file, cons, problems, active)
-    finally:
-        active.discard(id(node))
-    problems.append(Problem(_pos(file, node), "", "unsupported YAML node"))
-    return None
-
-
-def _build_map(
-    node: MappingNode, file: str, cons: _Constructor, problems: list[Problem], active: set[int]
-) -> LMap:
-    out = LMap(_pos(file, node))
-    explicit = len(node.value)
-    if any(k.tag == _MERGE_TAG for k, _ in node.value):
+        if id(node) in self.active:  # a recursive alias: `&a [*a]`
+            self.problems.append(Problem(self.pos(node), "", "recursive YAML alias is not allowed"))
+            return None
+        if isinstance(node, ScalarNode):
+            if node.tag == _STR_TAG:  # most scalars: skip the constructor's dispatch
+                return node.value
+            try:
+                return cast("Any", self.cons.construct_object(node, deep=True))  # pyright: ignore[reportUnknownMemberType]
+            except (yaml.YAMLError, ValueError, OverflowError) as err:
+                self.problems.append(Problem(self.pos(node), "", f"invalid scalar: {err}"))
+                return None
+        self.active.add(id(node))
         try:
-            cons.flatten_mapping(node)  # resolves `<<: *anchor` merge keys
-        except yaml.YAMLError as err:
-            problems.append(Problem(_pos(file, node), "", f"invalid merge key: {err}"))
-    n_merged = len(node.value) - explicit
-    seen: set[str] = set()
-    for index, (key_node, value_node) in enumerate(node.value):
-        key = _build(key_node, file, cons, problems, active)
-        kpos = _pos(file, key_node)
-        if not isinstance(key, str):
-            if isinstance(key, bool | int | float) or key is None:
-                # `on:`/`yes:` keys and numbers: YAML 1.1 turns them into non-strings.
-                key = str(key_node.value) if isinstance(key_node, ScalarNode) else repr(key)
-            else:
-                problems.append(Problem(kpos, "", "mapping keys must be strings"))
-                continue
-        value = _build(value_node, file, cons, problems, active)
-        if index >= n_merged:  # merged-in keys may be overridden; explicit ones only once
-            if key in seen:
-                first = out.key_pos.get(key)
-                where = f" (first at line {first.line})" if first else ""
-                problems.append(Problem(kpos, key, f"duplicate key '{key}'{where}"))
-                continue
-            seen.add(key)
-        out.put(key, value, kpos)
-    return out
+            if isinstance(node, SequenceNode):
+                seq = LList(self.pos(node))
+                for item in node.value:
+                    seq.put(self.build(item), self.pos(item))
+                return seq
+            if isinstance(node, MappingNode):
+                return self.build_map(node)
+        finally:
+            self.active.discard(id(node))
+        self.problems.append(Problem(self.pos(node), "", "unsupported YAML node"))
+        return None
+
+    def build_map(self, node: MappingNode) -> LMap:
+        out = LMap(self.pos(node))
+        if id(node) not in self.merged:  # an aliased mapping is flattened once only
+            merge_keys = sum(1 for k, _ in node.value if k.tag == _MERGE_TAG)
+            explicit = len(node.value) - merge_keys  # flattening drops the `<<` entries
+            if merge_keys:
+                try:
+                    self.cons.flatten_mapping(node)  # resolves `<<: *anchor` merge keys
+                except yaml.YAMLError as err:
+                    self.problems.append(Problem(self.pos(node), "", f"invalid merge key: {err}"))
+            self.merged[id(node)] = len(node.value) - explicit
+        n_merged = self.merged[id(node)]
+        seen: set[str] = set()
+        for index, (key_node, value_node) in enumerate(node.value):
+            key = self.build(key_node)
+            kpos = self.pos(key_node)
+            if not isinstance(key, str):
+                if isinstance(key, bool | int | float) or key is None:
+                    # `on:`/`yes:` keys and numbers: YAML 1.1 turns them into non-strings.
+                    key = str(key_node.value) if isinstance(key_node, ScalarNode) else repr(key)
+                else:
+                    self.problems.append(Problem(kpos, "", "mapping keys must be strings"))
+                    continue
+            value = self.build(value_node)
+            if index >= n_merged:  # merged-in keys may be overridden; explicit ones only once
+                if key in seen:
+                    first = out.key_pos.get(key)
+                    where = f" (first at line {first.line})" if first else ""
+                    self.problems.append(Problem(kpos, key, f"duplicate key '{key}'{where}"))
+                    continue
+                seen.add(key)
+            out.put(key, value, kpos)
+        return out

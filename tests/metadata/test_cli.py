@@ -37,6 +37,17 @@ def test_validate_one_stack(repo: Path, capsys: pytest.CaptureFixture[str]) -> N
     assert capsys.readouterr().out == "OK: 2 jobs, 2 pipelines, 0 quality monitors (stacks: prod)\n"
 
 
+def test_validate_reads_the_stack_metadata_paths(
+    repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (repo / "Pulumi.qa.yaml").write_text(
+        "config:\n  lakeform:settings:\n    metadata_paths: [resources/olist]\n"
+        "    variables: {catalog: qa, notification_email: qa@example.com}\n"
+    )
+    assert main(["validate", "--stack", "qa"]) == 0
+    assert capsys.readouterr().out == "OK: 2 jobs, 2 pipelines, 0 quality monitors (stacks: qa)\n"
+
+
 def test_validate_without_stack_files_checks_once(
     repo: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

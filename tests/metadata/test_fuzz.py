@@ -79,3 +79,29 @@ def test_random_mutations_of_a_valid_file(project: Project) -> None:
         project.write("a.yaml", "".join(chars))
         with contextlib.suppress(MetadataError):
             project.load()
+
+
+def test_alias_bomb_is_refused(project: Project, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("metadata.yamlsrc.MAX_NODES", 10_000)  # the real limit, reached sooner
+    lines = ["a0: &a0 [x, x, x, x, x, x, x, x, x, x]"]
+    lines += [f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 10)}]" for i in range(1, 9)]
+    project.write("a.yaml", "\n".join(lines) + "\n")
+    problems = project.problems()
+    assert problems[0].startswith("resources/a.yaml:")
+    assert "expands to more than 10,000 values" in problems[0]
+
+
+def test_aliased_mapping_with_a_merge_key_used_twice(project: Project) -> None:
+    project.write(
+        "a.yaml",
+        """
+        pipelines:
+          p: &dev {<<: {serverless: true, catalog: c}, catalog: d}
+          q: *dev
+        """,
+    )
+    rows = project.load()
+    assert [(p.catalog, p.serverless) for p in rows.pipelines.values()] == [
+        ("d", True),
+        ("d", True),
+    ]
