@@ -8,10 +8,12 @@ from pathlib import Path
 from typing import Any
 
 import pulumi
+import pulumi_databricks as databricks
 
-from components.jobs import Job, JobArgs
-from components.monitors import QualityMonitor, QualityMonitorArgs
-from components.pipelines import Pipeline, PipelineArgs
+from components._convert import UnmappedFieldError, to_input
+from components.jobs import Job, JobArgs, job_settings
+from components.monitors import QualityMonitor, QualityMonitorArgs, monitor_settings
+from components.pipelines import Pipeline, PipelineArgs, pipeline_settings
 from metadata import Rows
 from metadata.models import JobRow, Task
 from stacks.config import LakeformError
@@ -130,6 +132,67 @@ def check_release(settings: StackSettings, rows: Rows) -> None:
             )
 
 
+def preflight(
+    settings: StackSettings,
+    rows: Rows,
+    stack: str,
+    files: Mapping[str, bytes],
+    globs: Mapping[str, Sequence[str]],
+) -> None:
+    """Map every row to provider inputs before any resource exists; one clean error lists every
+    row the provider cannot take (a field metadata accepts that the provider has no input for)."""
+    problems: list[str] = []
+    placeholder_ids = {k: "0" for k in rows.pipelines}
+    placeholder_jobs: dict[str, pulumi.Input[int]] = {k: 0 for k in rows.jobs}
+    for key, row in sorted(rows.jobs.items()):
+        try:
+            spec, _ = job_settings(
+                JobArgs(
+                    key=key,
+                    row=row,
+                    stack=stack,
+                    settings=settings,
+                    sources=files,
+                    pipeline_ids=placeholder_ids,
+                    job_ids=placeholder_jobs,
+                )
+            )
+            to_input(spec, databricks.JobArgs)
+        except (UnmappedFieldError, KeyError) as err:
+            problems.append(f"jobs.{key}: {_reason(err)}")
+    for key, row in sorted(rows.pipelines.items()):
+        try:
+            spec, _ = pipeline_settings(
+                PipelineArgs(
+                    key=key,
+                    row=row,
+                    stack=stack,
+                    settings=settings,
+                    sources=files,
+                    glob_matches=globs,
+                )
+            )
+            to_input(spec, databricks.PipelineArgs)
+        except (UnmappedFieldError, KeyError) as err:
+            problems.append(f"pipelines.{key}: {_reason(err)}")
+    for key, row in sorted(rows.quality_monitors.items()):
+        try:
+            to_input(
+                monitor_settings(QualityMonitorArgs(key=key, row=row)),
+                databricks.QualityMonitorArgs,
+            )
+        except UnmappedFieldError as err:
+            problems.append(f"quality_monitors.{key}: {_reason(err)}")
+    if problems:
+        raise LakeformError("rows the Databricks provider cannot take:\n" + "\n".join(problems))
+
+
+def _reason(err: Exception) -> str:
+    if isinstance(err, UnmappedFieldError):
+        return f"not supported by the Databricks provider: {err}"
+    return f"file not found in the repository: {err.args[0]}"
+
+
 def _url(host: str | None, kind: str, ident: pulumi.Output[str]) -> pulumi.Output[str] | None:
     return pulumi.Output.concat(host, f"/{kind}/", ident) if host else None
 
@@ -152,6 +215,7 @@ def build(
         guard_protected_removals(settings, rows, stack)
     files = sources if sources is not None else RepoFiles(root)
     globs = glob_matches if glob_matches is not None else RepoGlobs(root)
+    preflight(settings, rows, stack, files, globs)
     built = Built()
     for key in sorted(rows.pipelines):
         built.pipelines[key] = Pipeline(
