@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from metadata.compat import TASK_TYPE_FIELDS
-from metadata.models import TASK_TYPES
+from metadata.models import ROW_MODELS, TASK_TYPES
 from tests.metadata.conftest import Project
 
 # task type -> (YAML of the type's field, expected model_dump of that field)
@@ -143,3 +143,25 @@ def test_lakeflow_jobs_meta_task_type_loads(project: Project, task_type: str) ->
     ((field, value),) = expected.items()
     assert task.task_type == field
     assert dumped[field] == value
+
+
+# row kind -> a minimal row of that kind (YAML flow mapping)
+KIND_CASES: dict[str, str] = {
+    "jobs": "{tasks: [{task_key: t, notebook_task: {notebook_path: src/nb.py}}]}",
+    "pipelines": "{serverless: true, libraries: [{glob: {include: src/pipe/**}}]}",
+    "quality_monitors": "{table_name: c.s.t, assets_dir: /a, output_schema_name: c.s,"
+    " snapshot: {}}",
+}
+
+
+def test_every_row_kind_has_a_case() -> None:
+    assert set(KIND_CASES) == set(ROW_MODELS)
+
+
+@pytest.mark.parametrize("kind", sorted(ROW_MODELS))
+def test_row_kind_loads(project: Project, kind: str) -> None:
+    project.write("a.yaml", f"{kind}:\n  r: {KIND_CASES[kind]}\n")
+    rows = project.load()
+    loaded = getattr(rows, kind)
+    assert isinstance(loaded["r"], ROW_MODELS[kind])
+    assert rows.total == 1
