@@ -92,15 +92,23 @@ def _sql_task(block: dict[str, Any], task: dict[str, Any], ctx: _Ctx) -> None:
         block["warehouse_id"] = ctx.args.settings.default_warehouse_id
 
 
+class UnknownRowReference(LookupError):
+    """A task names a row key that is not among the resolved rows (metadata checks this first)."""
+
+
 def _pipeline_task(block: dict[str, Any], task: dict[str, Any], ctx: _Ctx) -> None:
     ref = block.pop("pipeline", None)
     if ref is not None:
+        if ref not in ctx.args.pipeline_ids:
+            raise UnknownRowReference(f"tasks.{task['task_key']}: no pipeline row {ref!r}")
         block["pipeline_id"] = ctx.args.pipeline_ids[ref]
 
 
 def _run_job_task(block: dict[str, Any], task: dict[str, Any], ctx: _Ctx) -> None:
     ref = block.pop("job", None)
     if ref is not None:
+        if ref not in ctx.args.job_ids:
+            raise UnknownRowReference(f"tasks.{task['task_key']}: no job row {ref!r} (or a cycle)")
         block["job_id"] = ctx.args.job_ids[ref]
 
 
@@ -136,8 +144,8 @@ def _task(task: dict[str, Any], ctx: _Ctx) -> dict[str, Any]:
             block = dict(task[task_type])
             mapper(block, task, ctx)
             task[task_type] = block
-    deps = cast("list[dict[str, Any]]", task.get("depends_on") or [])
-    if deps:
+    deps = cast("list[dict[str, Any]]", task.pop("depends_on", None) or [])
+    if deps:  # an empty list is left out: the API echoes none, so [] would never settle
         task["depends_on"] = sorted(deps, key=lambda d: (d["task_key"], d.get("outcome") or ""))
     return task
 

@@ -158,7 +158,7 @@ def preflight(
                 )
             )
             to_input(spec, databricks.JobArgs)
-        except (UnmappedFieldError, KeyError) as err:
+        except (UnmappedFieldError, LookupError) as err:
             problems.append(f"jobs.{key}: {_reason(err)}")
     for key, row in sorted(rows.pipelines.items()):
         try:
@@ -173,7 +173,7 @@ def preflight(
                 )
             )
             to_input(spec, databricks.PipelineArgs)
-        except (UnmappedFieldError, KeyError) as err:
+        except (UnmappedFieldError, LookupError) as err:
             problems.append(f"pipelines.{key}: {_reason(err)}")
     for key, row in sorted(rows.quality_monitors.items()):
         try:
@@ -190,7 +190,9 @@ def preflight(
 def _reason(err: Exception) -> str:
     if isinstance(err, UnmappedFieldError):
         return f"not supported by the Databricks provider: {err}"
-    return f"file not found in the repository: {err.args[0]}"
+    if isinstance(err, KeyError):
+        return f"file not found in the repository: {err.args[0]}"
+    return str(err)
 
 
 def _url(host: str | None, kind: str, ident: pulumi.Output[str]) -> pulumi.Output[str] | None:

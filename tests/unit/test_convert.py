@@ -147,3 +147,12 @@ def test_git_source_and_plural_blocks_are_renamed() -> None:
         "onStarts": ["a"],
         "onSuccesses": ["b"],
     }
+
+
+def test_an_unknown_row_reference_is_a_clean_error(program) -> None:
+    p = program("dev")
+    the_rows = rows(
+        jobs={"j": job(tasks=[{"task_key": "t", "pipeline_task": {"pipeline": "missing"}}])}
+    )
+    with pytest.raises(LakeformError, match=r"jobs\.j: tasks\.t: no pipeline row 'missing'"):
+        p.run(lambda: build_rows(StackSettings(), the_rows, "dev"))
