@@ -13,8 +13,14 @@ if TYPE_CHECKING:
 
 def well_known(ws: Workspace, req: Request) -> Response:
     # Always a workspace host: the SDKs must never take this for an account or unified host.
+    host = req.headers.get("host") or "127.0.0.1"
     return Response(
-        body={"workspace_id": str(ws.workspace_id), "host_type": "WORKSPACE_HOST", "cloud": "AWS"}
+        body={
+            "workspace_id": str(ws.workspace_id),
+            "host_type": "WORKSPACE_HOST",
+            "cloud": "AWS",
+            "oidc_endpoint": f"http://{host}/oidc",
+        }
     )
 
 

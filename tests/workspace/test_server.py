@@ -59,6 +59,7 @@ def test_well_known_needs_no_auth_and_matches_the_scim_org_id(ws: RunningWorkspa
         "workspace_id": str(ws.workspace_id),
         "host_type": "WORKSPACE_HOST",
         "cloud": "AWS",
+        "oidc_endpoint": f"{ws.url}/oidc",
     }
     status, headers, me = raw(ws, "GET", "/api/2.0/preview/scim/v2/Me?excludedAttributes=x", "t")
     assert status == 200
