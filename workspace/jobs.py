@@ -243,6 +243,7 @@ def _merge_by_key(old: list[Any], new: list[Any], key: str) -> list[Any]:
 
 def delete(ws: Workspace, req: Request) -> dict[str, Any]:
     body = req.json()
+    schema.validate(body, schema.job_delete(), "")
     job_id = _job_id(body.get("job_id"))
     _job(ws, job_id)
     del ws.store.data["jobs"][str(job_id)]
@@ -422,6 +423,7 @@ def runs_list(ws: Workspace, req: Request) -> dict[str, Any]:
 
 def runs_cancel(ws: Workspace, req: Request) -> dict[str, Any]:
     body = req.json()
+    schema.validate(body, schema.run_cancel(), "")
     run = _run(ws, _job_id(body.get("run_id"), "run_id"))
     at = now_ms()
     if _active(ws, run, at):

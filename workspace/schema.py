@@ -171,6 +171,16 @@ def job_update() -> Node:
 
 
 @functools.cache
+def job_delete() -> Node:
+    return _request_node("DeleteJob", jobs.JobsAPI.delete)
+
+
+@functools.cache
+def run_cancel() -> Node:
+    return _request_node("CancelRun", jobs.JobsAPI.cancel_run)
+
+
+@functools.cache
 def run_now() -> Node:
     return _request_node("RunNow", jobs.JobsAPI.run_now)
 

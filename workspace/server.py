@@ -299,4 +299,5 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             f" ({fault_kind})" if fault_kind else "",
         )
 
-    do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _serve
+    # Every method goes through _serve, so even an unknown one gets the Databricks error shape.
+    do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = _serve

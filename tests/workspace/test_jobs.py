@@ -331,3 +331,12 @@ def test_malformed_json_is_a_400(w: WorkspaceClient) -> None:
             headers={"Content-Type": "application/json"},
         )
     assert err.value.error_code == "MALFORMED_REQUEST"
+
+
+def test_delete_and_cancel_bodies_are_checked(w: WorkspaceClient) -> None:
+    job_id = create(w, {"name": "x"})
+    with pytest.raises(InvalidParameterValue, match="unknown field 'jobid' in DeleteJob"):
+        call(w, "POST", "/api/2.2/jobs/delete", body={"job_id": job_id, "jobid": 1})
+    with pytest.raises(InvalidParameterValue, match="missing required field 'run_id'"):
+        call(w, "POST", "/api/2.2/jobs/runs/cancel", body={})
+    assert get(w, job_id)["settings"] == {"name": "x"}
