@@ -28,7 +28,11 @@ Node = tuple[Any, ...]
 ANY: Node = ("any",)
 
 # Fields the Go SDK v0.175 / provider v1.128.0 may send that the Python SDK's dataclasses lack.
-# Keep this list small and explain each entry.
+# Keep this list small and explain each entry. Checked by comparing the JSON tags of
+# databricks-sdk-go v0.175.0 service/{jobs,compute,pipelines,catalog}/model.go with the
+# dataclasses reachable from these requests in databricks-sdk 0.156.0: the Python SDK knows
+# every field and enum value the Go SDK sends, and Python-required fields are exactly the Go
+# fields without `omitempty` (always sent). Only the provider's own legacy structs add fields.
 EXTRA_FIELDS: dict[str, dict[str, Node]] = {
     # The provider's Jobs API 2.0 code path (task-less jobs) serializes clusters with its own
     # `clusters.Cluster` struct, which carries these three fields on top of compute.ClusterSpec.

@@ -195,6 +195,8 @@ class WorkspaceServer(http.server.ThreadingHTTPServer):
     # Idle keep-alive connections must not hold up shutdown; `close()` takes the state lock
     # instead, so no write is half-done when the server stops.
     daemon_threads = True
+    # Pulumi opens many connections at once (parallel resources, two provider halves).
+    request_queue_size = 128
 
     def __init__(
         self,
