@@ -4,6 +4,10 @@
     python3 toolchain/build.py bin-dir   # print the bin directory to put first on PATH
     python3 toolchain/build.py env       # print `export ...` lines for a shell (eval them)
     python3 toolchain/build.py status    # exit 0 only if preview can find every plugin
+
+The databricks provider plugin is not built here (toolchain/README.md says why). Whoever has a
+`pulumi-resource-databricks` binary at the pinned version can let the build install it into the
+plugin cache: LAKEFORM_DATABRICKS_PLUGIN=/path/to/binary make toolchain.
     python3 toolchain/build.py check     # pins agree (pyproject, versions.toml, go.mod)
 
 The directory is ${LAKEFORM_TOOLCHAIN_HOME:-~/.cache/lakeform/toolchain}/pulumi-X_databricks-Y/,
@@ -43,11 +47,15 @@ def fail(message: str) -> int:
 
 
 def binaries(pins: pinning.Pins) -> list[str]:
-    names = ["pulumi", "pulumi-language-python", "pulumi-language-python-exec"]
-    names.append("pulumi-resource-pulumi-python")  # Python dynamic providers
-    if pins.databricks_facts.get("buildable", True):
-        names.append(PROVIDER)
-    return names
+    """What the bin directory holds. The provider plugin goes to the plugin cache instead: on
+    PATH, Pulumi would use any version of it and warn on every run."""
+    del pins  # the same set for every pinned release so far
+    return [
+        "pulumi",
+        "pulumi-language-python",
+        "pulumi-language-python-exec",
+        "pulumi-resource-pulumi-python",  # Python dynamic providers
+    ]
 
 
 def read_marker(root: Path) -> dict[str, object] | None:
@@ -67,40 +75,89 @@ def is_complete(pins: pinning.Pins, root: Path) -> bool:
     return all(os.access(root / "bin" / name, os.X_OK) for name in binaries(pins))
 
 
+def pulumi_env() -> dict[str, str]:
+    return {
+        **os.environ,
+        "PULUMI_SKIP_UPDATE_CHECK": "true",
+        "PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION": "true",
+    }
+
+
+def plugin_installed(pulumi: str, pins: pinning.Pins) -> bool:
+    """Whether `pulumi plugin ls` shows the databricks resource plugin at the pinned version."""
+    try:
+        listed = subprocess.run(
+            [pulumi, "plugin", "ls", "--json"],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            env=pulumi_env(),
+            check=True,
+        ).stdout
+        plugins = json.loads(listed or "[]")
+    except (OSError, subprocess.SubprocessError, ValueError):
+        return False
+    return any(
+        p.get("name") == "databricks"
+        and p.get("kind") == "resource"
+        and p.get("version") == pins.databricks
+        for p in plugins or []
+    )
+
+
+def install_plugin(pulumi: str, pins: pinning.Pins, binary: Path) -> None:
+    """Install a supplied provider binary into the plugin cache at the pinned version."""
+    if not os.access(binary, os.X_OK):
+        raise RuntimeError(f"LAKEFORM_DATABRICKS_PLUGIN={binary} is not an executable file")
+    subprocess.run(
+        [
+            pulumi,
+            "plugin",
+            "install",
+            "resource",
+            "databricks",
+            pins.databricks,
+            "--file",
+            str(binary),
+        ],
+        env=pulumi_env(),
+        check=True,
+    )
+
+
+def provider_stage(pins: pinning.Pins, bin_path: Path) -> None:
+    pulumi = str(bin_path / "pulumi")
+    if plugin_installed(pulumi, pins):
+        log(f"databricks plugin {pins.databricks} is installed in the plugin cache")
+        return
+    supplied = os.environ.get("LAKEFORM_DATABRICKS_PLUGIN")
+    if supplied:
+        log(f"installing {supplied} as the databricks plugin {pins.databricks}")
+        install_plugin(pulumi, pins, Path(supplied))
+        return
+    warn_provider_missing(pins)
+
+
 def official_install(pins: pinning.Pins) -> str | None:
     """Return a description of an official Pulumi at the pinned versions on PATH, if any."""
     home = pinning.toolchain_home().resolve()
     found = shutil.which("pulumi")
     if found is None or Path(found).resolve().is_relative_to(home):
         return None
-    env = {**os.environ, "PULUMI_SKIP_UPDATE_CHECK": "true"}
     try:
         version = subprocess.run(
-            [found, "version"], capture_output=True, text=True, timeout=60, env=env, check=True
+            [found, "version"],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            env=pulumi_env(),
+            check=True,
         ).stdout.strip()
-        plugins = json.loads(
-            subprocess.run(
-                [found, "plugin", "ls", "--json"],
-                capture_output=True,
-                text=True,
-                timeout=60,
-                env=env,
-                check=True,
-            ).stdout
-            or "[]"
-        )
-    except (OSError, subprocess.SubprocessError, ValueError):
+    except (OSError, subprocess.SubprocessError):
         return None
-    if version != f"v{pins.pulumi}":
+    if version != f"v{pins.pulumi}" or not plugin_installed(found, pins):
         return None
-    for plugin in plugins:
-        if (
-            plugin.get("name") == "databricks"
-            and plugin.get("kind") == "resource"
-            and plugin.get("version") == pins.databricks
-        ):
-            return f"{found} ({version}) with the databricks plugin {pins.databricks}"
-    return None
+    return f"{found} ({version}) with the databricks plugin {pins.databricks}"
 
 
 def check_checksum_database() -> None:
@@ -195,8 +252,9 @@ def warn_provider_missing(pins: pinning.Pins) -> None:
         "\n"
         f"WARNING: {PROVIDER} {pins.databricks} is NOT built: {reason}.\n"
         "  `pulumi preview` of a databricks resource fails with a clear 'no resource plugin'\n"
-        "  error until the plugin is installed (`pulumi plugin install resource databricks\n"
-        f"  {pins.databricks} --file <binary>`) or placed on PATH. See toolchain/README.md.\n",
+        "  error until it is installed: LAKEFORM_DATABRICKS_PLUGIN=<binary> make toolchain\n"
+        "  (runs `pulumi plugin install resource databricks "
+        f"{pins.databricks} --file <binary>`). See toolchain/README.md.\n",
         file=sys.stderr,
         flush=True,
     )
@@ -205,11 +263,9 @@ def warn_provider_missing(pins: pinning.Pins) -> None:
 def build(pins: pinning.Pins) -> int:
     root = pinning.toolchain_home() / pins.dir_name
     bin_path = root / "bin"
-    buildable = pins.databricks_facts.get("buildable", True)
     if is_complete(pins, root):
         log(f"toolchain complete in {root}: nothing to do")
-        if not buildable:
-            warn_provider_missing(pins)
+        provider_stage(pins, bin_path)
         return 0
     official = official_install(pins)
     if official is not None:
@@ -238,17 +294,13 @@ def build(pins: pinning.Pins) -> int:
     for script in ("cmd/pulumi-language-python-exec", "dist/pulumi-resource-pulumi-python"):
         install_script(sdk / "python" / script, bin_path / Path(script).name)
 
-    log(f"stage 3/3: {PROVIDER} {pins.databricks}")
-    if not buildable:
-        warn_provider_missing(pins)
-    else:  # pragma: no cover - no pinned provider is buildable from this machine's proxy
-        return fail("versions.toml marks the provider buildable, but no provider build is written")
+    log(f"stage 3/3: {PROVIDER} {pins.databricks} (plugin cache)")
+    provider_stage(pins, bin_path)
 
     marker = {
         "pulumi": pins.pulumi,
         "databricks": pins.databricks,
         "binaries": binaries(pins),
-        "provider_built": buildable,
         "go": go_env("GOVERSION")["GOVERSION"],
         "finished": datetime.now(UTC).isoformat(timespec="seconds"),
         "seconds": round(time.monotonic() - started),
@@ -266,8 +318,11 @@ def status(pins: pinning.Pins) -> int:
         return 0
     if not is_complete(pins, root):
         return fail(f"{root} is not built; run `make toolchain`")
-    if not (root / "bin" / PROVIDER).exists():
-        return fail(f"{root}/bin has no {PROVIDER}; see toolchain/README.md")
+    if not plugin_installed(str(root / "bin" / "pulumi"), pins):
+        return fail(
+            f"`pulumi plugin ls` shows no databricks plugin {pins.databricks}; "
+            "see toolchain/README.md"
+        )
     print(f"complete: {root}")
     return 0
 

@@ -110,3 +110,34 @@ def test_official_pulumi_at_other_versions_is_not_used(
     _fake_official_pulumi(tmp_path / "official", cli, plugin)
     monkeypatch.setenv("PATH", f"{tmp_path / 'official'}:/usr/bin:/bin")
     assert build.official_install(loaded) is None
+
+
+def test_a_supplied_plugin_is_installed_into_the_plugin_cache(
+    build: ModuleType, pins: ModuleType, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    loaded = pins.load()
+    calls = tmp_path / "calls.txt"
+    bin_path = tmp_path / "bin"
+    bin_path.mkdir()
+    fake = bin_path / "pulumi"
+    fake.write_text(f'#!/bin/sh\necho "$@" >> {calls}\necho "[]"\n', encoding="utf-8")
+    fake.chmod(0o755)
+    plugin = tmp_path / "pulumi-resource-databricks"
+    plugin.write_text("#!/bin/sh\n", encoding="utf-8")
+    plugin.chmod(0o755)
+    monkeypatch.setenv("LAKEFORM_DATABRICKS_PLUGIN", str(plugin))
+    build.provider_stage(loaded, bin_path)
+    lines = calls.read_text(encoding="utf-8").splitlines()
+    assert lines == [
+        "plugin ls --json",
+        f"plugin install resource databricks {loaded.databricks} --file {plugin}",
+    ]
+
+
+def test_a_supplied_plugin_that_is_not_executable_is_refused(
+    build: ModuleType, pins: ModuleType, tmp_path: Path
+) -> None:
+    plugin = tmp_path / "pulumi-resource-databricks"
+    plugin.write_text("not a program", encoding="utf-8")
+    with pytest.raises(RuntimeError, match="is not an executable file"):
+        build.install_plugin("pulumi", pins.load(), plugin)
