@@ -198,7 +198,8 @@ def go_build(module_dir: Path, out_dir: Path, packages: list[str], ldflags: str)
     env = {
         **os.environ,
         "CGO_ENABLED": "0",
-        "GOFLAGS": (os.environ.get("GOFLAGS", "") + " -mod=readonly").strip(),
+        # Keep the user's GOFLAGS (env or `go env -w`) and refuse modules missing from go.sum.
+        "GOFLAGS": (go_env("GOFLAGS")["GOFLAGS"] + " -mod=readonly").strip(),
     }
     cmd = ["go", "build", "-v", "-trimpath", "-tags", RELEASE_TAGS, "-ldflags", ldflags]
     cmd += ["-o", f"{out_dir}/", *packages]
