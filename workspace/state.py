@@ -89,10 +89,12 @@ class Store:
             return
         directory = self.path.parent
         directory.mkdir(parents=True, exist_ok=True)
+        # One dumps and one write: several times faster than json.dump's many small writes.
+        payload = json.dumps(self.data, separators=(",", ":")).encode()
         fd, tmp = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".tmp", dir=directory)
         try:
-            with os.fdopen(fd, "w", encoding="utf-8") as f:
-                json.dump(self.data, f, separators=(",", ":"))
+            with os.fdopen(fd, "wb") as f:
+                f.write(payload)
                 f.flush()
                 os.fsync(f.fileno())
             os.replace(tmp, self.path)
