@@ -294,10 +294,13 @@ def _run_view(ws: Workspace, run: dict[str, Any], *, expand_tasks: bool = True) 
         state["result_state"] = result
     status: dict[str, Any] = {"state": "TERMINATED" if life == "SKIPPED" else life}
     if life in ("TERMINATED", "SKIPPED"):
-        code = {"SUCCESS": "SUCCESS", "CANCELED": "CANCELED"}.get(result or "", "SKIPPED")
+        code, kind = {
+            "SUCCESS": ("SUCCESS", "SUCCESS"),
+            "CANCELED": ("USER_CANCELED", "SUCCESS"),
+        }.get(result or "", ("MAX_CONCURRENT_RUNS_EXCEEDED", "CLIENT_ERROR"))
         status["termination_details"] = {
             "code": code,
-            "type": "SUCCESS" if code == "SUCCESS" else "CLIENT_ERROR",
+            "type": kind,
             "message": _MESSAGES[result or life],
         }
     view: dict[str, Any] = {

@@ -170,6 +170,8 @@ def test_runs_list_active_only_and_cancel(w: WorkspaceClient) -> None:
     assert [r.run_id for r in active] == [run_id]
     cancelled = w.jobs.cancel_run_and_wait(run_id, timeout=timedelta(seconds=30))
     assert cancelled.state.result_state == jobs.RunResultState.CANCELED  # type: ignore[union-attr]
+    details = cancelled.status.termination_details  # type: ignore[union-attr]
+    assert details.code == jobs.TerminationCodeCode.USER_CANCELED  # type: ignore[union-attr]
     assert list(w.jobs.list_runs(job_id=job_id, active_only=True)) == []
     assert [r.run_id for r in w.jobs.list_runs(job_id=job_id)] == [run_id]
 
@@ -179,6 +181,8 @@ def test_run_over_the_concurrency_limit_is_skipped(w: WorkspaceClient) -> None:
     w.jobs.run_now(job_id)
     second = w.jobs.get_run(w.jobs.run_now(job_id).run_id)
     assert second.state.life_cycle_state == jobs.RunLifeCycleState.SKIPPED  # type: ignore[union-attr]
+    details = second.status.termination_details  # type: ignore[union-attr]
+    assert details.code == jobs.TerminationCodeCode.MAX_CONCURRENT_RUNS_EXCEEDED  # type: ignore[union-attr]
 
 
 def test_run_now_of_a_missing_job_is_404(w: WorkspaceClient) -> None:
