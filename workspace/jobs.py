@@ -17,7 +17,6 @@ if TYPE_CHECKING:
 
 # "more than 100 tasks needs API 2.2", which allows up to 1,000.
 TASK_LIMITS = {"2.0": 100, "2.1": 100, "2.2": 1000}
-JOB_ID_FIELD = "job_id"
 
 
 # ---------------------------------------------------------------- validation
