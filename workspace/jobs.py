@@ -175,7 +175,9 @@ def list_jobs(ws: Workspace, req: Request) -> dict[str, Any]:
     offset = page_offset(req)
     name = req.arg("name")
     expand = req.arg_bool("expand_tasks")
-    jobs = sorted(ws.store.data["jobs"].values(), key=lambda j: (j["created_time"], j["job_id"]))
+    # Most recently created first (`offset` counts "relative to the most recently created job");
+    # the jobs dict keeps creation order, in memory and through the JSON state file.
+    jobs = list(reversed(ws.store.data["jobs"].values()))
     if name is not None:
         jobs = [j for j in jobs if j["settings"].get("name") == name]
     page = jobs[offset : offset + limit]
