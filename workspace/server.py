@@ -250,14 +250,21 @@ class _Handler(http.server.BaseHTTPRequestHandler):
     def _serve(self) -> None:
         started = time.monotonic()
         split = urllib.parse.urlsplit(self.path)
-        body = self._read_body()
         method = self.command
+        try:
+            body = self._read_body()
+        except ValueError:
+            self.close_connection = True
+            body = None
         fault = self.ws_server.faults.take(method, split.path)
         fault_kind = None
         if fault is not None and fault.delay > 0:
             time.sleep(fault.delay)
             fault_kind = f"delay {fault.delay}s"
-        if fault is not None and fault.status is not None:
+        if body is None:
+            error = {"error_code": "MALFORMED_REQUEST", "message": "Unreadable request body"}
+            outcome = Outcome(Response(400, error), "unsupported")
+        elif fault is not None and fault.status is not None:
             found = self.ws_server.workspace.match(method, split.path)
             outcome = Outcome(fault_response(fault), found[0].name if found else "unsupported")
             fault_kind = f"status {fault.status}"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import http.client
 import json
 import logging
+import socket
 import time
 import urllib.error
 import urllib.request
@@ -179,3 +180,14 @@ def test_chunked_request_bodies_are_read(ws: RunningWorkspace) -> None:
     assert response.status == 200
     status, _, job = raw(ws, "GET", f"/api/2.2/jobs/get?job_id={job_id}", "t")
     assert (status, job["settings"]) == (200, {"name": "chunked"})
+
+
+def test_an_unreadable_body_is_a_400_not_a_dropped_connection(ws: RunningWorkspace) -> None:
+    host, port = ws.url.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=10) as connection:
+        connection.sendall(
+            b"POST /api/2.2/jobs/create HTTP/1.1\r\nHost: x\r\nContent-Length: many\r\n\r\n"
+        )
+        answer = connection.recv(4096).decode()
+    assert answer.startswith("HTTP/1.1 400")
+    assert '"error_code": "MALFORMED_REQUEST"' in answer
