@@ -8,11 +8,13 @@ Usage::
         w = ws.client()                      # a databricks.sdk.WorkspaceClient for ws.url/ws.token
         job_id = w.jobs.create(name="x").job_id
         env = ws.env()                       # DATABRICKS_HOST and DATABRICKS_TOKEN
+        ws.workspace_id, ws.user_name, ws.state_path          # what SCIM Me and the state say
 
         ws.requests.count("POST", "/api/2.2/jobs/create")        # calls answered (glob on the path)
         ws.requests.count(route="jobs.create", status=200)       # by endpoint name and status
         ws.requests.writes()          # successful POST/PUT/PATCH/DELETE per endpoint name
         ws.requests.records           # [RequestRecord(method, path, status, route, query, ...)]
+        ws.requests.matching("GET", "/api/2.0/pipelines/*")      # the records themselves
         ws.requests.clear()
 
         ws.faults.throttle("POST", "/api/2.2/jobs/create", times=2)   # 429 + Retry-After: 0
@@ -20,6 +22,7 @@ Usage::
         ws.faults.error("PUT", "/api/2.1/unity-catalog/tables/*/monitor")  # 500, not retried
         ws.faults.delay("GET", "/api/2.2/jobs/get", 2.5, times=1)     # answer after 2.5 s
         ws.faults.add("*", "/api/*", status=503, times=3, retry_after=1)  # the general form
+        ws.faults.pending, ws.faults.clear()                            # faults not used up yet
 
 The server listens on 127.0.0.1 on a free port (port 0), accepts any non-empty bearer token, and
 stops when the block ends. Paths in the log and in fault patterns are the URL paths as sent
@@ -28,7 +31,11 @@ stops when the block ends. Paths in the log and in fault patterns are the URL pa
 `workspace.import`; unknown paths are logged as `unsupported` (answered 501).
 
 Run timings: a job run is PENDING for `timings.pending` seconds, RUNNING for `timings.running`
-seconds, then TERMINATED/SUCCESS (monitor refreshes likewise end in SUCCESS).
+seconds, then TERMINATED/SUCCESS (monitor refreshes likewise end in SUCCESS); the defaults are
+0.1 s and 0.9 s, `running_workspace(timings=RunTimings(pending=0.05, running=0.25))` is faster.
+A fault answer carries the Databricks error body (REQUEST_LIMIT_EXCEEDED, TEMPORARILY_UNAVAILABLE,
+INTERNAL_ERROR); the Python and Go SDKs retry 429 and 503 after Retry-After (plus up to 1 s of
+jitter) and fail at once on 500.
 """
 
 from __future__ import annotations
