@@ -361,31 +361,48 @@ def validation_problems(
     err: ValidationError, model: type[BaseModel], loc: Locator, skip: Collection[tuple[Part, ...]]
 ) -> list[Problem]:
     """One problem per pydantic error, pointing at the file position of the field."""
-    out: list[Problem] = []
-    for e in err.errors(include_url=False):
+    errors = [e for e in err.errors(include_url=False) if not _skipped(tuple(e["loc"]), skip)]
+    # A misspelt field is reported once, as unknown with its suggestion, not also as missing.
+    suggested: set[tuple[Part, ...]] = set()
+    messages: dict[int, str] = {}
+    for i, e in enumerate(errors):
         parts: tuple[Part, ...] = tuple(e["loc"])
-        if any(parts[: len(s)] == s for s in skip):
-            continue
-        kind = e["type"]
-        given = e.get("input")
-        if kind == "extra_forbidden":
-            name = str(parts[-1]) if parts else "?"
+        if e["type"] == "extra_forbidden" and parts:
             owner = model_at(model, parts[:-1])
             allowed = _field_names(owner) if owner else []
-            msg = f"unknown field '{name}'" + suggest(name, allowed)
+            hint = suggest(str(parts[-1]), allowed)
+            messages[i] = f"unknown field '{parts[-1]}'" + hint
+            if hint.startswith("; did you mean '"):
+                suggested.add((*parts[:-1], hint.split("'")[1]))
+    out: list[Problem] = []
+    for i, e in enumerate(errors):
+        parts = tuple(e["loc"])
+        kind = e["type"]
+        given = e.get("input")
+        if i in messages:
+            msg = messages[i]
         elif kind == "missing":
+            if parts in suggested:
+                continue
             msg = "required field missing"
         elif kind in _TYPE_WORDS:
             msg = f"expected {_TYPE_WORDS[kind]}, got {yaml_type(given)}" + _show(given)
         elif kind == "literal_error":
-            expected = e.get("ctx", {}).get("expected", "")
+            expected = str(e.get("ctx", {}).get("expected", ""))
             msg = f"must be one of {expected}; got {yaml_type(given)}" + _show(given)
+            if isinstance(given, str):
+                close = suggest(given, re.findall(r"'([^']*)'", expected))
+                msg += f" ({close.removeprefix('; ')})" if close.startswith("; did") else ""
         elif kind in ("value_error", "assertion_error"):
             msg = str(e["msg"]).removeprefix("Value error, ").removeprefix("Assertion failed, ")
         else:
             msg = str(e["msg"])
         out.append(loc.problem(parts, msg))
     return out
+
+
+def _skipped(parts: tuple[Part, ...], skip: Collection[tuple[Part, ...]]) -> bool:
+    return any(parts[: len(s)] == s for s in skip)
 
 
 def _show(value: object) -> str:

@@ -725,3 +725,34 @@ def test_glob_leaving_the_repository(one_problem: OneProblem) -> None:
         "resources/a.yaml:5:16: pipelines.p.libraries[0].glob.include: '../../**' leaves the "
         "repository; use a pattern inside it"
     )
+
+
+def test_misspelt_required_field_is_reported_once(one_problem: OneProblem) -> None:
+    assert one_problem(
+        f"""
+        jobs:
+          a:
+            schedule: {{quartz_cron_expresion: "0 0 6 * * ?", timezone_id: UTC}}
+            tasks: [{{task_key: x, {NOTEBOOK}}}]
+        """
+    ) == (
+        "resources/a.yaml:3:16: jobs.a.schedule.quartz_cron_expresion: unknown field "
+        "'quartz_cron_expresion'; did you mean 'quartz_cron_expression'?"
+    )
+
+
+def test_misspelt_enum_value_is_suggested(one_problem: OneProblem) -> None:
+    assert one_problem(
+        f"""
+        jobs:
+          a:
+            schedule:
+              quartz_cron_expression: "0 0 6 * * ?"
+              timezone_id: UTC
+              pause_status: PAUSE
+            tasks: [{{task_key: x, {NOTEBOOK}}}]
+        """
+    ) == (
+        "resources/a.yaml:6:7: jobs.a.schedule.pause_status: must be one of 'PAUSED' or "
+        "'UNPAUSED'; got string 'PAUSE' (did you mean 'PAUSED'?)"
+    )
