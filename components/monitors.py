@@ -45,6 +45,8 @@ class QualityMonitor(pulumi.ComponentResource):
     dashboard_id: pulumi.Output[str]
     profile_metrics_table_name: pulumi.Output[str]
     drift_metrics_table_name: pulumi.Output[str]
+    protected: bool
+    reset: int
 
     def __init__(
         self, name: str, args: QualityMonitorArgs, opts: pulumi.ResourceOptions | None = None
@@ -66,6 +68,8 @@ class QualityMonitor(pulumi.ComponentResource):
                 delete_before_replace=True,
             ),
         )
+        self.protected = args.protect
+        self.reset = args.row.reset
         self.table_name = monitor.table_name
         self.dashboard_id = monitor.dashboard_id
         self.profile_metrics_table_name = monitor.profile_metrics_table_name

@@ -81,6 +81,7 @@ class Pipeline(pulumi.ComponentResource):
 
     pipeline_id: pulumi.Output[str]
     pipeline_name: pulumi.Output[str]
+    protected: bool
 
     def __init__(
         self, name: str, args: PipelineArgs, opts: pulumi.ResourceOptions | None = None
@@ -102,6 +103,7 @@ class Pipeline(pulumi.ComponentResource):
                 protect=args.protect,
             ),
         )
+        self.protected = args.protect
         self.pipeline_id = pipeline.id
         self.pipeline_name = pipeline.name
         self.register_outputs(

@@ -17,7 +17,7 @@ from components.pipelines import Pipeline, PipelineArgs, pipeline_settings
 from metadata import Rows
 from metadata.models import JobRow, Task
 from stacks.config import LakeformError
-from stacks.guard import guard_protected_removals
+from stacks.guard import guard_protected_rows
 from stacks.settings import StackSettings
 
 
@@ -214,7 +214,7 @@ def build(
     check_not_empty(settings, rows, stack)
     if settings.protect:
         check_release(settings, rows)
-        guard_protected_removals(settings, rows, stack)
+        guard_protected_rows(settings, rows, stack)
     files = sources if sources is not None else RepoFiles(root)
     globs = glob_matches if glob_matches is not None else RepoGlobs(root)
     preflight(settings, rows, stack, files, globs)
@@ -274,6 +274,7 @@ def export(built: Built, host: str | None) -> None:
             "id": p.pipeline_id,
             "name": p.pipeline_name,
             "url": _url(host, "pipelines", p.pipeline_id),
+            "protected": p.protected,
         }
         for key, p in sorted(built.pipelines.items())
     }
@@ -283,6 +284,8 @@ def export(built: Built, host: str | None) -> None:
             "dashboard_id": m.dashboard_id,
             "profile_metrics_table_name": m.profile_metrics_table_name,
             "drift_metrics_table_name": m.drift_metrics_table_name,
+            "protected": m.protected,
+            "reset": m.reset,
         }
         for key, m in sorted(built.quality_monitors.items())
     }

@@ -1,9 +1,10 @@
-"""In a protected stack, refuse a run that drops a protected row, and say how to release it."""
+"""In a protected stack, refuse a run that would delete or reset a protected row, and say how to
+release it on purpose."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, cast
 
 import pulumi
 
@@ -14,39 +15,70 @@ from stacks.settings import StackSettings
 GUARDED: tuple[str, ...] = ("pipelines", "quality_monitors")
 
 
-def removed_protected_rows(
+def _was_protected(info: object, settings: StackSettings, kind: str, key: str) -> bool:
+    """Protection recorded in the last deployment's outputs (else: protected unless released)."""
+    if isinstance(info, Mapping):
+        recorded = cast("Mapping[str, Any]", info).get("protected")
+        if isinstance(recorded, bool):
+            return recorded
+    return not settings.released(kind, key)
+
+
+def protected_changes(
     previous: Mapping[str, Any], rows: Rows, settings: StackSettings
 ) -> list[str]:
-    """`kind.key` of rows in the last deployment's outputs that are gone now, neither renamed
-    (another row lists the key in previous_keys) nor released."""
+    """What this run would do to rows the last deployment protected: `kind.key: why`, for rows
+    gone from the metadata (not renamed via previous_keys) and monitors whose `reset` changed."""
     current: dict[str, Mapping[str, PipelineRow | QualityMonitorRow]] = {
         "pipelines": rows.pipelines,
         "quality_monitors": rows.quality_monitors,
     }
-    gone: list[str] = []
+    problems: list[str] = []
     for kind in GUARDED:
         renamed = {k for row in current[kind].values() for k in (row.previous_keys or [])}
-        for key in sorted(previous.get(kind) or {}):
-            if key not in current[kind] and key not in renamed and not settings.released(kind, key):
-                gone.append(f"{kind}.{key}")
-    return gone
+        before = cast("Mapping[str, Any]", previous.get(kind) or {})
+        for key in sorted(before):
+            info = before[key]
+            if not _was_protected(info, settings, kind, key):
+                continue
+            entry = f"{kind}.{key}"
+            if key not in current[kind] and key not in renamed:
+                problems.append(f"{entry}: removed from the metadata, but protected")
+                continue
+            row = current[kind].get(key)
+            recorded: Mapping[str, Any] = (
+                cast("Mapping[str, Any]", info) if isinstance(info, Mapping) else {}
+            )
+            old_reset = recorded.get("reset")
+            if (
+                isinstance(row, QualityMonitorRow)
+                and isinstance(old_reset, int | float)
+                and int(old_reset) != row.reset
+            ):
+                problems.append(
+                    f"{entry}: reset changed from {int(old_reset)} to {row.reset}, "
+                    "but the monitor is protected"
+                )
+    return problems
 
 
-def removal_message(stack: str, gone: list[str]) -> str:
-    listed = ", ".join(gone)
+def protection_message(stack: str, problems: list[str]) -> str:
+    entries = ", ".join(sorted({p.split(":", 1)[0] for p in problems}))
     return (
-        f"stack {stack} is protected and these rows are gone from the metadata: {listed}. "
-        "Deleting a pipeline drops its tables; deleting a quality monitor loses its history. "
-        "To delete them on purpose: put the rows back, add them to lakeform:settings.release in "
-        f"Pulumi.{stack}.yaml (release: [{listed}]), run `pulumi up`; then remove the rows and "
-        "run `pulumi up` again. If the row was renamed, list the old key in the new row's "
-        "previous_keys instead."
+        f"stack {stack} protects pipelines and quality monitors (deleting a pipeline drops its "
+        "tables; deleting or resetting a monitor loses its history):\n"
+        + "\n".join(f"  {p}" for p in problems)
+        + "\nTo do this on purpose: keep the rows as they were deployed, add them to "
+        f"lakeform:settings.release in Pulumi.{stack}.yaml (release: [{entries}]) and run "
+        "`pulumi up`; then remove the rows (or bump reset) and run `pulumi up` again; then take "
+        "them out of release. A renamed row keeps its resource when the new row lists the old "
+        "key in previous_keys."
     )
 
 
-def guard_protected_removals(settings: StackSettings, rows: Rows, stack: str) -> None:
-    """Compare with this stack's last outputs (a StackReference to itself); fail the run cleanly
-    when a protected row disappeared, before Pulumi would refuse the delete with its own error."""
+def guard_protected_rows(settings: StackSettings, rows: Rows, stack: str) -> None:
+    """Compare with this stack's last outputs (a StackReference to itself) and fail the run with
+    the release steps, instead of leaving Pulumi to refuse the delete or replacement."""
     if not settings.protect:
         return
     name = f"{pulumi.get_organization()}/{pulumi.get_project()}/{stack}"
@@ -54,8 +86,8 @@ def guard_protected_removals(settings: StackSettings, rows: Rows, stack: str) ->
 
     def check(values: list[Any]) -> None:
         outputs: dict[str, Any] = dict(zip(GUARDED, values, strict=True))
-        gone = removed_protected_rows(outputs, rows, settings)
-        if gone:
-            raise LakeformError(removal_message(stack, gone))
+        problems = protected_changes(outputs, rows, settings)
+        if problems:
+            raise LakeformError(protection_message(stack, problems))
 
     pulumi.Output.all(*(previous.get_output(kind) for kind in GUARDED)).apply(check)

@@ -192,7 +192,12 @@ def test_outputs_per_kind_keyed_by_row_key(program) -> None:
             "daily": {"id": job_id, "name": "Daily", "url": f"https://ws.example/jobs/{job_id}"}
         },
         "pipelines": {
-            "main": {"id": "main-id", "name": "Main", "url": "https://ws.example/pipelines/main-id"}
+            "main": {
+                "id": "main-id",
+                "name": "Main",
+                "url": "https://ws.example/pipelines/main-id",
+                "protected": False,
+            }
         },
         "quality_monitors": {
             "orders": {
@@ -200,6 +205,8 @@ def test_outputs_per_kind_keyed_by_row_key(program) -> None:
                 "dashboard_id": "dash-orders",
                 "profile_metrics_table_name": "olist.gold.orders_profile_metrics",
                 "drift_metrics_table_name": "olist.gold.orders_drift_metrics",
+                "protected": False,
+                "reset": 0,
             }
         },
     }

@@ -158,33 +158,77 @@ def test_monitor_mapping(program) -> None:
 
 
 PREVIOUS = {
-    "pipelines": {"main": {"id": "p1"}, "cdc": {"id": "p2"}},
-    "quality_monitors": {"orders": {"table_name": "olist.gold.orders"}},
+    "pipelines": {"main": {"id": "p1", "protected": True}, "cdc": {"id": "p2", "protected": True}},
+    "quality_monitors": {
+        "orders": {"table_name": "olist.gold.orders", "protected": True, "reset": 0},
+        "items": {"table_name": "olist.gold.items", "protected": True, "reset": 0},
+    },
 }
+ITEMS = monitor(table_name="olist.gold.items")
 
 
 def test_removing_a_protected_row_fails_with_the_release_steps(program) -> None:
     p = program("prod", None, PREVIOUS)
-    the_rows = rows(pipelines={"main": pipeline(**MAIN)})
+    the_rows = rows(pipelines={"main": pipeline(**MAIN)}, quality_monitors={"items": ITEMS})
     with pytest.raises(LakeformError) as err:
         p.run(lambda: build_rows(StackSettings(protect=True), the_rows, "prod"))
     message = str(err.value)
-    assert "stack prod is protected and these rows are gone from the metadata: " in message
-    assert "pipelines.cdc, quality_monitors.orders" in message
+    assert message.startswith("stack prod protects pipelines and quality monitors")
+    assert "  pipelines.cdc: removed from the metadata, but protected\n" in message
+    assert "  quality_monitors.orders: removed from the metadata, but protected\n" in message
     assert "add them to lakeform:settings.release in Pulumi.prod.yaml" in message
-    assert "release: [pipelines.cdc, quality_monitors.orders]" in message
+    assert "(release: [pipelines.cdc, quality_monitors.orders])" in message
 
 
-def test_released_or_renamed_rows_may_go(program) -> None:
+def test_release_must_be_deployed_before_the_row_goes(program) -> None:
+    # Released and removed in the same run: the last deployment still protects them, so Pulumi
+    # would refuse the delete; the guard says so first.
     p = program("prod", None, PREVIOUS)
-    settings = StackSettings(protect=True, release=["pipelines.cdc"])
+    settings = StackSettings(protect=True, release=["pipelines.cdc", "quality_monitors.orders"])
+    the_rows = rows(pipelines={"main": pipeline(**MAIN)}, quality_monitors={"items": ITEMS})
+    with pytest.raises(LakeformError, match=r"pipelines\.cdc: removed from the metadata"):
+        p.run(lambda: build_rows(settings, the_rows, "prod"))
+
+
+def test_released_deployed_or_renamed_rows_may_go(program) -> None:
+    previous = {
+        "pipelines": {**PREVIOUS["pipelines"], "cdc": {"id": "p2", "protected": False}},
+        "quality_monitors": PREVIOUS["quality_monitors"],
+    }
+    p = program("prod", None, previous)
     the_rows = rows(
         pipelines={"main": pipeline(**MAIN)},
-        quality_monitors={"orders_v2": monitor(previous_keys=["orders"])},
+        quality_monitors={"orders_v2": monitor(previous_keys=["orders"]), "items": ITEMS},
     )
-    p.run(lambda: build_rows(settings, the_rows, "prod"))
+    p.run(lambda: build_rows(StackSettings(protect=True), the_rows, "prod"))
     assert p.names(PIPELINE) == ["main"]
     assert p.one(MONITOR, "orders_v2").aliases == ["orders"]
+
+
+def test_resetting_a_protected_monitor_needs_a_deployed_release(program) -> None:
+    the_rows = rows(
+        pipelines={"main": pipeline(**MAIN), "cdc": pipeline(catalog="olist")},
+        quality_monitors={"orders": monitor(reset=1), "items": ITEMS},
+    )
+    p = program("prod", None, PREVIOUS)
+    with pytest.raises(
+        LakeformError,
+        match=r"quality_monitors\.orders: reset changed from 0 to 1, but the monitor is protected",
+    ):
+        p.run(lambda: build_rows(StackSettings(protect=True), the_rows, "prod"))
+    released_before = {
+        **PREVIOUS,
+        "quality_monitors": {
+            **PREVIOUS["quality_monitors"],
+            "orders": {"table_name": "olist.gold.orders", "protected": False, "reset": 0},
+        },
+    }
+    p = program("prod", None, released_before)
+    settings = StackSettings(protect=True, release=["quality_monitors.orders"])
+    p.run(lambda: build_rows(settings, the_rows, "prod"))
+    reset = p.one(MONITOR, "orders")
+    assert reset.replacement_trigger == 1 and reset.protect is False
+    assert p.outputs["quality_monitors"]["orders"]["reset"] == 1
 
 
 def test_unprotected_stacks_do_not_check_previous_rows(program) -> None:

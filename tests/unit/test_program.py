@@ -154,6 +154,8 @@ def test_program_outputs_urls_from_the_stack_host(program) -> None:
         "dashboard_id",
         "profile_metrics_table_name",
         "drift_metrics_table_name",
+        "protected",
+        "reset",
     }
     assert monitor["profile_metrics_table_name"] == f"{monitor['table_name']}_profile_metrics"
 
