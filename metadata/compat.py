@@ -1,7 +1,8 @@
-"""Readers of lakeflow-jobs-meta files (v0.2 and the earlier source rows) into native rows.
+"""Readers of lakeflow-jobs-meta files (v0.2 and the earlier source rows) into native rows."""
 
-Both produce the native layout (`jobs: {key: {tasks: [...]}}`) with the original file positions,
-so the native models and rules validate them and problems point at the lines users wrote."""
+# Both produce the native layout (`jobs: {key: {tasks: [...]}}`) with the original file
+# positions, so the native models and rules validate them and problems point at the lines
+# users wrote.
 
 from __future__ import annotations
 
