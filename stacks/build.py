@@ -122,8 +122,9 @@ def check_release(settings: StackSettings, rows: Rows) -> None:
         present = key in (rows.pipelines if kind == "pipelines" else rows.quality_monitors)
         if present:
             pulumi.log.warn(
-                f"lakeform:settings.release: {entry} is released (not protected): its row can now "
-                "be removed, or a monitor reset; take it out of release afterwards."
+                f"lakeform:settings.release: {entry} is released (not protected): once this run "
+                "is deployed its row can be removed, or a monitor reset; then take it out of "
+                "release."
             )
         else:
             pulumi.log.warn(
