@@ -8,8 +8,9 @@ from databricks.sdk import WorkspaceClient
 
 from workspace.testing import RunTimings
 
-# Short run phases keep the suite fast; the SDK's waiters still see PENDING/RUNNING first.
-FAST = RunTimings(pending=0.05, running=0.25)
+# Short run phases keep the suite fast (the SDK's waiters poll again after 1-2 s anyway), yet
+# leave a slow CI machine time to see a run still active.
+FAST = RunTimings(pending=0.1, running=0.6)
 
 
 def call(w: WorkspaceClient, method: str, path: str, **kwargs: Any) -> Any:

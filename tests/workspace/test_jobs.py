@@ -14,7 +14,7 @@ from databricks.sdk.service import jobs
 
 from tests.workspace.helpers import call
 from tests.workspace.specs import rich_job, trigger_job
-from workspace.testing import RunningWorkspace
+from workspace.testing import RunningWorkspace, RunTimings, running_workspace
 
 
 def create(w: WorkspaceClient, body: dict[str, Any], version: str = "2.2") -> int:
@@ -137,7 +137,13 @@ def test_delete_then_get_is_404_resource_does_not_exist(w: WorkspaceClient) -> N
         w.jobs.reset(job_id, jobs.JobSettings(name="x"))
 
 
-def test_run_goes_pending_running_terminated_success(w: WorkspaceClient) -> None:
+def test_run_goes_pending_running_terminated_success() -> None:
+    # Phases long enough that polling every 20 ms sees each of them, even on a busy machine.
+    with running_workspace(timings=RunTimings(pending=0.5, running=0.5)) as ws:
+        _run_phases(ws.client())
+
+
+def _run_phases(w: WorkspaceClient) -> None:
     job_id = create(w, rich_job())
     run_id = w.jobs.run_now(job_id).run_id
     seen = []
