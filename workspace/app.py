@@ -125,6 +125,9 @@ class Workspace:
         self.lock = threading.RLock()
         self.timings = timings or RunTimings()
         self.routes: list[Route] = _all_routes()
+        from workspace import schema
+
+        threading.Thread(target=schema.warm_up, name="schema-warm-up", daemon=True).start()
 
     @property
     def workspace_id(self) -> int:

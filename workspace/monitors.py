@@ -5,8 +5,6 @@ from __future__ import annotations
 import uuid
 from typing import TYPE_CHECKING, Any
 
-from databricks.sdk.service import catalog as sdk
-
 from workspace import schema
 from workspace.app import Request, route
 from workspace.errors import ApiError, invalid, missing
@@ -15,7 +13,6 @@ from workspace.state import now_ms
 if TYPE_CHECKING:
     from workspace.app import Workspace
 
-INFO_FIELDS = schema.spec_fields(sdk.MonitorInfo)
 PROFILE_TYPES = ("snapshot", "time_series", "inference_log")
 # Filled by the server; a client cannot set them.
 SERVER_FIELDS = (
@@ -56,7 +53,11 @@ def _monitor(ws: Workspace, table: str) -> dict[str, Any]:
 
 
 def _fields(body: dict[str, Any]) -> dict[str, Any]:
-    info = {k: v for k, v in body.items() if k in INFO_FIELDS and k not in SERVER_FIELDS}
+    info = {
+        k: v
+        for k, v in body.items()
+        if k in schema.monitor_info_fields() and k not in SERVER_FIELDS
+    }
     schedule = info.get("schedule")
     if isinstance(schedule, dict) and not schedule.get("pause_status"):
         info["schedule"] = {**schedule, "pause_status": "UNPAUSED"}

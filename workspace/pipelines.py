@@ -7,8 +7,6 @@ import re
 import uuid
 from typing import TYPE_CHECKING, Any
 
-from databricks.sdk.service import pipelines as sdk
-
 from workspace import schema
 from workspace.app import Request, route
 from workspace.errors import ApiError, invalid, missing
@@ -19,13 +17,13 @@ from workspace.state import now_ms
 if TYPE_CHECKING:
     from workspace.app import Workspace
 
-SPEC_FIELDS = schema.spec_fields(sdk.PipelineSpec)
 # Create/edit fields that are not part of the spec but are answered at the top level of GET.
 TOP_LEVEL_FIELDS = ("run_as", "parameters")
 
 
 def _split(body: dict[str, Any], pipeline_id: str) -> tuple[dict[str, Any], dict[str, Any]]:
-    spec = {k: v for k, v in body.items() if k in SPEC_FIELDS and k != "id"}
+    known = schema.pipeline_spec_fields()
+    spec = {k: v for k, v in body.items() if k in known and k != "id"}
     spec["id"] = pipeline_id
     extra = {k: body[k] for k in TOP_LEVEL_FIELDS if body.get(k) is not None}
     return spec, extra

@@ -7,14 +7,32 @@ import difflib
 import enum
 import functools
 import inspect
+import logging
+import threading
 import types
 import typing
 from collections.abc import Callable, Mapping
-from typing import Any
-
-from databricks.sdk.service import catalog, compute, jobs, pipelines
+from typing import Any, TypeVar
 
 from workspace.errors import ApiError
+
+# databricks-sdk takes seconds to import (it loads every service), so the schemas are built on
+# first use, or by `warm_up()` on a background thread while the server already answers.
+_LOCK = threading.RLock()
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+
+def _built(fn: _F) -> _F:
+    """Cache a schema builder; one lock, because building fills shared per-class tables."""
+    cached = functools.cache(fn)
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any) -> Any:
+        with _LOCK:
+            return cached(*args)
+
+    return typing.cast(_F, wrapper)
+
 
 # A node of the derived schema: how one JSON value is checked.
 #   ("any",)                          anything
@@ -46,6 +64,8 @@ EXTRA_FIELDS: dict[str, dict[str, Node]] = {
 
 def _legacy_job_fields() -> dict[str, Any]:
     """Top-level single-task fields of Jobs API 2.0, sent by the provider for task-less jobs."""
+    from databricks.sdk.service import compute, jobs
+
     return {
         "existing_cluster_id": str,
         "new_cluster": compute.ClusterSpec,
@@ -137,19 +157,23 @@ def _with_extra(node: Node, extra: Mapping[str, Any]) -> Node:
     return ("object", name, {**fields, **{k: _node_for(t) for k, t in extra.items()}}, required)
 
 
-@functools.cache
+@_built
 def job_settings(legacy: bool) -> Node:
+    from databricks.sdk.service import jobs
+
     node = _object_node(jobs.JobSettings)
     return _with_extra(node, _legacy_job_fields()) if legacy else node
 
 
-@functools.cache
+@_built
 def job_create(legacy: bool) -> Node:
+    from databricks.sdk.service import jobs
+
     node = _request_node("CreateJob", jobs.JobsAPI.create)
     return _with_extra(node, _legacy_job_fields()) if legacy else node
 
 
-@functools.cache
+@_built
 def job_reset(legacy: bool) -> Node:
     return (
         "object",
@@ -159,7 +183,7 @@ def job_reset(legacy: bool) -> Node:
     )
 
 
-@functools.cache
+@_built
 def job_update() -> Node:
     settings = job_settings(False)
     return (
@@ -174,52 +198,104 @@ def job_update() -> Node:
     )
 
 
-@functools.cache
+@_built
 def job_delete() -> Node:
+    from databricks.sdk.service import jobs
+
     return _request_node("DeleteJob", jobs.JobsAPI.delete)
 
 
-@functools.cache
+@_built
 def run_cancel() -> Node:
+    from databricks.sdk.service import jobs
+
     return _request_node("CancelRun", jobs.JobsAPI.cancel_run)
 
 
-@functools.cache
+@_built
 def run_now() -> Node:
+    from databricks.sdk.service import jobs
+
     return _request_node("RunNow", jobs.JobsAPI.run_now)
 
 
-@functools.cache
+@_built
 def pipeline_create() -> Node:
+    from databricks.sdk.service import pipelines
+
     return _request_node("CreatePipeline", pipelines.PipelinesAPI.create)
 
 
-@functools.cache
+@_built
 def pipeline_edit() -> Node:
+    from databricks.sdk.service import pipelines
+
     # pipeline_id is both in the path and (from the Go SDK) in the body.
     return _request_node(
         "EditPipeline", pipelines.PipelinesAPI.update, optional_path_params=("pipeline_id",)
     )
 
 
-@functools.cache
+@_built
 def monitor_create() -> Node:
+    from databricks.sdk.service import catalog
+
     # table_name travels in the path; accept it in the body too (it is a MonitorInfo field).
     return _request_node(
         "CreateMonitor", catalog.QualityMonitorsAPI.create, optional_path_params=("table_name",)
     )
 
 
-@functools.cache
+@_built
 def monitor_update() -> Node:
+    from databricks.sdk.service import catalog
+
     return _request_node(
         "UpdateMonitor", catalog.QualityMonitorsAPI.update, optional_path_params=("table_name",)
     )
 
 
-def spec_fields(cls: type) -> frozenset[str]:
-    """Names of a dataclass's fields (e.g. which create-pipeline fields belong in the spec)."""
-    return frozenset(f.name for f in dataclasses.fields(cls))
+@_built
+def pipeline_spec_fields() -> frozenset[str]:
+    """The create-pipeline fields that belong in the spec (`pipelines.PipelineSpec`)."""
+    from databricks.sdk.service import pipelines
+
+    return frozenset(f.name for f in dataclasses.fields(pipelines.PipelineSpec))
+
+
+@_built
+def monitor_info_fields() -> frozenset[str]:
+    """The fields a monitor answers with (`catalog.MonitorInfo`)."""
+    from databricks.sdk.service import catalog
+
+    return frozenset(f.name for f in dataclasses.fields(catalog.MonitorInfo))
+
+
+BUILDERS: tuple[Callable[[], Any], ...] = (
+    lambda: job_create(False),
+    lambda: job_create(True),
+    lambda: job_reset(False),
+    lambda: job_reset(True),
+    job_update,
+    job_delete,
+    run_cancel,
+    run_now,
+    pipeline_create,
+    pipeline_edit,
+    monitor_create,
+    monitor_update,
+    pipeline_spec_fields,
+    monitor_info_fields,
+)
+
+
+def warm_up() -> None:
+    """Build every schema now (imports databricks-sdk); errors resurface on first use."""
+    try:
+        for build in BUILDERS:
+            build()
+    except Exception:
+        logging.getLogger("lakeform.workspace").exception("cannot build the request schemas")
 
 
 def validate(value: Any, node: Node, where: str) -> None:
