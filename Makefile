@@ -11,14 +11,20 @@ export PULUMI_SKIP_UPDATE_CHECK := true
 export PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION := true
 
 PY_PATHS := cli components metadata stacks workspace tests toolchain benchmarks __main__.py
+# uv from PATH, else the one `make setup` installs with pip (a fresh machine has neither).
+UV := $(shell command -v uv 2>/dev/null || echo python3 -m uv)
+STACK ?= local
 
-.PHONY: help setup toolchain toolchain-env lint typecheck
+.PHONY: help setup toolchain toolchain-env demo preview up workspace-start workspace-stop \
+	validate test check lint typecheck
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
 
-setup: ## Install the Python dependencies into .venv (uv sync)
-	uv sync
+setup: ## Install uv if missing, then the locked Python dependencies into .venv
+	@command -v uv >/dev/null 2>&1 || python3 -m uv --version >/dev/null 2>&1 \
+		|| python3 -m pip install --quiet uv
+	$(UV) sync --locked
 
 toolchain: ## Build the pinned Pulumi CLI, language host and plugins (no-op when built)
 	python3 toolchain/build.py build
@@ -26,9 +32,29 @@ toolchain: ## Build the pinned Pulumi CLI, language host and plugins (no-op when
 toolchain-env: ## Print `export` lines that put the toolchain on PATH (eval "$(make -s toolchain-env)")
 	@python3 toolchain/build.py env
 
-lint: ## ruff check and format check
-	uv run ruff check $(PY_PATHS)
-	uv run ruff format --check $(PY_PATHS)
+demo: setup toolchain ## Deploy the sample rows (resources/) to the local workspace as stack `local`
+	scripts/demo.sh
 
-typecheck: ## pyright (strict on components/ metadata/ stacks/)
-	uv run pyright
+preview: setup toolchain ## pulumi preview --diff of STACK (default local) against the local state
+	scripts/demo.sh preview
+
+workspace-start: setup ## Start the local workspace in the background (reuses a running one)
+	scripts/workspace.sh start
+
+workspace-stop: ## Stop the local workspace that `make demo` started
+	scripts/workspace.sh stop
+
+validate: setup ## Validate the metadata rows for every stack (lakeform validate)
+	$(UV) run lakeform validate
+
+test: setup ## Unit, metadata, local-workspace and toolchain-pin tests
+	$(UV) run pytest
+
+check: lint typecheck test ## Everything CI runs
+
+lint: setup ## ruff check and format check
+	$(UV) run ruff check $(PY_PATHS)
+	$(UV) run ruff format --check $(PY_PATHS)
+
+typecheck: setup ## pyright (strict on components/ metadata/ stacks/)
+	$(UV) run pyright

@@ -1,34 +1,62 @@
 #!/usr/bin/env bash
-# Deploys the sample metadata (resources/) to the local workspace as the `local` stack.
-# Called by `make demo` with the toolchain already on PATH and the Python environment synced.
+# Deploys the sample metadata (resources/) to the local workspace as the `local` stack:
+#   scripts/demo.sh            pulumi up, then the stack outputs
+#   scripts/demo.sh preview    pulumi preview --diff only
+# Called by `make demo` / `make preview` with the toolchain on PATH and .venv synced.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+action=${1:-up}
+stack=${STACK:-local}
 port=${LAKEFORM_WORKSPACE_PORT:-8765}
 host="http://127.0.0.1:${port}"
 state_dir="$PWD/.lakeform"
-mkdir -p "$state_dir/state"
 
+if ! python3 toolchain/build.py status >/dev/null 2>&1; then
+    version=$(cd toolchain && python3 -c 'import pins; print(pins.load().databricks)')
+    cat >&2 <<MSG
+error: the Databricks provider plugin (pulumi-resource-databricks, the version pinned in
+pyproject.toml: $version) is not installed, so Pulumi cannot deploy anything.
+  - With internet access: pulumi plugin install resource databricks $version
+  - With a plugin binary:  LAKEFORM_DATABRICKS_PLUGIN=/path/to/pulumi-resource-databricks make toolchain
+On the Lakeform build machines the Go module proxy refuses the provider's modules, so it cannot be
+built there (toolchain/README.md, "What cannot be built here"). Nothing was deployed.
+MSG
+    exit 1
+fi
+
+mkdir -p "$state_dir/state"
 export PULUMI_BACKEND_URL="file://$state_dir/state"
-export PULUMI_CONFIG_PASSPHRASE="${PULUMI_CONFIG_PASSPHRASE-lakeform-local}"
+# The passphrase that Pulumi.local.yaml's encryptionsalt was made with; other stacks bring their own.
+if [ "$stack" = local ]; then
+    export PULUMI_CONFIG_PASSPHRASE="${PULUMI_CONFIG_PASSPHRASE-lakeform-local}"
+fi
 export PULUMI_SKIP_UPDATE_CHECK=true
 export PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=true
-# The local stack's provider reads the token the standard way; any non-empty token is accepted locally.
+# The provider reads the token the standard way; the local workspace accepts any non-empty token.
 export DATABRICKS_TOKEN="${DATABRICKS_TOKEN:-lakeform-local-token}"
 
-scripts/workspace.sh start
+if [ "$stack" = local ]; then
+    scripts/workspace.sh start
+fi
+pulumi stack select "$stack" --create --non-interactive >/dev/null
 
-echo "==> pulumi up (stack local, state in $state_dir/state)"
-pulumi stack select local --create >/dev/null
-pulumi up --yes --stack local --suppress-progress
+if [ "$action" = preview ]; then
+    exec pulumi preview --diff --non-interactive --stack "$stack"
+fi
+
+echo "==> pulumi up (stack $stack, state in $state_dir/state)"
+pulumi up --yes --non-interactive --stack "$stack"
 
 echo
-echo "==> stack outputs (pulumi stack output --json --stack local)"
-pulumi stack output --json --stack local
-cat <<MSG
+echo "==> stack outputs (pulumi stack output --json --stack $stack)"
+pulumi stack output --json --stack "$stack"
+if [ "$stack" = local ]; then
+    cat <<MSG
 
-Deployed to the local workspace at $host (state file: $state_dir/workspace.json).
-  Look at a job:      curl -s -H 'Authorization: Bearer x' '$host/api/2.2/jobs/list' | python3 -m json.tool
-  Preview a change:   edit resources/*.yaml, then \`make preview\`
+Deployed to the local workspace at $host (its state: $state_dir/workspace.json).
+  List the jobs:      curl -s -H 'Authorization: Bearer x' $host/api/2.2/jobs/list | python3 -m json.tool
+  Preview a change:   edit resources/*.yaml, then: make preview
   Stop the workspace: make workspace-stop
 MSG
+fi
