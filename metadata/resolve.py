@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+import gc
+from collections.abc import Collection, Generator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -58,6 +60,20 @@ def known_stacks(root: Path) -> set[str]:
     return names
 
 
+@contextmanager
+def _no_cyclic_gc() -> Generator[None]:
+    """Pause the cyclic garbage collector: parsing makes millions of small objects and no cycles
+    worth collecting, and each full collection walks them all, so load time grew faster than the
+    row count (10,000 rows: 13.9 s with collections, 5.8 s without)."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def load_rows(
     paths: Sequence[Path],
     *,
@@ -70,9 +86,15 @@ def load_rows(
     `settings` gives `${var.NAME}` values and the default warehouse; without settings, variable
     references are left as written, and neither they nor SQL warehouses are checked.
     Raises MetadataError listing every problem."""
+    with _no_cyclic_gc():
+        return _load_rows(paths, root=Path(root), stack=stack, settings=settings)
+
+
+def _load_rows(
+    paths: Sequence[Path], *, root: Path, stack: str | None, settings: StackSettings | None
+) -> Rows:
     from metadata.checks import check_rows  # late: checks builds on Resolution
 
-    root = Path(root)
     files, problems = metadata_files(paths, root)
     raws: list[RawRow] = []
     for path in files:
