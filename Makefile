@@ -48,6 +48,8 @@ validate: setup ## Validate the metadata rows for every stack (lakeform validate
 	$(UV) run lakeform validate
 
 test: setup ## Unit, metadata, local-workspace and toolchain-pin tests
+	@# The databricks-sdk-go check builds offline from the module cache; fill it first.
+	@if command -v go >/dev/null 2>&1; then cd tests/workspace/gosdk && go mod download; fi
 	$(UV) run pytest
 
 check: lint typecheck test ## Everything CI runs
