@@ -60,9 +60,15 @@ def _validate(root: Path, paths: list[Path], stack: str | None) -> int:
             Path(p) for p in (settings.metadata_paths if settings else DEFAULT_PATHS)
         ]
         try:
-            outcomes[name] = load_rows(folders, root=root, stack=name, settings=settings)
+            rows = load_rows(folders, root=root, stack=name, settings=settings)
         except MetadataError as err:
             outcomes[name] = [str(p) for p in err.problems]
+            continue
+        # The deploy refuses an empty stack (it would delete everything): say so here first.
+        if rows.total == 0 and settings is not None and not settings.allow_empty:
+            outcomes[name] = [settings.empty_refusal([str(f) for f in folders])]
+        else:
+            outcomes[name] = rows
 
     failures = {k: v for k, v in outcomes.items() if isinstance(v, list)}
     if failures:

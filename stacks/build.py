@@ -106,13 +106,7 @@ def job_order(jobs: Mapping[str, JobRow]) -> list[str]:
 def check_not_empty(settings: StackSettings, rows: Rows, stack: str) -> None:
     """Refuse a run that loads zero rows: it would delete every resource of the stack."""
     if rows.total == 0 and not settings.allow_empty:
-        paths = ", ".join(settings.metadata_paths)
-        raise LakeformError(
-            f"stack {stack}: no metadata rows were loaded from {paths}; refusing to deploy, since "
-            "that would delete every job, pipeline and monitor of the stack. Check "
-            "lakeform:settings.metadata_paths, or set lakeform:settings.allow_empty: true if an "
-            "empty stack is intended."
-        )
+        raise LakeformError(f"stack {stack}: {settings.empty_refusal()}")
 
 
 def check_release(settings: StackSettings, rows: Rows) -> None:

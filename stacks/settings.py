@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, cast
 
@@ -95,6 +96,16 @@ class StackSettings(_Model):
                 f"entries must look like pipelines.<key> or quality_monitors.<key>; got {bad}"
             )
         return value
+
+    def empty_refusal(self, paths: Sequence[str] | None = None) -> str:
+        """Why a run that loaded zero rows is refused (deploy and `lakeform validate` alike)."""
+        where = ", ".join(self.metadata_paths if paths is None else paths)
+        return (
+            f"no metadata rows were loaded from {where}; refusing to deploy, since that would "
+            "delete every job, pipeline and monitor of the stack. Check "
+            "lakeform:settings.metadata_paths, or set lakeform:settings.allow_empty: true if an "
+            "empty stack is intended."
+        )
 
     def released(self, kind: str, key: str) -> bool:
         """Whether `<kind>.<key>` is listed in `release` (its protection is lifted on purpose)."""

@@ -118,3 +118,24 @@ def test_schema_to_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> N
     assert main(["schema", "-o", str(target)]) == 0
     assert json.loads(target.read_text()) == json_schema()
     assert capsys.readouterr().out == f"wrote {target}\n"
+
+
+def test_validate_refuses_an_empty_folder_as_the_deploy_would(
+    repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (repo / "empty").mkdir()
+    assert main(["validate", "--stack", "prod", "empty"]) == 1
+    out = capsys.readouterr().out
+    assert out.startswith("no metadata rows were loaded from empty; refusing to deploy")
+    assert "allow_empty: true" in out
+
+
+def test_validate_accepts_an_empty_folder_where_the_stack_allows_it(
+    repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (repo / "empty").mkdir()
+    (repo / "Pulumi.qa.yaml").write_text(
+        "config:\n  lakeform:settings:\n    metadata_paths: [empty]\n    allow_empty: true\n"
+    )
+    assert main(["validate", "--stack", "qa"]) == 0
+    assert capsys.readouterr().out == "OK: 0 jobs, 0 pipelines, 0 quality monitors (stacks: qa)\n"
