@@ -11,11 +11,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="lakeform", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
 
-    from cli import schema, validate, workspace
+    from cli import export, schema, validate, workspace
 
     validate.register(sub)
     schema.register(sub)
     workspace.register(sub)
+    export.register(sub)
 
     args = parser.parse_args(argv)
     return int(args.run(args))
