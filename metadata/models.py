@@ -116,8 +116,13 @@ class AutoScale(_Model):
     """Fewest workers."""
     max_workers: int
     """Most workers."""
+
+
+class PipelineAutoScale(AutoScale):
+    """Pipeline cluster autoscaling range and mode."""
+
     mode: Literal["LEGACY", "ENHANCED"] | None = None
-    """Pipelines only: autoscaling mode."""
+    """Autoscaling mode (pipelines only)."""
 
 
 class ClusterSpec(_Model):
@@ -252,14 +257,19 @@ class WebhookNotifications(_Model):
 
 
 class NotificationSettings(_Model):
-    """Notification filters."""
+    """Notification filters of a job."""
 
     no_alert_for_skipped_runs: bool | None = None
     """No notifications for skipped runs."""
     no_alert_for_canceled_runs: bool | None = None
     """No notifications for canceled runs."""
+
+
+class TaskNotificationSettings(NotificationSettings):
+    """Notification filters of a task."""
+
     alert_on_last_attempt: bool | None = None
-    """Tasks only: notify only on the last retry attempt."""
+    """Notify only on the last retry attempt."""
 
 
 # --- task types ----------------------------------------------------------------------------------
@@ -474,6 +484,15 @@ class ForEachTask(_Model):
     concurrency: int | None = None
     """Parallel iterations."""
 
+    @model_validator(mode="after")
+    def _one_level(self) -> ForEachTask:
+        if self.task.for_each_task is not None:
+            raise ValueError(
+                "for_each_task.task cannot be another for_each_task: the Jobs API allows one "
+                "level; move the inner loop into a job and call it with run_job_task"
+            )
+        return self
+
 
 TASK_TYPES = (
     "notebook_task",
@@ -548,7 +567,7 @@ class Task(_Model):
     """Task email notifications."""
     webhook_notifications: WebhookNotifications | None = None
     """Task webhook notifications."""
-    notification_settings: NotificationSettings | None = None
+    notification_settings: TaskNotificationSettings | None = None
     """Task notification filters."""
     health: Health | None = None
     """Task health rules."""
@@ -828,7 +847,7 @@ class PipelineCluster(_Model):
     """`default` or `maintenance`."""
     num_workers: int | None = None
     """Fixed number of workers."""
-    autoscale: AutoScale | None = None
+    autoscale: PipelineAutoScale | None = None
     """Autoscaling range."""
     node_type_id: str | None = None
     """Worker node type."""

@@ -756,3 +756,60 @@ def test_misspelt_enum_value_is_suggested(one_problem: OneProblem) -> None:
         "resources/a.yaml:6:7: jobs.a.schedule.pause_status: must be one of 'PAUSED' or "
         "'UNPAUSED'; got string 'PAUSE' (did you mean 'PAUSED'?)"
     )
+
+
+def test_for_each_task_nests_one_level_only(one_problem: OneProblem) -> None:
+    assert one_problem(
+        """
+        jobs:
+          a:
+            tasks:
+              - task_key: loop
+                for_each_task:
+                  inputs: "[1, 2]"
+                  task:
+                    task_key: inner
+                    for_each_task:
+                      inputs: "[3]"
+                      task: {task_key: x, notebook_task: {notebook_path: /n}}
+        """
+    ) == (
+        "resources/a.yaml:5:9: jobs.a.tasks[0].for_each_task: for_each_task.task cannot be "
+        "another for_each_task: the Jobs API allows one level; move the inner loop into a job "
+        "and call it with run_job_task"
+    )
+
+
+def test_autoscale_mode_is_for_pipelines_only(one_problem: OneProblem) -> None:
+    assert one_problem(
+        """
+        jobs:
+          a:
+            job_clusters:
+              - job_cluster_key: c
+                new_cluster: {autoscale: {min_workers: 1, max_workers: 2, mode: ENHANCED}}
+            tasks:
+              - {task_key: t, job_cluster_key: c, notebook_task: {notebook_path: /n}}
+        """
+    ) == (
+        "resources/a.yaml:5:67: jobs.a.job_clusters[0].new_cluster.autoscale.mode: "
+        "unknown field 'mode'; allowed: max_workers, min_workers"
+    )
+
+
+def test_alert_on_last_attempt_is_for_tasks_only(one_problem: OneProblem) -> None:
+    assert one_problem(
+        """
+        jobs:
+          a:
+            notification_settings: {alert_on_last_attempt: true}
+            tasks:
+              - task_key: t
+                notification_settings: {alert_on_last_attempt: true}
+                notebook_task: {notebook_path: /n}
+        """
+    ) == (
+        "resources/a.yaml:3:29: jobs.a.notification_settings.alert_on_last_attempt: "
+        "unknown field 'alert_on_last_attempt'; allowed: no_alert_for_canceled_runs, "
+        "no_alert_for_skipped_runs"
+    )
