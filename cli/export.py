@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 import tempfile
 import time
@@ -45,6 +46,11 @@ def register(sub: Any) -> None:
     p.add_argument("-o", "--output", type=Path, help="file to write (default: standard output)")
     p.add_argument("--import-file", type=Path, help="also write the pulumi import file here")
     p.add_argument("--force", action="store_true", help="overwrite existing output files")
+    p.add_argument(
+        "--skip-invalid",
+        action="store_true",
+        help="leave out rows that do not validate (named on stderr) instead of writing nothing",
+    )
     p.add_argument("--host", help="workspace URL (default: DATABRICKS_HOST or the profile's)")
     p.add_argument("--profile", help="~/.databrickscfg profile")
     p.set_defaults(run=run)
@@ -83,7 +89,7 @@ class Progress:
 def _export(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from databricks.sdk import WorkspaceClient
 
-    from metadata.export import build_export, import_file, to_yaml
+    from metadata.export import ExportedRow, build_export, import_file, to_yaml
 
     wanted = args.job_id or args.pipeline_id or args.monitor or args.all_jobs or args.all_pipelines
     if not wanted:
@@ -142,19 +148,38 @@ def _export(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         print("nothing written", file=err)
         return 1
 
-    export = build_export(jobs, pipelines, monitors)
     where = str(args.output) if args.output is not None else "<stdout>"
     header = [f"Exported by `lakeform export` from {w.config.host}."]
-    text = to_yaml(export, header)
-    problems = _validate(text, where)
-    if problems:
-        for line in problems:
-            print(line, file=err)
-        print(
-            f"the exported rows do not validate: nothing written ({len(problems)} problems)",
-            file=err,
-        )
-        return 1
+    answers = {"jobs": jobs, "pipelines": pipelines, "quality_monitors": monitors}
+    while True:
+        export = build_export(answers["jobs"], answers["pipelines"], answers["quality_monitors"])
+        text = to_yaml(export, header)
+        problems = _validate(text, where)
+        if not problems:
+            break
+        rows_at_fault = {row for _, row in problems}
+        if not args.skip_invalid or None in rows_at_fault:
+            for line, _ in problems:
+                print(line, file=err)
+            print(
+                f"the exported rows do not validate: nothing written ({len(problems)} problems)",
+                file=err,
+            )
+            return 1
+        # --skip-invalid: leave those rows out and build again (references to them become ids).
+        for kind in answers:
+            rows: list[ExportedRow] = getattr(export, kind)
+            kept: list[dict[str, Any]] = []
+            for answer, r in zip(answers[kind], rows, strict=True):
+                label = f"{kind}.{r.key}"
+                if label not in rows_at_fault:
+                    kept.append(answer)
+                    continue
+                print(f"{label} ({r.resource_id}): skipped, it does not validate:", file=err)
+                for line, row in problems:
+                    if row == label:
+                        print(f"  {line}", file=err)
+            answers[kind] = kept
 
     for r in export.all():
         label = f"{r.kind}.{r.key} ({r.resource_id})"
@@ -254,9 +279,13 @@ def _fetch(
     return out
 
 
-def _validate(text: str, where: str) -> list[str]:
+ROW_PATH = re.compile(r"^((?:jobs|pipelines|quality_monitors)\.[A-Za-z0-9_-]+)")
+
+
+def _validate(text: str, where: str) -> list[tuple[str, str | None]]:
     """Load the rows exactly as `lakeform validate` would (paths relative to the current
-    directory, the project root), without stack settings; problems name `where`."""
+    directory, the project root), without stack settings. Each problem as a line naming `where`,
+    and the row it is about (`jobs.<key>`), if any."""
     from metadata import MetadataError, load_rows
 
     root = Path.cwd()
@@ -266,7 +295,11 @@ def _validate(text: str, where: str) -> list[str]:
         try:
             load_rows([path], root=root)
         except MetadataError as e:
-            return [str(p).replace(str(path), where) for p in e.problems]
+            out: list[tuple[str, str | None]] = []
+            for p in e.problems:
+                row = ROW_PATH.match(p.path)
+                out.append((str(p).replace(str(path), where), row.group(1) if row else None))
+            return out
     return []
 
 

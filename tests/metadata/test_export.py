@@ -321,6 +321,31 @@ def test_invalid_rows_are_never_written(
     assert "nothing written" in err
 
 
+def test_skip_invalid_writes_the_rest_and_turns_references_back_into_ids(
+    ws: RunningWorkspace, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    w = ws.client()
+    bad = {
+        "name": "Submit",
+        "tasks": [{"task_key": "submit", "spark_submit_task": {"parameters": ["app.py"]}}],
+    }
+    bad_id = api(w, "POST", "/api/2.2/jobs/create", bad)["job_id"]
+    caller = {
+        **child_job_spec(),
+        "tasks": [{"task_key": "call", "run_job_task": {"job_id": bad_id}}],
+    }
+    caller_id = api(w, "POST", "/api/2.2/jobs/create", caller)["job_id"]
+    args = ("--job-id", str(bad_id), "--job-id", str(caller_id), "-o", "rows.yaml")
+    assert export(*args, "--skip-invalid") == 0
+    err = capsys.readouterr().err
+    assert f"jobs.submit ({bad_id}): skipped, it does not validate:" in err
+    assert "jobs.submit.tasks[0]: a task needs exactly one task type; found none" in err
+    rows = load_rows([tmp_path / "rows.yaml"], root=tmp_path)
+    assert set(rows.jobs) == {"olist_refresh"}
+    task = rows.jobs["olist_refresh"].tasks[0]
+    assert task.run_job_task is not None and task.run_job_task.job_id == bad_id
+
+
 def test_key_collisions_get_suffixes_and_progress_is_shown(
     ws: RunningWorkspace, capsys: pytest.CaptureFixture[str]
 ) -> None:
