@@ -99,12 +99,17 @@ def _export(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             file=err,
         )
         return 2
+    if args.name_contains is not None and not (args.all_jobs or args.all_pipelines):
+        print("lakeform export: --name-contains filters --all-jobs/--all-pipelines", file=err)
+        return 2
     for target in (args.output, args.import_file):
         if target is not None and target.exists() and not args.force:
             print(f"{target}: already exists; pass --force to overwrite it", file=err)
             return 1
 
     w = WorkspaceClient(host=args.host, profile=args.profile)
+    # The SDK retries an unreachable host for minutes: say where it is waiting.
+    print(f"reading {w.config.host}", file=err, flush=True)
     api: Callable[..., Any] = w.api_client.do
     needle = (args.name_contains or "").lower()
     failures: list[str] = []
