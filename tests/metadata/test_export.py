@@ -362,6 +362,32 @@ def test_key_collisions_get_suffixes_and_progress_is_shown(
     assert "exported 3/3 jobs" in captured.err
 
 
+def test_all_pipelines_leave_service_defaults_out(
+    ws: RunningWorkspace, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    w = ws.client()
+    defaults = {
+        "edition": "ADVANCED",
+        "channel": "CURRENT",
+        "continuous": False,
+        "development": False,
+        "photon": False,
+        "serverless": False,
+    }
+    classic = {**pipeline_spec(), "name": "Olist Classic", "serverless": False}
+    classic.update(defaults)
+    classic["clusters"] = [{"label": "default", "num_workers": 2}]
+    pipeline_id = api(w, "POST", "/api/2.0/pipelines", classic)["pipeline_id"]
+    api(w, "POST", "/api/2.0/pipelines", {**pipeline_spec(), "name": "Other"})
+    assert export("--all-pipelines", "--name-contains", "olist", "-o", "rows.yaml") == 0
+    assert "exported 1/1 pipelines" in capsys.readouterr().err
+    rows = load_rows([tmp_path / "rows.yaml"], root=tmp_path)
+    assert list(rows.pipelines) == ["olist_classic"]
+    expected = {k: v for k, v in classic.items() if k not in defaults}
+    assert api_shaped(rows.pipelines["olist_classic"], {}, {}) == expected
+    assert pipeline_id not in (tmp_path / "rows.yaml").read_text()
+
+
 def test_existing_files_need_force(ws: RunningWorkspace, tmp_path: Path) -> None:
     w = ws.client()
     job_id = api(w, "POST", "/api/2.2/jobs/create", child_job_spec())["job_id"]
