@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import copy
 import json
-import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -31,12 +30,10 @@ MONITOR_TABLE = "main.gold.fact_booking_daily"
 
 
 @pytest.fixture(autouse=True)
-def workspace_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    """No stray DATABRICKS_* or ~/.databrickscfg; the project root is tmp_path."""
-    for name in list(os.environ):
-        if name.startswith(("DATABRICKS_", "ARM_", "GOOGLE_", "AZURE_")):
-            monkeypatch.delenv(name)
-    monkeypatch.setenv("DATABRICKS_CONFIG_FILE", str(tmp_path / "no-databrickscfg"))
+def workspace_env(
+    clean_databricks_env: None, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """No stray Databricks credentials; the project root is tmp_path."""
     monkeypatch.chdir(tmp_path)
 
 

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
-from typing import Any
 
 import pytest
 from databricks.sdk import WorkspaceClient
@@ -14,12 +12,8 @@ from workspace.testing import RunningWorkspace, running_workspace
 
 
 @pytest.fixture(autouse=True)
-def clean_databricks_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Any) -> None:
-    """Stray DATABRICKS_* / cloud variables or a ~/.databrickscfg could add a second auth method."""
-    for name in list(os.environ):
-        if name.startswith(("DATABRICKS_", "ARM_", "GOOGLE_", "AZURE_")):
-            monkeypatch.delenv(name)
-    monkeypatch.setenv("DATABRICKS_CONFIG_FILE", str(tmp_path / "no-databrickscfg"))
+def _isolated(clean_databricks_env: None) -> None:
+    """Every workspace test runs without stray Databricks credentials."""
 
 
 @pytest.fixture
