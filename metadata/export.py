@@ -353,34 +353,32 @@ def _tasks(tasks: list[dict[str, Any]]) -> Iterable[tuple[str, dict[str, Any]]]:
             yield f"tasks[{i}].for_each_task.task", inner
 
 
+# A task block naming another resource by id -> the row field that names it by key instead.
+_REFERENCES = (("pipeline_task", "pipeline_id", "pipeline"), ("run_job_task", "job_id", "job"))
+
+
 def link_references(export: Export) -> None:
     """`pipeline_task.pipeline_id` / `run_job_task.job_id` of an exported resource -> row key."""
-    pipelines = {r.resource_id: r.key for r in export.pipelines}
-    jobs = {r.resource_id: r.key for r in export.jobs}
+    keys = {
+        "pipeline": {r.resource_id: r.key for r in export.pipelines},
+        "job": {r.resource_id: r.key for r in export.jobs},
+    }
     for job in export.jobs:
         for where, task in _tasks(job.row.get("tasks", [])):
-            block = task.get("pipeline_task")
-            if isinstance(block, dict) and "pipeline_id" in block:
-                ident = str(block["pipeline_id"])  # pyright: ignore[reportUnknownArgumentType]
-                if ident in pipelines:
-                    del block["pipeline_id"]
-                    task["pipeline_task"] = {"pipeline": pipelines[ident], **block}
-                else:
+            for block_name, id_field, key_field in _REFERENCES:
+                block = task.get(block_name)
+                if not (isinstance(block, dict) and id_field in block):
+                    continue
+                ident = str(block[id_field])  # pyright: ignore[reportUnknownArgumentType]
+                key = keys[key_field].get(ident)
+                if key is None:
                     job.notes.append(
-                        f"{where}.pipeline_task.pipeline_id {ident} kept as an id "
-                        "(that pipeline is not in this export)"
+                        f"{where}.{block_name}.{id_field} {ident} kept as an id "
+                        f"(that {key_field} is not in this export)"
                     )
-            block = task.get("run_job_task")
-            if isinstance(block, dict) and "job_id" in block:
-                ident = str(block["job_id"])  # pyright: ignore[reportUnknownArgumentType]
-                if ident in jobs:
-                    del block["job_id"]
-                    task["run_job_task"] = {"job": jobs[ident], **block}
-                else:
-                    job.notes.append(
-                        f"{where}.run_job_task.job_id {ident} kept as an id "
-                        "(that job is not in this export)"
-                    )
+                    continue
+                del block[id_field]
+                task[block_name] = {key_field: key, **block}
 
 
 def build_export(
