@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import gc
 from collections.abc import Collection, Generator, Sequence
 from contextlib import contextmanager
@@ -188,12 +189,43 @@ def resolve_row(
         model = model_cls.model_validate(plain(data))
     except ValidationError as err:
         res.problems.extend(validation_problems(err, model_cls, loc, ()))
-        return
+        # The row's other rules (cron, timezone, dependencies, references) still run when unknown
+        # fields were its only fault, so one run reports them all. It never deploys: the
+        # problems above fail the load.
+        salvaged = _without_unknown_fields(model_cls, plain(data), err)
+        if salvaged is None:
+            return
+        model = salvaged
     if isinstance(model, JobRow):
         model = _explicit_dependencies(model, loc, res.problems)
         if model is None:
             return
     res.rows.append(Resolved(raw.kind, raw.key, model, loc, disabled_tasks))
+
+
+def _without_unknown_fields(
+    model_cls: type[BaseModel], data: Any, err: ValidationError
+) -> BaseModel | None:
+    """The row validated with its unknown fields left out, if those were its only errors."""
+    errors = err.errors(include_url=False)
+    if any(e["type"] != "extra_forbidden" for e in errors):
+        return None
+    data = copy.deepcopy(data)
+    for e in errors:
+        *parents, last = e["loc"]
+        node: Any = data
+        for part in parents:
+            try:
+                node = node[part]
+            except (KeyError, IndexError, TypeError):
+                return None
+        if not isinstance(node, dict) or last not in node:
+            return None
+        del node[last]
+    try:
+        return model_cls.model_validate(data)
+    except ValidationError:
+        return None
 
 
 def _apply_overrides(

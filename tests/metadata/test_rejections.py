@@ -813,3 +813,42 @@ def test_alert_on_last_attempt_is_for_tasks_only(one_problem: OneProblem) -> Non
         "unknown field 'alert_on_last_attempt'; allowed: no_alert_for_canceled_runs, "
         "no_alert_for_skipped_runs"
     )
+
+
+def test_an_unknown_field_does_not_hide_the_rows_other_problems(project: Project) -> None:
+    project.write(
+        "a.yaml",
+        """
+        jobs:
+          a:
+            timeot_seconds: 5
+            schedule: {quartz_cron_expression: "0 0 25 * * ?", timezone_id: UTC}
+            tasks:
+              - {task_key: t, notebook_task: {notebook_path: /n}, depends_on: [missing]}
+        """,
+    )
+    assert project.problems() == [
+        "resources/a.yaml:3:5: jobs.a.timeot_seconds: unknown field 'timeot_seconds'; "
+        "did you mean 'timeout_seconds'?",
+        "resources/a.yaml:4:16: jobs.a.schedule.quartz_cron_expression: hours field '25': "
+        "25 is outside 0-23 in '0 0 25 * * ?'",
+        "resources/a.yaml:6:59: jobs.a.tasks[0].depends_on: unknown task 'missing'; known: none",
+    ]
+
+
+def test_a_row_with_other_faults_is_not_checked_further(project: Project) -> None:
+    # A wrong type could make any later rule misfire: only the field problems are reported.
+    project.write(
+        "a.yaml",
+        """
+        jobs:
+          a:
+            timeout_seconds: soon
+            schedule: {quartz_cron_expression: "0 0 25 * * ?", timezone_id: UTC}
+            tasks:
+              - {task_key: t, notebook_task: {notebook_path: /n}}
+        """,
+    )
+    assert project.problems() == [
+        "resources/a.yaml:3:5: jobs.a.timeout_seconds: expected an integer, got string 'soon'",
+    ]
