@@ -12,7 +12,7 @@ import pulumi_databricks as databricks
 from components._convert import to_input
 from components.files import Upload, create_uploads, dedupe, file_upload, notebook_upload
 from components.files import upload_base as _upload_base
-from metadata import is_repo_relative
+from metadata import uploads_from_repository
 from metadata.models import JobRow
 from stacks.settings import StackSettings
 
@@ -58,7 +58,7 @@ TaskMapper = Callable[[dict[str, Any], dict[str, Any], _Ctx], None]
 
 def _notebook_task(block: dict[str, Any], task: dict[str, Any], ctx: _Ctx) -> None:
     path = block["notebook_path"]
-    if block.get("source") != "GIT" and is_repo_relative(path):
+    if uploads_from_repository(path, block.get("source"), ctx.args.row.git_source is not None):
         upload = notebook_upload(ctx.base, ctx.args.key, path, ctx.args.sources)
         ctx.uploads.append(upload)
         block["notebook_path"] = upload.path
@@ -67,7 +67,7 @@ def _notebook_task(block: dict[str, Any], task: dict[str, Any], ctx: _Ctx) -> No
 
 def _spark_python_task(block: dict[str, Any], task: dict[str, Any], ctx: _Ctx) -> None:
     path = block["python_file"]
-    if block.get("source") != "GIT" and is_repo_relative(path):
+    if uploads_from_repository(path, block.get("source"), ctx.args.row.git_source is not None):
         upload = file_upload(ctx.base, ctx.args.key, path, ctx.args.sources[path])
         ctx.uploads.append(upload)
         block["python_file"] = upload.path
@@ -84,7 +84,8 @@ def _sql_task(block: dict[str, Any], task: dict[str, Any], ctx: _Ctx) -> None:
     sql_file = block.get("file")
     if text is None and sql_file is not None:
         path = sql_file["path"]
-        if sql_file.get("source") != "GIT" and is_repo_relative(path):
+        git = ctx.args.row.git_source is not None
+        if uploads_from_repository(path, sql_file.get("source"), git):
             upload = file_upload(ctx.base, ctx.args.key, path, ctx.args.sources[path])
             ctx.uploads.append(upload)
             block["file"] = {"path": upload.path, "source": "WORKSPACE"}

@@ -1,7 +1,7 @@
 """Lakeform metadata: the YAML format, its models, the loader and validation."""
 
 from metadata.errors import MetadataError, Pos, Problem
-from metadata.loader import Rows, is_repo_relative
+from metadata.loader import Rows, is_repo_relative, uploads_from_repository
 from metadata.models import (
     JobRow,
     PipelineRow,
@@ -23,4 +23,5 @@ __all__ = [
     "TaskDependency",
     "is_repo_relative",
     "load_rows",
+    "uploads_from_repository",
 ]

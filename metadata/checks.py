@@ -8,7 +8,7 @@ from pathlib import Path
 
 from metadata.cron import cron_problem, timezone_problem
 from metadata.errors import Problem
-from metadata.loader import is_repo_relative, suggest
+from metadata.loader import is_repo_relative, suggest, uploads_from_repository
 from metadata.located import Locator, Part
 from metadata.models import (
     JobRow,
@@ -187,7 +187,7 @@ def _job(
                 f"unknown environment '{task.environment_key}'; environments define: "
                 f"{', '.join(sorted(environments)) or 'none'}",
             )
-        yield from _task(task, parts, loc, res, settings, repo)
+        yield from _task(task, parts, loc, res, settings, repo, git=job.git_source is not None)
     yield from _cycles(job, loc)
 
 
@@ -203,21 +203,23 @@ def _task(
     res: Resolution,
     settings: StackSettings | None,
     repo: _Repo,
+    *,
+    git: bool,
 ) -> Iterator[Problem]:
-    if task.notebook_task is not None:
+    # Paths read from the job's Git repository are not this repository's to check.
+    nb = task.notebook_task
+    if nb is not None and uploads_from_repository(nb.notebook_path, nb.source, git):
         yield from _repo_file(
-            loc, (*parts, "notebook_task", "notebook_path"), task.notebook_task.notebook_path, repo
+            loc, (*parts, "notebook_task", "notebook_path"), nb.notebook_path, repo
         )
-    if task.spark_python_task is not None:
+    py = task.spark_python_task
+    if py is not None and uploads_from_repository(py.python_file, py.source, git):
         yield from _repo_file(
-            loc,
-            (*parts, "spark_python_task", "python_file"),
-            task.spark_python_task.python_file,
-            repo,
+            loc, (*parts, "spark_python_task", "python_file"), py.python_file, repo
         )
     sql = task.sql_task
     if sql is not None:
-        if sql.file is not None:
+        if sql.file is not None and uploads_from_repository(sql.file.path, sql.file.source, git):
             yield from _repo_file(loc, (*parts, "sql_task", "file", "path"), sql.file.path, repo)
         # Without stack settings the default warehouse is unknown, as are the variables: both
         # stack-dependent checks are left to a load with settings.
@@ -249,7 +251,7 @@ def _task(
         if inner.for_each_task is not None:
             yield loc.problem((*iparts, "for_each_task"), "for_each_task cannot be nested")
         else:
-            yield from _task(inner, iparts, loc, res, settings, repo)
+            yield from _task(inner, iparts, loc, res, settings, repo, git=git)
 
 
 def _reference(

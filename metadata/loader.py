@@ -60,6 +60,14 @@ def is_repo_relative(path: str) -> bool:
     return re.match(r"^[A-Za-z][A-Za-z0-9+.-]*:", path) is None
 
 
+def uploads_from_repository(path: str, source: str | None, job_has_git_source: bool) -> bool:
+    """Whether a task's path names a file of this repository that Lakeform uploads. A task whose
+    source is GIT, or unset in a job with `git_source` (the Jobs API then defaults it to GIT),
+    reads the path from that Git repository instead."""
+    from_git = source == "GIT" or (source is None and job_has_git_source)
+    return not from_git and is_repo_relative(path)
+
+
 def suggest(word: str, choices: Collection[str]) -> str:
     """`; did you mean 'x'?` or `; allowed: a, b, c` for a misspelt name."""
     close = difflib.get_close_matches(word, sorted(choices), n=1, cutoff=0.6)
@@ -423,4 +431,5 @@ __all__ = [
     "metadata_files",
     "read_file",
     "read_text",
+    "uploads_from_repository",
 ]

@@ -575,6 +575,25 @@ def test_repository_path_that_does_not_exist(
     assert f": {field}: file not found: 'src/missing.py'" in problem
 
 
+def test_paths_read_from_the_jobs_git_source_are_not_checked_here(project: Project) -> None:
+    project.write(
+        "a.yaml",
+        """
+        jobs:
+          a:
+            git_source: {git_url: "https://github.com/acme/etl", git_provider: gitHub}
+            tasks:
+              - {task_key: x, notebook_task: {notebook_path: etl/ingest}}
+              - {task_key: y, notebook_task: {notebook_path: src/missing.py, source: WORKSPACE}}
+        """,
+    )
+    assert project.problems() == [
+        "resources/a.yaml:6:39: jobs.a.tasks[1].notebook_task.notebook_path: file not found: "
+        "'src/missing.py' (repository-relative paths are relative to the project root; absolute "
+        "workspace paths start with '/')"
+    ]
+
+
 def test_glob_that_matches_nothing(one_problem: OneProblem) -> None:
     assert one_problem(
         "pipelines:\n  p:\n    serverless: true\n    libraries:\n"

@@ -163,6 +163,40 @@ def test_uploads_are_children_and_tasks_refer_to_them(program) -> None:
     assert tasks["abs"]["notebookTask"] == {"notebookPath": "/Repos/x/nb"}
 
 
+def test_tasks_reading_from_the_jobs_git_source_are_not_uploaded(program) -> None:
+    p = program("dev")
+    git = {"git_url": "https://github.com/acme/etl", "git_provider": "gitHub", "git_branch": "main"}
+    the_rows = rows(
+        jobs={
+            "from_git": job(
+                git_source=git,
+                tasks=[
+                    # No source in a job with git_source: the Jobs API reads it from Git.
+                    {"task_key": "nb", "notebook_task": {"notebook_path": "etl/ingest"}},
+                    {"task_key": "q", "sql_task": {"file": {"path": "sql/load.sql"}}},
+                    # An explicit WORKSPACE source is this repository's file: uploaded.
+                    {
+                        "task_key": "local",
+                        "notebook_task": {
+                            "notebook_path": "src/utils/data_generator.py",
+                            "source": "WORKSPACE",
+                        },
+                    },
+                ],
+            )
+        }
+    )
+    p.run(lambda: build_rows(_settings(), the_rows, "dev"))
+    tasks = {t["taskKey"]: t for t in p.one(JOB, "from_git").inputs["tasks"]}
+    assert tasks["nb"]["notebookTask"] == {"notebookPath": "etl/ingest"}
+    assert tasks["q"]["sqlTask"]["file"] == {"path": "sql/load.sql"}
+    assert tasks["local"]["notebookTask"]["notebookPath"] == (
+        "/Workspace/Shared/lakeform/dev/jobs/from_git/src/utils/data_generator"
+    )
+    assert p.names(NOTEBOOK) == ["from_git/src/utils/data_generator"]
+    assert p.names(FILE) == []
+
+
 def test_inline_sql_is_uploaded_with_its_text(program) -> None:
     p = program("dev")
     the_rows = rows(
