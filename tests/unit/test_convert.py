@@ -16,7 +16,7 @@ from stacks.config import LakeformError
 from stacks.settings import StackSettings
 from tests.unit.rows import build_rows, job, rows
 
-# Lakeform's own fields, consumed before anything reaches the provider (see CONTRACT.md).
+# Lakeform's own fields, consumed before anything reaches the provider (metadata/README.md).
 LAKEFORM_ONLY: dict[str, set[str]] = {
     "JobRow": {"previous_keys", "disabled"},
     "Task": {"execution_order", "disabled"},
