@@ -32,10 +32,10 @@ toolchain: ## Build the pinned Pulumi CLI, language host and plugins (no-op when
 toolchain-env: ## Print `export` lines that put the toolchain on PATH (eval "$(make -s toolchain-env)")
 	@python3 toolchain/build.py env
 
-demo: setup toolchain ## Deploy the sample rows (resources/) to the local workspace as stack `local`
+demo: setup ## Deploy the sample rows (resources/) to the local workspace as stack `local`
 	scripts/demo.sh
 
-preview: setup toolchain ## pulumi preview --diff of STACK (default local) against the local state
+preview: setup ## pulumi preview --diff of STACK (default local) against the local state
 	scripts/demo.sh preview
 
 workspace-start: setup ## Start the local workspace in the background (reuses a running one)

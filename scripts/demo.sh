@@ -2,7 +2,7 @@
 # Deploys the sample metadata (resources/) to the local workspace as the `local` stack:
 #   scripts/demo.sh            pulumi up, then the stack outputs
 #   scripts/demo.sh preview    pulumi preview --diff only
-# Called by `make demo` / `make preview` with the toolchain on PATH and .venv synced.
+# Called by `make demo` / `make preview` with .venv synced; builds the toolchain (on PATH) first.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -12,18 +12,22 @@ port=${LAKEFORM_WORKSPACE_PORT:-8765}
 host="http://127.0.0.1:${port}"
 state_dir="$PWD/.lakeform"
 
-if ! python3 toolchain/build.py status >/dev/null 2>&1; then
+# Checked before the toolchain build (minutes on a fresh machine): without the plugin, nothing
+# could be deployed anyway.
+if ! python3 toolchain/build.py plugin-check; then
     version=$(cd toolchain && python3 -c 'import pins; print(pins.load().databricks)')
     cat >&2 <<MSG
 error: the Databricks provider plugin (pulumi-resource-databricks, the version pinned in
 pyproject.toml: $version) is not installed, so Pulumi cannot deploy anything.
   - With internet access: pulumi plugin install resource databricks $version
-  - With a plugin binary:  LAKEFORM_DATABRICKS_PLUGIN=/path/to/pulumi-resource-databricks make toolchain
+  - With a plugin binary:  LAKEFORM_DATABRICKS_PLUGIN=/path/to/pulumi-resource-databricks make demo
 On the Lakeform build machines the Go module proxy refuses the provider's modules, so it cannot be
 built there (toolchain/README.md, "What cannot be built here"). Nothing was deployed.
 MSG
     exit 1
 fi
+python3 toolchain/build.py build
+python3 toolchain/build.py status >/dev/null
 
 mkdir -p "$state_dir/state"
 export PULUMI_BACKEND_URL="file://$state_dir/state"

@@ -4,6 +4,7 @@
     python3 toolchain/build.py bin-dir   # print the bin directory to put first on PATH
     python3 toolchain/build.py env       # print `export ...` lines for a shell (eval them)
     python3 toolchain/build.py status    # exit 0 only if preview can find every plugin
+    python3 toolchain/build.py plugin-check   # fast, no Pulumi run: could the plugin be found?
 
 The databricks provider plugin is not built here (toolchain/README.md says why). Whoever has a
 `pulumi-resource-databricks` binary at the pinned version can let the build install it into the
@@ -103,6 +104,17 @@ def plugin_installed(pulumi: str, pins: pinning.Pins) -> bool:
         and p.get("version") == pins.databricks
         for p in plugins or []
     )
+
+
+def plugin_can_be_had(pins: pinning.Pins) -> bool:
+    """Without running Pulumi: is the databricks plugin in the plugin cache at the pinned version,
+    supplied through LAKEFORM_DATABRICKS_PLUGIN, or beside an official Pulumi on PATH? Lets
+    `make demo` stop at once instead of after a build that could not deploy anything."""
+    if os.environ.get("LAKEFORM_DATABRICKS_PLUGIN"):
+        return True
+    home = Path(os.environ.get("PULUMI_HOME") or Path.home() / ".pulumi")
+    cached = home / "plugins" / f"resource-databricks-v{pins.databricks}" / PROVIDER
+    return os.access(cached, os.X_OK) or official_install(pins) is not None
 
 
 def install_plugin(pulumi: str, pins: pinning.Pins, binary: Path) -> None:
@@ -348,12 +360,16 @@ def main(argv: list[str]) -> int:
         return 0
     if command == "status":
         return status(pins)
+    if command == "plugin-check":
+        return 0 if plugin_can_be_had(pins) else 1
     if command == "build":
         try:
             return build(pins)
         except (RuntimeError, subprocess.CalledProcessError, OSError) as exc:
             return fail(str(exc))
-    return fail(f"unknown command {command!r}; use build, bin-dir, env, status or check")
+    return fail(
+        f"unknown command {command!r}; use build, bin-dir, env, status, plugin-check or check"
+    )
 
 
 if __name__ == "__main__":
