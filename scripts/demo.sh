@@ -8,8 +8,9 @@ cd "$(dirname "$0")/.."
 
 action=${1:-up}
 stack=${STACK:-local}
-port=${LAKEFORM_WORKSPACE_PORT:-8765}
-host="http://127.0.0.1:${port}"
+# The local workspace listens where the local stack's provider will look for it.
+host=$(.venv/bin/python -c 'import yaml; print(yaml.safe_load(open("Pulumi.local.yaml"))["config"]["databricks:host"])')
+port=${host##*:}
 state_dir="$PWD/.lakeform"
 
 # Checked before the toolchain build (minutes on a fresh machine): without the plugin, nothing
@@ -41,7 +42,7 @@ export PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=true
 export DATABRICKS_TOKEN="${DATABRICKS_TOKEN:-lakeform-local-token}"
 
 if [ "$stack" = local ]; then
-    scripts/workspace.sh start
+    LAKEFORM_WORKSPACE_PORT=$port scripts/workspace.sh start
 fi
 pulumi stack select "$stack" --create --non-interactive >/dev/null
 
