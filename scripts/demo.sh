@@ -50,6 +50,9 @@ if [ "$action" = preview ]; then
     exec pulumi preview --diff --non-interactive --stack "$stack"
 fi
 
+# A run killed mid-way leaves pending creates; adopt what they made rather than duplicate it.
+.venv/bin/lakeform recover --stack "$stack" --yes
+
 echo "==> pulumi up (stack $stack, state in $state_dir/state)"
 pulumi up --yes --non-interactive --stack "$stack"
 

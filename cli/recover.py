@@ -1,0 +1,207 @@
+"""`lakeform recover`: settle the pending creates a killed `pulumi up` left, without duplicates."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import socket
+import subprocess
+import sys
+import tempfile
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+
+def register(sub: Any) -> None:
+    p: argparse.ArgumentParser = sub.add_parser(
+        "recover",
+        help="adopt what a killed `pulumi up` created (no duplicate jobs)",
+        description=(
+            "A `pulumi up` killed mid-run leaves pending creates: Pulumi no longer knows whether "
+            "those resources exist, and the next `pulumi up` would create them again. This finds "
+            "each one in the workspace by the tags Lakeform puts on jobs and pipelines "
+            "(lakeform_stack, lakeform_key), by table for monitors and by path for uploaded "
+            "files, imports what exists under the URNs the program gives it (`pulumi import "
+            "--file`) and clears the pending creates (`pulumi refresh --clear-pending-creates`). "
+            "Run it before the next `pulumi up`; `pulumi` must be on PATH and logged in to the "
+            "stack's backend."
+        ),
+    )
+    p.add_argument("--stack", required=True, help="the Pulumi stack")
+    p.add_argument("--yes", action="store_true", help="run the refresh (else only show the plan)")
+    p.set_defaults(run=run)
+
+
+class RecoverError(Exception):
+    """A clear, user-facing reason recovery cannot go on."""
+
+
+def run(args: argparse.Namespace) -> int:
+    from stacks.recover import import_document, pending_creates, plan, recovery_commands
+
+    stack: str = args.stack
+    try:
+        export = json.loads(_pulumi("stack", "export", "--stack", stack))
+        pendings = pending_creates(export)
+        if not pendings:
+            print(f"stack {stack}: no pending creates; nothing to recover")
+            return 0
+        the_plan = plan(pendings, _workspace(stack))
+    except RecoverError as err:
+        print(f"lakeform recover: {err}", file=sys.stderr)
+        return 1
+
+    for finding in the_plan.adopt:
+        print(f"adopt   {finding.pending.name} ({finding.pending.type}): {finding.ids[0]}")
+    for finding in the_plan.never_created:
+        print(f"clear   {finding.pending.name} ({finding.pending.type}): not in the workspace")
+    for finding in the_plan.ambiguous:
+        print(
+            f"choose  {finding.pending.name} ({finding.pending.type}): several match: "
+            f"{', '.join(finding.ids)}"
+        )
+    for pending in the_plan.unknown:
+        print(f"check   {pending.name} ({pending.type}): no look-up for this type")
+    if the_plan.blocked:
+        print(
+            "lakeform recover: some pending creates need a person: delete the extra objects in "
+            "the workspace (or the unknown ones' if they exist), then run this again; or settle "
+            f"them yourself with `pulumi refresh --stack {stack}` (interactive).",
+            file=sys.stderr,
+        )
+        return 1
+
+    with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as handle:
+        json.dump(import_document(the_plan), handle, indent=2)
+    commands = recovery_commands(the_plan, stack, handle.name)
+    if not args.yes:
+        print("run again with --yes to settle them, or run:")
+        for command in commands:
+            print("  " + " ".join(command))
+        return 0
+    for command in commands:
+        print("==> " + " ".join(command), flush=True)
+        code, stderr = _run(command)
+        if code != 0 and "currently locked" in stderr:
+            # A killed run leaves its lock behind; release it only when provably stale.
+            try:
+                _release_stale_lock(stack, stderr)
+            except RecoverError as err:
+                print(f"lakeform recover: {err}", file=sys.stderr)
+                return 1
+            code, _ = _run(command)
+        if code != 0:
+            return 1
+    print(f"stack {stack}: pending creates settled; `pulumi up` will not duplicate them")
+    return 0
+
+
+def _run(command: list[str]) -> tuple[int, str]:
+    done = subprocess.run(
+        [*command, "--non-interactive"], capture_output=True, text=True, check=False
+    )
+    sys.stdout.write(done.stdout)
+    sys.stderr.write(done.stderr)
+    return done.returncode, done.stderr
+
+
+_LOCKED = re.compile(r"created by (?P<user>[^@\s]+)@(?P<host>\S+) \(pid (?P<pid>\d+)\)")
+
+
+def _release_stale_lock(stack: str, message: str) -> None:
+    """Release the stack's lock if it was taken on this machine by a process that no longer
+    exists; otherwise say whose it is."""
+    holder = _LOCKED.search(message)
+    if holder is None or holder["host"] != socket.gethostname() or _alive(int(holder["pid"])):
+        raise RecoverError(
+            f"stack {stack} is locked by another run ({holder[0] if holder else 'unknown'}); "
+            f"if that run is dead, release it with `pulumi cancel --stack {stack}` and run again"
+        )
+    print(f"==> releasing the lock of the killed run (pid {holder['pid']}, no longer running)")
+    subprocess.run(["pulumi", "cancel", "--yes", "--stack", stack], check=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _pulumi(*args: str) -> str:
+    try:
+        done = subprocess.run(["pulumi", *args], capture_output=True, text=True, check=False)
+    except FileNotFoundError:
+        raise RecoverError("pulumi is not on PATH (the Makefile puts it there)") from None
+    if done.returncode != 0:
+        raise RecoverError(f"`pulumi {' '.join(args)}` failed: {done.stderr.strip()}")
+    return done.stdout
+
+
+def _config(stack: str, key: str) -> str | None:
+    done = subprocess.run(
+        ["pulumi", "config", "get", key, "--stack", stack],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    return done.stdout.strip() or None if done.returncode == 0 else None
+
+
+def _workspace(stack: str) -> Any:
+    """The stack's workspace, reached as its provider would: config or DATABRICKS_* variables."""
+    from databricks.sdk import WorkspaceClient
+
+    host = _config(stack, "databricks:host") or os.environ.get("DATABRICKS_HOST")
+    token = os.environ.get("DATABRICKS_TOKEN") or _config(stack, "databricks:token")
+    if not host:
+        raise RecoverError(f"no workspace host: set databricks:host for stack {stack}")
+    return lookups(WorkspaceClient(host=host, token=token) if token else WorkspaceClient(host=host))
+
+
+def lookups(w: Any) -> Any:
+    """The look-ups recovery needs, answered by a databricks-sdk WorkspaceClient."""
+    from databricks.sdk.errors import NotFound
+
+    from stacks.recover import Workspace
+
+    def jobs_named(name: str) -> Iterator[tuple[str, Mapping[str, str]]]:
+        for job in w.jobs.list(name=name):
+            if job.job_id is None:
+                continue
+            settings = w.jobs.get(job.job_id).settings
+            if settings is not None and settings.name == name:
+                yield str(job.job_id), settings.tags or {}
+
+    def pipelines_named(name: str) -> Iterator[tuple[str, Mapping[str, str]]]:
+        quoted = name.replace("'", "''")
+        for state in w.pipelines.list_pipelines(filter=f"name LIKE '{quoted}'"):
+            if state.name == name and state.pipeline_id:
+                spec = w.pipelines.get(state.pipeline_id).spec
+                yield state.pipeline_id, (spec.tags if spec is not None and spec.tags else {})
+
+    def monitor_exists(table: str) -> bool:
+        try:
+            w.quality_monitors.get(table)
+        except NotFound:
+            return False
+        return True
+
+    def path_exists(path: str) -> bool:
+        try:
+            w.workspace.get_status(path)
+        except NotFound:
+            return False
+        return True
+
+    return Workspace(
+        jobs_named=jobs_named,
+        pipelines_named=pipelines_named,
+        monitor_exists=monitor_exists,
+        path_exists=path_exists,
+    )

@@ -1,0 +1,176 @@
+"""After a killed `pulumi up`: find what its pending creates made in the workspace, to adopt it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+JOB = "databricks:index/job:Job"
+PIPELINE = "databricks:index/pipeline:Pipeline"
+MONITOR = "databricks:index/qualityMonitor:QualityMonitor"
+BY_PATH = ("databricks:index/notebook:Notebook", "databricks:index/workspaceFile:WorkspaceFile")
+
+
+@dataclass(frozen=True)
+class PendingCreate:
+    """A resource whose create was sent but never recorded: it may or may not exist."""
+
+    urn: str
+    type: str
+    inputs: Mapping[str, Any]
+    parent: str = ""
+    """URN of the Lakeform component the resource belongs to."""
+
+    @property
+    def name(self) -> str:
+        return self.urn.rsplit("::", 1)[-1]
+
+
+@dataclass(frozen=True)
+class Finding:
+    """What the workspace holds for one pending create: the id to adopt, or why there is none."""
+
+    pending: PendingCreate
+    ids: tuple[str, ...]
+    """Ids of the objects that match: none (never created), one (adopt it) or several."""
+
+
+class Workspace:
+    """The look-ups recovery needs; the CLI backs them with databricks-sdk."""
+
+    def __init__(
+        self,
+        *,
+        jobs_named: Callable[[str], Iterable[tuple[str, Mapping[str, str]]]],
+        pipelines_named: Callable[[str], Iterable[tuple[str, Mapping[str, str]]]],
+        monitor_exists: Callable[[str], bool],
+        path_exists: Callable[[str], bool],
+    ) -> None:
+        self.jobs_named = jobs_named
+        """Job name -> (job id, tags) of every job with exactly that name."""
+        self.pipelines_named = pipelines_named
+        """Pipeline name -> (pipeline id, tags) of every pipeline with exactly that name."""
+        self.monitor_exists = monitor_exists
+        self.path_exists = path_exists
+
+
+def pending_creates(export: Mapping[str, Any]) -> list[PendingCreate]:
+    """The pending creates of a `pulumi stack export` document."""
+    deployment: dict[str, Any] = export.get("deployment") or {}
+    operations: list[dict[str, Any]] = deployment.get("pending_operations") or []
+    found: list[PendingCreate] = []
+    for op in operations:
+        resource: dict[str, Any] = op.get("resource") or {}
+        urn = str(resource.get("urn") or "")
+        if op.get("type") == "creating" and urn:
+            inputs: dict[str, Any] = resource.get("inputs") or {}
+            parent = str(resource.get("parent") or "")
+            found.append(PendingCreate(urn, str(resource.get("type", "")), inputs, parent))
+    return found
+
+
+def _tagged(
+    candidates: Iterable[tuple[str, Mapping[str, str]]], tags: Mapping[str, Any]
+) -> list[str]:
+    """Ids whose tags carry this row's Lakeform identity (stack and key)."""
+    wanted = {k: tags.get(k) for k in ("lakeform_stack", "lakeform_key")}
+    if None in wanted.values():
+        return []
+    return [ident for ident, have in candidates if all(have.get(k) == v for k, v in wanted.items())]
+
+
+def find(pending: PendingCreate, workspace: Workspace) -> Finding | None:
+    """Look for what `pending` may have created; None for a type recovery does not know."""
+    inputs = pending.inputs
+    if pending.type == JOB:
+        ids = _tagged(workspace.jobs_named(str(inputs.get("name", ""))), inputs.get("tags") or {})
+    elif pending.type == PIPELINE:
+        named = workspace.pipelines_named(str(inputs.get("name", "")))
+        ids = _tagged(named, inputs.get("tags") or {})
+    elif pending.type == MONITOR:
+        table = str(inputs.get("tableName", ""))
+        ids = [table] if table and workspace.monitor_exists(table) else []
+    elif pending.type in BY_PATH:
+        path = str(inputs.get("path", ""))
+        ids = [path] if path and workspace.path_exists(path) else []
+    else:
+        return None
+    return Finding(pending, tuple(ids))
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What to do with every pending create."""
+
+    adopt: tuple[Finding, ...]
+    """Exactly one match: import it under the pending URN."""
+    never_created: tuple[Finding, ...]
+    """No match: the create never happened; the pending entry can be cleared."""
+    ambiguous: tuple[Finding, ...]
+    """Several matches: a person has to choose (ids are listed)."""
+    unknown: tuple[PendingCreate, ...]
+    """Types recovery cannot look up."""
+
+    @property
+    def blocked(self) -> bool:
+        return bool(self.ambiguous or self.unknown)
+
+
+def plan(pendings: Iterable[PendingCreate], workspace: Workspace) -> Plan:
+    adopt: list[Finding] = []
+    never: list[Finding] = []
+    ambiguous: list[Finding] = []
+    unknown: list[PendingCreate] = []
+    for pending in pendings:
+        finding = find(pending, workspace)
+        if finding is None:
+            unknown.append(pending)
+        elif len(finding.ids) == 1:
+            adopt.append(finding)
+        elif finding.ids:
+            ambiguous.append(finding)
+        else:
+            never.append(finding)
+    return Plan(tuple(adopt), tuple(never), tuple(ambiguous), tuple(unknown))
+
+
+def import_document(the_plan: Plan) -> dict[str, Any]:
+    """A `pulumi import --file` document adopting what the pending creates made, under the URNs
+    the program gives them (same type, name and parent component), so `pulumi up` sees them as
+    its own. `pulumi refresh --import-pending-creates` would be the direct way, but the pinned
+    engine (3.259) drops the imports it is given; this file does the same job."""
+    names: dict[str, str] = {}
+    resources: list[dict[str, Any]] = []
+    for finding in the_plan.adopt:
+        entry: dict[str, Any] = {
+            "type": finding.pending.type,
+            "name": finding.pending.name,
+            "id": finding.ids[0],
+        }
+        if finding.pending.parent:
+            parent = f"parent_{len(names)}"
+            names[parent] = finding.pending.parent
+            entry["parent"] = parent
+        resources.append(entry)
+    return {"nameTable": names, "resources": resources}
+
+
+def recovery_commands(the_plan: Plan, stack: str, import_file: str) -> list[list[str]]:
+    """Adopt what exists (from `import_file`, holding `import_document`), then clear the pending
+    creates: after the import none is left unaccounted for. In this order, a failed import leaves
+    the pending creates in place for another try."""
+    commands: list[list[str]] = []
+    if the_plan.adopt:
+        commands.append(
+            [
+                "pulumi", "import", "--yes", "--skip-preview", "--generate-code=false",
+                "--stack", stack, "--file", import_file,
+            ]
+        )  # fmt: skip
+    if the_plan.adopt or the_plan.never_created:
+        commands.append(
+            ["pulumi", "refresh", "--yes", "--skip-preview", "--clear-pending-creates",
+             "--stack", stack]
+        )  # fmt: skip
+    return commands
