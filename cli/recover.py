@@ -10,7 +10,7 @@ import socket
 import subprocess
 import sys
 import tempfile
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 
@@ -185,23 +185,19 @@ def lookups(w: Any) -> Any:
                 spec = w.pipelines.get(state.pipeline_id).spec
                 yield state.pipeline_id, (spec.tags if spec is not None and spec.tags else {})
 
-    def monitor_exists(table: str) -> bool:
-        try:
-            w.quality_monitors.get(table)
-        except NotFound:
-            return False
-        return True
+    def exists(get: Callable[[str], object]) -> Callable[[str], bool]:
+        def found(name: str) -> bool:
+            try:
+                get(name)
+            except NotFound:
+                return False
+            return True
 
-    def path_exists(path: str) -> bool:
-        try:
-            w.workspace.get_status(path)
-        except NotFound:
-            return False
-        return True
+        return found
 
     return Workspace(
         jobs_named=jobs_named,
         pipelines_named=pipelines_named,
-        monitor_exists=monitor_exists,
-        path_exists=path_exists,
+        monitor_exists=exists(w.quality_monitors.get),
+        path_exists=exists(w.workspace.get_status),
     )
