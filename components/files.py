@@ -10,6 +10,8 @@ from typing import Literal
 import pulumi
 import pulumi_databricks as databricks
 
+from components._aliases import renamed_from
+
 NOTEBOOK_LANGUAGES: dict[str, str] = {
     ".py": "PYTHON",
     ".sql": "SQL",
@@ -82,9 +84,7 @@ def create_uploads(
     created: list[pulumi.Resource] = []
     for upload in uploads:
         suffix = upload.name[len(key) :]
-        opts = pulumi.ResourceOptions(
-            parent=parent, aliases=[pulumi.Alias(name=old + suffix) for old in previous_keys]
-        )
+        opts = pulumi.ResourceOptions(parent=parent, aliases=renamed_from(previous_keys, suffix))
         content = base64.b64encode(upload.content).decode("ascii")
         if upload.kind == "notebook":
             jupyter = upload.language == "JUPYTER"

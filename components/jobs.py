@@ -9,6 +9,7 @@ from typing import Any, cast
 import pulumi
 import pulumi_databricks as databricks
 
+from components._aliases import renamed_from
 from components._convert import to_input
 from components.files import Upload, create_uploads, dedupe, file_upload, notebook_upload
 from components.files import upload_base as _upload_base
@@ -186,9 +187,8 @@ class Job(pulumi.ComponentResource):
         self, name: str, args: JobArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
         previous = args.row.previous_keys or []
-        opts = pulumi.ResourceOptions.merge(
-            opts, pulumi.ResourceOptions(aliases=[pulumi.Alias(name=k) for k in previous])
-        )
+        aliases = renamed_from(previous)
+        opts = pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(aliases=aliases))
         super().__init__(TYPE, name, None, opts)
         spec, uploads = job_settings(args)
         files = create_uploads(uploads, key=args.key, previous_keys=previous, parent=self)
@@ -198,7 +198,7 @@ class Job(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(
                 parent=self,
                 depends_on=files,
-                aliases=[pulumi.Alias(name=k) for k in previous],
+                aliases=aliases,
             ),
         )
         self.job_id = job.id

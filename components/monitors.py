@@ -8,6 +8,7 @@ from typing import Any
 import pulumi
 import pulumi_databricks as databricks
 
+from components._aliases import renamed_from
 from components._convert import to_input
 from metadata.models import QualityMonitorRow
 
@@ -52,16 +53,15 @@ class QualityMonitor(pulumi.ComponentResource):
         self, name: str, args: QualityMonitorArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
         previous = args.row.previous_keys or []
-        opts = pulumi.ResourceOptions.merge(
-            opts, pulumi.ResourceOptions(aliases=[pulumi.Alias(name=k) for k in previous])
-        )
+        aliases = renamed_from(previous)
+        opts = pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(aliases=aliases))
         super().__init__(TYPE, name, None, opts)
         monitor = databricks.QualityMonitor(
             name,
             to_input(monitor_settings(args), databricks.QualityMonitorArgs),
             opts=pulumi.ResourceOptions(
                 parent=self,
-                aliases=[pulumi.Alias(name=k) for k in previous],
+                aliases=aliases,
                 protect=args.protect,
                 retain_on_delete=args.protect,
                 replacement_trigger=args.row.reset,

@@ -9,6 +9,7 @@ from typing import Any
 import pulumi
 import pulumi_databricks as databricks
 
+from components._aliases import renamed_from
 from components._convert import to_input
 from components.files import Upload, create_uploads, dedupe, file_upload, notebook_upload
 from components.files import upload_base as _upload_base
@@ -87,9 +88,8 @@ class Pipeline(pulumi.ComponentResource):
         self, name: str, args: PipelineArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
         previous = args.row.previous_keys or []
-        opts = pulumi.ResourceOptions.merge(
-            opts, pulumi.ResourceOptions(aliases=[pulumi.Alias(name=k) for k in previous])
-        )
+        aliases = renamed_from(previous)
+        opts = pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(aliases=aliases))
         super().__init__(TYPE, name, None, opts)
         spec, uploads = pipeline_settings(args)
         files = create_uploads(uploads, key=args.key, previous_keys=previous, parent=self)
@@ -99,7 +99,7 @@ class Pipeline(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(
                 parent=self,
                 depends_on=files,
-                aliases=[pulumi.Alias(name=k) for k in previous],
+                aliases=aliases,
                 protect=args.protect,
             ),
         )
