@@ -57,22 +57,28 @@ TaskMapper = Callable[[dict[str, Any], dict[str, Any], _Ctx], None]
 """Rewrites one task type's block (in place) into what the provider accepts."""
 
 
-def _notebook_task(block: dict[str, Any], task: dict[str, Any], ctx: _Ctx) -> None:
-    path = block["notebook_path"]
+def _upload_repository_file(
+    block: dict[str, Any], field: str, ctx: _Ctx, *, notebook: bool = False
+) -> None:
+    """Upload the repository file `block[field]` names, unless the task reads it from Git, and
+    point the block at the upload."""
+    path = block[field]
     if uploads_from_repository(path, block.get("source"), ctx.args.row.git_source is not None):
-        upload = notebook_upload(ctx.base, ctx.args.key, path, ctx.args.sources)
+        if notebook:
+            upload = notebook_upload(ctx.base, ctx.args.key, path, ctx.args.sources)
+        else:
+            upload = file_upload(ctx.base, ctx.args.key, path, ctx.args.sources[path])
         ctx.uploads.append(upload)
-        block["notebook_path"] = upload.path
+        block[field] = upload.path
         block["source"] = "WORKSPACE"
+
+
+def _notebook_task(block: dict[str, Any], task: dict[str, Any], ctx: _Ctx) -> None:
+    _upload_repository_file(block, "notebook_path", ctx, notebook=True)
 
 
 def _spark_python_task(block: dict[str, Any], task: dict[str, Any], ctx: _Ctx) -> None:
-    path = block["python_file"]
-    if uploads_from_repository(path, block.get("source"), ctx.args.row.git_source is not None):
-        upload = file_upload(ctx.base, ctx.args.key, path, ctx.args.sources[path])
-        ctx.uploads.append(upload)
-        block["python_file"] = upload.path
-        block["source"] = "WORKSPACE"
+    _upload_repository_file(block, "python_file", ctx)
 
 
 def _sql_task(block: dict[str, Any], task: dict[str, Any], ctx: _Ctx) -> None:
@@ -82,14 +88,8 @@ def _sql_task(block: dict[str, Any], task: dict[str, Any], ctx: _Ctx) -> None:
         upload = file_upload(ctx.base, ctx.args.key, rel, text.encode("utf-8"))
         ctx.uploads.append(upload)
         block["file"] = {"path": upload.path, "source": "WORKSPACE"}
-    sql_file = block.get("file")
-    if text is None and sql_file is not None:
-        path = sql_file["path"]
-        git = ctx.args.row.git_source is not None
-        if uploads_from_repository(path, sql_file.get("source"), git):
-            upload = file_upload(ctx.base, ctx.args.key, path, ctx.args.sources[path])
-            ctx.uploads.append(upload)
-            block["file"] = {"path": upload.path, "source": "WORKSPACE"}
+    elif block.get("file") is not None:
+        _upload_repository_file(block["file"], "path", ctx)
     if block.get("warehouse_id") is None and ctx.args.settings.default_warehouse_id is not None:
         block["warehouse_id"] = ctx.args.settings.default_warehouse_id
 
