@@ -56,6 +56,15 @@ class _Reader:
     def problem(self, pos: Pos | None, path: str, message: str) -> None:
         self.problems.append(Problem(pos or Pos(self.name, 1, 1), path, message))
 
+    def unknown_top_keys(self, data: LMap, allowed: list[str], what: str) -> None:
+        for key in data:
+            if key not in allowed:
+                self.problem(
+                    _key_pos(data, key),
+                    key,
+                    f"unknown top-level key in a {what} file" + suggest(key, allowed),
+                )
+
 
 def _key_pos(m: LMap, key: str) -> Pos | None:
     return m.key_pos.get(key, m.pos)
@@ -95,14 +104,7 @@ def from_lakeflow_jobs_meta(data: LMap, name: str) -> tuple[Any, list[Problem]]:
             f"this reader knows '{SUPPORTED_VERSION}'",
         )
         return None, r.problems
-    for key in data:
-        if key not in ("metadata_version", "jobs"):
-            r.problem(
-                _key_pos(data, key),
-                key,
-                "unknown top-level key in a lakeflow-jobs-meta file"
-                + suggest(key, ["metadata_version", "jobs"]),
-            )
+    r.unknown_top_keys(data, ["metadata_version", "jobs"], "lakeflow-jobs-meta")
     jobs_in = data.get("jobs")
     out_jobs = LMap(_key_pos(data, "jobs"))
     if isinstance(jobs_in, LMap):
@@ -263,14 +265,7 @@ def from_source_rows(data: LMap | LList, name: str) -> tuple[Any, list[Problem]]
     r = _Reader(name)
     modules: LMap = LMap(None)
     if isinstance(data, LMap):
-        for key in data:
-            if key not in ("sources", "modules"):
-                r.problem(
-                    _key_pos(data, key),
-                    key,
-                    "unknown top-level key in a source-row file"
-                    + suggest(key, ["sources", "modules"]),
-                )
+        r.unknown_top_keys(data, ["sources", "modules"], "source-row")
         sources = data.get("sources")
         if isinstance(data.get("modules"), LMap):
             modules = data["modules"]
