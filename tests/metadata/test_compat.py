@@ -272,3 +272,14 @@ def test_source_row_with_bad_json_config(project: Project) -> None:
     assert problem.startswith(
         "resources/a.yaml:1:56: sources[0].transformation_config: not a mapping nor valid JSON:"
     )
+
+
+def test_unknown_top_level_keys_of_both_legacy_formats(project: Project) -> None:
+    project.write("lfjm.yaml", 'metadata_version: "2.0"\njob:\n  a: {}\n')
+    project.write("rows.yaml", "sources: []\nmodule: {}\n")
+    assert project.problems() == [
+        "resources/lfjm.yaml:2:1: job: unknown top-level key in a lakeflow-jobs-meta file; "
+        "did you mean 'jobs'?",
+        "resources/rows.yaml:2:1: module: unknown top-level key in a source-row file; "
+        "did you mean 'modules'?",
+    ]
