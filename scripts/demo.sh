@@ -13,22 +13,10 @@ host=$(.venv/bin/python -c 'import yaml; print(yaml.safe_load(open("Pulumi.local
 port=${host##*:}
 state_dir="$PWD/.lakeform"
 
-# Checked before the toolchain build (minutes on a fresh machine): without the plugin, nothing
-# could be deployed anyway.
-if ! python3 toolchain/build.py plugin-check; then
-    version=$(cd toolchain && python3 -c 'import pins; print(pins.load().databricks)')
-    cat >&2 <<MSG
-error: the Databricks provider plugin (pulumi-resource-databricks, the version pinned in
-pyproject.toml: $version) is not installed, so Pulumi cannot deploy anything.
-  - With internet access: pulumi plugin install resource databricks $version
-  - With a plugin binary:  LAKEFORM_DATABRICKS_PLUGIN=/path/to/pulumi-resource-databricks make demo
-On the Lakeform build machines the Go module proxy refuses the provider's modules, so it cannot be
-built there (toolchain/README.md, "What cannot be built here"). Nothing was deployed.
-MSG
-    exit 1
-fi
 python3 toolchain/build.py build
-python3 toolchain/build.py status >/dev/null
+# The real databricks plugin where it is installed, else Lakeform's local provider (loopback only).
+eval "$(python3 toolchain/build.py provider-env)"
+echo "==> databricks provider: $LAKEFORM_PROVIDER_USED"
 
 mkdir -p "$state_dir/state"
 export PULUMI_BACKEND_URL="file://$state_dir/state"

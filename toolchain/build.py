@@ -4,11 +4,13 @@
     python3 toolchain/build.py bin-dir   # print the bin directory to put first on PATH
     python3 toolchain/build.py env       # print `export ...` lines for a shell (eval them)
     python3 toolchain/build.py status    # exit 0 only if preview can find every plugin
-    python3 toolchain/build.py plugin-check   # fast, no Pulumi run: could the plugin be found?
+    python3 toolchain/build.py provider-env   # `export` lines choosing the databricks plugin
 
-The databricks provider plugin is not built here (toolchain/README.md says why). Whoever has a
-`pulumi-resource-databricks` binary at the pinned version can let the build install it into the
-plugin cache: LAKEFORM_DATABRICKS_PLUGIN=/path/to/binary make toolchain.
+The real databricks provider plugin cannot be built here (toolchain/README.md says why). Where it
+is installed, it is used. Elsewhere the build installs Lakeform's local provider (localprovider/,
+loopback workspaces only) into this clone's own Pulumi home, .lakeform/pulumi-home, and
+`provider-env` points PULUMI_HOME there. Whoever has a real `pulumi-resource-databricks` binary at
+the pinned version can install it into the plugin cache: LAKEFORM_DATABRICKS_PLUGIN=<binary>.
     python3 toolchain/build.py check     # pins agree (pyproject, versions.toml, go.mod)
 
 The directory is ${LAKEFORM_TOOLCHAIN_HOME:-~/.cache/lakeform/toolchain}/pulumi-X_databricks-Y/,
@@ -20,6 +22,7 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import shutil
 import stat
 import subprocess
@@ -84,15 +87,17 @@ def pulumi_env() -> dict[str, str]:
     }
 
 
-def plugin_installed(pulumi: str, pins: pinning.Pins) -> bool:
-    """Whether `pulumi plugin ls` shows the databricks resource plugin at the pinned version."""
+def plugin_installed(pulumi: str, pins: pinning.Pins, home: str | None = None) -> bool:
+    """Whether `pulumi plugin ls` (with Pulumi home `home`, else the user's) shows the databricks
+    resource plugin at the pinned version."""
+    env = pulumi_env() if home is None else {**pulumi_env(), "PULUMI_HOME": home}
     try:
         listed = subprocess.run(
             [pulumi, "plugin", "ls", "--json"],
             capture_output=True,
             text=True,
             timeout=60,
-            env=pulumi_env(),
+            env=env,
             check=True,
         ).stdout
         plugins = json.loads(listed or "[]")
@@ -104,17 +109,6 @@ def plugin_installed(pulumi: str, pins: pinning.Pins) -> bool:
         and p.get("version") == pins.databricks
         for p in plugins or []
     )
-
-
-def plugin_can_be_had(pins: pinning.Pins) -> bool:
-    """Without running Pulumi: is the databricks plugin in the plugin cache at the pinned version,
-    supplied through LAKEFORM_DATABRICKS_PLUGIN, or beside an official Pulumi on PATH? Lets
-    `make demo` stop at once instead of after a build that could not deploy anything."""
-    if os.environ.get("LAKEFORM_DATABRICKS_PLUGIN"):
-        return True
-    home = Path(os.environ.get("PULUMI_HOME") or Path.home() / ".pulumi")
-    cached = home / "plugins" / f"resource-databricks-v{pins.databricks}" / PROVIDER
-    return os.access(cached, os.X_OK) or official_install(pins) is not None
 
 
 def install_plugin(pulumi: str, pins: pinning.Pins, binary: Path) -> None:
@@ -137,17 +131,98 @@ def install_plugin(pulumi: str, pins: pinning.Pins, binary: Path) -> None:
     )
 
 
-def provider_stage(pins: pinning.Pins, bin_path: Path) -> None:
-    pulumi = str(bin_path / "pulumi")
+LOCAL_HOME = pinning.REPO / ".lakeform" / "pulumi-home"
+"""The isolated Pulumi home where Lakeform's local provider is installed: this clone's own, never
+the user's ~/.pulumi, so the real plugin is never shadowed where it is installed."""
+LAUNCHER = pinning.REPO / ".lakeform" / "localprovider" / PROVIDER
+LAUNCHER_TEXT = """#!/bin/sh
+# Lakeform's local Databricks provider (localprovider/ in {repo}): loopback workspaces only.
+# Installed by `make toolchain` into {home}, never into ~/.pulumi.
+exec "{python}" -m localprovider "$@"
+"""
+
+
+def launcher_text() -> str:
+    python = pinning.REPO / ".venv" / "bin" / "python"
+    return LAUNCHER_TEXT.format(repo=pinning.REPO, home=LOCAL_HOME, python=python)
+
+
+def local_plugin_path(pins: pinning.Pins) -> Path:
+    return LOCAL_HOME / "plugins" / f"resource-databricks-v{pins.databricks}" / PROVIDER
+
+
+def real_plugin(pins: pinning.Pins, pulumi: str) -> str | None:
+    """Where the real databricks plugin at the pinned version is installed, if it is."""
+    official = official_install(pins)
+    if official is not None:
+        return official
     if plugin_installed(pulumi, pins):
-        log(f"databricks plugin {pins.databricks} is installed in the plugin cache")
+        home = os.environ.get("PULUMI_HOME") or str(Path.home() / ".pulumi")
+        return f"pulumi-resource-databricks {pins.databricks} from the plugin cache in {home}"
+    return None
+
+
+def install_local_provider(pins: pinning.Pins, pulumi: str) -> None:
+    """Install the launcher of localprovider/ into this clone's isolated Pulumi home (again when
+    the clone moved or the launcher changed)."""
+    text = launcher_text()
+    installed = local_plugin_path(pins)
+    if installed.is_file() and installed.read_text(encoding="utf-8") == text:
         return
+    LAUNCHER.parent.mkdir(parents=True, exist_ok=True)
+    LAUNCHER.write_text(text, encoding="utf-8")
+    LAUNCHER.chmod(0o755)
+    subprocess.run(
+        [
+            pulumi,
+            "plugin",
+            "install",
+            "resource",
+            "databricks",
+            pins.databricks,
+            "--file",
+            str(LAUNCHER),
+        ],
+        env={**pulumi_env(), "PULUMI_HOME": str(LOCAL_HOME)},
+        check=True,
+        capture_output=True,
+    )
+
+
+def choose_provider(pins: pinning.Pins, bin_path: Path) -> dict[str, str]:
+    """Which databricks plugin runs, as environment for Pulumi: the real one wherever it is
+    installed (or LAKEFORM_PROVIDER=real), else Lakeform's local provider in LOCAL_HOME
+    (LAKEFORM_PROVIDER=local forces it)."""
+    pulumi = str(bin_path / "pulumi")
+    wanted = os.environ.get("LAKEFORM_PROVIDER", "")
+    if wanted not in ("", "local", "real"):
+        raise RuntimeError(f"LAKEFORM_PROVIDER={wanted!r}: use local or real")
+    real = None if wanted == "local" else real_plugin(pins, pulumi)
+    if real is not None:
+        return {"LAKEFORM_PROVIDER_USED": f"real: {real}"}
+    if wanted == "real":
+        raise RuntimeError(
+            f"LAKEFORM_PROVIDER=real, but no databricks plugin {pins.databricks} is installed: "
+            f"pulumi plugin install resource databricks {pins.databricks}"
+        )
+    install_local_provider(pins, pulumi)
+    return {
+        "PULUMI_HOME": str(LOCAL_HOME),
+        "LAKEFORM_PROVIDER_USED": (
+            f"local: the Lakeform local provider (localprovider/, loopback workspaces only), "
+            f"as databricks {pins.databricks} in {LOCAL_HOME}"
+        ),
+    }
+
+
+def provider_stage(pins: pinning.Pins, bin_path: Path) -> None:
     supplied = os.environ.get("LAKEFORM_DATABRICKS_PLUGIN")
-    if supplied:
+    if supplied and not plugin_installed(str(bin_path / "pulumi"), pins):
         log(f"installing {supplied} as the databricks plugin {pins.databricks}")
-        install_plugin(pulumi, pins, Path(supplied))
+        install_plugin(str(bin_path / "pulumi"), pins, Path(supplied))
         return
-    warn_provider_missing(pins)
+    used = choose_provider(pins, bin_path)["LAKEFORM_PROVIDER_USED"]
+    log(f"databricks provider: {used}")
 
 
 def official_install(pins: pinning.Pins) -> str | None:
@@ -259,20 +334,6 @@ def install_script(src: Path, dest: Path) -> None:
     dest.chmod(dest.stat().st_mode | stat.S_IRUSR | stat.S_IWUSR | executable)
 
 
-def warn_provider_missing(pins: pinning.Pins) -> None:
-    reason = pins.databricks_facts.get("unavailable", "not buildable here")
-    print(
-        "\n"
-        f"WARNING: {PROVIDER} {pins.databricks} is NOT built: {reason}.\n"
-        "  `pulumi preview` of a databricks resource fails with a clear 'no resource plugin'\n"
-        "  error until it is installed: LAKEFORM_DATABRICKS_PLUGIN=<binary> make toolchain\n"
-        "  (runs `pulumi plugin install resource databricks "
-        f"{pins.databricks} --file <binary>`). See toolchain/README.md.\n",
-        file=sys.stderr,
-        flush=True,
-    )
-
-
 def build(pins: pinning.Pins) -> int:
     root = pinning.toolchain_home() / pins.dir_name
     bin_path = root / "bin"
@@ -331,12 +392,12 @@ def status(pins: pinning.Pins) -> int:
         return 0
     if not is_complete(pins, root):
         return fail(f"{root} is not built; run `make toolchain`")
-    if not plugin_installed(str(root / "bin" / "pulumi"), pins):
+    env = choose_provider(pins, root / "bin")
+    if not plugin_installed(str(root / "bin" / "pulumi"), pins, env.get("PULUMI_HOME")):
         return fail(
-            f"`pulumi plugin ls` shows no databricks plugin {pins.databricks}; "
-            "see toolchain/README.md"
+            f"`pulumi plugin ls` shows no databricks plugin {pins.databricks}; run `make toolchain`"
         )
-    print(f"complete: {root}")
+    print(f"complete: {root}; databricks provider: {env['LAKEFORM_PROVIDER_USED']}")
     return 0
 
 
@@ -360,15 +421,21 @@ def main(argv: list[str]) -> int:
         return 0
     if command == "status":
         return status(pins)
-    if command == "plugin-check":
-        return 0 if plugin_can_be_had(pins) else 1
+    if command == "provider-env":
+        try:
+            env = choose_provider(pins, pinning.bin_dir(pins))
+        except (RuntimeError, subprocess.CalledProcessError, OSError) as exc:
+            return fail(str(exc))
+        for name, value in env.items():
+            print(f"export {name}={shlex.quote(value)}")
+        return 0
     if command == "build":
         try:
             return build(pins)
         except (RuntimeError, subprocess.CalledProcessError, OSError) as exc:
             return fail(str(exc))
     return fail(
-        f"unknown command {command!r}; use build, bin-dir, env, status, plugin-check or check"
+        f"unknown command {command!r}; use build, bin-dir, env, status, provider-env or check"
     )
 
 

@@ -1,0 +1,450 @@
+"""The five resource types: what the real provider sends, waits for, reads back and compares.
+
+Each behaviour cites the provider's source through localprovider/README.md's contract table."""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import posixpath
+import time
+import urllib.parse
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, ClassVar
+
+from localprovider import names
+from localprovider.client import Client, NotFound
+from localprovider.diff import Differ, absent_in_config, absent_or_default
+from localprovider.wire import UNKNOWN, Fields, from_rest, to_rest
+
+Props = dict[str, Any]
+
+
+class ResourceError(Exception):
+    """A create/update/delete that the workspace refused or that did not settle."""
+
+
+class Kind:
+    """One resource type. Subclasses set `token` and override the API calls."""
+
+    token: str
+    not_sent: frozenset[str] = frozenset({"providerConfig"})
+    """Wire inputs that are the provider's alone (or server-filled): never in a request body."""
+    computed: frozenset[str] = frozenset()
+    """Wire inputs the workspace fills: no diff when the configuration leaves them out."""
+    defaults: ClassVar[Mapping[str, Any]] = {}
+    """Top-level defaults Check fills in, as the provider schema's `Default`s."""
+
+    def __init__(self) -> None:
+        table = names.table()["resources"][self.token]
+        self.fields: Fields = table["inputs"]
+        self.outputs: Mapping[str, str] = table["outputs"]
+        self.differ = Differ(
+            self.fields,
+            suppress={
+                **{name: absent_in_config for name in self.computed | self.not_sent},
+                **self.suppressions(),
+            },
+            replace=self.forces_replace,
+        )
+
+    # What Check and Diff use.
+    def suppressions(self) -> dict[str, Any]:
+        return {}
+
+    def forces_replace(self, olds: Mapping[str, Any], news: Mapping[str, Any]) -> set[str]:
+        del olds, news
+        return set()
+
+    def check(self, news: Props) -> Props:
+        return {**{k: v for k, v in self.defaults.items() if k not in news}, **news}
+
+    def body(self, props: Mapping[str, Any]) -> dict[str, Any]:
+        sent = {k: v for k, v in props.items() if k not in self.not_sent | self.computed}
+        return to_rest(self.fields, sent)
+
+    def preview(self, news: Props, olds: Props | None) -> Props:
+        """What Create/Update report during preview: inputs, computed outputs kept or unknown."""
+        state = dict(news)
+        for name in [*self.outputs, *self.computed]:
+            if name not in state:
+                state[name] = olds[name] if olds and name in olds else UNKNOWN
+        return state
+
+    # The API calls.
+    def create(self, client: Client, news: Props) -> tuple[str, Props]:
+        raise NotImplementedError
+
+    def read(self, client: Client, id_: str, olds: Props) -> Props | None:
+        """The resource as the workspace holds it, or None when it is gone."""
+        raise NotImplementedError
+
+    def update(self, client: Client, id_: str, olds: Props, news: Props) -> Props:
+        raise NotImplementedError
+
+    def delete(self, client: Client, id_: str, olds: Props) -> None:
+        raise NotImplementedError
+
+    def inputs_of(self, state: Props) -> Props:
+        """The inputs a refresh or import records: the state without outputs."""
+        return {k: v for k, v in state.items() if k in self.fields and k not in self.not_sent}
+
+
+def _empty(value: Any) -> bool:
+    return value is None or value == {} or value == []
+
+
+# ---------------------------------------------------------------------------------------------
+class Job(Kind):
+    token = "databricks:index/job:Job"
+    not_sent = frozenset({"providerConfig", "alwaysRunning", "controlRunState"})
+    defaults: ClassVar[Mapping[str, Any]] = {"name": "Untitled", "maxConcurrentRuns": 1}
+
+    def suppressions(self) -> dict[str, Any]:
+        return {
+            "queue": absent_in_config,  # the provider sends {enabled: false} when unset
+            "format": absent_in_config,  # MULTI_TASK, set by the provider
+            "*emailNotifications": absent_in_config,
+            "*webhookNotifications": absent_in_config,
+            "*.source": absent_in_config,
+            "tasks[].runIf": absent_or_default("ALL_SUCCESS"),
+            "*.pauseStatus": absent_or_default("UNPAUSED"),
+        }
+
+    def check(self, news: Props) -> Props:
+        checked = super().check(news)
+        for block in ("schedule", "continuous", "trigger"):
+            value = checked.get(block)
+            if isinstance(value, dict) and "pauseStatus" not in value:
+                checked[block] = {**value, "pauseStatus": "UNPAUSED"}
+        return checked
+
+    def body(self, props: Mapping[str, Any]) -> dict[str, Any]:
+        settings = super().body(props)
+        # The provider sorts tasks and their depends_on by task_key, and always sends a queue.
+        tasks = settings.get("tasks")
+        if isinstance(tasks, list):
+            for task in tasks:
+                if isinstance(task.get("depends_on"), list):
+                    task["depends_on"] = sorted(task["depends_on"], key=lambda d: d["task_key"])
+            settings["tasks"] = sorted(tasks, key=lambda t: t.get("task_key", ""))
+        settings.setdefault("queue", {"enabled": False})
+        return settings
+
+    def _state(self, client: Client, job_id: str) -> Props:
+        job = client.call("GET", "/api/2.2/jobs/get", query={"job_id": job_id})
+        settings = job.get("settings")
+        if not isinstance(settings, dict):
+            raise ResourceError(f"job {job_id}: the workspace answered without settings")
+        state = from_rest(self.fields, settings)
+        state["url"] = f"{client.config.host}/#job/{job_id}"
+        return state
+
+    def create(self, client: Client, news: Props) -> tuple[str, Props]:
+        answer = client.call("POST", "/api/2.2/jobs/create", body=self.body(news))
+        job_id = str(answer["job_id"])
+        return job_id, self._state(client, job_id)
+
+    def read(self, client: Client, id_: str, olds: Props) -> Props | None:
+        try:
+            return self._state(client, id_)
+        except NotFound:
+            return None
+
+    def update(self, client: Client, id_: str, olds: Props, news: Props) -> Props:
+        client.call(
+            "POST",
+            "/api/2.2/jobs/reset",
+            body={"job_id": int(id_), "new_settings": self.body(news)},
+        )
+        return self._state(client, id_)
+
+    def delete(self, client: Client, id_: str, olds: Props) -> None:
+        with contextlib.suppress(NotFound):
+            client.call("POST", "/api/2.2/jobs/delete", body={"job_id": int(id_)})
+
+
+# ---------------------------------------------------------------------------------------------
+class Pipeline(Kind):
+    token = "databricks:index/pipeline:Pipeline"
+    computed = frozenset(
+        {
+            "cause",
+            "clusterId",
+            "creatorUserName",
+            "health",
+            "lastModified",
+            "latestUpdates",
+            "pipelineId",
+            "runAsUserName",
+            "state",
+            "url",
+        }
+    )
+    defaults: ClassVar[Mapping[str, Any]] = {"edition": "ADVANCED", "channel": "CURRENT"}
+    wait_seconds = 20 * 60
+    """How long a continuous pipeline may take to reach RUNNING (the provider's default)."""
+    poll_seconds = 1.0
+
+    def suppressions(self) -> dict[str, Any]:
+        return {
+            # The service fills a dbfs:/pipelines/<id> storage when none is given.
+            "storage": absent_in_config,
+            "catalog": lambda old, new: (
+                isinstance(old, str) and isinstance(new, str) and old.lower() == new.lower()
+            ),
+        }
+
+    def forces_replace(self, olds: Mapping[str, Any], news: Mapping[str, Any]) -> set[str]:
+        forcing: set[str] = set()
+        if not _empty(news.get("storage")) and olds.get("storage") != news.get("storage"):
+            forcing.add("storage")
+            forcing.add("catalog")  # catalog forces a replacement only together with storage
+        return forcing
+
+    def _get(self, client: Client, pipeline_id: str) -> dict[str, Any]:
+        return client.call("GET", f"/api/2.0/pipelines/{urllib.parse.quote(pipeline_id)}")
+
+    def _state(self, client: Client, answer: Mapping[str, Any]) -> Props:
+        spec = dict(answer.get("spec") or {})
+        spec.pop("id", None)
+        for top in ("run_as",):  # create fields answered beside the spec
+            if answer.get(top) is not None:
+                spec[top] = answer[top]
+        state = from_rest(self.fields, spec)
+        for wire, rest in (
+            ("clusterId", "cluster_id"),
+            ("creatorUserName", "creator_user_name"),
+            ("health", "health"),
+            ("lastModified", "last_modified"),
+            ("runAsUserName", "run_as_user_name"),
+            ("state", "state"),
+            ("cause", "cause"),
+        ):
+            if answer.get(rest) is not None:
+                state[wire] = answer[rest]
+        updates = answer.get("latest_updates")
+        if isinstance(updates, list):
+            state["latestUpdates"] = from_rest(self.fields, {"latest_updates": updates}).get(
+                "latestUpdates", []
+            )
+        state["url"] = f"{client.config.host}/#joblist/pipelines/{answer['pipeline_id']}"
+        return state
+
+    def _wait(self, client: Client, pipeline_id: str, continuous: bool) -> dict[str, Any]:
+        deadline = time.monotonic() + self.wait_seconds
+        while True:
+            answer = self._get(client, pipeline_id)
+            state = answer.get("state")
+            if state == "RUNNING":
+                return answer
+            if state == "FAILED":
+                raise ResourceError(f"pipeline {pipeline_id} has failed: {answer.get('cause')}")
+            if not continuous:
+                return answer
+            if time.monotonic() > deadline:
+                raise ResourceError(
+                    f"pipeline {pipeline_id} did not reach RUNNING within {self.wait_seconds} s "
+                    f"(state {state})"
+                )
+            time.sleep(self.poll_seconds)
+
+    def create(self, client: Client, news: Props) -> tuple[str, Props]:
+        answer = client.call("POST", "/api/2.0/pipelines", body=self.body(news))
+        pipeline_id = str(answer["pipeline_id"])
+        try:
+            settled = self._wait(client, pipeline_id, bool(news.get("continuous")))
+        except ResourceError:
+            self.delete(client, pipeline_id, news)  # the provider cleans up a failed create
+            raise
+        return pipeline_id, self._state(client, settled)
+
+    def read(self, client: Client, id_: str, olds: Props) -> Props | None:
+        try:
+            return self._state(client, self._get(client, id_))
+        except NotFound:
+            return None
+
+    def update(self, client: Client, id_: str, olds: Props, news: Props) -> Props:
+        body = {**self.body(news), "id": id_}
+        client.call("PUT", f"/api/2.0/pipelines/{urllib.parse.quote(id_)}", body=body)
+        return self._state(client, self._wait(client, id_, bool(news.get("continuous"))))
+
+    def delete(self, client: Client, id_: str, olds: Props) -> None:
+        path = f"/api/2.0/pipelines/{urllib.parse.quote(id_)}"
+        try:
+            client.call("DELETE", path)
+        except NotFound:
+            return
+        deadline = time.monotonic() + self.wait_seconds
+        while time.monotonic() < deadline:  # the provider waits until the pipeline is gone
+            try:
+                self._get(client, id_)
+            except NotFound:
+                return
+            time.sleep(self.poll_seconds)
+        raise ResourceError(f"pipeline {id_} was still there {self.wait_seconds} s after delete")
+
+
+# ---------------------------------------------------------------------------------------------
+class QualityMonitor(Kind):
+    token = "databricks:index/qualityMonitor:QualityMonitor"
+    not_sent = frozenset({"providerConfig", "tableName"})
+    computed = frozenset({"monitorId", "latestMonitorFailureMsg"})
+    not_returned = ("warehouseId", "skipBuiltinDashboard")
+    """Create-only inputs the API never answers: kept from the state, as the provider does."""
+    not_updated = frozenset({"assetsDir", "warehouseId", "skipBuiltinDashboard"})
+    wait_seconds = 15 * 60
+    poll_seconds = 1.0
+
+    def suppressions(self) -> dict[str, Any]:
+        return {"schedule.pauseStatus": absent_in_config}
+
+    def _path(self, table: str) -> str:
+        return f"/api/2.1/unity-catalog/tables/{urllib.parse.quote(table, safe='')}/monitor"
+
+    def _state(self, answer: Mapping[str, Any], olds: Mapping[str, Any]) -> Props:
+        state = from_rest(self.fields, answer)
+        for wire, rest in (
+            ("dashboardId", "dashboard_id"),
+            ("driftMetricsTableName", "drift_metrics_table_name"),
+            ("profileMetricsTableName", "profile_metrics_table_name"),
+            ("monitorVersion", "monitor_version"),
+            ("status", "status"),
+        ):
+            if answer.get(rest) is not None:
+                state[wire] = answer[rest]
+        state["monitorId"] = answer.get("table_name")
+        for name in self.not_returned:
+            if name in olds:
+                state[name] = olds[name]
+        return state
+
+    def _wait(self, client: Client, table: str) -> dict[str, Any]:
+        deadline = time.monotonic() + self.wait_seconds
+        while True:
+            answer = client.call("GET", self._path(table))
+            status = answer.get("status")
+            if status == "MONITOR_STATUS_ACTIVE":
+                return answer
+            if status in ("MONITOR_STATUS_ERROR", "MONITOR_STATUS_FAILED"):
+                raise ResourceError(
+                    f"monitor of {table} is {status}: {answer.get('latest_monitor_failure_msg')}"
+                )
+            if time.monotonic() > deadline:
+                raise ResourceError(f"monitor of {table} not active after {self.wait_seconds} s")
+            time.sleep(self.poll_seconds)
+
+    def create(self, client: Client, news: Props) -> tuple[str, Props]:
+        table = str(news["tableName"])
+        client.call("POST", self._path(table), body=self.body(news))
+        return table, self._state(self._wait(client, table), news)
+
+    def read(self, client: Client, id_: str, olds: Props) -> Props | None:
+        try:
+            return self._state(client.call("GET", self._path(id_)), olds)
+        except NotFound:
+            return None
+
+    def update(self, client: Client, id_: str, olds: Props, news: Props) -> Props:
+        body = self.body({k: v for k, v in news.items() if k not in self.not_updated})
+        schedule = body.get("schedule")
+        if isinstance(schedule, dict):
+            schedule.pop("pause_status", None)  # the provider clears it on update
+        if olds.get("dashboardId"):
+            body["dashboard_id"] = olds["dashboardId"]
+        client.call("PUT", self._path(id_), body=body)
+        return self._state(self._wait(client, id_), news)
+
+    def delete(self, client: Client, id_: str, olds: Props) -> None:
+        with contextlib.suppress(NotFound):
+            client.call("DELETE", self._path(id_))
+
+    def inputs_of(self, state: Props) -> Props:
+        # The monitor API rejects its own server-filled fields when they are sent back.
+        return {k: v for k, v in super().inputs_of(state).items() if k not in self.computed}
+
+
+# ---------------------------------------------------------------------------------------------
+class _WorkspaceObject(Kind):
+    """Notebook and WorkspaceFile: the Workspace API; content compared through the state only."""
+
+    computed = frozenset({"objectId", "objectType"})
+    import_format: str | None = None
+
+    def forces_replace(self, olds: Mapping[str, Any], news: Mapping[str, Any]) -> set[str]:
+        return {"path"}
+
+    def suppressions(self) -> dict[str, Any]:
+        return {"md5": absent_in_config, "source": absent_in_config}
+
+    def _content(self, news: Mapping[str, Any]) -> str:
+        if news.get("contentBase64"):
+            return str(news["contentBase64"])
+        source = news.get("source")
+        if source:
+            return base64.b64encode(Path(str(source)).read_bytes()).decode("ascii")
+        raise ResourceError("one of contentBase64 or source is required")
+
+    def _import(self, client: Client, news: Props) -> None:
+        body: dict[str, Any] = {
+            "path": news["path"],
+            "content": self._content(news),
+            "overwrite": True,
+        }
+        body["format"] = self.import_format or news.get("format") or "SOURCE"
+        if news.get("language"):
+            body["language"] = news["language"]
+        try:
+            client.call("POST", "/api/2.0/workspace/import", body=body)
+        except NotFound:
+            # The provider creates the parent folder when the first import fails, then retries.
+            parent = posixpath.dirname(str(news["path"]))
+            client.call("POST", "/api/2.0/workspace/mkdirs", body={"path": parent})
+            client.call("POST", "/api/2.0/workspace/import", body=body)
+
+    def _state(self, client: Client, path: str, olds: Props) -> Props:
+        status = client.call("GET", "/api/2.0/workspace/get-status", query={"path": path})
+        state = {k: v for k, v in olds.items() if k in self.fields}
+        state["path"] = status.get("path", path)
+        state["objectId"] = status.get("object_id")
+        state["objectType"] = status.get("object_type")
+        if status.get("language") is not None and "language" in self.fields:
+            state["language"] = status["language"]
+        state["url"] = f"{client.config.host}/#workspace{path}"
+        state["workspacePath"] = path if path.startswith("/Workspace") else f"/Workspace{path}"
+        return state
+
+    def create(self, client: Client, news: Props) -> tuple[str, Props]:
+        self._import(client, news)
+        path = str(news["path"])
+        return path, self._state(client, path, news)
+
+    def read(self, client: Client, id_: str, olds: Props) -> Props | None:
+        try:
+            return self._state(client, id_, olds)
+        except NotFound:
+            return None
+
+    def update(self, client: Client, id_: str, olds: Props, news: Props) -> Props:
+        self._import(client, news)
+        return self._state(client, str(news["path"]), news)
+
+    def delete(self, client: Client, id_: str, olds: Props) -> None:
+        with contextlib.suppress(NotFound):
+            client.call("POST", "/api/2.0/workspace/delete", body={"path": id_, "recursive": False})
+
+
+class Notebook(_WorkspaceObject):
+    token = "databricks:index/notebook:Notebook"
+
+
+class WorkspaceFile(_WorkspaceObject):
+    token = "databricks:index/workspaceFile:WorkspaceFile"
+    import_format = "RAW"
+
+
+KINDS: dict[str, type[Kind]] = {
+    kind.token: kind for kind in (Job, Pipeline, QualityMonitor, Notebook, WorkspaceFile)
+}
