@@ -47,7 +47,7 @@ workspace-stop: ## Stop the local workspace that `make demo` started
 validate: setup ## Validate the metadata rows for every stack (lakeform validate)
 	$(UV) run lakeform validate
 
-test: setup ## Unit, metadata, local-workspace and toolchain-pin tests
+test: setup toolchain ## Every test: unit, metadata, local workspace, provider, end to end (real engine)
 	@# The databricks-sdk-go check builds offline from the module cache; fill it first.
 	@if command -v go >/dev/null 2>&1; then cd tests/workspace/gosdk && go mod download; fi
 	$(UV) run pytest

@@ -9,6 +9,7 @@ import contextlib
 import posixpath
 import time
 import urllib.parse
+import uuid
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, ClassVar
@@ -95,6 +96,28 @@ def _empty(value: Any) -> bool:
     return value is None or value == {} or value == []
 
 
+def _is_uuid(value: str) -> bool:
+    try:
+        uuid.UUID(value)
+    except ValueError:
+        return False
+    return True
+
+
+def _sorted_tasks(settings: Mapping[str, Any]) -> dict[str, Any]:
+    """Tasks and each task's depends_on sorted by task_key, as the provider sends and reads them."""
+    tasks = settings.get("tasks")
+    if not isinstance(tasks, list):
+        return dict(settings)
+    ordered: list[dict[str, Any]] = []
+    for task in sorted(tasks, key=lambda t: t.get("task_key", "")):  # pyright: ignore[reportUnknownVariableType,reportUnknownArgumentType,reportUnknownLambdaType]
+        deps = task.get("depends_on")  # pyright: ignore[reportUnknownMemberType,reportUnknownVariableType]
+        if isinstance(deps, list):
+            task = {**task, "depends_on": sorted(deps, key=lambda d: d["task_key"])}  # pyright: ignore[reportUnknownLambdaType,reportUnknownArgumentType]
+        ordered.append(task)  # pyright: ignore[reportUnknownArgumentType]
+    return {**settings, "tasks": ordered}
+
+
 # ---------------------------------------------------------------------------------------------
 class Job(Kind):
     token = "databricks:index/job:Job"
@@ -110,6 +133,7 @@ class Job(Kind):
             "*.source": absent_in_config,
             "tasks[].runIf": absent_or_default("ALL_SUCCESS"),
             "*.pauseStatus": absent_or_default("UNPAUSED"),
+            "runAs": absent_in_config,  # read back from run_as_user_name
         }
 
     def check(self, news: Props) -> Props:
@@ -121,22 +145,20 @@ class Job(Kind):
         return checked
 
     def body(self, props: Mapping[str, Any]) -> dict[str, Any]:
-        settings = super().body(props)
-        # The provider sorts tasks and their depends_on by task_key, and always sends a queue.
-        tasks = settings.get("tasks")
-        if isinstance(tasks, list):
-            for task in tasks:
-                if isinstance(task.get("depends_on"), list):
-                    task["depends_on"] = sorted(task["depends_on"], key=lambda d: d["task_key"])
-            settings["tasks"] = sorted(tasks, key=lambda t: t.get("task_key", ""))
-        settings.setdefault("queue", {"enabled": False})
-        return settings
+        # The provider always sends a queue.
+        return {"queue": {"enabled": False}, **_sorted_tasks(super().body(props))}
 
     def _state(self, client: Client, job_id: str) -> Props:
         job = client.call("GET", "/api/2.2/jobs/get", query={"job_id": job_id})
         settings = job.get("settings")
         if not isinstance(settings, dict):
             raise ResourceError(f"job {job_id}: the workspace answered without settings")
+        settings = _sorted_tasks(settings)
+        # The API never answers settings.run_as; the provider fills it from run_as_user_name.
+        run_as = job.get("run_as_user_name")
+        if run_as:
+            key = "service_principal_name" if _is_uuid(run_as) else "user_name"
+            settings = {**settings, "run_as": {key: run_as}}
         state = from_rest(self.fields, settings)
         state["url"] = f"{client.config.host}/#job/{job_id}"
         return state

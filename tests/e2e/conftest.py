@@ -1,0 +1,41 @@
+"""End-to-end fixtures: a local workspace per test and Pulumi projects against it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.e2e.harness import Project, provider_used
+from workspace.testing import RunningWorkspace, running_workspace
+
+PROGRAMS = Path(__file__).resolve().parent / "programs"
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if "tests/e2e/" in str(item.fspath):
+            item.add_marker(pytest.mark.e2e)
+
+
+def pytest_report_header() -> str:
+    try:
+        return f"e2e databricks provider: {provider_used()}"
+    except RuntimeError as exc:
+        return f"e2e databricks provider: unavailable ({exc})"
+
+
+@pytest.fixture
+def workspace(clean_databricks_env: None) -> Iterator[RunningWorkspace]:
+    with running_workspace() as ws:
+        yield ws
+
+
+@pytest.fixture
+def one_of_each(workspace: RunningWorkspace, tmp_path: Path) -> Project:
+    """The one-of-each-type program, a fresh stack `e2e`, not yet deployed."""
+    return Project.copy_of(PROGRAMS / "one_of_each", tmp_path, workspace=workspace, stack="e2e")
+
+
+ProjectFactory = Callable[..., Project]
