@@ -197,8 +197,11 @@ def build_rows(
             kept_answers[kind] = kept
 
 
-def adoption_steps(rows: str, import_file: str | None, stack: str = "STACK") -> list[str]:
-    """The commands that adopt exported rows into a stack without recreating the resources."""
+def adoption_steps(
+    rows: str, import_file: str | None, stack: str = "STACK", *, in_place: bool = False
+) -> list[str]:
+    """The commands that adopt exported rows into a stack without recreating the resources
+    (`in_place`: the rows were written under resources/ already)."""
     if import_file is None:
         step2 = "run the export again with --import-file FILE for the pulumi import file, then"
         file = "FILE"
@@ -206,7 +209,9 @@ def adoption_steps(rows: str, import_file: str | None, stack: str = "STACK") -> 
         step2 = "adopt the resources (creates the Lakeform components, imports the resources):"
         file = import_file
     return [
-        f"1. put {rows} under resources/ and run: lakeform validate",
+        f"1. lakeform validate   # {rows} is read with the other rows"
+        if in_place
+        else f"1. put {rows} under resources/ and run: lakeform validate",
         f"2. {step2}",
         f"   pulumi import --stack {stack} --file {file} --generate-code=false",
         f"3. pulumi preview --diff --stack {stack}   # expect updates only, no create or replace",
