@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 import threading
 import urllib.parse
@@ -127,6 +128,7 @@ def create_app(config: Config) -> Starlette:
         lstrip_blocks=True,
     )
     env.filters["when"] = _when
+    env.filters["in_project"] = lambda path: os.path.relpath(path, config.root)  # pyright: ignore[reportUnknownLambdaType, reportUnknownArgumentType]
     env.globals.update(kind_labels=KIND_LABELS, sorts=SORTS, managed_values=MANAGED)
 
     def page(request: Request, name: str, **context: Any) -> HTMLResponse:
@@ -284,6 +286,7 @@ def create_app(config: Config) -> Starlette:
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
         browser.start()
         yield
+        browser.exporter.stop()
 
     app = Starlette(
         routes=[

@@ -47,6 +47,10 @@ def _ref(r: ExportedRow) -> str:
     return f"{r.kind}:{r.resource_id}"
 
 
+class Stopped(Exception):
+    """`lakeform browse` is stopping: the export stays `running` in the state and resumes."""
+
+
 class Exporter:
     """Reads the selected items (answers cached for the session), previews and exports them."""
 
@@ -62,6 +66,7 @@ class Exporter:
         )
         self.answers: dict[str, dict[str, Any]] = {}
         self._thread: threading.Thread | None = None
+        self._stopping = threading.Event()
         self._last_save = 0.0
 
     # --- reading -------------------------------------------------------------------------------
@@ -178,7 +183,14 @@ class Exporter:
         if self._thread is not None:
             self._thread.join(timeout)
 
+    def stop(self, timeout: float = 30) -> None:
+        """Leave the export where it is (it resumes on the next start) and wait for the thread."""
+        self._stopping.set()
+        self.wait(timeout)
+
     def _progress(self, run: ExportRun, phase: str, done: int, total: int) -> None:
+        if self._stopping.is_set():
+            raise Stopped
         run.phase, run.done, run.total = phase, done, total
         now = time.monotonic()
         if now - self._last_save >= 0.2 or done == total:
@@ -190,6 +202,8 @@ class Exporter:
         assert run is not None
         try:
             self._export(run)
+        except Stopped:
+            pass
         except Exception as err:  # shown on the page, the selection stays
             run.status, run.error = "failed", in_words(err)
         self.state.save()

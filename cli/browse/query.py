@@ -6,14 +6,14 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, fields, replace
 
-from rapidfuzz import fuzz, process, utils
+from rapidfuzz import fuzz, utils
 
 from cli.browse.catalog import Item
 
 PAGE_SIZE = 50
 MATCH_CUTOFF = 75
-"""partial_ratio score a name must reach: `olsit` finds `Olist daily` (80), a missing or swapped
-letter in a short word still matches, unrelated names do not."""
+"""partial_ratio score each searched word must reach: `olsit` finds `Olist` (80): a missing or
+swapped letter still matches, an unrelated word does not."""
 SORTS = ("relevance", "name", "kind", "creator", "changed")
 MANAGED = ("", "this", "other", "none")
 """Filter values: any; deployed by this stack; by another Lakeform stack; by no Lakeform stack."""
@@ -82,6 +82,24 @@ def _tag_matches(item: Item, tag: str) -> bool:
     return not value or item.tags[key] == value
 
 
+def match(query: str, text: str) -> float:
+    """How well `text` matches every word of `query` (0: not at all). A word of three letters
+    or more matches the best-aligned piece of `text` with a typo or two (`olsit` ~ `Olist`);
+    a shorter one must appear as it is. The score is the worst word's."""
+    haystack = utils.default_process(text)
+    worst = 100.0
+    for word in utils.default_process(query).split():
+        if word in haystack:
+            continue
+        if len(word) < 3:
+            return 0.0
+        score = fuzz.partial_ratio(word, haystack, score_cutoff=MATCH_CUTOFF)
+        if not score:
+            return 0.0
+        worst = min(worst, score)
+    return worst
+
+
 @dataclass
 class Page:
     items: list[Item]
@@ -103,18 +121,8 @@ def run(items: Sequence[Item], f: Filters, stack: str | None) -> Page:
     ]
     scores: dict[str, float] = {}
     if f.q:
-        found = process.extract(
-            f.q,
-            [f"{i.name} {i.id}" for i in chosen],
-            scorer=fuzz.partial_ratio,
-            processor=utils.default_process,
-            score_cutoff=MATCH_CUTOFF,
-            limit=None,
-        )
-        chosen = [chosen[index] for _, _, index in found]
-        scores = {
-            chosen_item.ref: score for (_, score, _), chosen_item in zip(found, chosen, strict=True)
-        }
+        scores = {i.ref: score for i in chosen if (score := match(f.q, f"{i.name} {i.id}")) > 0}
+        chosen = [i for i in chosen if i.ref in scores]
     sort = f.sort if f.q or f.sort != "relevance" else "name"
     if sort == "relevance":
         chosen.sort(key=lambda i: (-scores[i.ref], i.name.lower()), reverse=f.desc)
