@@ -50,6 +50,8 @@ validate: setup ## Validate the metadata rows for every stack (lakeform validate
 test: setup toolchain ## Every test: unit, metadata, local workspace, provider, end to end (real engine)
 	@# The databricks-sdk-go check builds offline from the module cache; fill it first.
 	@if command -v go >/dev/null 2>&1; then cd tests/workspace/gosdk && go mod download; fi
+	@# lakeform browse's tests drive Debian's headless Chromium: install it if missing (issue 14).
+	scripts/ensure-chromium.sh
 	$(UV) run pytest
 
 check: lint typecheck test ## Everything CI runs

@@ -4,19 +4,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 import sys
-import tempfile
 import time
-import urllib.parse
-from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, TextIO
 
-PAGE = 100
-PARALLEL = 8
-"""Concurrent GETs: thousands of jobs one by one take minutes; the SDK retries 429s."""
+from cli.adopt import PAGE
 
 
 def register(sub: Any) -> None:
@@ -78,8 +72,8 @@ class Progress:
         self.done = 0
         self.last = time.monotonic()
 
-    def step(self) -> None:
-        self.done += 1
+    def at(self, done: int, total: int) -> None:
+        self.done = done
         now = time.monotonic()
         if self.done == self.total or now - self.last >= 1.0:
             self.last = now
@@ -89,7 +83,8 @@ class Progress:
 def _export(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from databricks.sdk import WorkspaceClient
 
-    from metadata.export import ExportedRow, build_export, import_file, to_yaml
+    from cli.adopt import build_rows, fetch_each
+    from metadata.export import import_file
 
     wanted = args.job_id or args.pipeline_id or args.monitor or args.all_jobs or args.all_pipelines
     if not wanted:
@@ -126,27 +121,17 @@ def _export(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         for p in _pages(api, "/api/2.0/pipelines", "statuses", query, err, "pipelines"):
             if needle in str(p.get("name") or "").lower() and p["pipeline_id"] not in pipeline_ids:
                 pipeline_ids.append(p["pipeline_id"])
-    tables: list[str] = list(dict.fromkeys(args.monitor))
-
-    jobs = _fetch(job_ids, lambda i: _get_job(api, i), err, "jobs", failures, "job")
-    pipelines = _fetch(
-        pipeline_ids,
-        lambda i: api("GET", f"/api/2.0/pipelines/{urllib.parse.quote(i, safe='')}"),
-        err,
-        "pipelines",
-        failures,
-        "pipeline",
-    )
-    monitors = _fetch(
-        tables,
-        lambda t: api(
-            "GET", f"/api/2.1/unity-catalog/tables/{urllib.parse.quote(t, safe='')}/monitor"
-        ),
-        err,
-        "quality monitors",
-        failures,
-        "monitor on",
-    )
+    wanted_ids = {
+        "jobs": job_ids,
+        "pipelines": pipeline_ids,
+        "quality_monitors": list(dict.fromkeys(args.monitor)),
+    }
+    answers = {
+        kind: fetch_each(api, kind, idents, failures, Progress(err, what, len(idents)).at)
+        for (kind, idents), what in zip(
+            wanted_ids.items(), ("jobs", "pipelines", "quality monitors"), strict=True
+        )
+    }
     if failures:
         for line in failures:
             print(line, file=err)
@@ -155,36 +140,20 @@ def _export(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
     where = str(args.output) if args.output is not None else "<stdout>"
     header = [f"Exported by `lakeform export` from {w.config.host}."]
-    answers = {"jobs": jobs, "pipelines": pipelines, "quality_monitors": monitors}
-    while True:
-        export = build_export(answers["jobs"], answers["pipelines"], answers["quality_monitors"])
-        text = to_yaml(export, header)
-        problems = _validate(text, where)
-        if not problems:
-            break
-        rows_at_fault = {row for _, row in problems}
-        if not args.skip_invalid or None in rows_at_fault:
-            for line, _ in problems:
-                print(line, file=err)
-            print(
-                f"the exported rows do not validate: nothing written ({len(problems)} problems)",
-                file=err,
-            )
-            return 1
-        # --skip-invalid: leave those rows out and build again (references to them become ids).
-        for kind in answers:
-            rows: list[ExportedRow] = getattr(export, kind)
-            kept: list[dict[str, Any]] = []
-            for answer, r in zip(answers[kind], rows, strict=True):
-                label = f"{kind}.{r.key}"
-                if label not in rows_at_fault:
-                    kept.append(answer)
-                    continue
-                print(f"{label} ({r.resource_id}): skipped, it does not validate:", file=err)
-                for line, row in problems:
-                    if row == label:
-                        print(f"  {line}", file=err)
-            answers[kind] = kept
+    built = build_rows(answers, header, where, skip_invalid=args.skip_invalid)
+    for label, ident, lines in built.skipped:
+        print(f"{label} ({ident}): skipped, it does not validate:", file=err)
+        for line in lines:
+            print(f"  {line}", file=err)
+    if built.problems:
+        for line, _ in built.problems:
+            print(line, file=err)
+        print(
+            f"the exported rows do not validate: nothing written ({len(built.problems)} problems)",
+            file=err,
+        )
+        return 1
+    export, text = built.export, built.text
 
     for r in export.all():
         label = f"{r.kind}.{r.key} ({r.resource_id})"
@@ -218,109 +187,26 @@ def _count(n: int, plural: str) -> str:
 def _pages(
     api: Callable[..., Any], path: str, items: str, query: dict[str, Any], err: TextIO, what: str
 ) -> Iterator[dict[str, Any]]:
-    """Every item of a paginated list call, with `listed N jobs` progress."""
-    token: str | None = None
-    count, last = 0, time.monotonic()
-    while True:
-        page = api("GET", path, query={**query, **({"page_token": token} if token else {})})
-        for item in page.get(items) or []:
-            count += 1
-            yield item
-        token = page.get("next_page_token")
-        if not token:
-            break
-        if time.monotonic() - last >= 1.0:
+    """Every item of a paginated list call, with `listed N jobs` progress (at most once a
+    second, and always the last count)."""
+    from cli.adopt import list_pages
+
+    last = time.monotonic()
+
+    def on_page(count: int, final: bool) -> None:
+        nonlocal last
+        if final or time.monotonic() - last >= 1.0:
             last = time.monotonic()
             print(f"listed {count} {what}", file=err, flush=True)
-    print(f"listed {count} {what}", file=err, flush=True)
 
-
-def _get_job(api: Callable[..., Any], job_id: int) -> dict[str, Any]:
-    """jobs/get with every page of tasks, job clusters, parameters and environments (API 2.2
-    answers at most 100 of each per page)."""
-    job: dict[str, Any] = api("GET", "/api/2.2/jobs/get", query={"job_id": job_id})
-    token = job.pop("next_page_token", None)
-    while token:
-        more = api("GET", "/api/2.2/jobs/get", query={"job_id": job_id, "page_token": token})
-        for name in ("tasks", "job_clusters", "parameters", "environments"):
-            extra = (more.get("settings") or {}).get(name)
-            if extra:
-                job["settings"].setdefault(name, []).extend(extra)
-        token = more.get("next_page_token")
-    job.pop("has_more", None)
-    return job
-
-
-def _fetch(
-    idents: Sequence[Any],
-    get: Callable[[Any], dict[str, Any]],
-    err: TextIO,
-    what: str,
-    failures: list[str],
-    label: str,
-) -> list[dict[str, Any]]:
-    """GET each one (a few at once, answers in the order asked), with `exported i/N` progress."""
-    from databricks.sdk.errors.base import DatabricksError
-
-    if not idents:
-        return []
-    progress = Progress(err, what, len(idents))
-
-    def one(ident: Any) -> dict[str, Any] | str:
-        try:
-            return get(ident)
-        except DatabricksError as e:
-            return f"{label} {ident}: {e}"
-        finally:
-            progress.step()
-
-    out: list[dict[str, Any]] = []
-    with ThreadPoolExecutor(max_workers=PARALLEL) as pool:
-        for answer in pool.map(one, idents):
-            if isinstance(answer, str):
-                failures.append(answer)
-            else:
-                out.append(answer)
-    return out
-
-
-ROW_PATH = re.compile(r"^((?:jobs|pipelines|quality_monitors)\.[A-Za-z0-9_-]+)")
-
-
-def _validate(text: str, where: str) -> list[tuple[str, str | None]]:
-    """Load the rows exactly as `lakeform validate` would (paths relative to the current
-    directory, the project root), without stack settings. Each problem as a line naming `where`,
-    and the row it is about (`jobs.<key>`), if any."""
-    from metadata import MetadataError, load_rows
-
-    root = Path.cwd()
-    with tempfile.TemporaryDirectory(prefix="lakeform-export-") as tmp:
-        path = Path(tmp) / "export.yaml"
-        path.write_text(text, encoding="utf-8")
-        try:
-            load_rows([path], root=root)
-        except MetadataError as e:
-            out: list[tuple[str, str | None]] = []
-            for p in e.problems:
-                row = ROW_PATH.match(p.path)
-                out.append((str(p).replace(str(path), where), row.group(1) if row else None))
-            return out
-    return []
+    return list_pages(api, path, items, query, on_page)
 
 
 def _adoption_hint(args: argparse.Namespace, err: TextIO) -> None:
-    rows = args.output if args.output is not None else "the rows"
-    if args.import_file is None:
-        step2 = "run the export again with --import-file FILE for the pulumi import file, then"
-        file = "FILE"
-    else:
-        step2 = "adopt the resources (creates the Lakeform components, imports the resources):"
-        file = str(args.import_file)
-    print(
-        "To adopt them into a stack without recreating them (metadata/README.md):\n"
-        f"  1. put {rows} under resources/ and run: lakeform validate\n"
-        f"  2. {step2}\n"
-        f"     pulumi import --stack STACK --file {file} --generate-code=false\n"
-        "  3. pulumi preview --diff --stack STACK   # expect updates only, no create or replace",
-        file=err,
-    )
+    from cli.adopt import adoption_steps
+
+    rows = str(args.output) if args.output is not None else "the rows"
+    file = str(args.import_file) if args.import_file is not None else None
+    steps = "\n".join(f"  {line}" for line in adoption_steps(rows, file))
+    intro = "To adopt them into a stack without recreating them (metadata/README.md):"
+    print(f"{intro}\n{steps}", file=err)

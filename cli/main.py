@@ -11,13 +11,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="lakeform", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
 
-    from cli import export, recover, schema, validate, workspace
+    from cli import browse, export, recover, schema, validate, workspace
 
     validate.register(sub)
     schema.register(sub)
     workspace.register(sub)
     export.register(sub)
     recover.register(sub)
+    browse.register(sub)
 
     args = parser.parse_args(argv)
     return int(args.run(args))

@@ -571,7 +571,7 @@ def test_references_to_resources_not_exported_stay_ids() -> None:
 
 
 def test_jobs_with_more_than_a_page_of_tasks_are_read_whole() -> None:
-    from cli.export import _get_job  # pyright: ignore[reportPrivateUsage]
+    from cli.adopt import get_job as _get_job
 
     pages = {
         None: {

@@ -1,0 +1,235 @@
+"""Reading existing resources and turning them into validated rows: the one code path of
+`lakeform export` and `lakeform browse`."""
+
+from __future__ import annotations
+
+import re
+import tempfile
+import threading
+import urllib.parse
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from metadata.export import Export
+
+PAGE = 100
+PARALLEL = 8
+"""Concurrent GETs: thousands of jobs one by one take minutes; the SDK retries 429s."""
+
+Api = Callable[..., Any]
+"""`WorkspaceClient.api_client.do`: (method, path, query=..., ...) -> the JSON answer."""
+KINDS = ("jobs", "pipelines", "quality_monitors")
+Skipped = tuple[str, str, list[str]]
+
+
+def list_pages(
+    api: Api,
+    path: str,
+    items: str,
+    query: Mapping[str, Any],
+    on_page: Callable[[int, bool], None] | None = None,
+) -> Iterator[dict[str, Any]]:
+    """Every item of a paginated list call; `on_page(count so far, last page)` after each page."""
+    token: str | None = None
+    count = 0
+    while True:
+        page = api("GET", path, query={**query, **({"page_token": token} if token else {})})
+        for item in page.get(items) or []:
+            count += 1
+            yield item
+        token = page.get("next_page_token")
+        if on_page is not None:
+            on_page(count, not token)
+        if not token:
+            break
+
+
+def get_job(api: Api, job_id: int) -> dict[str, Any]:
+    """jobs/get with every page of tasks, job clusters, parameters and environments (API 2.2
+    answers at most 100 of each per page)."""
+    job: dict[str, Any] = api("GET", "/api/2.2/jobs/get", query={"job_id": job_id})
+    token = job.pop("next_page_token", None)
+    while token:
+        more = api("GET", "/api/2.2/jobs/get", query={"job_id": job_id, "page_token": token})
+        for name in ("tasks", "job_clusters", "parameters", "environments"):
+            extra = (more.get("settings") or {}).get(name)
+            if extra:
+                job["settings"].setdefault(name, []).extend(extra)
+        token = more.get("next_page_token")
+    job.pop("has_more", None)
+    return job
+
+
+def get_pipeline(api: Api, pipeline_id: str) -> dict[str, Any]:
+    return api("GET", f"/api/2.0/pipelines/{urllib.parse.quote(pipeline_id, safe='')}")
+
+
+def get_monitor(api: Api, table: str) -> dict[str, Any]:
+    return api("GET", f"/api/2.1/unity-catalog/tables/{urllib.parse.quote(table, safe='')}/monitor")
+
+
+GETTERS: dict[str, tuple[Callable[[Api, Any], dict[str, Any]], str]] = {
+    "jobs": (get_job, "job"),
+    "pipelines": (get_pipeline, "pipeline"),
+    "quality_monitors": (get_monitor, "monitor on"),
+}
+"""Kind -> (GET one by its id, how a failure names it)."""
+
+
+def fetch_each(
+    api: Api,
+    kind: str,
+    idents: Sequence[Any],
+    failures: list[str],
+    on_step: Callable[[int, int], None] | None = None,
+) -> list[dict[str, Any]]:
+    """GET each one (a few at once, answers in the order asked); `on_step(done, total)` after
+    each; a failed GET becomes a line in `failures` (`job 12: ...`)."""
+    from databricks.sdk.errors.base import DatabricksError
+
+    if not idents:
+        return []
+    get, label = GETTERS[kind]
+    done = [0]
+    lock = threading.Lock()
+
+    def one(ident: Any) -> dict[str, Any] | str:
+        try:
+            return get(api, ident)
+        except DatabricksError as e:
+            return f"{label} {ident}: {e}"
+        finally:
+            with lock:
+                done[0] += 1
+                if on_step is not None:
+                    on_step(done[0], len(idents))
+
+    out: list[dict[str, Any]] = []
+    with ThreadPoolExecutor(max_workers=PARALLEL) as pool:
+        for answer in pool.map(one, idents):
+            if isinstance(answer, str):
+                failures.append(answer)
+            else:
+                out.append(answer)
+    return out
+
+
+ROW_PATH = re.compile(r"^((?:jobs|pipelines|quality_monitors)\.[A-Za-z0-9_-]+)")
+
+
+def validate_text(text: str, where: str, root: Path | None = None) -> list[tuple[str, str | None]]:
+    """Load the rows exactly as `lakeform validate` would (paths relative to `root`, the project
+    root, by default the current directory), without stack settings. Each problem as a line
+    naming `where`, and the row it is about (`jobs.<key>`), if any."""
+    from metadata import MetadataError, load_rows
+
+    root = root if root is not None else Path.cwd()
+    with tempfile.TemporaryDirectory(prefix="lakeform-export-") as tmp:
+        path = Path(tmp) / "export.yaml"
+        path.write_text(text, encoding="utf-8")
+        try:
+            load_rows([path], root=root)
+        except MetadataError as e:
+            out: list[tuple[str, str | None]] = []
+            for p in e.problems:
+                row = ROW_PATH.match(p.path)
+                out.append((str(p).replace(str(path), where), row.group(1) if row else None))
+            return out
+    return []
+
+
+@dataclass
+class Built:
+    """Rows built from API answers and validated."""
+
+    export: Export
+    text: str
+    problems: list[tuple[str, str | None]]
+    """What still does not validate (empty unless `skip_invalid` was off or a problem names no
+    row): (line, row label or None)."""
+    skipped: list[Skipped] = field(default_factory=list[Skipped])
+    """Rows left out by `skip_invalid`: (label `jobs.<key>`, resource id, problem lines)."""
+
+
+def build_rows(
+    answers: Mapping[str, Sequence[Mapping[str, Any]]],
+    header: Sequence[str],
+    where: str,
+    *,
+    skip_invalid: bool,
+    root: Path | None = None,
+    rewrite: Callable[[Export], None] | None = None,
+) -> Built:
+    """API answers (kind -> answers) -> rows as YAML text, validated. With `skip_invalid`, rows
+    that do not validate are left out and the rest built again (references to them become ids).
+    `rewrite` may change the rows (e.g. point them at fetched sources) before they are checked."""
+    from metadata.export import ExportedRow, build_export, to_yaml
+
+    kept_answers = {kind: list(answers.get(kind, ())) for kind in KINDS}
+    skipped: list[tuple[str, str, list[str]]] = []
+    while True:
+        export = build_export(
+            kept_answers["jobs"], kept_answers["pipelines"], kept_answers["quality_monitors"]
+        )
+        if rewrite is not None:
+            rewrite(export)
+        text = to_yaml(export, header)
+        problems = validate_text(text, where, root)
+        if not problems:
+            return Built(export, text, [], skipped)
+        rows_at_fault = {row for _, row in problems}
+        if not skip_invalid or None in rows_at_fault:
+            return Built(export, text, problems, skipped)
+        for kind in KINDS:
+            rows: list[ExportedRow] = getattr(export, kind)
+            kept: list[Mapping[str, Any]] = []
+            for answer, r in zip(kept_answers[kind], rows, strict=True):
+                label = f"{kind}.{r.key}"
+                if label not in rows_at_fault:
+                    kept.append(answer)
+                    continue
+                lines = [line for line, row in problems if row == label]
+                skipped.append((label, r.resource_id, lines))
+            kept_answers[kind] = kept
+
+
+def adoption_steps(
+    rows: str, import_file: str | None, stack: str = "STACK", *, in_place: bool = False
+) -> list[str]:
+    """The commands that adopt exported rows into a stack without recreating the resources
+    (`in_place`: the rows were written under resources/ already)."""
+    if import_file is None:
+        step2 = "run the export again with --import-file FILE for the pulumi import file, then"
+        file = "FILE"
+    else:
+        step2 = "adopt the resources (creates the Lakeform components, imports the resources):"
+        file = import_file
+    return [
+        f"1. lakeform validate   # {rows} is read with the other rows"
+        if in_place
+        else f"1. put {rows} under resources/ and run: lakeform validate",
+        f"2. {step2}",
+        f"   pulumi import --stack {stack} --file {file} --generate-code=false",
+        f"3. pulumi preview --diff --stack {stack}   # expect updates only, no create or replace",
+    ]
+
+
+__all__ = [
+    "GETTERS",
+    "KINDS",
+    "PAGE",
+    "PARALLEL",
+    "Built",
+    "adoption_steps",
+    "build_rows",
+    "fetch_each",
+    "get_job",
+    "get_monitor",
+    "get_pipeline",
+    "list_pages",
+    "validate_text",
+]

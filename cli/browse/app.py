@@ -1,0 +1,335 @@
+"""The page: a Starlette app with server-rendered Jinja templates and a little plain JavaScript
+(no build step, nothing fetched from the internet)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import threading
+import urllib.parse
+from collections.abc import AsyncIterator, Callable, Iterable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from cli.adopt import Api, get_job, get_pipeline
+from cli.browse.catalog import KIND_LABELS, Catalog, Item
+from cli.browse.errors import in_words
+from cli.browse.exporter import Exporter
+from cli.browse.graph import task_graph_svg
+from cli.browse.query import MANAGED, SORTS, Filters, managed_as, run
+from cli.browse.state import Selected, StateFile, Targets
+
+HERE = Path(__file__).parent
+
+
+@dataclass
+class Config:
+    """What `lakeform browse` was started with."""
+
+    host: str
+    """The workspace's URL (links into its UI are made from it)."""
+    connect: Callable[[], Api]
+    """A client's `api_client.do`; raises when there is no usable auth."""
+    root: Path
+    """The project: rows, sources and the import file are written under it."""
+    stack: str | None = None
+    monitor_tables: list[str] = field(default_factory=list[str])
+    """Tables to look for monitors on (the stack's rows' tables, --monitor)."""
+    stack_tables: dict[str, str] = field(default_factory=dict[str, str])
+    """Table -> stack for the monitors the stack's rows declare."""
+    state_dir: Path | None = None
+    """Default: <root>/.lakeform/browse."""
+
+
+def _slug(host: str) -> str:
+    clean = re.sub(r"[^A-Za-z0-9]+", "-", urllib.parse.urlsplit(host).netloc or host).strip("-")
+    return f"{clean}-{hashlib.sha256(host.encode()).hexdigest()[:8]}"
+
+
+class Browser:
+    """Everything the routes share: the listing, the state file, the exporter."""
+
+    def __init__(self, config: Config) -> None:
+        self.config = config
+        state_dir = config.state_dir or config.root / ".lakeform" / "browse"
+        slug = _slug(config.host)
+        self.state = StateFile(state_dir / f"state-{slug}.json")
+        self.catalog = Catalog(
+            config.connect,
+            state_dir / f"cache-{slug}.json",
+            self.monitor_tables,
+            config.stack_tables,
+        )
+        self.exporter = Exporter(config.connect, config.root, self.state, config.host, config.stack)
+
+    def monitor_tables(self) -> Iterable[str]:
+        return [*self.config.monitor_tables, *self.state.state.monitor_tables]
+
+    def start(self) -> None:
+        if not self.catalog.items:
+            self.catalog.refresh()
+        self.exporter.resume()
+
+    def link(self, item: Item) -> str:
+        host = self.config.host.rstrip("/")
+        if item.kind == "jobs":
+            return f"{host}/jobs/{item.id}"
+        if item.kind == "pipelines":
+            return f"{host}/pipelines/{item.id}"
+        return f"{host}/explore/data/{item.id.replace('.', '/')}?activeTab=quality"
+
+    def status(self) -> dict[str, Any]:
+        listing = self.catalog.listing
+        run = self.state.state.export
+        return {
+            "listing": {
+                "phase": listing.phase,
+                "counts": listing.counts,
+                "detail": listing.detail,
+                "error": listing.error,
+            },
+            "selected": len(self.state.state.selection),
+            "export": None
+            if run is None
+            else {
+                "status": run.status,
+                "phase": run.phase,
+                "done": run.done,
+                "total": run.total,
+                "error": run.error,
+            },
+        }
+
+
+def _when(ms: int) -> str:
+    if not ms:
+        return ""
+    return datetime.fromtimestamp(ms / 1000, UTC).strftime("%Y-%m-%d %H:%M")
+
+
+def create_app(config: Config) -> Starlette:
+    browser = Browser(config)
+    env = Environment(
+        loader=FileSystemLoader(HERE / "templates"),
+        autoescape=select_autoescape(["html"]),
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["when"] = _when
+    env.filters["in_project"] = lambda path: os.path.relpath(path, config.root)  # pyright: ignore[reportUnknownLambdaType, reportUnknownArgumentType]
+    env.globals.update(kind_labels=KIND_LABELS, sorts=SORTS, managed_values=MANAGED)
+
+    def page(request: Request, name: str, **context: Any) -> HTMLResponse:
+        context.update(
+            request=request,
+            host=config.host,
+            stack=config.stack,
+            status=browser.status(),
+            listing=browser.catalog.listing,
+            cached_at=browser.catalog.cached_at,
+            selection=browser.state.state.selection,
+            export=browser.state.state.export,
+        )
+        return HTMLResponse(env.get_template(name).render(**context))
+
+    async def index(request: Request) -> Response:
+        params = dict(request.query_params)
+        with browser.state.lock:
+            if "reset" in params:
+                browser.state.state.filters = {}
+                browser.state.save()
+                return RedirectResponse("/", status_code=303)
+            if params:  # the filters in the address win, and are kept for the next visit
+                filters = Filters.from_mapping(params)
+                browser.state.state.filters = filters.as_dict()
+                browser.state.save()
+            else:
+                filters = Filters.from_mapping(browser.state.state.filters)
+        items = browser.catalog.items
+        result = run(items, filters, config.stack)
+        creators = sorted({i.creator for i in items if i.creator})
+        return page(
+            request,
+            "list.html",
+            filters=filters,
+            result=result,
+            creators=creators,
+            link=browser.link,
+            managed_as=lambda i: managed_as(i, config.stack),  # pyright: ignore[reportUnknownLambdaType]
+            total=len(items),
+        )
+
+    async def item(request: Request) -> Response:
+        ref = f"{request.path_params['kind']}:{request.path_params['ident']}"
+        found = browser.catalog.by_ref.get(ref)
+        if found is None:
+            return page(request, "error.html", message=f"{ref}: not in the listing", code=404)
+        detail: dict[str, Any] = {}
+        graph, error = "", ""
+        try:
+            api = config.connect()
+            if found.kind == "jobs":
+                detail = get_job(api, int(found.id))
+                graph = task_graph_svg((detail.get("settings") or {}).get("tasks") or [])
+            elif found.kind == "pipelines":
+                detail = get_pipeline(api, found.id)
+        except Exception as err:
+            error = in_words(err)
+        return page(
+            request,
+            "item.html",
+            item=found,
+            link=browser.link(found),
+            detail=json.dumps(detail, indent=2) if detail else "",
+            graph=graph,
+            error=error,
+            managed=managed_as(found, config.stack),
+        )
+
+    async def select(request: Request) -> Response:
+        body = await request.json()
+        changes = body.get("items") or []
+        with browser.state.lock:
+            selection = browser.state.state.selection
+            for change in changes:
+                ref = f"{change['kind']}:{change['id']}"
+                if change.get("selected", True):
+                    known = browser.catalog.by_ref.get(ref)
+                    current = selection.get(ref)
+                    selection[ref] = Selected(
+                        kind=change["kind"],
+                        id=str(change["id"]),
+                        name=known.name if known else (current.name if current else ref),
+                        sources=bool(change.get("sources", current.sources if current else False)),
+                    )
+                else:
+                    selection.pop(ref, None)
+            browser.state.save()
+            return JSONResponse({"selected": len(selection)})
+
+    async def clear(request: Request) -> Response:
+        with browser.state.lock:
+            browser.state.state.selection.clear()
+            browser.state.save()
+        return RedirectResponse("/selection", status_code=303)
+
+    async def selection(request: Request) -> Response:
+        preview = browser.exporter.preview()
+        return page(
+            request,
+            "selection.html",
+            preview=preview,
+            targets=browser.state.state.targets,
+            rows_by_ref={v.ref: v for v in preview.rows},
+        )
+
+    async def form(request: Request) -> dict[str, str]:
+        # Forms are urlencoded: parsed here rather than with python-multipart for two fields.
+        body = (await request.body()).decode()
+        return {k: v[-1] for k, v in urllib.parse.parse_qs(body).items()}
+
+    async def targets(request: Request) -> Response:
+        data = await form(request)
+        with browser.state.lock:
+            old = browser.state.state.targets
+            browser.state.state.targets = Targets(
+                rows=data.get("rows", old.rows).strip() or old.rows,
+                import_file=data.get("import_file", old.import_file).strip() or old.import_file,
+                sources=data.get("sources", old.sources).strip() or old.sources,
+            )
+            browser.state.save()
+        return RedirectResponse("/selection", status_code=303)
+
+    async def export(request: Request) -> Response:
+        data = await form(request)
+        if browser.state.state.selection:
+            browser.exporter.start(overwrite=data.get("overwrite") == "1")
+        return RedirectResponse("/selection#export", status_code=303)
+
+    async def dismiss(request: Request) -> Response:
+        with browser.state.lock:
+            if not browser.exporter.busy():
+                browser.state.state.export = None
+                browser.state.save()
+        return RedirectResponse("/selection", status_code=303)
+
+    async def refresh(request: Request) -> Response:
+        browser.catalog.refresh()
+        return RedirectResponse("/", status_code=303)
+
+    async def monitors(request: Request) -> Response:
+        data = await form(request)
+        tables = [t for t in re.split(r"[\s,]+", data.get("tables", "")) if t.count(".") == 2]
+        with browser.state.lock:
+            known = browser.state.state.monitor_tables
+            known.extend(t for t in tables if t not in known)
+            browser.state.save()
+        browser.catalog.refresh()
+        return RedirectResponse("/", status_code=303)
+
+    async def status(request: Request) -> Response:
+        return JSONResponse(browser.status())
+
+    @asynccontextmanager
+    async def lifespan(_app: Starlette) -> AsyncIterator[None]:
+        browser.start()
+        yield
+        browser.exporter.stop()
+
+    app = Starlette(
+        routes=[
+            Route("/", index),
+            Route("/item/{kind}/{ident:path}", item),
+            Route("/select", select, methods=["POST"]),
+            Route("/selection", selection),
+            Route("/selection/clear", clear, methods=["POST"]),
+            Route("/targets", targets, methods=["POST"]),
+            Route("/export", export, methods=["POST"]),
+            Route("/export/dismiss", dismiss, methods=["POST"]),
+            Route("/refresh", refresh, methods=["POST"]),
+            Route("/monitors", monitors, methods=["POST"]),
+            Route("/api/status", status),
+            Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
+        ],
+        lifespan=lifespan,
+    )
+    app.state.browser = browser
+    return app
+
+
+def serve_in_thread(
+    app: Starlette, host: str = "127.0.0.1", port: int = 0
+) -> tuple[Any, str, threading.Thread]:
+    """Start uvicorn on a background thread; (server, its URL, thread). For tests and the CLI."""
+    import socket
+    import time
+
+    import uvicorn
+
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, port))
+    config = uvicorn.Config(app, log_level="warning", lifespan="on")
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    while not server.started:
+        if not thread.is_alive():
+            raise RuntimeError("the browse server did not start")
+        time.sleep(0.02)
+    return server, f"http://{host}:{sock.getsockname()[1]}", thread
+
+
+__all__ = ["Browser", "Config", "create_app", "serve_in_thread"]

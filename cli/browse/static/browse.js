@@ -1,0 +1,61 @@
+// Selection changes go to the server at once (kept in .lakeform/browse/), progress is polled.
+"use strict";
+
+async function post(items) {
+  const answer = await fetch("/select", {
+    method: "POST",
+    headers: {"Content-Type": "application/json"},
+    body: JSON.stringify({items}),
+  });
+  if (!answer.ok) {
+    alert("The selection could not be saved: " + answer.status + " " + (await answer.text()));
+    return;
+  }
+  const body = await answer.json();
+  document.getElementById("selected-count").textContent = body.selected;
+}
+
+document.addEventListener("change", (event) => {
+  const box = event.target;
+  if (box.classList.contains("pick")) {
+    box.closest("tr, .item-actions")?.classList.toggle("selected", box.checked);
+    post([{kind: box.dataset.kind, id: box.dataset.id, selected: box.checked}]);
+  } else if (box.classList.contains("sources")) {
+    post([{kind: box.dataset.kind, id: box.dataset.id, selected: true, sources: box.checked}])
+      .then(() => { if (document.getElementById("selected-items")) location.reload(); });
+  }
+});
+
+document.addEventListener("click", (event) => {
+  const button = event.target;
+  if (button.id === "select-page") {
+    const boxes = [...document.querySelectorAll("input.pick")];
+    boxes.forEach((b) => { b.checked = true; b.closest("tr")?.classList.add("selected"); });
+    post(boxes.map((b) => ({kind: b.dataset.kind, id: b.dataset.id, selected: true})));
+  } else if (button.classList.contains("unpick")) {
+    post([{kind: button.dataset.kind, id: button.dataset.id, selected: false}])
+      .then(() => location.reload());
+  }
+});
+
+// While the workspace is read or an export runs, follow it; reload when it ends.
+async function poll() {
+  const listing = document.getElementById("listing-status");
+  const exporting = document.querySelector("#export[data-status=running]");
+  if (listing?.dataset.phase !== "listing" && !exporting) return;
+  const status = await (await fetch("/api/status")).json();
+  if (listing?.dataset.phase === "listing") {
+    if (status.listing.phase !== "listing") { location.reload(); return; }
+    document.getElementById("listing-detail").textContent = status.listing.detail;
+  }
+  if (exporting) {
+    const e = status.export;
+    if (!e || e.status !== "running") { location.reload(); return; }
+    const bar = document.getElementById("export-progress");
+    bar.max = e.total || 1;
+    bar.value = e.done;
+    document.getElementById("export-phase").textContent = `${e.phase} ${e.done}/${e.total}`;
+  }
+  setTimeout(poll, 400);
+}
+setTimeout(poll, 400);
