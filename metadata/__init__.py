@@ -1,7 +1,8 @@
 """Lakeform metadata: the YAML format, its models, the loader and validation."""
 
 from metadata.errors import MetadataError, Pos, Problem
-from metadata.loader import Rows, is_repo_relative, uploads_from_repository
+from metadata.load import load_rows
+from metadata.loader import Rows
 from metadata.models import (
     JobRow,
     PipelineRow,
@@ -9,7 +10,7 @@ from metadata.models import (
     Task,
     TaskDependency,
 )
-from metadata.resolve import load_rows
+from metadata.paths import is_repo_relative, uploads_from_repository
 
 __all__ = [
     "JobRow",

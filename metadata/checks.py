@@ -8,14 +8,15 @@ from pathlib import Path
 
 from metadata.cron import cron_problem, timezone_problem
 from metadata.errors import Problem
-from metadata.loader import is_repo_relative, suggest, uploads_from_repository
 from metadata.located import Locator, Part
+from metadata.messages import suggest
 from metadata.models import (
     JobRow,
     PipelineRow,
     QualityMonitorRow,
     Task,
 )
+from metadata.paths import is_repo_relative, uploads_from_repository
 from metadata.resolve import Resolution, Resolved
 from stacks.settings import StackSettings
 

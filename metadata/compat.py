@@ -12,7 +12,7 @@ from pathlib import PurePosixPath
 from typing import Any
 
 from metadata.errors import Pos, Problem
-from metadata.loader import suggest, yaml_type
+from metadata.messages import suggest, yaml_type
 from metadata.models import Task
 from metadata.yamlsrc import LList, LMap
 
