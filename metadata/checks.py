@@ -10,12 +10,9 @@ from metadata.cron import cron_problem, timezone_problem
 from metadata.errors import Problem
 from metadata.located import Locator, Part
 from metadata.messages import suggest
-from metadata.models import (
-    JobRow,
-    PipelineRow,
-    QualityMonitorRow,
-    Task,
-)
+from metadata.models.jobs import JobRow, Task
+from metadata.models.monitors import QualityMonitorRow
+from metadata.models.pipelines import PipelineRow
 from metadata.paths import is_repo_relative, uploads_from_repository
 from metadata.resolve import Resolution, Resolved
 from stacks.settings import StackSettings

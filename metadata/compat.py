@@ -13,7 +13,7 @@ from typing import Any
 
 from metadata.errors import Pos, Problem
 from metadata.messages import suggest, yaml_type
-from metadata.models import Task
+from metadata.models.jobs import Task
 from metadata.yamlsrc import LList, LMap
 
 SUPPORTED_VERSION = "2.0"

@@ -12,13 +12,9 @@ import yaml
 from pydantic import BaseModel
 
 from metadata.loader import ROW_KEY
-from metadata.models import (
-    _SPARK_TYPES,  # pyright: ignore[reportPrivateUsage]
-    JobRow,
-    PipelineRow,
-    QualityMonitorRow,
-    spark_struct_field_json,
-)
+from metadata.models.jobs import JobRow
+from metadata.models.monitors import SPARK_TYPES, QualityMonitorRow, spark_struct_field_json
+from metadata.models.pipelines import PipelineRow
 
 KIND_TYPES = {
     "jobs": ("lakeform:jobs:Job", "databricks:index/job:Job"),
@@ -90,7 +86,7 @@ PIPELINE_DEFAULTS: dict[str, Any] = {
     "tags": {},
 }
 
-_PLAIN_TYPES = {spark: plain for plain, spark in reversed(_SPARK_TYPES.items())}
+_PLAIN_TYPES = {spark: plain for plain, spark in reversed(SPARK_TYPES.items())}
 """Spark type -> the plain name metadata turns back into it (long -> bigint, integer -> int)."""
 
 
