@@ -121,7 +121,7 @@ def _stack_names(root: Path) -> list[str]:
 
 def _settings(root: Path, stack: str) -> Any:
     """The stack's StackSettings, or a message saying why they cannot be read."""
-    from stacks.settings import SettingsError, load_stack_settings
+    from metadata.settings import SettingsError, load_stack_settings
 
     try:
         return load_stack_settings(root, stack)

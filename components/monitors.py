@@ -27,7 +27,7 @@ class QualityMonitorArgs:
     """Protect the monitor and retain it on delete (deleting it loses its history)."""
 
 
-def monitor_settings(args: QualityMonitorArgs) -> dict[str, Any]:
+def monitor_spec(args: QualityMonitorArgs) -> dict[str, Any]:
     """The API-shaped monitor definition (no Lakeform-only fields)."""
     spec: dict[str, Any] = args.row.model_dump(exclude_none=True, by_alias=True)
     for name in LAKEFORM_ONLY:
@@ -58,7 +58,7 @@ class QualityMonitor(pulumi.ComponentResource):
         super().__init__(TYPE, name, None, opts)
         monitor = databricks.QualityMonitor(
             name,
-            to_input(monitor_settings(args), databricks.QualityMonitorArgs),
+            to_input(monitor_spec(args), databricks.QualityMonitorArgs),
             opts=pulumi.ResourceOptions(
                 parent=self,
                 aliases=aliases,

@@ -1,5 +1,6 @@
 """Lakeform metadata: the YAML format, its models, the loader and validation."""
 
+from metadata.defaults import apply_stack_defaults
 from metadata.errors import MetadataError, Pos, Problem
 from metadata.load import load_rows
 from metadata.loader import Rows
@@ -22,6 +23,7 @@ __all__ = [
     "Rows",
     "Task",
     "TaskDependency",
+    "apply_stack_defaults",
     "is_repo_relative",
     "load_rows",
     "uploads_from_repository",

@@ -15,7 +15,7 @@ from metadata.models.monitors import QualityMonitorRow
 from metadata.models.pipelines import PipelineRow
 from metadata.paths import is_repo_relative, uploads_from_repository
 from metadata.resolve import Resolution, Resolved
-from stacks.settings import StackSettings
+from metadata.settings import StackSettings
 
 MAX_TASKS = 1000
 TASK_KEY = re.compile(r"^[\w-]{1,100}$")

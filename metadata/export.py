@@ -11,6 +11,7 @@ from typing import Any, cast, get_args, get_origin
 import yaml
 from pydantic import BaseModel
 
+from metadata.defaults import LAKEFORM_TAGS
 from metadata.loader import ROW_KEY
 from metadata.models.jobs import JobRow
 from metadata.models.monitors import SPARK_TYPES, QualityMonitorRow, spark_struct_field_json
@@ -54,8 +55,6 @@ MONITOR_SERVER_FIELDS = frozenset(
         "latest_monitor_failure_msg",
     }
 )
-LAKEFORM_TAGS = ("lakeform_managed", "lakeform_stack", "lakeform_key")
-"""Tags every Lakeform job and pipeline gets on deploy (components.jobs.lakeform_tags)."""
 
 # Values the service fills in that mean the same as leaving the field out.
 JOB_DEFAULTS: dict[str, Any] = {

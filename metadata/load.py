@@ -12,7 +12,7 @@ from metadata.checks import check_rows
 from metadata.errors import MetadataError, Problem
 from metadata.loader import RawRow, Rows, display_name, metadata_files, read_file
 from metadata.resolve import resolve
-from stacks.settings import STACKS, StackSettings
+from metadata.settings import STACKS, StackSettings
 
 
 def known_stacks(root: Path) -> set[str]:

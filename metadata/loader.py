@@ -20,13 +20,15 @@ ROW_KEY = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_-]*$")
 
 @dataclass(frozen=True)
 class Rows:
-    """Resolved rows of one stack, keyed by row key."""
+    """Resolved rows of one stack, keyed by row key per kind."""
 
     jobs: dict[str, JobRow] = field(default_factory=dict[str, JobRow])
     pipelines: dict[str, PipelineRow] = field(default_factory=dict[str, PipelineRow])
     quality_monitors: dict[str, QualityMonitorRow] = field(
         default_factory=dict[str, QualityMonitorRow]
     )
+    stack: str | None = None
+    """The stack these rows are final for (its defaults applied), or None: not yet final."""
 
     @property
     def total(self) -> int:

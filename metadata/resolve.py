@@ -15,9 +15,9 @@ from metadata.located import Locator, Part
 from metadata.messages import suggest, yaml_type
 from metadata.models import ROW_MODELS, JobRow, Task, TaskDependency
 from metadata.overrides import merge, plain, substitute
+from metadata.settings import StackSettings
 from metadata.validation import validation_problems
 from metadata.yamlsrc import LList, LMap
-from stacks.settings import StackSettings
 
 
 @dataclass

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -11,14 +11,15 @@ import pulumi
 import pulumi_databricks as databricks
 
 from components._convert import UnmappedFieldError, to_input
-from components.jobs import Job, JobArgs, job_settings
-from components.monitors import QualityMonitor, QualityMonitorArgs, monitor_settings
-from components.pipelines import Pipeline, PipelineArgs, pipeline_settings
-from metadata import Rows
+from components.files import RowFiles, upload_base
+from components.jobs import Job, JobArgs, job_spec
+from components.monitors import QualityMonitor, QualityMonitorArgs, monitor_spec
+from components.pipelines import Pipeline, PipelineArgs, pipeline_spec
+from metadata import Rows, apply_stack_defaults
 from metadata.models import JobRow, Task
+from metadata.settings import StackSettings
 from stacks.config import LakeformError
 from stacks.guard import guard_protected_rows
-from stacks.settings import StackSettings
 
 
 class RepoFiles(Mapping[str, bytes]):
@@ -127,13 +128,7 @@ def check_release(settings: StackSettings, rows: Rows) -> None:
             )
 
 
-def preflight(
-    settings: StackSettings,
-    rows: Rows,
-    stack: str,
-    files: Mapping[str, bytes],
-    globs: Mapping[str, Sequence[str]],
-) -> None:
+def preflight(rows: Rows, files: Callable[[str, str], RowFiles]) -> None:
     """Map every row to provider inputs before any resource exists; one clean error lists every
     row the provider cannot take (a field metadata accepts that the provider has no input for)."""
     problems: list[str] = []
@@ -141,13 +136,11 @@ def preflight(
     placeholder_jobs: dict[str, pulumi.Input[int]] = {k: 0 for k in rows.jobs}
     for key, row in sorted(rows.jobs.items()):
         try:
-            spec, _ = job_settings(
+            spec, _ = job_spec(
                 JobArgs(
                     key=key,
                     row=row,
-                    stack=stack,
-                    settings=settings,
-                    sources=files,
+                    files=files("jobs", key),
                     pipeline_ids=placeholder_ids,
                     job_ids=placeholder_jobs,
                 )
@@ -157,23 +150,14 @@ def preflight(
             problems.append(f"jobs.{key}: {_reason(err)}")
     for key, row in sorted(rows.pipelines.items()):
         try:
-            spec, _ = pipeline_settings(
-                PipelineArgs(
-                    key=key,
-                    row=row,
-                    stack=stack,
-                    settings=settings,
-                    sources=files,
-                    glob_matches=globs,
-                )
-            )
+            spec, _ = pipeline_spec(PipelineArgs(key=key, row=row, files=files("pipelines", key)))
             to_input(spec, databricks.PipelineArgs)
         except (UnmappedFieldError, LookupError) as err:
             problems.append(f"pipelines.{key}: {_reason(err)}")
     for key, row in sorted(rows.quality_monitors.items()):
         try:
             to_input(
-                monitor_settings(QualityMonitorArgs(key=key, row=row)),
+                monitor_spec(QualityMonitorArgs(key=key, row=row)),
                 databricks.QualityMonitorArgs,
             )
         except UnmappedFieldError as err:
@@ -205,14 +189,21 @@ def build(
     glob_matches: Mapping[str, Sequence[str]] | None = None,
 ) -> Built:
     """Create the components for `rows` in this stack and export `jobs`, `pipelines` and
-    `quality_monitors` outputs keyed by row key."""
+    `quality_monitors` outputs keyed by row key. Rows not yet final for the stack are made so
+    by metadata (`apply_stack_defaults`); components only ever see final rows."""
+    rows = apply_stack_defaults(rows, settings, stack)
     check_not_empty(settings, rows, stack)
     if settings.protect:
         check_release(settings, rows)
         guard_protected_rows(settings, rows, stack)
-    files = sources if sources is not None else RepoFiles(root)
+    contents = sources if sources is not None else RepoFiles(root)
     globs = glob_matches if glob_matches is not None else RepoGlobs(root)
-    preflight(settings, rows, stack, files, globs)
+
+    def files(kind: str, key: str) -> RowFiles:
+        folder = upload_base(settings.workspace_root, stack, kind, key)
+        return RowFiles(folder=folder, contents=contents, globs=globs)
+
+    preflight(rows, files)
     built = Built()
     for key in sorted(rows.pipelines):
         built.pipelines[key] = Pipeline(
@@ -220,10 +211,7 @@ def build(
             PipelineArgs(
                 key=key,
                 row=rows.pipelines[key],
-                stack=stack,
-                settings=settings,
-                sources=files,
-                glob_matches=globs,
+                files=files("pipelines", key),
                 protect=settings.protect and not settings.released("pipelines", key),
             ),
         )
@@ -235,9 +223,7 @@ def build(
             JobArgs(
                 key=key,
                 row=rows.jobs[key],
-                stack=stack,
-                settings=settings,
-                sources=files,
+                files=files("jobs", key),
                 pipeline_ids=pipeline_ids,
                 job_ids=dict(job_ids),
             ),

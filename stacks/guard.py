@@ -9,8 +9,8 @@ from typing import Any, cast
 import pulumi
 
 from metadata import PipelineRow, QualityMonitorRow, Rows
+from metadata.settings import StackSettings
 from stacks.config import LakeformError
-from stacks.settings import StackSettings
 
 GUARDED: tuple[str, ...] = ("pipelines", "quality_monitors")
 

@@ -1,4 +1,4 @@
-"""The per-stack settings model: one structured `lakeform:settings` config value per stack."""
+"""The stack settings model: one structured `lakeform:settings` config value per stack."""
 
 from __future__ import annotations
 
@@ -8,7 +8,9 @@ from pathlib import Path
 from typing import Any, cast
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from metadata.models.shared import EmailNotifications, RunAs
 
 STACKS = ("local", "dev", "staging", "prod")
 SETTINGS_KEY = "lakeform:settings"
@@ -21,28 +23,6 @@ class SettingsError(ValueError):
 
 class _Model(BaseModel):
     model_config = ConfigDict(strict=True, extra="forbid", frozen=True)
-
-
-class RunAs(_Model):
-    """Identity jobs run as, as in the Jobs API `run_as` (exactly one field)."""
-
-    user_name: str | None = None
-    service_principal_name: str | None = None
-
-    @model_validator(mode="after")
-    def _exactly_one(self) -> RunAs:
-        if (self.user_name is None) == (self.service_principal_name is None):
-            raise ValueError("run_as needs exactly one of user_name, service_principal_name")
-        return self
-
-
-class EmailNotifications(_Model):
-    """Default job email notifications, as in the Jobs API `email_notifications`."""
-
-    on_start: list[str] = Field(default_factory=list)
-    on_success: list[str] = Field(default_factory=list)
-    on_failure: list[str] = Field(default_factory=list)
-    on_duration_warning_threshold_exceeded: list[str] = Field(default_factory=list)
 
 
 class StackSettings(_Model):
