@@ -12,10 +12,12 @@ import pulumi_databricks as databricks
 from components._aliases import renamed_from
 from components._convert import to_input
 from components.files import RowFiles, Upload, create_uploads, dedupe, file_upload, notebook_upload
+from components.wiring import Wiring, url
+from metadata.kinds import JOBS
 from metadata.models import JobRow
 from metadata.paths import uploads_from_repository
 
-TYPE = "lakeform:jobs:Job"
+TYPE = JOBS.component_type
 LAKEFORM_ONLY = ("previous_keys", "disabled")
 """Row fields that are Lakeform's alone (already applied by metadata) and never sent."""
 
@@ -155,6 +157,23 @@ def job_spec(args: JobArgs) -> tuple[dict[str, Any], list[Upload]]:
     return spec, dedupe(ctx.uploads)
 
 
+def job_args(key: str, row: JobRow, wiring: Wiring) -> JobArgs:
+    """The job's arguments from its final row and what the stack wires to it."""
+    return JobArgs(
+        key=key,
+        row=row,
+        files=wiring.files,
+        pipeline_ids=wiring.references.get("pipelines", {}),
+        job_ids=wiring.references.get("jobs", {}),
+    )
+
+
+def job_inputs(args: JobArgs) -> databricks.JobArgs:
+    """The provider inputs of the job (no resources): what preflight checks for every row."""
+    spec, _ = job_spec(args)
+    return to_input(spec, databricks.JobArgs)
+
+
 class Job(pulumi.ComponentResource):
     """A Databricks job built from one job row."""
 
@@ -182,3 +201,11 @@ class Job(pulumi.ComponentResource):
         self.job_id = job.id
         self.job_name = job.name
         self.register_outputs({"job_id": self.job_id, "job_name": self.job_name})
+
+    @property
+    def reference(self) -> pulumi.Output[int]:
+        """The job id as the provider's run_job_task.job_id wants it: a number."""
+        return self.job_id.apply(int)
+
+    def stack_output(self, host: str | None) -> dict[str, Any]:
+        return {"id": self.job_id, "name": self.job_name, "url": url(host, "jobs", self.job_id)}

@@ -11,10 +11,12 @@ import pulumi_databricks as databricks
 from components._aliases import renamed_from
 from components._convert import to_input
 from components.files import RowFiles, Upload, create_uploads, dedupe, file_upload, notebook_upload
+from components.wiring import Wiring, url
+from metadata.kinds import PIPELINES
 from metadata.models import PipelineRow
 from metadata.paths import is_repo_relative
 
-TYPE = "lakeform:pipelines:Pipeline"
+TYPE = PIPELINES.component_type
 LAKEFORM_ONLY = ("previous_keys", "disabled", "environments")
 
 
@@ -65,6 +67,17 @@ def pipeline_spec(args: PipelineArgs) -> tuple[dict[str, Any], list[Upload]]:
     return spec, dedupe(uploads)
 
 
+def pipeline_args(key: str, row: PipelineRow, wiring: Wiring) -> PipelineArgs:
+    """The pipeline's arguments from its final row and what the stack wires to it."""
+    return PipelineArgs(key=key, row=row, files=wiring.files, protect=wiring.protect)
+
+
+def pipeline_inputs(args: PipelineArgs) -> databricks.PipelineArgs:
+    """The provider inputs of the pipeline (no resources): what preflight checks."""
+    spec, _ = pipeline_spec(args)
+    return to_input(spec, databricks.PipelineArgs)
+
+
 class Pipeline(pulumi.ComponentResource):
     """A Lakeflow Declarative Pipeline built from one pipeline row."""
 
@@ -97,3 +110,16 @@ class Pipeline(pulumi.ComponentResource):
         self.register_outputs(
             {"pipeline_id": self.pipeline_id, "pipeline_name": self.pipeline_name}
         )
+
+    @property
+    def reference(self) -> pulumi.Output[str]:
+        """The pipeline id, as a job's pipeline_task takes it."""
+        return self.pipeline_id
+
+    def stack_output(self, host: str | None) -> dict[str, Any]:
+        return {
+            "id": self.pipeline_id,
+            "name": self.pipeline_name,
+            "url": url(host, "pipelines", self.pipeline_id),
+            "protected": self.protected,
+        }

@@ -2,8 +2,8 @@
 
 from metadata.defaults import apply_stack_defaults
 from metadata.errors import MetadataError, Pos, Problem
+from metadata.kinds import KINDS, Rows
 from metadata.load import load_rows
-from metadata.loader import Rows
 from metadata.models import (
     JobRow,
     PipelineRow,
@@ -14,6 +14,7 @@ from metadata.models import (
 from metadata.paths import is_repo_relative, uploads_from_repository
 
 __all__ = [
+    "KINDS",
     "JobRow",
     "MetadataError",
     "PipelineRow",

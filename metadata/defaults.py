@@ -2,43 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, TypeVar
 
 from pydantic import BaseModel
 
-from metadata.loader import Rows
+from metadata.kinds import KINDS, Rows
 from metadata.models.jobs import JobRow, Task
-from metadata.models.monitors import QualityMonitorRow
 from metadata.models.pipelines import PipelineRow
-from metadata.models.shared import EmailNotifications
+from metadata.models.shared import EmailNotifications, lakeform_tags
 from metadata.settings import StackSettings
 
 M = TypeVar("M", bound=BaseModel)
-
-LAKEFORM_TAGS = ("lakeform_managed", "lakeform_stack", "lakeform_key")
-"""Tags on every job and pipeline Lakeform deploys, so anything it made can be found again."""
-
-
-def lakeform_tags(stack: str, key: str) -> dict[str, str]:
-    """The values of LAKEFORM_TAGS for row `key` of `stack`."""
-    return dict(zip(LAKEFORM_TAGS, ("true", stack, key), strict=True))
-
-
-def apply_stack_defaults(rows: Rows, settings: StackSettings, stack: str) -> Rows:
-    """The rows final for `stack`: every stack-wide default applied where the row sets none.
-    Rows already final for this stack come back as they are."""
-    if rows.stack == stack:
-        return rows
-    if rows.stack is not None:
-        raise ValueError(f"rows are final for stack {rows.stack!r}, not {stack!r}")
-    return Rows(
-        jobs={k: job_for_stack(k, r, settings, stack) for k, r in rows.jobs.items()},
-        pipelines={k: pipeline_for_stack(k, r, settings, stack) for k, r in rows.pipelines.items()},
-        quality_monitors={
-            k: monitor_for_stack(k, r, settings, stack) for k, r in rows.quality_monitors.items()
-        },
-        stack=stack,
-    )
 
 
 def _replace(model: M, **changes: Any) -> M:
@@ -111,9 +86,25 @@ def pipeline_for_stack(
     return _replace(pipeline, **changes)
 
 
-def monitor_for_stack(
-    key: str, monitor: QualityMonitorRow, settings: StackSettings, stack: str
-) -> QualityMonitorRow:
-    """Monitors take no stack-wide defaults."""
-    del key, settings, stack
-    return monitor
+StackStep = Callable[[str, Any, StackSettings, str], Any]
+"""(row key, row, settings, stack) -> the row final for the stack."""
+
+STACK_STEPS: dict[str, StackStep] = {"jobs": job_for_stack, "pipelines": pipeline_for_stack}
+"""The step of each kind that takes stack-wide defaults; a kind not listed takes none."""
+
+
+def apply_stack_defaults(rows: Rows, settings: StackSettings, stack: str) -> Rows:
+    """The rows final for `stack`: every stack-wide default applied where the row sets none.
+    Rows already final for this stack come back as they are."""
+    if rows.stack == stack:
+        return rows
+    if rows.stack is not None:
+        raise ValueError(f"rows are final for stack {rows.stack!r}, not {stack!r}")
+    final: dict[str, dict[str, Any]] = {}
+    for kind in KINDS:
+        step = STACK_STEPS.get(kind)
+        final[kind] = {
+            key: row if step is None else step(key, row, settings, stack)
+            for key, row in rows.of(kind).items()
+        }
+    return Rows(**final, stack=stack)

@@ -8,9 +8,10 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from metadata.checks import check_rows
+from metadata.checks import CheckContext, Repo, previous_keys
 from metadata.errors import MetadataError, Problem
-from metadata.loader import RawRow, Rows, display_name, metadata_files, read_file
+from metadata.kinds import KINDS, Rows
+from metadata.loader import RawRow, display_name, metadata_files, read_file
 from metadata.resolve import resolve
 from metadata.settings import STACKS, StackSettings
 
@@ -64,7 +65,11 @@ def _load_rows(
         problems.extend(file_problems)
     res = resolve(raws, stack=stack, settings=settings, stacks=known_stacks(root) | {stack or ""})
     problems.extend(res.problems)
-    problems.extend(check_rows(res, settings=settings, root=root))
+    warehouse = None if settings is None else bool(settings.default_warehouse_id)
+    ctx = CheckContext(res, Repo(root), warehouse)
+    problems.extend(previous_keys(res))
+    for row in res.rows:
+        problems.extend(KINDS[row.kind].check(row, ctx))
     if problems:
         raise MetadataError(_ordered(problems))
     out = Rows()

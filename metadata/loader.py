@@ -4,36 +4,17 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from metadata import compat
 from metadata.errors import Pos, Problem
+from metadata.kinds import KINDS
 from metadata.messages import suggest, yaml_type
-from metadata.models import ROW_MODELS, JobRow, PipelineRow, QualityMonitorRow
 from metadata.yamlsrc import LList, LMap, parse_text
 
-KINDS = tuple(ROW_MODELS)
 ROW_KEY = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_-]*$")
-
-
-@dataclass(frozen=True)
-class Rows:
-    """Resolved rows of one stack, keyed by row key per kind."""
-
-    jobs: dict[str, JobRow] = field(default_factory=dict[str, JobRow])
-    pipelines: dict[str, PipelineRow] = field(default_factory=dict[str, PipelineRow])
-    quality_monitors: dict[str, QualityMonitorRow] = field(
-        default_factory=dict[str, QualityMonitorRow]
-    )
-    stack: str | None = None
-    """The stack these rows are final for (its defaults applied), or None: not yet final."""
-
-    @property
-    def total(self) -> int:
-        """Number of rows of every kind."""
-        return len(self.jobs) + len(self.pipelines) + len(self.quality_monitors)
 
 
 @dataclass
@@ -116,7 +97,7 @@ def split_rows(data: LMap, name: str) -> tuple[list[RawRow], list[Problem]]:
     problems: list[Problem] = []
     for top, value in data.items():
         pos = data.key_pos.get(top)
-        if top not in ROW_MODELS:
+        if top not in KINDS:
             problems.append(Problem(pos, top, "unknown top-level key" + suggest(top, KINDS)))
             continue
         if value is None:

@@ -4,41 +4,21 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Collection
-from dataclasses import dataclass, field
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
 from metadata.errors import Problem
+from metadata.kinds import KINDS
 from metadata.loader import RawRow
 from metadata.located import Locator, Part
 from metadata.messages import suggest, yaml_type
-from metadata.models import ROW_MODELS, JobRow, Task, TaskDependency
+from metadata.models.jobs import JobRow, Task, TaskDependency
 from metadata.overrides import merge, plain, substitute
+from metadata.resolved import Resolution, Resolved
 from metadata.settings import StackSettings
 from metadata.validation import validation_problems
 from metadata.yamlsrc import LList, LMap
-
-
-@dataclass
-class Resolved:
-    """A validated row with what the cross-row rules need to point at its source."""
-
-    kind: str
-    key: str
-    model: BaseModel
-    loc: Locator
-    disabled_tasks: set[str] = field(default_factory=set[str])
-
-
-@dataclass
-class Resolution:
-    """Everything read: resolved rows, keys present (valid or not), disabled keys, problems."""
-
-    rows: list[Resolved] = field(default_factory=list[Resolved])
-    present: dict[str, set[str]] = field(default_factory=dict[str, set[str]])
-    disabled: dict[str, set[str]] = field(default_factory=dict[str, set[str]])
-    problems: list[Problem] = field(default_factory=list[Problem])
 
 
 def resolve(
@@ -48,9 +28,7 @@ def resolve(
     settings: StackSettings | None,
     stacks: Collection[str],
 ) -> Resolution:
-    res = Resolution(
-        present={k: set() for k in ROW_MODELS}, disabled={k: set() for k in ROW_MODELS}
-    )
+    res = Resolution(present={k: set() for k in KINDS}, disabled={k: set() for k in KINDS})
     first: dict[tuple[str, str], RawRow] = {}
     for raw in raws:
         seen = first.get((raw.kind, raw.key))
@@ -106,7 +84,7 @@ def resolve_row(
         data, kept_index, disabled_tasks = _drop_disabled_tasks(data, loc, res.problems)
         loc = Locator(raw.file, loc.prefix, data, raw.key_pos, kept_index)
 
-    model_cls = ROW_MODELS[raw.kind]
+    model_cls = KINDS[raw.kind].row_model
     try:
         model = model_cls.model_validate(plain(data))
     except ValidationError as err:

@@ -10,11 +10,11 @@ from typing import Any, cast
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from metadata.kinds import PROTECTED_KINDS
 from metadata.models.shared import EmailNotifications, RunAs
 
 STACKS = ("local", "dev", "staging", "prod")
 SETTINGS_KEY = "lakeform:settings"
-RELEASE_KINDS = ("pipelines", "quality_monitors")
 
 
 class SettingsError(ValueError):
@@ -51,8 +51,9 @@ class StackSettings(_Model):
     protect: bool = False
     """Protect pipelines and monitors, and retain monitors on delete (production)."""
     release: list[str] = Field(default_factory=list)
-    """`pipelines.<key>` / `quality_monitors.<key>` entries whose protection (and monitor retention)
-    is lifted on purpose, so the row can be removed or the monitor reset in a protected stack."""
+    """`<kind>.<key>` entries of protected kinds (`pipelines.<key>`, `quality_monitors.<key>`)
+    whose protection (and monitor retention) is lifted on purpose, so the row can be removed or
+    the monitor reset in a protected stack."""
     allow_empty: bool = False
     """Allow a deploy that loads zero rows (which deletes every resource of the stack)."""
     ui_host: str | None = None
@@ -70,11 +71,10 @@ class StackSettings(_Model):
     @field_validator("release")
     @classmethod
     def _release_entries(cls, value: list[str]) -> list[str]:
-        bad = [e for e in value if not re.fullmatch(rf"({'|'.join(RELEASE_KINDS)})\.[^.\s]+", e)]
+        bad = [e for e in value if not re.fullmatch(rf"({'|'.join(PROTECTED_KINDS)})\.[^.\s]+", e)]
         if bad:
-            raise ValueError(
-                f"entries must look like pipelines.<key> or quality_monitors.<key>; got {bad}"
-            )
+            shapes = " or ".join(f"{kind}.<key>" for kind in PROTECTED_KINDS)
+            raise ValueError(f"entries must look like {shapes}; got {bad}")
         return value
 
     def empty_refusal(self, paths: Sequence[str] | None = None) -> str:

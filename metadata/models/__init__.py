@@ -1,21 +1,11 @@
 """The metadata format: one pydantic model module per kind, and the pieces they share."""
 
-from pydantic import BaseModel
-
 from metadata.models.jobs import TASK_TYPES, JobRow, Task, TaskDependency
 from metadata.models.monitors import QualityMonitorRow, spark_struct_field_json
 from metadata.models.pipelines import PipelineRow
 from metadata.models.shared import EmailNotifications, RunAs
 
-ROW_MODELS: dict[str, type[BaseModel]] = {
-    "jobs": JobRow,
-    "pipelines": PipelineRow,
-    "quality_monitors": QualityMonitorRow,
-}
-"""Top-level map of a metadata file -> the row model."""
-
 __all__ = [
-    "ROW_MODELS",
     "TASK_TYPES",
     "EmailNotifications",
     "JobRow",

@@ -79,3 +79,12 @@ class RunAs(ApiModel):
 
 StackOverrides = dict[str, dict[str, Any]]
 """Lakeform: `environments: {<stack>: {...partial row...}}`, deep-merged over the row."""
+
+
+LAKEFORM_TAGS = ("lakeform_managed", "lakeform_stack", "lakeform_key")
+"""Tags on every job and pipeline Lakeform deploys, so anything it made can be found again."""
+
+
+def lakeform_tags(stack: str, key: str) -> dict[str, str]:
+    """The values of LAKEFORM_TAGS for row `key` of `stack`."""
+    return dict(zip(LAKEFORM_TAGS, ("true", stack, key), strict=True))
