@@ -103,12 +103,3 @@ def substitute(
             value[i] = substitute(item, variables, loc, (*parts, i), problems)
         return value
     return value
-
-
-def plain(value: Any) -> Any:
-    """LMap/LList -> dict/list, for pydantic's strict mode."""
-    if isinstance(value, dict):
-        return {k: plain(v) for k, v in value.items()}  # pyright: ignore[reportUnknownVariableType]
-    if isinstance(value, list):
-        return [plain(v) for v in value]  # pyright: ignore[reportUnknownVariableType]
-    return value

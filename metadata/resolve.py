@@ -14,11 +14,11 @@ from metadata.loader import RawRow
 from metadata.located import Locator, Part
 from metadata.messages import suggest, yaml_type
 from metadata.models.jobs import JobRow, Task, TaskDependency
-from metadata.overrides import merge, plain, substitute
+from metadata.overrides import merge, substitute
 from metadata.resolved import Resolution, Resolved
 from metadata.settings import StackSettings
 from metadata.validation import validation_problems
-from metadata.yamlsrc import LList, LMap
+from metadata.yamlsrc import LList, LMap, plain
 
 
 def resolve(
