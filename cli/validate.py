@@ -90,10 +90,10 @@ def _validate(root: Path, paths: list[Path], stack: str | None) -> int:
 
 
 def _summary(rows: Any) -> str:
-    return (
-        f"OK: {len(rows.jobs)} jobs, {len(rows.pipelines)} pipelines, "
-        f"{len(rows.quality_monitors)} quality monitors"
-    )
+    from metadata import KINDS
+
+    counts = (f"{len(rows.of(kind))} {kind.replace('_', ' ')}" for kind in KINDS)
+    return "OK: " + ", ".join(counts)
 
 
 def _merge_problems(failures: dict[str | None, list[str]], total: int) -> list[str]:
