@@ -1,4 +1,4 @@
-"""Lakeform metadata: the YAML format, its models, the loader and validation."""
+"""Lakeform metadata, the base layer: kinds, models, loading, resolution for a stack, checks."""
 
 from metadata.defaults import apply_stack_defaults
 from metadata.errors import MetadataError, Pos, Problem
