@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 
 from metadata import load_rows
-from stacks.settings import StackSettings
+from metadata.settings import StackSettings
 
 ROWS_PER_FILE = 100
 TASKS_PER_JOB = 6

@@ -90,10 +90,10 @@ def _validate(root: Path, paths: list[Path], stack: str | None) -> int:
 
 
 def _summary(rows: Any) -> str:
-    return (
-        f"OK: {len(rows.jobs)} jobs, {len(rows.pipelines)} pipelines, "
-        f"{len(rows.quality_monitors)} quality monitors"
-    )
+    from metadata import KINDS
+
+    counts = (f"{len(rows.of(kind))} {kind.replace('_', ' ')}" for kind in KINDS)
+    return "OK: " + ", ".join(counts)
 
 
 def _merge_problems(failures: dict[str | None, list[str]], total: int) -> list[str]:
@@ -121,7 +121,7 @@ def _stack_names(root: Path) -> list[str]:
 
 def _settings(root: Path, stack: str) -> Any:
     """The stack's StackSettings, or a message saying why they cannot be read."""
-    from stacks.settings import SettingsError, load_stack_settings
+    from metadata.settings import SettingsError, load_stack_settings
 
     try:
         return load_stack_settings(root, stack)

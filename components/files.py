@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
 
 import pulumi
@@ -34,6 +34,18 @@ class Upload:
     content: bytes
     language: str | None = None
     """Notebooks: PYTHON, SQL, SCALA, R or JUPYTER."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class RowFiles:
+    """What a component needs to upload the repository files its row names."""
+
+    folder: str
+    """Workspace folder of this row's uploads (`upload_base`)."""
+    contents: Mapping[str, bytes] = field(default_factory=dict[str, bytes])
+    """Repository-relative path -> contents, for every repository file the row uses."""
+    globs: Mapping[str, Sequence[str]] = field(default_factory=dict[str, Sequence[str]])
+    """Repository-relative glob pattern -> the repository files it matches."""
 
 
 def upload_base(workspace_root: str, stack: str, kind: str, key: str) -> str:

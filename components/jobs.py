@@ -11,33 +11,27 @@ import pulumi_databricks as databricks
 
 from components._aliases import renamed_from
 from components._convert import to_input
-from components.files import Upload, create_uploads, dedupe, file_upload, notebook_upload
-from components.files import upload_base as _upload_base
-from metadata import uploads_from_repository
+from components.files import RowFiles, Upload, create_uploads, dedupe, file_upload, notebook_upload
+from components.wiring import Wiring, url
+from metadata.kinds import JOBS
 from metadata.models import JobRow
-from stacks.settings import StackSettings
+from metadata.paths import uploads_from_repository
 
-TYPE = "lakeform:jobs:Job"
+TYPE = JOBS.component_type
 LAKEFORM_ONLY = ("previous_keys", "disabled")
 """Row fields that are Lakeform's alone (already applied by metadata) and never sent."""
 
 
-def lakeform_tags(stack: str, key: str) -> dict[str, str]:
-    """Tags that identify what Lakeform created, so anything it no longer manages can be found."""
-    return {"lakeform_managed": "true", "lakeform_stack": stack, "lakeform_key": key}
-
-
 @dataclass(frozen=True, kw_only=True)
 class JobArgs:
-    """Everything a job needs: its validated row and the resolved references."""
+    """Everything a job needs: its final row, its files and the resolved references."""
 
     key: str
     """Row key: the logical name of the component and its children."""
     row: JobRow
-    stack: str
-    settings: StackSettings
-    sources: Mapping[str, bytes] = field(default_factory=dict[str, bytes])
-    """Repository-relative path -> contents, for every repository file the tasks use."""
+    """Validated and final for the stack (name prefix, tags, pauses, defaults applied)."""
+    files: RowFiles
+    """The repository files the tasks use, and where they are uploaded."""
     pipeline_ids: Mapping[str, pulumi.Input[str]] = field(
         default_factory=dict[str, pulumi.Input[str]]
     )
@@ -65,9 +59,9 @@ def _upload_repository_file(
     path = block[field]
     if uploads_from_repository(path, block.get("source"), ctx.args.row.git_source is not None):
         if notebook:
-            upload = notebook_upload(ctx.base, ctx.args.key, path, ctx.args.sources)
+            upload = notebook_upload(ctx.base, ctx.args.key, path, ctx.args.files.contents)
         else:
-            upload = file_upload(ctx.base, ctx.args.key, path, ctx.args.sources[path])
+            upload = file_upload(ctx.base, ctx.args.key, path, ctx.args.files.contents[path])
         ctx.uploads.append(upload)
         block[field] = upload.path
         block["source"] = "WORKSPACE"
@@ -90,8 +84,6 @@ def _sql_task(block: dict[str, Any], task: dict[str, Any], ctx: _Ctx) -> None:
         block["file"] = {"path": upload.path, "source": "WORKSPACE"}
     elif block.get("file") is not None:
         _upload_repository_file(block["file"], "path", ctx)
-    if block.get("warehouse_id") is None and ctx.args.settings.default_warehouse_id is not None:
-        block["warehouse_id"] = ctx.args.settings.default_warehouse_id
 
 
 class UnknownRowReference(LookupError):
@@ -152,29 +144,34 @@ def _task(task: dict[str, Any], ctx: _Ctx) -> dict[str, Any]:
     return task
 
 
-def job_settings(args: JobArgs) -> tuple[dict[str, Any], list[Upload]]:
-    """The API-shaped job settings for this stack, and the files to upload (no resources)."""
-    settings = args.settings
+def job_spec(args: JobArgs) -> tuple[dict[str, Any], list[Upload]]:
+    """The API-shaped job spec of the final row, and the files to upload (no resources)."""
     spec: dict[str, Any] = args.row.model_dump(exclude_none=True, by_alias=True)
     for name in LAKEFORM_ONLY:
         spec.pop(name, None)
     if isinstance(spec.get("environments"), dict):
         spec.pop("environments")  # per-stack overrides, already applied by metadata
-    ctx = _Ctx(args=args, base=_upload_base(settings.workspace_root, args.stack, "jobs", args.key))
+    ctx = _Ctx(args=args, base=args.files.folder)
     tasks = [_task(t, ctx) for t in spec["tasks"]]
     spec["tasks"] = sorted(tasks, key=lambda t: t["task_key"])
-    spec["name"] = settings.name_prefix + spec.get("name", args.key)
-    if settings.pause_schedules:
-        for block in ("schedule", "trigger", "continuous"):
-            if block in spec:
-                spec[block] = {**spec[block], "pause_status": "PAUSED"}
-    if "email_notifications" not in spec and settings.email_notifications is not None:
-        defaults = settings.email_notifications.model_dump()
-        spec["email_notifications"] = {k: v for k, v in defaults.items() if v}
-    if "run_as" not in spec and settings.run_as is not None:
-        spec["run_as"] = settings.run_as.model_dump(exclude_none=True)
-    spec["tags"] = {**settings.tags, **spec.get("tags", {}), **lakeform_tags(args.stack, args.key)}
     return spec, dedupe(ctx.uploads)
+
+
+def job_args(key: str, row: JobRow, wiring: Wiring) -> JobArgs:
+    """The job's arguments from its final row and what the stack wires to it."""
+    return JobArgs(
+        key=key,
+        row=row,
+        files=wiring.files,
+        pipeline_ids=wiring.references.get("pipelines", {}),
+        job_ids=wiring.references.get("jobs", {}),
+    )
+
+
+def job_inputs(args: JobArgs) -> databricks.JobArgs:
+    """The provider inputs of the job (no resources): what preflight checks for every row."""
+    spec, _ = job_spec(args)
+    return to_input(spec, databricks.JobArgs)
 
 
 class Job(pulumi.ComponentResource):
@@ -190,7 +187,7 @@ class Job(pulumi.ComponentResource):
         aliases = renamed_from(previous)
         opts = pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(aliases=aliases))
         super().__init__(TYPE, name, None, opts)
-        spec, uploads = job_settings(args)
+        spec, uploads = job_spec(args)
         files = create_uploads(uploads, key=args.key, previous_keys=previous, parent=self)
         job = databricks.Job(
             name,
@@ -204,3 +201,11 @@ class Job(pulumi.ComponentResource):
         self.job_id = job.id
         self.job_name = job.name
         self.register_outputs({"job_id": self.job_id, "job_name": self.job_name})
+
+    @property
+    def reference(self) -> pulumi.Output[int]:
+        """The job id as the provider's run_job_task.job_id wants it: a number."""
+        return self.job_id.apply(int)
+
+    def stack_output(self, host: str | None) -> dict[str, Any]:
+        return {"id": self.job_id, "name": self.job_name, "url": url(host, "jobs", self.job_id)}

@@ -10,9 +10,11 @@ import pulumi_databricks as databricks
 
 from components._aliases import renamed_from
 from components._convert import to_input
+from components.wiring import Wiring
+from metadata.kinds import QUALITY_MONITORS
 from metadata.models import QualityMonitorRow
 
-TYPE = "lakeform:monitors:QualityMonitor"
+TYPE = QUALITY_MONITORS.component_type
 LAKEFORM_ONLY = ("previous_keys", "disabled", "environments", "reset")
 
 
@@ -27,12 +29,22 @@ class QualityMonitorArgs:
     """Protect the monitor and retain it on delete (deleting it loses its history)."""
 
 
-def monitor_settings(args: QualityMonitorArgs) -> dict[str, Any]:
+def monitor_spec(args: QualityMonitorArgs) -> dict[str, Any]:
     """The API-shaped monitor definition (no Lakeform-only fields)."""
     spec: dict[str, Any] = args.row.model_dump(exclude_none=True, by_alias=True)
     for name in LAKEFORM_ONLY:
         spec.pop(name, None)
     return spec
+
+
+def monitor_args(key: str, row: QualityMonitorRow, wiring: Wiring) -> QualityMonitorArgs:
+    """The monitor's arguments from its final row and how carefully the stack treats it."""
+    return QualityMonitorArgs(key=key, row=row, protect=wiring.protect)
+
+
+def monitor_inputs(args: QualityMonitorArgs) -> databricks.QualityMonitorArgs:
+    """The provider inputs of the monitor (no resources): what preflight checks."""
+    return to_input(monitor_spec(args), databricks.QualityMonitorArgs)
 
 
 class QualityMonitor(pulumi.ComponentResource):
@@ -58,7 +70,7 @@ class QualityMonitor(pulumi.ComponentResource):
         super().__init__(TYPE, name, None, opts)
         monitor = databricks.QualityMonitor(
             name,
-            to_input(monitor_settings(args), databricks.QualityMonitorArgs),
+            to_input(monitor_spec(args), databricks.QualityMonitorArgs),
             opts=pulumi.ResourceOptions(
                 parent=self,
                 aliases=aliases,
@@ -82,3 +94,19 @@ class QualityMonitor(pulumi.ComponentResource):
                 "drift_metrics_table_name": self.drift_metrics_table_name,
             }
         )
+
+    @property
+    def reference(self) -> pulumi.Output[str]:
+        """The monitored table, the monitor's id."""
+        return self.table_name
+
+    def stack_output(self, host: str | None) -> dict[str, Any]:
+        del host
+        return {
+            "table_name": self.table_name,
+            "dashboard_id": self.dashboard_id,
+            "profile_metrics_table_name": self.profile_metrics_table_name,
+            "drift_metrics_table_name": self.drift_metrics_table_name,
+            "protected": self.protected,
+            "reset": self.reset,
+        }

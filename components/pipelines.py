@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import pulumi
@@ -11,70 +10,72 @@ import pulumi_databricks as databricks
 
 from components._aliases import renamed_from
 from components._convert import to_input
-from components.files import Upload, create_uploads, dedupe, file_upload, notebook_upload
-from components.files import upload_base as _upload_base
-from components.jobs import lakeform_tags
-from metadata import is_repo_relative
+from components.files import RowFiles, Upload, create_uploads, dedupe, file_upload, notebook_upload
+from components.wiring import Wiring, url
+from metadata.kinds import PIPELINES
 from metadata.models import PipelineRow
-from stacks.settings import StackSettings
+from metadata.paths import is_repo_relative
 
-TYPE = "lakeform:pipelines:Pipeline"
+TYPE = PIPELINES.component_type
 LAKEFORM_ONLY = ("previous_keys", "disabled", "environments")
 
 
 @dataclass(frozen=True, kw_only=True)
 class PipelineArgs:
-    """Everything a pipeline needs: its validated row and the files its libraries use."""
+    """Everything a pipeline needs: its final row and the files its libraries use."""
 
     key: str
     """Row key: the logical name of the component and its children."""
     row: PipelineRow
-    stack: str
-    settings: StackSettings
-    sources: Mapping[str, bytes] = field(default_factory=dict[str, bytes])
-    """Repository-relative path -> contents, for every repository file the libraries use."""
-    glob_matches: Mapping[str, Sequence[str]] = field(default_factory=dict[str, Sequence[str]])
-    """Repository-relative glob pattern -> the repository files it matches."""
+    """Validated and final for the stack (name prefix, tags, development mode applied)."""
+    files: RowFiles
+    """The repository files the libraries use, and where they are uploaded."""
     protect: bool = False
     """Protect the pipeline (deleting it drops its tables)."""
 
 
-def pipeline_settings(args: PipelineArgs) -> tuple[dict[str, Any], list[Upload]]:
-    """The API-shaped pipeline spec for this stack, and the files to upload (no resources)."""
-    settings = args.settings
+def pipeline_spec(args: PipelineArgs) -> tuple[dict[str, Any], list[Upload]]:
+    """The API-shaped pipeline spec of the final row, and the files to upload (no resources)."""
     spec: dict[str, Any] = args.row.model_dump(exclude_none=True, by_alias=True)
     for name in LAKEFORM_ONLY:
         spec.pop(name, None)
-    base = _upload_base(settings.workspace_root, args.stack, "pipelines", args.key)
+    base = args.files.folder
+    contents = args.files.contents
     uploads: list[Upload] = []
     libraries: list[dict[str, Any]] = []
     for library in spec.get("libraries", []):
         library = dict(library)
         if "notebook" in library and is_repo_relative(library["notebook"]["path"]):
-            upload = notebook_upload(base, args.key, library["notebook"]["path"], args.sources)
+            upload = notebook_upload(base, args.key, library["notebook"]["path"], contents)
             uploads.append(upload)
             library["notebook"] = {"path": upload.path}
         elif "file" in library and is_repo_relative(library["file"]["path"]):
             rel = library["file"]["path"]
-            upload = file_upload(base, args.key, rel, args.sources[rel])
+            upload = file_upload(base, args.key, rel, contents[rel])
             uploads.append(upload)
             library["file"] = {"path": upload.path}
         elif "glob" in library and is_repo_relative(library["glob"]["include"]):
             pattern = library["glob"]["include"]
-            for rel in args.glob_matches.get(pattern, ()):
-                uploads.append(file_upload(base, args.key, rel, args.sources[rel]))
+            for rel in args.files.globs.get(pattern, ()):
+                uploads.append(file_upload(base, args.key, rel, contents[rel]))
             library["glob"] = {"include": f"{base}/{pattern}"}
         libraries.append(library)
     if libraries:
         spec["libraries"] = libraries
     if "root_path" in spec and is_repo_relative(spec["root_path"]):
         spec["root_path"] = f"{base}/{spec['root_path']}".rstrip("/")
-    spec["name"] = settings.name_prefix + spec.get("name", args.key)
-    if settings.development:
-        spec["development"] = True
-        spec["continuous"] = False
-    spec["tags"] = {**settings.tags, **spec.get("tags", {}), **lakeform_tags(args.stack, args.key)}
     return spec, dedupe(uploads)
+
+
+def pipeline_args(key: str, row: PipelineRow, wiring: Wiring) -> PipelineArgs:
+    """The pipeline's arguments from its final row and what the stack wires to it."""
+    return PipelineArgs(key=key, row=row, files=wiring.files, protect=wiring.protect)
+
+
+def pipeline_inputs(args: PipelineArgs) -> databricks.PipelineArgs:
+    """The provider inputs of the pipeline (no resources): what preflight checks."""
+    spec, _ = pipeline_spec(args)
+    return to_input(spec, databricks.PipelineArgs)
 
 
 class Pipeline(pulumi.ComponentResource):
@@ -91,7 +92,7 @@ class Pipeline(pulumi.ComponentResource):
         aliases = renamed_from(previous)
         opts = pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(aliases=aliases))
         super().__init__(TYPE, name, None, opts)
-        spec, uploads = pipeline_settings(args)
+        spec, uploads = pipeline_spec(args)
         files = create_uploads(uploads, key=args.key, previous_keys=previous, parent=self)
         pipeline = databricks.Pipeline(
             name,
@@ -109,3 +110,16 @@ class Pipeline(pulumi.ComponentResource):
         self.register_outputs(
             {"pipeline_id": self.pipeline_id, "pipeline_name": self.pipeline_name}
         )
+
+    @property
+    def reference(self) -> pulumi.Output[str]:
+        """The pipeline id, as a job's pipeline_task takes it."""
+        return self.pipeline_id
+
+    def stack_output(self, host: str | None) -> dict[str, Any]:
+        return {
+            "id": self.pipeline_id,
+            "name": self.pipeline_name,
+            "url": url(host, "pipelines", self.pipeline_id),
+            "protected": self.protected,
+        }

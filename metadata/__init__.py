@@ -1,7 +1,9 @@
-"""Lakeform metadata: the YAML format, its models, the loader and validation."""
+"""Lakeform metadata, the base layer: kinds, models, loading, resolution for a stack, checks."""
 
+from metadata.defaults import apply_stack_defaults
 from metadata.errors import MetadataError, Pos, Problem
-from metadata.loader import Rows, is_repo_relative, uploads_from_repository
+from metadata.kinds import KINDS, Rows
+from metadata.load import load_rows
 from metadata.models import (
     JobRow,
     PipelineRow,
@@ -9,9 +11,10 @@ from metadata.models import (
     Task,
     TaskDependency,
 )
-from metadata.resolve import load_rows
+from metadata.paths import is_repo_relative, uploads_from_repository
 
 __all__ = [
+    "KINDS",
     "JobRow",
     "MetadataError",
     "PipelineRow",
@@ -21,6 +24,7 @@ __all__ = [
     "Rows",
     "Task",
     "TaskDependency",
+    "apply_stack_defaults",
     "is_repo_relative",
     "load_rows",
     "uploads_from_repository",

@@ -1,23 +1,22 @@
-"""Rules that span fields and rows, applied once after every file is read."""
+"""Rules that span fields and rows, applied once after every file is read: one check per kind
+(metadata.kinds names it) and the rules common to all rows."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 from metadata.cron import cron_problem, timezone_problem
 from metadata.errors import Problem
-from metadata.loader import is_repo_relative, suggest, uploads_from_repository
 from metadata.located import Locator, Part
-from metadata.models import (
-    JobRow,
-    PipelineRow,
-    QualityMonitorRow,
-    Task,
-)
-from metadata.resolve import Resolution, Resolved
-from stacks.settings import StackSettings
+from metadata.messages import suggest
+from metadata.models.jobs import JobRow, Task
+from metadata.models.monitors import QualityMonitorRow
+from metadata.models.pipelines import PipelineRow
+from metadata.paths import is_repo_relative, uploads_from_repository
+from metadata.resolved import Resolution, Resolved
 
 MAX_TASKS = 1000
 TASK_KEY = re.compile(r"^[\w-]{1,100}$")
@@ -62,22 +61,19 @@ BUILTIN_METRICS = {
 }
 
 
-def check_rows(res: Resolution, *, settings: StackSettings | None, root: Path) -> list[Problem]:
-    """Every cross-field and cross-row problem of the resolved rows."""
-    problems: list[Problem] = []
-    problems.extend(_previous_keys(res))
-    repo = _Repo(root)
-    for row in res.rows:
-        if isinstance(row.model, JobRow):
-            problems.extend(_job(row, row.model, res, settings, repo))
-        elif isinstance(row.model, PipelineRow):
-            problems.extend(_pipeline(row.model, row.loc, repo))
-        elif isinstance(row.model, QualityMonitorRow):
-            problems.extend(_monitor(row.model, row.loc))
-    return problems
+@dataclass(frozen=True)
+class CheckContext:
+    """What the checks of one row see besides the row: every row read, and the project."""
+
+    res: Resolution
+    repo: Repo
+    warehouse_known: bool | None
+    """Whether SQL tasks without a warehouse have the stack's default one; None: loaded without
+    stack settings, so neither this nor the variables are checked."""
 
 
-def _previous_keys(res: Resolution) -> Iterator[Problem]:
+def previous_keys(res: Resolution) -> Iterator[Problem]:
+    """A previous key must not be a live key or claimed by two rows of the same kind."""
     claimed: dict[tuple[str, str], str] = {}
     for row in res.rows:
         previous: list[str] | None = getattr(row.model, "previous_keys", None)
@@ -101,9 +97,10 @@ def _previous_keys(res: Resolution) -> Iterator[Problem]:
 # --- jobs ----------------------------------------------------------------------------------------
 
 
-def _job(
-    row: Resolved, job: JobRow, res: Resolution, settings: StackSettings | None, repo: _Repo
-) -> Iterator[Problem]:
+def check_job(row: Resolved, ctx: CheckContext) -> Iterator[Problem]:
+    """Tasks, dependencies, references, clusters, environments, schedule and trigger."""
+    job = row.model
+    assert isinstance(job, JobRow)
     loc = row.loc
     name = row.key
     if len(job.tasks) > MAX_TASKS:
@@ -187,7 +184,7 @@ def _job(
                 f"unknown environment '{task.environment_key}'; environments define: "
                 f"{', '.join(sorted(environments)) or 'none'}",
             )
-        yield from _task(task, parts, loc, res, settings, repo, git=job.git_source is not None)
+        yield from _task(task, parts, loc, ctx, git=job.git_source is not None)
     yield from _cycles(job, loc)
 
 
@@ -200,12 +197,11 @@ def _task(
     task: Task,
     parts: tuple[Part, ...],
     loc: Locator,
-    res: Resolution,
-    settings: StackSettings | None,
-    repo: _Repo,
+    ctx: CheckContext,
     *,
     git: bool,
 ) -> Iterator[Problem]:
+    res, repo = ctx.res, ctx.repo
     # Paths read from the job's Git repository are not this repository's to check.
     nb = task.notebook_task
     if nb is not None and uploads_from_repository(nb.notebook_path, nb.source, git):
@@ -223,7 +219,7 @@ def _task(
             yield from _repo_file(loc, (*parts, "sql_task", "file", "path"), sql.file.path, repo)
         # Without stack settings the default warehouse is unknown, as are the variables: both
         # stack-dependent checks are left to a load with settings.
-        if settings is not None and not sql.warehouse_id and not settings.default_warehouse_id:
+        if ctx.warehouse_known is False and not sql.warehouse_id:
             yield loc.problem(
                 (*parts, "sql_task", "warehouse_id"),
                 "a SQL task needs a warehouse: set sql_task.warehouse_id (e.g. "
@@ -251,7 +247,7 @@ def _task(
         if inner.for_each_task is not None:
             yield loc.problem((*iparts, "for_each_task"), "for_each_task cannot be nested")
         else:
-            yield from _task(inner, iparts, loc, res, settings, repo, git=git)
+            yield from _task(inner, iparts, loc, ctx, git=git)
 
 
 def _reference(
@@ -326,7 +322,7 @@ def _schedule(
         yield loc.problem((*parts, "timezone_id"), problem)
 
 
-class _Repo:
+class Repo:
     """The project root, with path lookups cached for one check (rows share files)."""
 
     def __init__(self, root: Path) -> None:
@@ -361,7 +357,7 @@ class _Repo:
 
 
 def _repo_file(
-    loc: Locator, parts: tuple[Part, ...], path: str, repo: _Repo, *, folder: bool = False
+    loc: Locator, parts: tuple[Part, ...], path: str, repo: Repo, *, folder: bool = False
 ) -> Iterator[Problem]:
     if not is_repo_relative(path):
         return
@@ -373,7 +369,10 @@ def _repo_file(
 # --- pipelines -----------------------------------------------------------------------------------
 
 
-def _pipeline(pipeline: PipelineRow, loc: Locator, repo: _Repo) -> Iterator[Problem]:
+def check_pipeline(row: Resolved, ctx: CheckContext) -> Iterator[Problem]:
+    """Repository sources and root path; no clusters when serverless."""
+    pipeline, loc, repo = row.model, row.loc, ctx.repo
+    assert isinstance(pipeline, PipelineRow)
     for i, lib in enumerate(pipeline.libraries or []):
         parts: tuple[Part, ...] = ("libraries", i)
         if lib.notebook is not None:
@@ -409,7 +408,11 @@ def _pipeline(pipeline: PipelineRow, loc: Locator, repo: _Repo) -> Iterator[Prob
 # --- quality monitors ----------------------------------------------------------------------------
 
 
-def _monitor(monitor: QualityMonitorRow, loc: Locator) -> Iterator[Problem]:
+def check_monitor(row: Resolved, ctx: CheckContext) -> Iterator[Problem]:
+    """Schedule, metric names and the metrics derived and drift metrics refer to."""
+    del ctx
+    monitor, loc = row.model, row.loc
+    assert isinstance(monitor, QualityMonitorRow)
     if monitor.schedule is not None:
         yield from _schedule(
             loc,

@@ -12,9 +12,9 @@ from pathlib import PurePosixPath
 from typing import Any
 
 from metadata.errors import Pos, Problem
-from metadata.loader import suggest, yaml_type
-from metadata.models import Task
-from metadata.yamlsrc import LList, LMap
+from metadata.messages import suggest, yaml_type
+from metadata.models.jobs import Task
+from metadata.yamlsrc import LList, LMap, plain
 
 SUPPORTED_VERSION = "2.0"
 
@@ -374,8 +374,8 @@ def _source_task(r: _Reader, path: str, source: LMap) -> LMap | None:
         # without the table they get the row's configs as JSON.
         params.put("source_id", source_id, _key_pos(source, "source_id"))
         params.put("source_type", _stringify(source["source_type"]), tpos)
-        params.put("source_config", json.dumps(_plain(source_config or {})), tpos)
-        params.put("target_config", json.dumps(_plain(target_config or {})), tpos)
+        params.put("source_config", json.dumps(plain(source_config or {})), tpos)
+        params.put("target_config", json.dumps(plain(target_config or {})), tpos)
         extra = config.get("parameters")
         if isinstance(extra, LMap):
             for k, v in _stringify(extra).items():
@@ -438,12 +438,4 @@ def _located(value: Any, pos: Pos | None) -> Any:
         for v in value:  # pyright: ignore[reportUnknownVariableType]
             out_list.put(_located(v, pos), pos)
         return out_list
-    return value
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}  # pyright: ignore[reportUnknownVariableType]
-    if isinstance(value, list):
-        return [_plain(v) for v in value]  # pyright: ignore[reportUnknownVariableType]
     return value

@@ -1,122 +1,24 @@
-"""`load_rows`: every metadata file -> validated rows resolved for one stack."""
+"""Raw rows -> validated row models for one stack: overrides, variables, disabled rows and tasks."""
 
 from __future__ import annotations
 
 import copy
-import gc
-from collections.abc import Collection, Generator, Sequence
-from contextlib import contextmanager
-from dataclasses import dataclass, field
-from pathlib import Path
+from collections.abc import Collection
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from metadata.errors import MetadataError, Problem
-from metadata.loader import (
-    RawRow,
-    Rows,
-    display_name,
-    merge,
-    metadata_files,
-    plain,
-    read_file,
-    substitute,
-    suggest,
-    validation_problems,
-    yaml_type,
-)
+from metadata.errors import Problem
+from metadata.kinds import KINDS
+from metadata.loader import RawRow
 from metadata.located import Locator, Part
-from metadata.models import ROW_MODELS, JobRow, PipelineRow, QualityMonitorRow, Task, TaskDependency
-from metadata.yamlsrc import LList, LMap
-from stacks.settings import STACKS, StackSettings
-
-
-@dataclass
-class Resolved:
-    """A validated row with what the cross-row rules need to point at its source."""
-
-    kind: str
-    key: str
-    model: BaseModel
-    loc: Locator
-    disabled_tasks: set[str] = field(default_factory=set[str])
-
-
-@dataclass
-class Resolution:
-    """Everything read: resolved rows, keys present (valid or not), disabled keys, problems."""
-
-    rows: list[Resolved] = field(default_factory=list[Resolved])
-    present: dict[str, set[str]] = field(default_factory=dict[str, set[str]])
-    disabled: dict[str, set[str]] = field(default_factory=dict[str, set[str]])
-    problems: list[Problem] = field(default_factory=list[Problem])
-
-
-def known_stacks(root: Path) -> set[str]:
-    """Stack names overrides may use: the standard ones and every Pulumi.<stack>.yaml."""
-    names: set[str] = set(STACKS)
-    for p in root.glob("Pulumi.*.yaml"):
-        names.add(p.name.removeprefix("Pulumi.").removesuffix(".yaml"))
-    return names
-
-
-@contextmanager
-def _no_cyclic_gc() -> Generator[None]:
-    """Pause the cyclic garbage collector: parsing makes millions of small objects and no cycles
-    worth collecting, and each full collection walks them all, so load time grew faster than the
-    row count (10,000 rows: 13.9 s with collections, 5.8 s without)."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
-
-
-def load_rows(
-    paths: Sequence[Path],
-    *,
-    root: Path,
-    stack: str | None = None,
-    settings: StackSettings | None = None,
-) -> Rows:
-    """Read, resolve for `stack` and validate every row under `paths`.
-
-    `settings` gives `${var.NAME}` values and the default warehouse; without settings, variable
-    references are left as written, and neither they nor SQL warehouses are checked.
-    Raises MetadataError listing every problem."""
-    with _no_cyclic_gc():
-        return _load_rows(paths, root=Path(root), stack=stack, settings=settings)
-
-
-def _load_rows(
-    paths: Sequence[Path], *, root: Path, stack: str | None, settings: StackSettings | None
-) -> Rows:
-    from metadata.checks import check_rows  # late: checks builds on Resolution
-
-    files, problems = metadata_files(paths, root)
-    raws: list[RawRow] = []
-    for path in files:
-        rows, file_problems = read_file(path, display_name(path, root))
-        raws.extend(rows)
-        problems.extend(file_problems)
-    res = resolve(raws, stack=stack, settings=settings, stacks=known_stacks(root) | {stack or ""})
-    problems.extend(res.problems)
-    problems.extend(check_rows(res, settings=settings, root=root))
-    if problems:
-        raise MetadataError(_ordered(problems))
-    out = Rows()
-    for r in res.rows:
-        target: dict[str, Any] = getattr(out, r.kind)
-        target[r.key] = r.model
-    return out
-
-
-def _ordered(problems: list[Problem]) -> list[Problem]:
-    unique = list(dict.fromkeys(problems))
-    return sorted(unique, key=lambda p: (p.pos is None, p.pos or 0, p.path))  # type: ignore[arg-type]
+from metadata.messages import suggest, yaml_type
+from metadata.models.jobs import JobRow, Task, TaskDependency
+from metadata.overrides import merge, substitute
+from metadata.resolved import Resolution, Resolved
+from metadata.settings import StackSettings
+from metadata.validation import validation_problems
+from metadata.yamlsrc import LList, LMap, plain
 
 
 def resolve(
@@ -126,9 +28,7 @@ def resolve(
     settings: StackSettings | None,
     stacks: Collection[str],
 ) -> Resolution:
-    res = Resolution(
-        present={k: set() for k in ROW_MODELS}, disabled={k: set() for k in ROW_MODELS}
-    )
+    res = Resolution(present={k: set() for k in KINDS}, disabled={k: set() for k in KINDS})
     first: dict[tuple[str, str], RawRow] = {}
     for raw in raws:
         seen = first.get((raw.kind, raw.key))
@@ -184,7 +84,7 @@ def resolve_row(
         data, kept_index, disabled_tasks = _drop_disabled_tasks(data, loc, res.problems)
         loc = Locator(raw.file, loc.prefix, data, raw.key_pos, kept_index)
 
-    model_cls = ROW_MODELS[raw.kind]
+    model_cls = KINDS[raw.kind].row_model
     try:
         model = model_cls.model_validate(plain(data))
     except ValidationError as err:
@@ -335,6 +235,3 @@ def _explicit_dependencies(job: JobRow, loc: Locator, problems: list[Problem]) -
         deps = [TaskDependency(task_key=k) for k in upstream]
         tasks.append(t.model_copy(update={"depends_on": deps, "execution_order": None}))
     return job.model_copy(update={"tasks": tasks})
-
-
-__all__ = ["JobRow", "MetadataError", "PipelineRow", "QualityMonitorRow", "load_rows"]

@@ -163,3 +163,12 @@ class _Builder:
                 seen.add(key)
             out.put(key, value, kpos)
         return out
+
+
+def plain(value: Any) -> Any:
+    """LMap/LList -> dict/list, for pydantic's strict mode."""
+    if isinstance(value, dict):
+        return {k: plain(v) for k, v in value.items()}  # pyright: ignore[reportUnknownVariableType]
+    if isinstance(value, list):
+        return [plain(v) for v in value]  # pyright: ignore[reportUnknownVariableType]
+    return value

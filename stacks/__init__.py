@@ -1,1 +1,1 @@
-"""Per-stack settings and the build that wires rows to components."""
+"""The Pulumi runtime: config into the settings model, the prod guard, rows wired to components."""

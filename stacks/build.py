@@ -1,24 +1,24 @@
-"""Wire resolved rows to components, in reference order, and export one output per kind."""
+"""Wire final rows to components, in reference order, and export one output per kind."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import pulumi
-import pulumi_databricks as databricks
+from pydantic import BaseModel
 
-from components._convert import UnmappedFieldError, to_input
-from components.jobs import Job, JobArgs, job_settings
-from components.monitors import QualityMonitor, QualityMonitorArgs, monitor_settings
-from components.pipelines import Pipeline, PipelineArgs, pipeline_settings
-from metadata import Rows
-from metadata.models import JobRow, Task
+from components._convert import UnmappedFieldError
+from components.files import RowFiles, upload_base
+from components.registry import COMPONENTS
+from components.wiring import Component, Wiring
+from metadata import KINDS, Rows, apply_stack_defaults
+from metadata.kinds import JOBS, Kind
+from metadata.models import JobRow
+from metadata.settings import StackSettings
 from stacks.config import LakeformError
 from stacks.guard import guard_protected_rows
-from stacks.settings import StackSettings
 
 
 class RepoFiles(Mapping[str, bytes]):
@@ -64,43 +64,51 @@ class RepoGlobs(Mapping[str, Sequence[str]]):
         return len(self._seen)
 
 
-@dataclass
-class Built:
-    """The components of one stack, keyed by row key."""
-
-    jobs: dict[str, Job] = field(default_factory=dict[str, Job])
-    pipelines: dict[str, Pipeline] = field(default_factory=dict[str, Pipeline])
-    quality_monitors: dict[str, QualityMonitor] = field(default_factory=dict[str, QualityMonitor])
+Built = dict[str, dict[str, Component]]
+"""The components of one stack: kind -> row key -> component."""
 
 
-def _job_refs(tasks: Sequence[Task]) -> set[str]:
-    refs: set[str] = set()
-    for task in tasks:
-        if task.run_job_task is not None and task.run_job_task.job is not None:
-            refs.add(task.run_job_task.job)
-        if task.for_each_task is not None:
-            refs |= _job_refs([task.for_each_task.task])
-    return refs
+def kind_order() -> list[Kind]:
+    """Every kind after the kinds its rows name (pipelines before the jobs that run them)."""
+    order: list[Kind] = []
+
+    def visit(kind: Kind) -> None:
+        if kind in order:
+            return
+        for other in kind.refers_to:
+            if other != kind.name:
+                visit(KINDS[other])
+        order.append(kind)
+
+    for kind in KINDS.values():
+        visit(kind)
+    return order
 
 
-def job_order(jobs: Mapping[str, JobRow]) -> list[str]:
-    """Job keys with every job a `run_job_task` refers to before the job referring to it."""
+def row_order(kind: Kind, rows: Mapping[str, BaseModel]) -> list[str]:
+    """Row keys, sorted, with every row of the same kind a row names before it."""
     order: list[str] = []
     done: set[str] = set()
 
     def visit(key: str, path: tuple[str, ...]) -> None:
-        if key in done or key not in jobs:
+        if key in done or key not in rows:
             return
         if key in path:  # metadata rejects cycles; never loop if one slipped through
-            raise LakeformError(f"jobs.{key}: run_job_task cycle: {' -> '.join((*path, key))}")
-        for ref in sorted(_job_refs(jobs[key].tasks)):
+            raise LakeformError(f"{kind.name}.{key}: reference cycle: {' -> '.join((*path, key))}")
+        refs = {ref for other, ref in kind.references(rows[key]) if other == kind.name}
+        for ref in sorted(refs):
             visit(ref, (*path, key))
         done.add(key)
         order.append(key)
 
-    for key in sorted(jobs):
+    for key in sorted(rows):
         visit(key, ())
     return order
+
+
+def job_order(jobs: Mapping[str, JobRow]) -> list[str]:
+    """Job keys with every job a `run_job_task` refers to before the job referring to it."""
+    return row_order(JOBS, jobs)
 
 
 def check_not_empty(settings: StackSettings, rows: Rows, stack: str) -> None:
@@ -113,8 +121,7 @@ def check_release(settings: StackSettings, rows: Rows) -> None:
     """Warn about release entries, so a lifted protection is never forgotten."""
     for entry in settings.release:
         kind, key = entry.split(".", 1)
-        present = key in (rows.pipelines if kind == "pipelines" else rows.quality_monitors)
-        if present:
+        if key in rows.of(kind):
             pulumi.log.warn(
                 f"lakeform:settings.release: {entry} is released (not protected): once this run "
                 "is deployed its row can be removed, or a monitor reset; then take it out of "
@@ -127,57 +134,21 @@ def check_release(settings: StackSettings, rows: Rows) -> None:
             )
 
 
-def preflight(
-    settings: StackSettings,
-    rows: Rows,
-    stack: str,
-    files: Mapping[str, bytes],
-    globs: Mapping[str, Sequence[str]],
-) -> None:
+WiringFor = Callable[[str, str, Mapping[str, Mapping[str, pulumi.Input[Any]]]], Wiring]
+"""(kind, row key, references) -> the row's wiring."""
+
+
+def preflight(rows: Rows, wiring: WiringFor) -> None:
     """Map every row to provider inputs before any resource exists; one clean error lists every
     row the provider cannot take (a field metadata accepts that the provider has no input for)."""
     problems: list[str] = []
-    placeholder_ids = {k: "0" for k in rows.pipelines}
-    placeholder_jobs: dict[str, pulumi.Input[int]] = {k: 0 for k in rows.jobs}
-    for key, row in sorted(rows.jobs.items()):
-        try:
-            spec, _ = job_settings(
-                JobArgs(
-                    key=key,
-                    row=row,
-                    stack=stack,
-                    settings=settings,
-                    sources=files,
-                    pipeline_ids=placeholder_ids,
-                    job_ids=placeholder_jobs,
-                )
-            )
-            to_input(spec, databricks.JobArgs)
-        except (UnmappedFieldError, LookupError) as err:
-            problems.append(f"jobs.{key}: {_reason(err)}")
-    for key, row in sorted(rows.pipelines.items()):
-        try:
-            spec, _ = pipeline_settings(
-                PipelineArgs(
-                    key=key,
-                    row=row,
-                    stack=stack,
-                    settings=settings,
-                    sources=files,
-                    glob_matches=globs,
-                )
-            )
-            to_input(spec, databricks.PipelineArgs)
-        except (UnmappedFieldError, LookupError) as err:
-            problems.append(f"pipelines.{key}: {_reason(err)}")
-    for key, row in sorted(rows.quality_monitors.items()):
-        try:
-            to_input(
-                monitor_settings(QualityMonitorArgs(key=key, row=row)),
-                databricks.QualityMonitorArgs,
-            )
-        except UnmappedFieldError as err:
-            problems.append(f"quality_monitors.{key}: {_reason(err)}")
+    placeholders = {kind: {key: "0" for key in rows.of(kind)} for kind in KINDS}
+    for kind in KINDS:
+        for key, row in sorted(rows.of(kind).items()):
+            try:
+                COMPONENTS[kind].inputs(key, row, wiring(kind, key, placeholders))
+            except (UnmappedFieldError, LookupError) as err:
+                problems.append(f"{kind}.{key}: {_reason(err)}")
     if problems:
         raise LakeformError("rows the Databricks provider cannot take:\n" + "\n".join(problems))
 
@@ -190,10 +161,6 @@ def _reason(err: Exception) -> str:
     return str(err)
 
 
-def _url(host: str | None, kind: str, ident: pulumi.Output[str]) -> pulumi.Output[str] | None:
-    return pulumi.Output.concat(host, f"/{kind}/", ident) if host else None
-
-
 def build(
     settings: StackSettings,
     rows: Rows,
@@ -204,86 +171,48 @@ def build(
     sources: Mapping[str, bytes] | None = None,
     glob_matches: Mapping[str, Sequence[str]] | None = None,
 ) -> Built:
-    """Create the components for `rows` in this stack and export `jobs`, `pipelines` and
-    `quality_monitors` outputs keyed by row key."""
+    """Create the components for `rows` in this stack and export one output per kind (`jobs`,
+    `pipelines`, `quality_monitors`) keyed by row key. Rows not yet final for the stack are made
+    so by metadata (`apply_stack_defaults`); components only ever see final rows."""
+    rows = apply_stack_defaults(rows, settings, stack)
     check_not_empty(settings, rows, stack)
     if settings.protect:
         check_release(settings, rows)
         guard_protected_rows(settings, rows, stack)
-    files = sources if sources is not None else RepoFiles(root)
+    contents = sources if sources is not None else RepoFiles(root)
     globs = glob_matches if glob_matches is not None else RepoGlobs(root)
-    preflight(settings, rows, stack, files, globs)
-    built = Built()
-    for key in sorted(rows.pipelines):
-        built.pipelines[key] = Pipeline(
-            key,
-            PipelineArgs(
-                key=key,
-                row=rows.pipelines[key],
-                stack=stack,
-                settings=settings,
-                sources=files,
-                glob_matches=globs,
-                protect=settings.protect and not settings.released("pipelines", key),
-            ),
+
+    def wiring(
+        kind: str, key: str, references: Mapping[str, Mapping[str, pulumi.Input[Any]]]
+    ) -> Wiring:
+        folder = upload_base(settings.workspace_root, stack, kind, key)
+        protect = settings.protect and KINDS[kind].protected is not None
+        return Wiring(
+            files=RowFiles(folder=folder, contents=contents, globs=globs),
+            # A snapshot of the rows built so far, of the kinds this kind names.
+            references={k: dict(references[k]) for k in KINDS[kind].refers_to},
+            protect=protect and not settings.released(kind, key),
         )
-    pipeline_ids = {k: p.pipeline_id for k, p in built.pipelines.items()}
-    job_ids: dict[str, pulumi.Input[int]] = {}
-    for key in job_order(rows.jobs):
-        job = Job(
-            key,
-            JobArgs(
-                key=key,
-                row=rows.jobs[key],
-                stack=stack,
-                settings=settings,
-                sources=files,
-                pipeline_ids=pipeline_ids,
-                job_ids=dict(job_ids),
-            ),
-        )
-        built.jobs[key] = job
-        # The provider wants run_job_task.job_id as a number; resource ids are strings.
-        job_ids[key] = job.job_id.apply(int)
-    for key in sorted(rows.quality_monitors):
-        built.quality_monitors[key] = QualityMonitor(
-            key,
-            QualityMonitorArgs(
-                key=key,
-                row=rows.quality_monitors[key],
-                protect=settings.protect and not settings.released("quality_monitors", key),
-            ),
-        )
+
+    preflight(rows, wiring)
+    built: Built = {kind: {} for kind in KINDS}
+    references: dict[str, dict[str, pulumi.Input[Any]]] = {kind: {} for kind in KINDS}
+    for kind in kind_order():
+        of_kind = rows.of(kind.name)
+        for key in row_order(kind, of_kind):
+            component = COMPONENTS[kind.name].create(
+                key, of_kind[key], wiring(kind.name, key, references)
+            )
+            built[kind.name][key] = component
+            references[kind.name][key] = component.reference
     export(built, host)
     return built
 
 
 def export(built: Built, host: str | None) -> None:
     """One structured stack output per kind, keyed by row key."""
-    jobs: dict[str, Any] = {
-        key: {"id": j.job_id, "name": j.job_name, "url": _url(host, "jobs", j.job_id)}
-        for key, j in sorted(built.jobs.items())
-    }
-    pipelines: dict[str, Any] = {
-        key: {
-            "id": p.pipeline_id,
-            "name": p.pipeline_name,
-            "url": _url(host, "pipelines", p.pipeline_id),
-            "protected": p.protected,
+    for kind, components in built.items():
+        outputs: dict[str, Any] = {
+            key: component.stack_output(host) for key, component in sorted(components.items())
         }
-        for key, p in sorted(built.pipelines.items())
-    }
-    monitors: dict[str, Any] = {
-        key: {
-            "table_name": m.table_name,
-            "dashboard_id": m.dashboard_id,
-            "profile_metrics_table_name": m.profile_metrics_table_name,
-            "drift_metrics_table_name": m.drift_metrics_table_name,
-            "protected": m.protected,
-            "reset": m.reset,
-        }
-        for key, m in sorted(built.quality_monitors.items())
-    }
-    pulumi.export("jobs", jobs)
-    pulumi.export("pipelines", pipelines)
-    pulumi.export("quality_monitors", monitors)
+        pulumi.export(kind, outputs)

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pulumi
 
-from metadata import MetadataError, Rows, load_rows
-from stacks.settings import SETTINGS_KEY, SettingsError, StackSettings, parse_settings
+from metadata import MetadataError, Rows, apply_stack_defaults, load_rows
+from metadata.settings import SETTINGS_KEY, SettingsError, StackSettings, parse_settings
 
 
 class LakeformError(pulumi.RunError):
@@ -31,12 +31,14 @@ def load_settings() -> StackSettings:
 
 
 def load_stack_rows(settings: StackSettings, root: Path) -> Rows:
-    """The stack's resolved metadata rows; bad metadata: a clean error listing each problem."""
+    """The stack's metadata rows, final for it; bad metadata: a clean error listing each problem."""
     paths = [root / p for p in settings.metadata_paths]
+    stack = pulumi.get_stack()
     try:
-        return load_rows(paths, root=root, stack=pulumi.get_stack(), settings=settings)
+        rows = load_rows(paths, root=root, stack=stack, settings=settings)
     except MetadataError as err:
         raise LakeformError(f"invalid metadata:\n{err}") from None
+    return apply_stack_defaults(rows, settings, stack)
 
 
 def workspace_host(settings: StackSettings) -> str | None:

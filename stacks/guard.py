@@ -8,11 +8,10 @@ from typing import Any, cast
 
 import pulumi
 
-from metadata import PipelineRow, QualityMonitorRow, Rows
+from metadata import KINDS, Rows
+from metadata.kinds import PROTECTED_KINDS
+from metadata.settings import StackSettings
 from stacks.config import LakeformError
-from stacks.settings import StackSettings
-
-GUARDED: tuple[str, ...] = ("pipelines", "quality_monitors")
 
 
 def _was_protected(info: object, settings: StackSettings, kind: str, key: str) -> bool:
@@ -29,44 +28,44 @@ def protected_changes(
 ) -> list[str]:
     """What this run would do to rows the last deployment protected: `kind.key: why`, for rows
     gone from the metadata (not renamed via previous_keys) and monitors whose `reset` changed."""
-    current: dict[str, Mapping[str, PipelineRow | QualityMonitorRow]] = {
-        "pipelines": rows.pipelines,
-        "quality_monitors": rows.quality_monitors,
-    }
     problems: list[str] = []
-    for kind in GUARDED:
-        renamed = {k for row in current[kind].values() for k in (row.previous_keys or [])}
+    for kind in PROTECTED_KINDS:
+        current = rows.of(kind)
+        reset = KINDS[kind].reset
+        renamed: set[str] = set()
+        for row in current.values():
+            earlier: list[str] = getattr(row, "previous_keys", None) or []
+            renamed.update(earlier)
         before = cast("Mapping[str, Any]", previous.get(kind) or {})
         for key in sorted(before):
             info = before[key]
             if not _was_protected(info, settings, kind, key):
                 continue
             entry = f"{kind}.{key}"
-            if key not in current[kind] and key not in renamed:
+            if key not in current and key not in renamed:
                 problems.append(f"{entry}: removed from the metadata, but protected")
                 continue
-            row = current[kind].get(key)
+            row = current.get(key)
             recorded: Mapping[str, Any] = (
                 cast("Mapping[str, Any]", info) if isinstance(info, Mapping) else {}
             )
             old_reset = recorded.get("reset")
-            if (
-                isinstance(row, QualityMonitorRow)
-                and isinstance(old_reset, int | float)
-                and int(old_reset) != row.reset
-            ):
+            if row is None or reset is None or not isinstance(old_reset, int | float):
+                continue
+            if int(old_reset) != reset(row):
                 problems.append(
-                    f"{entry}: reset changed from {int(old_reset)} to {row.reset}, "
-                    "but the monitor is protected"
+                    f"{entry}: reset changed from {int(old_reset)} to {reset(row)}, "
+                    f"but the {KINDS[kind].key_word} is protected"
                 )
     return problems
 
 
 def protection_message(stack: str, problems: list[str]) -> str:
     entries = ", ".join(sorted({p.split(":", 1)[0] for p in problems}))
+    kinds = " and ".join(kind.replace("_", " ") for kind in PROTECTED_KINDS)
+    why = "; ".join(str(KINDS[kind].protected) for kind in PROTECTED_KINDS)
     return (
-        f"stack {stack} protects pipelines and quality monitors (deleting a pipeline drops its "
-        "tables; deleting or resetting a monitor loses its history):\n"
+        f"stack {stack} protects {kinds} ({why}):\n"
         + "\n".join(f"  {p}" for p in problems)
         + "\nTo do this on purpose: keep the rows as they were deployed, add them to "
         f"lakeform:settings.release in Pulumi.{stack}.yaml (release: [{entries}]) and run "
@@ -85,9 +84,9 @@ def guard_protected_rows(settings: StackSettings, rows: Rows, stack: str) -> Non
     previous = pulumi.StackReference("lakeform-previous-deployment", stack_name=name)
 
     def check(values: list[Any]) -> None:
-        outputs: dict[str, Any] = dict(zip(GUARDED, values, strict=True))
+        outputs: dict[str, Any] = dict(zip(PROTECTED_KINDS, values, strict=True))
         problems = protected_changes(outputs, rows, settings)
         if problems:
             raise LakeformError(protection_message(stack, problems))
 
-    pulumi.Output.all(*(previous.get_output(kind) for kind in GUARDED)).apply(check)
+    pulumi.Output.all(*(previous.get_output(kind) for kind in PROTECTED_KINDS)).apply(check)

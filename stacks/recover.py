@@ -6,9 +6,9 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-JOB = "databricks:index/job:Job"
-PIPELINE = "databricks:index/pipeline:Pipeline"
-MONITOR = "databricks:index/qualityMonitor:QualityMonitor"
+from metadata.kinds import KINDS, Kind
+
+BY_RESOURCE_TYPE: dict[str, Kind] = {kind.resource_type: kind for kind in KINDS.values()}
 BY_PATH = ("databricks:index/notebook:Notebook", "databricks:index/workspaceFile:WorkspaceFile")
 
 
@@ -54,6 +54,14 @@ class Workspace:
         self.monitor_exists = monitor_exists
         self.path_exists = path_exists
 
+    def named(self, kind: str, name: str) -> Iterable[tuple[str, Mapping[str, str]]]:
+        """(id, tags) of every object of `kind` (found by tags) named exactly `name`."""
+        return {"jobs": self.jobs_named, "pipelines": self.pipelines_named}[kind](name)
+
+    def exists(self, kind: str, ident: str) -> bool:
+        """Whether the object of `kind` (found by id) with id `ident` exists."""
+        return {"quality_monitors": self.monitor_exists}[kind](ident)
+
 
 def pending_creates(export: Mapping[str, Any]) -> list[PendingCreate]:
     """The pending creates of a `pulumi stack export` document."""
@@ -83,14 +91,13 @@ def _tagged(
 def find(pending: PendingCreate, workspace: Workspace) -> Finding | None:
     """Look for what `pending` may have created; None for a type recovery does not know."""
     inputs = pending.inputs
-    if pending.type == JOB:
-        ids = _tagged(workspace.jobs_named(str(inputs.get("name", ""))), inputs.get("tags") or {})
-    elif pending.type == PIPELINE:
-        named = workspace.pipelines_named(str(inputs.get("name", "")))
-        ids = _tagged(named, inputs.get("tags") or {})
-    elif pending.type == MONITOR:
-        table = str(inputs.get("tableName", ""))
-        ids = [table] if table and workspace.monitor_exists(table) else []
+    kind = BY_RESOURCE_TYPE.get(pending.type)
+    if kind is not None:
+        value = str(inputs.get(kind.recovery.match, ""))
+        if kind.recovery.by == "tags":
+            ids = _tagged(workspace.named(kind.name, value), inputs.get("tags") or {})
+        else:
+            ids = [value] if value and workspace.exists(kind.name, value) else []
     elif pending.type in BY_PATH:
         path = str(inputs.get("path", ""))
         ids = [path] if path and workspace.path_exists(path) else []

@@ -7,7 +7,7 @@ import logging
 import re
 import threading
 import urllib.parse
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -118,13 +118,21 @@ class Outcome:
 
 
 class Workspace:
-    """Dispatches calls to handlers under one lock; persists state before acknowledging a write."""
+    """Dispatches calls to handlers under one lock; persists state before acknowledging a write.
 
-    def __init__(self, state_path: Path | None = None, timings: RunTimings | None = None) -> None:
+    The routes come from the caller (`workspace.routes.ROUTES`): the route modules build on this
+    one, so this one does not import them."""
+
+    def __init__(
+        self,
+        routes: Sequence[Route],
+        state_path: Path | None = None,
+        timings: RunTimings | None = None,
+    ) -> None:
         self.store = Store(state_path)
         self.lock = threading.RLock()
         self.timings = timings or RunTimings()
-        self.routes: list[Route] = _all_routes()
+        self.routes: list[Route] = list(routes)
         from workspace import schema
 
         threading.Thread(target=schema.warm_up, name="schema-warm-up", daemon=True).start()
@@ -187,9 +195,3 @@ def _has_token(headers: Mapping[str, str]) -> bool:
     value = headers.get("authorization") or ""
     scheme, _, token = value.partition(" ")
     return scheme.lower() == "bearer" and bool(token.strip())
-
-
-def _all_routes() -> list[Route]:
-    from workspace import identity, jobs, monitors, objects, pipelines
-
-    return [*identity.ROUTES, *jobs.ROUTES, *pipelines.ROUTES, *monitors.ROUTES, *objects.ROUTES]

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from workspace.app import Outcome, Request, Response, RunTimings, Workspace
+from workspace.routes import ROUTES
 
 log = logging.getLogger("lakeform.workspace")
 
@@ -206,7 +207,7 @@ class WorkspaceServer(http.server.ThreadingHTTPServer):
         state_path: Path | None = None,
         timings: RunTimings | None = None,
     ) -> None:
-        self.workspace = Workspace(state_path, timings)
+        self.workspace = Workspace(ROUTES, state_path, timings)
         self.requests = RequestLog()
         self.faults = Faults()
         super().__init__((host, port), _Handler)

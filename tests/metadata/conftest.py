@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from metadata import MetadataError, Rows, load_rows
-from stacks.settings import StackSettings
+from metadata.settings import StackSettings
 
 SOURCES = ("src/nb.py", "src/other.py", "src/query.sql", "src/pipe/bronze.py", "src/pipe/gold.sql")
 SETTINGS = StackSettings(

@@ -7,7 +7,7 @@ from collections.abc import Callable
 import pytest
 
 from metadata import MetadataError
-from stacks.settings import StackSettings
+from metadata.settings import StackSettings
 from tests.metadata.conftest import Project
 
 OneProblem = Callable[[str], str]

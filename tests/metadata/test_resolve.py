@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from metadata.models import TaskDependency
-from stacks.settings import StackSettings
+from metadata.settings import StackSettings
 from tests.metadata.conftest import Project
 
 NB = "notebook_task: {notebook_path: src/nb.py}"

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from metadata import Rows, load_rows
-from stacks.settings import StackSettings, load_stack_settings
+from metadata.settings import StackSettings, load_stack_settings
 
 ROOT = Path(__file__).resolve().parents[2]
 STACK_NAMES = sorted(

@@ -7,7 +7,8 @@ from typing import Any
 import pytest
 
 from metadata.compat import TASK_TYPE_FIELDS
-from metadata.models import ROW_MODELS, TASK_TYPES
+from metadata.kinds import KINDS
+from metadata.models import TASK_TYPES
 from tests.metadata.conftest import Project
 
 # task type -> (YAML of the type's field, expected model_dump of that field)
@@ -155,13 +156,13 @@ KIND_CASES: dict[str, str] = {
 
 
 def test_every_row_kind_has_a_case() -> None:
-    assert set(KIND_CASES) == set(ROW_MODELS)
+    assert set(KIND_CASES) == set(KINDS)
 
 
-@pytest.mark.parametrize("kind", sorted(ROW_MODELS))
+@pytest.mark.parametrize("kind", sorted(KINDS))
 def test_row_kind_loads(project: Project, kind: str) -> None:
     project.write("a.yaml", f"{kind}:\n  r: {KIND_CASES[kind]}\n")
     rows = project.load()
     loaded = getattr(rows, kind)
-    assert isinstance(loaded["r"], ROW_MODELS[kind])
+    assert isinstance(loaded["r"], KINDS[kind].row_model)
     assert rows.total == 1

@@ -7,8 +7,8 @@ from typing import Any
 
 from metadata import Rows
 from metadata.models import JobRow, PipelineRow, QualityMonitorRow
+from metadata.settings import StackSettings
 from stacks.build import Built, build
-from stacks.settings import StackSettings
 
 JOB = "databricks:index/job:Job"
 PIPELINE = "databricks:index/pipeline:Pipeline"

@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 
 from metadata import load_rows
+from metadata.settings import StackSettings
 from stacks.build import build, job_order
 from stacks.config import LakeformError
-from stacks.settings import StackSettings
 from tests.unit.conftest import Program
 from tests.unit.rows import JOB, build_rows, job, monitor, pipeline, rows
 

@@ -12,8 +12,8 @@ from pydantic import BaseModel
 
 from components._convert import UnmappedFieldError, _fields, _strip_input, field_name, to_input
 from metadata.models import JobRow, PipelineRow, QualityMonitorRow
+from metadata.settings import StackSettings
 from stacks.config import LakeformError
-from stacks.settings import StackSettings
 from tests.unit.rows import build_rows, job, rows
 
 # Lakeform's own fields, consumed before anything reaches the provider (metadata/README.md).

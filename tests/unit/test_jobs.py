@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 
 from components.jobs import TASK_MAPPERS
-from metadata.models import TASK_TYPES
-from stacks.settings import EmailNotifications, RunAs, StackSettings
+from metadata.models import TASK_TYPES, EmailNotifications, RunAs
+from metadata.settings import StackSettings
 from tests.unit.rows import FILE, JOB, NOTEBOOK, build_rows, job, pipeline, rows
 
 ROOT = "/Workspace/Shared/lakeform/dev/jobs/daily"

@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
+from metadata.settings import StackSettings
 from stacks.config import LakeformError
-from stacks.settings import StackSettings
 from tests.unit.rows import FILE, MONITOR, NOTEBOOK, PIPELINE, build_rows, monitor, pipeline, rows
 
 BASE = "/Workspace/Shared/lakeform/prod/pipelines/main"

@@ -17,13 +17,13 @@ from databricks.sdk.service import jobs
 
 from cli.recover import RecoverError, _release_stale_lock, lookups
 from stacks.recover import (
-    JOB,
     PendingCreate,
     import_document,
     pending_creates,
     plan,
     recovery_commands,
 )
+from tests.unit.rows import JOB
 from workspace.testing import RunningWorkspace, running_workspace
 
 EXPORT = json.loads((Path(__file__).parent / "data" / "killed_up_export.json").read_text())

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from metadata.settings import SettingsError, StackSettings, load_stack_settings
 from stacks.config import LakeformError, load_settings, workspace_host
-from stacks.settings import SettingsError, StackSettings, load_stack_settings
 
 ROOT = Path(__file__).resolve().parents[2]
 

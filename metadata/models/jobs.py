@@ -1,29 +1,18 @@
-"""The metadata format: pydantic models of job, pipeline and quality monitor rows."""
+"""Job rows: Jobs API 2.2 job settings, tasks and task types, plus Lakeform's row fields."""
 
 from __future__ import annotations
 
-import json
-import re
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 
-# Field names follow the Jobs API 2.2, the Pipelines API and the Quality Monitors API (as in bundle
-# YAML), so `model_dump(exclude_none=True)` is an API-shaped dict. Lakeform-only fields are marked
-# "Lakeform:" in their docstring; components never send them to Databricks.
-
-
-class _Model(BaseModel):
-    model_config = ConfigDict(
-        strict=True,
-        extra="forbid",
-        frozen=True,
-        use_attribute_docstrings=True,
-        validate_by_name=True,
-        validate_by_alias=True,
-        serialize_by_alias=True,
-    )
-
+from metadata.models.shared import (
+    ApiModel,
+    AutoScale,
+    EmailNotifications,
+    MavenLibrary,
+    RunAs,
+)
 
 PauseStatus = Literal["PAUSED", "UNPAUSED"]
 RunIf = Literal[
@@ -37,10 +26,7 @@ RunIf = Literal[
 Source = Literal["WORKSPACE", "GIT"]
 
 
-# --- shared pieces -------------------------------------------------------------------------------
-
-
-class CronSchedule(_Model):
+class CronSchedule(ApiModel):
     """A Quartz cron schedule, as in the Jobs API `schedule`."""
 
     quartz_cron_expression: str
@@ -52,7 +38,7 @@ class CronSchedule(_Model):
     """PAUSED or UNPAUSED (default UNPAUSED; development stacks force PAUSED)."""
 
 
-class TaskDependency(_Model):
+class TaskDependency(ApiModel):
     """One upstream task; in YAML a plain task key string is accepted too."""
 
     task_key: str
@@ -61,7 +47,7 @@ class TaskDependency(_Model):
     """For a condition_task upstream: run only on this outcome (`"true"` or `"false"`)."""
 
 
-class PyPiLibrary(_Model):
+class PyPiLibrary(ApiModel):
     """A PyPI package."""
 
     package: str
@@ -70,18 +56,7 @@ class PyPiLibrary(_Model):
     """Index URL when not PyPI."""
 
 
-class MavenLibrary(_Model):
-    """A Maven artifact."""
-
-    coordinates: str
-    """`group:artifact:version`."""
-    repo: str | None = None
-    """Repository URL when not Maven Central."""
-    exclusions: list[str] | None = None
-    """Dependencies to exclude, `group:artifact`."""
-
-
-class CranLibrary(_Model):
+class CranLibrary(ApiModel):
     """A CRAN package."""
 
     package: str
@@ -90,7 +65,7 @@ class CranLibrary(_Model):
     """Repository URL when not CRAN."""
 
 
-class Library(_Model):
+class Library(ApiModel):
     """A task library (exactly one kind), as in the Jobs API `libraries[]`."""
 
     jar: str | None = None
@@ -109,23 +84,7 @@ class Library(_Model):
     """A CRAN package."""
 
 
-class AutoScale(_Model):
-    """Cluster autoscaling range."""
-
-    min_workers: int
-    """Fewest workers."""
-    max_workers: int
-    """Most workers."""
-
-
-class PipelineAutoScale(AutoScale):
-    """Pipeline cluster autoscaling range and mode."""
-
-    mode: Literal["LEGACY", "ENHANCED"] | None = None
-    """Autoscaling mode (pipelines only)."""
-
-
-class ClusterSpec(_Model):
+class ClusterSpec(ApiModel):
     """A new cluster, as in the Jobs API `new_cluster` (cloud attributes free-form)."""
 
     spark_version: str | None = None
@@ -184,7 +143,7 @@ class ClusterSpec(_Model):
     """Cluster log delivery, as in the Clusters API."""
 
 
-class JobCluster(_Model):
+class JobCluster(ApiModel):
     """A job cluster shared by tasks through `job_cluster_key`."""
 
     job_cluster_key: str
@@ -193,7 +152,7 @@ class JobCluster(_Model):
     """The cluster."""
 
 
-class HealthRule(_Model):
+class HealthRule(ApiModel):
     """A job or task health rule."""
 
     metric: Literal[
@@ -210,38 +169,21 @@ class HealthRule(_Model):
     """Threshold."""
 
 
-class Health(_Model):
+class Health(ApiModel):
     """Health rules; a breach triggers on_duration_warning_threshold_exceeded notifications."""
 
     rules: list[HealthRule]
     """The rules."""
 
 
-class EmailNotifications(_Model):
-    """Email notifications, as in the Jobs API `email_notifications`."""
-
-    on_start: list[str] | None = None
-    """Addresses told when a run starts."""
-    on_success: list[str] | None = None
-    """Addresses told when a run succeeds."""
-    on_failure: list[str] | None = None
-    """Addresses told when a run fails."""
-    on_duration_warning_threshold_exceeded: list[str] | None = None
-    """Addresses told when RUN_DURATION_SECONDS health rule is breached."""
-    on_streaming_backlog_exceeded: list[str] | None = None
-    """Addresses told when a streaming backlog health rule is breached."""
-    no_alert_for_skipped_runs: bool | None = None
-    """Deprecated by the API (use notification_settings); kept for old rows."""
-
-
-class Webhook(_Model):
+class Webhook(ApiModel):
     """A notification destination."""
 
     id: str
     """Notification destination id."""
 
 
-class WebhookNotifications(_Model):
+class WebhookNotifications(ApiModel):
     """Webhook notifications, as in the Jobs API `webhook_notifications`."""
 
     on_start: list[Webhook] | None = None
@@ -256,7 +198,7 @@ class WebhookNotifications(_Model):
     """Destinations told when a streaming backlog health rule is breached."""
 
 
-class NotificationSettings(_Model):
+class NotificationSettings(ApiModel):
     """Notification filters of a job."""
 
     no_alert_for_skipped_runs: bool | None = None
@@ -275,7 +217,7 @@ class TaskNotificationSettings(NotificationSettings):
 # --- task types ----------------------------------------------------------------------------------
 
 
-class NotebookTask(_Model):
+class NotebookTask(ApiModel):
     """Run a notebook."""
 
     notebook_path: str
@@ -289,14 +231,14 @@ class NotebookTask(_Model):
     """Run a SQL notebook on this warehouse."""
 
 
-class SqlQuery(_Model):
+class SqlQuery(ApiModel):
     """A saved SQL query."""
 
     query_id: str
     """Query id."""
 
 
-class SqlFile(_Model):
+class SqlFile(ApiModel):
     """A SQL file."""
 
     path: str
@@ -305,7 +247,7 @@ class SqlFile(_Model):
     """WORKSPACE or GIT."""
 
 
-class SqlSubscription(_Model):
+class SqlSubscription(ApiModel):
     """A dashboard or alert subscriber."""
 
     user_name: str | None = None
@@ -314,7 +256,7 @@ class SqlSubscription(_Model):
     """Notification destination to notify."""
 
 
-class SqlDashboard(_Model):
+class SqlDashboard(ApiModel):
     """Refresh a legacy SQL dashboard."""
 
     dashboard_id: str
@@ -327,7 +269,7 @@ class SqlDashboard(_Model):
     """Do not send to subscribers."""
 
 
-class SqlAlert(_Model):
+class SqlAlert(ApiModel):
     """Evaluate a SQL alert."""
 
     alert_id: str
@@ -338,7 +280,7 @@ class SqlAlert(_Model):
     """Do not send to subscribers."""
 
 
-class SqlTask(_Model):
+class SqlTask(ApiModel):
     """Run SQL on a warehouse: exactly one of query_text, file, query, dashboard, alert."""
 
     warehouse_id: str | None = None
@@ -368,7 +310,7 @@ class SqlTask(_Model):
 SQL_KINDS = ("query_text", "file", "query", "dashboard", "alert")
 
 
-class PipelineTask(_Model):
+class PipelineTask(ApiModel):
     """Run an update of a pipeline: give `pipeline` (a row key) or `pipeline_id`."""
 
     pipeline: str | None = None
@@ -385,7 +327,7 @@ class PipelineTask(_Model):
         return self
 
 
-class PythonWheelTask(_Model):
+class PythonWheelTask(ApiModel):
     """Run an entry point of a Python wheel (add the wheel in libraries)."""
 
     package_name: str
@@ -398,7 +340,7 @@ class PythonWheelTask(_Model):
     """Named parameters `--key=value`."""
 
 
-class SparkPythonTask(_Model):
+class SparkPythonTask(ApiModel):
     """Run a Python file."""
 
     python_file: str
@@ -409,7 +351,7 @@ class SparkPythonTask(_Model):
     """WORKSPACE or GIT."""
 
 
-class SparkJarTask(_Model):
+class SparkJarTask(ApiModel):
     """Run the main class of a JAR (add the JAR in libraries)."""
 
     main_class_name: str
@@ -420,7 +362,7 @@ class SparkJarTask(_Model):
     """Deprecated by the API; use libraries."""
 
 
-class RunJobTask(_Model):
+class RunJobTask(ApiModel):
     """Trigger another job: give `job` (a row key) or `job_id`."""
 
     job: str | None = None
@@ -437,7 +379,7 @@ class RunJobTask(_Model):
         return self
 
 
-class DbtTask(_Model):
+class DbtTask(ApiModel):
     """Run dbt commands."""
 
     commands: list[str]
@@ -456,7 +398,7 @@ class DbtTask(_Model):
     """WORKSPACE or GIT."""
 
 
-class ConditionTask(_Model):
+class ConditionTask(ApiModel):
     """Evaluate a condition; downstream tasks use `depends_on[].outcome`."""
 
     op: Literal[
@@ -474,7 +416,7 @@ class ConditionTask(_Model):
     """Right operand."""
 
 
-class ForEachTask(_Model):
+class ForEachTask(ApiModel):
     """Run a nested task once per input."""
 
     inputs: str
@@ -509,7 +451,7 @@ TASK_TYPES = (
 """Field names of the task types: a task sets exactly one."""
 
 
-class Task(_Model):
+class Task(ApiModel):
     """A job task, as in the Jobs API 2.2 `tasks[]`, with exactly one task type field."""
 
     task_key: str
@@ -603,10 +545,10 @@ class Task(_Model):
         return self
 
 
-# --- job-level settings --------------------------------------------------------------------------
+# --- job-level fields ----------------------------------------------------------------------------
 
 
-class FileArrivalTrigger(_Model):
+class FileArrivalTrigger(ApiModel):
     """Run when files arrive at a location."""
 
     url: str
@@ -617,7 +559,7 @@ class FileArrivalTrigger(_Model):
     """Wait this long after the last change."""
 
 
-class TableUpdateTrigger(_Model):
+class TableUpdateTrigger(ApiModel):
     """Run when tables are updated."""
 
     table_names: list[str]
@@ -630,7 +572,7 @@ class TableUpdateTrigger(_Model):
     """Wait this long after the last change."""
 
 
-class PeriodicTrigger(_Model):
+class PeriodicTrigger(ApiModel):
     """Run every interval."""
 
     interval: int
@@ -639,7 +581,7 @@ class PeriodicTrigger(_Model):
     """Unit of the interval."""
 
 
-class Trigger(_Model):
+class Trigger(ApiModel):
     """A trigger (exactly one kind), as in the Jobs API `trigger`."""
 
     pause_status: PauseStatus | None = None
@@ -662,7 +604,7 @@ class Trigger(_Model):
         return self
 
 
-class Continuous(_Model):
+class Continuous(ApiModel):
     """Keep one run active at all times."""
 
     pause_status: PauseStatus | None = None
@@ -671,7 +613,7 @@ class Continuous(_Model):
     """Retry failed tasks in place."""
 
 
-class JobParameter(_Model):
+class JobParameter(ApiModel):
     """A job-level parameter."""
 
     name: str
@@ -680,7 +622,7 @@ class JobParameter(_Model):
     """Default value."""
 
 
-class EnvironmentSpec(_Model):
+class EnvironmentSpec(ApiModel):
     """A serverless environment spec."""
 
     client: str | None = None
@@ -691,7 +633,7 @@ class EnvironmentSpec(_Model):
     """pip requirements, e.g. `faker==24.0.0`."""
 
 
-class JobEnvironment(_Model):
+class JobEnvironment(ApiModel):
     """A serverless environment tasks refer to by environment_key."""
 
     environment_key: str
@@ -700,29 +642,14 @@ class JobEnvironment(_Model):
     """The environment."""
 
 
-class Queue(_Model):
+class Queue(ApiModel):
     """Queueing of runs that hit a concurrency limit."""
 
     enabled: bool
     """Queue instead of skipping."""
 
 
-class RunAs(_Model):
-    """Identity the job runs as (exactly one field)."""
-
-    user_name: str | None = None
-    """A user."""
-    service_principal_name: str | None = None
-    """A service principal application id."""
-
-    @model_validator(mode="after")
-    def _exactly_one(self) -> RunAs:
-        if (self.user_name is None) == (self.service_principal_name is None):
-            raise ValueError("run_as needs exactly one of user_name, service_principal_name")
-        return self
-
-
-class GitSource(_Model):
+class GitSource(ApiModel):
     """Remote repository for tasks with source GIT."""
 
     git_url: str
@@ -737,11 +664,7 @@ class GitSource(_Model):
     """Commit."""
 
 
-StackOverrides = dict[str, dict[str, Any]]
-"""Lakeform: `environments: {<stack>: {...partial row...}}`, deep-merged over the row."""
-
-
-class JobRow(_Model):
+class JobRow(ApiModel):
     """A job: Jobs API 2.2 job settings plus Lakeform's row fields."""
 
     name: str | None = None
@@ -795,420 +718,5 @@ class JobRow(_Model):
     """Lakeform: `true` ignores the row as if absent."""
 
 
-# --- pipelines -----------------------------------------------------------------------------------
-
-
-class PathRef(_Model):
-    """A path in the workspace or repository."""
-
-    path: str
-    """Absolute workspace path or repository-relative path."""
-
-
-class GlobRef(_Model):
-    """A glob of source files."""
-
-    include: str
-    """Glob pattern, e.g. `src/pipelines/olist/**`; repository-relative or absolute."""
-
-
-class PipelineLibrary(_Model):
-    """A pipeline source (exactly one kind)."""
-
-    notebook: PathRef | None = None
-    """A notebook."""
-    file: PathRef | None = None
-    """A Python or SQL file."""
-    glob: GlobRef | None = None
-    """A glob of files."""
-    jar: str | None = None
-    """A JAR."""
-    maven: MavenLibrary | None = None
-    """A Maven artifact."""
-    whl: str | None = None
-    """A wheel (deprecated by the API)."""
-
-    @model_validator(mode="after")
-    def _exactly_one_kind(self) -> PipelineLibrary:
-        kinds = [k for k in ("notebook", "file", "glob", "jar", "maven", "whl") if getattr(self, k)]
-        if len(kinds) != 1:
-            found = ", ".join(kinds) if kinds else "none"
-            raise ValueError(
-                f"a library needs exactly one of notebook, file, glob, jar, maven, whl; "
-                f"found {found}"
-            )
-        return self
-
-
-class PipelineCluster(_Model):
-    """A pipeline cluster, as in the Pipelines API `clusters[]`."""
-
-    label: str | None = None
-    """`default` or `maintenance`."""
-    num_workers: int | None = None
-    """Fixed number of workers."""
-    autoscale: PipelineAutoScale | None = None
-    """Autoscaling range."""
-    node_type_id: str | None = None
-    """Worker node type."""
-    driver_node_type_id: str | None = None
-    """Driver node type."""
-    policy_id: str | None = None
-    """Cluster policy id."""
-    apply_policy_default_values: bool | None = None
-    """Fill unset fields from the policy defaults."""
-    instance_pool_id: str | None = None
-    """Instance pool for workers."""
-    driver_instance_pool_id: str | None = None
-    """Instance pool for the driver."""
-    spark_conf: dict[str, str] | None = None
-    """Spark configuration."""
-    spark_env_vars: dict[str, str] | None = None
-    """Environment variables."""
-    custom_tags: dict[str, str] | None = None
-    """Tags for cloud resources."""
-    ssh_public_keys: list[str] | None = None
-    """SSH public keys."""
-    enable_local_disk_encryption: bool | None = None
-    """Encrypt local disks."""
-    aws_attributes: dict[str, Any] | None = None
-    """AWS attributes."""
-    azure_attributes: dict[str, Any] | None = None
-    """Azure attributes."""
-    gcp_attributes: dict[str, Any] | None = None
-    """GCP attributes."""
-    init_scripts: list[dict[str, Any]] | None = None
-    """Init scripts."""
-    cluster_log_conf: dict[str, Any] | None = None
-    """Cluster log delivery."""
-
-
-class PipelineNotification(_Model):
-    """Pipeline email alerts."""
-
-    email_recipients: list[str]
-    """Addresses."""
-    alerts: list[
-        Literal[
-            "on-update-success", "on-update-failure", "on-update-fatal-failure", "on-flow-failure"
-        ]
-    ]
-    """Events that send an email."""
-
-
-class PipelineEnvironment(_Model):
-    """Serverless pipeline environment."""
-
-    dependencies: list[str] | None = None
-    """pip requirements."""
-
-
-class EventLog(_Model):
-    """Publish the event log to a table."""
-
-    name: str
-    """Table name."""
-    catalog: str | None = None
-    """Catalog."""
-    schema_: str | None = Field(default=None, alias="schema")
-    """Schema."""
-
-
-class RestartWindow(_Model):
-    """When continuous pipelines may restart for maintenance."""
-
-    start_hour: int
-    """Hour of day 0-23."""
-    days_of_week: (
-        list[Literal["MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY", "SATURDAY", "SUNDAY"]]
-        | None
-    ) = None
-    """Days; all when unset."""
-    time_zone_id: str | None = None
-    """Timezone id."""
-
-
-class Filters(_Model):
-    """Notebook path filters (legacy)."""
-
-    include: list[str] | None = None
-    """Paths to include."""
-    exclude: list[str] | None = None
-    """Paths to exclude."""
-
-
-class PipelineRow(_Model):
-    """A Lakeflow Declarative Pipeline: the Pipelines API spec plus Lakeform's row fields."""
-
-    name: str | None = None
-    """Pipeline name; defaults to the row key. The stack's name_prefix is prepended."""
-    catalog: str | None = None
-    """Unity Catalog catalog the tables are published to, e.g. `${var.catalog}`."""
-    schema_: str | None = Field(default=None, alias="schema")
-    """Default schema of the tables."""
-    target: str | None = None
-    """Legacy name of schema."""
-    storage: str | None = None
-    """Storage location (Hive metastore pipelines)."""
-    configuration: dict[str, str] | None = None
-    """Spark/pipeline configuration readable by the sources."""
-    libraries: list[PipelineLibrary] | None = None
-    """Source notebooks and files."""
-    root_path: str | None = None
-    """Root folder of the sources; repository-relative or absolute."""
-    clusters: list[PipelineCluster] | None = None
-    """Classic compute (or set serverless)."""
-    serverless: bool | None = None
-    """Serverless compute."""
-    continuous: bool | None = None
-    """Run continuously instead of triggered."""
-    development: bool | None = None
-    """Development mode (development stacks force it)."""
-    photon: bool | None = None
-    """Photon engine."""
-    edition: Literal["CORE", "PRO", "ADVANCED", "core", "pro", "advanced"] | None = None
-    """Product edition (classic compute)."""
-    channel: Literal["CURRENT", "PREVIEW"] | None = None
-    """Runtime channel."""
-    notifications: list[PipelineNotification] | None = None
-    """Email alerts."""
-    environment: PipelineEnvironment | None = None
-    """Serverless environment."""
-    tags: dict[str, str] | None = None
-    """Pipeline tags."""
-    budget_policy_id: str | None = None
-    """Budget policy for serverless compute."""
-    event_log: EventLog | None = None
-    """Event log table."""
-    restart_window: RestartWindow | None = None
-    """Maintenance restart window."""
-    filters: Filters | None = None
-    """Legacy notebook filters."""
-    allow_duplicate_names: bool | None = None
-    """Allow a name used by another pipeline."""
-    run_as: RunAs | None = None
-    """Identity the pipeline runs as."""
-    previous_keys: list[str] | None = None
-    """Lakeform: earlier keys of this row, so a rename keeps the deployed pipeline."""
-    disabled: bool | None = None
-    """Lakeform: `true` ignores the row as if absent (a job referring to it is an error)."""
-    environments: StackOverrides | None = None
-    """Lakeform: per-stack overrides `{<stack>: {...partial row...}}`, applied when loaded."""
-
-
-# --- quality monitors ----------------------------------------------------------------------------
-
-_SPARK_TYPES = {
-    "string": "string",
-    "double": "double",
-    "float": "float",
-    "bigint": "long",
-    "long": "long",
-    "int": "integer",
-    "integer": "integer",
-    "smallint": "short",
-    "short": "short",
-    "tinyint": "byte",
-    "byte": "byte",
-    "boolean": "boolean",
-    "bool": "boolean",
-    "date": "date",
-    "timestamp": "timestamp",
-    "timestamp_ntz": "timestamp_ntz",
-    "binary": "binary",
-}
-_DECIMAL = re.compile(r"^decimal\(\s*(\d+)\s*,\s*(\d+)\s*\)$")
-
-
-def spark_struct_field_json(type_name: str) -> str:
-    """The Spark StructField JSON the API wants for a plain type name (`double` ->
-    `{"metadata":{},"name":"output","nullable":true,"type":"double"}`); JSON passes through.
-    Raises ValueError naming the accepted names."""
-    text = type_name.strip()
-    if text.startswith("{"):
-        try:
-            parsed = json.loads(text)
-        except json.JSONDecodeError as err:
-            raise ValueError(f"output_data_type is not valid JSON: {err.msg}") from None
-        if not isinstance(parsed, dict) or "type" not in parsed:
-            raise ValueError('output_data_type JSON must be a StructField with a "type"')
-        return text
-    lowered = text.lower()
-    spark = _SPARK_TYPES.get(lowered)
-    if spark is None and _DECIMAL.match(lowered):
-        spark = re.sub(r"\s+", "", lowered)
-    if spark is None:
-        raise ValueError(
-            f"unknown output_data_type {type_name!r}; use a Spark StructField JSON or one of: "
-            + ", ".join(sorted(_SPARK_TYPES))
-            + ", decimal(p,s)"
-        )
-    field: dict[str, object] = {"metadata": {}, "name": "output", "nullable": True, "type": spark}
-    return json.dumps(field, separators=(",", ":"), sort_keys=True)
-
-
-_METRIC_TYPES = {
-    "AGGREGATE": "CUSTOM_METRIC_TYPE_AGGREGATE",
-    "DERIVED": "CUSTOM_METRIC_TYPE_DERIVED",
-    "DRIFT": "CUSTOM_METRIC_TYPE_DRIFT",
-}
-
-
-class CustomMetric(_Model):
-    """A custom metric, as in the Quality Monitors API `custom_metrics[]`."""
-
-    type: Literal[
-        "CUSTOM_METRIC_TYPE_AGGREGATE", "CUSTOM_METRIC_TYPE_DERIVED", "CUSTOM_METRIC_TYPE_DRIFT"
-    ]
-    """AGGREGATE, DERIVED or DRIFT (the short forms are normalised to CUSTOM_METRIC_TYPE_*)."""
-    name: str
-    """Metric name (a column of the metric tables)."""
-    input_columns: list[str]
-    """Columns it is computed over; `[":table"]` for the whole table."""
-    definition: str
-    """SQL expression. DERIVED and DRIFT metrics refer to other metrics as `{{name}}`
-    (drift: `{{current_df}}.name`, `{{base_df}}.name`)."""
-    output_data_type: str
-    """Spark StructField JSON, or a plain type name (`double`, `bigint`, ...) normalised to it."""
-
-    @field_validator("type", mode="before")
-    @classmethod
-    def _long_type_name(cls, value: object) -> object:
-        if isinstance(value, str):
-            return _METRIC_TYPES.get(value.upper(), value)
-        return value
-
-    @field_validator("output_data_type", mode="after")
-    @classmethod
-    def _struct_field(cls, value: str) -> str:
-        return spark_struct_field_json(value)
-
-
-class MonitorSnapshot(_Model):
-    """Snapshot profile: the whole table each refresh."""
-
-
-class MonitorTimeSeries(_Model):
-    """Time series profile: windows over a timestamp column."""
-
-    timestamp_col: str
-    """Timestamp column."""
-    granularities: list[str]
-    """Window sizes, e.g. `1 day`, `1 week`."""
-
-
-class MonitorInferenceLog(_Model):
-    """Inference log profile for model serving tables."""
-
-    timestamp_col: str
-    """Timestamp column."""
-    granularities: list[str]
-    """Window sizes."""
-    model_id_col: str
-    """Model id column."""
-    prediction_col: str
-    """Prediction column."""
-    problem_type: Literal["PROBLEM_TYPE_CLASSIFICATION", "PROBLEM_TYPE_REGRESSION"]
-    """Classification or regression."""
-    label_col: str | None = None
-    """Ground-truth column."""
-    prediction_proba_col: str | None = None
-    """Prediction probability column."""
-
-
-class MonitorDestination(_Model):
-    """Email recipients."""
-
-    email_addresses: list[str]
-    """Addresses."""
-
-
-class MonitorNotifications(_Model):
-    """Monitor notifications."""
-
-    on_failure: MonitorDestination | None = None
-    """Told when a refresh fails."""
-    on_new_classification_tag_detected: MonitorDestination | None = None
-    """Told when data classification finds a new tag."""
-
-
-class MonitorSchedule(_Model):
-    """Refresh schedule."""
-
-    quartz_cron_expression: str
-    """Quartz cron expression, e.g. `0 0 8 * * ?`."""
-    timezone_id: str
-    """Timezone id."""
-
-
-class DataClassificationConfig(_Model):
-    """Data classification."""
-
-    enabled: bool
-    """Classify columns."""
-
-
-PROFILE_TYPES = ("snapshot", "time_series", "inference_log")
-
-
-class QualityMonitorRow(_Model):
-    """A quality monitor on a Unity Catalog table (Quality Monitors API)."""
-
-    table_name: str
-    """Full name of the monitored table, e.g. `${var.catalog}.gold.fact_booking_daily`."""
-    assets_dir: str
-    """Workspace folder of the dashboard and assets."""
-    output_schema_name: str
-    """`catalog.schema` of the metric tables."""
-    snapshot: MonitorSnapshot | None = None
-    """Snapshot profile (`snapshot: {}`)."""
-    time_series: MonitorTimeSeries | None = None
-    """Time series profile."""
-    inference_log: MonitorInferenceLog | None = None
-    """Inference log profile."""
-    custom_metrics: list[CustomMetric] | None = None
-    """Custom metrics."""
-    slicing_exprs: list[str] | None = None
-    """Slice the metrics by these expressions, e.g. `property_type`."""
-    schedule: MonitorSchedule | None = None
-    """Refresh schedule."""
-    notifications: MonitorNotifications | None = None
-    """Notifications."""
-    baseline_table_name: str | None = None
-    """Baseline table for drift."""
-    data_classification_config: DataClassificationConfig | None = None
-    """Data classification."""
-    warehouse_id: str | None = None
-    """Warehouse for the dashboard."""
-    skip_builtin_dashboard: bool | None = None
-    """Do not create the dashboard."""
-    reset: int = 0
-    """Lakeform: bump to delete and recreate the monitor deliberately (loses its history)."""
-    previous_keys: list[str] | None = None
-    """Lakeform: earlier keys of this row."""
-    disabled: bool | None = None
-    """Lakeform: `true` ignores the row as if absent."""
-    environments: StackOverrides | None = None
-    """Lakeform: per-stack overrides `{<stack>: {...partial row...}}`, applied when loaded."""
-
-    @model_validator(mode="after")
-    def _exactly_one_profile(self) -> QualityMonitorRow:
-        kinds = [k for k in PROFILE_TYPES if getattr(self, k) is not None]
-        if len(kinds) != 1:
-            found = ", ".join(kinds) if kinds else "none"
-            raise ValueError(
-                "a monitor needs exactly one of snapshot, time_series, inference_log; "
-                f"found {found}"
-            )
-        return self
-
-
 ForEachTask.model_rebuild()
 Task.model_rebuild()
-
-ROW_MODELS: dict[str, type[BaseModel]] = {
-    "jobs": JobRow,
-    "pipelines": PipelineRow,
-    "quality_monitors": QualityMonitorRow,
-}
-"""Top-level map of a metadata file -> the row model."""

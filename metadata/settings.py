@@ -1,4 +1,4 @@
-"""The per-stack settings model: one structured `lakeform:settings` config value per stack."""
+"""The stack settings model: one structured `lakeform:settings` config value per stack."""
 
 from __future__ import annotations
 
@@ -8,11 +8,13 @@ from pathlib import Path
 from typing import Any, cast
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from metadata.kinds import PROTECTED_KINDS
+from metadata.models.shared import EmailNotifications, RunAs
 
 STACKS = ("local", "dev", "staging", "prod")
 SETTINGS_KEY = "lakeform:settings"
-RELEASE_KINDS = ("pipelines", "quality_monitors")
 
 
 class SettingsError(ValueError):
@@ -21,28 +23,6 @@ class SettingsError(ValueError):
 
 class _Model(BaseModel):
     model_config = ConfigDict(strict=True, extra="forbid", frozen=True)
-
-
-class RunAs(_Model):
-    """Identity jobs run as, as in the Jobs API `run_as` (exactly one field)."""
-
-    user_name: str | None = None
-    service_principal_name: str | None = None
-
-    @model_validator(mode="after")
-    def _exactly_one(self) -> RunAs:
-        if (self.user_name is None) == (self.service_principal_name is None):
-            raise ValueError("run_as needs exactly one of user_name, service_principal_name")
-        return self
-
-
-class EmailNotifications(_Model):
-    """Default job email notifications, as in the Jobs API `email_notifications`."""
-
-    on_start: list[str] = Field(default_factory=list)
-    on_success: list[str] = Field(default_factory=list)
-    on_failure: list[str] = Field(default_factory=list)
-    on_duration_warning_threshold_exceeded: list[str] = Field(default_factory=list)
 
 
 class StackSettings(_Model):
@@ -71,8 +51,9 @@ class StackSettings(_Model):
     protect: bool = False
     """Protect pipelines and monitors, and retain monitors on delete (production)."""
     release: list[str] = Field(default_factory=list)
-    """`pipelines.<key>` / `quality_monitors.<key>` entries whose protection (and monitor retention)
-    is lifted on purpose, so the row can be removed or the monitor reset in a protected stack."""
+    """`<kind>.<key>` entries of protected kinds (`pipelines.<key>`, `quality_monitors.<key>`)
+    whose protection (and monitor retention) is lifted on purpose, so the row can be removed or
+    the monitor reset in a protected stack."""
     allow_empty: bool = False
     """Allow a deploy that loads zero rows (which deletes every resource of the stack)."""
     ui_host: str | None = None
@@ -90,11 +71,10 @@ class StackSettings(_Model):
     @field_validator("release")
     @classmethod
     def _release_entries(cls, value: list[str]) -> list[str]:
-        bad = [e for e in value if not re.fullmatch(rf"({'|'.join(RELEASE_KINDS)})\.[^.\s]+", e)]
+        bad = [e for e in value if not re.fullmatch(rf"({'|'.join(PROTECTED_KINDS)})\.[^.\s]+", e)]
         if bad:
-            raise ValueError(
-                f"entries must look like pipelines.<key> or quality_monitors.<key>; got {bad}"
-            )
+            shapes = " or ".join(f"{kind}.<key>" for kind in PROTECTED_KINDS)
+            raise ValueError(f"entries must look like {shapes}; got {bad}")
         return value
 
     def empty_refusal(self, paths: Sequence[str] | None = None) -> str:

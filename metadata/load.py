@@ -1,0 +1,84 @@
+"""`load_rows`: every metadata file -> rows resolved for one stack and checked."""
+
+from __future__ import annotations
+
+import gc
+from collections.abc import Generator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from metadata.checks import CheckContext, Repo, previous_keys
+from metadata.errors import MetadataError, Problem
+from metadata.kinds import KINDS, Rows
+from metadata.loader import RawRow, display_name, metadata_files, read_file
+from metadata.resolve import resolve
+from metadata.settings import STACKS, StackSettings
+
+
+def known_stacks(root: Path) -> set[str]:
+    """Stack names overrides may use: the standard ones and every Pulumi.<stack>.yaml."""
+    names: set[str] = set(STACKS)
+    for p in root.glob("Pulumi.*.yaml"):
+        names.add(p.name.removeprefix("Pulumi.").removesuffix(".yaml"))
+    return names
+
+
+@contextmanager
+def _no_cyclic_gc() -> Generator[None]:
+    """Pause the cyclic garbage collector: parsing makes millions of small objects and no cycles
+    worth collecting, and each full collection walks them all, so load time grew faster than the
+    row count (10,000 rows: 13.9 s with collections, 5.8 s without)."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def load_rows(
+    paths: Sequence[Path],
+    *,
+    root: Path,
+    stack: str | None = None,
+    settings: StackSettings | None = None,
+) -> Rows:
+    """Read, resolve for `stack` and validate every row under `paths`.
+
+    `settings` gives `${var.NAME}` values and the default warehouse; without settings, variable
+    references are left as written, and neither they nor SQL warehouses are checked.
+    Raises MetadataError listing every problem."""
+    with _no_cyclic_gc():
+        return _load_rows(paths, root=Path(root), stack=stack, settings=settings)
+
+
+def _load_rows(
+    paths: Sequence[Path], *, root: Path, stack: str | None, settings: StackSettings | None
+) -> Rows:
+    files, problems = metadata_files(paths, root)
+    raws: list[RawRow] = []
+    for path in files:
+        rows, file_problems = read_file(path, display_name(path, root))
+        raws.extend(rows)
+        problems.extend(file_problems)
+    res = resolve(raws, stack=stack, settings=settings, stacks=known_stacks(root) | {stack or ""})
+    problems.extend(res.problems)
+    warehouse = None if settings is None else bool(settings.default_warehouse_id)
+    ctx = CheckContext(res, Repo(root), warehouse)
+    problems.extend(previous_keys(res))
+    for row in res.rows:
+        problems.extend(KINDS[row.kind].check(row, ctx))
+    if problems:
+        raise MetadataError(_ordered(problems))
+    out = Rows()
+    for r in res.rows:
+        target: dict[str, Any] = getattr(out, r.kind)
+        target[r.key] = r.model
+    return out
+
+
+def _ordered(problems: list[Problem]) -> list[Problem]:
+    unique = list(dict.fromkeys(problems))
+    return sorted(unique, key=lambda p: (p.pos is None, p.pos or 0, p.path))  # type: ignore[arg-type]

@@ -1,0 +1,90 @@
+"""Pieces every kind's models share: the base model and what jobs, pipelines and settings reuse."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, model_validator
+
+# Field names follow the Jobs API 2.2, the Pipelines API and the Quality Monitors API (as in bundle
+# YAML), so `model_dump(exclude_none=True)` is an API-shaped dict. Lakeform-only fields are marked
+# "Lakeform:" in their docstring; components never send them to Databricks.
+
+
+class ApiModel(BaseModel):
+    """Base of the row models: strict, closed, frozen, fields named as the API names them."""
+
+    model_config = ConfigDict(
+        strict=True,
+        extra="forbid",
+        frozen=True,
+        use_attribute_docstrings=True,
+        validate_by_name=True,
+        validate_by_alias=True,
+        serialize_by_alias=True,
+    )
+
+
+class MavenLibrary(ApiModel):
+    """A Maven artifact."""
+
+    coordinates: str
+    """`group:artifact:version`."""
+    repo: str | None = None
+    """Repository URL when not Maven Central."""
+    exclusions: list[str] | None = None
+    """Dependencies to exclude, `group:artifact`."""
+
+
+class AutoScale(ApiModel):
+    """Cluster autoscaling range."""
+
+    min_workers: int
+    """Fewest workers."""
+    max_workers: int
+    """Most workers."""
+
+
+class EmailNotifications(ApiModel):
+    """Email notifications, as in the Jobs API `email_notifications`."""
+
+    on_start: list[str] | None = None
+    """Addresses told when a run starts."""
+    on_success: list[str] | None = None
+    """Addresses told when a run succeeds."""
+    on_failure: list[str] | None = None
+    """Addresses told when a run fails."""
+    on_duration_warning_threshold_exceeded: list[str] | None = None
+    """Addresses told when RUN_DURATION_SECONDS health rule is breached."""
+    on_streaming_backlog_exceeded: list[str] | None = None
+    """Addresses told when a streaming backlog health rule is breached."""
+    no_alert_for_skipped_runs: bool | None = None
+    """Deprecated by the API (use notification_settings); kept for old rows."""
+
+
+class RunAs(ApiModel):
+    """Identity the job runs as (exactly one field)."""
+
+    user_name: str | None = None
+    """A user."""
+    service_principal_name: str | None = None
+    """A service principal application id."""
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> RunAs:
+        if (self.user_name is None) == (self.service_principal_name is None):
+            raise ValueError("run_as needs exactly one of user_name, service_principal_name")
+        return self
+
+
+StackOverrides = dict[str, dict[str, Any]]
+"""Lakeform: `environments: {<stack>: {...partial row...}}`, deep-merged over the row."""
+
+
+LAKEFORM_TAGS = ("lakeform_managed", "lakeform_stack", "lakeform_key")
+"""Tags on every job and pipeline Lakeform deploys, so anything it made can be found again."""
+
+
+def lakeform_tags(stack: str, key: str) -> dict[str, str]:
+    """The values of LAKEFORM_TAGS for row `key` of `stack`."""
+    return dict(zip(LAKEFORM_TAGS, ("true", stack, key), strict=True))

@@ -1,0 +1,14 @@
+"""Every route of the local workspace, in match order (the route modules build on `app`)."""
+
+from __future__ import annotations
+
+from workspace import identity, jobs, monitors, objects, pipelines
+from workspace.app import Route
+
+ROUTES: list[Route] = [
+    *identity.ROUTES,
+    *jobs.ROUTES,
+    *pipelines.ROUTES,
+    *monitors.ROUTES,
+    *objects.ROUTES,
+]
