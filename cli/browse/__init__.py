@@ -74,7 +74,7 @@ def stack_tables(root: Path, stack: str) -> dict[str, str]:
     """Table -> stack for the monitors the stack's rows declare (empty when they do not load:
     the page still lists jobs and pipelines)."""
     from metadata import MetadataError, load_rows
-    from stacks.settings import SettingsError, load_stack_settings
+    from metadata.settings import SettingsError, load_stack_settings
 
     try:
         settings = load_stack_settings(root, stack)
