@@ -178,6 +178,30 @@ class Project:
         return found[0]
 
 
+LAKEFORM_PROGRAM = (
+    "__main__.py", "Pulumi.yaml", "metadata", "stacks", "components", "resources", "src",
+)  # fmt: skip
+"""What of the repository the Lakeform program needs to run (the rest is tooling)."""
+
+
+def lakeform_project(tmp: Path, *, workspace: RunningWorkspace, stack: str) -> Project:
+    """The unchanged Lakeform program with the repository's rows and stack file for `stack`,
+    pointed at `workspace` (the stack file's encryption salt is dropped: each test has its own
+    passphrase)."""
+    source = tmp / "source"
+    source.mkdir()
+    for name in LAKEFORM_PROGRAM:
+        src = REPO / name
+        if src.is_dir():
+            shutil.copytree(src, source / name, ignore=shutil.ignore_patterns("__pycache__"))
+        else:
+            shutil.copy2(src, source / name)
+    stack_file = yaml.safe_load((REPO / f"Pulumi.{stack}.yaml").read_text())
+    stack_file.pop("encryptionsalt", None)
+    (source / f"Pulumi.{stack}.yaml").write_text(yaml.safe_dump(stack_file, sort_keys=False))
+    return Project.copy_of(source, tmp, workspace=workspace, stack=stack)
+
+
 def steps_by_op(preview: dict[str, Any]) -> dict[str, list[str]]:
     """Preview steps that change something, grouped by operation: {"update": [names...], ...}
     (`same` and the reads of a refresh left out)."""
