@@ -89,6 +89,7 @@ class Project:
         """Copy `source` (and the named repository folders, for Lakeform's own program) to
         `tmp/program`, pointing Pulumi.yaml at the repository's virtual environment."""
         target = tmp / "program"
+        tmp.mkdir(parents=True, exist_ok=True)
         shutil.copytree(source, target, ignore=shutil.ignore_patterns("__pycache__", ".lakeform"))
         for name in include:
             src = REPO / name
@@ -189,7 +190,7 @@ def lakeform_project(tmp: Path, *, workspace: RunningWorkspace, stack: str) -> P
     pointed at `workspace` (the stack file's encryption salt is dropped: each test has its own
     passphrase)."""
     source = tmp / "source"
-    source.mkdir()
+    source.mkdir(parents=True)
     for name in LAKEFORM_PROGRAM:
         src = REPO / name
         if src.is_dir():
