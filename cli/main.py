@@ -11,7 +11,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="lakeform", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
 
-    from cli import browse, export, recover, schema, validate, workspace
+    from cli import browse, deploy, export, recover, schema, validate, workspace
 
     validate.register(sub)
     schema.register(sub)
@@ -19,6 +19,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     export.register(sub)
     recover.register(sub)
     browse.register(sub)
+    deploy.register(sub)
 
     args = parser.parse_args(argv)
     return int(args.run(args))

@@ -5,6 +5,10 @@
     project.preview(refresh=True)              # pulumi preview --json: steps and diffs
     project.changes()                          # the last update's resource changes (history)
     project.outputs()                          # pulumi stack output --json
+    project.lakeform("plan", "--format", "json")  # the repository's `lakeform` in the project
+
+Lakeform's own program is a folder of rows (tests/e2e/programs/lakeform) copied with
+`include=LAKEFORM_PROGRAM`: the repository's program and the layers it imports.
 
 Each project has its own file backend and passphrase. The toolchain and the databricks provider
 are the ones `make toolchain` chose (toolchain/build.py provider-env): the real plugin where it is
@@ -30,6 +34,8 @@ from workspace.testing import RunningWorkspace
 
 REPO = Path(__file__).resolve().parents[2]
 BUILD = REPO / "toolchain" / "build.py"
+LAKEFORM_PROGRAM = ("__main__.py", "Pulumi.yaml", "metadata", "stacks", "components")
+"""What `Project.copy_of(..., include=LAKEFORM_PROGRAM)` takes from the repository."""
 
 
 class PulumiFailed(AssertionError):
@@ -145,6 +151,17 @@ class Project:
         if check and result.returncode != 0:
             raise PulumiFailed(argv, result)
         return result
+
+    def lakeform(self, *args: str, timeout: float = 900) -> subprocess.CompletedProcess[str]:
+        """The repository's `lakeform` command, run in the project with its environment."""
+        return subprocess.run(
+            [str(REPO / ".venv" / "bin" / "lakeform"), *args],
+            cwd=self.dir,
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+        )
 
     def config(self, key: str, value: str, *, path: bool = False) -> None:
         self.pulumi("config", "set", *(["--path"] if path else []), key, value)
