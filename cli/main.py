@@ -7,7 +7,8 @@ import sys
 from collections.abc import Sequence
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def make_parser() -> argparse.ArgumentParser:
+    """The `lakeform` argument parser with every subcommand."""
     parser = argparse.ArgumentParser(prog="lakeform", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
 
@@ -20,8 +21,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     recover.register(sub)
     browse.register(sub)
     deploy.register(sub)
+    return parser
 
-    args = parser.parse_args(argv)
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = make_parser().parse_args(argv)
     return int(args.run(args))
 
 
