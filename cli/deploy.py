@@ -29,6 +29,11 @@ def _stack_arg(p: argparse.ArgumentParser) -> None:
     )
 
 
+def _report_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--format", choices=sorted(FORMATS), default="text")
+    p.add_argument("-o", "--output", type=Path, metavar="FILE", help="write here, not stdout")
+
+
 def register(sub: Any) -> None:
     plan = sub.add_parser(
         "plan",
@@ -39,8 +44,7 @@ def register(sub: Any) -> None:
     )
     _stack_arg(plan)
     plan.add_argument("--refresh", action="store_true", help="read the workspace first")
-    plan.add_argument("--format", choices=sorted(FORMATS), default="text")
-    plan.add_argument("-o", "--output", type=Path, metavar="FILE", help="write here, not stdout")
+    _report_args(plan)
     plan.set_defaults(run=lambda a: _guarded(run_plan, a))
 
     up = sub.add_parser(
@@ -69,8 +73,7 @@ def register(sub: Any) -> None:
         "drifted, 1 on error.",
     )
     _stack_arg(drift)
-    drift.add_argument("--format", choices=sorted(FORMATS), default="text")
-    drift.add_argument("-o", "--output", type=Path, metavar="FILE", help="write here, not stdout")
+    _report_args(drift)
     drift.set_defaults(run=lambda a: _guarded(run_drift, a))
 
     outputs = sub.add_parser("outputs", help="the stack outputs by row key (ids, URLs)")
