@@ -7,11 +7,12 @@ import sys
 from collections.abc import Sequence
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def make_parser() -> argparse.ArgumentParser:
+    """The `lakeform` argument parser with every subcommand."""
     parser = argparse.ArgumentParser(prog="lakeform", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
 
-    from cli import browse, export, recover, schema, validate, workspace
+    from cli import browse, deploy, export, recover, schema, validate, workspace
 
     validate.register(sub)
     schema.register(sub)
@@ -19,8 +20,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     export.register(sub)
     recover.register(sub)
     browse.register(sub)
+    deploy.register(sub)
+    return parser
 
-    args = parser.parse_args(argv)
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = make_parser().parse_args(argv)
     return int(args.run(args))
 
 

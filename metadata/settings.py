@@ -54,6 +54,9 @@ class StackSettings(_Model):
     """`<kind>.<key>` entries of protected kinds (`pipelines.<key>`, `quality_monitors.<key>`)
     whose protection (and monitor retention) is lifted on purpose, so the row can be removed or
     the monitor reset in a protected stack."""
+    max_deletes: int | None = Field(default=None, ge=0)
+    """Rows `lakeform up` may delete in one run without `--allow-deletes` (default: 5, or 10% of
+    the stack's rows when that is larger)."""
     allow_empty: bool = False
     """Allow a deploy that loads zero rows (which deletes every resource of the stack)."""
     ui_host: str | None = None

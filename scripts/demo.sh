@@ -14,20 +14,12 @@ port=${host##*:}
 state_dir="$PWD/.lakeform"
 
 python3 toolchain/build.py build
-# The real databricks plugin where it is installed, else Lakeform's local provider (loopback only).
-eval "$(python3 toolchain/build.py provider-env)"
+# The environment every Lakeform Pulumi run gets (cli/pulumienv.py, shared with `lakeform plan/up`):
+# toolchain on PATH, the databricks provider (the real plugin where installed, else Lakeform's
+# local one), the backend (PULUMI_BACKEND_URL, else file://$PWD/.lakeform/state), and for the local
+# stack its passphrase and a token for the local workspace.
+eval "$(.venv/bin/python -m cli.pulumienv --stack "$stack")"
 echo "==> databricks provider: $LAKEFORM_PROVIDER_USED"
-
-mkdir -p "$state_dir/state"
-export PULUMI_BACKEND_URL="file://$state_dir/state"
-# The passphrase that Pulumi.local.yaml's encryptionsalt was made with; other stacks bring their own.
-if [ "$stack" = local ]; then
-    export PULUMI_CONFIG_PASSPHRASE="${PULUMI_CONFIG_PASSPHRASE-lakeform-local}"
-fi
-export PULUMI_SKIP_UPDATE_CHECK=true
-export PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=true
-# The provider reads the token the standard way; the local workspace accepts any non-empty token.
-export DATABRICKS_TOKEN="${DATABRICKS_TOKEN:-lakeform-local-token}"
 
 if [ "$stack" = local ]; then
     LAKEFORM_WORKSPACE_PORT=$port scripts/workspace.sh start
@@ -41,7 +33,7 @@ fi
 # A run killed mid-way leaves pending creates; adopt what they made rather than duplicate it.
 .venv/bin/lakeform recover --stack "$stack" --yes
 
-echo "==> pulumi up (stack $stack, state in $state_dir/state)"
+echo "==> pulumi up (stack $stack, state in $PULUMI_BACKEND_URL)"
 # One resource the workspace refuses must not stop the others; the run still fails and says which.
 pulumi up --yes --non-interactive --continue-on-error --stack "$stack"
 

@@ -5,6 +5,10 @@
     project.preview(refresh=True)              # pulumi preview --json: steps and diffs
     project.changes()                          # the last update's resource changes (history)
     project.outputs()                          # pulumi stack output --json
+    project.lakeform("plan", "--format", "json")  # the repository's `lakeform` in the project
+
+Lakeform's own program is a folder of rows (tests/e2e/programs/lakeform) copied with
+`include=LAKEFORM_PROGRAM`: the repository's program and the layers it imports.
 
 Each project has its own file backend and passphrase. The toolchain and the databricks provider
 are the ones `make toolchain` chose (toolchain/build.py provider-env): the real plugin where it is
@@ -30,6 +34,8 @@ from workspace.testing import RunningWorkspace
 
 REPO = Path(__file__).resolve().parents[2]
 BUILD = REPO / "toolchain" / "build.py"
+LAKEFORM_PROGRAM = ("__main__.py", "Pulumi.yaml", "metadata", "stacks", "components")
+"""What `Project.copy_of(..., include=LAKEFORM_PROGRAM)` takes from the repository."""
 
 
 class PulumiFailed(AssertionError):
@@ -147,6 +153,17 @@ class Project:
             raise PulumiFailed(argv, result)
         return result
 
+    def lakeform(self, *args: str, timeout: float = 900) -> subprocess.CompletedProcess[str]:
+        """The repository's `lakeform` command, run in the project with its environment."""
+        return subprocess.run(
+            [str(REPO / ".venv" / "bin" / "lakeform"), *args],
+            cwd=self.dir,
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+        )
+
     def config(self, key: str, value: str, *, path: bool = False) -> None:
         self.pulumi("config", "set", *(["--path"] if path else []), key, value)
 
@@ -179,19 +196,13 @@ class Project:
         return found[0]
 
 
-LAKEFORM_PROGRAM = (
-    "__main__.py", "Pulumi.yaml", "metadata", "stacks", "components", "resources", "src",
-)  # fmt: skip
-"""What of the repository the Lakeform program needs to run (the rest is tooling)."""
-
-
 def lakeform_project(tmp: Path, *, workspace: RunningWorkspace, stack: str) -> Project:
     """The unchanged Lakeform program with the repository's rows and stack file for `stack`,
     pointed at `workspace` (the stack file's encryption salt is dropped: each test has its own
     passphrase)."""
     source = tmp / "source"
     source.mkdir(parents=True)
-    for name in LAKEFORM_PROGRAM:
+    for name in (*LAKEFORM_PROGRAM, "resources", "src"):
         src = REPO / name
         if src.is_dir():
             shutil.copytree(src, source / name, ignore=shutil.ignore_patterns("__pycache__"))

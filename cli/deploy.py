@@ -1,0 +1,206 @@
+"""`lakeform plan`, `up`, `drift` and `outputs`: the Pulumi program of a stack, summarized by row.
+
+All run the project in the current directory through the Automation API (cli/engine.py) with the
+environment of cli/pulumienv.py; errors are one line with the fix, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from cli.engine import Engine, EngineError, Progress, Step
+from cli.plan import Plan, build_plan
+from cli.render import FORMATS, text
+from metadata.kinds import KINDS
+from metadata.settings import SettingsError, StackSettings, load_stack_settings
+
+DRIFTED = 2
+
+
+def _stack_arg(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--stack", default="local", help="the stack (Pulumi.<stack>.yaml); default local"
+    )
+
+
+def _report_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--format", choices=sorted(FORMATS), default="text")
+    p.add_argument("-o", "--output", type=Path, metavar="FILE", help="write here, not stdout")
+
+
+def register(sub: Any) -> None:
+    plan = sub.add_parser(
+        "plan",
+        help="what a deploy would do, by row",
+        description="Preview the stack and summarize it by row key, grouped by kind: creates, "
+        "updates (each field old -> new, in API field names), replaces (and the field forcing "
+        "each) and deletes; a Mermaid task graph for jobs whose tasks change (markdown).",
+    )
+    _stack_arg(plan)
+    plan.add_argument("--refresh", action="store_true", help="read the workspace first")
+    _report_args(plan)
+    plan.set_defaults(run=lambda a: _guarded(run_plan, a))
+
+    up = sub.add_parser(
+        "up",
+        help="plan, the mass-delete guard, deploy, outputs",
+        description="Plan, refuse when more rows would be deleted than the stack allows "
+        "(lakeform:settings.max_deletes; default 5 or 10%% of the stack's rows, whichever is "
+        "larger) unless --allow-deletes covers them, then deploy and print the outputs.",
+    )
+    _stack_arg(up)
+    up.add_argument("--yes", action="store_true", help="deploy without asking")
+    up.add_argument(
+        "--allow-deletes",
+        type=int,
+        default=None,
+        metavar="N",
+        help="allow up to N row deletes in this run, above the stack's limit",
+    )
+    up.set_defaults(run=lambda a: _guarded(run_up, a))
+
+    drift = sub.add_parser(
+        "drift",
+        help="does the workspace still match the stack? (exit 0 yes, 2 drifted, 1 error)",
+        description="Read every resource of the stack from the workspace (a refresh preview, "
+        "nothing written) and list what changed there: exit 0 when it matches, 2 when it "
+        "drifted, 1 on error.",
+    )
+    _stack_arg(drift)
+    _report_args(drift)
+    drift.set_defaults(run=lambda a: _guarded(run_drift, a))
+
+    outputs = sub.add_parser("outputs", help="the stack outputs by row key (ids, URLs)")
+    _stack_arg(outputs)
+    outputs.add_argument("--json", action="store_true", help="as JSON")
+    outputs.set_defaults(run=lambda a: _guarded(run_outputs, a))
+
+
+def _guarded(command: Callable[[argparse.Namespace], int], args: argparse.Namespace) -> int:
+    """Run a command; an error is one line on stderr and exit 1."""
+    try:
+        return command(args)
+    except (EngineError, SettingsError) as err:
+        print(f"lakeform {args.command}: error: {err}", file=sys.stderr)
+    except KeyboardInterrupt:
+        print(f"lakeform {args.command}: interrupted", file=sys.stderr)
+    except Exception as err:  # a bug must not show users a traceback
+        print(
+            f"lakeform {args.command}: internal error: {type(err).__name__}: {err}",
+            file=sys.stderr,
+        )
+    return 1
+
+
+def _write(content: str, output: Path | None) -> None:
+    if output is None:
+        sys.stdout.write(content)
+        sys.stdout.flush()
+    else:
+        output.write_text(content, encoding="utf-8")
+        print(f"wrote {output}", file=sys.stderr)
+
+
+def _engine(args: argparse.Namespace) -> Engine:
+    return Engine(Path.cwd(), args.stack)
+
+
+def _plan(engine: Engine, *, refresh: bool = False) -> Plan:
+    run = engine.preview(refresh=refresh)
+    return build_plan(engine.stack_name, run.steps)
+
+
+def run_plan(args: argparse.Namespace) -> int:
+    plan = _plan(_engine(args), refresh=args.refresh)
+    _write(FORMATS[args.format](plan), args.output)
+    return 0
+
+
+def delete_limit(settings: StackSettings, rows: int) -> int:
+    """Row deletes a run may make without --allow-deletes."""
+    if settings.max_deletes is not None:
+        return settings.max_deletes
+    return max(5, math.ceil(rows / 10))
+
+
+def guard_deletes(plan: Plan, settings: StackSettings, allow: int | None) -> str | None:
+    """Why the deploy is refused (too many deletes), or None."""
+    deletes = plan.of("delete")
+    limit = max(delete_limit(settings, plan.existing), allow or 0)
+    if len(deletes) <= limit:
+        return None
+    listed = "\n".join(f"  - {r.kind}.{r.key}" for r in deletes)
+    return (
+        f"refusing to deploy stack {plan.stack}: it would delete {len(deletes)} rows, more than "
+        f"the {limit} allowed (lakeform:settings.max_deletes in Pulumi.{plan.stack}.yaml, else "
+        f"5 or 10% of the stack's {plan.existing} rows):\n{listed}\n"
+        f"If that is intended, run again with --allow-deletes {len(deletes)}; if not, restore "
+        "the rows (or check lakeform:settings.metadata_paths)."
+    )
+
+
+def run_up(args: argparse.Namespace) -> int:
+    settings = load_stack_settings(Path.cwd(), args.stack)
+    engine = _engine(args)
+    plan = _plan(engine)
+    sys.stdout.write(text(plan))
+    refusal = guard_deletes(plan, settings, args.allow_deletes)
+    if refusal is not None:
+        print(f"lakeform up: {refusal}", file=sys.stderr)
+        return 1
+    if not plan.rows:
+        print("nothing to deploy")
+    elif not args.yes:
+        if not sys.stdin.isatty():
+            print("lakeform up: error: not a terminal; pass --yes to deploy", file=sys.stderr)
+            return 1
+        if input(f"deploy these changes to stack {args.stack}? [y/N] ").strip().lower() != "y":
+            print("nothing deployed")
+            return 1
+    engine.up(hook=_row_progress(engine.progress))
+    _print_outputs(engine.outputs(), as_json=False)
+    return 0
+
+
+def _row_progress(progress: Progress) -> Callable[[str, Step], None]:
+    """One line per row resource as the engine finishes it."""
+    words = {"create": "created", "update": "updated", "delete": "deleted", "replace": "replaced"}
+    kinds = {k.resource_type: k for k in KINDS.values()}
+
+    def hook(event: str, step: Step) -> None:
+        kind = kinds.get(str(step.get("type")))
+        word = words.get(str(step.get("op")))
+        if event == "outputs" and kind is not None and word is not None:
+            key = str(step.get("urn", "")).rsplit("::", 1)[-1]
+            progress.say(f"  {kind.name}.{key}: {word}")
+
+    return hook
+
+
+def run_drift(args: argparse.Namespace) -> int:
+    engine = _engine(args)
+    run = engine.preview_refresh()
+    plan = build_plan(engine.stack_name, run.done, drift=True)
+    _write(FORMATS[args.format](plan), args.output)
+    return DRIFTED if plan.rows else 0
+
+
+def run_outputs(args: argparse.Namespace) -> int:
+    _print_outputs(_engine(args).outputs(), as_json=args.json)
+    return 0
+
+
+def _print_outputs(outputs: dict[str, Any], *, as_json: bool) -> None:
+    if as_json:
+        print(json.dumps(outputs, indent=2, sort_keys=True))
+        return
+    for kind in KINDS:
+        for key, value in sorted((outputs.get(kind) or {}).items()):
+            fields = "  ".join(f"{k}={v}" for k, v in sorted(value.items()) if k in ("id", "url"))
+            print(f"{kind}.{key}  {fields}")

@@ -1,0 +1,97 @@
+"""The environment every Pulumi run of Lakeform needs, in one place (the CLI and scripts/demo.sh).
+
+    python -m cli.pulumienv --stack local   # `export` lines (scripts/demo.sh evals them)
+
+The pinned toolchain first on PATH, the databricks provider chosen by toolchain/build.py, the state
+backend (PULUMI_BACKEND_URL when set, else file://<project>/.lakeform/state), the passphrase the
+local stack's encryptionsalt was made with, and a token for the local workspace (which accepts
+any). Values already in the environment win, so CI's secret store decides there.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shlex
+import subprocess
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+BUILD = REPO / "toolchain" / "build.py"
+LOCAL_STACK = "local"
+LOCAL_PASSPHRASE = "lakeform-local"
+LOCAL_TOKEN = "lakeform-local-token"
+
+
+class EnvError(RuntimeError):
+    """The toolchain or provider cannot be set up; the message says how to fix it."""
+
+
+def _build(command: str) -> str:
+    done = subprocess.run(
+        [sys.executable, str(BUILD), command], capture_output=True, text=True, check=False
+    )
+    if done.returncode != 0:
+        detail = (done.stderr or done.stdout).strip().splitlines()
+        raise EnvError(
+            f"toolchain/build.py {command} failed ({detail[-1] if detail else 'no output'}); "
+            "run `make toolchain`"
+        )
+    return done.stdout
+
+
+def toolchain_bin() -> Path:
+    """The pinned toolchain's bin directory; an EnvError when it is not built yet."""
+    bin_dir = Path(_build("bin-dir").strip())
+    if not os.access(bin_dir / "pulumi", os.X_OK):
+        raise EnvError(f"the Pulumi toolchain is not built ({bin_dir}); run `make toolchain`")
+    return bin_dir
+
+
+def provider_env() -> dict[str, str]:
+    """toolchain/build.py provider-env's `export NAME=value` lines, as a mapping."""
+    env: dict[str, str] = {}
+    for line in _build("provider-env").splitlines():
+        if line.startswith("export "):
+            name, _, value = line.removeprefix("export ").partition("=")
+            env[name] = shlex.split(value)[0] if value else ""
+    return env
+
+
+def pulumi_env(project: Path, stack: str, base: Mapping[str, str] | None = None) -> dict[str, str]:
+    """What to add to `base` (default: os.environ) for Pulumi runs of `stack` in `project`."""
+    base = os.environ if base is None else base
+    env = provider_env()
+    env["PATH"] = f"{toolchain_bin()}{os.pathsep}{base.get('PATH', '')}"
+    env["PULUMI_SKIP_UPDATE_CHECK"] = "true"
+    env["PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION"] = "true"
+    if not base.get("PULUMI_BACKEND_URL"):
+        state = project / ".lakeform" / "state"
+        state.mkdir(parents=True, exist_ok=True)
+        env["PULUMI_BACKEND_URL"] = f"file://{state}"
+    if stack == LOCAL_STACK and "PULUMI_CONFIG_PASSPHRASE" not in base:
+        env["PULUMI_CONFIG_PASSPHRASE"] = LOCAL_PASSPHRASE
+    if stack == LOCAL_STACK and not base.get("DATABRICKS_TOKEN"):
+        env["DATABRICKS_TOKEN"] = LOCAL_TOKEN
+    return env
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m cli.pulumienv", description=__doc__)
+    parser.add_argument("--stack", default=LOCAL_STACK)
+    parser.add_argument("--project", type=Path, default=Path.cwd())
+    args = parser.parse_args(argv)
+    try:
+        env = pulumi_env(args.project.resolve(), args.stack)
+    except EnvError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 1
+    for name, value in sorted(env.items()):
+        print(f"export {name}={shlex.quote(value)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,140 @@
+"""The plan by row, from engine steps recorded from a real preview and refresh (the rows of
+tests/e2e/test_plan.py), its text, markdown and JSON, and the mass-delete guard's arithmetic."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from cli.deploy import delete_limit, guard_deletes
+from cli.plan import MASKED, build_plan
+from cli.render import COMMENT_LIMIT, markdown, text, to_json
+from metadata.settings import StackSettings
+
+HERE = Path(__file__).resolve().parent
+
+
+def recorded(name: str) -> list[dict[str, Any]]:
+    return json.loads((HERE / name).read_text())
+
+
+def test_each_row_gets_its_action_in_api_field_names_tasks_by_key() -> None:
+    plan = build_plan("e2e", recorded("preview_steps.json"))
+    actions = {(r.kind, r.key): r.action for r in plan.rows}
+    assert actions == {
+        ("jobs", "daily"): "update",
+        ("jobs", "hourly"): "create",
+        ("jobs", "legacy"): "delete",
+        ("jobs", "weekly"): "update",
+        ("pipelines", "sales"): "replace",
+    }
+    assert plan.existing == 4
+    rows = {r.key: r for r in plan.rows}
+    assert rows["sales"].forced_by == ["storage"]
+    weekly = {f.path: (f.old, f.new) for f in rows["weekly"].fields}
+    assert weekly["timeout_seconds"] == ("600", "900")
+    assert weekly["tasks[refresh].pipeline_task.pipeline_id"][1] == "(known after deploy)"
+    daily = {f.path for f in rows["daily"].fields}
+    assert daily == {"tasks[publish]", "tasks[report]", "tasks[transform].timeout_seconds"}
+    assert rows["daily"].task_status == {
+        "publish": "added",
+        "report": "removed",
+        "transform": "changed",
+    }
+    assert rows["hourly"].files == {"src/ingest": "create"}
+
+
+def test_reordered_tasks_are_no_change() -> None:
+    steps = recorded("preview_steps.json")
+    for step in steps:
+        if step["urn"].endswith("job:Job::daily"):
+            step["new"]["inputs"] = dict(step["old"]["inputs"])
+            step["new"]["inputs"]["tasks"] = list(reversed(step["old"]["inputs"]["tasks"]))
+    rows = {r.key: r for r in build_plan("e2e", steps).rows}
+    assert rows["daily"].fields == [] and rows["daily"].task_status == {}
+
+
+def test_secrets_are_masked() -> None:
+    steps = recorded("preview_steps.json")
+    for step in steps:
+        if step["urn"].endswith("job:Job::weekly"):
+            step["old"]["inputs"]["description"] = "[secret]"
+            step["new"]["inputs"]["description"] = {
+                "4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270",
+                "value": "hunter2",
+            }
+            step["diffs"].append("description")
+    rows = {r.key: r for r in build_plan("e2e", steps).rows}
+    fields = {f.path: (f.old, f.new) for f in rows["weekly"].fields}
+    assert fields["description"] == (MASKED, MASKED)
+    assert "hunter2" not in markdown(build_plan("e2e", steps))
+
+
+def test_text_and_json_name_every_row() -> None:
+    plan = build_plan("e2e", recorded("preview_steps.json"))
+    out = text(plan)
+    assert out.startswith("plan for stack e2e: 1 to create, 2 to update, 1 to replace, 1 to delete")
+    assert "  -/+ sales (forced by storage)\n" in out
+    assert "        timeout_seconds: 600 -> 900\n" in out
+    data = json.loads(to_json(plan))
+    assert data["totals"] == {"create": 1, "update": 2, "replace": 1, "delete": 1}
+
+
+def test_markdown_draws_the_task_graph_with_marks() -> None:
+    out = markdown(build_plan("e2e", recorded("preview_steps.json")))
+    assert '    t1["+ publish"]:::added\n' in out
+    assert '    t2["- report"]:::removed\n' in out
+    assert "    t3 -.-> t2\n" in out  # a removed task's edge, dashed
+    assert out.count("<details>") == 2
+
+
+def test_drift_lists_what_changed_in_the_workspace() -> None:
+    plan = build_plan("e2e", recorded("refresh_steps.json"), drift=True)
+    assert [(r.key, r.action) for r in plan.rows] == [("weekly", "update")]
+    assert "        timeout_seconds: 600 -> 42\n" in text(plan)
+
+
+def many_jobs(count: int) -> list[dict[str, Any]]:
+    """Preview steps creating `count` jobs, each updating another `count` jobs' timeouts."""
+    template = next(
+        s for s in recorded("preview_steps.json") if s["urn"].endswith("job:Job::weekly")
+    )
+    steps: list[dict[str, Any]] = []
+    for i in range(count):
+        key = f"job_number_{i:04d}_of_the_benchmark"
+        step = json.loads(json.dumps(template))
+        step["urn"] = step["urn"].replace("::weekly", f"::{key}")
+        step["new"]["parent"] = step["old"]["parent"] = step["old"]["parent"].replace(
+            "::weekly", f"::{key}"
+        )
+        steps.append(step)
+    return steps
+
+
+def test_markdown_of_1000_changed_jobs_fits_a_comment() -> None:
+    plan = build_plan("dev", many_jobs(1000))
+    out = markdown(plan)
+    assert len(plan.rows) == 1000
+    assert len(out) < COMMENT_LIMIT
+    assert "1000 to update" in out
+
+
+@pytest.mark.parametrize(
+    ("rows", "setting", "limit"),
+    [(10, None, 5), (49, None, 5), (51, None, 6), (1000, None, 100), (1000, 3, 3)],
+)
+def test_delete_limit_is_5_or_10_percent_unless_set(
+    rows: int, setting: int | None, limit: int
+) -> None:
+    assert delete_limit(StackSettings(max_deletes=setting), rows) == limit
+
+
+def test_guard_refuses_beyond_the_limit_unless_allowed() -> None:
+    plan = build_plan("e2e", recorded("preview_steps.json"))
+    refusal = guard_deletes(plan, StackSettings(max_deletes=0), None)
+    assert refusal is not None and "  - jobs.legacy" in refusal
+    assert guard_deletes(plan, StackSettings(max_deletes=0), 1) is None
+    assert guard_deletes(plan, StackSettings(), None) is None

@@ -1,0 +1,137 @@
+"""`lakeform plan`, `up`, `drift` and `outputs` through the real engine against a local workspace.
+
+One deployed stack per test, and few engine runs per test (each costs 10-15 s); the formatting
+itself is tested on recorded steps in tests/cli/.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from tests.e2e.conftest import PROGRAMS
+from tests.e2e.harness import LAKEFORM_PROGRAM, Project
+from workspace.testing import RunningWorkspace
+
+GOLDEN = Path(__file__).resolve().parent / "golden" / "plan_every_change.md"
+STACK = "e2e"
+
+
+@pytest.fixture
+def lakeform(workspace: RunningWorkspace, tmp_path: Path) -> Project:
+    """Lakeform's program on tests/e2e/programs/lakeform's rows, stack `e2e`, not yet deployed."""
+    return Project.copy_of(
+        PROGRAMS / "lakeform", tmp_path, workspace=workspace, stack=STACK, include=LAKEFORM_PROGRAM
+    )
+
+
+def edit_rows(project: Project) -> None:
+    """One change of each kind: hourly created, weekly updated, sales replaced (storage, name),
+    legacy deleted, daily's tasks changed (publish added, report removed, transform changed)."""
+    path = project.dir / "resources" / "rows.yaml"
+    rows = yaml.safe_load(path.read_text())
+    jobs = rows["jobs"]
+    jobs["hourly"] = {
+        "name": "Hourly",
+        "tasks": [{"task_key": "only", "notebook_task": {"notebook_path": "src/ingest.py"}}],
+    }
+    jobs["weekly"]["timeout_seconds"] = 900
+    del jobs["legacy"]
+    tasks = {t["task_key"]: t for t in jobs["daily"]["tasks"]}
+    tasks["transform"]["timeout_seconds"] = 1200
+    del tasks["report"]
+    tasks["publish"] = {
+        "task_key": "publish",
+        "depends_on": ["transform", "ingest"],
+        "notebook_task": {"notebook_path": "src/ingest.py"},
+    }
+    jobs["daily"]["tasks"] = list(tasks.values())
+    # A new name too: the replacement is created before the old pipeline goes, and Databricks
+    # refuses two pipelines of one name.
+    rows["pipelines"]["sales"].update(storage="/mnt/sales/v2", name="Sales v2")
+    path.write_text(yaml.safe_dump(rows, sort_keys=False))
+
+
+def set_setting(project: Project, name: str, value: Any) -> None:
+    path = project.dir / f"Pulumi.{STACK}.yaml"
+    doc = yaml.safe_load(path.read_text())
+    doc["config"]["lakeform:settings"][name] = value
+    path.write_text(yaml.safe_dump(doc, sort_keys=False))
+
+
+def masked(text: str, workspace: RunningWorkspace) -> str:
+    """Ids and the workspace's address (they differ per run) as placeholders."""
+    text = text.replace(workspace.url, "http://WORKSPACE")
+    text = re.sub(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", "<id>", text)
+    return re.sub(r"\b\d{12,}\b", "<id>", text)
+
+
+def job_names(workspace: RunningWorkspace) -> dict[str, int]:
+    return {j.settings.name: j.job_id for j in workspace.client().jobs.list()}
+
+
+def test_plan_markdown_guard_refuses_then_allows_and_outputs_match(
+    lakeform: Project, workspace: RunningWorkspace
+) -> None:
+    lakeform.up()
+    edit_rows(lakeform)
+
+    planned = lakeform.lakeform("plan", "--stack", STACK, "--format", "markdown", "-o", "plan.md")
+    assert planned.returncode == 0, planned.stderr
+    markdown = masked((lakeform.dir / "plan.md").read_text(), workspace)
+    if os.environ.get("LAKEFORM_UPDATE_GOLDEN"):
+        GOLDEN.write_text(markdown)
+    assert markdown == GOLDEN.read_text()
+
+    set_setting(lakeform, "max_deletes", 0)
+    refused = lakeform.lakeform("up", "--stack", STACK, "--yes")
+    assert refused.returncode == 1
+    assert "it would delete 1 rows, more than the 0 allowed" in refused.stderr
+    assert "  - jobs.legacy\n" in refused.stderr
+    assert "--allow-deletes 1" in refused.stderr
+    assert "Legacy" in job_names(workspace)  # nothing deleted, nothing deployed
+    assert "Hourly" not in job_names(workspace)
+
+    allowed = lakeform.lakeform("up", "--stack", STACK, "--yes", "--allow-deletes", "1")
+    assert allowed.returncode == 0, allowed.stderr
+    assert "jobs.legacy: deleted" in allowed.stderr
+    assert "jobs.hourly: created" in allowed.stderr
+    jobs = job_names(workspace)
+    assert sorted(jobs) == ["Daily", "Hourly", "Weekly"]
+
+    listed = lakeform.lakeform("outputs", "--stack", STACK, "--json")
+    assert listed.returncode == 0, listed.stderr
+    outputs = json.loads(listed.stdout)
+    assert {o["name"]: int(o["id"]) for o in outputs["jobs"].values()} == jobs
+    pipelines = {p.name: p.pipeline_id for p in workspace.client().pipelines.list_pipelines()}
+    assert {o["name"]: o["id"] for o in outputs["pipelines"].values()} == pipelines
+    assert outputs["jobs"]["hourly"]["url"] == f"{workspace.url}/jobs/{jobs['Hourly']}"
+
+
+def test_drift_exit_codes_after_an_out_of_band_edit_and_after_putting_it_back(
+    lakeform: Project, workspace: RunningWorkspace
+) -> None:
+    lakeform.up()
+    api = workspace.client().api_client
+    weekly = job_names(workspace)["Weekly"]
+
+    def timeout(value: int) -> None:
+        body = {"job_id": weekly, "new_settings": {"timeout_seconds": value}}
+        api.do("POST", "/api/2.2/jobs/update", body=body)
+
+    timeout(42)
+    drifted = lakeform.lakeform("drift", "--stack", STACK)
+    assert drifted.returncode == 2, drifted.stderr
+    assert "drift in stack e2e: 1 changed in the workspace" in drifted.stdout
+    assert "~ weekly\n        timeout_seconds: 600 -> 42\n" in drifted.stdout
+
+    timeout(600)
+    clean = lakeform.lakeform("drift", "--stack", STACK)
+    assert clean.returncode == 0, clean.stdout + clean.stderr
+    assert "drift in stack e2e: none" in clean.stdout
