@@ -102,6 +102,9 @@ class Pipeline(pulumi.ComponentResource):
                 depends_on=files,
                 aliases=aliases,
                 protect=args.protect,
+                # The service refuses a second pipeline of the same name, so a replacement
+                # (a `storage` change) must delete the old one before it creates the new one.
+                delete_before_replace=True,
             ),
         )
         self.protected = args.protect

@@ -36,6 +36,8 @@ def test_pipeline_mapping_and_uploads(program) -> None:
     p = program("prod")
     p.run(lambda: build_rows(StackSettings(), rows(pipelines={"main": pipeline(**MAIN)}), "prod"))
     inputs = p.one(PIPELINE, "main").inputs
+    # Replacing a pipeline (storage) must not create a second one of the same name first.
+    assert p.one(PIPELINE, "main").delete_before_replace is True
     assert inputs["name"] == "olist_main_pipeline"
     assert inputs["schema"] == "lakehouse"
     assert inputs["continuous"] is True and "development" not in inputs
