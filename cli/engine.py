@@ -179,7 +179,9 @@ class Engine:
         run = Run()
         self.progress.say(f"==> deploying stack {self.stack_name}")
         try:
-            self.stack().up(on_event=self._listen(run, "deployed", hook))
+            # As make demo: a resource the workspace refuses does not stop the others; the run
+            # still fails and names it.
+            self.stack().up(on_event=self._listen(run, "deployed", hook), continue_on_error=True)
         except auto.CommandError as err:
             raise self._fail(run, err) from None
         return run
