@@ -54,7 +54,7 @@ def monitor(i: int) -> str:
         "    snapshot: {}\n    custom_metrics:\n"
         "      - {type: AGGREGATE, name: n, input_columns: [':table'], definition: 'COUNT(*)',"
         " output_data_type: bigint}\n"
-        "      - {type: DERIVED, name: d, input_columns: [':table'], definition: '{{n}} * 2',"
+        "      - {type: DERIVED, name: d, input_columns: [':table'], definition: 'n * 2',"
         " output_data_type: double}\n"
     )
 

@@ -12,6 +12,7 @@ from metadata.cron import cron_problem, timezone_problem
 from metadata.errors import Problem
 from metadata.located import Locator, Part
 from metadata.messages import suggest
+from metadata.metrics import MetricDef, definition_problems
 from metadata.models.jobs import JobRow, Task
 from metadata.models.monitors import QualityMonitorRow
 from metadata.models.pipelines import PipelineRow
@@ -20,45 +21,6 @@ from metadata.resolved import Resolution, Resolved
 
 MAX_TASKS = 1000
 TASK_KEY = re.compile(r"^[\w-]{1,100}$")
-METRIC_REF = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}(?:\.([A-Za-z_][A-Za-z0-9_]*))?")
-# Names a derived or drift metric may use besides the monitor's own metrics: template
-# variables and the built-in profile and drift metrics of Lakehouse Monitoring.
-TEMPLATE_NAMES = {"input_column", "current_df", "base_df"}
-BUILTIN_METRICS = {
-    "count",
-    "num_nulls",
-    "num_zeros",
-    "num_nan",
-    "avg",
-    "min",
-    "max",
-    "sum",
-    "stddev",
-    "median",
-    "quantiles",
-    "distinct_count",
-    "percent_null",
-    "percent_zeros",
-    "percent_nan",
-    "percent_distinct",
-    "avg_length",
-    "min_length",
-    "max_length",
-    "frequent_items",
-    "non_null_columns",
-    "count_delta",
-    "avg_delta",
-    "percent_null_delta",
-    "percent_zeros_delta",
-    "percent_distinct_delta",
-    "js_distance",
-    "ks_test",
-    "wasserstein_distance",
-    "population_stability_index",
-    "chi_squared_test",
-    "tv_distance",
-    "l_infinity_distance",
-}
 
 
 @dataclass(frozen=True)
@@ -431,23 +393,10 @@ def check_monitor(row: Resolved, ctx: CheckContext) -> Iterator[Problem]:
             )
         names.setdefault(metric.name, i)
     defined = {m.name for m in metrics if not m.type.endswith("DRIFT")}
+    inference = monitor.inference_log is not None
     for i, metric in enumerate(metrics):
-        if metric.type.endswith("AGGREGATE"):
-            continue
-        usable = (defined - {metric.name}) | BUILTIN_METRICS
-        for m in METRIC_REF.finditer(metric.definition):
-            ref, member = m.group(1), m.group(2)
-            if ref in ("current_df", "base_df"):
-                if member is None or member in usable:
-                    continue
-                ref = member
-            elif ref in TEMPLATE_NAMES or ref in usable:
-                continue
-            own = sorted(defined - {metric.name})
-            yield loc.problem(
-                ("custom_metrics", i, "definition"),
-                f"{metric.type.removeprefix('CUSTOM_METRIC_TYPE_').lower()} metric "
-                f"'{metric.name}' refers to undefined metric '{ref}'"
-                + _did_you_mean(ref, own)
-                + f"; defined: {', '.join(own) or 'none'}",
-            )
+        kind = metric.type.removeprefix("CUSTOM_METRIC_TYPE_")
+        for message in definition_problems(
+            MetricDef(kind, metric.name, metric.definition), defined, inference
+        ):
+            yield loc.problem(("custom_metrics", i, "definition"), message)

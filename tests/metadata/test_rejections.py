@@ -473,32 +473,162 @@ def _metric(kind: str, name: str, definition: str) -> str:
     )
 
 
-def test_derived_metric_refers_to_an_undefined_metric(one_problem: OneProblem) -> None:
-    text = (
-        MONITOR
-        + "    snapshot: {}\n    custom_metrics:\n"
-        + _metric("AGGREGATE", "total_bookings", "COUNT(*)")
-        + _metric("DERIVED", "cancellation_rate", "{{total_cancelations}} / {{total_bookings}}")
+def _metrics(*metrics: str) -> str:
+    return MONITOR + "    snapshot: {}\n    custom_metrics:\n" + "".join(metrics)
+
+
+AGG_BOOKINGS = _metric("AGGREGATE", "total_bookings", "COUNT(*)")
+AGG_CANCELLATIONS = _metric("AGGREGATE", "total_cancellations", "SUM(cancelled)")
+DEFINITION = "resources/a.yaml:{line}:{col}: quality_monitors.m.custom_metrics[{i}].definition: "
+
+
+def test_derived_metric_refers_to_a_misspelt_metric(one_problem: OneProblem) -> None:
+    text = _metrics(
+        AGG_BOOKINGS,
+        AGG_CANCELLATIONS,
+        _metric("DERIVED", "cancellation_rate", "total_cancelations / NULLIF(total_bookings, 0)"),
     )
-    assert one_problem(text) == (
-        "resources/a.yaml:9:77: quality_monitors.m.custom_metrics[1].definition: derived metric "
-        "'cancellation_rate' refers to undefined metric 'total_cancelations'; defined: "
-        "total_bookings"
+    assert one_problem(text) == DEFINITION.format(line=10, col=77, i=2) + (
+        "derived metric 'cancellation_rate' refers to undefined metric 'total_cancelations' "
+        "(did you mean 'total_cancellations'?); defined: total_bookings, total_cancellations "
+        "(or a built-in profile metric such as count, avg)"
+    )
+
+
+def test_derived_metric_in_braces_says_to_write_the_bare_name(one_problem: OneProblem) -> None:
+    text = _metrics(AGG_BOOKINGS, _metric("DERIVED", "bookings_pct", "{{total_bookings}} * 100"))
+    assert one_problem(text) == DEFINITION.format(line=9, col=72, i=1) + (
+        "derived metric 'bookings_pct' refers to metrics by bare name: "
+        "write total_bookings, not {{total_bookings}}"
+    )
+
+
+def test_derived_metric_with_an_undefined_template_variable(one_problem: OneProblem) -> None:
+    text = _metrics(AGG_BOOKINGS, _metric("DERIVED", "bookings_pct", "{{total_bokings}} * 100"))
+    assert one_problem(text) == DEFINITION.format(line=9, col=72, i=1) + (
+        "derived metric 'bookings_pct' uses undefined template variable {{total_bokings}} "
+        "(did you mean 'total_bookings'?); allowed in derived metrics: none; "
+        "refer to metrics by bare name"
+    )
+
+
+def test_derived_metric_with_a_window(project: Project) -> None:
+    project.write(
+        "a.yaml", _metrics(AGG_BOOKINGS, _metric("DERIVED", "d", "{{current_df}}.total_bookings"))
+    )
+    assert project.problems() == [
+        DEFINITION.format(line=9, col=61, i=1)
+        + "derived metric 'd' uses undefined template variable {{current_df}}; allowed in "
+        "derived metrics: none; refer to metrics by bare name",
+        DEFINITION.format(line=9, col=61, i=1)
+        + "derived metric 'd' refers to {{current_df}}.total_bookings: windows are for drift "
+        "metrics; write total_bookings",
+    ]
+
+
+def test_derived_metric_qualified_name(one_problem: OneProblem) -> None:
+    text = _metrics(AGG_BOOKINGS, _metric("DERIVED", "d", "t.total_bookings + 1"))
+    assert one_problem(text) == DEFINITION.format(line=9, col=61, i=1) + (
+        "derived metric 'd' refers to 't.total_bookings'; metrics are named bare, "
+        "or as {{current_df}}.name / {{base_df}}.name in a drift metric"
+    )
+
+
+def test_derived_metric_may_not_use_a_drift_metric(one_problem: OneProblem) -> None:
+    text = _metrics(
+        AGG_BOOKINGS,
+        _metric(
+            "DRIFT", "bookings_delta", "{{current_df}}.total_bookings - {{base_df}}.total_bookings"
+        ),
+        _metric("DERIVED", "d", "bookings_delta * 2"),
+    )
+    assert one_problem(text) == DEFINITION.format(line=10, col=61, i=2) + (
+        "derived metric 'd' refers to undefined metric 'bookings_delta'; defined: "
+        "total_bookings (or a built-in profile metric such as count, avg)"
+    )
+
+
+def test_metric_definition_that_is_not_sql(one_problem: OneProblem) -> None:
+    text = _metrics(AGG_BOOKINGS, _metric("DERIVED", "d", "total_bookings +* 2"))
+    assert one_problem(text).startswith(
+        DEFINITION.format(line=9, col=61, i=1) + "derived metric 'd' is not a SQL expression: "
     )
 
 
 def test_drift_metric_refers_to_an_undefined_metric(one_problem: OneProblem) -> None:
-    text = (
-        MONITOR
-        + "    snapshot: {}\n    custom_metrics:\n"
-        + _metric("AGGREGATE", "avg_price", "AVG(price)")
-        + _metric("DRIFT", "price_drift", "{{current_df}}.avg_prices - {{base_df}}.avg_price")
+    text = _metrics(
+        _metric("AGGREGATE", "avg_price", "AVG(price)"),
+        _metric("DRIFT", "price_drift", "{{current_df}}.avg_prices - {{base_df}}.avg_price"),
     )
-    assert one_problem(text) == (
-        "resources/a.yaml:9:69: quality_monitors.m.custom_metrics[1].definition: drift metric "
-        "'price_drift' refers to undefined metric 'avg_prices' (did you mean 'avg_price'?); "
-        "defined: avg_price"
+    assert one_problem(text) == DEFINITION.format(line=9, col=69, i=1) + (
+        "drift metric 'price_drift' refers to undefined metric 'avg_prices' (did you mean "
+        "'avg_price'?); defined: avg_price (or a built-in profile metric such as count, avg)"
     )
+
+
+def test_drift_metric_without_windows(project: Project) -> None:
+    project.write(
+        "a.yaml",
+        _metrics(
+            _metric("AGGREGATE", "avg_price", "AVG(price)"),
+            _metric("DRIFT", "price_drift", "avg_price - 1"),
+        ),
+    )
+    assert project.problems() == [
+        DEFINITION.format(line=9, col=69, i=1)
+        + "drift metric 'price_drift' must compare two windows: refer to metrics as "
+        "{{current_df}}.name and {{base_df}}.name, e.g. "
+        "{{current_df}}.total_revenue - {{base_df}}.total_revenue",
+        DEFINITION.format(line=9, col=69, i=1)
+        + "drift metric 'price_drift' refers to 'avg_price' without a window: write "
+        "{{current_df}}.avg_price or {{base_df}}.avg_price",
+    ]
+
+
+def test_drift_metric_in_braces_says_to_name_the_window(project: Project) -> None:
+    project.write(
+        "a.yaml",
+        _metrics(
+            _metric("AGGREGATE", "avg_price", "AVG(price)"),
+            _metric("DRIFT", "price_drift", "{{current_df}}.avg_price - {{avg_price}}"),
+        ),
+    )
+    assert project.problems() == [
+        DEFINITION.format(line=9, col=69, i=1)
+        + "drift metric 'price_drift' refers to metrics of a window: write "
+        "{{current_df}}.avg_price or {{base_df}}.avg_price, not {{avg_price}}",
+        DEFINITION.format(line=9, col=69, i=1)
+        + "drift metric 'price_drift' must compare two windows: refer to metrics as "
+        "{{current_df}}.name and {{base_df}}.name, e.g. "
+        "{{current_df}}.total_revenue - {{base_df}}.total_revenue",
+    ]
+
+
+def test_aggregate_metric_template_variable_of_another_profile(one_problem: OneProblem) -> None:
+    text = _metrics(_metric("AGGREGATE", "hits", "SUM({{prediction_col}} = 1)"))
+    assert one_problem(text) == DEFINITION.format(line=8, col=66, i=0) + (
+        "aggregate metric 'hits' uses undefined template variable {{prediction_col}}; "
+        "allowed in aggregate metrics: {{input_column}}"
+    )
+
+
+def test_metric_definitions_the_service_accepts(project: Project) -> None:
+    project.write(
+        "a.yaml",
+        _metrics(
+            _metric("AGGREGATE", "sq_avg", "AVG({{input_column}} * {{input_column}})"),
+            _metric("DERIVED", "root", "sqrt(sq_avg) + count - CAST(avg AS DOUBLE)"),
+            _metric("DERIVED", "rooted", "CASE WHEN root > 0 THEN root ELSE NULL END"),
+            _metric("DRIFT", "root_delta", "{{current_df}}.root - {{base_df}}.root"),
+        ),
+    )
+    metrics = project.load().quality_monitors["m"].custom_metrics
+    assert metrics is not None and [m.name for m in metrics] == [
+        "sq_avg",
+        "root",
+        "rooted",
+        "root_delta",
+    ]
 
 
 def test_unknown_output_data_type(one_problem: OneProblem) -> None:

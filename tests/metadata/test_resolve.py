@@ -180,7 +180,7 @@ def test_monitor_metric_types_and_output_types_are_normalised(project: Project) 
               - {type: AGGREGATE, name: n, input_columns: [":table"], definition: "COUNT(*)",
                  output_data_type: bigint}
               - {type: CUSTOM_METRIC_TYPE_DERIVED, name: d, input_columns: [":table"],
-                 definition: "{{n}} * 2", output_data_type: "decimal(10, 2)"}
+                 definition: "n * 2", output_data_type: "decimal(10, 2)"}
         """,
     )
     metrics = project.load().quality_monitors["m"].custom_metrics or []
