@@ -36,7 +36,7 @@ def job(i: int) -> str:
         f"    schedule: {{quartz_cron_expression: '0 {i % 60} {i % 24} * * ?', timezone_id: UTC}}\n"
         "    timeout_seconds: 3600\n"
         "    email_notifications: {on_failure: ['${var.notification_email}']}\n"
-        f"    environments: {{prod: {{timeout_seconds: 7200}}}}\n"
+        f"    stack_overrides: {{prod: {{timeout_seconds: 7200}}}}\n"
         "    tasks:\n" + "\n".join(tasks) + "\n"
     )
 

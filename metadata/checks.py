@@ -72,7 +72,7 @@ def check_job(row: Resolved, ctx: CheckContext) -> Iterator[Problem]:
             "(split it and chain the parts with run_job_task)",
         )
     if not job.tasks:
-        yield loc.problem(("tasks",), f"job '{name}' has no tasks (are they all disabled?)")
+        yield loc.problem(("tasks",), f"job '{name}' has no tasks")
     triggers = [k for k in ("schedule", "trigger", "continuous") if getattr(job, k) is not None]
     if len(triggers) > 1:
         yield loc.problem(
@@ -123,11 +123,6 @@ def check_job(row: Resolved, ctx: CheckContext) -> Iterator[Problem]:
                             (*dparts, "outcome"),
                             f"outcome must be 'true' or 'false'; got '{dep.outcome}'",
                         )
-            elif dep.task_key in row.disabled_tasks:
-                yield loc.problem(
-                    (*parts, "depends_on"),
-                    f"task '{dep.task_key}' is disabled; remove the dependency or enable the task",
-                )
             else:
                 others = [k for k in known if k != task.task_key]
                 yield loc.problem(

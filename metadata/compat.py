@@ -289,8 +289,8 @@ def from_source_rows(data: LMap | LList, name: str) -> tuple[Any, list[Problem]]
             r.problem(pos, path, f"expected a mapping (a source row); got {yaml_type(source)}")
             continue
         task = _source_task(r, path, source)
-        if task is None:
-            continue
+        if task is None or source.get("is_active") is False:
+            continue  # an inactive source is not part of its module's job, as in the framework
         module = source.get("module_name", default_module)
         if not isinstance(module, str):
             r.problem(_key_pos(source, "module_name"), f"{path}.module_name", "expected a string")
@@ -338,9 +338,8 @@ def _source_task(r: _Reader, path: str, source: LMap) -> LMap | None:
     task.put("execution_order", source["execution_order"], _key_pos(source, "execution_order"))
     if "description" in source:
         task.put("description", source["description"], _key_pos(source, "description"))
-    active = source.get("is_active", True)
-    if active is False or source.get("disabled") is True:
-        task.put("disabled", True, _key_pos(source, "is_active"))
+    if source.get("disabled") is True:  # the Jobs API's: kept in the job, skipped at run time
+        task.put("disabled", True, _key_pos(source, "disabled"))
 
     config = _json_map(r, path, source, "transformation_config")
     if config is None:

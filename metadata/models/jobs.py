@@ -12,6 +12,7 @@ from metadata.models.shared import (
     EmailNotifications,
     MavenLibrary,
     RunAs,
+    StackOverrides,
 )
 
 PauseStatus = Literal["PAUSED", "UNPAUSED"]
@@ -464,7 +465,8 @@ class Task(ApiModel):
     """Lakeform: stage number. Tasks of the same order run in parallel; a task of order N depends on
     every task of the highest lower order present. Converted to depends_on when loaded."""
     disabled: bool | None = None
-    """Lakeform: `true` drops the task as if absent."""
+    """Jobs API: `true` keeps the task in the job but skips it at run time; tasks depending on
+    it still run."""
     run_if: RunIf | None = None
     """When to run given the upstream outcomes (default ALL_SUCCESS)."""
     notebook_task: NotebookTask | None = None
@@ -698,8 +700,7 @@ class JobRow(ApiModel):
     job_clusters: list[JobCluster] | None = None
     """Clusters shared by tasks."""
     environments: list[JobEnvironment] | None = None
-    """Serverless environments (a list). Lakeform: a MAPPING here instead holds per-stack overrides
-    `{<stack>: {...partial row...}}`, applied when loaded."""
+    """Serverless environments, referred to by tasks' `environment_key`."""
     queue: Queue | None = None
     """Run queueing."""
     run_as: RunAs | None = None
@@ -716,6 +717,8 @@ class JobRow(ApiModel):
     """Lakeform: earlier keys of this row, so a rename keeps the deployed job."""
     disabled: bool | None = None
     """Lakeform: `true` ignores the row as if absent."""
+    stack_overrides: StackOverrides | None = None
+    """Lakeform: per-stack overrides `{<stack>: {...partial row...}}`, applied when loaded."""
 
 
 ForEachTask.model_rebuild()

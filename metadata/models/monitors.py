@@ -202,7 +202,7 @@ class QualityMonitorRow(ApiModel):
     """Lakeform: earlier keys of this row."""
     disabled: bool | None = None
     """Lakeform: `true` ignores the row as if absent."""
-    environments: StackOverrides | None = None
+    stack_overrides: StackOverrides | None = None
     """Lakeform: per-stack overrides `{<stack>: {...partial row...}}`, applied when loaded."""
 
     @model_validator(mode="after")

@@ -210,5 +210,5 @@ class PipelineRow(ApiModel):
     """Lakeform: earlier keys of this row, so a rename keeps the deployed pipeline."""
     disabled: bool | None = None
     """Lakeform: `true` ignores the row as if absent (a job referring to it is an error)."""
-    environments: StackOverrides | None = None
+    stack_overrides: StackOverrides | None = None
     """Lakeform: per-stack overrides `{<stack>: {...partial row...}}`, applied when loaded."""

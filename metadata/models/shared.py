@@ -78,7 +78,13 @@ class RunAs(ApiModel):
 
 
 StackOverrides = dict[str, dict[str, Any]]
-"""Lakeform: `environments: {<stack>: {...partial row...}}`, deep-merged over the row."""
+"""Lakeform: `stack_overrides: {<stack>: {...partial row...}}`, deep-merged over the row."""
+
+OVERRIDES_KEY = "stack_overrides"
+"""Lakeform's per-stack overrides. No Databricks API object has a field of this name, unlike
+`environments` (its first spelling), which is also a job's list of serverless environments."""
+OLD_OVERRIDES_KEY = "environments"
+"""The first spelling, still read (as a mapping) with a warning naming OVERRIDES_KEY."""
 
 
 LAKEFORM_TAGS = ("lakeform_managed", "lakeform_stack", "lakeform_key")

@@ -77,6 +77,9 @@ jobs:
         depends_on: [aggregate]
         timeout_seconds: 600
         pipeline_task: {pipeline_id: abc-123}
+      - task_key: old
+        disabled: true
+        notebook_task: {notebook_path: src/nb.py}
 """
 
 
@@ -93,6 +96,7 @@ def test_lakeflow_jobs_meta_file_equals_its_native_equivalent(project: Project) 
         "saved",
         "aggregate",
         "refresh",
+        "old",
     ]
 
 

@@ -221,18 +221,41 @@ def test_self_dependency_is_a_cycle(one_problem: OneProblem) -> None:
     )
 
 
-def test_depends_on_a_disabled_task(one_problem: OneProblem) -> None:
+def test_both_override_spellings(one_problem: OneProblem) -> None:
     assert one_problem(
-        f"""
-        jobs:
-          a:
-            tasks:
-              - {{task_key: x, disabled: true, {NOTEBOOK}}}
-              - {{task_key: y, depends_on: [x], {NOTEBOOK}}}
+        """
+        pipelines:
+          p:
+            serverless: true
+            environments: {prod: {photon: true}}
+            stack_overrides: {prod: {photon: false}}
         """
     ) == (
-        "resources/a.yaml:5:23: jobs.a.tasks[1].depends_on: task 'x' is disabled; "
-        "remove the dependency or enable the task"
+        "resources/a.yaml:4:5: pipelines.p.environments: per-stack overrides are in "
+        "stack_overrides; move these into it (environments is their old spelling)"
+    )
+
+
+def test_stack_overrides_not_a_mapping(one_problem: OneProblem) -> None:
+    assert one_problem(
+        """
+        pipelines:
+          p: {serverless: true, stack_overrides: [prod]}
+        """
+    ) == ("resources/a.yaml:2:25: pipelines.p.stack_overrides: expected a mapping, got list")
+
+
+def test_nested_stack_overrides(one_problem: OneProblem) -> None:
+    assert one_problem(
+        """
+        pipelines:
+          p:
+            serverless: true
+            stack_overrides: {prod: {stack_overrides: {dev: {}}}}
+        """
+    ) == (
+        "resources/a.yaml:4:30: pipelines.p.stack_overrides.prod.stack_overrides: "
+        "overrides cannot be nested"
     )
 
 
@@ -764,11 +787,11 @@ def test_unknown_stack_in_overrides(one_problem: OneProblem) -> None:
         pipelines:
           p:
             serverless: true
-            environments:
+            stack_overrides:
               prd: {serverless: false}
         """
         )
-        == "resources/a.yaml:5:7: pipelines.p.environments.prd: unknown stack 'prd'; "
+        == "resources/a.yaml:5:7: pipelines.p.stack_overrides.prd: unknown stack 'prd'; "
         "did you mean 'prod'?"
     )
 
@@ -780,7 +803,7 @@ def test_override_with_a_bad_field_is_reported_at_the_override(project: Project)
         pipelines:
           p:
             serverless: true
-            environments:
+            stack_overrides:
               prod: {continuous: "yes"}
         """,
     )
