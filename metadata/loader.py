@@ -26,6 +26,8 @@ class RawRow:
     file: str
     key_pos: Pos | None
     data: Any
+    reported: bool = False
+    """Its problems were reported by a compatibility reader: known to exist, not checked again."""
 
 
 def display_name(path: Path, root: Path) -> str:
@@ -75,12 +77,21 @@ def read_text(text: str, name: str) -> tuple[list[RawRow], list[Problem]]:
         return [], problems
     if data is None:
         return [], []
-    if isinstance(data, LList) or (isinstance(data, LMap) and "sources" in data):
-        data, problems = compat.from_source_rows(data, name)
-    elif isinstance(data, LMap) and "metadata_version" in data:
-        data, problems = compat.from_lakeflow_jobs_meta(data, name)
-    if problems:
-        return [], problems
+    reported: set[str] = set()
+    converted: compat.Converted | None = None
+    if isinstance(data, LList) or (
+        isinstance(data, LMap) and ("sources" in data or isinstance(data.get("modules"), LList))
+    ):
+        converted = compat.from_source_rows(data, name)
+    elif isinstance(data, LMap) and (
+        "metadata_version" in data or compat.looks_like_lakeflow_jobs_meta(data)
+    ):
+        converted = compat.from_lakeflow_jobs_meta(data, name)
+    if converted is not None:
+        # a problem in one job leaves the others to be read and checked, so one run shows all
+        data, problems, reported = converted.data, converted.problems, converted.reported
+        if data is None:
+            return [], problems
     if not isinstance(data, LMap):
         return [], [
             Problem(
@@ -89,10 +100,13 @@ def read_text(text: str, name: str) -> tuple[list[RawRow], list[Problem]]:
                 f"expected a mapping with {', '.join(KINDS)}; got {yaml_type(data)}",
             )
         ]
-    return split_rows(data, name)
+    rows, more = split_rows(data, name, reported)
+    return rows, problems + more
 
 
-def split_rows(data: LMap, name: str) -> tuple[list[RawRow], list[Problem]]:
+def split_rows(
+    data: LMap, name: str, reported: set[str] | None = None
+) -> tuple[list[RawRow], list[Problem]]:
     rows: list[RawRow] = []
     problems: list[Problem] = []
     for top, value in data.items():
@@ -119,5 +133,5 @@ def split_rows(data: LMap, name: str) -> tuple[list[RawRow], list[Problem]]:
                     )
                 )
                 continue
-            rows.append(RawRow(top, key, name, kpos, row))
+            rows.append(RawRow(top, key, name, kpos, row, key in (reported or set())))
     return rows, problems

@@ -57,6 +57,9 @@ def resolve_row(
 ) -> None:
     loc = Locator(raw.file, (raw.kind, raw.key), raw.data, raw.key_pos)
     data = raw.data
+    if raw.reported:
+        res.present[raw.kind].add(raw.key)  # references to it are not "unknown"
+        return
     if not isinstance(data, LMap):
         res.problems.append(
             loc.problem((), f"expected a mapping of the row's fields; got {yaml_type(data)}")

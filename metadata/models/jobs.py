@@ -633,6 +633,10 @@ class EnvironmentSpec(ApiModel):
     """Serverless environment version, e.g. `2`."""
     dependencies: list[str] | None = None
     """pip requirements, e.g. `faker==24.0.0`."""
+    java_dependencies: list[str] | None = None
+    """JAR files for the environment (workspace or volume paths)."""
+    base_environment: str | None = None
+    """A base environment (workspace file or volume path of its YAML) to start from."""
 
 
 class JobEnvironment(ApiModel):
