@@ -97,8 +97,13 @@ def _validate(root: Path, paths: list[Path], stack: str | None) -> int:
 def _summary(rows: Any) -> str:
     from metadata import KINDS
 
-    counts = (f"{len(rows.of(kind))} {kind.replace('_', ' ')}" for kind in KINDS)
+    counts = (_count(len(rows.of(kind)), kind.replace("_", " ")) for kind in KINDS)
     return "OK: " + ", ".join(counts)
+
+
+def _count(n: int, plural: str) -> str:
+    """`1 pipeline`, `2 pipelines` (kinds are named in the plural)."""
+    return f"{n} {plural.removesuffix('s') if n == 1 else plural}"
 
 
 def _merge_problems(failures: dict[str | None, list[str]], total: int) -> list[str]:

@@ -154,3 +154,16 @@ def test_validate_prints_old_spelling_warnings_once(
         "spelt stack_overrides: write 'stack_overrides:' instead of 'environments:'\n"
     )
     assert captured.out.startswith("OK: ")
+
+
+def test_validate_counts_agree_in_number(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    for stack_file in repo.glob("Pulumi*.yaml"):
+        stack_file.unlink()
+    for path in (repo / "resources").rglob("*.yaml"):
+        path.unlink()
+    (repo / "resources" / "one.yaml").write_text(
+        "pipelines:\n  p: {serverless: true}\n"
+        "jobs:\n  j:\n    tasks: [{task_key: t, pipeline_task: {pipeline: p}}]\n"
+    )
+    assert main(["validate"]) == 0
+    assert capsys.readouterr().out == "OK: 1 job, 1 pipeline, 0 quality monitors\n"
