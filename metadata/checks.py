@@ -303,7 +303,10 @@ class Repo:
         try:
             target.relative_to(self.resolved)
         except ValueError:
-            return f"'{path}' leaves the repository; use a path inside it"
+            return (
+                f"'{path}' leaves the repository; paths are repository-relative (to the project "
+                "root, not to this file): write it from the root, e.g. 'src/...'"
+            )
         if not ok:
             what = "folder" if folder else "file"
             return (
@@ -316,8 +319,8 @@ class Repo:
 def _repo_file(
     loc: Locator, parts: tuple[Part, ...], path: str, repo: Repo, *, folder: bool = False
 ) -> Iterator[Problem]:
-    if not is_repo_relative(path):
-        return
+    if not is_repo_relative(path) or "${" in path:
+        return  # an unsubstituted `${...}` is reported where it is read
     problem = repo.problem(path, folder)
     if problem:
         yield loc.problem(parts, problem)
@@ -341,7 +344,8 @@ def check_pipeline(row: Resolved, ctx: CheckContext) -> Iterator[Problem]:
             if ".." in Path(include).parts:
                 yield loc.problem(
                     (*parts, "glob", "include"),
-                    f"'{include}' leaves the repository; use a pattern inside it",
+                    f"'{include}' leaves the repository; patterns are repository-relative (to "
+                    "the project root, not to this file)",
                 )
                 continue
             try:

@@ -104,6 +104,41 @@ def read_text(text: str, name: str) -> tuple[list[RawRow], list[Problem]]:
     return rows, problems + more
 
 
+BUNDLE_KEYS = frozenset(
+    {
+        "bundle",
+        "targets",
+        "variables",
+        "include",
+        "workspace",
+        "sync",
+        "artifacts",
+        "presets",
+        "permissions",
+        "run_as",
+        "experimental",
+        "scripts",
+    }
+)
+"""Top-level keys of a Databricks Asset Bundle file (databricks.yml) that are not Lakeform's."""
+
+
+def _format_hint(top: str) -> str:
+    """What to do with a top-level key that belongs to another format."""
+    if top == "resources":
+        return (
+            "; this looks like a Databricks Asset Bundle file: Lakeform rows have jobs:, "
+            "pipelines: and quality_monitors: at the top, without the resources: wrapper "
+            "(and paths relative to the repository root, not to the file)"
+        )
+    if top in BUNDLE_KEYS:
+        return (
+            f"; '{top}' is a Databricks Asset Bundle setting: per-stack settings go in "
+            "Pulumi.<stack>.yaml under lakeform:settings"
+        )
+    return ""
+
+
 def split_rows(
     data: LMap, name: str, reported: set[str] | None = None
 ) -> tuple[list[RawRow], list[Problem]]:
@@ -112,13 +147,26 @@ def split_rows(
     for top, value in data.items():
         pos = data.key_pos.get(top)
         if top not in KINDS:
-            problems.append(Problem(pos, top, "unknown top-level key" + suggest(top, KINDS)))
+            hint = _format_hint(top) or suggest(top, KINDS)
+            problems.append(Problem(pos, top, "unknown top-level key" + hint))
             continue
         if value is None:
             continue
         if not isinstance(value, LMap):
+            hint = ""
+            if isinstance(value, LList) and any(
+                isinstance(job, LMap) and "job_name" in job for job in value
+            ):
+                hint = (
+                    "; a list of jobs with job_name is lakeflow-jobs-meta's format: add "
+                    'metadata_version: "2.0" at the top of the file'
+                )
             problems.append(
-                Problem(pos, top, f"expected a mapping of row key -> row; got {yaml_type(value)}")
+                Problem(
+                    pos,
+                    top,
+                    f"expected a mapping of row key -> row; got {yaml_type(value)}{hint}",
+                )
             )
             continue
         for key, row in value.items():

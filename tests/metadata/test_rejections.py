@@ -776,7 +776,8 @@ def test_path_leaving_the_repository(one_problem: OneProblem) -> None:
         "        notebook_task: {notebook_path: ../outside.py}\n"
     ) == (
         "resources/a.yaml:5:25: jobs.a.tasks[0].notebook_task.notebook_path: '../outside.py' "
-        "leaves the repository; use a path inside it"
+        "leaves the repository; paths are repository-relative (to the project root, not to this "
+        "file): write it from the root, e.g. 'src/...'"
     )
 
 
@@ -908,7 +909,7 @@ def test_glob_leaving_the_repository(one_problem: OneProblem) -> None:
         "      - glob: {include: ../../**}\n"
     ) == (
         "resources/a.yaml:5:16: pipelines.p.libraries[0].glob.include: '../../**' leaves the "
-        "repository; use a pattern inside it"
+        "repository; patterns are repository-relative (to the project root, not to this file)"
     )
 
 
@@ -1036,4 +1037,139 @@ def test_a_row_with_other_faults_is_not_checked_further(project: Project) -> Non
     )
     assert project.problems() == [
         "resources/a.yaml:3:5: jobs.a.timeout_seconds: expected an integer, got string 'soon'",
+    ]
+
+
+def test_a_bundle_resources_wrapper_is_named(project: Project) -> None:
+    project.write(
+        "a.yaml",
+        """
+        bundle: {name: demo}
+        resources:
+          jobs:
+            j: {tasks: [{task_key: x, notebook_task: {notebook_path: ../src/nb.py}}]}
+        """,
+    )
+    assert project.problems() == [
+        "resources/a.yaml:1:1: bundle: unknown top-level key; 'bundle' is a Databricks Asset "
+        "Bundle setting: per-stack settings go in Pulumi.<stack>.yaml under lakeform:settings",
+        "resources/a.yaml:2:1: resources: unknown top-level key; this looks like a Databricks "
+        "Asset Bundle file: Lakeform rows have jobs:, pipelines: and quality_monitors: at the "
+        "top, without the resources: wrapper (and paths relative to the repository root, not "
+        "to the file)",
+    ]
+
+
+def test_a_list_of_jobs_without_metadata_version(one_problem: OneProblem) -> None:
+    assert one_problem(
+        """
+        jobs:
+          - job_name: daily
+            tasks: [{task_key: x, notebook_task: {notebook_path: src/nb.py}}]
+        """
+    ) == (
+        "resources/a.yaml:1:1: jobs: expected a mapping of row key -> row; got list; a list of "
+        'jobs with job_name is lakeflow-jobs-meta\'s format: add metadata_version: "2.0" at the '
+        "top of the file"
+    )
+
+
+def test_a_field_of_a_nested_block_written_one_level_too_high(project: Project) -> None:
+    project.write(
+        "a.yaml",
+        """
+        jobs:
+          a:
+            quartz_cron_expression: "0 0 6 * * ?"
+            tasks:
+              - {task_key: x, warehouse_id: wh, notebook_task: {notebook_path: src/nb.py}}
+        """,
+    )
+    assert project.problems() == [
+        "resources/a.yaml:3:5: jobs.a.quartz_cron_expression: unknown field "
+        "'quartz_cron_expression'; did you mean to put it under 'schedule'?",
+        "resources/a.yaml:5:23: jobs.a.tasks[0].warehouse_id: unknown field 'warehouse_id'; "
+        "did you mean to put it under 'dbt_task' or 'notebook_task' or 'sql_task'?",
+    ]
+
+
+def test_a_field_written_one_level_too_deep(one_problem: OneProblem) -> None:
+    assert one_problem(
+        """
+        jobs:
+          a:
+            tasks:
+              - task_key: x
+                notebook_task: {notebook_path: src/nb.py, max_retries: 2}
+        """
+    ) == (
+        "resources/a.yaml:5:51: jobs.a.tasks[0].notebook_task.max_retries: unknown field "
+        "'max_retries'; it belongs one level up, beside 'notebook_task', not inside it"
+    )
+
+
+def test_a_bundle_job_id_reference_says_to_refer_by_key(one_problem: OneProblem) -> None:
+    assert one_problem(
+        f"""
+        jobs:
+          a:
+            tasks: [{{task_key: x, run_job_task: {{job_id: "${{resources.jobs.b.id}}"}}}}]
+          b:
+            tasks: [{{task_key: x, {NOTEBOOK}}}]
+        """
+    ) == (
+        "resources/a.yaml:3:42: jobs.a.tasks[0].run_job_task.job_id: "
+        "'${resources.jobs.b.id}' is a bundle reference; Lakeform refers to rows by key: "
+        "write run_job_task: {job: b} instead of job_id"
+    )
+
+
+def test_a_bundle_pipeline_id_reference_says_to_refer_by_key(one_problem: OneProblem) -> None:
+    assert one_problem(
+        """
+        jobs:
+          a:
+            tasks:
+              - task_key: x
+                pipeline_task: {pipeline_id: "${resources.pipelines.p.id}"}
+        pipelines:
+          p: {serverless: true}
+        """
+    ) == (
+        "resources/a.yaml:5:25: jobs.a.tasks[0].pipeline_task.pipeline_id: "
+        "'${resources.pipelines.p.id}' is a bundle reference; Lakeform refers to rows by key: "
+        "write pipeline_task: {pipeline: p} instead of pipeline_id"
+    )
+
+
+def test_bundle_target_is_not_substituted(one_problem: OneProblem) -> None:
+    assert one_problem(
+        f"""
+        jobs:
+          a:
+            name: "etl ${{bundle.target}}"
+            tasks: [{{task_key: x, {NOTEBOOK}}}]
+        """
+    ) == (
+        "resources/a.yaml:3:5: jobs.a.name: '${bundle.target}' is not substituted by Lakeform; "
+        "the stack has no such variable: define one per stack in lakeform:settings.variables "
+        "and write ${var.NAME}"
+    )
+
+
+def test_any_other_reference_is_not_substituted_even_without_settings(project: Project) -> None:
+    project.write(
+        "a.yaml",
+        """
+        jobs:
+          a:
+            tasks:
+              - task_key: x
+                notebook_task: {notebook_path: "src/${workspace.file_path}/nb.py"}
+        """,
+    )
+    assert project.problems(stack=None, settings=None) == [
+        "resources/a.yaml:5:25: jobs.a.tasks[0].notebook_task.notebook_path: "
+        "'${workspace.file_path}' is not substituted by Lakeform (only ${var.NAME}, from the "
+        "stack's lakeform:settings.variables)"
     ]
