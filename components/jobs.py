@@ -18,7 +18,7 @@ from metadata.models import JobRow
 from metadata.paths import uploads_from_repository
 
 TYPE = JOBS.component_type
-LAKEFORM_ONLY = ("previous_keys", "disabled", "stack_overrides")
+LAKEFORM_ONLY = ("previous_keys", "disabled", "stack_overrides", "permissions")
 """Row fields that are Lakeform's alone (already applied by metadata) and never sent."""
 
 

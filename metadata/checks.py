@@ -13,9 +13,10 @@ from metadata.errors import Problem
 from metadata.located import Locator, Part
 from metadata.messages import suggest
 from metadata.metrics import MetricDef, definition_problems
-from metadata.models.jobs import JobRow, Task
+from metadata.models.jobs import JOB_PERMISSION_LEVELS, JobRow, Task
 from metadata.models.monitors import QualityMonitorRow
-from metadata.models.pipelines import PipelineRow
+from metadata.models.pipelines import PIPELINE_PERMISSION_LEVELS, PipelineRow
+from metadata.models.shared import Permission
 from metadata.paths import is_repo_relative, uploads_from_repository
 from metadata.resolved import Resolution, Resolved
 
@@ -59,12 +60,35 @@ def previous_keys(res: Resolution) -> Iterator[Problem]:
 # --- jobs ----------------------------------------------------------------------------------------
 
 
+def _permissions(
+    loc: Locator, permissions: list[Permission] | None, levels: tuple[str, ...]
+) -> Iterator[Problem]:
+    """Levels the kind has, at most one owner."""
+    owner: int | None = None
+    for i, p in enumerate(permissions or []):
+        if p.level not in levels:
+            yield loc.problem(
+                ("permissions", i, "level"),
+                f"unknown permission level '{p.level}'"
+                + _did_you_mean(p.level, list(levels))
+                + f"; levels: {', '.join(levels)}",
+            )
+        elif p.level == "IS_OWNER":
+            if owner is not None:
+                yield loc.problem(
+                    ("permissions", i, "level"),
+                    f"a second IS_OWNER (also permissions[{owner}]); a resource has one owner",
+                )
+            owner = i if owner is None else owner
+
+
 def check_job(row: Resolved, ctx: CheckContext) -> Iterator[Problem]:
     """Tasks, dependencies, references, clusters, environments, schedule and trigger."""
     job = row.model
     assert isinstance(job, JobRow)
     loc = row.loc
     name = row.key
+    yield from _permissions(loc, job.permissions, JOB_PERMISSION_LEVELS)
     if len(job.tasks) > MAX_TASKS:
         yield loc.problem(
             ("tasks",),
@@ -333,6 +357,7 @@ def check_pipeline(row: Resolved, ctx: CheckContext) -> Iterator[Problem]:
     """Repository sources and root path; no clusters when serverless."""
     pipeline, loc, repo = row.model, row.loc, ctx.repo
     assert isinstance(pipeline, PipelineRow)
+    yield from _permissions(loc, pipeline.permissions, PIPELINE_PERMISSION_LEVELS)
     for i, lib in enumerate(pipeline.libraries or []):
         parts: tuple[Part, ...] = ("libraries", i)
         if lib.notebook is not None:

@@ -11,6 +11,7 @@ from metadata.models.shared import (
     AutoScale,
     EmailNotifications,
     MavenLibrary,
+    Permission,
     RunAs,
     StackOverrides,
 )
@@ -723,6 +724,12 @@ class JobRow(ApiModel):
     """Lakeform: `true` ignores the row as if absent."""
     stack_overrides: StackOverrides | None = None
     """Lakeform: per-stack overrides `{<stack>: {...partial row...}}`, applied when loaded."""
+    permissions: list[Permission] | None = None
+    """Who may view, run or manage the job (levels CAN_VIEW, CAN_MANAGE_RUN, CAN_MANAGE,
+    IS_OWNER), as in bundles. Checked, not yet deployed (it needs a permissions resource)."""
+
+
+JOB_PERMISSION_LEVELS = ("CAN_VIEW", "CAN_MANAGE_RUN", "CAN_MANAGE", "IS_OWNER")
 
 
 ForEachTask.model_rebuild()

@@ -95,7 +95,7 @@ def test_unknown_field_far_from_every_name_does_not_list_them_all(one_problem: O
             zzz: 1
         """
     ) == (
-        "resources/a.yaml:4:5: pipelines.p.zzz: unknown field 'zzz'; none of the 27 allowed "
+        "resources/a.yaml:4:5: pipelines.p.zzz: unknown field 'zzz'; none of the 28 allowed "
         "names is close (lakeform schema lists them)"
     )
 
@@ -110,7 +110,7 @@ def test_unknown_field_lists_the_closest_few_allowed_names(one_problem: OneProbl
         """
     ) == (
         "resources/a.yaml:4:5: pipelines.p.lib: unknown field 'lib'; "
-        "closest allowed: libraries, disabled (and 25 more)"
+        "closest allowed: libraries, disabled (and 26 more)"
     )
 
 
@@ -1173,3 +1173,56 @@ def test_any_other_reference_is_not_substituted_even_without_settings(project: P
         "'${workspace.file_path}' is not substituted by Lakeform (only ${var.NAME}, from the "
         "stack's lakeform:settings.variables)"
     ]
+
+
+PERMITTED = f"""
+jobs:
+  a:
+    tasks: [{{task_key: x, {NOTEBOOK}}}]
+    permissions:
+      - {{level: CAN_VIEW, group_name: analysts}}
+"""
+
+
+def test_permissions_are_read_and_said_not_deployed_yet(project: Project) -> None:
+    project.write("a.yaml", PERMITTED)
+    rows = project.load()
+    permissions = rows.jobs["a"].permissions
+    assert permissions is not None and permissions[0].group_name == "analysts"
+    assert [str(w) for w in rows.warnings] == [
+        "resources/a.yaml:4:5: jobs.a.permissions: permissions are checked but not deployed yet "
+        "(Lakeform has no permissions resource): grant them in the workspace meanwhile"
+    ]
+
+
+def test_permission_level_of_another_kind(one_problem: OneProblem) -> None:
+    assert one_problem(PERMITTED.replace("CAN_VIEW", "CAN_RUN")) == (
+        "resources/a.yaml:5:10: jobs.a.permissions[0].level: unknown permission level "
+        "'CAN_RUN' (did you mean 'CAN_MANAGE_RUN'?); levels: CAN_VIEW, CAN_MANAGE_RUN, "
+        "CAN_MANAGE, IS_OWNER"
+    )
+
+
+def test_permission_without_exactly_one_principal(one_problem: OneProblem) -> None:
+    assert one_problem(
+        PERMITTED.replace("group_name: analysts", "user_name: a@x, group_name: g")
+    ) == (
+        "resources/a.yaml:5:9: jobs.a.permissions[0]: a permission names exactly one of "
+        "user_name, group_name, service_principal_name; found user_name, group_name"
+    )
+
+
+def test_two_owners(one_problem: OneProblem) -> None:
+    assert one_problem(
+        """
+        pipelines:
+          p:
+            serverless: true
+            permissions:
+              - {level: IS_OWNER, user_name: a@example.com}
+              - {level: IS_OWNER, user_name: b@example.com}
+        """
+    ) == (
+        "resources/a.yaml:6:10: pipelines.p.permissions[1].level: a second IS_OWNER (also "
+        "permissions[0]); a resource has one owner"
+    )

@@ -18,12 +18,12 @@ from tests.unit.rows import build_rows, job, rows
 
 # Lakeform's own fields, consumed before anything reaches the provider (metadata/README.md).
 LAKEFORM_ONLY: dict[str, set[str]] = {
-    "JobRow": {"previous_keys", "disabled", "stack_overrides"},
+    "JobRow": {"previous_keys", "disabled", "stack_overrides", "permissions"},
     "Task": {"execution_order"},
     "SqlTask": {"query_text"},
     "PipelineTask": {"pipeline"},
     "RunJobTask": {"job"},
-    "PipelineRow": {"previous_keys", "disabled", "stack_overrides"},
+    "PipelineRow": {"previous_keys", "disabled", "stack_overrides", "permissions"},
     "QualityMonitorRow": {"reset", "previous_keys", "disabled", "stack_overrides"},
 }
 
