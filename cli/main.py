@@ -11,12 +11,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="lakeform", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
 
-    from cli import browse, export, recover, schema, validate, workspace
+    from cli import browse, export, import_bundle, recover, schema, validate, workspace
 
     validate.register(sub)
     schema.register(sub)
     workspace.register(sub)
     export.register(sub)
+    import_bundle.register(sub)
     recover.register(sub)
     browse.register(sub)
 
