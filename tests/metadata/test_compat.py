@@ -517,3 +517,46 @@ def test_every_problem_of_a_file_is_reported_in_one_run(project: Project) -> Non
         "day-of-month ('*') and day-of-week ('*') must be '?' in '0 0 6 * * *', e.g. '0 0 6 * * ?'"
     )
     assert len(problems) == 3  # `fourth` refers to `first`, which exists though it has problems
+
+
+def test_module_file_problems_are_each_reported(project: Project) -> None:
+    project.write(
+        "modules.yaml",
+        """
+        modules:
+          - module_nme: sales
+            sources: []
+          - module_name: hr
+            job_config: daily
+            sources: {a: 1}
+        """,
+    )
+    assert project.problems() == [
+        "resources/modules.yaml:2:5: modules[0].module_name: required field missing (a string)",
+        "resources/modules.yaml:2:5: modules[0].module_nme: unknown field in a module; did you "
+        "mean 'module_name'?",
+        "resources/modules.yaml:5:5: modules[1].job_config: expected a mapping of job "
+        "settings; got string",
+        "resources/modules.yaml:6:5: modules[1].sources: expected a list of source rows; got "
+        "mapping",
+    ]
+
+
+def test_email_notifications_in_two_places(project: Project) -> None:
+    project.write(
+        "a.yaml",
+        """
+        metadata_version: "2.0"
+        jobs:
+          daily:
+            email_notifications: {on_failure: [a@example.com]}
+            notification_settings:
+              email_notifications: {on_failure: [b@example.com]}
+            tasks:
+              - {task_key: t, task_type: notebook, file_path: src/nb.py}
+        """,
+    )
+    assert project.problems() == [
+        "resources/a.yaml:6:7: jobs.daily.notification_settings.email_notifications: "
+        "email_notifications is also set on the job; keep one"
+    ]

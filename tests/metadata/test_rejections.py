@@ -602,6 +602,13 @@ def test_drift_metric_refers_to_an_undefined_metric(one_problem: OneProblem) -> 
     )
 
 
+NO_WINDOWS = (
+    "drift metric 'price_drift' must compare two windows: refer to metrics as "
+    "{{current_df}}.name and {{base_df}}.name, e.g. "
+    "{{current_df}}.total_revenue - {{base_df}}.total_revenue"
+)
+
+
 def test_drift_metric_without_windows(project: Project) -> None:
     project.write(
         "a.yaml",
@@ -611,10 +618,7 @@ def test_drift_metric_without_windows(project: Project) -> None:
         ),
     )
     assert project.problems() == [
-        DEFINITION.format(line=9, col=69, i=1)
-        + "drift metric 'price_drift' must compare two windows: refer to metrics as "
-        "{{current_df}}.name and {{base_df}}.name, e.g. "
-        "{{current_df}}.total_revenue - {{base_df}}.total_revenue",
+        DEFINITION.format(line=9, col=69, i=1) + NO_WINDOWS,
         DEFINITION.format(line=9, col=69, i=1)
         + "drift metric 'price_drift' refers to 'avg_price' without a window: write "
         "{{current_df}}.avg_price or {{base_df}}.avg_price",
@@ -633,10 +637,7 @@ def test_drift_metric_in_braces_says_to_name_the_window(project: Project) -> Non
         DEFINITION.format(line=9, col=69, i=1)
         + "drift metric 'price_drift' refers to metrics of a window: write "
         "{{current_df}}.avg_price or {{base_df}}.avg_price, not {{avg_price}}",
-        DEFINITION.format(line=9, col=69, i=1)
-        + "drift metric 'price_drift' must compare two windows: refer to metrics as "
-        "{{current_df}}.name and {{base_df}}.name, e.g. "
-        "{{current_df}}.total_revenue - {{base_df}}.total_revenue",
+        DEFINITION.format(line=9, col=69, i=1) + NO_WINDOWS,
     ]
 
 
