@@ -98,6 +98,15 @@ def substitute(
                     )
                 )
                 return m.group(0)
+            held = REF.search(variables[name])
+            if held is not None:  # substituted once only: it would stay in the row as written
+                problems.append(
+                    loc.problem(
+                        parts,
+                        f"variable '{name}' holds '{held.group(0)}', which Lakeform does not "
+                        "substitute; give the stack's lakeform:settings.variables a plain value",
+                    )
+                )
             return variables[name]
 
         return REF.sub(repl, value)

@@ -1227,3 +1227,13 @@ def test_two_owners(one_problem: OneProblem) -> None:
         "resources/a.yaml:6:10: pipelines.p.permissions[1].level: a second IS_OWNER (also "
         "permissions[0]); a resource has one owner"
     )
+
+
+def test_a_variable_holding_an_unsubstituted_reference(project: Project) -> None:
+    project.write("a.yaml", "pipelines:\n  p: {serverless: true, schema: '${var.schema}'}\n")
+    settings = StackSettings(variables={"schema": "dev_${workspace.current_user.short_name}"})
+    assert project.problems(settings=settings) == [
+        "resources/a.yaml:2:25: pipelines.p.schema: variable 'schema' holds "
+        "'${workspace.current_user.short_name}', which Lakeform does not substitute; give the "
+        "stack's lakeform:settings.variables a plain value"
+    ]
