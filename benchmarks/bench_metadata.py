@@ -36,7 +36,7 @@ def job(i: int) -> str:
         f"    schedule: {{quartz_cron_expression: '0 {i % 60} {i % 24} * * ?', timezone_id: UTC}}\n"
         "    timeout_seconds: 3600\n"
         "    email_notifications: {on_failure: ['${var.notification_email}']}\n"
-        f"    environments: {{prod: {{timeout_seconds: 7200}}}}\n"
+        f"    stack_overrides: {{prod: {{timeout_seconds: 7200}}}}\n"
         "    tasks:\n" + "\n".join(tasks) + "\n"
     )
 
@@ -54,7 +54,7 @@ def monitor(i: int) -> str:
         "    snapshot: {}\n    custom_metrics:\n"
         "      - {type: AGGREGATE, name: n, input_columns: [':table'], definition: 'COUNT(*)',"
         " output_data_type: bigint}\n"
-        "      - {type: DERIVED, name: d, input_columns: [':table'], definition: '{{n}} * 2',"
+        "      - {type: DERIVED, name: d, input_columns: [':table'], definition: 'n * 2',"
         " output_data_type: double}\n"
     )
 

@@ -12,12 +12,13 @@ def make_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="lakeform", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
 
-    from cli import browse, deploy, export, recover, schema, validate, workspace
+    from cli import browse, deploy, export, import_bundle, recover, schema, validate, workspace
 
     validate.register(sub)
     schema.register(sub)
     workspace.register(sub)
     export.register(sub)
+    import_bundle.register(sub)
     recover.register(sub)
     browse.register(sub)
     deploy.register(sub)

@@ -77,6 +77,11 @@ def _validate(root: Path, paths: list[Path], stack: str | None) -> int:
         count = len({line for lines in failures.values() for line in lines})
         print(f"FAILED: {count} problem{'s' if count != 1 else ''}", file=sys.stderr)
         return 1
+    warnings = {
+        str(w): None for v in outcomes.values() if not isinstance(v, list) for w in v.warnings
+    }
+    for warning in warnings:
+        print(f"warning: {warning}", file=sys.stderr)
     summaries = {_summary(v) for v in outcomes.values() if not isinstance(v, list)}
     named = [k for k in outcomes if k is not None]
     suffix = f" (stacks: {', '.join(named)})" if named else ""
@@ -92,8 +97,13 @@ def _validate(root: Path, paths: list[Path], stack: str | None) -> int:
 def _summary(rows: Any) -> str:
     from metadata import KINDS
 
-    counts = (f"{len(rows.of(kind))} {kind.replace('_', ' ')}" for kind in KINDS)
+    counts = (_count(len(rows.of(kind)), kind.replace("_", " ")) for kind in KINDS)
     return "OK: " + ", ".join(counts)
+
+
+def _count(n: int, plural: str) -> str:
+    """`1 pipeline`, `2 pipelines` (kinds are named in the plural)."""
+    return f"{n} {plural.removesuffix('s') if n == 1 else plural}"
 
 
 def _merge_problems(failures: dict[str | None, list[str]], total: int) -> list[str]:

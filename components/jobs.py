@@ -18,7 +18,7 @@ from metadata.models import JobRow
 from metadata.paths import uploads_from_repository
 
 TYPE = JOBS.component_type
-LAKEFORM_ONLY = ("previous_keys", "disabled")
+LAKEFORM_ONLY = ("previous_keys", "disabled", "stack_overrides", "permissions")
 """Row fields that are Lakeform's alone (already applied by metadata) and never sent."""
 
 
@@ -132,7 +132,6 @@ TASK_MAPPERS: dict[str, TaskMapper] = {
 def _task(task: dict[str, Any], ctx: _Ctx) -> dict[str, Any]:
     task = dict(task)
     task.pop("execution_order", None)
-    task.pop("disabled", None)
     for task_type, mapper in TASK_MAPPERS.items():
         if task_type in task:
             block = dict(task[task_type])
@@ -149,8 +148,6 @@ def job_spec(args: JobArgs) -> tuple[dict[str, Any], list[Upload]]:
     spec: dict[str, Any] = args.row.model_dump(exclude_none=True, by_alias=True)
     for name in LAKEFORM_ONLY:
         spec.pop(name, None)
-    if isinstance(spec.get("environments"), dict):
-        spec.pop("environments")  # per-stack overrides, already applied by metadata
     ctx = _Ctx(args=args, base=args.files.folder)
     tasks = [_task(t, ctx) for t in spec["tasks"]]
     spec["tasks"] = sorted(tasks, key=lambda t: t["task_key"])

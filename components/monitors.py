@@ -15,7 +15,7 @@ from metadata.kinds import QUALITY_MONITORS
 from metadata.models import QualityMonitorRow
 
 TYPE = QUALITY_MONITORS.component_type
-LAKEFORM_ONLY = ("previous_keys", "disabled", "environments", "reset")
+LAKEFORM_ONLY = ("previous_keys", "disabled", "stack_overrides", "reset")
 
 
 @dataclass(frozen=True, kw_only=True)

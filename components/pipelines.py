@@ -17,7 +17,7 @@ from metadata.models import PipelineRow
 from metadata.paths import is_repo_relative
 
 TYPE = PIPELINES.component_type
-LAKEFORM_ONLY = ("previous_keys", "disabled", "environments")
+LAKEFORM_ONLY = ("previous_keys", "disabled", "stack_overrides", "permissions")
 
 
 @dataclass(frozen=True, kw_only=True)

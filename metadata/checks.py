@@ -12,53 +12,16 @@ from metadata.cron import cron_problem, timezone_problem
 from metadata.errors import Problem
 from metadata.located import Locator, Part
 from metadata.messages import suggest
-from metadata.models.jobs import JobRow, Task
+from metadata.metrics import MetricDef, definition_problems
+from metadata.models.jobs import JOB_PERMISSION_LEVELS, JobRow, Task
 from metadata.models.monitors import QualityMonitorRow
-from metadata.models.pipelines import PipelineRow
+from metadata.models.pipelines import PIPELINE_PERMISSION_LEVELS, PipelineRow
+from metadata.models.shared import Permission
 from metadata.paths import is_repo_relative, uploads_from_repository
 from metadata.resolved import Resolution, Resolved
 
 MAX_TASKS = 1000
 TASK_KEY = re.compile(r"^[\w-]{1,100}$")
-METRIC_REF = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}(?:\.([A-Za-z_][A-Za-z0-9_]*))?")
-# Names a derived or drift metric may use besides the monitor's own metrics: template
-# variables and the built-in profile and drift metrics of Lakehouse Monitoring.
-TEMPLATE_NAMES = {"input_column", "current_df", "base_df"}
-BUILTIN_METRICS = {
-    "count",
-    "num_nulls",
-    "num_zeros",
-    "num_nan",
-    "avg",
-    "min",
-    "max",
-    "sum",
-    "stddev",
-    "median",
-    "quantiles",
-    "distinct_count",
-    "percent_null",
-    "percent_zeros",
-    "percent_nan",
-    "percent_distinct",
-    "avg_length",
-    "min_length",
-    "max_length",
-    "frequent_items",
-    "non_null_columns",
-    "count_delta",
-    "avg_delta",
-    "percent_null_delta",
-    "percent_zeros_delta",
-    "percent_distinct_delta",
-    "js_distance",
-    "ks_test",
-    "wasserstein_distance",
-    "population_stability_index",
-    "chi_squared_test",
-    "tv_distance",
-    "l_infinity_distance",
-}
 
 
 @dataclass(frozen=True)
@@ -97,12 +60,35 @@ def previous_keys(res: Resolution) -> Iterator[Problem]:
 # --- jobs ----------------------------------------------------------------------------------------
 
 
+def _permissions(
+    loc: Locator, permissions: list[Permission] | None, levels: tuple[str, ...]
+) -> Iterator[Problem]:
+    """Levels the kind has, at most one owner."""
+    owner: int | None = None
+    for i, p in enumerate(permissions or []):
+        if p.level not in levels:
+            yield loc.problem(
+                ("permissions", i, "level"),
+                f"unknown permission level '{p.level}'"
+                + _did_you_mean(p.level, list(levels))
+                + f"; levels: {', '.join(levels)}",
+            )
+        elif p.level == "IS_OWNER":
+            if owner is not None:
+                yield loc.problem(
+                    ("permissions", i, "level"),
+                    f"a second IS_OWNER (also permissions[{owner}]); a resource has one owner",
+                )
+            owner = i if owner is None else owner
+
+
 def check_job(row: Resolved, ctx: CheckContext) -> Iterator[Problem]:
     """Tasks, dependencies, references, clusters, environments, schedule and trigger."""
     job = row.model
     assert isinstance(job, JobRow)
     loc = row.loc
     name = row.key
+    yield from _permissions(loc, job.permissions, JOB_PERMISSION_LEVELS)
     if len(job.tasks) > MAX_TASKS:
         yield loc.problem(
             ("tasks",),
@@ -110,7 +96,7 @@ def check_job(row: Resolved, ctx: CheckContext) -> Iterator[Problem]:
             "(split it and chain the parts with run_job_task)",
         )
     if not job.tasks:
-        yield loc.problem(("tasks",), f"job '{name}' has no tasks (are they all disabled?)")
+        yield loc.problem(("tasks",), f"job '{name}' has no tasks")
     triggers = [k for k in ("schedule", "trigger", "continuous") if getattr(job, k) is not None]
     if len(triggers) > 1:
         yield loc.problem(
@@ -161,11 +147,6 @@ def check_job(row: Resolved, ctx: CheckContext) -> Iterator[Problem]:
                             (*dparts, "outcome"),
                             f"outcome must be 'true' or 'false'; got '{dep.outcome}'",
                         )
-            elif dep.task_key in row.disabled_tasks:
-                yield loc.problem(
-                    (*parts, "depends_on"),
-                    f"task '{dep.task_key}' is disabled; remove the dependency or enable the task",
-                )
             else:
                 others = [k for k in known if k != task.task_key]
                 yield loc.problem(
@@ -346,7 +327,10 @@ class Repo:
         try:
             target.relative_to(self.resolved)
         except ValueError:
-            return f"'{path}' leaves the repository; use a path inside it"
+            return (
+                f"'{path}' leaves the repository; paths are repository-relative (to the project "
+                "root, not to this file): write it from the root, e.g. 'src/...'"
+            )
         if not ok:
             what = "folder" if folder else "file"
             return (
@@ -359,8 +343,8 @@ class Repo:
 def _repo_file(
     loc: Locator, parts: tuple[Part, ...], path: str, repo: Repo, *, folder: bool = False
 ) -> Iterator[Problem]:
-    if not is_repo_relative(path):
-        return
+    if not is_repo_relative(path) or "${" in path:
+        return  # an unsubstituted `${...}` is reported where it is read
     problem = repo.problem(path, folder)
     if problem:
         yield loc.problem(parts, problem)
@@ -373,6 +357,7 @@ def check_pipeline(row: Resolved, ctx: CheckContext) -> Iterator[Problem]:
     """Repository sources and root path; no clusters when serverless."""
     pipeline, loc, repo = row.model, row.loc, ctx.repo
     assert isinstance(pipeline, PipelineRow)
+    yield from _permissions(loc, pipeline.permissions, PIPELINE_PERMISSION_LEVELS)
     for i, lib in enumerate(pipeline.libraries or []):
         parts: tuple[Part, ...] = ("libraries", i)
         if lib.notebook is not None:
@@ -384,7 +369,8 @@ def check_pipeline(row: Resolved, ctx: CheckContext) -> Iterator[Problem]:
             if ".." in Path(include).parts:
                 yield loc.problem(
                     (*parts, "glob", "include"),
-                    f"'{include}' leaves the repository; use a pattern inside it",
+                    f"'{include}' leaves the repository; patterns are repository-relative (to "
+                    "the project root, not to this file)",
                 )
                 continue
             try:
@@ -431,23 +417,10 @@ def check_monitor(row: Resolved, ctx: CheckContext) -> Iterator[Problem]:
             )
         names.setdefault(metric.name, i)
     defined = {m.name for m in metrics if not m.type.endswith("DRIFT")}
+    inference = monitor.inference_log is not None
     for i, metric in enumerate(metrics):
-        if metric.type.endswith("AGGREGATE"):
-            continue
-        usable = (defined - {metric.name}) | BUILTIN_METRICS
-        for m in METRIC_REF.finditer(metric.definition):
-            ref, member = m.group(1), m.group(2)
-            if ref in ("current_df", "base_df"):
-                if member is None or member in usable:
-                    continue
-                ref = member
-            elif ref in TEMPLATE_NAMES or ref in usable:
-                continue
-            own = sorted(defined - {metric.name})
-            yield loc.problem(
-                ("custom_metrics", i, "definition"),
-                f"{metric.type.removeprefix('CUSTOM_METRIC_TYPE_').lower()} metric "
-                f"'{metric.name}' refers to undefined metric '{ref}'"
-                + _did_you_mean(ref, own)
-                + f"; defined: {', '.join(own) or 'none'}",
-            )
+        kind = metric.type.removeprefix("CUSTOM_METRIC_TYPE_")
+        for message in definition_problems(
+            MetricDef(kind, metric.name, metric.definition), defined, inference
+        ):
+            yield loc.problem(("custom_metrics", i, "definition"), message)

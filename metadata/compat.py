@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from typing import Any
 
@@ -16,7 +17,13 @@ from metadata.messages import suggest, yaml_type
 from metadata.models.jobs import Task
 from metadata.yamlsrc import LList, LMap, plain
 
-SUPPORTED_VERSION = "2.0"
+SUPPORTED_VERSIONS = ("1.0", "2.0")
+"""`1.0`: files of its 0.1 releases (jobs as a list with job_name); `2.0`: a map of jobs too."""
+
+# What lakeflow-jobs-meta sets when a file leaves it out (its job settings and task builders),
+# so a file read here deploys the jobs the framework would have made.
+JOB_DEFAULTS: dict[str, Any] = {"timeout_seconds": 7200, "max_concurrent_runs": 1}
+TASK_DEFAULTS: dict[str, Any] = {"timeout_seconds": 3600}
 
 # Task fields that mean the same in lakeflow-jobs-meta and the Jobs API: passed through.
 COMMON_TASK_FIELDS = tuple(
@@ -52,9 +59,18 @@ class _Reader:
     def __init__(self, name: str) -> None:
         self.name = name
         self.problems: list[Problem] = []
+        self.job: str | None = None
+        """The job being read: a problem marks it as reported."""
+        self.reported: set[str] = set()
+        """Jobs with a problem here: the native rules skip them rather than report it again."""
 
     def problem(self, pos: Pos | None, path: str, message: str) -> None:
         self.problems.append(Problem(pos or Pos(self.name, 1, 1), path, message))
+        if self.job is not None:
+            self.reported.add(self.job)
+
+    def result(self, data: Any) -> Converted:
+        return Converted(data, self.problems, self.reported)
 
     def unknown_top_keys(self, data: LMap, allowed: list[str], what: str) -> None:
         for key in data:
@@ -66,8 +82,43 @@ class _Reader:
                 )
 
 
-def _key_pos(m: LMap, key: str) -> Pos | None:
-    return m.key_pos.get(key, m.pos)
+@dataclass(frozen=True)
+class Converted:
+    """A file read into the native layout; every problem found, and the jobs they concern."""
+
+    data: Any
+    """`{jobs: {...}}`, or None when the file as a whole is not readable."""
+    problems: list[Problem]
+    reported: set[str] = field(default_factory=set[str])
+    """Job keys with problems above: known to exist, not validated again."""
+
+
+def looks_like_lakeflow_jobs_meta(data: LMap) -> bool:
+    """A `jobs:` file without metadata_version whose tasks carry `task_type`: lakeflow-jobs-meta
+    never required the version, so such a file is its format, not a native one."""
+    jobs = data.get("jobs")
+    listed: list[Any] = []
+    if isinstance(jobs, LMap):
+        listed = list(jobs.values())
+    elif isinstance(jobs, LList):
+        listed = list(jobs)
+    for job in listed:
+        tasks = job.get("tasks") if isinstance(job, LMap) else None
+        if isinstance(tasks, LList) and any(
+            isinstance(t, LMap) and "task_type" in t for t in tasks
+        ):
+            return True
+    return False
+
+
+def _with_defaults(m: LMap, defaults: dict[str, Any]) -> None:
+    for k, v in defaults.items():
+        if k not in m:
+            m.put(k, v, m.pos)
+
+
+def _key_pos(m: LMap, key: str, default: Pos | None = None) -> Pos | None:
+    return m.key_pos.get(key, default or m.pos)
 
 
 def _stringify(value: Any) -> Any:
@@ -92,18 +143,19 @@ def _stringify(value: Any) -> Any:
 # --- lakeflow-jobs-meta v0.2 ---------------------------------------------------------------------
 
 
-def from_lakeflow_jobs_meta(data: LMap, name: str) -> tuple[Any, list[Problem]]:
-    """A `metadata_version: "2.0"` file -> `{jobs: {...}}` in the native layout."""
+def from_lakeflow_jobs_meta(data: LMap, name: str) -> Converted:
+    """A lakeflow-jobs-meta file (`metadata_version` "1.0" or "2.0", or none) ->
+    `{jobs: {...}}` in the native layout."""
     r = _Reader(name)
     version = data.get("metadata_version")
-    if str(version) != SUPPORTED_VERSION:
+    if version is not None and str(version) not in SUPPORTED_VERSIONS:
         r.problem(
             _key_pos(data, "metadata_version"),
             "metadata_version",
             f"unsupported lakeflow-jobs-meta metadata_version {version!r}; "
-            f"this reader knows '{SUPPORTED_VERSION}'",
+            f"this reader knows {', '.join(repr(v) for v in SUPPORTED_VERSIONS)}",
         )
-        return None, r.problems
+        return r.result(None)
     r.unknown_top_keys(data, ["metadata_version", "jobs"], "lakeflow-jobs-meta")
     jobs_in = data.get("jobs")
     out_jobs = LMap(_key_pos(data, "jobs"))
@@ -131,7 +183,7 @@ def from_lakeflow_jobs_meta(data: LMap, name: str) -> tuple[Any, list[Problem]]:
         )
     out = LMap(data.pos)
     out.put("jobs", out_jobs, _key_pos(data, "jobs"))
-    return out, r.problems
+    return r.result(out)
 
 
 def _lfjm_job(r: _Reader, key: str, job: Any, pos: Pos | None, out_jobs: LMap) -> None:
@@ -141,7 +193,9 @@ def _lfjm_job(r: _Reader, key: str, job: Any, pos: Pos | None, out_jobs: LMap) -
     if not isinstance(job, LMap):
         out_jobs.put(key, job, pos)  # the native rules report the type
         return
+    r.job = key
     native = LMap(job.pos)
+    alert: tuple[Any, Pos | None] | None = None
     for k, v in job.items():
         kpos = job.key_pos.get(k)
         if k == "job_name":
@@ -151,17 +205,68 @@ def _lfjm_job(r: _Reader, key: str, job: Any, pos: Pos | None, out_jobs: LMap) -
             for i, task in enumerate(v):
                 tasks.put(_lfjm_task(r, f"jobs.{key}.tasks[{i}]", task), v.item_pos[i])
             native.put("tasks", tasks, kpos)
+        elif k == "notification_settings" and isinstance(v, LMap):
+            # lakeflow-jobs-meta keeps every notification here; the API has them in three places
+            rest = LMap(v.pos)
+            for nk, nv in v.items():
+                npos = v.key_pos.get(nk)
+                if nk == "email_notifications":
+                    if "email_notifications" in job:
+                        r.problem(
+                            npos,
+                            f"jobs.{key}.notification_settings.email_notifications",
+                            "email_notifications is also set on the job; keep one",
+                        )
+                    native.put("email_notifications", nv, npos)
+                elif nk == "alert_on_last_attempt":
+                    alert = (nv, npos)
+                else:
+                    rest.put(nk, nv, npos)
+            if rest:
+                native.put("notification_settings", rest, kpos)
         else:
             native.put(k, v, kpos)
+    _with_defaults(native, JOB_DEFAULTS)
+    tasks_out = native.get("tasks")
+    if alert is not None and isinstance(tasks_out, LList):
+        # a task-level setting in the API: every task gets it unless it says otherwise
+        for task in tasks_out:
+            if isinstance(task, LMap):
+                ns = task.get("notification_settings")
+                if ns is None:
+                    ns = LMap(alert[1])
+                    task.put("notification_settings", ns, alert[1])
+                if isinstance(ns, LMap) and "alert_on_last_attempt" not in ns:
+                    ns.put("alert_on_last_attempt", alert[0], alert[1])
+    r.job = None
     out_jobs.put(key, native, pos)
+
+
+def _task_notifications(task: LMap) -> None:
+    """`notification_settings.email_notifications` of a task (lakeflow-jobs-meta) -> the task's
+    own `email_notifications`, where the API has it."""
+    ns = task.get("notification_settings")
+    if not isinstance(ns, LMap) or "email_notifications" not in ns:
+        return
+    rest = LMap(ns.pos)
+    for k, v in ns.items():
+        if k == "email_notifications":
+            task.put("email_notifications", v, ns.key_pos.get(k))
+        else:
+            rest.put(k, v, ns.key_pos.get(k))
+    task.put("notification_settings", rest, task.key_pos.get("notification_settings"))
 
 
 def _lfjm_task(r: _Reader, path: str, task: Any) -> Any:
     if not isinstance(task, LMap):
         return task
     task_type = task.get("task_type")
+    if task_type is None and "notebook_path" in task and not any(k.endswith("_task") for k in task):
+        task_type = "notebook"  # the framework's default for a task naming a notebook
     if task_type is None:
         if any(k.endswith("_task") for k in task):
+            _task_notifications(task)
+            _with_defaults(task, TASK_DEFAULTS)
             return task  # already a native task
         r.problem(
             task.pos,
@@ -176,7 +281,7 @@ def _lfjm_task(r: _Reader, path: str, task: Any) -> Any:
             f"unknown task_type {task_type!r}" + suggest(str(task_type), TASK_TYPE_FIELDS),
         )
         return task
-    field, own = TASK_TYPE_FIELDS[task_type]
+    block, own = TASK_TYPE_FIELDS[task_type]
     native = LMap(task.pos)
     inner = LMap(_key_pos(task, "task_type"))
     for k, v in task.items():
@@ -194,7 +299,9 @@ def _lfjm_task(r: _Reader, path: str, task: Any) -> Any:
                 f"unknown field '{k}' for a lakeflow-jobs-meta {task_type} task"
                 + suggest(k, [*own, *COMMON_TASK_FIELDS, "task_key"]),
             )
-    native.put(field, inner, _key_pos(task, "task_type"))
+    native.put(block, inner, _key_pos(task, "task_type", task.pos))
+    _task_notifications(native)
+    _with_defaults(native, TASK_DEFAULTS)
     return native
 
 
@@ -231,6 +338,13 @@ def _lfjm_field(task_type: str, inner: LMap, k: str, v: Any, kpos: Pos | None) -
         inner.put("named_parameters" if isinstance(v, LMap) else "parameters", _stringify(v), kpos)
     elif k == "parameters":
         inner.put(k, _stringify(v), kpos)
+    elif task_type == "dbt" and k == "commands" and isinstance(v, str):
+        # documented there as one string: one command a line
+        commands = LList(kpos)
+        for line in v.splitlines():
+            if line.strip():
+                commands.put(line.strip(), kpos)
+        inner.put(k, commands, kpos)
     else:
         inner.put(k, v, kpos)
 
@@ -257,29 +371,43 @@ SOURCE_FIELDS = (
 SOURCE_TASK_TYPES = ("notebook", "sql_query", "sql_file")
 
 
-def from_source_rows(data: LMap | LList, name: str) -> tuple[Any, list[Problem]]:
-    """A list of source rows (or `{sources: [...], modules: {...}}`) -> one job per module.
+def from_source_rows(data: LMap | LList, name: str) -> Converted:
+    """Source rows -> one job per module. The rows are a YAML list, `{sources: [...]}` with an
+    optional `modules: {<module>: {job settings}}`, or `modules: [{module_name, job_config,
+    sources: [...]}]` (the framework's module files).
 
-    Sources without `module_name` form one job named after the file. `modules.<name>` may hold
-    job-level settings (schedule, timeout_seconds, ...) of that module's job."""
+    Sources without `module_name` form one job named after the file."""
     r = _Reader(name)
     modules: LMap = LMap(None)
+    sources: Any = data
     if isinstance(data, LMap):
         r.unknown_top_keys(data, ["sources", "modules"], "source-row")
         sources = data.get("sources")
-        if isinstance(data.get("modules"), LMap):
-            modules = data["modules"]
-        elif data.get("modules") is not None:
-            r.problem(_key_pos(data, "modules"), "modules", "expected a mapping of module -> job")
+        listed = data.get("modules")
+        if isinstance(listed, LMap):
+            modules = listed
+        elif isinstance(listed, LList):
+            modules, from_modules = _module_list(r, listed)
+            if sources is None:
+                sources = from_modules
+            elif isinstance(sources, LList):
+                for source, pos in zip(from_modules, from_modules.item_pos, strict=True):
+                    sources.put(source, pos)
+        elif listed is not None:
+            r.problem(
+                _key_pos(data, "modules"),
+                "modules",
+                "expected a mapping of module -> job settings, or a list of "
+                "{module_name, job_config, sources}",
+            )
         if not isinstance(sources, LList):
             r.problem(
                 _key_pos(data, "sources"),
                 "sources",
                 f"expected a list of source rows; got {yaml_type(sources)}",
             )
-            return None, r.problems
-    else:
-        sources = data
+            return r.result(None)
+    assert isinstance(sources, LList)
     default_module = _sanitize(PurePosixPath(name).stem)
     jobs = LMap(sources.pos)
     for i, source in enumerate(sources):
@@ -287,9 +415,6 @@ def from_source_rows(data: LMap | LList, name: str) -> tuple[Any, list[Problem]]
         path = f"sources[{i}]"
         if not isinstance(source, LMap):
             r.problem(pos, path, f"expected a mapping (a source row); got {yaml_type(source)}")
-            continue
-        task = _source_task(r, path, source)
-        if task is None:
             continue
         module = source.get("module_name", default_module)
         if not isinstance(module, str):
@@ -304,12 +429,71 @@ def from_source_rows(data: LMap | LList, name: str) -> tuple[Any, list[Problem]]
                     job.put(k, v, settings.key_pos.get(k))
             if "name" not in job:
                 job.put("name", module, pos)
+            _with_defaults(job, JOB_DEFAULTS)
             job.put("tasks", LList(pos), pos)
             jobs.put(key, job, _key_pos(source, "module_name"))
+        r.job = key
+        task = _source_task(r, path, source)
+        r.job = None
+        if task is None or source.get("is_active") is False:
+            continue  # an inactive source is not part of its module's job, as in the framework
+        _with_defaults(task, TASK_DEFAULTS)
         jobs[key]["tasks"].put(task, pos)
     out = LMap(sources.pos)
     out.put("jobs", jobs, sources.pos)
-    return out, r.problems
+    return r.result(out)
+
+
+MODULE_FIELDS = ("module_name", "job_config", "sources")
+
+
+def _module_list(r: _Reader, listed: LList) -> tuple[LMap, LList]:
+    """`modules: [{module_name, job_config, sources}]` -> (module -> job settings, the sources
+    with their module_name filled in)."""
+    settings = LMap(listed.pos)
+    sources = LList(listed.pos)
+    for i, module in enumerate(listed):
+        path = f"modules[{i}]"
+        if not isinstance(module, LMap):
+            r.problem(listed.item_pos[i], path, f"expected a mapping; got {yaml_type(module)}")
+            continue
+        for k in module:
+            if k not in MODULE_FIELDS:
+                r.problem(
+                    _key_pos(module, k),
+                    f"{path}.{k}",
+                    "unknown field in a module" + suggest(k, MODULE_FIELDS),
+                )
+        name = module.get("module_name")
+        if not isinstance(name, str):
+            r.problem(module.pos, f"{path}.module_name", "required field missing (a string)")
+            continue
+        config = module.get("job_config")
+        if isinstance(config, LMap):
+            settings.put(name, config, _key_pos(module, "job_config"))
+        elif config is not None:
+            r.problem(
+                _key_pos(module, "job_config"),
+                f"{path}.job_config",
+                f"expected a mapping of job settings; got {yaml_type(config)}",
+            )
+        rows = module.get("sources")
+        if not isinstance(rows, LList):
+            r.problem(
+                _key_pos(module, "sources"),
+                f"{path}.sources",
+                f"expected a list of source rows; got {yaml_type(rows)}",
+            )
+            continue
+        for row, pos in zip(rows, rows.item_pos, strict=True):
+            if isinstance(row, LMap) and "module_name" not in row:
+                filled = LMap(row.pos)
+                for k, v in row.items():
+                    filled.put(k, v, row.key_pos.get(k))
+                filled.put("module_name", name, _key_pos(module, "module_name"))
+                row = filled
+            sources.put(row, pos)
+    return settings, sources
 
 
 def _source_task(r: _Reader, path: str, source: LMap) -> LMap | None:
@@ -338,9 +522,8 @@ def _source_task(r: _Reader, path: str, source: LMap) -> LMap | None:
     task.put("execution_order", source["execution_order"], _key_pos(source, "execution_order"))
     if "description" in source:
         task.put("description", source["description"], _key_pos(source, "description"))
-    active = source.get("is_active", True)
-    if active is False or source.get("disabled") is True:
-        task.put("disabled", True, _key_pos(source, "is_active"))
+    if source.get("disabled") is True:  # the Jobs API's: kept in the job, skipped at run time
+        task.put("disabled", True, _key_pos(source, "disabled"))
 
     config = _json_map(r, path, source, "transformation_config")
     if config is None:
@@ -400,6 +583,10 @@ def _source_task(r: _Reader, path: str, source: LMap) -> LMap | None:
                 f = LMap(kpos)
                 f.put("path", v, kpos)
                 sql.put("file", f, kpos)
+            elif k == "query_id" and task_type == "sql_query":
+                q = LMap(kpos)
+                q.put("query_id", _stringify(v), kpos)
+                sql.put("query", q, kpos)
             elif k == "parameters":
                 sql.put("parameters", _stringify(v), kpos)
             else:

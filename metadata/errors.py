@@ -6,6 +6,20 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import NamedTuple
 
+Part = str | int
+"""One step of a field path: a mapping key or a list index."""
+
+
+def format_path(parts: tuple[Part, ...]) -> str:
+    """`("jobs", "a", "tasks", 2, "depends_on")` -> `jobs.a.tasks[2].depends_on`."""
+    out = ""
+    for part in parts:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += f".{part}" if out else part
+    return out
+
 
 class Pos(NamedTuple):
     """Where a value sits in a metadata file (1-based line and column)."""

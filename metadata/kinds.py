@@ -134,6 +134,8 @@ class Rows:
     )
     stack: str | None = None
     """The stack these rows are final for (its defaults applied), or None: not yet final."""
+    warnings: list[Problem] = field(default_factory=list[Problem], compare=False)
+    """What was accepted but should be written differently (an old spelling), in file order."""
 
     def of(self, kind: str) -> Mapping[str, BaseModel]:
         """The rows of `kind` (a key of KINDS)."""

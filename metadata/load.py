@@ -72,7 +72,7 @@ def _load_rows(
         problems.extend(KINDS[row.kind].check(row, ctx))
     if problems:
         raise MetadataError(_ordered(problems))
-    out = Rows()
+    out = Rows(warnings=_ordered(res.warnings))
     for r in res.rows:
         target: dict[str, Any] = getattr(out, r.kind)
         target[r.key] = r.model

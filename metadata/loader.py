@@ -26,6 +26,8 @@ class RawRow:
     file: str
     key_pos: Pos | None
     data: Any
+    reported: bool = False
+    """Its problems were reported by a compatibility reader: known to exist, not checked again."""
 
 
 def display_name(path: Path, root: Path) -> str:
@@ -75,12 +77,21 @@ def read_text(text: str, name: str) -> tuple[list[RawRow], list[Problem]]:
         return [], problems
     if data is None:
         return [], []
-    if isinstance(data, LList) or (isinstance(data, LMap) and "sources" in data):
-        data, problems = compat.from_source_rows(data, name)
-    elif isinstance(data, LMap) and "metadata_version" in data:
-        data, problems = compat.from_lakeflow_jobs_meta(data, name)
-    if problems:
-        return [], problems
+    reported: set[str] = set()
+    converted: compat.Converted | None = None
+    if isinstance(data, LList) or (
+        isinstance(data, LMap) and ("sources" in data or isinstance(data.get("modules"), LList))
+    ):
+        converted = compat.from_source_rows(data, name)
+    elif isinstance(data, LMap) and (
+        "metadata_version" in data or compat.looks_like_lakeflow_jobs_meta(data)
+    ):
+        converted = compat.from_lakeflow_jobs_meta(data, name)
+    if converted is not None:
+        # a problem in one job leaves the others to be read and checked, so one run shows all
+        data, problems, reported = converted.data, converted.problems, converted.reported
+        if data is None:
+            return [], problems
     if not isinstance(data, LMap):
         return [], [
             Problem(
@@ -89,22 +100,73 @@ def read_text(text: str, name: str) -> tuple[list[RawRow], list[Problem]]:
                 f"expected a mapping with {', '.join(KINDS)}; got {yaml_type(data)}",
             )
         ]
-    return split_rows(data, name)
+    rows, more = split_rows(data, name, reported)
+    return rows, problems + more
 
 
-def split_rows(data: LMap, name: str) -> tuple[list[RawRow], list[Problem]]:
+BUNDLE_KEYS = frozenset(
+    {
+        "bundle",
+        "targets",
+        "variables",
+        "include",
+        "workspace",
+        "sync",
+        "artifacts",
+        "presets",
+        "permissions",
+        "run_as",
+        "experimental",
+        "scripts",
+    }
+)
+"""Top-level keys of a Databricks Asset Bundle file (databricks.yml) that are not Lakeform's."""
+
+
+def _format_hint(top: str) -> str:
+    """What to do with a top-level key that belongs to another format."""
+    if top == "resources":
+        return (
+            "; this looks like a Databricks Asset Bundle file: Lakeform rows have jobs:, "
+            "pipelines: and quality_monitors: at the top, without the resources: wrapper "
+            "(and paths relative to the repository root, not to the file)"
+        )
+    if top in BUNDLE_KEYS:
+        return (
+            f"; '{top}' is a Databricks Asset Bundle setting: per-stack settings go in "
+            "Pulumi.<stack>.yaml under lakeform:settings"
+        )
+    return ""
+
+
+def split_rows(
+    data: LMap, name: str, reported: set[str] | None = None
+) -> tuple[list[RawRow], list[Problem]]:
     rows: list[RawRow] = []
     problems: list[Problem] = []
     for top, value in data.items():
         pos = data.key_pos.get(top)
         if top not in KINDS:
-            problems.append(Problem(pos, top, "unknown top-level key" + suggest(top, KINDS)))
+            hint = _format_hint(top) or suggest(top, KINDS)
+            problems.append(Problem(pos, top, "unknown top-level key" + hint))
             continue
         if value is None:
             continue
         if not isinstance(value, LMap):
+            hint = ""
+            if isinstance(value, LList) and any(
+                isinstance(job, LMap) and "job_name" in job for job in value
+            ):
+                hint = (
+                    "; a list of jobs with job_name is lakeflow-jobs-meta's format: add "
+                    'metadata_version: "2.0" at the top of the file'
+                )
             problems.append(
-                Problem(pos, top, f"expected a mapping of row key -> row; got {yaml_type(value)}")
+                Problem(
+                    pos,
+                    top,
+                    f"expected a mapping of row key -> row; got {yaml_type(value)}{hint}",
+                )
             )
             continue
         for key, row in value.items():
@@ -119,5 +181,5 @@ def split_rows(data: LMap, name: str) -> tuple[list[RawRow], list[Problem]]:
                     )
                 )
                 continue
-            rows.append(RawRow(top, key, name, kpos, row))
+            rows.append(RawRow(top, key, name, kpos, row, key in (reported or set())))
     return rows, problems

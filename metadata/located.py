@@ -5,21 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from metadata.errors import Pos, Problem
+from metadata.errors import Part, Pos, Problem, format_path
 from metadata.yamlsrc import LList, LMap
-
-Part = str | int
-
-
-def format_path(parts: tuple[Part, ...]) -> str:
-    """`("jobs", "a", "tasks", 2, "depends_on")` -> `jobs.a.tasks[2].depends_on`."""
-    out = ""
-    for part in parts:
-        if isinstance(part, int):
-            out += f"[{part}]"
-        else:
-            out += f".{part}" if out else part
-    return out
 
 
 @dataclass(frozen=True)

@@ -5,13 +5,23 @@ from __future__ import annotations
 import difflib
 from collections.abc import Collection
 
+MAX_LISTED = 8
+"""Longer lists of allowed names are cut to the closest few: thirty names help nobody."""
+
 
 def suggest(word: str, choices: Collection[str]) -> str:
-    """`; did you mean 'x'?` or `; allowed: a, b, c` for a misspelt name."""
-    close = difflib.get_close_matches(word, sorted(choices), n=1, cutoff=0.6)
+    """`; did you mean 'x'?`, or `; allowed: a, b, c` for a misspelt name (the closest few of
+    a long list)."""
+    ordered = sorted(choices)
+    close = difflib.get_close_matches(word, ordered, n=1, cutoff=0.6)
     if close:
         return f"; did you mean '{close[0]}'?"
-    return f"; allowed: {', '.join(sorted(choices))}" if choices else ""
+    if len(ordered) <= MAX_LISTED:
+        return f"; allowed: {', '.join(ordered)}" if ordered else ""
+    nearest = difflib.get_close_matches(word, ordered, n=5, cutoff=0.3)
+    if not nearest:
+        return f"; none of the {len(ordered)} allowed names is close (lakeform schema lists them)"
+    return f"; closest allowed: {', '.join(nearest)} (and {len(ordered) - len(nearest)} more)"
 
 
 def yaml_type(value: object) -> str:

@@ -10,7 +10,6 @@ from metadata.located import Locator, Part
 from metadata.messages import suggest
 from metadata.yamlsrc import LList, LMap
 
-VAR_REF = re.compile(r"\$\{var\.([^}]*)\}")
 VAR_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 # Lists whose items are merged by this key when a stack override is applied (as bundles do).
 MERGE_KEYS = ("task_key", "job_cluster_key", "environment_key", "name", "label")
@@ -69,13 +68,21 @@ def substitute(
     parts: tuple[Part, ...],
     problems: list[Problem],
 ) -> Any:
-    """Replace `${var.NAME}` in every string; unknown names are problems."""
+    """Replace `${var.NAME}` in every string; unknown names, and any other `${...}` (Lakeform
+    substitutes nothing else), are problems. Without `variables` (no stack settings),
+    `${var.NAME}` is left as written."""
     if isinstance(value, str):
-        if "${var." not in value or variables is None:
+        if "${" not in value:
             return value
 
         def repl(m: re.Match[str]) -> str:
-            name = m.group(1)
+            ref = m.group(1)
+            if not ref.startswith("var."):
+                problems.append(loc.problem(parts, _unsubstituted(m.group(0), ref)))
+                return m.group(0)
+            if variables is None:
+                return m.group(0)
+            name = ref.removeprefix("var.")
             if not VAR_NAME.match(name):
                 problems.append(loc.problem(parts, f"invalid variable reference '{m.group(0)}'"))
                 return m.group(0)
@@ -91,11 +98,28 @@ def substitute(
                     )
                 )
                 return m.group(0)
+            held = REF.search(variables[name])
+            if held is not None:  # substituted once only: it would stay in the row as written
+                problems.append(
+                    loc.problem(
+                        parts,
+                        f"variable '{name}' holds '{held.group(0)}', which Lakeform does not "
+                        "substitute; give the stack's lakeform:settings.variables a plain value",
+                    )
+                )
             return variables[name]
 
-        return VAR_REF.sub(repl, value)
+        return REF.sub(repl, value)
     if isinstance(value, LMap):
         for k in list(value):
+            by_key = _reference_by_key(k, value[k])
+            if by_key is not None:
+                # `job_id: ${resources.jobs.x.id}`: said once, as the key to write instead, and
+                # read as that key so nothing else complains about the same line
+                problems.append(loc.problem((*parts, k), by_key[1]))
+                del value[k]
+                value.put(_BY_KEY_FIELD[k], by_key[0], value.key_pos.get(k))
+                continue
             value[k] = substitute(value[k], variables, loc, (*parts, k), problems)
         return value
     if isinstance(value, LList):
@@ -103,3 +127,45 @@ def substitute(
             value[i] = substitute(item, variables, loc, (*parts, i), problems)
         return value
     return value
+
+
+REF = re.compile(r"\$\{([^}]*)\}")
+BUNDLE_REF = re.compile(r"^resources\.(jobs|pipelines)\.([A-Za-z0-9_-]+)\.id$")
+_BY_KEY = {
+    "jobs": ("job_id", "run_job_task: {job: %s}"),
+    "pipelines": ("pipeline_id", "pipeline_task: {pipeline: %s}"),
+}
+
+
+_BY_KEY_FIELD = {"job_id": "job", "pipeline_id": "pipeline"}
+
+
+def _reference_by_key(key: str, value: Any) -> tuple[str, str] | None:
+    """(row key, message) when `key: value` is a bundle's id reference to another resource."""
+    if not isinstance(value, str):
+        return None
+    m = REF.fullmatch(value)
+    ref = BUNDLE_REF.match(m.group(1)) if m else None
+    if ref is None or _BY_KEY[ref.group(1)][0] != key:
+        return None
+    return ref.group(2), _unsubstituted(value, value[2:-1])
+
+
+def _unsubstituted(text: str, ref: str) -> str:
+    """Why `text` (a `${ref}`) stays unsubstituted, and what to write."""
+    bundle = BUNDLE_REF.match(ref)
+    if bundle:
+        field, form = _BY_KEY[bundle.group(1)]
+        return (
+            f"'{text}' is a bundle reference; Lakeform refers to rows by key: write "
+            f"{form % bundle.group(2)} instead of {field}"
+        )
+    if ref in ("bundle.target", "bundle.environment"):
+        return (
+            f"'{text}' is not substituted by Lakeform; the stack has no such variable: define "
+            "one per stack in lakeform:settings.variables and write ${var.NAME}"
+        )
+    return (
+        f"'{text}' is not substituted by Lakeform (only ${{var.NAME}}, from the stack's "
+        "lakeform:settings.variables)"
+    )

@@ -1,4 +1,4 @@
-"""Raw rows -> validated row models for one stack: overrides, variables, disabled rows and tasks."""
+"""Raw rows -> validated row models for one stack: overrides, variables, disabled rows."""
 
 from __future__ import annotations
 
@@ -14,11 +14,12 @@ from metadata.loader import RawRow
 from metadata.located import Locator, Part
 from metadata.messages import suggest, yaml_type
 from metadata.models.jobs import JobRow, Task, TaskDependency
+from metadata.models.shared import OLD_OVERRIDES_KEY, OVERRIDES_KEY
 from metadata.overrides import merge, substitute
 from metadata.resolved import Resolution, Resolved
 from metadata.settings import StackSettings
 from metadata.validation import validation_problems
-from metadata.yamlsrc import LList, LMap, plain
+from metadata.yamlsrc import LMap, plain
 
 
 def resolve(
@@ -56,13 +57,16 @@ def resolve_row(
 ) -> None:
     loc = Locator(raw.file, (raw.kind, raw.key), raw.data, raw.key_pos)
     data = raw.data
+    if raw.reported:
+        res.present[raw.kind].add(raw.key)  # references to it are not "unknown"
+        return
     if not isinstance(data, LMap):
         res.problems.append(
             loc.problem((), f"expected a mapping of the row's fields; got {yaml_type(data)}")
         )
         return
     res.present[raw.kind].add(raw.key)
-    data = _apply_overrides(raw.kind, data, stack, stacks, loc, res.problems)
+    data = _apply_overrides(raw.kind, data, stack, stacks, loc, res)
     loc = Locator(raw.file, loc.prefix, data, raw.key_pos)
     variables = settings.variables if settings is not None else None
     data = substitute(data, variables, loc, (), res.problems)
@@ -77,12 +81,6 @@ def resolve_row(
         res.disabled[raw.kind].add(raw.key)
         res.present[raw.kind].discard(raw.key)
         return
-
-    disabled_tasks: set[str] = set()
-    kept_index: list[int] | None = None
-    if raw.kind == "jobs" and isinstance(data.get("tasks"), LList):
-        data, kept_index, disabled_tasks = _drop_disabled_tasks(data, loc, res.problems)
-        loc = Locator(raw.file, loc.prefix, data, raw.key_pos, kept_index)
 
     model_cls = KINDS[raw.kind].row_model
     try:
@@ -100,7 +98,15 @@ def resolve_row(
         model = _explicit_dependencies(model, loc, res.problems)
         if model is None:
             return
-    res.rows.append(Resolved(raw.kind, raw.key, model, loc, disabled_tasks))
+    if getattr(model, "permissions", None):
+        res.warnings.append(
+            loc.problem(
+                ("permissions",),
+                "permissions are checked but not deployed yet (Lakeform has no permissions "
+                "resource): grant them in the workspace meanwhile",
+            )
+        )
+    res.rows.append(Resolved(raw.kind, raw.key, model, loc))
 
 
 def _without_unknown_fields(
@@ -134,61 +140,71 @@ def _apply_overrides(
     stack: str | None,
     stacks: Collection[str],
     loc: Locator,
-    problems: list[Problem],
+    res: Resolution,
 ) -> LMap:
-    envs = data.get("environments")
-    if not isinstance(envs, LMap):
-        # jobs: a list is the Jobs API's serverless environments; anything else pydantic rejects
+    key = _overrides_key(kind, data, loc, res)
+    if key is None:
         return data
+    envs: LMap = data[key]
     rest = LMap(data.pos)
     for k, v in data.items():
-        if k != "environments":
+        if k != key and not (k == OLD_OVERRIDES_KEY and isinstance(v, LMap)):
             rest.put(k, v, data.key_pos.get(k))
     known = {s for s in stacks if s}
     for name, override in envs.items():
-        parts: tuple[Part, ...] = ("environments", name)
+        parts: tuple[Part, ...] = (key, name)
         if name not in known:
-            problems.append(loc.problem(parts, f"unknown stack '{name}'" + suggest(name, known)))
+            res.problems.append(
+                loc.problem(parts, f"unknown stack '{name}'" + suggest(name, known))
+            )
         elif override is not None and not isinstance(override, LMap):
-            problems.append(
+            res.problems.append(
                 loc.problem(parts, f"expected a mapping (a partial row); got {yaml_type(override)}")
             )
-        elif isinstance(override, LMap) and "environments" in override:
-            problems.append(loc.problem((*parts, "environments"), "overrides cannot be nested"))
+        elif isinstance(override, LMap) and (inner := _nested(override)) is not None:
+            res.problems.append(loc.problem((*parts, inner), "overrides cannot be nested"))
     chosen = envs.get(stack) if stack else None
-    if isinstance(chosen, LMap) and "environments" not in chosen:
+    if isinstance(chosen, LMap) and _nested(chosen) is None:
         merged = merge(rest, chosen)
         assert isinstance(merged, LMap)
         return merged
     return rest
 
 
-def _drop_disabled_tasks(
-    data: LMap, loc: Locator, problems: list[Problem]
-) -> tuple[LMap, list[int], set[str]]:
-    tasks: LList = data["tasks"]
-    kept = LList(tasks.pos)
-    kept_index: list[int] = []
-    disabled: set[str] = set()
-    for i, (task, pos) in enumerate(zip(tasks, tasks.item_pos, strict=True)):
-        flag = task.get("disabled") if isinstance(task, LMap) else None
-        if flag is not None and not isinstance(flag, bool):
-            problems.append(
+def _nested(override: LMap) -> str | None:
+    if OVERRIDES_KEY in override:
+        return OVERRIDES_KEY
+    if isinstance(override.get(OLD_OVERRIDES_KEY), LMap):
+        return OLD_OVERRIDES_KEY
+    return None
+
+
+def _overrides_key(kind: str, data: LMap, loc: Locator, res: Resolution) -> str | None:
+    """Where the row's per-stack overrides are: `stack_overrides`, or the old spelling
+    `environments` as a mapping (a job's list there is the Jobs API's serverless environments)."""
+    new, old = data.get(OVERRIDES_KEY), data.get(OLD_OVERRIDES_KEY)
+    if isinstance(old, LMap):
+        if new is not None:
+            res.problems.append(
                 loc.problem(
-                    ("tasks", i, "disabled"), f"expected true or false, got {yaml_type(flag)}"
+                    (OLD_OVERRIDES_KEY,),
+                    f"per-stack overrides are in {OVERRIDES_KEY}; move these into it "
+                    f"({OLD_OVERRIDES_KEY} is their old spelling)",
                 )
             )
-        if flag is True:
-            key = task.get("task_key")
-            if isinstance(key, str):
-                disabled.add(key)
-            continue
-        kept.put(task, pos)
-        kept_index.append(i)
-    out = LMap(data.pos)
-    for k, v in data.items():
-        out.put(k, kept if k == "tasks" else v, data.key_pos.get(k))
-    return out, kept_index, disabled
+            return OVERRIDES_KEY
+        api = "; a job's environments is the Jobs API's list of serverless environments"
+        res.warnings.append(
+            loc.problem(
+                (OLD_OVERRIDES_KEY,),
+                f"per-stack overrides are now spelt {OVERRIDES_KEY}: "
+                f"write '{OVERRIDES_KEY}:' instead of '{OLD_OVERRIDES_KEY}:'"
+                + (api if kind == "jobs" else ""),
+            )
+        )
+        return OLD_OVERRIDES_KEY
+    # not a mapping: left to the model, which says what it expects
+    return OVERRIDES_KEY if isinstance(new, LMap) else None
 
 
 def _explicit_dependencies(job: JobRow, loc: Locator, problems: list[Problem]) -> JobRow | None:

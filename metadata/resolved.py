@@ -18,7 +18,6 @@ class Resolved:
     key: str
     model: BaseModel
     loc: Locator
-    disabled_tasks: set[str] = field(default_factory=set[str])
 
 
 @dataclass
@@ -29,3 +28,5 @@ class Resolution:
     present: dict[str, set[str]] = field(default_factory=dict[str, set[str]])
     disabled: dict[str, set[str]] = field(default_factory=dict[str, set[str]])
     problems: list[Problem] = field(default_factory=list[Problem])
+    warnings: list[Problem] = field(default_factory=list[Problem])
+    """Accepted, but to be written differently (an old spelling): shown, never fatal."""

@@ -24,24 +24,11 @@ class MetadataFile(BaseModel):
     """Quality monitors (Quality Monitors API), keyed by row key."""
 
 
-_OVERRIDES = {
-    "type": "object",
-    "description": "Lakeform: per-stack overrides {<stack>: {...partial row...}}, deep-merged "
-    "over the row for that stack (lists of tasks merge by task_key; null removes a field).",
-    "additionalProperties": {"type": "object"},
-}
-
-
 def json_schema() -> dict[str, Any]:
     """The JSON Schema (draft 2020-12) of the native metadata format, with field descriptions."""
     schema = MetadataFile.model_json_schema(by_alias=True, mode="validation")
     defs = cast("dict[str, dict[str, Any]]", schema["$defs"])
     # What the loader accepts beyond the models' own shapes:
-    envs = defs["JobRow"]["properties"]["environments"]
-    defs["JobRow"]["properties"]["environments"] = {
-        "description": envs.get("description", ""),
-        "anyOf": [*envs["anyOf"], _OVERRIDES],
-    }
     deps = defs["Task"]["properties"]["depends_on"]
     deps["anyOf"] = [
         {

@@ -96,7 +96,9 @@ def validation_problems(
         if e["type"] == "extra_forbidden" and parts:
             owner = model_at(model, parts[:-1])
             allowed = _field_names(owner) if owner else []
-            hint = suggest(str(parts[-1]), allowed)
+            # a field of a nested block is not misspelt: say where it goes instead
+            placed = _elsewhere(str(parts[-1]), owner, model, parts[:-1]) if owner else ""
+            hint = placed or suggest(str(parts[-1]), allowed)
             messages[i] = f"unknown field '{parts[-1]}'" + hint
             if hint.startswith("; did you mean '"):
                 suggested.add((*parts[:-1], hint.split("'")[1]))
@@ -125,6 +127,28 @@ def validation_problems(
             msg = str(e["msg"])
         out.append(loc.problem(parts, msg))
     return out
+
+
+def _elsewhere(
+    name: str, owner: type[BaseModel], model: type[BaseModel], where: tuple[Part, ...]
+) -> str:
+    """`; did you mean to put it under 'notebook_task'?` for a field of a nested block written
+    one level too high, or `...; it belongs to the enclosing ...` for one written too deep."""
+    under: list[str] = []
+    for field_name, info in owner.model_fields.items():
+        inner = _peel(info.annotation)
+        if isinstance(inner, type) and issubclass(inner, BaseModel) and name in _field_names(inner):
+            under.append(info.alias or field_name)
+    if under:
+        shown = " or ".join(f"'{u}'" for u in sorted(under)[:3])
+        return f"; did you mean to put it under {shown}?"
+    outer = [p for p in where if isinstance(p, str)]
+    if outer:
+        parent_parts = where[: max(i for i, p in enumerate(where) if isinstance(p, str))]
+        parent = model_at(model, parent_parts) if parent_parts else model
+        if parent is not None and parent is not owner and name in _field_names(parent):
+            return f"; it belongs one level up, beside '{outer[-1]}', not inside it"
+    return ""
 
 
 def _skipped(parts: tuple[Part, ...], skip: Collection[tuple[Part, ...]]) -> bool:

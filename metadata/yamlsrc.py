@@ -8,7 +8,7 @@ import yaml
 from yaml.constructor import SafeConstructor
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from metadata.errors import Pos, Problem
+from metadata.errors import Part, Pos, Problem, format_path
 
 
 class LMap(dict[str, Any]):
@@ -86,6 +86,8 @@ class _Builder:
         self.cons = _Constructor()
         self.problems: list[Problem] = []
         self.active: set[int] = set()
+        self.path: list[Part] = []
+        """Where the node being built is: duplicate keys are named by their full path."""
         self.merged: dict[int, int] = {}  # mapping node -> entries added by `<<` merge keys
         self.count = 0
 
@@ -120,8 +122,10 @@ class _Builder:
         try:
             if isinstance(node, SequenceNode):
                 seq = LList(self.pos(node))
-                for item in node.value:
+                for i, item in enumerate(node.value):
+                    self.path.append(i)
                     seq.put(self.build(item), self.pos(item))
+                    self.path.pop()
                 return seq
             if isinstance(node, MappingNode):
                 return self.build_map(node)
@@ -153,12 +157,15 @@ class _Builder:
                 else:
                     self.problems.append(Problem(kpos, "", "mapping keys must be strings"))
                     continue
+            self.path.append(key)
             value = self.build(value_node)
+            self.path.pop()
             if index >= n_merged:  # merged-in keys may be overridden; explicit ones only once
                 if key in seen:
                     first = out.key_pos.get(key)
                     where = f" (first at line {first.line})" if first else ""
-                    self.problems.append(Problem(kpos, key, f"duplicate key '{key}'{where}"))
+                    path = format_path((*self.path, key))
+                    self.problems.append(Problem(kpos, path, f"duplicate key '{key}'{where}"))
                     continue
                 seen.add(key)
             out.put(key, value, kpos)

@@ -38,6 +38,8 @@ def load_stack_rows(settings: StackSettings, root: Path) -> Rows:
         rows = load_rows(paths, root=root, stack=stack, settings=settings)
     except MetadataError as err:
         raise LakeformError(f"invalid metadata:\n{err}") from None
+    for warning in rows.warnings:
+        pulumi.log.warn(f"metadata: {warning}")
     return apply_stack_defaults(rows, settings, stack)
 
 

@@ -11,7 +11,9 @@ from metadata.models.shared import (
     AutoScale,
     EmailNotifications,
     MavenLibrary,
+    Permission,
     RunAs,
+    StackOverrides,
 )
 
 PauseStatus = Literal["PAUSED", "UNPAUSED"]
@@ -464,7 +466,8 @@ class Task(ApiModel):
     """Lakeform: stage number. Tasks of the same order run in parallel; a task of order N depends on
     every task of the highest lower order present. Converted to depends_on when loaded."""
     disabled: bool | None = None
-    """Lakeform: `true` drops the task as if absent."""
+    """Jobs API: `true` keeps the task in the job but skips it at run time; tasks depending on
+    it still run."""
     run_if: RunIf | None = None
     """When to run given the upstream outcomes (default ALL_SUCCESS)."""
     notebook_task: NotebookTask | None = None
@@ -631,6 +634,10 @@ class EnvironmentSpec(ApiModel):
     """Serverless environment version, e.g. `2`."""
     dependencies: list[str] | None = None
     """pip requirements, e.g. `faker==24.0.0`."""
+    java_dependencies: list[str] | None = None
+    """JAR files for the environment (workspace or volume paths)."""
+    base_environment: str | None = None
+    """A base environment (workspace file or volume path of its YAML) to start from."""
 
 
 class JobEnvironment(ApiModel):
@@ -698,8 +705,7 @@ class JobRow(ApiModel):
     job_clusters: list[JobCluster] | None = None
     """Clusters shared by tasks."""
     environments: list[JobEnvironment] | None = None
-    """Serverless environments (a list). Lakeform: a MAPPING here instead holds per-stack overrides
-    `{<stack>: {...partial row...}}`, applied when loaded."""
+    """Serverless environments, referred to by tasks' `environment_key`."""
     queue: Queue | None = None
     """Run queueing."""
     run_as: RunAs | None = None
@@ -716,6 +722,14 @@ class JobRow(ApiModel):
     """Lakeform: earlier keys of this row, so a rename keeps the deployed job."""
     disabled: bool | None = None
     """Lakeform: `true` ignores the row as if absent."""
+    stack_overrides: StackOverrides | None = None
+    """Lakeform: per-stack overrides `{<stack>: {...partial row...}}`, applied when loaded."""
+    permissions: list[Permission] | None = None
+    """Who may view, run or manage the job (levels CAN_VIEW, CAN_MANAGE_RUN, CAN_MANAGE,
+    IS_OWNER), as in bundles. Checked, not yet deployed (it needs a permissions resource)."""
+
+
+JOB_PERMISSION_LEVELS = ("CAN_VIEW", "CAN_MANAGE_RUN", "CAN_MANAGE", "IS_OWNER")
 
 
 ForEachTask.model_rebuild()

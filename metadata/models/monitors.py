@@ -78,8 +78,10 @@ class CustomMetric(ApiModel):
     input_columns: list[str]
     """Columns it is computed over; `[":table"]` for the whole table."""
     definition: str
-    """SQL expression. DERIVED and DRIFT metrics refer to other metrics as `{{name}}`
-    (drift: `{{current_df}}.name`, `{{base_df}}.name`)."""
+    """SQL expression. AGGREGATE: over the table's columns (`{{input_column}}`; with
+    inference_log also `{{prediction_col}}`, `{{label_col}}`). DERIVED: over the monitor's
+    AGGREGATE and DERIVED metrics by bare name (`total / NULLIF(n, 0)`). DRIFT: the same metrics
+    of two windows, `{{current_df}}.name - {{base_df}}.name`."""
     output_data_type: str
     """Spark StructField JSON, or a plain type name (`double`, `bigint`, ...) normalised to it."""
 
@@ -200,7 +202,7 @@ class QualityMonitorRow(ApiModel):
     """Lakeform: earlier keys of this row."""
     disabled: bool | None = None
     """Lakeform: `true` ignores the row as if absent."""
-    environments: StackOverrides | None = None
+    stack_overrides: StackOverrides | None = None
     """Lakeform: per-stack overrides `{<stack>: {...partial row...}}`, applied when loaded."""
 
     @model_validator(mode="after")

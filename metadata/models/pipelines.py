@@ -6,7 +6,16 @@ from typing import Any, Literal
 
 from pydantic import Field, model_validator
 
-from metadata.models.shared import ApiModel, AutoScale, MavenLibrary, RunAs, StackOverrides
+from metadata.models.shared import (
+    ApiModel,
+    AutoScale,
+    MavenLibrary,
+    Permission,
+    RunAs,
+    StackOverrides,
+)
+
+PIPELINE_PERMISSION_LEVELS = ("CAN_VIEW", "CAN_RUN", "CAN_MANAGE", "IS_OWNER")
 
 
 class PipelineAutoScale(AutoScale):
@@ -210,5 +219,8 @@ class PipelineRow(ApiModel):
     """Lakeform: earlier keys of this row, so a rename keeps the deployed pipeline."""
     disabled: bool | None = None
     """Lakeform: `true` ignores the row as if absent (a job referring to it is an error)."""
-    environments: StackOverrides | None = None
+    stack_overrides: StackOverrides | None = None
     """Lakeform: per-stack overrides `{<stack>: {...partial row...}}`, applied when loaded."""
+    permissions: list[Permission] | None = None
+    """Who may view, run or manage the pipeline (levels CAN_VIEW, CAN_RUN, CAN_MANAGE,
+    IS_OWNER), as in bundles. Checked, not yet deployed (it needs a permissions resource)."""

@@ -77,8 +77,42 @@ class RunAs(ApiModel):
         return self
 
 
+class Permission(ApiModel):
+    """Who may do what with a resource (bundle `permissions`): a level for exactly one of a
+    user, a group or a service principal."""
+
+    level: str
+    """The permission level (each kind lists its own)."""
+    user_name: str | None = None
+    """A user's email."""
+    group_name: str | None = None
+    """A workspace group."""
+    service_principal_name: str | None = None
+    """A service principal application id."""
+
+    @model_validator(mode="after")
+    def _one_principal(self) -> Permission:
+        given = [
+            n
+            for n in ("user_name", "group_name", "service_principal_name")
+            if getattr(self, n) is not None
+        ]
+        if len(given) != 1:
+            raise ValueError(
+                "a permission names exactly one of user_name, group_name, "
+                f"service_principal_name; found {', '.join(given) or 'none'}"
+            )
+        return self
+
+
 StackOverrides = dict[str, dict[str, Any]]
-"""Lakeform: `environments: {<stack>: {...partial row...}}`, deep-merged over the row."""
+"""Lakeform: `stack_overrides: {<stack>: {...partial row...}}`, deep-merged over the row."""
+
+OVERRIDES_KEY = "stack_overrides"
+"""Lakeform's per-stack overrides. No Databricks API object has a field of this name, unlike
+`environments` (its first spelling), which is also a job's list of serverless environments."""
+OLD_OVERRIDES_KEY = "environments"
+"""The first spelling, still read (as a mapping) with a warning naming OVERRIDES_KEY."""
 
 
 LAKEFORM_TAGS = ("lakeform_managed", "lakeform_stack", "lakeform_key")

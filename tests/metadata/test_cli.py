@@ -79,7 +79,7 @@ def test_validate_names_the_stacks_a_problem_is_specific_to(
     repo: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     (repo / "resources" / "bad.yaml").write_text(
-        "pipelines:\n  p:\n    serverless: true\n    environments:\n      prod: {photon: 1}\n"
+        "pipelines:\n  p:\n    serverless: true\n    stack_overrides:\n      prod: {photon: 1}\n"
     )
     assert main(["validate"]) == 1
     assert capsys.readouterr().out == (
@@ -139,3 +139,31 @@ def test_validate_accepts_an_empty_folder_where_the_stack_allows_it(
     )
     assert main(["validate", "--stack", "qa"]) == 0
     assert capsys.readouterr().out == "OK: 0 jobs, 0 pipelines, 0 quality monitors (stacks: qa)\n"
+
+
+def test_validate_prints_old_spelling_warnings_once(
+    repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (repo / "resources" / "old.yaml").write_text(
+        "pipelines:\n  p:\n    serverless: true\n    environments:\n      prod: {photon: true}\n"
+    )
+    assert main(["validate"]) == 0
+    captured = capsys.readouterr()
+    assert captured.err == (
+        "warning: resources/old.yaml:4:5: pipelines.p.environments: per-stack overrides are now "
+        "spelt stack_overrides: write 'stack_overrides:' instead of 'environments:'\n"
+    )
+    assert captured.out.startswith("OK: ")
+
+
+def test_validate_counts_agree_in_number(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    for stack_file in repo.glob("Pulumi*.yaml"):
+        stack_file.unlink()
+    for path in (repo / "resources").rglob("*.yaml"):
+        path.unlink()
+    (repo / "resources" / "one.yaml").write_text(
+        "pipelines:\n  p: {serverless: true}\n"
+        "jobs:\n  j:\n    tasks: [{task_key: t, pipeline_task: {pipeline: p}}]\n"
+    )
+    assert main(["validate"]) == 0
+    assert capsys.readouterr().out == "OK: 1 job, 1 pipeline, 0 quality monitors\n"

@@ -53,23 +53,28 @@ jobs:
   sales:
     description: Sales pipeline
     timeout_seconds: 3600
+    max_concurrent_runs: 1  # lakeflow-jobs-meta's defaults, applied to its files
     schedule: {quartz_cron_expression: "0 0 6 * * ?", timezone_id: UTC}
     job_clusters:
       - job_cluster_key: small
         new_cluster: {spark_version: 15.4.x-scala2.12, node_type_id: i3.xlarge, num_workers: 1}
     tasks:
       - task_key: ingest
+        timeout_seconds: 3600
         job_cluster_key: small
         notebook_task:
           notebook_path: src/nb.py
           base_parameters: {catalog: "${var.catalog}", batch: "5", full: "true"}
       - task_key: check
+        timeout_seconds: 3600
         depends_on: [ingest]
         sql_task: {query_text: SELECT 1, warehouse_id: wh}
       - task_key: saved
+        timeout_seconds: 3600
         depends_on: [ingest]
         sql_task: {query: {query_id: q-123}, warehouse_id: wh}
       - task_key: aggregate
+        timeout_seconds: 3600
         depends_on: [check, saved]
         run_if: ALL_DONE
         sql_task: {file: {path: src/query.sql}, warehouse_id: wh, parameters: {day: "1"}}
@@ -77,6 +82,10 @@ jobs:
         depends_on: [aggregate]
         timeout_seconds: 600
         pipeline_task: {pipeline_id: abc-123}
+      - task_key: old
+        timeout_seconds: 3600
+        disabled: true
+        notebook_task: {notebook_path: src/nb.py}
 """
 
 
@@ -93,6 +102,7 @@ def test_lakeflow_jobs_meta_file_equals_its_native_equivalent(project: Project) 
         "saved",
         "aggregate",
         "refresh",
+        "old",
     ]
 
 
@@ -146,8 +156,11 @@ SOURCES_NATIVE = """
 jobs:
   ingestion:
     name: ingestion
+    timeout_seconds: 7200
+    max_concurrent_runs: 1
     tasks:
       - task_key: customers_bronze
+        timeout_seconds: 3600
         notebook_task:
           notebook_path: src/nb.py
           base_parameters:
@@ -156,6 +169,7 @@ jobs:
             source_config: '{"path": "/Volumes/raw/customers"}'
             target_config: '{"table": "customers"}'
       - task_key: orders_bronze
+        timeout_seconds: 3600
         notebook_task:
           notebook_path: src/nb.py
           base_parameters:
@@ -164,6 +178,7 @@ jobs:
             source_config: "{}"
             target_config: "{}"
       - task_key: quality
+        timeout_seconds: 3600
         depends_on: [customers_bronze, orders_bronze]
         sql_task: {warehouse_id: wh, query_text: SELECT 1, parameters: {threshold: "5.0"}}
 """
@@ -190,10 +205,10 @@ def test_source_rows_without_module_form_a_job_named_after_the_file(project: Pro
 
 
 def test_unsupported_metadata_version(project: Project) -> None:
-    project.write("a.yaml", 'metadata_version: "1.0"\njobs: {}\n')
+    project.write("a.yaml", 'metadata_version: "3.0"\njobs: {}\n')
     assert project.problems() == [
         "resources/a.yaml:1:1: metadata_version: unsupported lakeflow-jobs-meta "
-        "metadata_version '1.0'; this reader knows '2.0'"
+        "metadata_version '3.0'; this reader knows '1.0', '2.0'"
     ]
 
 
@@ -282,4 +297,266 @@ def test_unknown_top_level_keys_of_both_legacy_formats(project: Project) -> None
         "did you mean 'jobs'?",
         "resources/rows.yaml:2:1: module: unknown top-level key in a source-row file; "
         "did you mean 'modules'?",
+    ]
+
+
+def test_version_1_0_files_list_jobs_with_job_name(project: Project) -> None:
+    project.write(
+        "a.yaml",
+        """
+        metadata_version: "1.0"
+        jobs:
+          - job_name: nightly_load
+            tasks:
+              - {task_key: t, task_type: notebook, file_path: src/nb.py}
+        """,
+    )
+    job = project.load().jobs["nightly_load"]
+    assert (job.name, job.timeout_seconds, job.max_concurrent_runs) == ("nightly_load", 7200, 1)
+    assert job.tasks[0].timeout_seconds == 3600
+
+
+def test_a_jobs_file_with_task_type_and_no_version_is_lakeflow_jobs_meta(project: Project) -> None:
+    project.write(
+        "a.yaml",
+        """
+        jobs:
+          daily:
+            tasks:
+              - {task_key: t, task_type: notebook, file_path: src/nb.py}
+        """,
+    )
+    task = project.load().jobs["daily"].tasks[0]
+    assert task.notebook_task is not None and task.notebook_task.notebook_path == "src/nb.py"
+
+
+def test_task_type_defaults_to_notebook_when_notebook_path_is_given(project: Project) -> None:
+    project.write(
+        "a.yaml",
+        """
+        metadata_version: "2.0"
+        jobs:
+          daily:
+            tasks:
+              - {task_key: t, notebook_path: src/nb.py, parameters: {n: 1}}
+        """,
+    )
+    task = project.load().jobs["daily"].tasks[0]
+    assert task.notebook_task is not None
+    assert (task.notebook_task.notebook_path, task.notebook_task.base_parameters) == (
+        "src/nb.py",
+        {"n": "1"},
+    )
+
+
+def test_its_documented_defaults_leave_set_values_alone(project: Project) -> None:
+    project.write(
+        "a.yaml",
+        """
+        metadata_version: "2.0"
+        jobs:
+          daily:
+            timeout_seconds: 60
+            max_concurrent_runs: 3
+            tasks:
+              - {task_key: t, task_type: notebook, file_path: src/nb.py, timeout_seconds: 5}
+        """,
+    )
+    job = project.load().jobs["daily"]
+    assert (job.timeout_seconds, job.max_concurrent_runs, job.tasks[0].timeout_seconds) == (
+        60,
+        3,
+        5,
+    )
+
+
+def test_notification_settings_go_where_the_api_has_them(project: Project) -> None:
+    project.write(
+        "a.yaml",
+        """
+        metadata_version: "2.0"
+        jobs:
+          daily:
+            notification_settings:
+              email_notifications: {on_failure: [team@example.com]}
+              alert_on_last_attempt: true
+              no_alert_for_skipped_runs: true
+            tasks:
+              - task_key: a
+                task_type: notebook
+                file_path: src/nb.py
+                notification_settings:
+                  email_notifications: {on_success: [me@example.com]}
+              - task_key: b
+                task_type: notebook
+                file_path: src/nb.py
+                notification_settings: {alert_on_last_attempt: false}
+        """,
+    )
+    job = project.load().jobs["daily"]
+    assert job.email_notifications is not None
+    assert job.email_notifications.on_failure == ["team@example.com"]
+    assert job.notification_settings is not None
+    assert job.notification_settings.no_alert_for_skipped_runs is True
+    a, b = job.tasks
+    assert a.email_notifications is not None and a.email_notifications.on_success == [
+        "me@example.com"
+    ]
+    assert a.notification_settings is not None and b.notification_settings is not None
+    assert (
+        a.notification_settings.alert_on_last_attempt,
+        b.notification_settings.alert_on_last_attempt,
+    ) == (True, False)
+
+
+def test_dbt_commands_as_one_string(project: Project) -> None:
+    project.write(
+        "a.yaml",
+        """
+        metadata_version: "2.0"
+        jobs:
+          dbt:
+            tasks:
+              - task_key: t
+                task_type: dbt
+                commands: |
+                  dbt deps
+                  dbt run --select gold
+                warehouse_id: wh
+        """,
+    )
+    task = project.load().jobs["dbt"].tasks[0]
+    assert task.dbt_task is not None
+    assert task.dbt_task.commands == ["dbt deps", "dbt run --select gold"]
+
+
+def test_serverless_environment_java_dependencies_and_base_environment(project: Project) -> None:
+    project.write(
+        "a.yaml",
+        """
+        metadata_version: "2.0"
+        jobs:
+          j:
+            environments:
+              - environment_key: default
+                spec:
+                  base_environment: /Workspace/envs/base.yaml
+                  java_dependencies: [/Volumes/main/libs/jars/udf.jar]
+            tasks:
+              - {task_key: t, task_type: notebook, file_path: src/nb.py, environment_key: default}
+        """,
+    )
+    environments = project.load().jobs["j"].environments
+    assert environments is not None and environments[0].spec is not None
+    spec = environments[0].spec
+    assert spec.base_environment == "/Workspace/envs/base.yaml"
+    assert spec.java_dependencies == ["/Volumes/main/libs/jars/udf.jar"]
+
+
+def test_module_files_and_saved_queries_in_source_rows(project: Project) -> None:
+    project.write(
+        "modules.yaml",
+        """
+        modules:
+          - module_name: sales
+            job_config: {schedule: {quartz_cron_expression: "0 0 6 * * ?", timezone_id: UTC}}
+            sources:
+              - source_id: orders
+                source_type: csv
+                execution_order: 1
+                transformation_config: {task_type: notebook, notebook_path: src/nb.py}
+              - source_id: report
+                source_type: sql
+                execution_order: 2
+                transformation_config:
+                  task_type: sql_query
+                  sql_task: {warehouse_id: wh, query_id: q-42}
+        """,
+    )
+    job = project.load().jobs["sales"]
+    assert job.schedule is not None and job.schedule.quartz_cron_expression == "0 0 6 * * ?"
+    orders, report = job.tasks
+    assert orders.notebook_task is not None and orders.notebook_task.notebook_path == "src/nb.py"
+    assert report.sql_task is not None and report.sql_task.query is not None
+    assert report.sql_task.query.query_id == "q-42"
+    assert [d.task_key for d in report.depends_on or []] == ["orders"]
+
+
+def test_every_problem_of_a_file_is_reported_in_one_run(project: Project) -> None:
+    project.write(
+        "a.yaml",
+        """
+        metadata_version: "2.0"
+        jobs:
+          first:
+            tasks:
+              - {task_key: t, task_type: notebok, file_path: src/nb.py}
+          second:
+            tasks:
+              - {task_key: t, task_type: notebook, file_pth: src/nb.py}
+          third:
+            schedule: {quartz_cron_expression: "0 0 6 * * *", timezone_id: UTC}
+            tasks:
+              - {task_key: t, task_type: notebook, file_path: src/nb.py}
+          fourth:
+            tasks:
+              - {task_key: t, run_job_task: {job: first}}
+        """,
+    )
+    problems = project.problems()
+    assert problems[0] == (
+        "resources/a.yaml:5:23: jobs.first.tasks[0].task_type: unknown task_type 'notebok'; "
+        "did you mean 'notebook'?"
+    )
+    assert problems[1] == (
+        "resources/a.yaml:8:44: jobs.second.tasks[0].file_pth: unknown field 'file_pth' for a "
+        "lakeflow-jobs-meta notebook task; did you mean 'file_path'?"
+    )
+    assert problems[2] == (
+        "resources/a.yaml:10:16: jobs.third.schedule.quartz_cron_expression: exactly one of "
+        "day-of-month ('*') and day-of-week ('*') must be '?' in '0 0 6 * * *', e.g. '0 0 6 * * ?'"
+    )
+    assert len(problems) == 3  # `fourth` refers to `first`, which exists though it has problems
+
+
+def test_module_file_problems_are_each_reported(project: Project) -> None:
+    project.write(
+        "modules.yaml",
+        """
+        modules:
+          - module_nme: sales
+            sources: []
+          - module_name: hr
+            job_config: daily
+            sources: {a: 1}
+        """,
+    )
+    assert project.problems() == [
+        "resources/modules.yaml:2:5: modules[0].module_name: required field missing (a string)",
+        "resources/modules.yaml:2:5: modules[0].module_nme: unknown field in a module; did you "
+        "mean 'module_name'?",
+        "resources/modules.yaml:5:5: modules[1].job_config: expected a mapping of job "
+        "settings; got string",
+        "resources/modules.yaml:6:5: modules[1].sources: expected a list of source rows; got "
+        "mapping",
+    ]
+
+
+def test_email_notifications_in_two_places(project: Project) -> None:
+    project.write(
+        "a.yaml",
+        """
+        metadata_version: "2.0"
+        jobs:
+          daily:
+            email_notifications: {on_failure: [a@example.com]}
+            notification_settings:
+              email_notifications: {on_failure: [b@example.com]}
+            tasks:
+              - {task_key: t, task_type: notebook, file_path: src/nb.py}
+        """,
+    )
+    assert project.problems() == [
+        "resources/a.yaml:6:7: jobs.daily.notification_settings.email_notifications: "
+        "email_notifications is also set on the job; keep one"
     ]

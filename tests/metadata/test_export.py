@@ -158,7 +158,7 @@ def monitor_spec() -> dict[str, Any]:
                 "type": "CUSTOM_METRIC_TYPE_DERIVED",
                 "name": "revenue_per_booking",
                 "input_columns": [":table"],
-                "definition": "{{total_revenue}} / NULLIF({{bookings}}, 0)",
+                "definition": "total_revenue / NULLIF(bookings, 0)",
                 "output_data_type": spark_struct_field_json("decimal(10,2)"),
             },
         ],

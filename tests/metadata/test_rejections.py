@@ -66,7 +66,7 @@ def test_duplicate_key_in_one_mapping(one_problem: OneProblem) -> None:
             timeout_seconds: 2
         """
         )
-        == "resources/a.yaml:5:5: timeout_seconds: duplicate key 'timeout_seconds' "
+        == "resources/a.yaml:5:5: jobs.a.timeout_seconds: duplicate key 'timeout_seconds' "
         "(first at line 4)"
     )
 
@@ -86,19 +86,32 @@ def test_unknown_field_suggests_the_right_name(one_problem: OneProblem) -> None:
     )
 
 
-def test_unknown_field_without_a_close_name_lists_the_allowed_ones(one_problem: OneProblem) -> None:
-    problem = one_problem(
+def test_unknown_field_far_from_every_name_does_not_list_them_all(one_problem: OneProblem) -> None:
+    assert one_problem(
         """
         pipelines:
           p:
             serverless: true
             zzz: 1
         """
+    ) == (
+        "resources/a.yaml:4:5: pipelines.p.zzz: unknown field 'zzz'; none of the 28 allowed "
+        "names is close (lakeform schema lists them)"
     )
-    assert problem.startswith(
-        "resources/a.yaml:4:5: pipelines.p.zzz: unknown field 'zzz'; allowed:"
+
+
+def test_unknown_field_lists_the_closest_few_allowed_names(one_problem: OneProblem) -> None:
+    assert one_problem(
+        """
+        pipelines:
+          p:
+            serverless: true
+            lib: x
+        """
+    ) == (
+        "resources/a.yaml:4:5: pipelines.p.lib: unknown field 'lib'; "
+        "closest allowed: libraries, disabled (and 26 more)"
     )
-    assert "catalog" in problem and "libraries" in problem
 
 
 def test_wrong_type(one_problem: OneProblem) -> None:
@@ -221,18 +234,41 @@ def test_self_dependency_is_a_cycle(one_problem: OneProblem) -> None:
     )
 
 
-def test_depends_on_a_disabled_task(one_problem: OneProblem) -> None:
+def test_both_override_spellings(one_problem: OneProblem) -> None:
     assert one_problem(
-        f"""
-        jobs:
-          a:
-            tasks:
-              - {{task_key: x, disabled: true, {NOTEBOOK}}}
-              - {{task_key: y, depends_on: [x], {NOTEBOOK}}}
+        """
+        pipelines:
+          p:
+            serverless: true
+            environments: {prod: {photon: true}}
+            stack_overrides: {prod: {photon: false}}
         """
     ) == (
-        "resources/a.yaml:5:23: jobs.a.tasks[1].depends_on: task 'x' is disabled; "
-        "remove the dependency or enable the task"
+        "resources/a.yaml:4:5: pipelines.p.environments: per-stack overrides are in "
+        "stack_overrides; move these into it (environments is their old spelling)"
+    )
+
+
+def test_stack_overrides_not_a_mapping(one_problem: OneProblem) -> None:
+    assert one_problem(
+        """
+        pipelines:
+          p: {serverless: true, stack_overrides: [prod]}
+        """
+    ) == ("resources/a.yaml:2:25: pipelines.p.stack_overrides: expected a mapping, got list")
+
+
+def test_nested_stack_overrides(one_problem: OneProblem) -> None:
+    assert one_problem(
+        """
+        pipelines:
+          p:
+            serverless: true
+            stack_overrides: {prod: {stack_overrides: {dev: {}}}}
+        """
+    ) == (
+        "resources/a.yaml:4:30: pipelines.p.stack_overrides.prod.stack_overrides: "
+        "overrides cannot be nested"
     )
 
 
@@ -473,32 +509,163 @@ def _metric(kind: str, name: str, definition: str) -> str:
     )
 
 
-def test_derived_metric_refers_to_an_undefined_metric(one_problem: OneProblem) -> None:
-    text = (
-        MONITOR
-        + "    snapshot: {}\n    custom_metrics:\n"
-        + _metric("AGGREGATE", "total_bookings", "COUNT(*)")
-        + _metric("DERIVED", "cancellation_rate", "{{total_cancelations}} / {{total_bookings}}")
+def _metrics(*metrics: str) -> str:
+    return MONITOR + "    snapshot: {}\n    custom_metrics:\n" + "".join(metrics)
+
+
+AGG_BOOKINGS = _metric("AGGREGATE", "total_bookings", "COUNT(*)")
+AGG_CANCELLATIONS = _metric("AGGREGATE", "total_cancellations", "SUM(cancelled)")
+DEFINITION = "resources/a.yaml:{line}:{col}: quality_monitors.m.custom_metrics[{i}].definition: "
+
+
+def test_derived_metric_refers_to_a_misspelt_metric(one_problem: OneProblem) -> None:
+    text = _metrics(
+        AGG_BOOKINGS,
+        AGG_CANCELLATIONS,
+        _metric("DERIVED", "cancellation_rate", "total_cancelations / NULLIF(total_bookings, 0)"),
     )
-    assert one_problem(text) == (
-        "resources/a.yaml:9:77: quality_monitors.m.custom_metrics[1].definition: derived metric "
-        "'cancellation_rate' refers to undefined metric 'total_cancelations'; defined: "
-        "total_bookings"
+    assert one_problem(text) == DEFINITION.format(line=10, col=77, i=2) + (
+        "derived metric 'cancellation_rate' refers to undefined metric 'total_cancelations' "
+        "(did you mean 'total_cancellations'?); defined: total_bookings, total_cancellations "
+        "(or a built-in profile metric such as count, avg)"
+    )
+
+
+def test_derived_metric_in_braces_says_to_write_the_bare_name(one_problem: OneProblem) -> None:
+    text = _metrics(AGG_BOOKINGS, _metric("DERIVED", "bookings_pct", "{{total_bookings}} * 100"))
+    assert one_problem(text) == DEFINITION.format(line=9, col=72, i=1) + (
+        "derived metric 'bookings_pct' refers to metrics by bare name: "
+        "write total_bookings, not {{total_bookings}}"
+    )
+
+
+def test_derived_metric_with_an_undefined_template_variable(one_problem: OneProblem) -> None:
+    text = _metrics(AGG_BOOKINGS, _metric("DERIVED", "bookings_pct", "{{total_bokings}} * 100"))
+    assert one_problem(text) == DEFINITION.format(line=9, col=72, i=1) + (
+        "derived metric 'bookings_pct' uses undefined template variable {{total_bokings}} "
+        "(did you mean 'total_bookings'?); allowed in derived metrics: none; "
+        "refer to metrics by bare name"
+    )
+
+
+def test_derived_metric_with_a_window(project: Project) -> None:
+    project.write(
+        "a.yaml", _metrics(AGG_BOOKINGS, _metric("DERIVED", "d", "{{current_df}}.total_bookings"))
+    )
+    assert project.problems() == [
+        DEFINITION.format(line=9, col=61, i=1)
+        + "derived metric 'd' uses undefined template variable {{current_df}}; allowed in "
+        "derived metrics: none; refer to metrics by bare name",
+        DEFINITION.format(line=9, col=61, i=1)
+        + "derived metric 'd' refers to {{current_df}}.total_bookings: windows are for drift "
+        "metrics; write total_bookings",
+    ]
+
+
+def test_derived_metric_qualified_name(one_problem: OneProblem) -> None:
+    text = _metrics(AGG_BOOKINGS, _metric("DERIVED", "d", "t.total_bookings + 1"))
+    assert one_problem(text) == DEFINITION.format(line=9, col=61, i=1) + (
+        "derived metric 'd' refers to 't.total_bookings'; metrics are named bare, "
+        "or as {{current_df}}.name / {{base_df}}.name in a drift metric"
+    )
+
+
+def test_derived_metric_may_not_use_a_drift_metric(one_problem: OneProblem) -> None:
+    text = _metrics(
+        AGG_BOOKINGS,
+        _metric(
+            "DRIFT", "bookings_delta", "{{current_df}}.total_bookings - {{base_df}}.total_bookings"
+        ),
+        _metric("DERIVED", "d", "bookings_delta * 2"),
+    )
+    assert one_problem(text) == DEFINITION.format(line=10, col=61, i=2) + (
+        "derived metric 'd' refers to undefined metric 'bookings_delta'; defined: "
+        "total_bookings (or a built-in profile metric such as count, avg)"
+    )
+
+
+def test_metric_definition_that_is_not_sql(one_problem: OneProblem) -> None:
+    text = _metrics(AGG_BOOKINGS, _metric("DERIVED", "d", "total_bookings +* 2"))
+    assert one_problem(text).startswith(
+        DEFINITION.format(line=9, col=61, i=1) + "derived metric 'd' is not a SQL expression: "
     )
 
 
 def test_drift_metric_refers_to_an_undefined_metric(one_problem: OneProblem) -> None:
-    text = (
-        MONITOR
-        + "    snapshot: {}\n    custom_metrics:\n"
-        + _metric("AGGREGATE", "avg_price", "AVG(price)")
-        + _metric("DRIFT", "price_drift", "{{current_df}}.avg_prices - {{base_df}}.avg_price")
+    text = _metrics(
+        _metric("AGGREGATE", "avg_price", "AVG(price)"),
+        _metric("DRIFT", "price_drift", "{{current_df}}.avg_prices - {{base_df}}.avg_price"),
     )
-    assert one_problem(text) == (
-        "resources/a.yaml:9:69: quality_monitors.m.custom_metrics[1].definition: drift metric "
-        "'price_drift' refers to undefined metric 'avg_prices' (did you mean 'avg_price'?); "
-        "defined: avg_price"
+    assert one_problem(text) == DEFINITION.format(line=9, col=69, i=1) + (
+        "drift metric 'price_drift' refers to undefined metric 'avg_prices' (did you mean "
+        "'avg_price'?); defined: avg_price (or a built-in profile metric such as count, avg)"
     )
+
+
+NO_WINDOWS = (
+    "drift metric 'price_drift' must compare two windows: refer to metrics as "
+    "{{current_df}}.name and {{base_df}}.name, e.g. "
+    "{{current_df}}.total_revenue - {{base_df}}.total_revenue"
+)
+
+
+def test_drift_metric_without_windows(project: Project) -> None:
+    project.write(
+        "a.yaml",
+        _metrics(
+            _metric("AGGREGATE", "avg_price", "AVG(price)"),
+            _metric("DRIFT", "price_drift", "avg_price - 1"),
+        ),
+    )
+    assert project.problems() == [
+        DEFINITION.format(line=9, col=69, i=1) + NO_WINDOWS,
+        DEFINITION.format(line=9, col=69, i=1)
+        + "drift metric 'price_drift' refers to 'avg_price' without a window: write "
+        "{{current_df}}.avg_price or {{base_df}}.avg_price",
+    ]
+
+
+def test_drift_metric_in_braces_says_to_name_the_window(project: Project) -> None:
+    project.write(
+        "a.yaml",
+        _metrics(
+            _metric("AGGREGATE", "avg_price", "AVG(price)"),
+            _metric("DRIFT", "price_drift", "{{current_df}}.avg_price - {{avg_price}}"),
+        ),
+    )
+    assert project.problems() == [
+        DEFINITION.format(line=9, col=69, i=1)
+        + "drift metric 'price_drift' refers to metrics of a window: write "
+        "{{current_df}}.avg_price or {{base_df}}.avg_price, not {{avg_price}}",
+        DEFINITION.format(line=9, col=69, i=1) + NO_WINDOWS,
+    ]
+
+
+def test_aggregate_metric_template_variable_of_another_profile(one_problem: OneProblem) -> None:
+    text = _metrics(_metric("AGGREGATE", "hits", "SUM({{prediction_col}} = 1)"))
+    assert one_problem(text) == DEFINITION.format(line=8, col=66, i=0) + (
+        "aggregate metric 'hits' uses undefined template variable {{prediction_col}}; "
+        "allowed in aggregate metrics: {{input_column}}"
+    )
+
+
+def test_metric_definitions_the_service_accepts(project: Project) -> None:
+    project.write(
+        "a.yaml",
+        _metrics(
+            _metric("AGGREGATE", "sq_avg", "AVG({{input_column}} * {{input_column}})"),
+            _metric("DERIVED", "root", "sqrt(sq_avg) + count - CAST(avg AS DOUBLE)"),
+            _metric("DERIVED", "rooted", "CASE WHEN root > 0 THEN root ELSE NULL END"),
+            _metric("DRIFT", "root_delta", "{{current_df}}.root - {{base_df}}.root"),
+        ),
+    )
+    metrics = project.load().quality_monitors["m"].custom_metrics
+    assert metrics is not None and [m.name for m in metrics] == [
+        "sq_avg",
+        "root",
+        "rooted",
+        "root_delta",
+    ]
 
 
 def test_unknown_output_data_type(one_problem: OneProblem) -> None:
@@ -610,7 +777,8 @@ def test_path_leaving_the_repository(one_problem: OneProblem) -> None:
         "        notebook_task: {notebook_path: ../outside.py}\n"
     ) == (
         "resources/a.yaml:5:25: jobs.a.tasks[0].notebook_task.notebook_path: '../outside.py' "
-        "leaves the repository; use a path inside it"
+        "leaves the repository; paths are repository-relative (to the project root, not to this "
+        "file): write it from the root, e.g. 'src/...'"
     )
 
 
@@ -634,11 +802,11 @@ def test_unknown_stack_in_overrides(one_problem: OneProblem) -> None:
         pipelines:
           p:
             serverless: true
-            environments:
+            stack_overrides:
               prd: {serverless: false}
         """
         )
-        == "resources/a.yaml:5:7: pipelines.p.environments.prd: unknown stack 'prd'; "
+        == "resources/a.yaml:5:7: pipelines.p.stack_overrides.prd: unknown stack 'prd'; "
         "did you mean 'prod'?"
     )
 
@@ -650,7 +818,7 @@ def test_override_with_a_bad_field_is_reported_at_the_override(project: Project)
         pipelines:
           p:
             serverless: true
-            environments:
+            stack_overrides:
               prod: {continuous: "yes"}
         """,
     )
@@ -742,7 +910,7 @@ def test_glob_leaving_the_repository(one_problem: OneProblem) -> None:
         "      - glob: {include: ../../**}\n"
     ) == (
         "resources/a.yaml:5:16: pipelines.p.libraries[0].glob.include: '../../**' leaves the "
-        "repository; use a pattern inside it"
+        "repository; patterns are repository-relative (to the project root, not to this file)"
     )
 
 
@@ -870,4 +1038,202 @@ def test_a_row_with_other_faults_is_not_checked_further(project: Project) -> Non
     )
     assert project.problems() == [
         "resources/a.yaml:3:5: jobs.a.timeout_seconds: expected an integer, got string 'soon'",
+    ]
+
+
+def test_a_bundle_resources_wrapper_is_named(project: Project) -> None:
+    project.write(
+        "a.yaml",
+        """
+        bundle: {name: demo}
+        resources:
+          jobs:
+            j: {tasks: [{task_key: x, notebook_task: {notebook_path: ../src/nb.py}}]}
+        """,
+    )
+    assert project.problems() == [
+        "resources/a.yaml:1:1: bundle: unknown top-level key; 'bundle' is a Databricks Asset "
+        "Bundle setting: per-stack settings go in Pulumi.<stack>.yaml under lakeform:settings",
+        "resources/a.yaml:2:1: resources: unknown top-level key; this looks like a Databricks "
+        "Asset Bundle file: Lakeform rows have jobs:, pipelines: and quality_monitors: at the "
+        "top, without the resources: wrapper (and paths relative to the repository root, not "
+        "to the file)",
+    ]
+
+
+def test_a_list_of_jobs_without_metadata_version(one_problem: OneProblem) -> None:
+    assert one_problem(
+        """
+        jobs:
+          - job_name: daily
+            tasks: [{task_key: x, notebook_task: {notebook_path: src/nb.py}}]
+        """
+    ) == (
+        "resources/a.yaml:1:1: jobs: expected a mapping of row key -> row; got list; a list of "
+        'jobs with job_name is lakeflow-jobs-meta\'s format: add metadata_version: "2.0" at the '
+        "top of the file"
+    )
+
+
+def test_a_field_of_a_nested_block_written_one_level_too_high(project: Project) -> None:
+    project.write(
+        "a.yaml",
+        """
+        jobs:
+          a:
+            quartz_cron_expression: "0 0 6 * * ?"
+            tasks:
+              - {task_key: x, warehouse_id: wh, notebook_task: {notebook_path: src/nb.py}}
+        """,
+    )
+    assert project.problems() == [
+        "resources/a.yaml:3:5: jobs.a.quartz_cron_expression: unknown field "
+        "'quartz_cron_expression'; did you mean to put it under 'schedule'?",
+        "resources/a.yaml:5:23: jobs.a.tasks[0].warehouse_id: unknown field 'warehouse_id'; "
+        "did you mean to put it under 'dbt_task' or 'notebook_task' or 'sql_task'?",
+    ]
+
+
+def test_a_field_written_one_level_too_deep(one_problem: OneProblem) -> None:
+    assert one_problem(
+        """
+        jobs:
+          a:
+            tasks:
+              - task_key: x
+                notebook_task: {notebook_path: src/nb.py, max_retries: 2}
+        """
+    ) == (
+        "resources/a.yaml:5:51: jobs.a.tasks[0].notebook_task.max_retries: unknown field "
+        "'max_retries'; it belongs one level up, beside 'notebook_task', not inside it"
+    )
+
+
+def test_a_bundle_job_id_reference_says_to_refer_by_key(one_problem: OneProblem) -> None:
+    assert one_problem(
+        f"""
+        jobs:
+          a:
+            tasks: [{{task_key: x, run_job_task: {{job_id: "${{resources.jobs.b.id}}"}}}}]
+          b:
+            tasks: [{{task_key: x, {NOTEBOOK}}}]
+        """
+    ) == (
+        "resources/a.yaml:3:42: jobs.a.tasks[0].run_job_task.job_id: "
+        "'${resources.jobs.b.id}' is a bundle reference; Lakeform refers to rows by key: "
+        "write run_job_task: {job: b} instead of job_id"
+    )
+
+
+def test_a_bundle_pipeline_id_reference_says_to_refer_by_key(one_problem: OneProblem) -> None:
+    assert one_problem(
+        """
+        jobs:
+          a:
+            tasks:
+              - task_key: x
+                pipeline_task: {pipeline_id: "${resources.pipelines.p.id}"}
+        pipelines:
+          p: {serverless: true}
+        """
+    ) == (
+        "resources/a.yaml:5:25: jobs.a.tasks[0].pipeline_task.pipeline_id: "
+        "'${resources.pipelines.p.id}' is a bundle reference; Lakeform refers to rows by key: "
+        "write pipeline_task: {pipeline: p} instead of pipeline_id"
+    )
+
+
+def test_bundle_target_is_not_substituted(one_problem: OneProblem) -> None:
+    assert one_problem(
+        f"""
+        jobs:
+          a:
+            name: "etl ${{bundle.target}}"
+            tasks: [{{task_key: x, {NOTEBOOK}}}]
+        """
+    ) == (
+        "resources/a.yaml:3:5: jobs.a.name: '${bundle.target}' is not substituted by Lakeform; "
+        "the stack has no such variable: define one per stack in lakeform:settings.variables "
+        "and write ${var.NAME}"
+    )
+
+
+def test_any_other_reference_is_not_substituted_even_without_settings(project: Project) -> None:
+    project.write(
+        "a.yaml",
+        """
+        jobs:
+          a:
+            tasks:
+              - task_key: x
+                notebook_task: {notebook_path: "src/${workspace.file_path}/nb.py"}
+        """,
+    )
+    assert project.problems(stack=None, settings=None) == [
+        "resources/a.yaml:5:25: jobs.a.tasks[0].notebook_task.notebook_path: "
+        "'${workspace.file_path}' is not substituted by Lakeform (only ${var.NAME}, from the "
+        "stack's lakeform:settings.variables)"
+    ]
+
+
+PERMITTED = f"""
+jobs:
+  a:
+    tasks: [{{task_key: x, {NOTEBOOK}}}]
+    permissions:
+      - {{level: CAN_VIEW, group_name: analysts}}
+"""
+
+
+def test_permissions_are_read_and_said_not_deployed_yet(project: Project) -> None:
+    project.write("a.yaml", PERMITTED)
+    rows = project.load()
+    permissions = rows.jobs["a"].permissions
+    assert permissions is not None and permissions[0].group_name == "analysts"
+    assert [str(w) for w in rows.warnings] == [
+        "resources/a.yaml:4:5: jobs.a.permissions: permissions are checked but not deployed yet "
+        "(Lakeform has no permissions resource): grant them in the workspace meanwhile"
+    ]
+
+
+def test_permission_level_of_another_kind(one_problem: OneProblem) -> None:
+    assert one_problem(PERMITTED.replace("CAN_VIEW", "CAN_RUN")) == (
+        "resources/a.yaml:5:10: jobs.a.permissions[0].level: unknown permission level "
+        "'CAN_RUN' (did you mean 'CAN_MANAGE_RUN'?); levels: CAN_VIEW, CAN_MANAGE_RUN, "
+        "CAN_MANAGE, IS_OWNER"
+    )
+
+
+def test_permission_without_exactly_one_principal(one_problem: OneProblem) -> None:
+    assert one_problem(
+        PERMITTED.replace("group_name: analysts", "user_name: a@x, group_name: g")
+    ) == (
+        "resources/a.yaml:5:9: jobs.a.permissions[0]: a permission names exactly one of "
+        "user_name, group_name, service_principal_name; found user_name, group_name"
+    )
+
+
+def test_two_owners(one_problem: OneProblem) -> None:
+    assert one_problem(
+        """
+        pipelines:
+          p:
+            serverless: true
+            permissions:
+              - {level: IS_OWNER, user_name: a@example.com}
+              - {level: IS_OWNER, user_name: b@example.com}
+        """
+    ) == (
+        "resources/a.yaml:6:10: pipelines.p.permissions[1].level: a second IS_OWNER (also "
+        "permissions[0]); a resource has one owner"
+    )
+
+
+def test_a_variable_holding_an_unsubstituted_reference(project: Project) -> None:
+    project.write("a.yaml", "pipelines:\n  p: {serverless: true, schema: '${var.schema}'}\n")
+    settings = StackSettings(variables={"schema": "dev_${workspace.current_user.short_name}"})
+    assert project.problems(settings=settings) == [
+        "resources/a.yaml:2:25: pipelines.p.schema: variable 'schema' holds "
+        "'${workspace.current_user.short_name}', which Lakeform does not substitute; give the "
+        "stack's lakeform:settings.variables a plain value"
     ]

@@ -23,7 +23,7 @@ jobs:
       - task_key: b
         depends_on: [a]
         {NB}
-    environments:
+    stack_overrides:
       dev:
         email_notifications: null
       staging:
@@ -61,7 +61,7 @@ def test_stack_overrides_deep_merge(project: Project) -> None:
     ]
     assert [t.task_key for t in dev.tasks] == ["a", "b"]
     # the overrides themselves are gone from the resolved row
-    assert staging.environments is None
+    assert staging.stack_overrides is None
 
 
 def test_without_a_stack_no_override_applies(project: Project) -> None:
@@ -94,7 +94,7 @@ def test_without_settings_stack_dependent_checks_are_skipped(project: Project) -
     assert list(rows.jobs) == ["j"]  # the default warehouse is unknown, so not required
 
 
-def test_disabled_rows_and_tasks_are_dropped(project: Project) -> None:
+def test_disabled_rows_are_dropped_and_disabled_tasks_kept(project: Project) -> None:
     project.write(
         "a.yaml",
         f"""
@@ -108,12 +108,17 @@ def test_disabled_rows_and_tasks_are_dropped(project: Project) -> None:
             disabled: true
             tasks: [{{task_key: a, bogus_field: 1}}]
         pipelines:
-          p: {{serverless: true, environments: {{prod: {{disabled: true}}}}}}
+          p: {{serverless: true, stack_overrides: {{prod: {{disabled: true}}}}}}
         """,
     )
     rows = project.load("dev")
     assert list(rows.jobs) == ["on"]  # `on:` stays a string key, not YAML 1.1's True
-    assert [t.task_key for t in rows.jobs["on"].tasks] == ["a", "c"]
+    # a task's `disabled` is the Jobs API's: the task stays and is skipped at run time
+    assert [(t.task_key, t.disabled) for t in rows.jobs["on"].tasks] == [
+        ("a", None),
+        ("b", True),
+        ("c", None),
+    ]
     assert list(rows.pipelines) == ["p"]
     assert project.load("prod").pipelines == {}
 
@@ -180,7 +185,7 @@ def test_monitor_metric_types_and_output_types_are_normalised(project: Project) 
               - {type: AGGREGATE, name: n, input_columns: [":table"], definition: "COUNT(*)",
                  output_data_type: bigint}
               - {type: CUSTOM_METRIC_TYPE_DERIVED, name: d, input_columns: [":table"],
-                 definition: "{{n}} * 2", output_data_type: "decimal(10, 2)"}
+                 definition: "n * 2", output_data_type: "decimal(10, 2)"}
         """,
     )
     metrics = project.load().quality_monitors["m"].custom_metrics or []
@@ -237,3 +242,74 @@ def test_rows_count_every_kind(project: Project) -> None:
     project.write("b.yml", f"jobs:\n  j:\n    tasks: [{{task_key: a, {NB}}}]\n")
     rows = project.load()
     assert (len(rows.jobs), len(rows.pipelines), rows.total) == (1, 2, 3)
+
+
+def test_a_dependency_on_a_disabled_task_is_kept(project: Project) -> None:
+    project.write(
+        "a.yaml",
+        f"""
+        jobs:
+          j:
+            tasks:
+              - {{task_key: x, disabled: true, {NB}}}
+              - {{task_key: y, depends_on: [x], {NB}}}
+        """,
+    )
+    tasks = project.load("dev").jobs["j"].tasks
+    assert [(t.task_key, t.disabled, [d.task_key for d in t.depends_on or []]) for t in tasks] == [
+        ("x", True, []),
+        ("y", None, ["x"]),
+    ]
+
+
+SERVERLESS = f"""
+jobs:
+  j:
+    environments:
+      - environment_key: default
+        spec: {{client: "2", dependencies: [requests]}}
+    tasks: [{{task_key: x, environment_key: default, {NB}}}]
+    stack_overrides:
+      prod:
+        timeout_seconds: 600
+        environments:
+          - environment_key: default
+            spec: {{client: "3"}}
+"""
+
+
+def test_serverless_environments_and_stack_overrides_together(project: Project) -> None:
+    project.write("a.yaml", SERVERLESS)
+    dev, prod = project.load("dev").jobs["j"], project.load("prod").jobs["j"]
+    assert dev.environments is not None and prod.environments is not None
+    dev_spec, prod_spec = dev.environments[0].spec, prod.environments[0].spec
+    assert dev_spec is not None and prod_spec is not None
+    assert (dev.timeout_seconds, dev_spec.client) == (None, "2")
+    assert (prod.timeout_seconds, prod_spec.client) == (600, "3")
+    assert project.load("dev").warnings == []
+
+
+def test_old_overrides_spelling_is_read_with_a_warning(project: Project) -> None:
+    project.write(
+        "a.yaml",
+        f"""
+        jobs:
+          j:
+            tasks: [{{task_key: x, {NB}}}]
+            environments:
+              prod: {{timeout_seconds: 600}}
+        pipelines:
+          p:
+            serverless: true
+            environments: {{prod: {{photon: true}}}}
+        """,
+    )
+    rows = project.load("prod")
+    assert (rows.jobs["j"].timeout_seconds, rows.pipelines["p"].photon) == (600, True)
+    assert [str(w) for w in rows.warnings] == [
+        "resources/a.yaml:4:5: jobs.j.environments: per-stack overrides are now spelt "
+        "stack_overrides: write 'stack_overrides:' instead of 'environments:'; a job's "
+        "environments is the Jobs API's list of serverless environments",
+        "resources/a.yaml:9:5: pipelines.p.environments: per-stack overrides are now spelt "
+        "stack_overrides: write 'stack_overrides:' instead of 'environments:'",
+    ]

@@ -29,7 +29,8 @@ def test_top_level_kinds_and_lakeform_shapes() -> None:
     schema = json_schema()
     assert set(schema["properties"]) == {"jobs", "pipelines", "quality_monitors"}
     assert schema["additionalProperties"] is False
-    envs = schema["$defs"]["JobRow"]["properties"]["environments"]["anyOf"]
-    assert envs[-1]["additionalProperties"] == {"type": "object"}  # per-stack overrides
+    overrides = schema["$defs"]["JobRow"]["properties"]["stack_overrides"]["anyOf"][0]
+    assert overrides["additionalProperties"]["type"] == "object"  # per-stack overrides
+    assert schema["$defs"]["JobRow"]["properties"]["environments"]["anyOf"][0]["type"] == "array"
     items = schema["$defs"]["Task"]["properties"]["depends_on"]["anyOf"][0]["items"]["anyOf"]
     assert {"type": "string"} in items  # `depends_on: [task_key]`

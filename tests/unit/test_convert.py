@@ -18,13 +18,13 @@ from tests.unit.rows import build_rows, job, rows
 
 # Lakeform's own fields, consumed before anything reaches the provider (metadata/README.md).
 LAKEFORM_ONLY: dict[str, set[str]] = {
-    "JobRow": {"previous_keys", "disabled"},
-    "Task": {"execution_order", "disabled"},
+    "JobRow": {"previous_keys", "disabled", "stack_overrides", "permissions"},
+    "Task": {"execution_order"},
     "SqlTask": {"query_text"},
     "PipelineTask": {"pipeline"},
     "RunJobTask": {"job"},
-    "PipelineRow": {"previous_keys", "disabled", "environments"},
-    "QualityMonitorRow": {"reset", "previous_keys", "disabled", "environments"},
+    "PipelineRow": {"previous_keys", "disabled", "stack_overrides", "permissions"},
+    "QualityMonitorRow": {"reset", "previous_keys", "disabled", "stack_overrides"},
 }
 
 

@@ -124,6 +124,46 @@ def test_task_type_mapping(program, task_type: str) -> None:
     assert task == {"taskKey": "t", CAMEL[task_type]: expected}
 
 
+def test_a_disabled_task_is_deployed_disabled_with_its_dependents(program) -> None:
+    p = program("dev")
+    nb = {"notebook_path": "/abs/nb"}
+    the_rows = rows(
+        jobs={
+            "daily": job(
+                tasks=[
+                    {"task_key": "a", "disabled": True, "notebook_task": nb},
+                    {"task_key": "b", "depends_on": [{"task_key": "a"}], "notebook_task": nb},
+                ]
+            )
+        }
+    )
+    p.run(lambda: build_rows(_settings(), the_rows, "dev"))
+    tasks = {t["taskKey"]: t for t in p.one(JOB, "daily").inputs["tasks"]}
+    assert tasks["a"]["disabled"] is True
+    assert tasks["b"]["dependsOns"] == [{"taskKey": "a"}] and "disabled" not in tasks["b"]
+
+
+def test_serverless_environments_are_deployed(program) -> None:
+    p = program("dev")
+    the_rows = rows(
+        jobs={
+            "daily": job(
+                environments=[{"environment_key": "default", "spec": {"client": "2"}}],
+                tasks=[
+                    {
+                        "task_key": "a",
+                        "environment_key": "default",
+                        "notebook_task": {"notebook_path": "/abs/nb"},
+                    }
+                ],
+            )
+        }
+    )
+    p.run(lambda: build_rows(_settings(), the_rows, "dev"))
+    inputs = p.one(JOB, "daily").inputs
+    assert inputs["environments"] == [{"environmentKey": "default", "spec": {"client": "2"}}]
+
+
 def test_uploads_are_children_and_tasks_refer_to_them(program) -> None:
     p = program("dev")
     the_rows = rows(

@@ -228,7 +228,7 @@ def time_series_monitor() -> dict[str, Any]:
                 "type": "CUSTOM_METRIC_TYPE_DERIVED",
                 "name": "cancellation_rate",
                 "input_columns": [":table"],
-                "definition": "({{total_cancellations}} / NULLIF({{total_bookings}}, 0)) * 100",
+                "definition": "(total_cancellations / NULLIF(total_bookings, 0)) * 100",
                 "output_data_type": "double",
             },
             {

@@ -1,0 +1,78 @@
+"""`lakeform import-bundle`: a Databricks Asset Bundle -> rows and stack settings, validated."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+
+def register(sub: Any) -> None:
+    p: argparse.ArgumentParser = sub.add_parser(
+        "import-bundle",
+        help="turn a Databricks Asset Bundle into rows and stack settings",
+        description="Read a bundle (databricks.yml, its include globs, variables, targets, "
+        "resources and permissions) and write Lakeform rows to DIR/<bundle>.yaml and each "
+        "target's lakeform:settings to DIR/stack_settings/<target>.yaml. The rows are validated "
+        "(relative to the current directory, the project root) before anything is written; "
+        "whatever has no place in Lakeform is listed on stderr.",
+    )
+    p.add_argument("path", type=Path, help="the bundle folder or its databricks.yml")
+    p.add_argument("-o", "--output", type=Path, default=Path("resources"), help="folder to write")
+    p.add_argument("--force", action="store_true", help="overwrite existing files")
+    p.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from metadata import MetadataError, load_rows
+    from metadata.bundle import BundleError, import_bundle
+    from metadata.settings import StackSettings
+
+    root = Path.cwd()
+    bundle: Path = args.path
+    try:
+        imported = import_bundle(bundle, root)
+    except BundleError as err:
+        print(f"lakeform import-bundle: {err}", file=sys.stderr)
+        return 1
+    name = imported.name
+    rows_text = yaml.safe_dump(imported.rows, sort_keys=False, allow_unicode=True)
+    out_dir: Path = args.output
+    rows_file = out_dir / f"{name}.yaml"
+    settings_files = {
+        out_dir / "stack_settings" / f"{target}.yaml": yaml.safe_dump(
+            {"config": {"lakeform:settings": settings}}, sort_keys=False
+        )
+        for target, settings in imported.settings.items()
+    }
+    targets = set(imported.settings)
+    with tempfile.TemporaryDirectory(prefix="lakeform-import-") as tmp:
+        check = Path(tmp) / rows_file.name
+        check.write_text(rows_text, encoding="utf-8")
+        for stack in sorted(targets) or [None]:
+            variables = imported.settings.get(stack or "", {}).get("variables")
+            settings = StackSettings(variables=variables or {}) if stack else None
+            try:
+                load_rows([check], root=root, stack=stack, settings=settings)
+            except MetadataError as err:
+                for p in err.problems:
+                    where = f" [stack: {stack}]" if stack else ""
+                    print(str(p).replace(str(check), str(rows_file)) + where)
+                print("FAILED: nothing written", file=sys.stderr)
+                return 1
+    existing = [p for p in [rows_file, *settings_files] if p.exists()]
+    if existing and not args.force:
+        for p in existing:
+            print(f"{p}: exists (use --force to overwrite)", file=sys.stderr)
+        return 1
+    for what in imported.skipped:
+        print(f"not imported: {what}", file=sys.stderr)
+    for path, text in {rows_file: rows_text, **settings_files}.items():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+        print(f"wrote {path}")
+    return 0
