@@ -111,10 +111,12 @@ def plugin_installed(pulumi: str, pins: pinning.Pins, home: str | None = None) -
     )
 
 
-def install_plugin(pulumi: str, pins: pinning.Pins, binary: Path) -> None:
-    """Install a supplied provider binary into the plugin cache at the pinned version."""
+def install_plugin(pulumi: str, pins: pinning.Pins, binary: Path, home: Path | None = None) -> None:
+    """Install a provider executable into the plugin cache at the pinned version (of Pulumi home
+    `home`, else the user's)."""
     if not os.access(binary, os.X_OK):
         raise RuntimeError(f"LAKEFORM_DATABRICKS_PLUGIN={binary} is not an executable file")
+    env = pulumi_env() if home is None else {**pulumi_env(), "PULUMI_HOME": str(home)}
     subprocess.run(
         [
             pulumi,
@@ -126,8 +128,9 @@ def install_plugin(pulumi: str, pins: pinning.Pins, binary: Path) -> None:
             "--file",
             str(binary),
         ],
-        env=pulumi_env(),
+        env=env,
         check=True,
+        stdout=sys.stderr,  # never into `eval "$(build.py provider-env)"`
     )
 
 
@@ -172,21 +175,7 @@ def install_local_provider(pins: pinning.Pins, pulumi: str) -> None:
     LAUNCHER.parent.mkdir(parents=True, exist_ok=True)
     LAUNCHER.write_text(text, encoding="utf-8")
     LAUNCHER.chmod(0o755)
-    subprocess.run(
-        [
-            pulumi,
-            "plugin",
-            "install",
-            "resource",
-            "databricks",
-            pins.databricks,
-            "--file",
-            str(LAUNCHER),
-        ],
-        env={**pulumi_env(), "PULUMI_HOME": str(LOCAL_HOME)},
-        check=True,
-        capture_output=True,
-    )
+    install_plugin(pulumi, pins, LAUNCHER, home=LOCAL_HOME)
 
 
 def choose_provider(pins: pinning.Pins, bin_path: Path) -> dict[str, str]:

@@ -141,3 +141,19 @@ def test_a_supplied_plugin_that_is_not_executable_is_refused(
     plugin.write_text("not a program", encoding="utf-8")
     with pytest.raises(RuntimeError, match="is not an executable file"):
         build.install_plugin("pulumi", pins.load(), plugin)
+
+
+def test_installing_a_plugin_prints_nothing_on_stdout(
+    build: ModuleType, pins: ModuleType, tmp_path: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    """`eval "$(build.py provider-env)"` runs whatever reaches stdout: pulumi's chatter must not."""
+    fake = tmp_path / "pulumi"
+    fake.write_text('#!/bin/sh\necho "[resource plugin databricks] installing"\n', encoding="utf-8")
+    fake.chmod(0o755)
+    plugin = tmp_path / "pulumi-resource-databricks"
+    plugin.write_text("#!/bin/sh\n", encoding="utf-8")
+    plugin.chmod(0o755)
+    build.install_plugin(str(fake), pins.load(), plugin, home=tmp_path / "home")
+    out, err = capfd.readouterr()
+    assert out == ""
+    assert "installing" in err
