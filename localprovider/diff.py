@@ -15,7 +15,7 @@ Suppress = Callable[[Any, Any], bool]
 _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
-def _empty(value: Any) -> bool:
+def empty(value: Any) -> bool:
     # Terraform keeps no distinction between an empty block or list and none at all.
     return value is None or value == {} or value == []
 
@@ -77,14 +77,14 @@ class Differ:
         if is_unknown(new):
             changes[path] = "UPDATE"
             return
-        if _empty(old) and _empty(new):
+        if empty(old) and empty(new):
             return
         if self._suppressed(path, old, new):
             return
-        if _empty(old):
+        if empty(old):
             changes[path] = "ADD"
             return
-        if _empty(new):
+        if empty(new):
             changes[path] = "DELETE"
             return
         if isinstance(old, Mapping) and isinstance(new, Mapping):
@@ -106,13 +106,13 @@ class Differ:
 def absent_in_config(old: Any, new: Any) -> bool:
     """Suppression: the configuration leaves it out, whatever the workspace holds."""
     del old
-    return _empty(new)
+    return empty(new)
 
 
 def absent_or_default(default: Any) -> Suppress:
     """Suppression: the configuration leaves it out and the workspace holds the default."""
 
     def check(old: Any, new: Any) -> bool:
-        return _empty(new) and old == default
+        return empty(new) and old == default
 
     return check

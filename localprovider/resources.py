@@ -16,7 +16,7 @@ from typing import Any, ClassVar
 
 from localprovider import names
 from localprovider.client import Client, NotFound
-from localprovider.diff import Differ, absent_in_config, absent_or_default
+from localprovider.diff import Differ, absent_in_config, absent_or_default, empty
 from localprovider.wire import UNKNOWN, Fields, from_rest, to_rest
 
 Props = dict[str, Any]
@@ -90,10 +90,6 @@ class Kind:
     def inputs_of(self, state: Props) -> Props:
         """The inputs a refresh or import records: the state without outputs."""
         return {k: v for k, v in state.items() if k in self.fields and k not in self.not_sent}
-
-
-def _empty(value: Any) -> bool:
-    return value is None or value == {} or value == []
 
 
 def _is_uuid(value: str) -> bool:
@@ -220,7 +216,7 @@ class Pipeline(Kind):
 
     def forces_replace(self, olds: Mapping[str, Any], news: Mapping[str, Any]) -> set[str]:
         forcing: set[str] = set()
-        if not _empty(news.get("storage")) and olds.get("storage") != news.get("storage"):
+        if not empty(news.get("storage")) and olds.get("storage") != news.get("storage"):
             forcing.add("storage")
             forcing.add("catalog")  # catalog forces a replacement only together with storage
         return forcing
