@@ -160,7 +160,7 @@ def plain_project(tmp: Path, ws: Any, data: dict[str, Any]) -> Project:
     return Project.copy_of(source, tmp / "plain", workspace=ws, stack="bench")
 
 
-def measure(jobs: int, rate_limit: int | None) -> dict[str, Any]:
+def measure(jobs: int, rate_limit: int | None, skip_checkpoints: bool) -> dict[str, Any]:
     figures: dict[str, Any] = {"jobs": jobs}
     with tempfile.TemporaryDirectory() as tmpdir, running_workspace() as ws:
         tmp = Path(tmpdir)
@@ -172,6 +172,8 @@ def measure(jobs: int, rate_limit: int | None) -> dict[str, Any]:
         for project in (lakeform, plain):
             if rate_limit:
                 project.config("databricks:rateLimit", str(rate_limit))
+            if skip_checkpoints:  # the engine then saves the state once, at the end of a run
+                project.env["PULUMI_SKIP_CHECKPOINTS"] = "true"
         for name, project in (("lakeform", lakeform), ("plain", plain)):
             figures[f"{name}_up"] = timed(project.up)
             figures[f"{name}_preview"] = timed(lambda p=project: p.preview("--refresh=false"))
@@ -194,9 +196,16 @@ def main() -> None:
     parser = argparse.ArgumentParser(description="Deploy figures: Lakeform vs plain Pulumi.")
     parser.add_argument("--jobs", type=int, nargs="+", default=[50, 200, 1000])
     parser.add_argument("--rate-limit", type=int, help="databricks:rateLimit (default: 15)")
+    parser.add_argument(
+        "--skip-checkpoints",
+        action="store_true",
+        help="PULUMI_SKIP_CHECKPOINTS=true: to see what the file backend's per-step saves cost",
+    )
     args = parser.parse_args()
     print(f"# {datetime.now(UTC):%Y-%m-%d} on {platform.node()}, {os.cpu_count()} cores")
     print(f"# provider: {provider_used()}; rate limit {args.rate_limit or 'provider default'}")
+    if args.skip_checkpoints:
+        print("# PULUMI_SKIP_CHECKPOINTS=true (state saved once per run)")
     header = (
         f"{'jobs':>5} {'resources':>9} {'up LF':>8} {'up plain':>8} {'preview LF':>10} "
         f"{'preview plain':>13} {'ratio':>6} {'refresh LF':>10} {'refresh plain':>13} "
@@ -204,7 +213,7 @@ def main() -> None:
     )
     print(header)
     for jobs in args.jobs:
-        f = measure(jobs, args.rate_limit)
+        f = measure(jobs, args.rate_limit, args.skip_checkpoints)
         ratio = f["lakeform_preview"] / f["plain_preview"]
         print(
             f"{jobs:>5} {f['resources']:>9} {f['lakeform_up']:>7.1f}s {f['plain_up']:>7.1f}s "
