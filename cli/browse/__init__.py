@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import argparse
-import ipaddress
 import os
 import sys
 import threading
-import urllib.parse
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+
+from localprovider.client import is_loopback
 
 LOCAL_TOKEN = "lakeform-local-token"
 """What `make demo` uses: the local workspace accepts any non-empty token."""
@@ -85,19 +85,11 @@ def stack_tables(root: Path, stack: str) -> dict[str, str]:
     return {m.table_name: stack for m in rows.quality_monitors.values()}
 
 
-def _is_loopback(host: str) -> bool:
-    name = urllib.parse.urlsplit(host).hostname or ""
-    try:
-        return name == "localhost" or ipaddress.ip_address(name).is_loopback
-    except ValueError:
-        return False
-
-
 def connector(host: str | None, profile: str | None) -> tuple[str, Callable[[], Any]]:
     """(the workspace URL, a function giving a client's `api_client.do`). The client is made on
     first use, so missing credentials show on the page rather than stop it."""
     token = os.environ.get("DATABRICKS_TOKEN")
-    if host is not None and not token and not profile and _is_loopback(host):
+    if host is not None and not token and not profile and is_loopback(host):
         token = LOCAL_TOKEN
     if host is None:
         from databricks.sdk.config import Config
