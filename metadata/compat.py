@@ -20,10 +20,16 @@ from metadata.yamlsrc import LList, LMap, plain
 SUPPORTED_VERSIONS = ("1.0", "2.0")
 """`1.0`: files of its 0.1 releases (jobs as a list with job_name); `2.0`: a map of jobs too."""
 
-# What lakeflow-jobs-meta sets when a file leaves it out (its job settings and task builders),
-# so a file read here deploys the jobs the framework would have made.
-JOB_DEFAULTS: dict[str, Any] = {"timeout_seconds": 7200, "max_concurrent_runs": 1}
+# What lakeflow-jobs-meta sets when a file leaves it out, so a file read here deploys the jobs
+# the framework would have made. Read from park-peter/lakeflow-jobs-meta (metadata/README.md
+# lists each with its file and commit): constants.py and orchestrator.py's job settings,
+# task_builders.py's tasks. Source rows predate edit_mode and the continuous default.
+SOURCE_JOB_DEFAULTS: dict[str, Any] = {"timeout_seconds": 7200, "max_concurrent_runs": 1}
+JOB_DEFAULTS: dict[str, Any] = {**SOURCE_JOB_DEFAULTS, "edit_mode": "UI_LOCKED"}
+CONTINUOUS_DEFAULTS: dict[str, Any] = {"task_retry_mode": "ON_FAILURE"}
 TASK_DEFAULTS: dict[str, Any] = {"timeout_seconds": 3600}
+SQL_FILE_DEFAULTS: dict[str, Any] = {"source": "WORKSPACE"}
+"""`sql_task.file` of a sql_file task: the framework always names the workspace as its source."""
 
 # Task fields that mean the same in lakeflow-jobs-meta and the Jobs API: passed through.
 COMMON_TASK_FIELDS = tuple(
@@ -227,6 +233,9 @@ def _lfjm_job(r: _Reader, key: str, job: Any, pos: Pos | None, out_jobs: LMap) -
         else:
             native.put(k, v, kpos)
     _with_defaults(native, JOB_DEFAULTS)
+    continuous = native.get("continuous")
+    if isinstance(continuous, LMap):
+        _with_defaults(continuous, CONTINUOUS_DEFAULTS)
     tasks_out = native.get("tasks")
     if alert is not None and isinstance(tasks_out, LList):
         # a task-level setting in the API: every task gets it unless it says otherwise
@@ -328,6 +337,7 @@ def _lfjm_field(task_type: str, inner: LMap, k: str, v: Any, kpos: Pos | None) -
         if k in ("file_path", "sql_file_path"):
             f = LMap(kpos)
             f.put("path", v, kpos)
+            _with_defaults(f, SQL_FILE_DEFAULTS)
             inner.put("file", f, kpos)
         elif k == "parameters":
             inner.put("parameters", _stringify(v), kpos)
@@ -429,7 +439,7 @@ def from_source_rows(data: LMap | LList, name: str) -> Converted:
                     job.put(k, v, settings.key_pos.get(k))
             if "name" not in job:
                 job.put("name", module, pos)
-            _with_defaults(job, JOB_DEFAULTS)
+            _with_defaults(job, SOURCE_JOB_DEFAULTS)
             job.put("tasks", LList(pos), pos)
             jobs.put(key, job, _key_pos(source, "module_name"))
         r.job = key
@@ -582,7 +592,13 @@ def _source_task(r: _Reader, path: str, source: LMap) -> LMap | None:
             elif k == "sql_file_path" and task_type == "sql_file":
                 f = LMap(kpos)
                 f.put("path", v, kpos)
+                source = sql_in.get("file_source")  # the framework's name for file.source
+                if source is not None:
+                    f.put("source", source, sql_in.key_pos.get("file_source"))
+                _with_defaults(f, SQL_FILE_DEFAULTS)
                 sql.put("file", f, kpos)
+            elif k == "file_source" and task_type == "sql_file":
+                continue  # read with sql_file_path
             elif k == "query_id" and task_type == "sql_query":
                 q = LMap(kpos)
                 q.put("query_id", _stringify(v), kpos)

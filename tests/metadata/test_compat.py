@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from tests.metadata.conftest import Project
 
 LFJM = """
@@ -54,6 +56,7 @@ jobs:
     description: Sales pipeline
     timeout_seconds: 3600
     max_concurrent_runs: 1  # lakeflow-jobs-meta's defaults, applied to its files
+    edit_mode: UI_LOCKED
     schedule: {quartz_cron_expression: "0 0 6 * * ?", timezone_id: UTC}
     job_clusters:
       - job_cluster_key: small
@@ -77,7 +80,10 @@ jobs:
         timeout_seconds: 3600
         depends_on: [check, saved]
         run_if: ALL_DONE
-        sql_task: {file: {path: src/query.sql}, warehouse_id: wh, parameters: {day: "1"}}
+        sql_task:
+          file: {path: src/query.sql, source: WORKSPACE}
+          warehouse_id: wh
+          parameters: {day: "1"}
       - task_key: refresh
         depends_on: [aggregate]
         timeout_seconds: 600
@@ -368,6 +374,138 @@ def test_its_documented_defaults_leave_set_values_alone(project: Project) -> Non
         3,
         5,
     )
+
+
+# Every default the readers apply, with the minimal file that gets it: (defaults table, field).
+# A default added to metadata/compat.py without a case here fails the test below.
+DEFAULT_CASES = {
+    ("JOB_DEFAULTS", "timeout_seconds"),
+    ("JOB_DEFAULTS", "max_concurrent_runs"),
+    ("JOB_DEFAULTS", "edit_mode"),
+    ("SOURCE_JOB_DEFAULTS", "timeout_seconds"),
+    ("SOURCE_JOB_DEFAULTS", "max_concurrent_runs"),
+    ("CONTINUOUS_DEFAULTS", "task_retry_mode"),
+    ("TASK_DEFAULTS", "timeout_seconds"),
+    ("SQL_FILE_DEFAULTS", "source"),
+}
+
+
+def test_every_default_of_the_readers_has_a_case() -> None:
+    from metadata import compat
+
+    tables = ("JOB_DEFAULTS", "SOURCE_JOB_DEFAULTS", "CONTINUOUS_DEFAULTS", "TASK_DEFAULTS")
+    applied = {(t, k) for t in (*tables, "SQL_FILE_DEFAULTS") for k in getattr(compat, t)}
+    assert applied == DEFAULT_CASES
+
+
+@pytest.mark.parametrize("version", ["1.0", "2.0"])
+def test_its_job_defaults_fill_a_job_file(project: Project, version: str) -> None:
+    project.write(
+        "a.yaml",
+        f"""
+        metadata_version: "{version}"
+        jobs:
+          - job_name: daily
+            tasks:
+              - {{task_key: t, task_type: notebook, file_path: src/nb.py}}
+        """,
+    )
+    job = project.load().jobs["daily"]
+    assert (job.timeout_seconds, job.max_concurrent_runs, job.edit_mode) == (7200, 1, "UI_LOCKED")
+    assert job.tasks[0].timeout_seconds == 3600
+
+
+def test_its_edit_mode_default_leaves_an_editable_job_alone(project: Project) -> None:
+    project.write(
+        "a.yaml",
+        """
+        jobs:
+          daily:
+            edit_mode: EDITABLE
+            tasks: [{task_key: t, task_type: notebook, file_path: src/nb.py}]
+        """,
+    )
+    assert project.load().jobs["daily"].edit_mode == "EDITABLE"
+
+
+def test_a_continuous_job_retries_failed_tasks_as_the_framework_sets_it(project: Project) -> None:
+    project.write(
+        "a.yaml",
+        """
+        metadata_version: "2.0"
+        jobs:
+          stream:
+            continuous: {pause_status: UNPAUSED}
+            tasks: [{task_key: t, task_type: notebook, file_path: src/nb.py}]
+          never:
+            continuous: {task_retry_mode: NEVER}
+            tasks: [{task_key: t, task_type: notebook, file_path: src/nb.py}]
+        """,
+    )
+    jobs = project.load(stack="prod").jobs
+    retry = {k: j.continuous.task_retry_mode for k, j in jobs.items() if j.continuous}
+    assert retry == {"stream": "ON_FAILURE", "never": "NEVER"}
+
+
+def test_a_sql_file_task_reads_its_file_from_the_workspace(project: Project) -> None:
+    project.write(
+        "a.yaml",
+        """
+        metadata_version: "2.0"
+        jobs:
+          daily:
+            tasks: [{task_key: t, task_type: sql_file, file_path: src/query.sql, warehouse_id: w}]
+        """,
+    )
+    sql = project.load().jobs["daily"].tasks[0].sql_task
+    assert sql is not None and sql.file is not None
+    assert (sql.file.path, sql.file.source) == ("src/query.sql", "WORKSPACE")
+
+
+def test_source_rows_get_their_era_defaults_and_file_source(project: Project) -> None:
+    project.write(
+        "sources.yaml",
+        """
+        - {source_id: a, source_type: sql, execution_order: 1,
+           transformation_config: {task_type: sql_file,
+             sql_task: {warehouse_id: w, sql_file_path: src/query.sql}}}
+        - {source_id: b, source_type: sql, execution_order: 2,
+           transformation_config: {task_type: sql_file,
+             sql_task: {warehouse_id: w, sql_file_path: /Shared/q.sql, file_source: WORKSPACE}}}
+        """,
+    )
+    job = project.load().jobs["sources"]
+    # edit_mode came after source rows: not set, so the API's default applies
+    assert (job.timeout_seconds, job.max_concurrent_runs, job.edit_mode) == (7200, 1, None)
+    files = [t.sql_task.file for t in job.tasks if t.sql_task is not None]
+    assert [(f.path, f.source) for f in files if f is not None] == [
+        ("src/query.sql", "WORKSPACE"),
+        ("/Shared/q.sql", "WORKSPACE"),
+    ]
+
+
+def test_native_files_get_none_of_its_defaults(project: Project) -> None:
+    project.write(
+        "a.yaml",
+        """
+        jobs:
+          daily:
+            continuous: {}
+            tasks: [{task_key: t, sql_task: {file: {path: src/query.sql}, warehouse_id: w}}]
+        """,
+    )
+    job = project.load(stack="prod").jobs["daily"]
+    task = job.tasks[0]
+    assert task.sql_task is not None and task.sql_task.file is not None
+    assert job.continuous is not None
+    assert (
+        job.timeout_seconds,
+        job.max_concurrent_runs,
+        job.edit_mode,
+        job.continuous.task_retry_mode,
+        task.timeout_seconds,
+        task.sql_task.file.source,
+    ) == (None, None, None, None, None, None)
 
 
 def test_notification_settings_go_where_the_api_has_them(project: Project) -> None:
