@@ -47,6 +47,7 @@ def _validate(root: Path, paths: list[Path], stack: str | None) -> int:
 
     stacks = [stack] if stack else _stack_names(root)
     outcomes: dict[str | None, Rows | list[str]] = {}
+    warnings: dict[str, None] = {}  # each once, in the order first seen, whatever the outcome
     for name in stacks or [None]:
         settings = None
         if name is not None:
@@ -63,13 +64,18 @@ def _validate(root: Path, paths: list[Path], stack: str | None) -> int:
             rows = load_rows(folders, root=root, stack=name, settings=settings)
         except MetadataError as err:
             outcomes[name] = [str(p) for p in err.problems]
+            warnings.update((str(w), None) for w in err.warnings)
             continue
+        warnings.update((str(w), None) for w in rows.warnings)
         # The deploy refuses an empty stack (it would delete everything): say so here first.
         if rows.total == 0 and settings is not None and not settings.allow_empty:
             outcomes[name] = [settings.empty_refusal([str(f) for f in folders])]
         else:
             outcomes[name] = rows
 
+    # Warnings first, also when the load fails: they often explain its problems.
+    for warning in warnings:
+        print(f"warning: {warning}", file=sys.stderr)
     failures = {k: v for k, v in outcomes.items() if isinstance(v, list)}
     if failures:
         for line in _merge_problems(failures, total=len(outcomes)):
@@ -77,11 +83,6 @@ def _validate(root: Path, paths: list[Path], stack: str | None) -> int:
         count = len({line for lines in failures.values() for line in lines})
         print(f"FAILED: {count} problem{'s' if count != 1 else ''}", file=sys.stderr)
         return 1
-    warnings = {
-        str(w): None for v in outcomes.values() if not isinstance(v, list) for w in v.warnings
-    }
-    for warning in warnings:
-        print(f"warning: {warning}", file=sys.stderr)
     summaries = {_summary(v) for v in outcomes.values() if not isinstance(v, list)}
     named = [k for k in outcomes if k is not None]
     suffix = f" (stacks: {', '.join(named)})" if named else ""

@@ -49,6 +49,8 @@ class Problem:
 class MetadataError(Exception):
     """Bad metadata; `str(err)` lists every problem, one per line: `file:line:col: field: msg`."""
 
-    def __init__(self, problems: Iterable[Problem]) -> None:
+    def __init__(self, problems: Iterable[Problem], warnings: Iterable[Problem] = ()) -> None:
         self.problems: list[Problem] = list(problems)
+        self.warnings: list[Problem] = list(warnings)
+        """Warnings of the same load: shown with the problems, which they often explain."""
         super().__init__("\n".join(str(p) for p in self.problems))

@@ -71,7 +71,7 @@ def _load_rows(
     for row in res.rows:
         problems.extend(KINDS[row.kind].check(row, ctx))
     if problems:
-        raise MetadataError(_ordered(problems))
+        raise MetadataError(_ordered(problems), _ordered(res.warnings))
     out = Rows(warnings=_ordered(res.warnings))
     for r in res.rows:
         target: dict[str, Any] = getattr(out, r.kind)

@@ -37,7 +37,9 @@ def load_stack_rows(settings: StackSettings, root: Path) -> Rows:
     try:
         rows = load_rows(paths, root=root, stack=stack, settings=settings)
     except MetadataError as err:
-        raise LakeformError(f"invalid metadata:\n{err}") from None
+        # the warnings too: they often explain the problems (an old spelling read differently)
+        warnings = "".join(f"\nwarning: {w}" for w in err.warnings)
+        raise LakeformError(f"invalid metadata:\n{err}{warnings}") from None
     for warning in rows.warnings:
         pulumi.log.warn(f"metadata: {warning}")
     return apply_stack_defaults(rows, settings, stack)

@@ -156,6 +156,26 @@ def test_validate_prints_old_spelling_warnings_once(
     assert captured.out.startswith("OK: ")
 
 
+def test_validate_prints_the_warnings_also_when_it_fails(
+    repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # a mapping under `environments` is read as the old overrides spelling: the warning says so,
+    # and explains the error on the same field
+    (repo / "resources" / "old.yaml").write_text(
+        "pipelines:\n  p:\n    serverless: true\n    environments:\n      default: {photon: true}\n"
+    )
+    assert main(["validate"]) == 1
+    captured = capsys.readouterr()
+    assert captured.err.splitlines() == [
+        "warning: resources/old.yaml:4:5: pipelines.p.environments: per-stack overrides are now "
+        "spelt stack_overrides: write 'stack_overrides:' instead of 'environments:'",
+        "FAILED: 1 problem",
+    ]
+    assert captured.out.startswith(
+        "resources/old.yaml:5:7: pipelines.p.environments.default: unknown stack 'default'"
+    )
+
+
 def test_validate_counts_agree_in_number(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
     for stack_file in repo.glob("Pulumi*.yaml"):
         stack_file.unlink()

@@ -175,6 +175,24 @@ def test_program_bad_metadata_is_a_clean_error(program, tmp_path: Path) -> None:
         run_program(program, "dev", config)
 
 
+def test_program_bad_metadata_shows_the_warnings_too(program, tmp_path: Path) -> None:
+    (tmp_path / "old.yaml").write_text(
+        "pipelines:\n  p:\n    serverless: true\n    environments:\n      default: {photon: true}\n"
+    )
+    config = stack_config("dev")
+    config["lakeform:settings"] = {**config["lakeform:settings"], "metadata_paths": [str(tmp_path)]}
+    with pytest.raises(LakeformError) as err:
+        run_program(program, "dev", config)
+    lines = str(err.value).splitlines()
+    assert lines[0] == "invalid metadata:"
+    assert "pipelines.p.environments.default: unknown stack 'default'" in lines[1]
+    assert lines[2].startswith("warning: ")
+    assert lines[2].endswith(
+        "old.yaml:4:5: pipelines.p.environments: per-stack overrides are now spelt "
+        "stack_overrides: write 'stack_overrides:' instead of 'environments:'"
+    )
+
+
 def test_program_refuses_an_empty_folder(program, tmp_path: Path) -> None:
     config = stack_config("prod")
     config["lakeform:settings"] = {**config["lakeform:settings"], "metadata_paths": [str(tmp_path)]}
