@@ -592,9 +592,9 @@ def _source_task(r: _Reader, path: str, source: LMap) -> LMap | None:
             elif k == "sql_file_path" and task_type == "sql_file":
                 f = LMap(kpos)
                 f.put("path", v, kpos)
-                source = sql_in.get("file_source")  # the framework's name for file.source
-                if source is not None:
-                    f.put("source", source, sql_in.key_pos.get("file_source"))
+                file_source = sql_in.get("file_source")  # the framework's name for file.source
+                if file_source is not None:
+                    f.put("source", file_source, sql_in.key_pos.get("file_source"))
                 _with_defaults(f, SQL_FILE_DEFAULTS)
                 sql.put("file", f, kpos)
             elif k == "file_source" and task_type == "sql_file":

@@ -98,7 +98,12 @@ COMPAT_CASES: dict[str, tuple[str, dict[str, Any]]] = {
     ),
     "sql_file": (
         "file_path: src/query.sql; warehouse_id: wh",
-        {"sql_task": {"file": {"path": "src/query.sql", "source": "WORKSPACE"}, "warehouse_id": "wh"}},
+        {
+            "sql_task": {
+                "file": {"path": "src/query.sql", "source": "WORKSPACE"},
+                "warehouse_id": "wh",
+            }
+        },
     ),
     "python_wheel": (
         "package_name: etl; entry_point: main; parameters: [a]",
