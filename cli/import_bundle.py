@@ -15,11 +15,13 @@ def register(sub: Any) -> None:
     p: argparse.ArgumentParser = sub.add_parser(
         "import-bundle",
         help="turn a Databricks Asset Bundle into rows and stack settings",
-        description="Read a bundle (databricks.yml, its include globs, variables, targets, "
-        "resources and permissions) and write Lakeform rows to DIR/<bundle>.yaml and each "
-        "target's lakeform:settings to DIR/stack_settings/<target>.yaml. The rows are validated "
-        "(relative to the current directory, the project root) before anything is written; "
-        "whatever has no place in Lakeform is listed on stderr.",
+        description="Read a bundle (databricks.yml, its include globs, variables, targets with "
+        "their mode, presets, run_as, workspace and permissions, resources) and write Lakeform "
+        "rows to DIR/<bundle>.yaml and each target's lakeform:settings (and workspace host) to "
+        "DIR/stack_settings/<target>.yaml. The settings and rows are validated (relative to the "
+        "current directory, the project root) before anything is written; whatever has no "
+        "place in Lakeform is listed on stderr, and what is carried over only approximately is "
+        "noted there.",
     )
     p.add_argument("path", type=Path, help="the bundle folder or its databricks.yml")
     p.add_argument("-o", "--output", type=Path, default=Path("resources"), help="folder to write")
@@ -30,7 +32,7 @@ def register(sub: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     from metadata import MetadataError, load_rows
     from metadata.bundle import BundleError, import_bundle
-    from metadata.settings import StackSettings
+    from metadata.settings import SETTINGS_KEY, SettingsError, StackSettings, parse_settings
 
     root = Path.cwd()
     bundle: Path = args.path
@@ -43,19 +45,24 @@ def run(args: argparse.Namespace) -> int:
     rows_text = yaml.safe_dump(imported.rows, sort_keys=False, allow_unicode=True)
     out_dir: Path = args.output
     rows_file = out_dir / f"{name}.yaml"
-    settings_files = {
-        out_dir / "stack_settings" / f"{target}.yaml": yaml.safe_dump(
-            {"config": {"lakeform:settings": settings}}, sort_keys=False
-        )
-        for target, settings in imported.settings.items()
-    }
-    targets = set(imported.settings)
+    settings_files: dict[Path, str] = {}
+    parsed: dict[str, StackSettings] = {}
+    for target, settings in imported.settings.items():
+        path = out_dir / "stack_settings" / f"{target}.yaml"
+        try:  # what is written must be what a stack file accepts
+            parsed[target] = parse_settings(settings, str(path))
+        except SettingsError as err:
+            print(err)
+            print("FAILED: nothing written", file=sys.stderr)
+            return 1
+        host = imported.hosts.get(target)
+        config = {**({"databricks:host": host} if host else {}), SETTINGS_KEY: settings}
+        settings_files[path] = yaml.safe_dump({"config": config}, sort_keys=False)
     with tempfile.TemporaryDirectory(prefix="lakeform-import-") as tmp:
         check = Path(tmp) / rows_file.name
         check.write_text(rows_text, encoding="utf-8")
-        for stack in sorted(targets) or [None]:
-            variables = imported.settings.get(stack or "", {}).get("variables")
-            settings = StackSettings(variables=variables or {}) if stack else None
+        for stack in sorted(parsed) or [None]:
+            settings = parsed[stack] if stack else None
             try:
                 load_rows([check], root=root, stack=stack, settings=settings)
             except MetadataError as err:
@@ -71,6 +78,8 @@ def run(args: argparse.Namespace) -> int:
         return 1
     for what in imported.skipped:
         print(f"not imported: {what}", file=sys.stderr)
+    for what in imported.notes:
+        print(f"note: {what}", file=sys.stderr)
     for path, text in {rows_file: rows_text, **settings_files}.items():
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")

@@ -2,7 +2,12 @@
 
 # Bundle paths are relative to the YAML file that holds them, Lakeform's to the repository
 # root; bundles refer to resources by `${resources.jobs.X.id}`, Lakeform by row key; bundle
-# targets are Lakeform stacks. Whatever has no place in Lakeform is listed in `skipped`.
+# targets are Lakeform stacks, and a target's mode, presets, run_as, workspace and permissions
+# become the stack's settings or its rows' per-stack overrides, as the Databricks CLI applies
+# them (bundle/config/mutator/resourcemutator: apply_target_mode.go, apply_presets.go,
+# run_as.go, apply_bundle_permissions.go; bundle/config/root.go MergeTargetOverrides).
+# Whatever has no place in Lakeform is listed in `skipped`, what is carried over only
+# approximately in `notes`.
 
 from __future__ import annotations
 
@@ -31,6 +36,19 @@ TASK_FIELDS = set(Task.model_fields)
 PERMISSION_LEVELS = {"jobs": {"CAN_RUN": "CAN_MANAGE_RUN"}, "pipelines": {}}
 """Bundle-wide permission levels that a kind spells differently."""
 
+TOP_KEYS = ("bundle", "include", "variables", "targets", "resources", "permissions")
+TARGET_WIDE = ("run_as", "presets", "workspace")
+"""Top-level keys that hold for every target unless the target sets its own."""
+TARGET_KEYS = ("variables", "resources", "default", "mode", "permissions", *TARGET_WIDE)
+"""A target's keys that Lakeform carries over (`default` only picks the CLI's default target)."""
+DEV_NAME_PREFIX = "[dev] "
+"""`mode: development`'s name prefix. The CLI's is `[dev ${workspace.current_user.short_name}] `,
+one copy per developer; a Lakeform stack is one shared deployment, and the user deploying is not
+known when importing."""
+DEV_MAX_CONCURRENT_RUNS = 4
+"""`mode: development`'s jobs_max_concurrent_runs (apply_target_mode.go)."""
+LOOKUP_PLACEHOLDER = "REPLACE-ME"
+
 
 @dataclass
 class Imported:
@@ -44,6 +62,10 @@ class Imported:
     """target (stack) -> `lakeform:settings` for it."""
     skipped: list[str] = field(default_factory=list[str])
     """`where: what` for each thing left out, and why."""
+    notes: list[str] = field(default_factory=list[str])
+    """`where: what` for each thing carried over as something close, not the same."""
+    hosts: dict[str, str] = field(default_factory=dict[str, str])
+    """target (stack) -> its workspace host (the provider's `databricks:host`)."""
 
 
 class BundleError(Exception):
@@ -61,16 +83,19 @@ def import_bundle(bundle: Path, root: Path) -> Imported:
     for pattern in _items(documents[0][1].get("include")):
         for name in sorted(glob.glob(str(main.parent / pattern), recursive=True)):
             documents.append((Path(name), _read(Path(name))))
-    variables: dict[str, Any] = {}
+    variables: dict[str, str | None] = {}
     targets: dict[str, Any] = {}
     permissions: list[dict[str, Any]] = []
+    wide: dict[str, Any] = {}
     for path, doc in documents:
         where = _rel(path, root)
         for key in doc:
-            if key not in ("bundle", "include", "variables", "targets", "resources", "permissions"):
+            if key in TARGET_WIDE:
+                wide[key] = doc[key]
+            elif key not in TOP_KEYS:
                 out.skipped.append(f"{where}: {key} (no Lakeform equivalent)")
         for name, spec in _map(doc.get("variables")).items():
-            variables[name] = _map(spec).get("default") if isinstance(spec, dict) else spec
+            variables[name] = _variable(spec, f"variables.{name}", out)
         targets.update(_map(doc.get("targets")))
         permissions.extend(_map(p) for p in _items(doc.get("permissions")))
         for kind, rows in _map(doc.get("resources")).items():
@@ -83,24 +108,24 @@ def import_bundle(bundle: Path, root: Path) -> Imported:
     for kind, rows in out.rows.items():
         for row in rows.values():
             if permissions and kind in PERMISSION_LEVELS:
-                row.setdefault("permissions", []).extend(
-                    {**p, "level": PERMISSION_LEVELS[kind].get(p["level"], p["level"])}
-                    for p in permissions
-                )
+                row.setdefault("permissions", []).extend(_levels(kind, permissions))
     uses_target = "${var." + TARGET_VARIABLE + "}" in repr(out.rows) or TARGET_REF in repr(targets)
+    if not targets:
+        for key in wide:
+            out.skipped.append(f"{key} (the bundle has no targets: no stack to put it in)")
     for name, target_any in targets.items():
         target = _map(target_any)
         stack_vars = {k: v for k, v in variables.items() if v is not None}
-        stack_vars.update(_map(target.get("variables")))
+        for var, spec in _map(target.get("variables")).items():
+            value = _variable(spec, f"targets.{name}.variables.{var}", out)
+            if value is not None:
+                stack_vars[var] = value
         if uses_target:
             stack_vars[TARGET_VARIABLE] = name
-        out.settings[name] = {"variables": {k: str(v) for k, v in stack_vars.items()}}
+        out.settings[name] = {"variables": _stack_values(name, stack_vars, out)}
         for key in target:
-            if key not in ("variables", "resources", "default"):
-                out.skipped.append(
-                    f"targets.{name}.{key} (no Lakeform equivalent: the stack's "
-                    "lakeform:settings do this, see the README)"
-                )
+            if key not in TARGET_KEYS:
+                out.skipped.append(f"targets.{name}.{key} (no Lakeform equivalent)")
         for kind, rows in _map(target.get("resources")).items():
             for key, partial_any in _map(rows).items():
                 row = out.rows.get(kind, {}).get(key)
@@ -111,7 +136,225 @@ def import_bundle(bundle: Path, root: Path) -> Imported:
                     kind, key, partial_any, main.parent, root, out, f"targets.{name}.{kind}.{key}"
                 )
                 row.setdefault("stack_overrides", {})[name] = partial
+        _target_settings(name, target, wide, permissions, out)
     return out
+
+
+def _variable(spec: Any, where: str, out: Imported) -> str | None:
+    """A bundle variable's value for the stacks' `variables` (strings), or None when it has none.
+    A `lookup` is resolved by the CLI at deploy time: listed, with a placeholder to replace."""
+    if isinstance(spec, dict):
+        spec = _map(spec)
+        if "lookup" in spec:
+            lookup = ", ".join(f"{k} '{v}'" for k, v in _map(spec["lookup"]).items())
+            name = where.rsplit(".", 1)[-1]
+            out.skipped.append(
+                f"{where}: lookup of {lookup or 'an object'} (the Databricks CLI resolves it to "
+                "an id at deploy time; Lakeform has no lookup: set "
+                f"lakeform:settings.variables.{name} of each stack to the id; the stack settings "
+                f"hold '{LOOKUP_PLACEHOLDER}' until then)"
+            )
+            return LOOKUP_PLACEHOLDER
+        if spec.get("type") == "complex" or isinstance(spec.get("default"), dict | list):
+            out.skipped.append(
+                f"{where}: a complex variable (Lakeform variables are strings: write the value "
+                "into the rows)"
+            )
+            return None
+        spec = spec.get("default")
+    if spec is None:
+        return None
+    if isinstance(spec, bool):
+        return "true" if spec else "false"
+    return str(spec)
+
+
+SHORT_NAME = "${workspace.current_user.short_name}"
+ANY_REF = re.compile(r"\$\{([^}]*)\}")
+
+
+def _stack_values(name: str, values: dict[str, str], out: Imported) -> dict[str, str]:
+    """The stack's variables with what the CLI would substitute in them resolved where it can be
+    known when importing (Lakeform substitutes `${var.NAME}` in rows only, once)."""
+    resolved = {k: _with_target(v, name, out.name) for k, v in values.items()}
+    for _ in range(len(resolved)):  # variables referring to variables, as deep as they go
+        resolved = {k: _resolve_vars(v, resolved) for k, v in resolved.items()}
+    for key, value in resolved.items():
+        where = f"targets.{name}.variables.{key}"
+        if SHORT_NAME in value:
+            value = value.replace(SHORT_NAME, name)
+            out.notes.append(
+                f"{where}: {SHORT_NAME} is the user deploying, which Lakeform cannot know (a "
+                f"stack is one shared deployment): the stack's name instead, {value!r}"
+            )
+        if "${" in value:
+            out.skipped.append(
+                f"{where}: {value!r} (Lakeform cannot know this when importing: set "
+                f"lakeform:settings.variables.{key} of the stack; it holds "
+                f"'{LOOKUP_PLACEHOLDER}' until then)"
+            )
+            value = LOOKUP_PLACEHOLDER
+        resolved[key] = value
+    return resolved
+
+
+def _resolve_vars(value: str, values: dict[str, str]) -> str:
+    """`${var.X}` in `value` replaced by X's value, where that is plain."""
+
+    def repl(m: re.Match[str]) -> str:
+        ref = m.group(1)
+        held = values.get(ref.removeprefix("var.")) if ref.startswith("var.") else None
+        return held if held is not None and "${" not in held else m.group(0)
+
+    return ANY_REF.sub(repl, value)
+
+
+def _levels(kind: str, permissions: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Bundle-wide permissions as `kind` spells their levels (apply_bundle_permissions.go)."""
+    levels = PERMISSION_LEVELS[kind]
+    return [{**p, "level": levels.get(str(p.get("level")), p.get("level"))} for p in permissions]
+
+
+def _override(out: Imported, kind: str, key: str, target: str) -> dict[str, Any]:
+    """The row's override for `target`, created if missing (to be written to)."""
+    row = out.rows[kind][key]
+    return cast("dict[str, Any]", row.setdefault("stack_overrides", {}).setdefault(target, {}))
+
+
+def _peek(row: dict[str, Any], target: str) -> dict[str, Any]:
+    """The row's override for `target` as it is, without creating one."""
+    return _map(_map(row.get("stack_overrides")).get(target))
+
+
+def _with_target(value: Any, name: str, bundle: str) -> str:
+    return str(value).replace(TARGET_REF, name).replace("${bundle.name}", bundle)
+
+
+def _target_settings(
+    name: str,
+    target: dict[str, Any],
+    wide: dict[str, Any],
+    permissions: list[dict[str, Any]],
+    out: Imported,
+) -> None:
+    """The target's mode, presets, run_as, workspace and permissions -> the stack's settings,
+    or the per-stack overrides of its rows where the CLI applies them per resource."""
+    settings = out.settings[name]
+    where = f"targets.{name}"
+    mode = target.get("mode")
+    presets = {**_map(wide.get("presets")), **_map(target.get("presets"))}
+    tags = {**_map(_map(wide.get("presets")).get("tags")), **_map(presets.get("tags"))}
+    pause = presets.get("trigger_pause_status")
+    development = presets.get("pipelines_development")
+    max_runs = presets.get("jobs_max_concurrent_runs")
+    prefix = presets.get("name_prefix")
+    if mode == "development":
+        # apply_target_mode.go: each preset the target leaves unset
+        pause = pause or "PAUSED"
+        development = True if development is None else development
+        max_runs = max_runs or DEV_MAX_CONCURRENT_RUNS
+        if prefix is None:
+            prefix = DEV_NAME_PREFIX
+            out.notes.append(
+                f"{where}.mode: development: name_prefix '{DEV_NAME_PREFIX}' (the CLI's is "
+                "'[dev <your short name>] ', one copy per developer; a Lakeform stack is one "
+                "shared deployment); the CLI's tag dev: <your short name> is not set (the "
+                "lakeform_stack tag names the stack)"
+            )
+    elif mode == "production":
+        settings["protect"] = True
+        out.notes.append(
+            f"{where}.mode: production: protect: true (Lakeform's production setting: pipelines "
+            "and monitors protected, monitors retained on delete); the CLI's production checks "
+            "(no development pipelines, an explicit root_path) are not Lakeform's"
+        )
+    elif mode is not None:
+        out.skipped.append(f"{where}.mode: {mode} (the CLI knows development and production)")
+    if prefix is not None:
+        value = _with_target(prefix, name, out.name)
+        if "${" in value and mode == "development":
+            out.notes.append(
+                f"{where}.presets.name_prefix: {prefix!r} names the user deploying, which "
+                f"Lakeform cannot know: name_prefix '{DEV_NAME_PREFIX}' instead"
+            )
+            value = DEV_NAME_PREFIX
+        if "${" in value:
+            out.skipped.append(
+                f"{where}.presets.name_prefix: {prefix!r} (Lakeform substitutes no ${{...}} in "
+                "lakeform:settings.name_prefix: set it by hand)"
+            )
+        else:
+            settings["name_prefix"] = value
+    if pause == "PAUSED":
+        settings["pause_schedules"] = True
+        for key, monitor in out.rows.get("quality_monitors", {}).items():
+            schedule = _map(monitor.get("schedule"))
+            if schedule and schedule.get("pause_status") != "UNPAUSED":
+                # the CLI removes them: monitors cannot pause (apply_presets.go)
+                _override(out, "quality_monitors", key, name)["schedule"] = None
+    elif pause not in (None, "UNPAUSED"):  # UNPAUSED is the API's default: nothing to set
+        out.skipped.append(f"{where}.presets.trigger_pause_status: {pause} (PAUSED or UNPAUSED)")
+    if development is True:
+        settings["development"] = True
+    if isinstance(max_runs, int) and max_runs > 0:
+        for key, job in out.rows.get("jobs", {}).items():
+            if "max_concurrent_runs" not in job and "max_concurrent_runs" not in _peek(job, name):
+                _override(out, "jobs", key, name)["max_concurrent_runs"] = max_runs
+    if tags:
+        settings["tags"] = {str(k): _with_target(v, name, out.name) for k, v in tags.items()}
+    for key in presets:
+        if key not in (
+            "name_prefix",
+            "trigger_pause_status",
+            "pipelines_development",
+            "jobs_max_concurrent_runs",
+            "tags",
+        ):
+            out.skipped.append(f"{where}.presets.{key} (no Lakeform equivalent)")
+    _run_as(name, _map(target.get("run_as") or wide.get("run_as")), out)
+    _workspace(name, {**_map(wide.get("workspace")), **_map(target.get("workspace"))}, out)
+    _target_permissions(name, [_map(p) for p in _items(target.get("permissions"))], out)
+
+
+def _run_as(name: str, run_as: dict[str, Any], out: Imported) -> None:
+    """The stack's run_as for jobs; pipelines take it per row (run_as.go sets both)."""
+    if not run_as:
+        return
+    out.settings[name]["run_as"] = run_as
+    for key, pipeline in out.rows.get("pipelines", {}).items():
+        if "run_as" not in pipeline and "run_as" not in _peek(pipeline, name):
+            _override(out, "pipelines", key, name)["run_as"] = dict(run_as)
+
+
+def _workspace(name: str, workspace: dict[str, Any], out: Imported) -> None:
+    where = f"targets.{name}.workspace"
+    for key, value in workspace.items():
+        if key == "host":
+            out.hosts[name] = str(value)
+        elif key == "root_path":
+            root = _with_target(value, name, out.name)
+            if "${" in root or not root.startswith("/"):
+                out.skipped.append(
+                    f"{where}.root_path: {value!r} (Lakeform needs an absolute folder it can "
+                    "know when importing: set lakeform:settings.workspace_root by hand)"
+                )
+            else:
+                out.settings[name]["workspace_root"] = root
+        else:
+            out.skipped.append(f"{where}.{key} (no Lakeform equivalent)")
+
+
+def _target_permissions(name: str, permissions: list[dict[str, Any]], out: Imported) -> None:
+    """A target's permissions join the bundle's for every job and pipeline of that stack (the
+    CLI concatenates them); a per-stack override replaces the row's list, so it holds them all."""
+    for kind in PERMISSION_LEVELS:
+        for key, row in out.rows.get(kind, {}).items():
+            own = _items(_peek(row, name).get("permissions"))
+            if not permissions and not own:
+                continue
+            full = [*_items(row.get("permissions")), *own, *_levels(kind, permissions)]
+            # copies: shared objects would be written as YAML anchors and aliases
+            _override(out, kind, key, name)["permissions"] = copy.deepcopy(full)
 
 
 def _read(path: Path) -> dict[str, Any]:

@@ -4,21 +4,26 @@ from __future__ import annotations
 
 import textwrap
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
 
 from cli.main import main
-from metadata import load_rows
-from metadata.settings import StackSettings
+from metadata import apply_stack_defaults, load_rows
+from metadata.settings import parse_settings
 
 FILES = {
+    # as Databricks' default-python and default-sql templates write it, with three targets
     "databricks.yml": """
-        bundle: {name: demo}
+        bundle: {name: demo, uuid: 00000000-0000-0000-0000-000000000000}
         include: [resources/*.yml]
         variables:
           catalog: {default: main}
           schema: {description: target schema}
+          warehouse_id:
+            description: the SQL warehouse
+            lookup: {warehouse: Shared Serverless}
         permissions:
           - {level: CAN_VIEW, group_name: users}
           - {level: CAN_RUN, group_name: data-eng}
@@ -26,11 +31,25 @@ FILES = {
           dev:
             mode: development
             default: true
-            variables: {schema: dev}
+            workspace: {host: https://dev.cloud.databricks.com}
+            variables: {schema: "${workspace.current_user.short_name}"}
           staging:
+            workspace:
+              host: https://staging.cloud.databricks.com
+              root_path: /Workspace/Shared/.bundle/${bundle.name}/${bundle.target}
+            presets:
+              name_prefix: "[staging] "
+              tags: {environment: staging}
+              source_linked_deployment: false
             variables: {schema: staging}
           prod:
             mode: production
+            workspace:
+              host: https://prod.cloud.databricks.com
+              root_path: /Workspace/Users/ci@example.com/.bundle/${bundle.name}/${bundle.target}
+            run_as: {service_principal_name: 11111111-2222-3333-4444-555555555555}
+            permissions:
+              - {level: CAN_MANAGE, user_name: lead@example.com}
             variables: {catalog: prod, schema: gold}
             resources:
               jobs:
@@ -56,6 +75,9 @@ FILES = {
                 - task_key: downstream
                   depends_on: [{task_key: refresh}]
                   run_job_task: {job_id: "${resources.jobs.other_job.id}"}
+                - task_key: report
+                  depends_on: [{task_key: refresh}]
+                  sql_task: {warehouse_id: "${var.warehouse_id}", file: {path: ../src/report.sql}}
             other_job:
               tasks:
                 - task_key: main
@@ -85,6 +107,7 @@ FILES = {
     """,
     "src/notebook.ipynb": "{}",
     "src/main.py": "print(1)\n",
+    "src/report.sql": "SELECT 1\n",
     "src/dlt_pipeline.ipynb": "{}",
 }
 
@@ -125,37 +148,127 @@ def test_a_bundle_becomes_rows_that_validate_for_every_target(
     assert rows["quality_monitors"]["orders_monitor"]["table_name"] == (
         "${var.catalog}.${var.schema}.orders"
     )
-    prod = yaml.safe_load((bundle / "resources/lakeform/stack_settings/prod.yaml").read_text())
-    assert prod["config"]["lakeform:settings"]["variables"] == {
-        "catalog": "prod",
-        "schema": "gold",
-        "bundle_target": "prod",
-    }
-    # nothing dropped silently
-    assert captured.err.splitlines() == [
-        "not imported: resources/demo.job.yml: jobs.demo_job.deployment (no Lakeform field)",
-        "not imported: targets.dev.mode (no Lakeform equivalent: the stack's lakeform:settings "
-        "do this, see the README)",
-        "not imported: targets.prod.mode (no Lakeform equivalent: the stack's lakeform:settings "
-        "do this, see the README)",
+    # target-level permissions join the bundle's, for that stack only
+    assert job["stack_overrides"]["prod"]["permissions"] == [
+        {"level": "CAN_VIEW", "group_name": "users"},
+        {"level": "CAN_MANAGE_RUN", "group_name": "data-eng"},
+        {"level": "CAN_MANAGE", "user_name": "lead@example.com"},
     ]
-    for stack in ("staging", "prod"):
-        variables = (
-            prod["config"]["lakeform:settings"]["variables"]
-            if stack == "prod"
-            else {
+    # mode: development: the jobs' max_concurrent_runs preset, the monitors' schedules removed
+    assert job["stack_overrides"]["dev"] == {"max_concurrent_runs": 4}
+    assert rows["quality_monitors"]["orders_monitor"]["stack_overrides"] == {
+        "dev": {"schedule": None}
+    }
+    # run_as: the stack's for jobs, per row for pipelines (the CLI sets both)
+    sp = {"service_principal_name": "11111111-2222-3333-4444-555555555555"}
+    assert rows["pipelines"]["demo_pipeline"]["stack_overrides"]["prod"]["run_as"] == sp
+
+    def settings_of(target: str) -> dict[str, Any]:
+        text = (bundle / f"resources/lakeform/stack_settings/{target}.yaml").read_text()
+        config = yaml.safe_load(text)["config"]
+        # what is written is what a stack file accepts
+        parse_settings(config["lakeform:settings"], f"{target}.yaml")
+        return config
+
+    assert settings_of("dev") == {
+        "databricks:host": "https://dev.cloud.databricks.com",
+        "lakeform:settings": {
+            "variables": {
                 "catalog": "main",
-                "schema": "staging",
-                "bundle_target": "staging",
-            }
-        )
+                "warehouse_id": "REPLACE-ME",
+                "schema": "dev",
+                "bundle_target": "dev",
+            },
+            "name_prefix": "[dev] ",
+            "pause_schedules": True,
+            "development": True,
+        },
+    }
+    assert settings_of("staging")["lakeform:settings"] == {
+        "variables": {
+            "catalog": "main",
+            "warehouse_id": "REPLACE-ME",
+            "schema": "staging",
+            "bundle_target": "staging",
+        },
+        "name_prefix": "[staging] ",
+        "tags": {"environment": "staging"},
+        "workspace_root": "/Workspace/Shared/.bundle/demo/staging",
+    }
+    assert settings_of("prod")["lakeform:settings"] == {
+        "variables": {
+            "catalog": "prod",
+            "warehouse_id": "REPLACE-ME",
+            "schema": "gold",
+            "bundle_target": "prod",
+        },
+        "protect": True,
+        "run_as": sp,
+        "workspace_root": "/Workspace/Users/ci@example.com/.bundle/demo/prod",
+    }
+    # nothing dropped silently; what is only close is said
+    assert captured.err.splitlines() == [
+        "not imported: variables.warehouse_id: lookup of warehouse 'Shared Serverless' (the "
+        "Databricks CLI resolves it to an id at deploy time; Lakeform has no lookup: set "
+        "lakeform:settings.variables.warehouse_id of each stack to the id; the stack settings "
+        "hold 'REPLACE-ME' until then)",
+        "not imported: resources/demo.job.yml: jobs.demo_job.deployment (no Lakeform field)",
+        "not imported: targets.staging.presets.source_linked_deployment (no Lakeform equivalent)",
+        "note: targets.dev.variables.schema: ${workspace.current_user.short_name} is the user "
+        "deploying, which Lakeform cannot know (a stack is one shared deployment): the stack's "
+        "name instead, 'dev'",
+        "note: targets.dev.mode: development: name_prefix '[dev] ' (the CLI's is '[dev <your "
+        "short name>] ', one copy per developer; a Lakeform stack is one shared deployment); the "
+        "CLI's tag dev: <your short name> is not set (the lakeform_stack tag names the stack)",
+        "note: targets.prod.mode: production: protect: true (Lakeform's production setting: "
+        "pipelines and monitors protected, monitors retained on delete); the CLI's production "
+        "checks (no development pipelines, an explicit root_path) are not Lakeform's",
+    ]
+    for stack in ("dev", "staging", "prod"):
+        settings = parse_settings(settings_of(stack)["lakeform:settings"], stack)
         loaded = load_rows(
-            [bundle / "resources/lakeform/demo.yaml"],
-            root=bundle,
-            stack=stack,
-            settings=StackSettings(variables=variables),
+            [bundle / "resources/lakeform/demo.yaml"], root=bundle, stack=stack, settings=settings
         )
         assert (len(loaded.jobs), len(loaded.pipelines), len(loaded.quality_monitors)) == (2, 1, 1)
+        final = apply_stack_defaults(loaded, settings, stack)
+        monitor = final.quality_monitors["orders_monitor"]
+        assert (monitor.schedule is None) == (stack == "dev")
+    final_dev = apply_stack_defaults(
+        load_rows(
+            [bundle / "resources/lakeform/demo.yaml"],
+            root=bundle,
+            stack="dev",
+            settings=parse_settings(settings_of("dev")["lakeform:settings"], "dev"),
+        ),
+        parse_settings(settings_of("dev")["lakeform:settings"], "dev"),
+        "dev",
+    )
+    assert final_dev.jobs["demo_job"].name == "[dev] demo_job dev"
+    assert final_dev.pipelines["demo_pipeline"].development is True
+
+
+def test_a_lookup_in_a_target_and_a_variable_of_variables(
+    bundle: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    main_file = bundle / "databricks.yml"
+    main_file.write_text(
+        main_file.read_text().replace(
+            "variables: {schema: staging}",
+            'variables: {schema: "${var.catalog}_staging", '
+            "warehouse_id: {lookup: {warehouse: Staging}}}",
+        )
+    )
+    assert main(["import-bundle", ".", "-o", "resources/lakeform"]) == 0
+    staging = yaml.safe_load(
+        (bundle / "resources/lakeform/stack_settings/staging.yaml").read_text()
+    )["config"]["lakeform:settings"]
+    assert staging["variables"]["schema"] == "main_staging"
+    assert (
+        "not imported: targets.staging.variables.warehouse_id: lookup of warehouse 'Staging' "
+        "(the Databricks CLI resolves it to an id at deploy time; Lakeform has no lookup: set "
+        "lakeform:settings.variables.warehouse_id of each stack to the id; the stack settings "
+        "hold 'REPLACE-ME' until then)"
+    ) in capsys.readouterr().err.splitlines()
 
 
 def test_nothing_is_written_when_the_rows_do_not_validate(
