@@ -123,10 +123,8 @@ def _state(step: Mapping[str, Any], which: str) -> Mapping[str, Any]:
     return value if isinstance(value, Mapping) else {}
 
 
-def _row_key(step: Mapping[str, Any], name: str) -> str:
-    parent = _state(step, "new").get("parent") or _state(step, "old").get("parent")
-    if isinstance(parent, str) and "::" in parent:
-        return _urn_parts(parent)[1]
+def _row_key(name: str) -> str:
+    """The row of a child resource: uploads (and other children) are named `<row key>/...`."""
     return name.split("/", 1)[0]
 
 
@@ -268,13 +266,13 @@ def build_plan(stack: str, steps: Iterable[Mapping[str, Any]], *, drift: bool = 
             continue
         resource_type = str(step.get("type"))
         if resource_type == kind.component_type:
-            if op != "create":
-                existing.add((kind.name, name))
-            continue
+            continue  # nothing in the workspace (one per kind; stacks before 2026-12 had one a row)
+        if resource_type == kind.resource_type and op != "create":
+            existing.add((kind.name, name))
         action = _OPS.get(op)
         if action is None:
             continue
-        key = name if resource_type == kind.resource_type else _row_key(step, name)
+        key = name if resource_type == kind.resource_type else _row_key(name)
         row = rows.setdefault((kind.name, key), RowChange(kind=kind.name, key=key, action=""))
         if resource_type != kind.resource_type:
             row.files[name.removeprefix(f"{key}/")] = action

@@ -1,1 +1,1 @@
-"""One Pulumi ComponentResource per Databricks kind."""
+"""Rows to Pulumi resources: one class per kind of row, under one component per kind."""

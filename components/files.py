@@ -90,7 +90,7 @@ def create_uploads(
     *,
     key: str,
     previous_keys: Sequence[str],
-    parent: pulumi.Resource,
+    parent: pulumi.Resource | None,
 ) -> list[pulumi.Resource]:
     """Register the uploads as children of `parent`, aliased from the row's previous keys."""
     created: list[pulumi.Resource] = []

@@ -1,4 +1,4 @@
-"""The job component: a `databricks.Job` plus the uploads its tasks use."""
+"""A job row: a `databricks.Job` plus the uploads its tasks use, under the `jobs` component."""
 
 from __future__ import annotations
 
@@ -13,11 +13,9 @@ from components._aliases import renamed_from
 from components._convert import to_input
 from components.files import RowFiles, Upload, create_uploads, dedupe, file_upload, notebook_upload
 from components.wiring import Wiring, url
-from metadata.kinds import JOBS
 from metadata.models import JobRow
 from metadata.paths import uploads_from_repository
 
-TYPE = JOBS.component_type
 LAKEFORM_ONLY = ("previous_keys", "disabled", "stack_overrides", "permissions")
 """Row fields that are Lakeform's alone (already applied by metadata) and never sent."""
 
@@ -27,7 +25,7 @@ class JobArgs:
     """Everything a job needs: its final row, its files and the resolved references."""
 
     key: str
-    """Row key: the logical name of the component and its children."""
+    """Row key: the logical name of the job (its uploads are named `<key>/<path>`)."""
     row: JobRow
     """Validated and final for the stack (name prefix, tags, pauses, defaults applied)."""
     files: RowFiles
@@ -171,33 +169,29 @@ def job_inputs(args: JobArgs) -> databricks.JobArgs:
     return to_input(spec, databricks.JobArgs)
 
 
-class Job(pulumi.ComponentResource):
-    """A Databricks job built from one job row."""
+class Job:
+    """A Databricks job built from one job row (a plain object: its resources are children of
+    the `jobs` RowGroup, see components.group)."""
 
     job_id: pulumi.Output[str]
     job_name: pulumi.Output[str]
 
-    def __init__(
-        self, name: str, args: JobArgs, opts: pulumi.ResourceOptions | None = None
-    ) -> None:
+    def __init__(self, name: str, args: JobArgs, parent: pulumi.Resource | None = None) -> None:
         previous = args.row.previous_keys or []
         aliases = renamed_from(previous)
-        opts = pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(aliases=aliases))
-        super().__init__(TYPE, name, None, opts)
         spec, uploads = job_spec(args)
-        files = create_uploads(uploads, key=args.key, previous_keys=previous, parent=self)
+        files = create_uploads(uploads, key=args.key, previous_keys=previous, parent=parent)
         job = databricks.Job(
             name,
             to_input(spec, databricks.JobArgs),
             opts=pulumi.ResourceOptions(
-                parent=self,
+                parent=parent,
                 depends_on=files,
                 aliases=aliases,
             ),
         )
         self.job_id = job.id
         self.job_name = job.name
-        self.register_outputs({"job_id": self.job_id, "job_name": self.job_name})
 
     @property
     def reference(self) -> pulumi.Output[int]:

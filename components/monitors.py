@@ -1,4 +1,5 @@
-"""The quality monitor component: a `databricks.QualityMonitor`, updated in place."""
+"""A monitor row: a `databricks.QualityMonitor`, updated in place, under the `quality_monitors`
+component."""
 
 from __future__ import annotations
 
@@ -11,10 +12,8 @@ import pulumi_databricks as databricks
 from components._aliases import renamed_from
 from components._convert import to_input
 from components.wiring import Wiring
-from metadata.kinds import QUALITY_MONITORS
 from metadata.models import QualityMonitorRow
 
-TYPE = QUALITY_MONITORS.component_type
 LAKEFORM_ONLY = ("previous_keys", "disabled", "stack_overrides", "reset")
 
 
@@ -23,7 +22,7 @@ class QualityMonitorArgs:
     """A validated monitor row and how carefully to treat it."""
 
     key: str
-    """Row key: the logical name of the component and its child."""
+    """Row key: the logical name of the monitor."""
     row: QualityMonitorRow
     protect: bool = False
     """Protect the monitor and retain it on delete (deleting it loses its history)."""
@@ -47,7 +46,7 @@ def monitor_inputs(args: QualityMonitorArgs) -> databricks.QualityMonitorArgs:
     return to_input(monitor_spec(args), databricks.QualityMonitorArgs)
 
 
-class QualityMonitor(pulumi.ComponentResource):
+class QualityMonitor:
     """A quality monitor on one table.
 
     Changes update it in place (keeping its history); it is replaced only when the row bumps
@@ -62,17 +61,15 @@ class QualityMonitor(pulumi.ComponentResource):
     reset: int
 
     def __init__(
-        self, name: str, args: QualityMonitorArgs, opts: pulumi.ResourceOptions | None = None
+        self, name: str, args: QualityMonitorArgs, parent: pulumi.Resource | None = None
     ) -> None:
         previous = args.row.previous_keys or []
         aliases = renamed_from(previous)
-        opts = pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(aliases=aliases))
-        super().__init__(TYPE, name, None, opts)
         monitor = databricks.QualityMonitor(
             name,
             to_input(monitor_spec(args), databricks.QualityMonitorArgs),
             opts=pulumi.ResourceOptions(
-                parent=self,
+                parent=parent,
                 aliases=aliases,
                 protect=args.protect,
                 retain_on_delete=args.protect,
@@ -86,14 +83,6 @@ class QualityMonitor(pulumi.ComponentResource):
         self.dashboard_id = monitor.dashboard_id
         self.profile_metrics_table_name = monitor.profile_metrics_table_name
         self.drift_metrics_table_name = monitor.drift_metrics_table_name
-        self.register_outputs(
-            {
-                "table_name": self.table_name,
-                "dashboard_id": self.dashboard_id,
-                "profile_metrics_table_name": self.profile_metrics_table_name,
-                "drift_metrics_table_name": self.drift_metrics_table_name,
-            }
-        )
 
     @property
     def reference(self) -> pulumi.Output[str]:

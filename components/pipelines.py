@@ -1,4 +1,5 @@
-"""The pipeline component: a `databricks.Pipeline` plus its uploaded sources."""
+"""A pipeline row: a `databricks.Pipeline` plus its uploaded sources, under the `pipelines`
+component."""
 
 from __future__ import annotations
 
@@ -12,11 +13,9 @@ from components._aliases import renamed_from
 from components._convert import to_input
 from components.files import RowFiles, Upload, create_uploads, dedupe, file_upload, notebook_upload
 from components.wiring import Wiring, url
-from metadata.kinds import PIPELINES
 from metadata.models import PipelineRow
 from metadata.paths import is_repo_relative
 
-TYPE = PIPELINES.component_type
 LAKEFORM_ONLY = ("previous_keys", "disabled", "stack_overrides", "permissions")
 
 
@@ -25,7 +24,7 @@ class PipelineArgs:
     """Everything a pipeline needs: its final row and the files its libraries use."""
 
     key: str
-    """Row key: the logical name of the component and its children."""
+    """Row key: the logical name of the pipeline (its uploads are named `<key>/<path>`)."""
     row: PipelineRow
     """Validated and final for the stack (name prefix, tags, development mode applied)."""
     files: RowFiles
@@ -78,7 +77,7 @@ def pipeline_inputs(args: PipelineArgs) -> databricks.PipelineArgs:
     return to_input(spec, databricks.PipelineArgs)
 
 
-class Pipeline(pulumi.ComponentResource):
+class Pipeline:
     """A Lakeflow Declarative Pipeline built from one pipeline row."""
 
     pipeline_id: pulumi.Output[str]
@@ -86,19 +85,17 @@ class Pipeline(pulumi.ComponentResource):
     protected: bool
 
     def __init__(
-        self, name: str, args: PipelineArgs, opts: pulumi.ResourceOptions | None = None
+        self, name: str, args: PipelineArgs, parent: pulumi.Resource | None = None
     ) -> None:
         previous = args.row.previous_keys or []
         aliases = renamed_from(previous)
-        opts = pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(aliases=aliases))
-        super().__init__(TYPE, name, None, opts)
         spec, uploads = pipeline_spec(args)
-        files = create_uploads(uploads, key=args.key, previous_keys=previous, parent=self)
+        files = create_uploads(uploads, key=args.key, previous_keys=previous, parent=parent)
         pipeline = databricks.Pipeline(
             name,
             to_input(spec, databricks.PipelineArgs),
             opts=pulumi.ResourceOptions(
-                parent=self,
+                parent=parent,
                 depends_on=files,
                 aliases=aliases,
                 protect=args.protect,
@@ -110,9 +107,6 @@ class Pipeline(pulumi.ComponentResource):
         self.protected = args.protect
         self.pipeline_id = pipeline.id
         self.pipeline_name = pipeline.name
-        self.register_outputs(
-            {"pipeline_id": self.pipeline_id, "pipeline_name": self.pipeline_name}
-        )
 
     @property
     def reference(self) -> pulumi.Output[str]:

@@ -1,4 +1,4 @@
-"""The component of each kind of row, keyed like metadata.kinds.KINDS.
+"""The class of each kind of row, keyed like metadata.kinds.KINDS.
 
 metadata declares the kinds and cannot import components/ (it is the layer below), so this
 table completes each entry with its component; a test keeps the two in step.
@@ -21,22 +21,23 @@ class ComponentKind:
     """How a row of one kind becomes its component."""
 
     create: Callable[[str, Any, Wiring], Component]
-    """(row key, final row, wiring) -> the component, named by the row key."""
+    """(row key, final row, wiring) -> what the row builds: its resources, named by the row key,
+    under `wiring.parent`."""
     inputs: Callable[[str, Any, Wiring], object]
     """The same, as provider inputs and without creating anything (preflight)."""
 
 
 COMPONENTS: dict[str, ComponentKind] = {
     "jobs": ComponentKind(
-        create=lambda key, row, w: Job(key, job_args(key, row, w)),
+        create=lambda key, row, w: Job(key, job_args(key, row, w), w.parent),
         inputs=lambda key, row, w: job_inputs(job_args(key, row, w)),
     ),
     "pipelines": ComponentKind(
-        create=lambda key, row, w: Pipeline(key, pipeline_args(key, row, w)),
+        create=lambda key, row, w: Pipeline(key, pipeline_args(key, row, w), w.parent),
         inputs=lambda key, row, w: pipeline_inputs(pipeline_args(key, row, w)),
     ),
     "quality_monitors": ComponentKind(
-        create=lambda key, row, w: QualityMonitor(key, monitor_args(key, row, w)),
+        create=lambda key, row, w: QualityMonitor(key, monitor_args(key, row, w), w.parent),
         inputs=lambda key, row, w: monitor_inputs(monitor_args(key, row, w)),
     ),
 }

@@ -21,10 +21,12 @@ class Wiring:
     """Kind -> row key -> what a row naming it is given (a resource id), for rows built first."""
     protect: bool = False
     """The stack protects this row (kinds that can be protected honour it)."""
+    parent: pulumi.Resource | None = None
+    """The component of the row's kind (components.group.RowGroup): the parent of its resources."""
 
 
 class Component(Protocol):
-    """A component built from one row."""
+    """What is built from one row: its resources, as children of its kind's RowGroup."""
 
     @property
     def reference(self) -> pulumi.Input[Any]:

@@ -156,23 +156,26 @@ def to_yaml(export: Export, header: Sequence[str] = ()) -> str:
 
 def import_file(export: Export) -> dict[str, Any]:
     """A `pulumi import --file` document that adopts every exported resource where Lakeform's
-    program declares it: the component (created by the import: it has no cloud side) named by the
-    row key, and the Databricks resource, also named by the row key, as its child."""
+    program declares it: under the component of its kind (named by the kind, created by the import
+    unless the stack has it already: it has no cloud side), named by the row key."""
     resources: list[dict[str, Any]] = []
-    for r in sorted(export.all(), key=lambda r: (list(KINDS).index(r.kind), r.key)):
-        component, resource = KINDS[r.kind].component_type, KINDS[r.kind].resource_type
-        handle = f"{r.kind}.{r.key}"
+    for kind in KINDS:
+        exported = sorted((r for r in export.all() if r.kind == kind), key=lambda r: r.key)
+        if not exported:
+            continue
         resources.append(
-            {"type": component, "name": handle, "logicalName": r.key, "component": True}
-        )
-        resources.append(
+            {"type": KINDS[kind].component_type, "name": kind, "logicalName": kind,
+             "component": True}
+        )  # fmt: skip
+        resources.extend(
             {
-                "type": resource,
-                "name": f"{handle}.resource",
+                "type": KINDS[kind].resource_type,
+                "name": f"{kind}.{r.key}",
                 "logicalName": r.key,
                 "id": r.resource_id,
-                "parent": handle,
+                "parent": kind,
             }
+            for r in exported
         )
     return {"resources": resources}
 

@@ -11,6 +11,7 @@ from pydantic import BaseModel
 
 from components._convert import UnmappedFieldError
 from components.files import RowFiles, upload_base
+from components.group import RowGroup
 from components.registry import COMPONENTS
 from components.wiring import Component, Wiring
 from metadata import KINDS, Rows, apply_stack_defaults
@@ -182,6 +183,8 @@ def build(
     contents = sources if sources is not None else RepoFiles(root)
     globs = glob_matches if glob_matches is not None else RepoGlobs(root)
 
+    groups: dict[str, RowGroup] = {}
+
     def wiring(
         kind: str, key: str, references: Mapping[str, Mapping[str, pulumi.Input[Any]]]
     ) -> Wiring:
@@ -192,6 +195,7 @@ def build(
             # A snapshot of the rows built so far, of the kinds this kind names.
             references={k: dict(references[k]) for k in KINDS[kind].refers_to},
             protect=protect and not settings.released(kind, key),
+            parent=groups.get(kind),
         )
 
     preflight(rows, wiring)
@@ -199,6 +203,8 @@ def build(
     references: dict[str, dict[str, pulumi.Input[Any]]] = {kind: {} for kind in KINDS}
     for kind in kind_order():
         of_kind = rows.of(kind.name)
+        if of_kind:  # a kind without rows gets no component
+            groups[kind.name] = RowGroup(kind)
         for key in row_order(kind, of_kind):
             component = COMPONENTS[kind.name].create(
                 key, of_kind[key], wiring(kind.name, key, references)

@@ -14,7 +14,8 @@ SKIPPED = {".venv", ".git", "node_modules", "__pycache__"}
 FORBIDDEN: dict[str, tuple[str, ...]] = {
     # The base layer: the format, resolution for a stack, checks. Nothing above it.
     "metadata": ("stacks", "components", "cli", "workspace"),
-    # One ComponentResource per kind: final rows in, resources out; no Config, no settings.
+    # One class per kind of row, one ComponentResource per kind: final rows in, resources out;
+    # no Config, no settings.
     "components": ("stacks", "cli", "workspace"),
     # The Pulumi program's runtime: it wires rows to components; the CLI is not part of it.
     "stacks": ("cli", "workspace"),

@@ -21,7 +21,7 @@ from stacks.build import RepoFiles, RepoGlobs
 from tests.e2e.harness import Project, detailed_diff, lakeform_project, steps_by_op
 from workspace.testing import RunningWorkspace
 
-SAMPLE_RESOURCES = 50  # 7 jobs, 2 pipelines, 5 monitors, their 14 components, 22 uploads
+SAMPLE_RESOURCES = 39  # 7 jobs, 2 pipelines, 5 monitors, 22 uploads, a component per kind (3)
 
 
 @pytest.fixture

@@ -234,7 +234,7 @@ def test_round_trip_job_pipeline_monitor(
     assert "pulumi import --stack STACK --file" in err
 
 
-def test_import_file_names_components_and_children_by_row_key(
+def test_import_file_puts_each_resource_under_its_kinds_component_by_row_key(
     ws: RunningWorkspace, tmp_path: Path
 ) -> None:
     w = ws.client()
@@ -250,29 +250,29 @@ def test_import_file_names_components_and_children_by_row_key(
         "resources": [
             {
                 "type": "lakeform:pipelines:Pipeline",
-                "name": "pipelines.olist_main",
-                "logicalName": "olist_main",
+                "name": "pipelines",
+                "logicalName": "pipelines",
                 "component": True,
             },
             {
                 "type": "databricks:index/pipeline:Pipeline",
-                "name": "pipelines.olist_main.resource",
+                "name": "pipelines.olist_main",
                 "logicalName": "olist_main",
                 "id": pipeline_id,
-                "parent": "pipelines.olist_main",
+                "parent": "pipelines",
             },
             {
                 "type": "lakeform:monitors:QualityMonitor",
-                "name": "quality_monitors.fact_booking_daily",
-                "logicalName": "fact_booking_daily",
+                "name": "quality_monitors",
+                "logicalName": "quality_monitors",
                 "component": True,
             },
             {
                 "type": "databricks:index/qualityMonitor:QualityMonitor",
-                "name": "quality_monitors.fact_booking_daily.resource",
+                "name": "quality_monitors.fact_booking_daily",
                 "logicalName": "fact_booking_daily",
                 "id": MONITOR_TABLE,
-                "parent": "quality_monitors.fact_booking_daily",
+                "parent": "quality_monitors",
             },
         ]
     }

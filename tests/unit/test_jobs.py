@@ -193,7 +193,7 @@ def test_uploads_are_children_and_tasks_refer_to_them(program) -> None:
     assert sql.inputs["path"] == f"{ROOT}/src/sql/load.sql"
     assert p.names(NOTEBOOK) == ["daily/src/utils/data_generator"]  # one upload for two tasks
     assert p.names(FILE) == ["daily/src/sql/load.sql"]
-    component = p.one("lakeform:jobs:Job", "daily")
+    component = p.one("lakeform:jobs:Job", "jobs")  # one component for all job rows
     assert notebook.parent == component.urn and sql.parent == component.urn
     job_reg = p.one(JOB, "daily")
     assert job_reg.parent == component.urn
@@ -384,7 +384,7 @@ def test_job_level_blocks_map_to_provider_names(program) -> None:
     assert p.of_type(NOTEBOOK) == []
 
 
-def test_previous_keys_alias_the_component_and_every_child(program) -> None:
+def test_previous_keys_alias_every_resource_of_the_row(program) -> None:
     p = program("dev")
     row = job(
         previous_keys=["olist_daily_v1"],
@@ -394,7 +394,7 @@ def test_previous_keys_alias_the_component_and_every_child(program) -> None:
         ],
     )
     p.run(lambda: build_rows(_settings(), rows(jobs={"olist_daily": row}), "dev"))
-    assert p.one("lakeform:jobs:Job", "olist_daily").aliases == ["olist_daily_v1"]
+    assert p.one("lakeform:jobs:Job", "jobs").aliases == []  # the kind's component is not renamed
     assert p.one(JOB, "olist_daily").aliases == ["olist_daily_v1"]
     assert p.one(NOTEBOOK, "olist_daily/src/utils/data_generator").aliases == [
         "olist_daily_v1/src/utils/data_generator"
@@ -412,13 +412,14 @@ def test_renamed_row_aliases_resolve_to_the_old_urns(program) -> None:
     ]
     before = program("dev")
     before.run(lambda: build_rows(_settings(), rows(jobs={"v1": job(tasks=tasks)}), "dev"))
-    old_urns = {r.urn for r in before.monitor.registrations}
+    old_urns = {r.urn for r in before.monitor.registrations if r.custom}
     after = program("dev")
     renamed = job(tasks=tasks, previous_keys=["v1"])
     after.run(lambda: build_rows(_settings(), rows(jobs={"v2": renamed}), "dev"))
-    assert old_urns.isdisjoint({r.urn for r in after.monitor.registrations})
+    new = [r for r in after.monitor.registrations if r.custom]
+    assert old_urns.isdisjoint({r.urn for r in new})
     aliased = set()
-    for reg in after.monitor.registrations:
+    for reg in new:
         (alias,) = reg.aliases
         aliased.add(reg.urn.rsplit("::", 1)[0] + "::" + alias)
     assert aliased == old_urns

@@ -155,7 +155,6 @@ def test_monitor_mapping(program) -> None:
     assert reg.inputs["slicingExprs"] == ["state"]
     assert reg.inputs["notifications"] == {"onFailure": {"emailAddresses": ["a@example.com"]}}
     assert reg.aliases == ["orders_old"]
-    assert p.one("lakeform:monitors:QualityMonitor", "orders").aliases == ["orders_old"]
     assert "previousKeys" not in reg.inputs and "tags" not in reg.inputs
 
 

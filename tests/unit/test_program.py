@@ -74,22 +74,28 @@ def run_program(program, stack: str, config: dict[str, Any] | None = None) -> Pr
 @pytest.mark.parametrize("stack", STACKS)
 def test_program_registers_exactly_the_expected_resources(program, stack: str) -> None:
     p = run_program(program, stack)
-    assert p.names("lakeform:jobs:Job") == JOBS
+    assert p.names("lakeform:jobs:Job") == ["jobs"]  # one component per kind, not per row
     assert p.names(JOB) == JOBS
-    assert p.names("lakeform:pipelines:Pipeline") == PIPELINES
+    assert p.names("lakeform:pipelines:Pipeline") == ["pipelines"]
     assert p.names(PIPELINE) == PIPELINES
-    assert p.names("lakeform:monitors:QualityMonitor") == MONITORS
+    assert p.names("lakeform:monitors:QualityMonitor") == ["quality_monitors"]
     assert p.names(MONITOR) == MONITORS
     assert p.names(NOTEBOOK) == sorted(NOTEBOOKS)
     assert p.names(FILE) == sorted(FILES)
-    expected = 2 * (len(JOBS) + len(PIPELINES) + len(MONITORS)) + len(NOTEBOOKS) + len(FILES)
+    expected = 3 + len(JOBS) + len(PIPELINES) + len(MONITORS) + len(NOTEBOOKS) + len(FILES)
     assert len(p.monitor.registrations) == expected
     for reg in p.monitor.registrations:
         if reg.type in (JOB, PIPELINE):
             assert reg.inputs["tags"]["lakeform_stack"] == stack
             assert reg.inputs["tags"]["lakeform_key"] == reg.name
-        if reg.custom:
-            assert reg.parent.split("::")[2].split("$")[-1].startswith("lakeform:"), reg.name
+        if reg.custom:  # the URN it had under a component per row: deployed stacks carry over
+            row = reg.name.split("/")[0]  # uploads are named <row key>/<path>
+            group = (
+                "lakeform:monitors:QualityMonitor" if reg.type == MONITOR
+                else "lakeform:jobs:Job" if row in JOBS
+                else "lakeform:pipelines:Pipeline"
+            )  # fmt: skip
+            assert reg.urn == f"urn:pulumi:{stack}::lakeform::{group}${reg.type}::{reg.name}"
     assert sorted(p.outputs) == ["jobs", "pipelines", "quality_monitors"]
     assert sorted(p.outputs["jobs"]) == JOBS
     assert sorted(p.outputs["pipelines"]) == PIPELINES

@@ -32,6 +32,6 @@ def test_each_row_builds_the_component_and_resource_its_entry_names(program) -> 
     the_rows = rows(**{kind: {"r": row} for kind, row in CASES.items()})
     p.run(lambda: build_rows(StackSettings(), the_rows, "dev"))
     for kind in KINDS.values():
-        component = p.one(kind.component_type, "r")
+        component = p.one(kind.component_type, kind.name)  # one component per kind
         assert p.one(kind.resource_type, "r").parent == component.urn, kind.name
     assert set(p.outputs) == set(KINDS)
