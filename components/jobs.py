@@ -1,4 +1,4 @@
-"""The job component: a `databricks.Job` plus the uploads its tasks use."""
+"""The job component: a `databricks.Job` plus the uploads its tasks use and its permissions."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ import pulumi_databricks as databricks
 from components._aliases import renamed_from
 from components._convert import to_input
 from components.files import RowFiles, Upload, create_uploads, dedupe, file_upload, notebook_upload
+from components.permissions import create_permissions
 from components.wiring import Wiring, url
 from metadata.kinds import JOBS
 from metadata.models import JobRow
@@ -19,7 +20,8 @@ from metadata.paths import uploads_from_repository
 
 TYPE = JOBS.component_type
 LAKEFORM_ONLY = ("previous_keys", "disabled", "stack_overrides", "permissions")
-"""Row fields that are Lakeform's alone (already applied by metadata) and never sent."""
+"""Row fields that are not job settings: Lakeform's own (already applied by metadata), and
+`permissions`, deployed as the job's `databricks.Permissions` child."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -194,6 +196,9 @@ class Job(pulumi.ComponentResource):
                 depends_on=files,
                 aliases=aliases,
             ),
+        )
+        create_permissions(
+            args.row.permissions, job_id=job.id, key=args.key, previous_keys=previous, parent=self
         )
         self.job_id = job.id
         self.job_name = job.name

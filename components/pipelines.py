@@ -1,4 +1,4 @@
-"""The pipeline component: a `databricks.Pipeline` plus its uploaded sources."""
+"""The pipeline component: a `databricks.Pipeline` plus its uploaded sources and permissions."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ import pulumi_databricks as databricks
 from components._aliases import renamed_from
 from components._convert import to_input
 from components.files import RowFiles, Upload, create_uploads, dedupe, file_upload, notebook_upload
+from components.permissions import create_permissions
 from components.wiring import Wiring, url
 from metadata.kinds import PIPELINES
 from metadata.models import PipelineRow
@@ -18,6 +19,8 @@ from metadata.paths import is_repo_relative
 
 TYPE = PIPELINES.component_type
 LAKEFORM_ONLY = ("previous_keys", "disabled", "stack_overrides", "permissions")
+"""Row fields that are not pipeline settings: Lakeform's own (already applied by metadata), and
+`permissions`, deployed as the pipeline's `databricks.Permissions` child."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -106,6 +109,15 @@ class Pipeline(pulumi.ComponentResource):
                 # (a `storage` change) must delete the old one before it creates the new one.
                 delete_before_replace=True,
             ),
+        )
+        # Not protected with the pipeline: removing grants loses nothing (and the provider's
+        # delete leaves a pipeline's grants in place).
+        create_permissions(
+            args.row.permissions,
+            pipeline_id=pipeline.id,
+            key=args.key,
+            previous_keys=previous,
+            parent=self,
         )
         self.protected = args.protect
         self.pipeline_id = pipeline.id

@@ -12,6 +12,7 @@ from databricks.sdk.service import iam, jobs
 from tests.workspace.helpers import call
 from workspace.testing import RunningWorkspace
 
+VIEW_G = {"access_control_list": [{"group_name": "g", "permission_level": "CAN_VIEW"}]}
 ADMINS_INHERITED = {
     "group_name": "admins",
     "all_permissions": [
@@ -104,7 +105,7 @@ def test_put_naming_an_owner_transfers_ownership(w: WorkspaceClient) -> None:
 def test_patch_adds_and_changes_without_removing(w: WorkspaceClient, ws: RunningWorkspace) -> None:
     job_id = new_job(w)
     path = f"/api/2.0/permissions/jobs/{job_id}"
-    call(w, "PATCH", path, body={"access_control_list": [{"group_name": "g", "permission_level": "CAN_VIEW"}]})  # fmt: skip
+    call(w, "PATCH", path, body=VIEW_G)
     answer = call(
         w,
         "PATCH",
@@ -155,7 +156,8 @@ def test_a_job_created_with_an_access_control_list_holds_it(
         ws.user_name: "IS_OWNER",
         "g": "CAN_MANAGE_RUN",
     }
-    assert "access_control_list" not in call(w, "GET", "/api/2.2/jobs/get", query={"job_id": job_id})["settings"]  # fmt: skip
+    settings = call(w, "GET", "/api/2.2/jobs/get", query={"job_id": job_id})["settings"]
+    assert "access_control_list" not in settings
 
 
 @pytest.mark.parametrize(
@@ -199,13 +201,13 @@ def test_missing_objects_are_404_and_other_object_types_501(w: WorkspaceClient) 
             "/api/2.0/permissions/pipelines/0f0e0d0c-0000-0000-0000-000000000000",
             body={"access_control_list": []},
         )
-    with pytest.raises(Exception, match="does not implement GET /api/2.0/permissions/clusters/x"):
+    with pytest.raises(Exception, match=r"does not implement GET /api/2\.0/permissions/clusters/x"):
         call(w, "GET", "/api/2.0/permissions/clusters/x")
 
 
 def test_permissions_go_with_the_deleted_job(w: WorkspaceClient) -> None:
     job_id = new_job(w)
-    call(w, "PATCH", f"/api/2.0/permissions/jobs/{job_id}", body={"access_control_list": [{"group_name": "g", "permission_level": "CAN_VIEW"}]})  # fmt: skip
+    call(w, "PATCH", f"/api/2.0/permissions/jobs/{job_id}", body=VIEW_G)
     w.jobs.delete(job_id)
     with pytest.raises(NotFound):
         call(w, "GET", f"/api/2.0/permissions/jobs/{job_id}")
