@@ -35,6 +35,8 @@ SECRET_SIG = "4dabf18193072939515e22adb298388d"
 MASKED = "(secret)"
 LATER = "(known after deploy)"
 ABSENT = "(none)"
+PERMISSIONS = "databricks:index/permissions:Permissions"
+"""A job's or pipeline's grants: shown as the row's `permissions` field, not as a file."""
 
 
 @dataclass
@@ -274,6 +276,11 @@ def build_plan(stack: str, steps: Iterable[Mapping[str, Any]], *, drift: bool = 
             continue
         key = name if resource_type == kind.resource_type else _row_key(name)
         row = rows.setdefault((kind.name, key), RowChange(kind=kind.name, key=key, action=""))
+        if resource_type == PERMISSIONS:
+            if action != "replace":  # a replaced object's permissions follow its replacement
+                row.fields.append(_permissions_change(step, action))
+            row.action = row.action or "update"
+            continue
         if resource_type != kind.resource_type:
             row.files[name.removeprefix(f"{key}/")] = action
             row.action = row.action or "update"
@@ -287,13 +294,30 @@ def build_plan(stack: str, steps: Iterable[Mapping[str, Any]], *, drift: bool = 
             spec = _inputs(resource_type)
             old = rest_object(spec, _state(step, "old").get("inputs") or {})
             new = rest_object(spec, _state(step, "new").get("inputs") or {})
-            row.fields = _field_changes(step, old, new)
+            row.fields[:0] = _field_changes(step, old, new)
             row.forced_by = sorted({rest_name(resource_type, k) for k in step.get("keys") or []})
             _task_graph(row, old, new)
     ordered = sorted(rows.values(), key=lambda r: (list(KINDS).index(r.kind), r.key))
     return Plan(
         stack=stack, rows=[r for r in ordered if r.action], existing=len(existing), drift=drift
     )
+
+
+def _grants(inputs: Mapping[str, Any]) -> Any:
+    """A Permissions resource's grants as the row writes them: `{level, <principal>}`."""
+    grants: list[dict[str, Any]] = []
+    for entry in inputs.get("accessControls") or []:
+        rest = rest_object(_inputs(PERMISSIONS)["accessControls"]["items"]["fields"], entry)
+        level = rest.pop("permission_level", None)
+        grants.append({"level": level, **rest})
+    return grants or _MISSING
+
+
+def _permissions_change(step: Mapping[str, Any], action: str) -> FieldChange:
+    """The row's `permissions`, before and after (a set: compared without order)."""
+    old = _MISSING if action == "create" else _grants(_state(step, "old").get("inputs") or {})
+    new = _MISSING if action == "delete" else _grants(_state(step, "new").get("inputs") or {})
+    return FieldChange(path="permissions", old=show(old), new=show(new))
 
 
 def _task_graph(row: RowChange, old: Mapping[str, Any], new: Mapping[str, Any]) -> None:

@@ -39,7 +39,7 @@ class RecoverError(Exception):
 
 
 def run(args: argparse.Namespace) -> int:
-    from stacks.recover import import_document, pending_creates, plan, recovery_commands
+    from stacks.recover import RESENT, import_document, pending_creates, plan, recovery_commands
 
     stack: str = args.stack
     try:
@@ -56,7 +56,10 @@ def run(args: argparse.Namespace) -> int:
     for finding in the_plan.adopt:
         print(f"adopt   {finding.pending.name} ({finding.pending.type}): {finding.ids[0]}")
     for finding in the_plan.never_created:
-        print(f"clear   {finding.pending.name} ({finding.pending.type}): not in the workspace")
+        why = (
+            "set again by the next up" if finding.pending.type in RESENT else "not in the workspace"
+        )
+        print(f"clear   {finding.pending.name} ({finding.pending.type}): {why}")
     for finding in the_plan.ambiguous:
         print(
             f"choose  {finding.pending.name} ({finding.pending.type}): several match: "

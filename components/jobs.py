@@ -1,4 +1,5 @@
-"""A job row: a `databricks.Job` plus the uploads its tasks use, under the `jobs` component."""
+"""A job row: a `databricks.Job` plus the uploads its tasks use and its permissions, under the
+`jobs` component."""
 
 from __future__ import annotations
 
@@ -12,12 +13,14 @@ import pulumi_databricks as databricks
 from components._aliases import renamed_from
 from components._convert import to_input
 from components.files import RowFiles, Upload, create_uploads, dedupe, file_upload, notebook_upload
+from components.permissions import create_permissions
 from components.wiring import Wiring, url
 from metadata.models import JobRow
 from metadata.paths import uploads_from_repository
 
 LAKEFORM_ONLY = ("previous_keys", "disabled", "stack_overrides", "permissions")
-"""Row fields that are Lakeform's alone (already applied by metadata) and never sent."""
+"""Row fields that are not job settings: Lakeform's own (already applied by metadata), and
+`permissions`, deployed as the job's `databricks.Permissions` child."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -189,6 +192,9 @@ class Job:
                 depends_on=files,
                 aliases=aliases,
             ),
+        )
+        create_permissions(
+            args.row.permissions, job_id=job.id, key=args.key, previous_keys=previous, parent=parent
         )
         self.job_id = job.id
         self.job_name = job.name

@@ -1,5 +1,5 @@
-"""A pipeline row: a `databricks.Pipeline` plus its uploaded sources, under the `pipelines`
-component."""
+"""A pipeline row: a `databricks.Pipeline` plus its uploaded sources and permissions, under the
+`pipelines` component."""
 
 from __future__ import annotations
 
@@ -12,11 +12,14 @@ import pulumi_databricks as databricks
 from components._aliases import renamed_from
 from components._convert import to_input
 from components.files import RowFiles, Upload, create_uploads, dedupe, file_upload, notebook_upload
+from components.permissions import create_permissions
 from components.wiring import Wiring, url
 from metadata.models import PipelineRow
 from metadata.paths import is_repo_relative
 
 LAKEFORM_ONLY = ("previous_keys", "disabled", "stack_overrides", "permissions")
+"""Row fields that are not pipeline settings: Lakeform's own (already applied by metadata), and
+`permissions`, deployed as the pipeline's `databricks.Permissions` child."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -103,6 +106,15 @@ class Pipeline:
                 # (a `storage` change) must delete the old one before it creates the new one.
                 delete_before_replace=True,
             ),
+        )
+        # Not protected with the pipeline: removing grants loses nothing (and the provider's
+        # delete leaves a pipeline's grants in place).
+        create_permissions(
+            args.row.permissions,
+            pipeline_id=pipeline.id,
+            key=args.key,
+            previous_keys=previous,
+            parent=parent,
         )
         self.protected = args.protect
         self.pipeline_id = pipeline.id

@@ -7,10 +7,11 @@ derived here and committed:
 
 `derive()` walks each resource's Args input type of `pulumi_databricks` (camelCase wire names,
 Python types) side by side with the request dataclass of `databricks-sdk` for the same REST call
-(`jobs.JobSettings`, `pipelines.PipelineSpec`, `catalog.MonitorInfo`). A wire property's REST
-name is the dataclass field with the same snake name, or that name without the plural the
-provider adds to repeated blocks (`dependsOns` -> `depends_on`, `onFailures` -> `on_failure`), or
-one of the few renames in `RENAMES`. A property with no dataclass counterpart keeps its snake name
+(`jobs.JobSettings`, `pipelines.PipelineSpec`, `catalog.MonitorInfo`; for permissions, which it
+has no dataclass for, `SetObjectPermissions` here). A wire property's REST name is the dataclass
+field with the same snake name, or that name without the plural the provider adds to repeated
+blocks (`dependsOns` -> `depends_on`, `onFailures` -> `on_failure`), or one of the few renames in
+`RENAMES`. A property with no dataclass counterpart keeps its snake name
 and is listed under `unverified`; tests/localprovider/test_names.py holds the reviewed list, so a
 new SDK property cannot go unmapped silently. At run time the plugin reads only the JSON
 (localprovider.names): importing `pulumi_databricks` costs seconds, and the plugin starts on every
@@ -33,19 +34,32 @@ from typing import Any
 import databricks.sdk.service as services
 import pulumi
 import pulumi_databricks
+from databricks.sdk.service import iam
 from pulumi import _types as pulumi_types  # pyright: ignore[reportPrivateUsage]
 
 from localprovider.names import TABLE
 
 RESOURCES: dict[str, tuple[str, str | None]] = {
-    # token: (pulumi_databricks resource class, databricks-sdk request dataclass or None)
+    # token: (pulumi_databricks resource class, databricks-sdk request dataclass (or one defined
+    # here, by its bare name) or None)
     "databricks:index/job:Job": ("Job", "jobs.JobSettings"),
     "databricks:index/pipeline:Pipeline": ("Pipeline", "pipelines.PipelineSpec"),
     "databricks:index/qualityMonitor:QualityMonitor": ("QualityMonitor", "catalog.MonitorInfo"),
     "databricks:index/notebook:Notebook": ("Notebook", None),
     "databricks:index/workspaceFile:WorkspaceFile": ("WorkspaceFile", None),
+    "databricks:index/permissions:Permissions": ("Permissions", "SetObjectPermissions"),
 }
 """The resource types the plugin serves: those Lakeform's program declares."""
+
+
+@dataclasses.dataclass
+class SetObjectPermissions:
+    """The body of `PUT /api/2.0/permissions/{type}/{id}` (databricks-sdk-go's
+    iam.SetObjectPermissions without its path fields): databricks-sdk (Python) has no request
+    dataclass for `PermissionsAPI.set`, only the entries' `iam.AccessControlRequest`."""
+
+    access_control_list: list[iam.AccessControlRequest] | None = None
+
 
 RENAMES: dict[tuple[str, str], str] = {
     # The Jobs API prefixes git_source fields with `git_`; the provider does not.
@@ -54,6 +68,8 @@ RENAMES: dict[tuple[str, str], str] = {
     ("GitSource", "branch"): "git_branch",
     ("GitSource", "tag"): "git_tag",
     ("GitSource", "commit"): "git_commit",
+    # The provider's repeated `access_control` block is the API's `access_control_list`.
+    ("SetObjectPermissions", "access_controls"): "access_control_list",
 }
 """(databricks-sdk dataclass, provider snake name) -> REST name, where neither rule applies."""
 
@@ -155,7 +171,9 @@ def derive() -> dict[str, Any]:
         resource = getattr(pulumi_databricks, class_name)
         args = getattr(pulumi_databricks, class_name + "Args")
         sdk = None
-        if sdk_name is not None:
+        if sdk_name is not None and "." not in sdk_name:
+            sdk = globals()[sdk_name]  # a request body defined here
+        elif sdk_name is not None:
             module, _, name = sdk_name.rpartition(".")
             sdk = getattr(importlib.import_module(f"databricks.sdk.service.{module}"), name)
         missing: list[str] = []

@@ -1,4 +1,4 @@
-"""The five resource types: what the real provider sends, waits for, reads back and compares.
+"""The six resource types: what the real provider sends, waits for, reads back and compares.
 
 Each behaviour cites the provider's source through localprovider/README.md's contract table."""
 
@@ -11,13 +11,14 @@ import time
 import urllib.parse
 import uuid
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
 
 from localprovider import names
 from localprovider.client import Client, NotFound
 from localprovider.diff import Differ, absent_in_config, absent_or_default, empty
-from localprovider.wire import UNKNOWN, Fields, from_rest, to_rest
+from localprovider.wire import UNKNOWN, Fields, from_rest, is_unknown, to_rest
 
 Props = dict[str, Any]
 
@@ -60,6 +61,15 @@ class Kind:
 
     def check(self, news: Props) -> Props:
         return {**{k: v for k, v in self.defaults.items() if k not in news}, **news}
+
+    def failures(self, news: Props) -> list[tuple[str, str]]:
+        """(property, reason) for inputs the provider refuses at Check (none by default)."""
+        del news
+        return []
+
+    def diff(self, olds: Props, news: Props) -> dict[str, str]:
+        """Changed paths -> kind, as Diff reports them (see localprovider.diff)."""
+        return self.differ.diff(olds, news)
 
     def body(self, props: Mapping[str, Any]) -> dict[str, Any]:
         sent = {k: v for k, v in props.items() if k not in self.not_sent | self.computed}
@@ -463,6 +473,308 @@ class WorkspaceFile(_WorkspaceObject):
     import_format = "RAW"
 
 
+# ---------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class _PermissionsOf:
+    """One object type the Permissions resource serves: permission_definitions.go's entry."""
+
+    field: str
+    """The wire input naming the object (`jobId`)."""
+    tf_field: str
+    """Its provider name, as the provider's messages say it (`job_id`)."""
+    object_type: str
+    """What GET answers as `object_type` (`job`; `pipelines` for pipelines)."""
+    request_type: str
+    """The path segment of the API and of the resource id (`jobs` in `/jobs/123`)."""
+    levels: Mapping[str, bool]
+    """Allowed levels -> whether the level lets its holder manage the object."""
+    creator: str | None
+    """REST path of the object's GET, whose creator_user_name owns it again on delete; None:
+    delete leaves the permissions as they are."""
+
+
+_PERMISSION_TYPES = (
+    _PermissionsOf(
+        field="jobId",
+        tf_field="job_id",
+        object_type="job",
+        request_type="jobs",
+        levels={"CAN_VIEW": False, "CAN_MANAGE_RUN": False, "IS_OWNER": True, "CAN_MANAGE": True},
+        creator="/api/2.2/jobs/get",
+    ),
+    _PermissionsOf(
+        field="pipelineId",
+        tf_field="pipeline_id",
+        object_type="pipelines",
+        request_type="pipelines",
+        levels={"CAN_VIEW": False, "CAN_RUN": False, "CAN_MANAGE": True, "IS_OWNER": True},
+        # v1.128.0 deletes nothing for pipelines: resetting sent IS_OWNER to the run_as identity.
+        creator=None,
+    ),
+)
+
+_PRINCIPALS = ("userName", "groupName", "servicePrincipalName")
+_CASELESS = ("userName", "servicePrincipalName")  # emails and application ids
+
+
+def _identity(entry: Mapping[str, Any]) -> tuple[tuple[str, str], ...]:
+    """An access_control element as the provider's set hash sees it: non-empty fields, user and
+    service principal names in lower case."""
+    return tuple(
+        (name, str(value).lower() if name in _CASELESS else str(value))
+        for name, value in sorted(entry.items())
+        if isinstance(value, str) and value
+    )
+
+
+class Permissions(Kind):
+    """`databricks.Permissions` for jobs and pipelines (the only objects Lakeform grants on)."""
+
+    token = "databricks:index/permissions:Permissions"
+    computed = frozenset({"objectType"})
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.object_fields = sorted(
+            f for f in self.fields if f not in {"accessControls", "objectType", "providerConfig"}
+        )
+        self.differ.ignore = frozenset({"accessControls"})
+
+    # -- which object ------------------------------------------------------------------------
+    def _of(self, props: Mapping[str, Any]) -> _PermissionsOf | None:
+        return next((t for t in _PERMISSION_TYPES if props.get(t.field) is not None), None)
+
+    def _of_id(self, id_: str) -> tuple[_PermissionsOf, str]:
+        segment, _, object_id = id_.strip("/").partition("/")
+        for of in _PERMISSION_TYPES:
+            if of.request_type == segment and object_id:
+                return of, object_id
+        raise ResourceError(
+            f"resource type for {id_} not found: Lakeform's local provider serves permissions "
+            "of jobs (/jobs/<id>) and pipelines (/pipelines/<id>) only"
+        )
+
+    def failures(self, news: Props) -> list[tuple[str, str]]:
+        found: list[tuple[str, str]] = []
+        named = [f for f in self.object_fields if news.get(f) is not None]
+        for field in named:
+            if field not in ("jobId", "pipelineId"):
+                found.append(
+                    (
+                        field,
+                        f"Lakeform's local provider manages permissions of jobs (jobId) and "
+                        f"pipelines (pipelineId) only, not {field}; the real provider serves "
+                        "every object type",
+                    )
+                )
+        if len(named) > 1:
+            found.append((named[1], f'"{named[1]}": conflicts with {named[0]}'))
+        if not named:
+            found.append(
+                (
+                    "jobId",
+                    "at least one type of resource identifier must be set: jobId or "
+                    "pipelineId (Lakeform's local provider)",
+                )
+            )
+        controls = news.get("accessControls")
+        if not isinstance(controls, list) or not controls:
+            found.append(("accessControls", "accessControls: at least 1 item is required"))
+            return found
+        of = self._of(news)
+        for i, entry in enumerate(controls):  # pyright: ignore[reportUnknownVariableType]
+            level = entry.get("permissionLevel") if isinstance(entry, dict) else None  # pyright: ignore[reportUnknownMemberType]
+            if of is not None and not is_unknown(level) and level not in of.levels:
+                found.append(
+                    (
+                        f"accessControls[{i}].permissionLevel",
+                        f"permission_level {level} is not supported with {of.tf_field} objects; "
+                        f"allowed levels: {', '.join(sorted(of.levels))}",
+                    )
+                )
+        return found
+
+    def forces_replace(self, olds: Mapping[str, Any], news: Mapping[str, Any]) -> set[str]:
+        # Every object field is ForceNew: permissions of another object are another resource.
+        return {f for f in self.object_fields if olds.get(f) != news.get(f)}
+
+    def diff(self, olds: Props, news: Props) -> dict[str, str]:
+        changes = super().diff(olds, news)
+        changes.update(self._set_diff(olds.get("accessControls"), news.get("accessControls")))
+        return changes
+
+    def _set_diff(self, old: Any, new: Any) -> dict[str, str]:
+        """access_control is a set: elements matched by identity, never by position. Changed
+        elements are reported as the bridge does: removed ones at their old index, added ones at
+        their index in the inputs, both at one index as an update of the fields that differ."""
+        if is_unknown(new):
+            return {"accessControls": "UPDATE"}
+        olds_ = [e for e in old or [] if isinstance(e, dict)]  # pyright: ignore[reportUnknownVariableType]
+        news_ = [e for e in new or [] if isinstance(e, dict)]  # pyright: ignore[reportUnknownVariableType]
+        if any(is_unknown(v) for e in news_ for v in e.values()):  # pyright: ignore[reportUnknownVariableType]
+            return {"accessControls": "UPDATE"}
+        old_ids = {_identity(e): i for i, e in enumerate(olds_)}  # pyright: ignore[reportUnknownArgumentType]
+        new_ids = {_identity(e): i for i, e in enumerate(news_)}  # pyright: ignore[reportUnknownArgumentType]
+        removed = {i for key, i in old_ids.items() if key not in new_ids}
+        added = {i for key, i in new_ids.items() if key not in old_ids}
+        changes: dict[str, str] = {}
+        for i in sorted(removed | added):
+            path = f"accessControls[{i}]"
+            if i in removed and i in added:
+                before, after = olds_[i], news_[i]  # pyright: ignore[reportUnknownVariableType]
+                for name in sorted(set(before) | set(after)):  # pyright: ignore[reportUnknownArgumentType,reportUnknownVariableType]
+                    o, n = before.get(name), after.get(name)  # pyright: ignore[reportUnknownMemberType,reportUnknownVariableType]
+                    if o != n:
+                        changes[f"{path}.{name}"] = (
+                            "ADD" if empty(o) else "DELETE" if empty(n) else "UPDATE"
+                        )
+            else:
+                changes[path] = "DELETE" if i in removed else "ADD"
+        return changes
+
+    # -- the calls ---------------------------------------------------------------------------
+    def _me(self, client: Client) -> str:
+        me = client.call(
+            "GET", "/api/2.0/preview/scim/v2/Me", query={"excludedAttributes": "entitlements"}
+        )
+        return str(me.get("userName") or "")
+
+    def _path(self, of: _PermissionsOf, object_id: str) -> str:
+        return f"/api/2.0/permissions/{of.request_type}/{urllib.parse.quote(object_id)}"
+
+    def _put(
+        self,
+        client: Client,
+        of: _PermissionsOf,
+        object_id: str,
+        acl: list[dict[str, Any]],
+        owner: str,
+    ) -> None:
+        """PUT the list, with `owner` as IS_OWNER when the list names none (the provider's
+        safePutWithOwner, including its retry without the owner for owner-less objects)."""
+        with_owner = acl
+        if not any(e.get("permission_level") == "IS_OWNER" for e in acl):
+            with_owner = [*acl, {"user_name": owner, "permission_level": "IS_OWNER"}]
+        try:
+            client.call("PUT", self._path(of, object_id), body={"access_control_list": with_owner})
+        except Exception as exc:
+            if "with no existing owner must provide a new owner" not in str(exc):
+                raise
+            client.call("PUT", self._path(of, object_id), body={"access_control_list": acl})
+
+    def _apply(self, client: Client, of: _PermissionsOf, object_id: str, news: Props) -> None:
+        me = self._me(client)
+        controls: list[dict[str, Any]] = list(news.get("accessControls") or [])
+        for entry in controls:
+            if entry.get("groupName") == "admins":
+                raise ResourceError(
+                    f"it is not possible to modify admin permissions for {of.object_type} resources"
+                )
+            mine = any(str(entry.get(name) or "").lower() == me.lower() for name in _CASELESS if me)
+            if mine and not of.levels.get(str(entry.get("permissionLevel")), False):
+                allowed = ", ".join(sorted(lv for lv, manage in of.levels.items() if manage))
+                raise ResourceError(
+                    f"cannot remove management permissions for the current user for "
+                    f"{of.object_type}, allowed levels: {allowed}"
+                )
+        acl = [to_rest(self.fields["accessControls"]["items"]["fields"], e) for e in controls]
+        self._put(client, of, object_id, acl, me)
+
+    def _state(
+        self, client: Client, of: _PermissionsOf, object_id: str, olds: Props
+    ) -> Props | None:
+        """The resource as Read leaves it, or None when nothing of it is left to manage."""
+        me = self._me(client)
+        try:
+            answer = client.call("GET", self._path(of, object_id))
+        except NotFound:
+            return None
+        if answer.get("object_type") != of.object_type:
+            raise ResourceError(
+                f"expected object type {of.object_type}, got {answer.get('object_type')}"
+            )
+        configured = [e for e in olds.get("accessControls") or [] if isinstance(e, dict)]  # pyright: ignore[reportUnknownVariableType]
+        me_configured = any(
+            str(e.get(name) or "").lower() == me.lower()
+            for e in configured
+            for name in _CASELESS  # pyright: ignore[reportUnknownMemberType,reportUnknownArgumentType,reportUnknownVariableType]
+        )
+        controls: list[dict[str, Any]] = []
+        for entry in answer.get("access_control_list") or []:
+            user = str(entry.get("user_name") or "")
+            principal = str(entry.get("service_principal_name") or "")
+            if me and me.lower() in (user.lower(), principal.lower()) and not me_configured:
+                continue  # the caller, added by the provider itself, unless configured
+            if entry.get("group_name") == "admins":
+                continue
+            for permission in entry.get("all_permissions") or []:
+                if permission.get("inherited"):
+                    continue
+                element = {
+                    "groupName": entry.get("group_name"),
+                    "userName": user.lower() or None,
+                    "servicePrincipalName": principal.lower() or None,
+                    "permissionLevel": permission.get("permission_level"),
+                }
+                controls.append({k: v for k, v in element.items() if v})
+        if not controls:  # nothing the resource manages is left: the same as gone
+            return None
+        return {of.field: object_id, "accessControls": controls, "objectType": of.object_type}
+
+    def create(self, client: Client, news: Props) -> tuple[str, Props]:
+        of = self._of(news)
+        if of is None:
+            raise ResourceError("at least one type of resource identifier must be set")
+        object_id = str(news[of.field])
+        self._apply(client, of, object_id, news)
+        id_ = f"/{of.request_type}/{object_id}"
+        state = self._state(client, of, object_id, news)
+        if state is None:
+            raise ResourceError(f"{id_}: no permissions left to manage after they were set")
+        return id_, state
+
+    def read(self, client: Client, id_: str, olds: Props) -> Props | None:
+        of, object_id = self._of_id(id_)
+        return self._state(client, of, object_id, olds)
+
+    def update(self, client: Client, id_: str, olds: Props, news: Props) -> Props:
+        of, object_id = self._of_id(id_)
+        self._apply(client, of, object_id, news)
+        state = self._state(client, of, object_id, news)
+        if state is None:
+            raise ResourceError(f"{id_}: no permissions left to manage after they were set")
+        return state
+
+    def delete(self, client: Client, id_: str, olds: Props) -> None:
+        """Not a removal: the object's grants go back to its creator as owner (and the admins
+        group's direct grant, if any). For pipelines the provider does nothing."""
+        of, object_id = self._of_id(id_)
+        if of.creator is None:
+            return
+        try:
+            answer = client.call("GET", self._path(of, object_id))
+        except NotFound:
+            return
+        kept: list[dict[str, Any]] = []
+        for entry in answer.get("access_control_list") or []:
+            if entry.get("group_name") != "admins":
+                continue
+            direct = [p for p in entry.get("all_permissions") or [] if not p.get("inherited")]
+            if direct:
+                kept.append(
+                    {"group_name": "admins", "permission_level": direct[0]["permission_level"]}
+                )
+        try:
+            job = client.call("GET", of.creator, query={"job_id": object_id})
+        except NotFound:
+            return  # the object is gone: nothing to reset
+        creator = str(job.get("creator_user_name") or "")
+        if not creator:
+            return
+        self._put(client, of, object_id, kept, creator)
+
+
 KINDS: dict[str, type[Kind]] = {
-    kind.token: kind for kind in (Job, Pipeline, QualityMonitor, Notebook, WorkspaceFile)
+    kind.token: kind
+    for kind in (Job, Pipeline, QualityMonitor, Notebook, WorkspaceFile, Permissions)
 }

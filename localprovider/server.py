@@ -1,4 +1,4 @@
-"""The gRPC side: Pulumi's ResourceProvider service, answered for the five resource types."""
+"""The gRPC side: Pulumi's ResourceProvider service, answered for the six resource types."""
 
 from __future__ import annotations
 
@@ -118,13 +118,17 @@ class Provider(provider_pb2_grpc.ResourceProviderServicer):
             )
             for path in unknown_properties(kind.fields, news)
         ]
+        failures += [
+            provider_pb2.CheckFailure(property=path, reason=reason)
+            for path, reason in kind.failures(news)
+        ]
         if failures:
             return provider_pb2.CheckResponse(inputs=request.news, failures=failures)
         return provider_pb2.CheckResponse(inputs=_struct(kind.check(news)))
 
     def Diff(self, request: Any, context: grpc.ServicerContext) -> Any:
         kind = self._kind(request.type, request.urn, context)
-        changes = kind.differ.diff(_dict(request.olds), _dict(request.news))
+        changes = kind.diff(_dict(request.olds), _dict(request.news))
         ignored = set(request.ignoreChanges)
         changes = {p: k for p, k in changes.items() if p.split(".")[0].split("[")[0] not in ignored}
         top = sorted({p.split(".")[0].split("[")[0] for p in changes})

@@ -63,9 +63,15 @@ def previous_keys(res: Resolution) -> Iterator[Problem]:
 def _permissions(
     loc: Locator, permissions: list[Permission] | None, levels: tuple[str, ...]
 ) -> Iterator[Problem]:
-    """Levels the kind has, at most one owner."""
+    """Levels the kind has, at most one owner, not the admins group."""
     owner: int | None = None
     for i, p in enumerate(permissions or []):
+        if p.group_name == "admins":
+            yield loc.problem(
+                ("permissions", i, "group_name"),
+                "the admins group manages every job and pipeline already, and the Databricks "
+                "provider refuses to set its permissions; remove this entry",
+            )
         if p.level not in levels:
             yield loc.problem(
                 ("permissions", i, "level"),

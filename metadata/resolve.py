@@ -98,14 +98,6 @@ def resolve_row(
         model = _explicit_dependencies(model, loc, res.problems)
         if model is None:
             return
-    if getattr(model, "permissions", None):
-        res.warnings.append(
-            loc.problem(
-                ("permissions",),
-                "permissions are checked but not deployed yet (Lakeform has no permissions "
-                "resource): grant them in the workspace meanwhile",
-            )
-        )
     res.rows.append(Resolved(raw.kind, raw.key, model, loc))
 
 

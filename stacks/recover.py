@@ -10,6 +10,9 @@ from metadata.kinds import KINDS, Kind
 
 BY_RESOURCE_TYPE: dict[str, Kind] = {kind.resource_type: kind for kind in KINDS.values()}
 BY_PATH = ("databricks:index/notebook:Notebook", "databricks:index/workspaceFile:WorkspaceFile")
+RESENT = ("databricks:index/permissions:Permissions",)
+"""Types whose create is one PUT of the whole state (a job's or pipeline's permissions): whether it
+happened or not, clearing it is safe, since the next `pulumi up` sends the same PUT again."""
 
 
 @dataclass(frozen=True)
@@ -101,6 +104,8 @@ def find(pending: PendingCreate, workspace: Workspace) -> Finding | None:
     elif pending.type in BY_PATH:
         path = str(inputs.get("path", ""))
         ids = [path] if path and workspace.path_exists(path) else []
+    elif pending.type in RESENT:
+        ids = []
     else:
         return None
     return Finding(pending, tuple(ids))
@@ -113,7 +118,8 @@ class Plan:
     adopt: tuple[Finding, ...]
     """Exactly one match: import it under the pending URN."""
     never_created: tuple[Finding, ...]
-    """No match: the create never happened; the pending entry can be cleared."""
+    """No match: the create never happened (or, for RESENT types, is sent again by the next up);
+    the pending entry can be cleared."""
     ambiguous: tuple[Finding, ...]
     """Several matches: a person has to choose (ids are listed)."""
     unknown: tuple[PendingCreate, ...]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 from typing import TYPE_CHECKING, Any
 
-from workspace import schema
+from workspace import permissions, schema
 from workspace.app import Request, route
 from workspace.errors import invalid, missing
 from workspace.paging import offset as page_offset
@@ -153,12 +153,22 @@ def create(ws: Workspace, req: Request) -> dict[str, Any]:
     settings = {k: v for k, v in body.items() if k != "access_control_list"}
     _check_settings(settings, version, "")
     job_id = ws.store.new_job_id()
-    ws.store.data["jobs"][str(job_id)] = {
+    job: dict[str, Any] = {
         "job_id": job_id,
         "creator_user_name": ws.user_name,
         "created_time": now_ms(),
         "settings": settings,
     }
+    if body.get("access_control_list"):
+        # Set with the job, as PUT /permissions/jobs/{id} would: the creator owns it unless
+        # the list names another owner.
+        granted = permissions.checked(
+            permissions.TYPES["jobs"],
+            {"access_control_list": body["access_control_list"]},
+            "access_control_list",
+        )
+        job["access_control"] = permissions.with_owner(granted, permissions.direct(job))
+    ws.store.data["jobs"][str(job_id)] = job
     return {"job_id": job_id}
 
 

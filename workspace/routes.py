@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from workspace import identity, jobs, monitors, objects, pipelines
+from workspace import identity, jobs, monitors, objects, permissions, pipelines
 from workspace.app import Route
 
 ROUTES: list[Route] = [
@@ -11,4 +11,5 @@ ROUTES: list[Route] = [
     *pipelines.ROUTES,
     *monitors.ROUTES,
     *objects.ROUTES,
+    *permissions.ROUTES,
 ]

@@ -726,7 +726,8 @@ class JobRow(ApiModel):
     """Lakeform: per-stack overrides `{<stack>: {...partial row...}}`, applied when loaded."""
     permissions: list[Permission] | None = None
     """Who may view, run or manage the job (levels CAN_VIEW, CAN_MANAGE_RUN, CAN_MANAGE,
-    IS_OWNER), as in bundles. Checked, not yet deployed (it needs a permissions resource)."""
+    IS_OWNER), as in bundles. Deployed as the job's `databricks.Permissions`; removing them all
+    deletes it (which gives a job back to its creator alone, and leaves a pipeline's grants)."""
 
 
 JOB_PERMISSION_LEVELS = ("CAN_VIEW", "CAN_MANAGE_RUN", "CAN_MANAGE", "IS_OWNER")

@@ -223,4 +223,5 @@ class PipelineRow(ApiModel):
     """Lakeform: per-stack overrides `{<stack>: {...partial row...}}`, applied when loaded."""
     permissions: list[Permission] | None = None
     """Who may view, run or manage the pipeline (levels CAN_VIEW, CAN_RUN, CAN_MANAGE,
-    IS_OWNER), as in bundles. Checked, not yet deployed (it needs a permissions resource)."""
+    IS_OWNER), as in bundles. Deployed as the pipeline's `databricks.Permissions`; removing them all
+    deletes it (which gives a job back to its creator alone, and leaves a pipeline's grants)."""

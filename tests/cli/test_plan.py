@@ -138,3 +138,30 @@ def test_guard_refuses_beyond_the_limit_unless_allowed() -> None:
     assert refusal is not None and "  - jobs.legacy" in refusal
     assert guard_deletes(plan, StackSettings(max_deletes=0), 1) is None
     assert guard_deletes(plan, StackSettings(), None) is None
+
+
+def test_permissions_show_as_the_rows_field_not_as_a_file() -> None:
+    steps = recorded("preview_steps.json")
+    weekly = next(s for s in steps if s["urn"].endswith("job:Job::weekly"))
+    grants = [{"groupName": "analysts", "permissionLevel": "CAN_VIEW"}]
+    changed = [{"groupName": "analysts", "permissionLevel": "CAN_MANAGE_RUN"}]
+    urn = weekly["urn"].replace("databricks:index/job:Job::weekly", "")
+    permissions = {
+        "op": "update",
+        "type": "databricks:index/permissions:Permissions",
+        "urn": urn + "databricks:index/permissions:Permissions::weekly/permissions",
+        "old": {"parent": weekly["old"]["parent"], "inputs": {"accessControls": grants}},
+        "new": {"parent": weekly["new"]["parent"], "inputs": {"accessControls": changed}},
+        "diffs": ["accessControls"],
+    }
+    rows = {r.key: r for r in build_plan("e2e", [*steps, permissions]).rows}
+    fields = {f.path: (f.old, f.new) for f in rows["weekly"].fields}
+    assert fields["permissions"] == (
+        '[{"group_name": "analysts", "level": "CAN_VIEW"}]',
+        '[{"group_name": "analysts", "level": "CAN_MANAGE_RUN"}]',
+    )
+    assert fields["timeout_seconds"] == ("600", "900")  # the job's own changes are kept
+    assert rows["weekly"].files == {}
+    created = {**permissions, "op": "create"}
+    rows = {r.key: r for r in build_plan("e2e", [*steps, created]).rows}
+    assert {f.path: f.old for f in rows["weekly"].fields}["permissions"] == "(none)"

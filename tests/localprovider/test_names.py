@@ -61,6 +61,17 @@ UNVERIFIED = {
     ],
     "databricks:index/notebook:Notebook": [],
     "databricks:index/workspaceFile:WorkspaceFile": [],
+    "databricks:index/permissions:Permissions": [
+        # the object the permissions are of: in the request path, never in the body
+        "alertV2Id", "appName", "authorization", "clusterId", "clusterPolicyId", "dashboardId",
+        "databaseInstanceName", "databaseProjectName", "directoryId", "directoryPath",
+        "experimentId", "instancePoolId", "jobId", "knowledgeAssistantId", "notebookId",
+        "notebookPath", "pipelineId", "registeredModelId", "repoId", "repoPath",
+        "servingEndpointId", "sqlAlertId", "sqlDashboardId", "sqlEndpointId", "sqlQueryId",
+        "supervisorAgentId", "vectorSearchEndpointId", "workspaceFileId", "workspaceFilePath",
+        # answered by GET (object_type), or the provider's own
+        "objectType", "providerConfig",
+    ],
 }  # fmt: skip
 
 

@@ -1185,15 +1185,20 @@ jobs:
 """
 
 
-def test_permissions_are_read_and_said_not_deployed_yet(project: Project) -> None:
+def test_permissions_are_read_without_a_warning(project: Project) -> None:
     project.write("a.yaml", PERMITTED)
     rows = project.load()
     permissions = rows.jobs["a"].permissions
     assert permissions is not None and permissions[0].group_name == "analysts"
-    assert [str(w) for w in rows.warnings] == [
-        "resources/a.yaml:4:5: jobs.a.permissions: permissions are checked but not deployed yet "
-        "(Lakeform has no permissions resource): grant them in the workspace meanwhile"
-    ]
+    assert rows.warnings == []
+
+
+def test_permissions_of_the_admins_group(one_problem: OneProblem) -> None:
+    assert one_problem(PERMITTED.replace("analysts", "admins")) == (
+        "resources/a.yaml:5:27: jobs.a.permissions[0].group_name: the admins group manages every "
+        "job and pipeline already, and the Databricks provider refuses to set its permissions; "
+        "remove this entry"
+    )
 
 
 def test_permission_level_of_another_kind(one_problem: OneProblem) -> None:

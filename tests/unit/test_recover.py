@@ -107,7 +107,9 @@ def test_monitors_and_uploads_are_found_by_table_and_path(ws: RunningWorkspace) 
                       {"path": "/Workspace/Shared/lakeform/crash/gone.sql"}),
         PendingCreate("urn:a::orders", "databricks:index/qualityMonitor:QualityMonitor",
                       {"tableName": "main.sales.orders"}),
-        PendingCreate("urn:a::perm", "databricks:index/permissions:Permissions", {}),
+        PendingCreate("urn:a::daily/permissions", "databricks:index/permissions:Permissions",
+                      {"jobId": "123"}),
+        PendingCreate("urn:a::cluster", "databricks:index/cluster:Cluster", {}),
     ]  # fmt: skip
 
     the_plan = plan(pendings, lookups(w))
@@ -115,8 +117,11 @@ def test_monitors_and_uploads_are_found_by_table_and_path(ws: RunningWorkspace) 
     assert [(f.pending.name, f.ids) for f in the_plan.adopt] == [
         ("q.sql", ("/Workspace/Shared/lakeform/crash/q.sql",))
     ]
-    assert sorted(f.pending.name for f in the_plan.never_created) == ["gone.sql", "orders"]
-    assert [p.name for p in the_plan.unknown] == ["perm"]
+    # A permissions create is one PUT of the whole list: cleared, the next up sends it again.
+    assert sorted(f.pending.name for f in the_plan.never_created) == [
+        "daily/permissions", "gone.sql", "orders"
+    ]  # fmt: skip
+    assert [p.name for p in the_plan.unknown] == ["cluster"]
     assert the_plan.blocked
 
 
