@@ -21,10 +21,12 @@ STACK ?= local
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
 
+# --compile-bytecode: where PYTHONDONTWRITEBYTECODE is set (these build machines) Python would
+# compile pulumi_databricks' ~500 modules from source in every Pulumi run; compiled once here.
 setup: ## Install uv if missing, then the locked Python dependencies into .venv
 	@command -v uv >/dev/null 2>&1 || python3 -m uv --version >/dev/null 2>&1 \
 		|| python3 -m pip install --quiet uv
-	$(UV) sync --locked
+	$(UV) sync --locked --compile-bytecode
 
 toolchain: ## Build the pinned Pulumi CLI, language host and plugins (no-op when built)
 	python3 toolchain/build.py build

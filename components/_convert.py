@@ -61,6 +61,7 @@ def field_name(cls: type, api_name: str) -> str:
     )
 
 
+@functools.cache
 def _strip_input(tp: Any) -> Any:
     """Remove pulumi.Input / Optional / Awaitable / Output wrappers from an annotation."""
     while True:
