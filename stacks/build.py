@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pulumi
 from pydantic import BaseModel
@@ -218,7 +218,29 @@ def build(
 def export(built: Built, host: str | None) -> None:
     """One structured stack output per kind, keyed by row key."""
     for kind, components in built.items():
-        outputs: dict[str, Any] = {
+        outputs: dict[str, dict[str, Any]] = {
             key: component.stack_output(host) for key, component in sorted(components.items())
         }
-        pulumi.export(kind, outputs)
+        pulumi.export(kind, _as_one_output(outputs))
+
+
+def _as_one_output(rows: dict[str, dict[str, Any]]) -> pulumi.Output[dict[str, dict[str, Any]]]:
+    """Row key -> fields, as one Output. Exported as nested dicts, every field and dict is an
+    Output of its own, and the Python SDK waits on all outstanding Outputs at the end of the
+    program in a loop whose cost grows with their square (at 1,000 jobs: seconds). The value is
+    the same; a preview with an unknown id shows the whole kind as unknown."""
+    leaves: list[tuple[str, str, pulumi.Output[Any]]] = [
+        (key, name, cast("pulumi.Output[Any]", value))
+        for key, fields in rows.items()
+        for name, value in fields.items()
+        if isinstance(value, pulumi.Output)
+    ]
+
+    def rebuild(resolved: list[Any]) -> dict[str, dict[str, Any]]:
+        out = {key: dict(fields) for key, fields in rows.items()}
+        for (key, name, _), value in zip(leaves, resolved, strict=True):
+            out[key][name] = value
+        return out
+
+    values: list[pulumi.Output[Any]] = [value for _, _, value in leaves]
+    return pulumi.Output.all(*values).apply(rebuild)
