@@ -4,7 +4,8 @@ resources, same engine, same provider, one local workspace (prints figures; noth
     uv run python -m benchmarks.bench_deploy                 # 50, 200 and 1,000 jobs
     uv run python -m benchmarks.bench_deploy --jobs 50       # one size
 
-Per size: `up` from empty, a no-change `preview` without refresh (the ratio the issue asks for),
+Per size: `up` from empty, a no-change `preview` without refresh (the ratio the issue asks for;
+`--repeat N`: N of each, interleaved, and their median),
 a no-change `preview` with Lakeform's default refresh (one read per resource), the write calls of a
 no-op deploy and of one changed row. Each job has 4 tasks; pipelines are 1 per 10 jobs, monitors 1
 per 20. Needs `make toolchain` (the harness uses the provider it chose, at its rate limit).
@@ -17,6 +18,7 @@ import json
 import os
 import platform
 import shutil
+import statistics
 import tempfile
 import time
 from collections.abc import Callable
@@ -160,7 +162,9 @@ def plain_project(tmp: Path, ws: Any, data: dict[str, Any]) -> Project:
     return Project.copy_of(source, tmp / "plain", workspace=ws, stack="bench")
 
 
-def measure(jobs: int, rate_limit: int | None, skip_checkpoints: bool) -> dict[str, Any]:
+def measure(
+    jobs: int, rate_limit: int | None, skip_checkpoints: bool, repeat: int = 1
+) -> dict[str, Any]:
     figures: dict[str, Any] = {"jobs": jobs}
     with tempfile.TemporaryDirectory() as tmpdir, running_workspace() as ws:
         tmp = Path(tmpdir)
@@ -176,7 +180,16 @@ def measure(jobs: int, rate_limit: int | None, skip_checkpoints: bool) -> dict[s
                 project.env["PULUMI_SKIP_CHECKPOINTS"] = "true"
         for name, project in (("lakeform", lakeform), ("plain", plain)):
             figures[f"{name}_up"] = timed(project.up)
-            figures[f"{name}_preview"] = timed(lambda p=project: p.preview("--refresh=false"))
+        # Previews interleaved, `repeat` times each: the median, so that the ratio does not rest
+        # on one run of each on a machine where other work comes and goes.
+        previews: dict[str, list[float]] = {"lakeform": [], "plain": []}
+        for _ in range(repeat):
+            for name, project in (("lakeform", lakeform), ("plain", plain)):
+                previews[name].append(timed(lambda p=project: p.preview("--refresh=false")))
+        for name, times in previews.items():
+            figures[f"{name}_preview"] = statistics.median(times)
+            figures[f"{name}_previews"] = times
+        for name, project in (("lakeform", lakeform), ("plain", plain)):
             figures[f"{name}_preview_refresh"] = timed(lambda p=project: p.preview("--refresh"))
         ws.requests.clear()
         lakeform.up("--refresh=false")
@@ -201,6 +214,12 @@ def main() -> None:
         action="store_true",
         help="PULUMI_SKIP_CHECKPOINTS=true: to see what the file backend's per-step saves cost",
     )
+    parser.add_argument(
+        "--repeat",
+        type=int,
+        default=1,
+        help="no-change previews of each program, interleaved; the median is shown (default: 1)",
+    )
     args = parser.parse_args()
     print(f"# {datetime.now(UTC):%Y-%m-%d} on {platform.node()}, {os.cpu_count()} cores")
     print(f"# provider: {provider_used()}; rate limit {args.rate_limit or 'provider default'}")
@@ -213,7 +232,7 @@ def main() -> None:
     )
     print(header)
     for jobs in args.jobs:
-        f = measure(jobs, args.rate_limit, args.skip_checkpoints)
+        f = measure(jobs, args.rate_limit, args.skip_checkpoints, args.repeat)
         ratio = f["lakeform_preview"] / f["plain_preview"]
         print(
             f"{jobs:>5} {f['resources']:>9} {f['lakeform_up']:>7.1f}s {f['plain_up']:>7.1f}s "
@@ -222,6 +241,10 @@ def main() -> None:
             f"{f['noop_writes']:>12} {f['one_row_writes']}",
             flush=True,
         )
+        if args.repeat > 1:
+            for name in ("lakeform", "plain"):
+                runs = ", ".join(f"{t:.1f}" for t in f[f"{name}_previews"])
+                print(f"#   {name} previews (s): {runs}", flush=True)
 
 
 if __name__ == "__main__":
