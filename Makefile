@@ -40,7 +40,7 @@ demo: setup ## Deploy the sample rows (resources/) to the local workspace as sta
 preview: setup ## pulumi preview --diff of STACK (default local) against the local state
 	scripts/demo.sh preview
 
-workspace-start: setup ## Start the local workspace in the background (reuses a running one)
+workspace-start: setup ## Start the local workspace in the background (reuses the one this clone started)
 	scripts/workspace.sh start
 
 workspace-stop: ## Stop the local workspace that `make demo` started

@@ -10,12 +10,23 @@ pid_file="$state_dir/workspace.pid"
 mkdir -p "$state_dir"
 
 answering() { curl -sf -o /dev/null "$host/.well-known/databricks-config"; }
+ours() { [ -f "$pid_file" ] && kill -0 "$(cat "$pid_file")" 2>/dev/null; }
 
 case "${1:-}" in
 start)
     if answering; then
-        echo "==> local workspace already answering at $host (reused)"
-        exit 0
+        # Only this clone's workspace is reused: another one (another clone's `make demo`) holds
+        # objects this clone's stack state does not know, so a deploy would collide with them.
+        if ours || [ "${LAKEFORM_REUSE_WORKSPACE:-}" = 1 ]; then
+            echo "==> local workspace already answering at $host (reused)"
+            exit 0
+        fi
+        echo "error: a workspace answers at $host that this clone did not start (another clone's" >&2
+        echo "  'make demo'?); its jobs, pipelines and monitors are not in this clone's state, so a" >&2
+        echo "  deploy would collide with them. Stop it ('make workspace-stop' in the clone that" >&2
+        echo "  started it, or end the process listening on port $port), or deploy to it anyway" >&2
+        echo "  with LAKEFORM_REUSE_WORKSPACE=1." >&2
+        exit 1
     fi
     echo "==> starting the local workspace at $host (log: $state_dir/workspace.log)"
     nohup .venv/bin/lakeform workspace serve --host 127.0.0.1 --port "$port" \
