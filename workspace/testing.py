@@ -90,6 +90,19 @@ class RunningWorkspace:
         """Environment variables that point a Databricks client (or Pulumi) at this workspace."""
         return {"DATABRICKS_HOST": self.url, "DATABRICKS_TOKEN": self.token}
 
+    def direct_grants(self, object_path: str) -> dict[str, str]:
+        """Principal -> level of the direct (not inherited) grants on `object_path` (`/jobs/123`,
+        `/pipelines/<id>`), as the Permissions API answers them."""
+        answer = self.client().api_client.do("GET", f"/api/2.0/permissions{object_path}")
+        return {
+            e.get("user_name") or e.get("group_name") or e["service_principal_name"]: p[
+                "permission_level"
+            ]
+            for e in answer["access_control_list"]
+            for p in e["all_permissions"]
+            if not p["inherited"]
+        }
+
     def client(self, **config: Any) -> Any:
         """A `databricks.sdk.WorkspaceClient` for this workspace (PAT auth; extra Config kwargs).
 

@@ -50,19 +50,6 @@ def write_rows(project: Project, rows: dict[str, Any]) -> None:
     (project.dir / "resources" / "rows.yaml").write_text(yaml.safe_dump(rows, sort_keys=False))
 
 
-def acl(ws: RunningWorkspace, kind: str, object_id: str) -> dict[str, str]:
-    """Principal -> level of the object's direct grants, as the workspace answers them."""
-    answer = ws.client().api_client.do("GET", f"/api/2.0/permissions/{kind}/{object_id}")
-    return {
-        e.get("user_name") or e.get("group_name") or e["service_principal_name"]: p[
-            "permission_level"
-        ]
-        for e in answer["access_control_list"]
-        for p in e["all_permissions"]
-        if not p["inherited"]
-    }
-
-
 def test_permissions_are_deployed_changed_with_one_write_and_reset_when_removed(
     project: Project, workspace: RunningWorkspace
 ) -> None:
@@ -70,12 +57,12 @@ def test_permissions_are_deployed_changed_with_one_write_and_reset_when_removed(
     out = project.outputs()
     job_id, pipeline_id = out["jobs"]["daily"]["id"], out["pipelines"]["sales"]["id"]
     owner = workspace.user_name
-    assert acl(workspace, "jobs", job_id) == {
+    assert workspace.direct_grants(f"/jobs/{job_id}") == {
         owner: "IS_OWNER",
         "analysts": "CAN_VIEW",
         "ann@example.com": "CAN_MANAGE_RUN",
     }
-    assert acl(workspace, "pipelines", pipeline_id) == {
+    assert workspace.direct_grants(f"/pipelines/{pipeline_id}") == {
         owner: "IS_OWNER",
         "ops": "CAN_RUN",
         "analysts": "CAN_VIEW",
@@ -93,7 +80,7 @@ def test_permissions_are_deployed_changed_with_one_write_and_reset_when_removed(
     project.up()
     assert workspace.requests.writes() == {"permissions.set": 1}
     assert workspace.requests.count("PUT", f"/api/2.0/permissions/jobs/{job_id}") == 1
-    assert acl(workspace, "jobs", job_id)["analysts"] == "CAN_MANAGE_RUN"
+    assert workspace.direct_grants(f"/jobs/{job_id}")["analysts"] == "CAN_MANAGE_RUN"
     job_after = workspace.client().api_client.do(
         "GET", "/api/2.2/jobs/get", query={"job_id": job_id}
     )
@@ -109,8 +96,8 @@ def test_permissions_are_deployed_changed_with_one_write_and_reset_when_removed(
     project.up()
     assert project.changes() == {"delete": 2, "same": 7}
     assert workspace.requests.writes() == {"permissions.set": 1}
-    assert acl(workspace, "jobs", job_id) == {owner: "IS_OWNER"}
-    assert acl(workspace, "pipelines", pipeline_id) == {
+    assert workspace.direct_grants(f"/jobs/{job_id}") == {owner: "IS_OWNER"}
+    assert workspace.direct_grants(f"/pipelines/{pipeline_id}") == {
         owner: "IS_OWNER",
         "ops": "CAN_RUN",
         "analysts": "CAN_VIEW",

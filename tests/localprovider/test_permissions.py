@@ -43,19 +43,6 @@ def new_pipeline(ws: RunningWorkspace) -> str:
     return str(answer["pipeline_id"])
 
 
-def acl(ws: RunningWorkspace, path: str) -> dict[str, str]:
-    """Principal -> direct level as the workspace holds it."""
-    answer = ws.client().api_client.do("GET", f"/api/2.0/permissions{path}")
-    return {
-        e.get("user_name") or e.get("group_name") or e["service_principal_name"]: p[
-            "permission_level"
-        ]
-        for e in answer["access_control_list"]
-        for p in e["all_permissions"]
-        if not p["inherited"]
-    }
-
-
 def test_create_puts_the_list_with_the_caller_as_owner_and_reads_back_only_what_it_manages(
     ws: RunningWorkspace, client: Client, kind: Permissions
 ) -> None:
@@ -65,7 +52,7 @@ def test_create_puts_the_list_with_the_caller_as_owner_and_reads_back_only_what_
     id_, state = kind.create(client, news)
     assert id_ == f"/jobs/{job_id}"
     assert ws.requests.writes() == {"permissions.set": 1}
-    assert acl(ws, id_) == {
+    assert ws.direct_grants(id_) == {
         "analysts": "CAN_VIEW",
         "Ann@Example.com": "CAN_MANAGE_RUN",
         ws.user_name: "IS_OWNER",
@@ -198,18 +185,18 @@ def test_delete_gives_a_job_back_to_its_creator_and_leaves_a_pipeline_alone(
     job_id, pipeline_id = new_job(ws), new_pipeline(ws)
     owner = {"userName": "bob@example.com", "permissionLevel": "IS_OWNER"}
     job_perms, state = kind.create(client, {"jobId": job_id, "accessControls": [VIEWERS, owner]})
-    assert acl(ws, job_perms) == {"bob@example.com": "IS_OWNER", "analysts": "CAN_VIEW"}
+    assert ws.direct_grants(job_perms) == {"bob@example.com": "IS_OWNER", "analysts": "CAN_VIEW"}
     pipeline_perms, _ = kind.create(
         client, {"pipelineId": pipeline_id, "accessControls": [{**VIEWERS}]}
     )
     ws.requests.clear()
     kind.delete(client, job_perms, state)
-    assert acl(ws, job_perms) == {ws.user_name: "IS_OWNER"}
+    assert ws.direct_grants(job_perms) == {ws.user_name: "IS_OWNER"}
     assert ws.requests.writes() == {"permissions.set": 1}
     ws.requests.clear()
     kind.delete(client, pipeline_perms, {})
     assert ws.requests.writes() == {}
-    assert acl(ws, pipeline_perms) == {ws.user_name: "IS_OWNER", "analysts": "CAN_VIEW"}
+    assert ws.direct_grants(pipeline_perms) == {ws.user_name: "IS_OWNER", "analysts": "CAN_VIEW"}
     # A job already deleted: nothing to reset, no error.
     ws.client().jobs.delete(int(job_id))
     ws.requests.clear()
