@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, cast
@@ -177,7 +178,8 @@ class Job:
     the `jobs` RowGroup, see components.group)."""
 
     job_id: pulumi.Output[str]
-    job_name: pulumi.Output[str]
+    job_name: str
+    """The name the row gives the job (the provider sets exactly this name)."""
 
     def __init__(self, name: str, args: JobArgs, parent: pulumi.Resource | None = None) -> None:
         previous = args.row.previous_keys or []
@@ -197,12 +199,13 @@ class Job:
             args.row.permissions, job_id=job.id, key=args.key, previous_keys=previous, parent=parent
         )
         self.job_id = job.id
-        self.job_name = job.name
+        self.job_name = spec["name"]
 
-    @property
+    @functools.cached_property
     def reference(self) -> pulumi.Output[int]:
-        """The job id as the provider's run_job_task.job_id wants it: a number."""
+        """The job id as the provider's run_job_task.job_id wants it: a number (made when a row
+        first names this job)."""
         return self.job_id.apply(int)
 
     def stack_output(self, host: str | None) -> dict[str, Any]:
-        return {"id": self.job_id, "name": self.job_name, "url": url(host, "jobs", self.job_id)}
+        return {"id": self.job_id, "name": self.job_name, "url": url(host, "jobs")}

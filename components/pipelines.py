@@ -84,7 +84,8 @@ class Pipeline:
     """A Lakeflow Declarative Pipeline built from one pipeline row."""
 
     pipeline_id: pulumi.Output[str]
-    pipeline_name: pulumi.Output[str]
+    pipeline_name: str
+    """The name the row gives the pipeline (the provider sets exactly this name)."""
     protected: bool
 
     def __init__(
@@ -118,7 +119,7 @@ class Pipeline:
         )
         self.protected = args.protect
         self.pipeline_id = pipeline.id
-        self.pipeline_name = pipeline.name
+        self.pipeline_name = spec["name"]
 
     @property
     def reference(self) -> pulumi.Output[str]:
@@ -129,6 +130,6 @@ class Pipeline:
         return {
             "id": self.pipeline_id,
             "name": self.pipeline_name,
-            "url": url(host, "pipelines", self.pipeline_id),
+            "url": url(host, "pipelines"),
             "protected": self.protected,
         }

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -34,10 +34,23 @@ class Component(Protocol):
         ...
 
     def stack_output(self, host: str | None) -> dict[str, Any]:
-        """This row's entry in the stack output of its kind."""
+        """This row's entry in the stack output of its kind: plain values, resource Outputs and
+        `Derived` fields."""
         ...
 
 
-def url(host: str | None, kind: str, ident: pulumi.Output[str]) -> pulumi.Output[str] | None:
-    """The workspace UI address of a job or pipeline, when the host is known."""
-    return pulumi.Output.concat(host, f"/{kind}/", ident) if host else None
+@dataclass(frozen=True)
+class Derived:
+    """A stack output field computed from the row's other fields once they are known, in the one
+    apply that makes its kind's output (stacks.build.export): no Output of its own, since every
+    Output costs the Python SDK work until the program ends."""
+
+    compute: Callable[[Mapping[str, Any]], Any]
+
+
+def url(host: str | None, kind: str) -> Derived | None:
+    """The workspace UI address of a job or pipeline (from its `id` field), when the host is
+    known."""
+    if not host:
+        return None
+    return Derived(lambda fields: f"{host}/{kind}/{fields['id']}")

@@ -13,7 +13,7 @@ from components._convert import UnmappedFieldError
 from components.files import RowFiles, upload_base
 from components.group import RowGroup
 from components.registry import COMPONENTS
-from components.wiring import Component, Wiring
+from components.wiring import Component, Derived, Wiring
 from metadata import KINDS, Rows, apply_stack_defaults
 from metadata.kinds import JOBS, Kind
 from metadata.models import JobRow
@@ -67,6 +67,28 @@ class RepoGlobs(Mapping[str, Sequence[str]]):
 
 Built = dict[str, dict[str, Component]]
 """The components of one stack: kind -> row key -> component."""
+
+
+class References(Mapping[str, pulumi.Input[Any]]):
+    """Row key -> what a row naming it is given, for the rows of one kind built so far.
+
+    A live view, not a copy (each of 1,000 jobs would copy the jobs built before it), read
+    while a row is built, when exactly the rows it may name (those before it in `row_order`)
+    exist. Lazy: a component's reference (for a job, an Output of its id as a number) is made
+    only when a row names it, since every Output costs the Python SDK work until the program
+    ends."""
+
+    def __init__(self, built: Mapping[str, Component]) -> None:
+        self._built = built
+
+    def __getitem__(self, key: str) -> pulumi.Input[Any]:
+        return self._built[key].reference
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._built)
+
+    def __len__(self) -> int:
+        return len(self._built)
 
 
 def kind_order() -> list[Kind]:
@@ -192,15 +214,15 @@ def build(
         protect = settings.protect and KINDS[kind].protected is not None
         return Wiring(
             files=RowFiles(folder=folder, contents=contents, globs=globs),
-            # A snapshot of the rows built so far, of the kinds this kind names.
-            references={k: dict(references[k]) for k in KINDS[kind].refers_to},
+            # The rows built so far, of the kinds this kind names.
+            references={k: references[k] for k in KINDS[kind].refers_to},
             protect=protect and not settings.released(kind, key),
             parent=groups.get(kind),
         )
 
     preflight(rows, wiring)
     built: Built = {kind: {} for kind in KINDS}
-    references: dict[str, dict[str, pulumi.Input[Any]]] = {kind: {} for kind in KINDS}
+    references = {kind: References(built[kind]) for kind in KINDS}
     for kind in kind_order():
         of_kind = rows.of(kind.name)
         if of_kind:  # a kind without rows gets no component
@@ -210,7 +232,6 @@ def build(
                 key, of_kind[key], wiring(kind.name, key, references)
             )
             built[kind.name][key] = component
-            references[kind.name][key] = component.reference
     export(built, host)
     return built
 
@@ -225,10 +246,12 @@ def export(built: Built, host: str | None) -> None:
 
 
 def _as_one_output(rows: dict[str, dict[str, Any]]) -> pulumi.Output[dict[str, dict[str, Any]]]:
-    """Row key -> fields, as one Output. Exported as nested dicts, every field and dict is an
-    Output of its own, and the Python SDK waits on all outstanding Outputs at the end of the
-    program in a loop whose cost grows with their square (at 1,000 jobs: seconds). The value is
-    the same; a preview with an unknown id shows the whole kind as unknown."""
+    """Row key -> fields, as one Output, with `Derived` fields computed from the resolved ones.
+
+    Exported as nested dicts, every field and dict is an Output of its own, and the Python SDK
+    waits on all outstanding Outputs at the end of the program in a loop whose cost grows with
+    their square (at 1,000 jobs: seconds). The value is the same; a preview with an unknown id
+    shows the whole kind as unknown."""
     leaves: list[tuple[str, str, pulumi.Output[Any]]] = [
         (key, name, cast("pulumi.Output[Any]", value))
         for key, fields in rows.items()
@@ -240,6 +263,10 @@ def _as_one_output(rows: dict[str, dict[str, Any]]) -> pulumi.Output[dict[str, d
         out = {key: dict(fields) for key, fields in rows.items()}
         for (key, name, _), value in zip(leaves, resolved, strict=True):
             out[key][name] = value
+        for fields in out.values():
+            for name, value in fields.items():
+                if isinstance(value, Derived):
+                    fields[name] = value.compute(fields)
         return out
 
     values: list[pulumi.Output[Any]] = [value for _, _, value in leaves]
