@@ -6,8 +6,11 @@ import pulumi
 
 from stacks.build import build
 from stacks.config import load_settings, load_stack_rows, workspace_host
+from stacks.heap import settle_imports, settle_registered
 
+settle_imports()
 ROOT = Path(__file__).resolve().parent
 settings = load_settings()
 rows = load_stack_rows(settings, ROOT)
 build(settings, rows, stack=pulumi.get_stack(), root=ROOT, host=workspace_host(settings))
+settle_registered()

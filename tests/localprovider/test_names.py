@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import json
-import runpy
 
 import pytest
 
 from localprovider import derive, names
 from localprovider.resources import KINDS
 from localprovider.wire import from_rest, to_rest, unknown_properties
-from tests.unit.test_program import ROOT, STACKS, stack_config
+from tests.unit.test_program import STACKS, run_program
 
 UNVERIFIED = {
     # Wire properties with no field of the same (or singular) name in databricks-sdk's request
@@ -129,8 +128,7 @@ def test_wire_values_round_trip_through_rest_names_with_integers_restored() -> N
 
 @pytest.mark.parametrize("stack", STACKS)
 def test_every_property_the_program_sends_is_mapped(program, stack: str) -> None:
-    p = program(stack, stack_config(stack))
-    p.run(lambda: runpy.run_path(str(ROOT / "__main__.py"), run_name="__main__"))
+    p = run_program(program, stack)
     kinds = {token: kind() for token, kind in KINDS.items()}
     custom = [r for r in p.monitor.registrations if r.custom and r.type.startswith("databricks:")]
     assert custom

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import gc
 import runpy
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -10,6 +13,7 @@ import pytest
 import yaml
 
 from stacks.config import LakeformError
+from stacks.heap import GEN0_THRESHOLD
 from tests.unit.conftest import Program
 from tests.unit.rows import FILE, JOB, MONITOR, NOTEBOOK, PIPELINE
 
@@ -65,10 +69,33 @@ def stack_config(stack: str) -> dict[str, Any]:
     return yaml.safe_load((ROOT / f"Pulumi.{stack}.yaml").read_text())["config"]
 
 
+@contextmanager
+def collector_restored() -> Iterator[None]:
+    """The program tunes the garbage collector for its own process (stacks.heap); put this test
+    process's settings back afterwards."""
+    threshold = gc.get_threshold()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
+        gc.set_threshold(*threshold)
+
+
 def run_program(program, stack: str, config: dict[str, Any] | None = None) -> Program:
     p = program(stack, config if config is not None else stack_config(stack))
-    p.run(lambda: runpy.run_path(str(ROOT / "__main__.py"), run_name="__main__"))
+    with collector_restored():
+        p.run(lambda: runpy.run_path(str(ROOT / "__main__.py"), run_name="__main__"))
     return p
+
+
+def test_program_collects_less_often_and_freezes_what_it_built(program) -> None:
+    p = program("local", stack_config("local"))
+    with collector_restored():
+        assert gc.get_freeze_count() == 0
+        p.run(lambda: runpy.run_path(str(ROOT / "__main__.py"), run_name="__main__"))
+        assert gc.get_threshold()[0] == GEN0_THRESHOLD
+        # the registered resources (the mocks hold them) are among the frozen objects
+        assert gc.get_freeze_count() > len(p.monitor.registrations)
 
 
 @pytest.mark.parametrize("stack", STACKS)
@@ -203,6 +230,9 @@ def test_program_refuses_an_empty_folder(program, tmp_path: Path) -> None:
     config = stack_config("prod")
     config["lakeform:settings"] = {**config["lakeform:settings"], "metadata_paths": [str(tmp_path)]}
     p = program("prod", config)
-    with pytest.raises(LakeformError, match=r"no metadata rows were loaded .*refusing to deploy"):
+    with (
+        collector_restored(),
+        pytest.raises(LakeformError, match=r"no metadata rows were loaded .*refusing to deploy"),
+    ):
         p.run(lambda: runpy.run_path(str(ROOT / "__main__.py"), run_name="__main__"))
     assert p.monitor.registrations == []
