@@ -5,7 +5,8 @@ resources, same engine, same provider, one local workspace (prints figures; noth
     uv run python -m benchmarks.bench_deploy --jobs 50       # one size
 
 Per size: `up` from empty, a no-change `preview` without refresh (the ratio the issue asks for;
-`--repeat N`: N of each, interleaved, and their median),
+`--repeat N`: N of each, interleaved, and their median; `plain+gc` is the plain program again with
+Lakeform's collector settings, stacks/heap.py, so that the second ratio is Lakeform's own cost),
 a no-change `preview` with Lakeform's default refresh (one read per resource), the write calls of a
 no-op deploy and of one changed row. Each job has 4 tasks; pipelines are 1 per 10 jobs, monitors 1
 per 20. Needs `make toolchain` (the harness uses the provider it chose, at its rate limit).
@@ -157,6 +158,7 @@ def plain_project(tmp: Path, ws: Any, data: dict[str, Any]) -> Project:
     source = tmp / "plain-src"
     source.mkdir()
     shutil.copy2(PLAIN_PROGRAM, source / "__main__.py")
+    shutil.copy2(REPO / "stacks" / "heap.py", source / "lakeform_heap.py")
     (source / "spec.json").write_text(json.dumps(data))
     (source / "Pulumi.yaml").write_text("name: plain\nruntime: python\n")
     return Project.copy_of(source, tmp / "plain", workspace=ws, stack="bench")
@@ -181,11 +183,15 @@ def measure(
         for name, project in (("lakeform", lakeform), ("plain", plain)):
             figures[f"{name}_up"] = timed(project.up)
         # Previews interleaved, `repeat` times each: the median, so that the ratio does not rest
-        # on one run of each on a machine where other work comes and goes.
-        previews: dict[str, list[float]] = {"lakeform": [], "plain": []}
+        # on one run of each on a machine where other work comes and goes. "plain_gc": the
+        # plain program with Lakeform's collector settings (stacks/heap.py).
+        previews: dict[str, list[float]] = {"lakeform": [], "plain": [], "plain_gc": []}
         for _ in range(repeat):
-            for name, project in (("lakeform", lakeform), ("plain", plain)):
+            for name, project in (("lakeform", lakeform), ("plain", plain), ("plain_gc", plain)):
+                if name == "plain_gc":
+                    project.env["PLAIN_WITH_LAKEFORM_GC"] = "1"
                 previews[name].append(timed(lambda p=project: p.preview("--refresh=false")))
+                project.env.pop("PLAIN_WITH_LAKEFORM_GC", None)
         for name, times in previews.items():
             figures[f"{name}_preview"] = statistics.median(times)
             figures[f"{name}_previews"] = times
@@ -227,22 +233,24 @@ def main() -> None:
         print("# PULUMI_SKIP_CHECKPOINTS=true (state saved once per run)")
     header = (
         f"{'jobs':>5} {'resources':>9} {'up LF':>8} {'up plain':>8} {'preview LF':>10} "
-        f"{'preview plain':>13} {'ratio':>6} {'refresh LF':>10} {'refresh plain':>13} "
-        f"{'no-op writes':>12} {'one-row writes'}"
+        f"{'preview plain':>13} {'ratio':>6} {'plain+gc':>8} {'ratio':>6} {'refresh LF':>10} "
+        f"{'refresh plain':>13} {'no-op writes':>12} {'one-row writes'}"
     )
     print(header)
     for jobs in args.jobs:
         f = measure(jobs, args.rate_limit, args.skip_checkpoints, args.repeat)
         ratio = f["lakeform_preview"] / f["plain_preview"]
+        ratio_gc = f["lakeform_preview"] / f["plain_gc_preview"]
         print(
             f"{jobs:>5} {f['resources']:>9} {f['lakeform_up']:>7.1f}s {f['plain_up']:>7.1f}s "
             f"{f['lakeform_preview']:>9.1f}s {f['plain_preview']:>12.1f}s {ratio:>6.2f} "
+            f"{f['plain_gc_preview']:>7.1f}s {ratio_gc:>6.2f} "
             f"{f['lakeform_preview_refresh']:>9.1f}s {f['plain_preview_refresh']:>12.1f}s "
             f"{f['noop_writes']:>12} {f['one_row_writes']}",
             flush=True,
         )
         if args.repeat > 1:
-            for name in ("lakeform", "plain"):
+            for name in ("lakeform", "plain", "plain_gc"):
                 runs = ", ".join(f"{t:.1f}" for t in f[f"{name}_previews"])
                 print(f"#   {name} previews (s): {runs}", flush=True)
 
