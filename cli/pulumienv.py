@@ -3,7 +3,7 @@
     python -m cli.pulumienv --stack local   # `export` lines (scripts/demo.sh evals them)
 
 The pinned toolchain first on PATH, the databricks provider chosen by toolchain/build.py, the state
-backend (PULUMI_BACKEND_URL when set, else file://<project>/.lakeform/state), the passphrase the
+backend (PULUMI_BACKEND_URL when set, else file://<project>/.lakeform/state?metadata=skip), the passphrase the
 local stack's encryptionsalt was made with, and a token for the local workspace (which accepts
 any). Values already in the environment win, so CI's secret store decides there.
 """
@@ -60,6 +60,18 @@ def provider_env() -> dict[str, str]:
     return env
 
 
+def file_backend(state: Path) -> str:
+    """The `file://` backend URL of a state folder, without the sidecar `.attrs` files.
+
+    The file backend (gocloud's fileblob) writes each state file atomically (a temporary file,
+    then a rename) but its `<file>.attrs` sidecar in place (truncate, then write), and reads
+    that sidecar with every state file. A protected stack's guard reads the stack's own outputs
+    (a StackReference to itself, stacks/guard.py) while the engine saves the same stack's state,
+    and can read a sidecar half written: `failed to load checkpoint: EOF` (seen once in CI, in
+    tests/e2e/test_stacks.py). With `metadata=skip` no sidecar is written or needed."""
+    return f"file://{state}?metadata=skip"
+
+
 def pulumi_env(project: Path, stack: str, base: Mapping[str, str] | None = None) -> dict[str, str]:
     """What to add to `base` (default: os.environ) for Pulumi runs of `stack` in `project`."""
     base = os.environ if base is None else base
@@ -70,7 +82,7 @@ def pulumi_env(project: Path, stack: str, base: Mapping[str, str] | None = None)
     if not base.get("PULUMI_BACKEND_URL"):
         state = project / ".lakeform" / "state"
         state.mkdir(parents=True, exist_ok=True)
-        env["PULUMI_BACKEND_URL"] = f"file://{state}"
+        env["PULUMI_BACKEND_URL"] = file_backend(state)
     if stack == LOCAL_STACK and "PULUMI_CONFIG_PASSPHRASE" not in base:
         env["PULUMI_CONFIG_PASSPHRASE"] = LOCAL_PASSPHRASE
     if stack == LOCAL_STACK and not base.get("DATABRICKS_TOKEN"):

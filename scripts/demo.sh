@@ -16,7 +16,7 @@ state_dir="$PWD/.lakeform"
 python3 toolchain/build.py build
 # The environment every Lakeform Pulumi run gets (cli/pulumienv.py, shared with `lakeform plan/up`):
 # toolchain on PATH, the databricks provider (the real plugin where installed, else Lakeform's
-# local one), the backend (PULUMI_BACKEND_URL, else file://$PWD/.lakeform/state), and for the local
+# local one), the backend (PULUMI_BACKEND_URL, else file://$PWD/.lakeform/state?metadata=skip), and for the local
 # stack its passphrase and a token for the local workspace.
 eval "$(.venv/bin/python -m cli.pulumienv --stack "$stack")"
 echo "==> databricks provider: $LAKEFORM_PROVIDER_USED"

@@ -30,6 +30,7 @@ from typing import Any
 
 import yaml
 
+from cli.pulumienv import file_backend
 from workspace.testing import RunningWorkspace
 
 REPO = Path(__file__).resolve().parents[2]
@@ -121,7 +122,7 @@ class Project:
         }
         env.update(toolchain_env())
         env.update(
-            PULUMI_BACKEND_URL=f"file://{state}",
+            PULUMI_BACKEND_URL=file_backend(state),
             PULUMI_CONFIG_PASSPHRASE="lakeform-e2e",
             PULUMI_SKIP_UPDATE_CHECK="true",
             PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION="true",

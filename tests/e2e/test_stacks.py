@@ -60,6 +60,10 @@ def test_dev_and_prod_side_by_side_apply_their_settings(
         "host_quality", "property_engagement", "property_inventory",
     }  # fmt: skip
     assert not any(r.get("protect") for r in dev.state())
+    # The prod guard reads prod's own state while the engine writes it: no sidecar files to
+    # read half written (cli.pulumienv.file_backend).
+    state = tmp_path / "prod" / "state"
+    assert list(state.rglob("*.json")) and not list(state.rglob("*.attrs"))
 
 
 def test_prod_refuses_to_drop_a_protected_row_until_it_is_released(
