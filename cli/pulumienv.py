@@ -3,9 +3,9 @@
     python -m cli.pulumienv --stack local   # `export` lines (scripts/demo.sh evals them)
 
 The pinned toolchain first on PATH, the databricks provider chosen by toolchain/build.py, the state
-backend (PULUMI_BACKEND_URL when set, else file://<project>/.lakeform/state?metadata=skip), the passphrase the
-local stack's encryptionsalt was made with, and a token for the local workspace (which accepts
-any). Values already in the environment win, so CI's secret store decides there.
+backend (PULUMI_BACKEND_URL when set, else file://<project>/.lakeform/state?metadata=skip), the
+passphrase the local stack's encryptionsalt was made with, and a token for the local workspace
+(which accepts any). Values already in the environment win, so CI's secret store decides there.
 """
 
 from __future__ import annotations
