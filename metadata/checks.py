@@ -17,7 +17,14 @@ from metadata.models.jobs import JOB_PERMISSION_LEVELS, JobRow, Task
 from metadata.models.monitors import QualityMonitorRow
 from metadata.models.pipelines import PIPELINE_PERMISSION_LEVELS, PipelineRow
 from metadata.models.shared import Permission
-from metadata.paths import is_repo_relative, uploads_from_repository
+from metadata.overrides import REF
+from metadata.paths import (
+    LeavesRepository,
+    inside_repository,
+    is_repo_relative,
+    repo_glob,
+    uploads_from_repository,
+)
 from metadata.resolved import Resolution, Resolved
 
 MAX_TASKS = 1000
@@ -314,7 +321,6 @@ class Repo:
 
     def __init__(self, root: Path) -> None:
         self.root = root
-        self.resolved = root.resolve()
         self._seen: dict[tuple[str, bool], str | None] = {}
 
     def problem(self, path: str, folder: bool) -> str | None:
@@ -326,17 +332,12 @@ class Repo:
 
     def _check(self, path: str, folder: bool) -> str | None:
         try:
-            target = (self.root / path).resolve()
+            target = inside_repository(self.root, path)
             ok = target.is_dir() if folder else target.is_file()
+        except LeavesRepository as err:
+            return str(err)
         except (ValueError, OSError) as err:  # a NUL byte, a name too long for the file system
             return f"invalid path {path!r}: {err}"
-        try:
-            target.relative_to(self.resolved)
-        except ValueError:
-            return (
-                f"'{path}' leaves the repository; paths are repository-relative (to the project "
-                "root, not to this file): write it from the root, e.g. 'src/...'"
-            )
         if not ok:
             what = "folder" if folder else "file"
             return (
@@ -349,7 +350,17 @@ class Repo:
 def _repo_file(
     loc: Locator, parts: tuple[Part, ...], path: str, repo: Repo, *, folder: bool = False
 ) -> Iterator[Problem]:
-    if not is_repo_relative(path) or "${" in path:
+    if not is_repo_relative(path):
+        return
+    if "${" in REF.sub("", path):
+        # Never skipped as a reference: `src/evil${.py` names a file like any other path.
+        yield loc.problem(
+            parts,
+            f"unclosed '${{' in '{path}'; a variable is written '${{var.NAME}}', and a path "
+            "holds no other '${'",
+        )
+        return
+    if "${" in path:
         return  # an unsubstituted `${...}` is reported where it is read
     problem = repo.problem(path, folder)
     if problem:
@@ -380,9 +391,13 @@ def check_pipeline(row: Resolved, ctx: CheckContext) -> Iterator[Problem]:
                 )
                 continue
             try:
+                repo_glob(repo.root, include)
                 matches = next(iter(repo.root.glob(include.rstrip("/"))), None) is not None
                 if not matches and include.endswith("/"):
                     matches = (repo.root / include).is_dir()
+            except LeavesRepository as err:
+                yield loc.problem((*parts, "glob", "include"), str(err))
+                continue
             except (ValueError, NotImplementedError, OSError) as err:
                 yield loc.problem((*parts, "glob", "include"), f"invalid glob: {err}")
                 continue

@@ -1,8 +1,10 @@
-"""Which paths in a row name files of this repository (uploaded by Lakeform)."""
+"""Which paths in a row name files of this repository (uploaded), and where they lead."""
 
 from __future__ import annotations
 
+import posixpath
 import re
+from pathlib import Path
 
 
 def is_repo_relative(path: str) -> bool:
@@ -19,3 +21,51 @@ def uploads_from_repository(path: str, source: str | None, job_has_git_source: b
     reads the path from that Git repository instead."""
     from_git = source == "GIT" or (source is None and job_has_git_source)
     return not from_git and is_repo_relative(path)
+
+
+class LeavesRepository(ValueError):
+    """A path read for upload that is not inside the repository once every symlink is followed."""
+
+
+def inside_repository(root: Path, rel: str) -> Path:
+    """`root / rel` with every symlink followed: the one path Lakeform may read for `rel`.
+
+    The validation and the read that uploads both call this, so a symlink changed after
+    `lakeform validate` is caught when the file is read. Raises LeavesRepository when the path is
+    not inside `root` (resolved too), by `..` or through a symlink; ValueError or OSError for a
+    path the file system cannot take (a NUL byte, a name too long)."""
+    target = (root / rel).resolve()
+    if target.is_relative_to(root.resolve()):
+        return target
+    normal = posixpath.normpath(rel)
+    if posixpath.isabs(normal) or normal == ".." or normal.startswith("../"):
+        raise LeavesRepository(
+            f"'{rel}' leaves the repository; paths are repository-relative (to the project "
+            "root, not to this file): write it from the root, e.g. 'src/...'"
+        )
+    raise LeavesRepository(
+        f"'{rel}' resolves through a symlink to '{target}', outside the repository; Lakeform "
+        "uploads only files inside it: copy the file in, or point the symlink inside"
+    )
+
+
+def repo_glob(root: Path, pattern: str) -> list[str]:
+    """The files a repository-relative glob matches, as sorted repository-relative paths
+    (`dir/**` means every file below `dir`). A glob never follows a symlinked file or folder out
+    of the repository: LeavesRepository names the first match that would (nothing is read);
+    symlinks that stay inside are followed."""
+    base = root.resolve()
+    expanded = pattern + "/*" if pattern.endswith("**") else pattern
+    found: list[str] = []
+    for match in sorted(root.glob(expanded)):
+        rel = match.relative_to(root).as_posix()
+        target = match.resolve()
+        if not target.is_relative_to(base):
+            raise LeavesRepository(
+                f"'{pattern}' matches '{rel}', which resolves to '{target}', outside the "
+                "repository; a glob never follows a symlink out of it: remove the symlink or "
+                "narrow the pattern"
+            )
+        if match.is_file():
+            found.append(rel)
+    return found

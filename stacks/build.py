@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, cast
@@ -17,13 +18,16 @@ from components.wiring import Component, Derived, Wiring
 from metadata import KINDS, Rows, apply_stack_defaults
 from metadata.kinds import JOBS, Kind
 from metadata.models import JobRow
+from metadata.paths import LeavesRepository, inside_repository, repo_glob
 from metadata.settings import StackSettings
 from stacks.config import LakeformError
 from stacks.guard import guard_protected_rows
 
 
 class RepoFiles(Mapping[str, bytes]):
-    """Repository-relative path -> file contents, read on first use (metadata checked them)."""
+    """Repository-relative path -> file contents, read on first use. Each path is resolved again
+    when read (metadata checked it, but a symlink may have changed since): one that leads out of
+    the repository is refused, and the file is never opened."""
 
     def __init__(self, root: Path) -> None:
         self._root = root
@@ -31,10 +35,16 @@ class RepoFiles(Mapping[str, bytes]):
 
     def __getitem__(self, rel: str) -> bytes:
         if rel not in self._read:
-            path = self._root / rel
+            try:
+                path = inside_repository(self._root, rel)
+            except LeavesRepository as err:
+                raise LakeformError(f"cannot upload: {err}") from None
             if not path.is_file():
                 raise KeyError(rel)
-            self._read[rel] = path.read_bytes()
+            # O_NOFOLLOW: the resolved path has no symlink left; one put there since is refused.
+            fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+            with os.fdopen(fd, "rb") as f:
+                self._read[rel] = f.read()
         return self._read[rel]
 
     def __iter__(self) -> Iterator[str]:
@@ -45,7 +55,8 @@ class RepoFiles(Mapping[str, bytes]):
 
 
 class RepoGlobs(Mapping[str, Sequence[str]]):
-    """Repository-relative glob pattern -> matching files, sorted (`dir/**` means every file)."""
+    """Repository-relative glob pattern -> matching files, sorted (`dir/**` means every file);
+    a pattern matching anything that leads out of the repository is refused (`repo_glob`)."""
 
     def __init__(self, root: Path) -> None:
         self._root = root
@@ -53,9 +64,10 @@ class RepoGlobs(Mapping[str, Sequence[str]]):
 
     def __getitem__(self, pattern: str) -> Sequence[str]:
         if pattern not in self._seen:
-            expanded = pattern + "/*" if pattern.endswith("**") else pattern
-            matches = [p for p in self._root.glob(expanded) if p.is_file()]
-            self._seen[pattern] = sorted(p.relative_to(self._root).as_posix() for p in matches)
+            try:
+                self._seen[pattern] = repo_glob(self._root, pattern)
+            except LeavesRepository as err:
+                raise LakeformError(f"cannot upload: {err}") from None
         return self._seen[pattern]
 
     def __iter__(self) -> Iterator[str]:

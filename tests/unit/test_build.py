@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import logging
 import random
 from pathlib import Path
@@ -9,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from metadata import load_rows
+from metadata import Rows, load_rows
 from metadata.settings import StackSettings
 from stacks.build import build, job_order
 from stacks.config import LakeformError
@@ -220,3 +221,75 @@ def test_release_entries_are_reported(program, caplog: pytest.LogCaptureFixture)
     text = caplog.text
     assert "pipelines.main is released (not protected)" in text
     assert "quality_monitors.gone matches no row" in text
+
+
+LINKED_ROWS = """
+jobs:
+  a:
+    tasks: [{task_key: x, notebook_task: {notebook_path: src/nb_link.py}}]
+pipelines:
+  p:
+    serverless: true
+    libraries: [{glob: {include: src/pipe_link/*}}]
+"""
+
+
+def _linked_repo(tmp_path: Path) -> tuple[Path, Path, Rows]:
+    """A repository whose rows use a symlinked file and folder that point inside it (validated),
+    and a folder beside it holding what must never be uploaded."""
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "nb.py").write_text("SECRET")
+    root = tmp_path / "repo"
+    (root / "src/pipe").mkdir(parents=True)
+    (root / "src/nb.py").write_text("honest notebook")
+    (root / "src/pipe/bronze.py").write_text("honest source")
+    (root / "src/nb_link.py").symlink_to("nb.py")
+    (root / "src/pipe_link").symlink_to("pipe", target_is_directory=True)
+    (root / "rows.yaml").write_text(LINKED_ROWS)
+    return root, outside, load_rows([root / "rows.yaml"], root=root, stack="dev")
+
+
+def test_symlinks_inside_the_repository_are_uploaded(program, tmp_path: Path) -> None:
+    root, _, the_rows = _linked_repo(tmp_path)
+    p = program("dev")
+    p.run(lambda: build(StackSettings(), the_rows, stack="dev", root=root))
+    uploads = {
+        r.name: base64.b64decode(r.inputs["contentBase64"])
+        for r in p.monitor.registrations
+        if "contentBase64" in r.inputs
+    }
+    assert uploads == {
+        "a/src/nb_link": b"honest notebook",
+        "p/src/pipe_link/bronze.py": b"honest source",
+    }
+
+
+@pytest.mark.parametrize(
+    ("link", "message"),
+    [
+        (
+            "src/nb_link.py",
+            "cannot upload: 'src/nb_link.py' resolves through a symlink to '{outside}/nb.py', "
+            "outside the repository; Lakeform uploads only files inside it: copy the file in, "
+            "or point the symlink inside",
+        ),
+        (
+            "src/pipe_link",
+            "cannot upload: 'src/pipe_link/*' matches 'src/pipe_link/nb.py', which resolves to "
+            "'{outside}/nb.py', outside the repository; a glob never follows a symlink out of "
+            "it: remove the symlink or narrow the pattern",
+        ),
+    ],
+)
+def test_a_symlink_changed_after_validation_is_refused_when_read(
+    program, tmp_path: Path, link: str, message: str
+) -> None:
+    root, outside, the_rows = _linked_repo(tmp_path)
+    (root / link).unlink()  # after `lakeform validate`, before the deploy reads the file
+    (root / link).symlink_to(outside if link.endswith("_link") else outside / "nb.py")
+    p = program("dev")
+    with pytest.raises(LakeformError) as info:
+        p.run(lambda: build(StackSettings(), the_rows, stack="dev", root=root))
+    assert str(info.value) == message.format(outside=outside.resolve())
+    assert p.monitor.registrations == []  # refused before any resource, nothing uploaded
