@@ -39,7 +39,9 @@ def run(args: argparse.Namespace) -> int:
     try:
         imported = import_bundle(bundle, root)
     except BundleError as err:
-        print(f"lakeform import-bundle: {err}", file=sys.stderr)
+        for line in str(err).splitlines():
+            print(f"lakeform import-bundle: {line}", file=sys.stderr)
+        print("FAILED: nothing written", file=sys.stderr)
         return 1
     name = imported.name
     rows_text = yaml.safe_dump(imported.rows, sort_keys=False, allow_unicode=True)
@@ -71,16 +73,32 @@ def run(args: argparse.Namespace) -> int:
                     print(str(p).replace(str(check), str(rows_file)) + where)
                 print("FAILED: nothing written", file=sys.stderr)
                 return 1
-    existing = [p for p in [rows_file, *settings_files] if p.exists()]
-    if existing and not args.force:
-        for p in existing:
-            print(f"{p}: exists (use --force to overwrite)", file=sys.stderr)
-        return 1
     for what in imported.skipped:
         print(f"not imported: {what}", file=sys.stderr)
     for what in imported.notes:
         print(f"note: {what}", file=sys.stderr)
-    for path, text in {rows_file: rows_text, **settings_files}.items():
+    return write_all(out_dir, {rows_file: rows_text, **settings_files}, force=args.force)
+
+
+def write_all(out_dir: Path, files: dict[Path, str], *, force: bool) -> int:
+    """Write `files`, each checked first to stay inside `out_dir` once resolved (symlinks
+    followed) and not to overwrite a file unless `force`: all or nothing. Every file the import
+    writes goes through here."""
+    from metadata.paths import resolve_within
+
+    refused: list[str] = []
+    for path in files:
+        target, inside = resolve_within(out_dir, path)
+        if not inside:
+            refused.append(f"{path}: resolves to '{target}', outside the output folder {out_dir}")
+        elif path.exists() and not force:
+            refused.append(f"{path}: exists (use --force to overwrite)")
+    if refused:
+        for line in refused:
+            print(line, file=sys.stderr)
+        print("FAILED: nothing written", file=sys.stderr)
+        return 1
+    for path, text in files.items():
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")
         print(f"wrote {path}")

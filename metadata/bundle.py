@@ -19,11 +19,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, cast
 
-import yaml
-
+from metadata.errors import Problem
 from metadata.kinds import KINDS
+from metadata.located import Locator, Part
 from metadata.models.jobs import Task
-from metadata.paths import is_repo_relative
+from metadata.paths import is_repo_relative, resolve_within
+from metadata.yamlsrc import parse_text, plain
 
 ID_REF = re.compile(r"^\$\{resources\.(jobs|pipelines)\.([A-Za-z0-9_-]+)\.id\}$")
 FILE_PATH = re.compile(r"\$\{workspace\.file_path\}/?")
@@ -78,11 +79,24 @@ def import_bundle(bundle: Path, root: Path) -> Imported:
     if not main.is_file():
         raise BundleError(f"{main}: no databricks.yml here")
     out = Imported()
-    documents = [(main, _read(main))]
-    out.name = str(_map(documents[0][1].get("bundle")).get("name") or "bundle")
-    for pattern in _items(documents[0][1].get("include")):
-        for name in sorted(glob.glob(str(main.parent / pattern), recursive=True)):
-            documents.append((Path(name), _read(Path(name))))
+    located = _read(main, root)
+    problems: list[Problem] = []
+    documents = [(main, located)]
+    loc = Locator(_rel(main, root), (), located, None)
+    out.name = str(_map(located.get("bundle")).get("name") or "bundle")
+    problems.extend(
+        _file_name(loc, ("bundle", "name"), out.name, "the rows file", ("bundle", "name"))
+    )
+    for i, pattern in enumerate(_items(located.get("include"))):
+        found = _include(main.parent, str(pattern), loc, i, problems)
+        documents.extend((path, _read(path, root)) for path in found)
+    for path, doc in documents:
+        doc_loc = Locator(_rel(path, root), (), doc, None)
+        for name in _map(doc.get("targets")):
+            problems.extend(_file_name(doc_loc, ("targets", name), name, "a stack", ("targets",)))
+    if problems:
+        raise BundleError("\n".join(str(p) for p in problems))
+    documents = [(path, cast("dict[str, Any]", plain(doc))) for path, doc in documents]
     variables: dict[str, str | None] = {}
     targets: dict[str, Any] = {}
     permissions: list[dict[str, Any]] = []
@@ -357,14 +371,72 @@ def _target_permissions(name: str, permissions: list[dict[str, Any]], out: Impor
             _override(out, kind, key, name)["permissions"] = copy.deepcopy(full)
 
 
-def _read(path: Path) -> dict[str, Any]:
+FILE_NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,99}$")
+"""A bundle or target name that may name a file written under `-o` as it is: one path component
+(no `/`, no `..`, not hidden), the characters of a Pulumi stack name (a target becomes a stack)."""
+
+
+def _file_name(
+    loc: Locator, parts: tuple[Part, ...], name: str, what: str, shown: tuple[Part, ...]
+) -> list[Problem]:
+    """Refuse a name that becomes a file name unless it is one safe path component (no slug:
+    the rows and stacks keep the names the bundle gives them)."""
+    if FILE_NAME.match(name):
+        return []
+    return [
+        loc.problem(
+            parts,
+            f"'{name}' cannot name {what}: it becomes a file name under the output folder; use "
+            "letters, digits, '_', '-' and '.' (not first), at most 100",
+            shown=shown,
+        )
+    ]
+
+
+def _include(
+    folder: Path, pattern: str, loc: Locator, i: int, problems: list[Problem]
+) -> list[Path]:
+    """The files an `include` pattern names, all inside the bundle folder (symlinks followed);
+    a pattern or match outside it is a problem, and nothing outside is read."""
+    if Path(pattern).is_absolute() or ".." in Path(pattern).parts:
+        problems.append(
+            loc.problem(
+                ("include", i),
+                f"'{pattern}' is outside the bundle folder; includes are relative to "
+                "databricks.yml's folder and stay inside it",
+            )
+        )
+        return []
+    found: list[Path] = []
+    for name in sorted(glob.glob(str(folder / pattern), recursive=True)):
+        target, inside = resolve_within(folder, Path(name))
+        if not inside:
+            problems.append(
+                loc.problem(
+                    ("include", i),
+                    f"'{pattern}' matches '{Path(name).relative_to(folder).as_posix()}', which "
+                    f"resolves to '{target}', outside the bundle folder; includes stay inside it",
+                )
+            )
+            return []
+        found.append(Path(name))
+    return found
+
+
+def _read(path: Path, root: Path) -> dict[str, Any]:
+    """A bundle file as plain data; YAML errors name the file and line."""
     try:
-        data: Any = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except (OSError, yaml.YAMLError) as err:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as err:
         raise BundleError(f"{path}: {err}") from None
+    data, problems = parse_text(text, _rel(path, root))
+    if problems:
+        raise BundleError("\n".join(str(p) for p in problems))
+    if data is None:
+        return {}
     if not isinstance(data, dict):
         raise BundleError(f"{path}: expected a mapping")
-    return _map(data)
+    return cast("dict[str, Any]", data)
 
 
 def _map(value: Any) -> dict[str, Any]:

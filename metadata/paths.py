@@ -23,6 +23,13 @@ def uploads_from_repository(path: str, source: str | None, job_has_git_source: b
     return not from_git and is_repo_relative(path)
 
 
+def resolve_within(root: Path, path: Path) -> tuple[Path, bool]:
+    """`path` with every symlink followed, and whether that lies inside `root` (resolved too):
+    the one test of every path Lakeform reads to upload, and of every file it writes."""
+    target = path.resolve()
+    return target, target.is_relative_to(root.resolve())
+
+
 class LeavesRepository(ValueError):
     """A path read for upload that is not inside the repository once every symlink is followed."""
 
@@ -34,8 +41,8 @@ def inside_repository(root: Path, rel: str) -> Path:
     `lakeform validate` is caught when the file is read. Raises LeavesRepository when the path is
     not inside `root` (resolved too), by `..` or through a symlink; ValueError or OSError for a
     path the file system cannot take (a NUL byte, a name too long)."""
-    target = (root / rel).resolve()
-    if target.is_relative_to(root.resolve()):
+    target, inside = resolve_within(root, root / rel)
+    if inside:
         return target
     normal = posixpath.normpath(rel)
     if posixpath.isabs(normal) or normal == ".." or normal.startswith("../"):
@@ -54,13 +61,12 @@ def repo_glob(root: Path, pattern: str) -> list[str]:
     (`dir/**` means every file below `dir`). A glob never follows a symlinked file or folder out
     of the repository: LeavesRepository names the first match that would (nothing is read);
     symlinks that stay inside are followed."""
-    base = root.resolve()
     expanded = pattern + "/*" if pattern.endswith("**") else pattern
     found: list[str] = []
     for match in sorted(root.glob(expanded)):
         rel = match.relative_to(root).as_posix()
-        target = match.resolve()
-        if not target.is_relative_to(base):
+        target, inside = resolve_within(root, match)
+        if not inside:
             raise LeavesRepository(
                 f"'{pattern}' matches '{rel}', which resolves to '{target}', outside the "
                 "repository; a glob never follows a symlink out of it: remove the symlink or "

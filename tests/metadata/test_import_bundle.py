@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import textwrap
 from pathlib import Path
 from typing import Any
@@ -289,3 +290,188 @@ def test_nothing_is_written_when_the_rows_do_not_validate(
     )
     assert out.err.endswith("FAILED: nothing written\n")
     assert not (bundle / "resources/lakeform").exists()
+
+
+def _files(root: Path) -> set[str]:
+    return {p.relative_to(root).as_posix() for p in root.rglob("*")}
+
+
+def _edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text()
+    assert old in text
+    path.write_text(text.replace(old, new))
+
+
+NAME_RULE = (
+    "it becomes a file name under the output folder; use letters, digits, '_', '-' and '.' (not "
+    "first), at most 100"
+)
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "problem", "escaped"),
+    [
+        (
+            "name: demo,",
+            "name: ../../../x,",
+            "databricks.yml:1:10: bundle.name: '../../../x' cannot name the rows file: "
+            + NAME_RULE,
+            "../x.yaml",
+        ),
+        (
+            "  staging:\n",
+            "  ../../../../y:\n",
+            f"databricks.yml:18:3: targets: '../../../../y' cannot name a stack: {NAME_RULE}",
+            "../y.yaml",
+        ),
+    ],
+)
+def test_a_name_that_is_not_one_path_component_is_refused(
+    bundle: Path,
+    capsys: pytest.CaptureFixture[str],
+    old: str,
+    new: str,
+    problem: str,
+    escaped: str,
+) -> None:
+    _edit(bundle / "databricks.yml", old, new)
+    before = _files(bundle)
+    assert main(["import-bundle", ".", "-o", "resources/lakeform"]) == 1
+    assert capsys.readouterr().err.splitlines() == [
+        f"lakeform import-bundle: {problem}",
+        "FAILED: nothing written",
+    ]
+    assert _files(bundle) == before
+    assert not (bundle / escaped).exists()
+
+
+EVIL = """
+resources:
+  jobs:
+    stolen: {tasks: [{task_key: t, notebook_task: {notebook_path: /SECRET}}]}
+"""
+
+
+@pytest.fixture
+def outside(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A folder outside the bundle and project, with a bundle file the import must never read."""
+    folder = tmp_path_factory.mktemp("outside")
+    (folder / "evil.yml").write_text(EVIL)
+    return folder
+
+
+@pytest.mark.parametrize(
+    ("include", "link", "problem"),
+    [
+        (
+            "{relative}/*.yml",
+            None,
+            "'{relative}/*.yml' is outside the bundle folder; includes "
+            "are relative to databricks.yml's folder and stay inside it",
+        ),
+        (
+            "{outside}/*.yml",
+            None,
+            "'{outside}/*.yml' is outside the bundle folder; includes "
+            "are relative to databricks.yml's folder and stay inside it",
+        ),
+        (
+            "linked/*.yml",
+            "linked",
+            "'linked/*.yml' matches 'linked/evil.yml', which resolves to "
+            "'{outside}/evil.yml', outside the bundle folder; includes stay inside it",
+        ),
+        (
+            "resources/*.yml",
+            "resources/evil.yml",
+            "'resources/*.yml' matches "
+            "'resources/evil.yml', which resolves to '{outside}/evil.yml', outside the bundle "
+            "folder; includes stay inside it",
+        ),
+        (
+            "**/*.yml",
+            "linked",
+            "'**/*.yml' matches 'linked/evil.yml', which resolves to "
+            "'{outside}/evil.yml', outside the bundle folder; includes stay inside it",
+        ),
+    ],
+)
+def test_an_include_outside_the_bundle_is_refused(
+    bundle: Path,
+    outside: Path,
+    capsys: pytest.CaptureFixture[str],
+    include: str,
+    link: str | None,
+    problem: str,
+) -> None:
+    if link == "linked":
+        (bundle / link).symlink_to(outside, target_is_directory=True)
+    elif link is not None:
+        (bundle / link).symlink_to(outside / "evil.yml")
+    relative = os.path.relpath(outside, bundle)  # ../../outside0: `..` reaches it
+    include = include.format(outside=outside, relative=relative)
+    _edit(bundle / "databricks.yml", "include: [resources/*.yml]", f"include: ['{include}']")
+    before = _files(bundle)
+    assert main(["import-bundle", ".", "-o", "resources/lakeform"]) == 1
+    assert capsys.readouterr().err.splitlines() == [
+        "lakeform import-bundle: databricks.yml:2:11: include[0]: "
+        + problem.format(outside=outside.resolve(), relative=relative),
+        "FAILED: nothing written",
+    ]
+    assert _files(bundle) == before
+    assert list(outside.iterdir()) == [outside / "evil.yml"]
+
+
+def test_an_include_through_a_symlink_inside_the_bundle_is_read(
+    bundle: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (bundle / "linked").symlink_to("resources", target_is_directory=True)
+    _edit(bundle / "databricks.yml", "include: [resources/*.yml]", "include: [linked/*.yml]")
+    assert main(["import-bundle", ".", "-o", "resources/lakeform"]) == 0
+    rows = yaml.safe_load((bundle / "resources/lakeform/demo.yaml").read_text())
+    assert sorted(rows["jobs"]) == ["demo_job", "other_job"]
+    notebook = rows["jobs"]["demo_job"]["tasks"][0]["notebook_task"]["notebook_path"]
+    assert notebook == "src/notebook.ipynb"
+    assert "not imported: linked/demo.job.yml: jobs.demo_job.deployment (no Lakeform field)" in (
+        capsys.readouterr().err.splitlines()
+    )
+
+
+@pytest.mark.parametrize("force", [False, True])
+def test_no_file_is_written_outside_the_output_folder(
+    bundle: Path, outside: Path, capsys: pytest.CaptureFixture[str], force: bool
+) -> None:
+    out = bundle / "resources/lakeform"
+    out.mkdir()
+    (out / "stack_settings").symlink_to(outside, target_is_directory=True)
+    (out / "demo.yaml").symlink_to(outside / "stolen.yaml")  # dangling: does not exist yet
+    before = _files(bundle)
+    assert main(["import-bundle", ".", "-o", "resources/lakeform", *(["--force"] * force)]) == 1
+    target = outside.resolve()
+    assert capsys.readouterr().err.splitlines()[-5:] == [
+        f"resources/lakeform/demo.yaml: resolves to '{target}/stolen.yaml', outside the output "
+        "folder resources/lakeform",
+        *(
+            f"resources/lakeform/stack_settings/{stack}.yaml: resolves to '{target}/{stack}.yaml', "
+            "outside the output folder resources/lakeform"
+            for stack in ("dev", "staging", "prod")
+        ),
+        "FAILED: nothing written",
+    ]
+    assert _files(bundle) == before
+    assert list(outside.iterdir()) == [outside / "evil.yml"]
+
+
+def test_an_output_folder_reached_through_a_symlink_is_written(
+    bundle: Path, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    elsewhere = tmp_path_factory.mktemp("elsewhere")
+    (bundle / "out").symlink_to(elsewhere, target_is_directory=True)
+    assert main(["import-bundle", ".", "-o", "out"]) == 0  # -o is the user's choice
+    assert sorted(_files(elsewhere)) == [
+        "demo.yaml",
+        "stack_settings",
+        "stack_settings/dev.yaml",
+        "stack_settings/prod.yaml",
+        "stack_settings/staging.yaml",
+    ]
