@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import re
+import shlex
 import tempfile
 import threading
 import urllib.parse
@@ -198,20 +199,24 @@ def build_rows(
 
 
 def adoption_steps(
-    rows: str, import_file: str | None, stack: str = "STACK", *, in_place: bool = False
+    rows: str | None, import_file: str | None, stack: str = "STACK", *, in_place: bool = False
 ) -> list[str]:
     """The commands that adopt exported rows into a stack without recreating the resources
-    (`in_place`: the rows were written under resources/ already)."""
+    (`in_place`: the rows were written under resources/ already; `rows` None: written to
+    stdout). Every path and the stack are quoted for the shell: they are pasted into one."""
+    q = shlex.quote
+    said = "the rows" if rows is None else q(rows)
+    stack = q(stack)
     if import_file is None:
         step2 = "run the export again with --import-file FILE for the pulumi import file, then"
         file = "FILE"
     else:
         step2 = "adopt the resources (creates the Lakeform components, imports the resources):"
-        file = import_file
+        file = q(import_file)
     return [
-        f"1. lakeform validate   # {rows} is read with the other rows"
+        f"1. lakeform validate   # {said} is read with the other rows"
         if in_place
-        else f"1. put {rows} under resources/ and run: lakeform validate",
+        else f"1. put {said} under resources/ and run: lakeform validate",
         f"2. {step2}",
         f"   pulumi import --stack {stack} --file {file} --generate-code=false",
         f"3. pulumi preview --diff --stack {stack}   # expect updates only, no create or replace",

@@ -205,7 +205,7 @@ def _pages(
 def _adoption_hint(args: argparse.Namespace, err: TextIO) -> None:
     from cli.adopt import adoption_steps
 
-    rows = str(args.output) if args.output is not None else "the rows"
+    rows = str(args.output) if args.output is not None else None
     file = str(args.import_file) if args.import_file is not None else None
     steps = "\n".join(f"  {line}" for line in adoption_steps(rows, file))
     intro = "To adopt them into a stack without recreating them (metadata/README.md):"

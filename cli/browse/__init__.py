@@ -35,7 +35,12 @@ def register(sub: Any) -> None:
     where.add_argument("--host", help="workspace URL (default: DATABRICKS_HOST or the profile's)")
     p.add_argument("--profile", help="~/.databrickscfg profile")
     p.add_argument("--port", type=int, default=8770, help="port to listen on (8770; 0: any)")
-    p.add_argument("--bind", default="127.0.0.1", help="address to listen on (127.0.0.1)")
+    p.add_argument(
+        "--bind",
+        default="127.0.0.1",
+        help="loopback address to listen on (127.0.0.1); the page answers only requests for "
+        "this address, and changes only from itself",
+    )
     p.add_argument(
         "--monitor",
         action="append",
@@ -117,6 +122,22 @@ def connector(host: str | None, profile: str | None) -> tuple[str, Callable[[], 
     return host, connect
 
 
+def check_bind(bind: str) -> None:
+    """The page writes into the project and reads the workspace with the user's credentials:
+    it listens on this machine only, at an address a Host header can name exactly."""
+    import ipaddress
+
+    try:
+        address = ipaddress.IPv4Address(bind)
+    except ValueError:
+        address = None
+    if address is None or not address.is_loopback:
+        raise BrowseError(
+            f"--bind {bind}: not an IPv4 loopback address; the page listens on this machine "
+            "only (127.0.0.1, the default)"
+        )
+
+
 def run(args: argparse.Namespace) -> int:
     import socket
 
@@ -126,6 +147,7 @@ def run(args: argparse.Namespace) -> int:
 
     root = Path.cwd()
     try:
+        check_bind(args.bind)
         host = stack_host(root, args.stack) if args.stack else args.host
         host, connect = connector(host, args.profile)
     except BrowseError as err:

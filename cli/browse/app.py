@@ -7,9 +7,10 @@ import hashlib
 import json
 import os
 import re
+import secrets
 import threading
 import urllib.parse
-from collections.abc import AsyncIterator, Callable, Iterable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -17,17 +18,25 @@ from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markupsafe import Markup, escape
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from starlette.responses import (
+    HTMLResponse,
+    JSONResponse,
+    PlainTextResponse,
+    RedirectResponse,
+    Response,
+)
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from cli.adopt import Api, get_job, get_pipeline
+from cli.adopt import KINDS, Api, get_job, get_pipeline
 from cli.browse.catalog import KIND_LABELS, Catalog, Item
 from cli.browse.errors import in_words
-from cli.browse.exporter import Exporter
+from cli.browse.exporter import Exporter, target_problems
 from cli.browse.graph import task_graph_svg
+from cli.browse.guard import TOKEN_FIELD, Body, Guard
 from cli.browse.query import MANAGED, SORTS, Filters, managed_as, run
 from cli.browse.state import Selected, StateFile, Targets
 
@@ -119,8 +128,27 @@ def _when(ms: int) -> str:
     return datetime.fromtimestamp(ms / 1000, UTC).strftime("%Y-%m-%d %H:%M")
 
 
+def _selection_changes(body: object) -> list[dict[str, Any]] | str:
+    """The `items` of a /select body, or what is wrong with it."""
+    items = body.get("items") if isinstance(body, dict) else None  # pyright: ignore[reportUnknownMemberType]
+    if not isinstance(items, list):
+        return 'the body must be {"items": [{"kind": ..., "id": ...}, ...]}'
+    changes: list[dict[str, Any]] = []
+    for i, change in enumerate(items):  # pyright: ignore[reportUnknownVariableType, reportUnknownArgumentType]
+        if not isinstance(change, dict):
+            return f"items[{i}]: not an object"
+        if change.get("kind") not in KINDS:  # pyright: ignore[reportUnknownMemberType]
+            return f"items[{i}].kind: {change.get('kind')!r}; known: {', '.join(KINDS)}"  # pyright: ignore[reportUnknownMemberType]
+        if not isinstance(change.get("id"), (str, int)) or not str(change["id"]):  # pyright: ignore[reportUnknownMemberType]
+            return f"items[{i}].id: a non-empty string or number"
+        changes.append(change)  # pyright: ignore[reportUnknownArgumentType]
+    return changes
+
+
 def create_app(config: Config) -> Starlette:
     browser = Browser(config)
+    token = secrets.token_urlsafe(32)
+    """Per process, rendered into the page (a meta tag and every form), never in a cookie."""
     env = Environment(
         loader=FileSystemLoader(HERE / "templates"),
         autoescape=select_autoescape(["html"]),
@@ -129,9 +157,15 @@ def create_app(config: Config) -> Starlette:
     )
     env.filters["when"] = _when
     env.filters["in_project"] = lambda path: os.path.relpath(path, config.root)  # pyright: ignore[reportUnknownLambdaType, reportUnknownArgumentType]
-    env.globals.update(kind_labels=KIND_LABELS, sorts=SORTS, managed_values=MANAGED)
+    env.globals.update(
+        kind_labels=KIND_LABELS,
+        sorts=SORTS,
+        managed_values=MANAGED,
+        token=token,
+        token_input=Markup(f'<input type="hidden" name="{TOKEN_FIELD}" value="{escape(token)}">'),
+    )
 
-    def page(request: Request, name: str, **context: Any) -> HTMLResponse:
+    def page(request: Request, name: str, status_code: int = 200, **context: Any) -> HTMLResponse:
         context.update(
             request=request,
             host=config.host,
@@ -142,7 +176,7 @@ def create_app(config: Config) -> Starlette:
             selection=browser.state.state.selection,
             export=browser.state.state.export,
         )
-        return HTMLResponse(env.get_template(name).render(**context))
+        return HTMLResponse(env.get_template(name).render(**context), status_code=status_code)
 
     async def index(request: Request) -> Response:
         params = dict(request.query_params)
@@ -175,7 +209,7 @@ def create_app(config: Config) -> Starlette:
         ref = f"{request.path_params['kind']}:{request.path_params['ident']}"
         found = browser.catalog.by_ref.get(ref)
         if found is None:
-            return page(request, "error.html", message=f"{ref}: not in the listing", code=404)
+            return page(request, "error.html", 404, message=f"{ref}: not in the listing")
         detail: dict[str, Any] = {}
         graph, error = "", ""
         try:
@@ -199,8 +233,12 @@ def create_app(config: Config) -> Starlette:
         )
 
     async def select(request: Request) -> Response:
-        body = await request.json()
-        changes = body.get("items") or []
+        try:
+            changes = _selection_changes(await request.json())
+        except ValueError:
+            changes = "the body is not JSON"
+        if isinstance(changes, str):
+            return PlainTextResponse(f"/select: {changes}\n", status_code=400)
         with browser.state.lock:
             selection = browser.state.state.selection
             for change in changes:
@@ -244,11 +282,21 @@ def create_app(config: Config) -> Starlette:
         data = await form(request)
         with browser.state.lock:
             old = browser.state.state.targets
-            browser.state.state.targets = Targets(
+            new = Targets(
                 rows=data.get("rows", old.rows).strip() or old.rows,
                 import_file=data.get("import_file", old.import_file).strip() or old.import_file,
                 sources=data.get("sources", old.sources).strip() or old.sources,
             )
+            problems = target_problems(config.root, new)
+            if problems:
+                return page(
+                    request,
+                    "error.html",
+                    400,
+                    message="Not saved: " + "; ".join(problems),
+                    back=("/selection", "Back to the selection"),
+                )
+            browser.state.state.targets = new
             browser.state.save()
         return RedirectResponse("/selection", status_code=303)
 
@@ -288,23 +336,28 @@ def create_app(config: Config) -> Starlette:
         yield
         browser.exporter.stop()
 
+    # Everything that changes state, with the body it takes: the guard checks each against this.
+    changes: dict[str, tuple[Body, Callable[[Request], Awaitable[Response]]]] = {
+        "/select": ("json", select),
+        "/selection/clear": ("form", clear),
+        "/targets": ("form", targets),
+        "/export": ("form", export),
+        "/export/dismiss": ("form", dismiss),
+        "/refresh": ("form", refresh),
+        "/monitors": ("form", monitors),
+    }
     app = Starlette(
         routes=[
             Route("/", index),
             Route("/item/{kind}/{ident:path}", item),
-            Route("/select", select, methods=["POST"]),
             Route("/selection", selection),
-            Route("/selection/clear", clear, methods=["POST"]),
-            Route("/targets", targets, methods=["POST"]),
-            Route("/export", export, methods=["POST"]),
-            Route("/export/dismiss", dismiss, methods=["POST"]),
-            Route("/refresh", refresh, methods=["POST"]),
-            Route("/monitors", monitors, methods=["POST"]),
             Route("/api/status", status),
+            *(Route(path, handler, methods=["POST"]) for path, (_, handler) in changes.items()),
             Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
         ],
         lifespan=lifespan,
     )
+    app.add_middleware(Guard, token=token, bodies={p: b for p, (b, _) in changes.items()})
     app.state.browser = browser
     return app
 

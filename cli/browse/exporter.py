@@ -3,6 +3,7 @@ same reads, the same rows, the same validator, the same pulumi import document."
 
 from __future__ import annotations
 
+import fnmatch
 import json
 import threading
 import time
@@ -14,7 +15,7 @@ from typing import Any
 from cli.adopt import KINDS, Api, adoption_steps, build_rows, fetch_each
 from cli.browse.errors import in_words
 from cli.browse.sources import export_source, repo_path, source_refs
-from cli.browse.state import ExportRun, Selected, StateFile
+from cli.browse.state import ExportRun, Selected, StateFile, Targets
 from metadata.export import Export, ExportedRow, build_export, import_file
 
 
@@ -45,6 +46,87 @@ class Preview:
 
 def _ref(r: ExportedRow) -> str:
     return f"{r.kind}:{r.resource_id}"
+
+
+RUNS_THINGS = (
+    "makefile",
+    "gnumakefile",
+    "*.mk",
+    "pulumi*.yaml",
+    "pulumi*.yml",
+    "pyproject.toml",
+    "uv.lock",
+    "setup.py",
+    "setup.cfg",
+    "tox.ini",
+    "noxfile.py",
+    "conftest.py",
+    "sitecustomize.py",
+    "__init__.py",
+    "__main__.py",
+    "package.json",
+    "dockerfile",
+    "justfile",
+    "*.sh",
+    "*.bash",
+    "*.ps1",
+    "*.bat",
+    "*.cmd",
+)
+"""Names (lower case) of files that configure or run things: make, Pulumi, Python and its
+tools, npm, shells. An export never writes one, even when asked to overwrite."""
+SCRIPT_FOLDERS = ("scripts", "bin")
+"""Top-level folders of the project's own scripts."""
+SUFFIXES = {"rows file": (".yaml", ".yml"), "import file": (".json",)}
+
+
+class TargetError(ValueError):
+    """A place an export may not write to; nothing is written."""
+
+
+def target_problem(root: Path, relative: str, what: str) -> str | None:
+    """Why an export may not write `relative` (a `rows file`, `import file`, `sources folder` or
+    `source file`, relative to the project), or None. Checked on the resolved path, so `..` and
+    symbolic links do not get around it."""
+    said = f"{what} {relative!r}"
+    if not relative or any(ord(c) < 32 or ord(c) == 127 for c in relative):
+        return f"{said}: empty or holds control characters; give a plain path"
+    base = root.resolve()
+    path = (base / relative).resolve()
+    if path == base:
+        return f"{said}: the project folder itself; give a path inside it"
+    if not path.is_relative_to(base):
+        return f"{said}: outside the project; give a path inside it"
+    parts = path.relative_to(base).parts
+    hidden = next((part for part in parts if part.startswith(".")), None)
+    if hidden is not None:
+        return (
+            f"{said}: in {hidden}, a hidden file or folder (.git, .github, .lakeform, ...), "
+            "which configure tools; give a path outside them"
+        )
+    if parts[0] in SCRIPT_FOLDERS:
+        return f"{said}: under {parts[0]}/, the project's scripts; give a path outside it"
+    name = parts[-1].lower()
+    if any(fnmatch.fnmatchcase(name, pattern) for pattern in RUNS_THINGS):
+        return (
+            f"{said}: {parts[-1]} configures or runs things (make, Pulumi, Python tools, a shell);"
+            " give a file of its own"
+        )
+    suffixes = SUFFIXES.get(what)
+    if suffixes is not None and not name.endswith(suffixes):
+        return f"{said}: must end in {' or '.join(suffixes)}"
+    return None
+
+
+def target_problems(root: Path, targets: Targets) -> list[str]:
+    """What is wrong with where an export is set to write."""
+    checks = (
+        (targets.rows, "rows file"),
+        (targets.import_file, "import file"),
+        (targets.sources, "sources folder"),
+    )
+    found = (target_problem(root, relative, what) for relative, what in checks)
+    return [problem for problem in found if problem is not None]
 
 
 class Stopped(Exception):
@@ -204,22 +286,29 @@ class Exporter:
             self._export(run)
         except Stopped:
             pass
+        except TargetError as err:
+            run.status, run.error = "failed", f"Nothing written: {err}"
         except Exception as err:  # shown on the page, the selection stays
             run.status, run.error = "failed", in_words(err)
         self.state.save()
 
-    def _target(self, relative: str) -> Path:
-        path = (self.root / relative).resolve()
-        if not path.is_relative_to(self.root.resolve()):
-            raise ValueError(f"{relative}: outside the project; give a path inside it")
-        return path
+    def _target(self, relative: str, what: str) -> Path:
+        problem = target_problem(self.root, relative, what)
+        if problem is not None:
+            raise TargetError(problem)
+        return (self.root / relative).resolve()
 
     def _export(self, run: ExportRun) -> None:
         with self.state.lock:
             selection = self.state.state.selection
             selected = [selection[r] for r in run.refs if r in selection]
             targets = self.state.state.targets
-        rows_path, import_path = self._target(targets.rows), self._target(targets.import_file)
+        # The state file may hold targets no longer allowed: checked again before anything.
+        problems = target_problems(self.root, targets)
+        if problems:
+            raise TargetError("; ".join(problems))
+        rows_path = self._target(targets.rows, "rows file")
+        import_path = self._target(targets.import_file, "import file")
         conflicts = [
             str(p.relative_to(self.root.resolve()))
             for p in (rows_path, import_path)
@@ -250,7 +339,7 @@ class Exporter:
             content, language = export_source(api, path)
             relative = repo_path(targets.sources, path, language)
             files[path] = (relative, content)
-            target = self._target(relative)
+            target = self._target(relative, "source file")
             if (
                 target.exists()
                 and target.read_bytes() != content
@@ -263,7 +352,7 @@ class Exporter:
             run.status, run.conflicts = "confirm", conflicts
             return
         for relative, content in files.values():
-            target = self._target(relative)
+            target = self._target(relative, "source file")
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(content)
             run.written.append(str(target))
@@ -316,4 +405,4 @@ def counts(export: Mapping[str, Sequence[Any]]) -> str:
     return ", ".join(f"{len(v)} {k}" for k, v in export.items())
 
 
-__all__ = ["Exporter", "Preview", "RowView"]
+__all__ = ["Exporter", "Preview", "RowView", "TargetError", "target_problem", "target_problems"]

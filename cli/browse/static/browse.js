@@ -1,10 +1,13 @@
 // Selection changes go to the server at once (kept in .lakeform/browse/), progress is polled.
 "use strict";
 
+// The per-process token the page was rendered with; the server refuses a change without it.
+const TOKEN = document.querySelector("meta[name=lakeform-token]").content;
+
 async function post(items) {
   const answer = await fetch("/select", {
     method: "POST",
-    headers: {"Content-Type": "application/json"},
+    headers: {"Content-Type": "application/json", "X-Lakeform-Token": TOKEN},
     body: JSON.stringify({items}),
   });
   if (!answer.ok) {
