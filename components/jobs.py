@@ -131,8 +131,22 @@ TASK_MAPPERS: dict[str, TaskMapper] = {
 """One case per task type of metadata.models.TASK_TYPES (a test fails when a type has none)."""
 
 
+def _sorted_webhooks(block: dict[str, Any]) -> None:
+    """Sort each `webhook_notifications.on_*` list by id, in place: the provider sorts them on
+    create and read and compares by position, so any other order would never settle."""
+    hooks = cast("dict[str, Any] | None", block.get("webhook_notifications"))
+    if hooks:
+        block["webhook_notifications"] = {
+            name: sorted(cast("list[dict[str, str]]", value), key=lambda w: w["id"])
+            if isinstance(value, list)
+            else value
+            for name, value in hooks.items()
+        }
+
+
 def _task(task: dict[str, Any], ctx: _Ctx) -> dict[str, Any]:
     task = dict(task)
+    _sorted_webhooks(task)
     task.pop("execution_order", None)
     for task_type, mapper in TASK_MAPPERS.items():
         if task_type in task:
@@ -150,6 +164,7 @@ def job_spec(args: JobArgs) -> tuple[dict[str, Any], list[Upload]]:
     spec: dict[str, Any] = args.row.model_dump(exclude_none=True, by_alias=True)
     for name in LAKEFORM_ONLY:
         spec.pop(name, None)
+    _sorted_webhooks(spec)
     ctx = _Ctx(args=args, base=args.files.folder)
     tasks = [_task(t, ctx) for t in spec["tasks"]]
     spec["tasks"] = sorted(tasks, key=lambda t: t["task_key"])

@@ -12,9 +12,12 @@ import pulumi_databricks as databricks
 from components._aliases import renamed_from
 from components._convert import to_input
 from components.wiring import Wiring
+from metadata.kinds import KINDS
 from metadata.models import QualityMonitorRow
 
 LAKEFORM_ONLY = ("previous_keys", "disabled", "stack_overrides", "reset")
+REPLACED_BY = ("tableName", "warehouseId", "skipBuiltinDashboard")
+"""Provider inputs whose change replaces the monitor (metadata.kinds records them for the guard)."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -28,11 +31,19 @@ class QualityMonitorArgs:
     """Protect the monitor and retain it on delete (deleting it loses its history)."""
 
 
+def _replaced_by(row: QualityMonitorRow) -> dict[str, Any]:
+    replaced_by = KINDS["quality_monitors"].replaced_by
+    return {} if replaced_by is None else replaced_by(row)
+
+
 def monitor_spec(args: QualityMonitorArgs) -> dict[str, Any]:
     """The API-shaped monitor definition (no Lakeform-only fields)."""
     spec: dict[str, Any] = args.row.model_dump(exclude_none=True, by_alias=True)
     for name in LAKEFORM_ONLY:
         spec.pop(name, None)
+    if spec.get("skip_builtin_dashboard") is False:
+        # The provider reads it back only when true: an explicit false would never settle.
+        del spec["skip_builtin_dashboard"]
     return spec
 
 
@@ -49,9 +60,10 @@ def monitor_inputs(args: QualityMonitorArgs) -> databricks.QualityMonitorArgs:
 class QualityMonitor:
     """A quality monitor on one table.
 
-    Changes update it in place (keeping its history); it is replaced only when the row bumps
-    `reset`, through Pulumi's `replacement_trigger`. The monitor's id is its table name, so the old
-    one is deleted before the new one is created."""
+    Changes update it in place (keeping its history); it is replaced when the row bumps
+    `reset` (Pulumi's `replacement_trigger`) or changes `table_name`, `warehouse_id` or
+    `skip_builtin_dashboard`, which the provider cannot update. The monitor's id is its table
+    name, so the old one is deleted before the new one is created."""
 
     table_name: pulumi.Output[str]
     dashboard_id: pulumi.Output[str]
@@ -59,6 +71,7 @@ class QualityMonitor:
     drift_metrics_table_name: pulumi.Output[str]
     protected: bool
     reset: int
+    replaced_by: dict[str, Any]
 
     def __init__(
         self, name: str, args: QualityMonitorArgs, parent: pulumi.Resource | None = None
@@ -74,11 +87,15 @@ class QualityMonitor:
                 protect=args.protect,
                 retain_on_delete=args.protect,
                 replacement_trigger=args.row.reset,
+                # The provider would PUT a new table_name to that table's monitor and cannot
+                # update these two at all: a change is a deliberate replacement instead.
+                replace_on_changes=list(REPLACED_BY),
                 delete_before_replace=True,
             ),
         )
         self.protected = args.protect
         self.reset = args.row.reset
+        self.replaced_by = _replaced_by(args.row)
         self.table_name = monitor.table_name
         self.dashboard_id = monitor.dashboard_id
         self.profile_metrics_table_name = monitor.profile_metrics_table_name
@@ -98,4 +115,5 @@ class QualityMonitor:
             "drift_metrics_table_name": self.drift_metrics_table_name,
             "protected": self.protected,
             "reset": self.reset,
+            "replaced_by": self.replaced_by,
         }

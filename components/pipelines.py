@@ -14,6 +14,7 @@ from components._convert import to_input
 from components.files import RowFiles, Upload, create_uploads, dedupe, file_upload, notebook_upload
 from components.permissions import create_permissions
 from components.wiring import Wiring, url
+from metadata.kinds import KINDS
 from metadata.models import PipelineRow
 from metadata.paths import is_repo_relative
 
@@ -87,6 +88,8 @@ class Pipeline:
     pipeline_name: str
     """The name the row gives the pipeline (the provider sets exactly this name)."""
     protected: bool
+    replaced_by: dict[str, Any]
+    """The row's fields whose change replaces the pipeline (`storage`), for the guard."""
 
     def __init__(
         self, name: str, args: PipelineArgs, parent: pulumi.Resource | None = None
@@ -118,6 +121,8 @@ class Pipeline:
             parent=parent,
         )
         self.protected = args.protect
+        replaced_by = KINDS["pipelines"].replaced_by
+        self.replaced_by = {} if replaced_by is None else replaced_by(args.row)
         self.pipeline_id = pipeline.id
         self.pipeline_name = spec["name"]
 
@@ -132,4 +137,5 @@ class Pipeline:
             "name": self.pipeline_name,
             "url": url(host, "pipelines"),
             "protected": self.protected,
+            "replaced_by": self.replaced_by,
         }

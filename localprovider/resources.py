@@ -7,6 +7,7 @@ from __future__ import annotations
 import base64
 import contextlib
 import posixpath
+import re
 import time
 import urllib.parse
 import uuid
@@ -102,6 +103,12 @@ class Kind:
         return {k: v for k, v in state.items() if k in self.fields and k not in self.not_sent}
 
 
+DEFAULT_STORAGE = re.compile(
+    r"^dbfs:/pipelines/[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
+)
+"""The storage the service fills in when none is given (pipelines suppressStorageDiff)."""
+
+
 def _is_uuid(value: str) -> bool:
     try:
         uuid.UUID(value)
@@ -124,6 +131,43 @@ def _sorted_tasks(settings: Mapping[str, Any]) -> dict[str, Any]:
     return {**settings, "tasks": ordered}
 
 
+WEBHOOK_LISTS = (
+    "on_start",
+    "on_failure",
+    "on_success",
+    "on_duration_warning_threshold_exceeded",
+    "on_streaming_backlog_exceeded",
+)
+
+
+def _sorted_webhooks(settings: Mapping[str, Any]) -> dict[str, Any]:
+    """The job's and each task's webhook_notifications lists sorted by id, as the provider's
+    sortWebhookNotifications does on create and read (not on update)."""
+
+    def by_id(block: Any) -> Any:
+        if not isinstance(block, dict):
+            return block
+        return {
+            k: sorted(v, key=lambda w: str(w.get("id", "")))  # pyright: ignore[reportUnknownLambdaType,reportUnknownArgumentType]
+            if k in WEBHOOK_LISTS and isinstance(v, list)
+            else v
+            for k, v in block.items()  # pyright: ignore[reportUnknownVariableType]
+        }
+
+    out = dict(settings)
+    if "webhook_notifications" in out:
+        out["webhook_notifications"] = by_id(out["webhook_notifications"])
+    tasks = out.get("tasks")
+    if isinstance(tasks, list):
+        out["tasks"] = [
+            {**t, "webhook_notifications": by_id(t["webhook_notifications"])}
+            if isinstance(t, dict) and "webhook_notifications" in t
+            else t
+            for t in tasks  # pyright: ignore[reportUnknownVariableType]
+        ]
+    return out
+
+
 # ---------------------------------------------------------------------------------------------
 class Job(Kind):
     token = "databricks:index/job:Job"
@@ -136,6 +180,9 @@ class Job(Kind):
             "format": absent_in_config,  # MULTI_TASK, set by the provider
             "*emailNotifications": absent_in_config,
             "*webhookNotifications": absent_in_config,
+            # conditionalDiffSuppressor: a list's count going to 0 is suppressed, so removing
+            # the last address shows no diff and the job keeps it.
+            "*emailNotifications.on*": absent_in_config,
             "*.source": absent_in_config,
             "tasks[].runIf": absent_or_default("ALL_SUCCESS"),
             "*.pauseStatus": absent_or_default("UNPAUSED"),
@@ -159,7 +206,7 @@ class Job(Kind):
         settings = job.get("settings")
         if not isinstance(settings, dict):
             raise ResourceError(f"job {job_id}: the workspace answered without settings")
-        settings = _sorted_tasks(settings)
+        settings = _sorted_webhooks(_sorted_tasks(settings))
         # The API never answers settings.run_as; the provider fills it from run_as_user_name.
         run_as = job.get("run_as_user_name")
         if run_as:
@@ -170,7 +217,8 @@ class Job(Kind):
         return state
 
     def create(self, client: Client, news: Props) -> tuple[str, Props]:
-        answer = client.call("POST", "/api/2.2/jobs/create", body=self.body(news))
+        body = _sorted_webhooks(self.body(news))
+        answer = client.call("POST", "/api/2.2/jobs/create", body=body)
         job_id = str(answer["job_id"])
         return job_id, self._state(client, job_id)
 
@@ -217,8 +265,13 @@ class Pipeline(Kind):
 
     def suppressions(self) -> dict[str, Any]:
         return {
-            # The service fills a dbfs:/pipelines/<id> storage when none is given.
-            "storage": absent_in_config,
+            # The service fills a dbfs:/pipelines/<id> storage when none is given; only that
+            # default is suppressed (suppressStorageDiff): removing a custom one replaces.
+            "storage": lambda old, new: (
+                empty(new) and isinstance(old, str) and DEFAULT_STORAGE.match(old) is not None
+            ),
+            # Read always records the bool (false: the API never returns it); unset is false.
+            "allowDuplicateNames": absent_or_default(False),
             "catalog": lambda old, new: (
                 isinstance(old, str) and isinstance(new, str) and old.lower() == new.lower()
             ),
@@ -226,10 +279,16 @@ class Pipeline(Kind):
 
     def forces_replace(self, olds: Mapping[str, Any], news: Mapping[str, Any]) -> set[str]:
         forcing: set[str] = set()
-        if not empty(news.get("storage")) and olds.get("storage") != news.get("storage"):
+        if olds.get("storage") != news.get("storage") and not self._suppressed_storage(olds, news):
             forcing.add("storage")
             forcing.add("catalog")  # catalog forces a replacement only together with storage
         return forcing
+
+    def _suppressed_storage(self, olds: Mapping[str, Any], news: Mapping[str, Any]) -> bool:
+        old = olds.get("storage")
+        return empty(news.get("storage")) and (
+            empty(old) or (isinstance(old, str) and DEFAULT_STORAGE.match(old) is not None)
+        )
 
     def _get(self, client: Client, pipeline_id: str) -> dict[str, Any]:
         return client.call("GET", f"/api/2.0/pipelines/{urllib.parse.quote(pipeline_id)}")
@@ -241,6 +300,8 @@ class Pipeline(Kind):
             if answer.get(top) is not None:
                 spec[top] = answer[top]
         state = from_rest(self.fields, spec)
+        # StructToData sets every bool; the API never returns allow_duplicate_names.
+        state["allowDuplicateNames"] = bool(spec.get("allow_duplicate_names"))
         for wire, rest in (
             ("clusterId", "cluster_id"),
             ("creatorUserName", "creator_user_name"),
@@ -319,9 +380,10 @@ class Pipeline(Kind):
 class QualityMonitor(Kind):
     token = "databricks:index/qualityMonitor:QualityMonitor"
     not_sent = frozenset({"providerConfig", "tableName"})
-    computed = frozenset({"monitorId", "latestMonitorFailureMsg"})
-    not_returned = ("warehouseId", "skipBuiltinDashboard")
-    """Create-only inputs the API never answers: kept from the state, as the provider does."""
+    computed = frozenset({"monitorId"})
+    read_only = frozenset({"latestMonitorFailureMsg"})
+    """Optional, not computed in the plugin-framework schema: a reported failure is a diff
+    against a configuration without it; never sent, never recorded as an input."""
     not_updated = frozenset({"assetsDir", "warehouseId", "skipBuiltinDashboard"})
     wait_seconds = 15 * 60
     poll_seconds = 1.0
@@ -344,9 +406,12 @@ class QualityMonitor(Kind):
             if answer.get(rest) is not None:
                 state[wire] = answer[rest]
         state["monitorId"] = answer.get("table_name")
-        for name in self.not_returned:
-            if name in olds:
-                state[name] = olds[name]
+        # Read keeps warehouse_id from the prior state when non-empty, skip_builtin_dashboard
+        # only when true; otherwise they are null.
+        if olds.get("warehouseId"):
+            state["warehouseId"] = olds["warehouseId"]
+        if olds.get("skipBuiltinDashboard") is True:
+            state["skipBuiltinDashboard"] = True
         return state
 
     def _wait(self, client: Client, table: str) -> dict[str, Any]:
@@ -367,7 +432,12 @@ class QualityMonitor(Kind):
     def create(self, client: Client, news: Props) -> tuple[str, Props]:
         table = str(news["tableName"])
         client.call("POST", self._path(table), body=self.body(news))
-        return table, self._state(self._wait(client, table), news)
+        state = self._state(self._wait(client, table), {})
+        # Create records both from the plan, whatever their value.
+        for name in ("warehouseId", "skipBuiltinDashboard"):
+            if name in news:
+                state[name] = news[name]
+        return table, state
 
     def read(self, client: Client, id_: str, olds: Props) -> Props | None:
         try:
@@ -382,8 +452,18 @@ class QualityMonitor(Kind):
             schedule.pop("pause_status", None)  # the provider clears it on update
         if olds.get("dashboardId"):
             body["dashboard_id"] = olds["dashboardId"]
-        client.call("PUT", self._path(id_), body=body)
-        return self._state(self._wait(client, id_), news)
+        # UpdateMonitor takes table_name from the plan: a changed table_name is a PUT to the
+        # other table's monitor, while the resource keeps its id.
+        table = str(news.get("tableName") or id_)
+        client.call("PUT", self._path(table), body=body)
+        state = self._state(self._wait(client, table), {})
+        state["monitorId"] = id_
+        # Update has no field for either and copies both from the prior state: a changed
+        # warehouse_id or skip_builtin_dashboard is never applied and never settles.
+        for name in ("warehouseId", "skipBuiltinDashboard"):
+            if name in olds:
+                state[name] = olds[name]
+        return state
 
     def delete(self, client: Client, id_: str, olds: Props) -> None:
         with contextlib.suppress(NotFound):
@@ -391,7 +471,8 @@ class QualityMonitor(Kind):
 
     def inputs_of(self, state: Props) -> Props:
         # The monitor API rejects its own server-filled fields when they are sent back.
-        return {k: v for k, v in super().inputs_of(state).items() if k not in self.computed}
+        dropped = self.computed | self.read_only
+        return {k: v for k, v in super().inputs_of(state).items() if k not in dropped}
 
 
 # ---------------------------------------------------------------------------------------------

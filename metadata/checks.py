@@ -121,6 +121,17 @@ def check_job(row: Resolved, ctx: CheckContext) -> Iterator[Problem]:
         yield from _schedule(
             loc, ("schedule",), job.schedule.quartz_cron_expression, job.schedule.timezone_id
         )
+    if (
+        job.trigger is not None
+        and job.trigger.table_update is not None
+        and job.trigger.table_update.condition is not None
+    ):
+        yield loc.problem(
+            ("trigger", "table_update", "condition"),
+            "the Jobs API accepts condition but never returns it, so the Databricks provider "
+            "plans a change on every refresh (databricks/cli #6315); leave it out: the "
+            "service then triggers when any of the tables is updated",
+        )
 
     keys: dict[str, int] = {}
     for i, task in enumerate(job.tasks):
@@ -410,6 +421,13 @@ def check_pipeline(row: Resolved, ctx: CheckContext) -> Iterator[Problem]:
         yield from _repo_file(loc, ("root_path",), pipeline.root_path, repo, folder=True)
     if pipeline.serverless and pipeline.clusters:
         yield loc.problem(("clusters",), "a serverless pipeline takes no clusters")
+    if pipeline.allow_duplicate_names:
+        yield loc.problem(
+            ("allow_duplicate_names",),
+            "the Pipelines API never returns allow_duplicate_names, so the Databricks provider "
+            "reads it back as false and plans an update on every run (databricks/cli #6076); "
+            "remove it and give the pipeline a name no other pipeline has",
+        )
 
 
 # --- quality monitors ----------------------------------------------------------------------------

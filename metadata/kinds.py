@@ -57,6 +57,9 @@ class Kind:
     """Protected stacks protect rows of this kind; why, as the refusal to delete one says it."""
     reset: Callable[[Any], int] | None = None
     """The row's replacement counter: a change replaces the resource (refused when protected)."""
+    replaced_by: Callable[[Any], dict[str, Any]] | None = None
+    """Row fields whose change replaces the resource, with the row's values (recorded in the
+    stack outputs; a change is refused when protected, like `reset`)."""
     refers_to: tuple[str, ...] = ()
     """Kinds whose rows this kind's rows name by key: their resources are created first."""
     references: Callable[[Any], Iterable[tuple[str, str]]] = field(default=lambda row: ())
@@ -81,6 +84,21 @@ def _monitor_reset(row: QualityMonitorRow) -> int:
     return row.reset
 
 
+def _monitor_replaced_by(row: QualityMonitorRow) -> dict[str, Any]:
+    # The provider would PUT a new table_name to that table's monitor, and its update cannot
+    # change warehouse_id or skip_builtin_dashboard: Lakeform replaces the monitor instead.
+    return {
+        "table_name": row.table_name,
+        "warehouse_id": row.warehouse_id,
+        "skip_builtin_dashboard": bool(row.skip_builtin_dashboard),
+    }
+
+
+def _pipeline_replaced_by(row: PipelineRow) -> dict[str, Any]:
+    # storage is ForceNew in the provider: adding, changing or removing it replaces the pipeline.
+    return {"storage": row.storage}
+
+
 JOBS = Kind(
     name="jobs",
     row_model=JobRow,
@@ -103,6 +121,7 @@ PIPELINES = Kind(
     recovery=Recovery(by="tags", match="name"),
     key_word="pipeline",
     protected="deleting a pipeline drops its tables",
+    replaced_by=_pipeline_replaced_by,
 )
 QUALITY_MONITORS = Kind(
     name="quality_monitors",
@@ -115,6 +134,7 @@ QUALITY_MONITORS = Kind(
     key_word="monitor",
     protected="deleting or resetting a monitor loses its history",
     reset=_monitor_reset,
+    replaced_by=_monitor_replaced_by,
 )
 
 KINDS: dict[str, Kind] = {k.name: k for k in (JOBS, PIPELINES, QUALITY_MONITORS)}

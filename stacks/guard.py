@@ -27,7 +27,8 @@ def protected_changes(
     previous: Mapping[str, Any], rows: Rows, settings: StackSettings
 ) -> list[str]:
     """What this run would do to rows the last deployment protected: `kind.key: why`, for rows
-    gone from the metadata (not renamed via previous_keys) and monitors whose `reset` changed."""
+    gone from the metadata (not renamed via previous_keys), monitors whose `reset` changed, and
+    rows whose replacing fields (the kind's `replaced_by`) changed."""
     problems: list[str] = []
     for kind in PROTECTED_KINDS:
         current = rows.of(kind)
@@ -49,6 +50,17 @@ def protected_changes(
             recorded: Mapping[str, Any] = (
                 cast("Mapping[str, Any]", info) if isinstance(info, Mapping) else {}
             )
+            replaced_by = KINDS[kind].replaced_by
+            old_fields = recorded.get("replaced_by")
+            if row is not None and replaced_by is not None and isinstance(old_fields, Mapping):
+                before_fields = cast("Mapping[str, Any]", old_fields)
+                for name, value in replaced_by(row).items():
+                    if name in before_fields and before_fields[name] != value:
+                        problems.append(
+                            f"{entry}: {name} changed from {before_fields[name]!r} to "
+                            f"{value!r}, which replaces the {KINDS[kind].key_word}, but it "
+                            "is protected"
+                        )
             old_reset = recorded.get("reset")
             if row is None or reset is None or not isinstance(old_reset, int | float):
                 continue

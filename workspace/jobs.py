@@ -131,6 +131,10 @@ def _run_as_user(settings: dict[str, Any], creator: str) -> str:
 
 def _job_view(job: dict[str, Any], *, expand_tasks: bool = True) -> dict[str, Any]:
     settings = copy.deepcopy(job["settings"])
+    # Accepted, stored and never answered (databricks/cli #6315).
+    table_update = (settings.get("trigger") or {}).get("table_update")
+    if isinstance(table_update, dict):
+        table_update.pop("condition", None)
     if not expand_tasks:
         settings.pop("tasks", None)
         settings.pop("job_clusters", None)

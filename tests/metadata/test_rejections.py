@@ -1242,3 +1242,57 @@ def test_a_variable_holding_an_unsubstituted_reference(project: Project) -> None
         "'${workspace.current_user.short_name}', which Lakeform does not substitute; give the "
         "stack's lakeform:settings.variables a plain value"
     ]
+
+
+# --- input-only fields: the service never returns them, so the real provider never settles -------
+
+
+def test_allow_duplicate_names_is_refused_with_the_reason(one_problem: OneProblem) -> None:
+    assert one_problem(
+        """
+        pipelines:
+          p:
+            serverless: true
+            allow_duplicate_names: true
+        """
+    ) == (
+        "resources/a.yaml:4:5: pipelines.p.allow_duplicate_names: the Pipelines API never "
+        "returns allow_duplicate_names, so the Databricks provider reads it back as false and "
+        "plans an update on every run (databricks/cli #6076); remove it and give the pipeline "
+        "a name no other pipeline has"
+    )
+
+
+def test_allow_duplicate_names_false_is_accepted(project: Project) -> None:
+    project.write("a.yaml", "pipelines:\n  p: {serverless: true, allow_duplicate_names: false}\n")
+    assert project.load().pipelines["p"].allow_duplicate_names is False
+
+
+def test_table_update_condition_is_refused_with_the_reason(one_problem: OneProblem) -> None:
+    assert one_problem(
+        f"""
+        jobs:
+          a:
+            tasks: [{{task_key: t, {NOTEBOOK}}}]
+            trigger:
+              table_update:
+                table_names: [main.s.t]
+                condition: ALL_UPDATED
+        """
+    ) == (
+        "resources/a.yaml:7:9: jobs.a.trigger.table_update.condition: the Jobs API accepts "
+        "condition but never returns it, so the Databricks provider plans a change on every "
+        "refresh (databricks/cli #6315); leave it out: the service then triggers when any of "
+        "the tables is updated"
+    )
+
+
+def test_a_table_update_trigger_without_condition_is_accepted(project: Project) -> None:
+    project.write(
+        "a.yaml",
+        f"jobs:\n  a:\n    tasks: [{{task_key: t, {NOTEBOOK}}}]\n"
+        "    trigger: {table_update: {table_names: [main.s.t]}}\n",
+    )
+    trigger = project.load().jobs["a"].trigger
+    assert trigger is not None and trigger.table_update is not None
+    assert trigger.table_update.table_names == ["main.s.t"]

@@ -33,6 +33,7 @@ class Registration:
     """Alias names (from alias specs)."""
     replacement_trigger: Any
     depends_on: list[str]
+    replace_on_changes: list[str]
 
 
 class Mocks(pulumi.runtime.Mocks):
@@ -94,6 +95,7 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
                 aliases=[a.spec.name for a in request.aliases if a.HasField("spec")],
                 replacement_trigger=trigger,
                 depends_on=list(request.dependencies),
+                replace_on_changes=list(request.replaceOnChanges),
             )
         )
         return response

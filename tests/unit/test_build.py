@@ -198,6 +198,7 @@ def test_outputs_per_kind_keyed_by_row_key(program) -> None:
                 "name": "Main",
                 "url": "https://ws.example/pipelines/main-id",
                 "protected": False,
+                "replaced_by": {"storage": None},
             }
         },
         "quality_monitors": {
@@ -208,6 +209,11 @@ def test_outputs_per_kind_keyed_by_row_key(program) -> None:
                 "drift_metrics_table_name": "olist.gold.orders_drift_metrics",
                 "protected": False,
                 "reset": 0,
+                "replaced_by": {
+                    "table_name": "olist.gold.orders",
+                    "warehouse_id": None,
+                    "skip_builtin_dashboard": False,
+                },
             }
         },
     }

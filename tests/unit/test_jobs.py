@@ -423,3 +423,27 @@ def test_renamed_row_aliases_resolve_to_the_old_urns(program) -> None:
         (alias,) = reg.aliases
         aliased.add(reg.urn.rsplit("::", 1)[0] + "::" + alias)
     assert aliased == old_urns
+
+
+def test_webhook_destinations_are_sent_sorted_by_id(program) -> None:
+    # The provider sorts webhook_notifications.on_* by id on create and read and compares by
+    # position: the row's order would plan a change on every run.
+    p = program("dev")
+    hooks = {"on_failure": [{"id": "zz"}, {"id": "aa"}, {"id": "mm"}], "on_start": [{"id": "b"}]}
+    row = job(
+        tasks=[
+            {
+                "task_key": "t",
+                "notebook_task": {"notebook_path": "/abs/nb"},
+                "webhook_notifications": {"on_success": [{"id": "y"}, {"id": "x"}]},
+            }
+        ],
+        webhook_notifications=hooks,
+    )
+    p.run(lambda: build_rows(_settings(), rows(jobs={"j": row}), "dev"))
+    inputs = p.one(JOB, "j").inputs
+    assert inputs["webhookNotifications"] == {
+        "onFailures": [{"id": "aa"}, {"id": "mm"}, {"id": "zz"}],
+        "onStarts": [{"id": "b"}],
+    }
+    assert inputs["tasks"][0]["webhookNotifications"] == {"onSuccesses": [{"id": "x"}, {"id": "y"}]}

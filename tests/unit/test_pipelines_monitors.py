@@ -232,6 +232,99 @@ def test_resetting_a_protected_monitor_needs_a_deployed_release(program) -> None
     assert p.outputs["quality_monitors"]["orders"]["reset"] == 1
 
 
+def test_a_monitor_table_or_warehouse_change_is_a_replacement_not_an_update(program) -> None:
+    # The provider would PUT a new table_name to that table's monitor, and its update carries
+    # warehouse_id and skip_builtin_dashboard over from the prior state.
+    p = program("dev")
+    p.run(lambda: build_rows(StackSettings(), rows(quality_monitors={"orders": monitor()}), "dev"))
+    registered = p.one(MONITOR, "orders")
+    assert registered.replace_on_changes == ["tableName", "warehouseId", "skipBuiltinDashboard"]
+    assert registered.delete_before_replace is True
+
+
+def test_skip_builtin_dashboard_false_is_not_sent(program) -> None:
+    # Read back only when true: an explicit false would be a diff on every refresh.
+    p = program("dev")
+    the_rows = rows(
+        quality_monitors={
+            "orders": monitor(skip_builtin_dashboard=False),
+            "items": monitor(table_name="olist.gold.items", skip_builtin_dashboard=True),
+        }
+    )
+    p.run(lambda: build_rows(StackSettings(), the_rows, "dev"))
+    assert "skipBuiltinDashboard" not in p.one(MONITOR, "orders").inputs
+    assert p.one(MONITOR, "items").inputs["skipBuiltinDashboard"] is True
+
+
+def test_changing_a_protected_monitors_table_needs_a_deployed_release(program) -> None:
+    before = {
+        **PREVIOUS,
+        "quality_monitors": {
+            **PREVIOUS["quality_monitors"],
+            "orders": {
+                "table_name": "olist.gold.orders",
+                "protected": True,
+                "reset": 0,
+                "replaced_by": {
+                    "table_name": "olist.gold.orders",
+                    "warehouse_id": None,
+                    "skip_builtin_dashboard": False,
+                },
+            },
+        },
+    }
+    moved = monitor(table_name="olist.gold.orders_v2")
+    the_rows = rows(
+        pipelines={"main": pipeline(**MAIN), "cdc": pipeline(catalog="olist")},
+        quality_monitors={"orders": moved, "items": ITEMS},
+    )
+    p = program("prod", None, before)
+    with pytest.raises(
+        LakeformError,
+        match=r"quality_monitors\.orders: table_name changed from 'olist\.gold\.orders' to "
+        r"'olist\.gold\.orders_v2', which replaces the monitor, but it is protected",
+    ):
+        p.run(lambda: build_rows(StackSettings(protect=True), the_rows, "prod"))
+    # unchanged fields pass
+    same = rows(
+        pipelines={"main": pipeline(**MAIN), "cdc": pipeline(catalog="olist")},
+        quality_monitors={"orders": monitor(), "items": ITEMS},
+    )
+    p = program("prod", None, before)
+    p.run(lambda: build_rows(StackSettings(protect=True), same, "prod"))
+    assert p.one(MONITOR, "orders").protect is True
+
+
+def test_removing_a_protected_pipelines_storage_needs_a_deployed_release(program) -> None:
+    # storage is ForceNew; only the service's default dbfs:/pipelines/<uuid> is suppressed, so
+    # removing a custom storage replaces the pipeline (deleted first: its tables dropped).
+    before = {
+        **PREVIOUS,
+        "pipelines": {
+            **PREVIOUS["pipelines"],
+            "cdc": {"id": "p2", "protected": True, "replaced_by": {"storage": "dbfs:/custom"}},
+        },
+    }
+    the_rows = rows(
+        pipelines={"main": pipeline(**MAIN), "cdc": pipeline(catalog="olist")},
+        quality_monitors={"orders": monitor(), "items": ITEMS},
+    )
+    p = program("prod", None, before)
+    with pytest.raises(
+        LakeformError,
+        match=r"pipelines\.cdc: storage changed from 'dbfs:/custom' to None, which replaces the "
+        r"pipeline, but it is protected",
+    ):
+        p.run(lambda: build_rows(StackSettings(protect=True), the_rows, "prod"))
+    kept = rows(
+        pipelines={"main": pipeline(**MAIN), "cdc": pipeline(storage="dbfs:/custom")},
+        quality_monitors={"orders": monitor(), "items": ITEMS},
+    )
+    p = program("prod", None, before)
+    p.run(lambda: build_rows(StackSettings(protect=True), kept, "prod"))
+    assert p.outputs["pipelines"]["cdc"]["replaced_by"] == {"storage": "dbfs:/custom"}
+
+
 def test_unprotected_stacks_do_not_check_previous_rows(program) -> None:
     p = program("dev", None, PREVIOUS)
     p.run(lambda: build_rows(StackSettings(), rows(pipelines={"main": pipeline(**MAIN)}), "dev"))

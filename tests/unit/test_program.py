@@ -189,6 +189,7 @@ def test_program_outputs_urls_from_the_stack_host(program) -> None:
         "drift_metrics_table_name",
         "protected",
         "reset",
+        "replaced_by",
     }
     assert monitor["profile_metrics_table_name"] == f"{monitor['table_name']}_profile_metrics"
 
