@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import posixpath
 import re
 
 
@@ -19,3 +20,11 @@ def uploads_from_repository(path: str, source: str | None, job_has_git_source: b
     reads the path from that Git repository instead."""
     from_git = source == "GIT" or (source is None and job_has_git_source)
     return not from_git and is_repo_relative(path)
+
+
+def clean_path(path: str) -> str:
+    """`path` as Go's `filepath.Clean` writes it (the Databricks provider refuses a workspace
+    path that differs): no `.` segment, no `//`, `..` resolved, no trailing `/`."""
+    cleaned = posixpath.normpath(path) if path else "."
+    # POSIX keeps a leading `//`; Go does not.
+    return "/" + cleaned.lstrip("/") if cleaned.startswith("//") else cleaned
