@@ -11,15 +11,17 @@ import pulumi
 import pulumi_databricks as databricks
 
 from components._aliases import renamed_from
+from metadata.notebooks import jupyter_language
 
-NOTEBOOK_LANGUAGES: dict[str, str] = {
+NOTEBOOK_LANGUAGES: dict[str, str | None] = {
     ".py": "PYTHON",
     ".sql": "SQL",
     ".scala": "SCALA",
     ".r": "R",
-    ".ipynb": "JUPYTER",
+    ".ipynb": None,
 }
-"""Notebook file extensions and the language they import as (JUPYTER: the .ipynb format)."""
+"""Notebook file extensions and the language they import as (None: a Jupyter notebook, whose
+language its metadata names)."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -33,7 +35,9 @@ class Upload:
     """Absolute workspace path the task or library refers to."""
     content: bytes
     language: str | None = None
-    """Notebooks: PYTHON, SQL, SCALA, R or JUPYTER."""
+    """Notebooks: PYTHON, SQL, SCALA or R (the provider requires one with the content)."""
+    format: Literal["SOURCE", "JUPYTER"] = "SOURCE"
+    """Notebooks: SOURCE, or JUPYTER for a .ipynb."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -57,11 +61,14 @@ def upload_base(workspace_root: str, stack: str, kind: str, key: str) -> str:
 
 
 def notebook_upload(base: str, key: str, rel: str, sources: Mapping[str, bytes]) -> Upload:
-    """A repository notebook; Databricks notebooks live at their path without the extension."""
-    stem, language = rel, "PYTHON"
+    """A repository notebook; Databricks notebooks live at their path without the extension. A
+    Jupyter notebook's language is read from its metadata (metadata validation has refused one
+    that names none)."""
+    stem, language, jupyter = rel, "PYTHON", False
     for ext, lang in NOTEBOOK_LANGUAGES.items():
         if rel.lower().endswith(ext):
-            stem, language = rel[: -len(ext)], lang
+            stem, jupyter = rel[: -len(ext)], lang is None
+            language = jupyter_language(sources[rel]) if jupyter else lang
             break
     return Upload(
         kind="notebook",
@@ -69,6 +76,7 @@ def notebook_upload(base: str, key: str, rel: str, sources: Mapping[str, bytes])
         path=f"{base}/{stem}",
         content=sources[rel],
         language=language,
+        format="JUPYTER" if jupyter else "SOURCE",
     )
 
 
@@ -99,14 +107,13 @@ def create_uploads(
         opts = pulumi.ResourceOptions(parent=parent, aliases=renamed_from(previous_keys, suffix))
         content = base64.b64encode(upload.content).decode("ascii")
         if upload.kind == "notebook":
-            jupyter = upload.language == "JUPYTER"
             created.append(
                 databricks.Notebook(
                     upload.name,
                     path=upload.path,
                     content_base64=content,
-                    language=None if jupyter else upload.language,
-                    format="JUPYTER" if jupyter else "SOURCE",
+                    language=upload.language,
+                    format=upload.format,
                     opts=opts,
                 )
             )

@@ -168,6 +168,59 @@ def _sorted_webhooks(settings: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
+# Check failures in the words of terraform-plugin-sdk v2, which the provider's schema is built on
+# (localprovider/README.md, "Check: schema"); each takes the provider's (Terraform) key.
+def _conflicts(
+    news: Mapping[str, Any], rules: Mapping[str, tuple[tuple[str, str], ...]]
+) -> list[tuple[str, str]]:
+    """ConflictsWith: wire path -> (wire path, Terraform key) of what it conflicts with, in the
+    schema's order. A value not known yet conflicts with nothing (the SDK skips it)."""
+    found: list[tuple[str, str]] = []
+    for path, others in rules.items():
+        if not _given(_at(news, path)):
+            continue
+        for other, tf_other in others:
+            if _given(_at(news, other)):
+                found.append((path, f'"{_tf_key(path)}": conflicts with {tf_other}'))
+                break
+    return found
+
+
+def _min_items(path: str, tf_key: str, value: Any) -> list[tuple[str, str]]:
+    """MinItems 1 on a list given empty."""
+    if isinstance(value, list) and not value:
+        return [
+            (
+                path,
+                f"Not enough list items: Attribute {tf_key} requires 1 item minimum, but config "
+                "has only 0 declared.",
+            )
+        ]
+    return []
+
+
+_TF_KEYS = {
+    "gitSource.branch": "git_source.0.branch",
+    "gitSource.tag": "git_source.0.tag",
+    "gitSource.commit": "git_source.0.commit",
+}
+
+
+def _tf_key(path: str) -> str:
+    return _TF_KEYS.get(path, path)
+
+
+def _at(props: Mapping[str, Any], path: str) -> Any:
+    value: Any = props
+    for part in path.split("."):
+        value = value.get(part) if isinstance(value, Mapping) else None  # pyright: ignore[reportUnknownMemberType]
+    return value
+
+
+def _given(value: Any) -> bool:
+    return not empty(value) and value != "" and not is_unknown(value)
+
+
 # ---------------------------------------------------------------------------------------------
 class Job(Kind):
     token = "databricks:index/job:Job"
@@ -196,6 +249,56 @@ class Job(Kind):
             if isinstance(value, dict) and "pauseStatus" not in value:
                 checked[block] = {**value, "pauseStatus": "UNPAUSED"}
         return checked
+
+    def failures(self, news: Props) -> list[tuple[str, str]]:
+        """jobs/resource_job.go: gitSourceSchema (url IsURLWithHTTPS; branch, tag, commit
+        ConflictsWith) and the trigger rules of CustomizeSchema."""
+        found = _conflicts(
+            news,
+            {
+                "gitSource.tag": (
+                    ("gitSource.branch", "git_source.0.branch"),
+                    ("gitSource.commit", "git_source.0.commit"),
+                ),
+                "gitSource.branch": (
+                    ("gitSource.commit", "git_source.0.commit"),
+                    ("gitSource.tag", "git_source.0.tag"),
+                ),
+                "gitSource.commit": (
+                    ("gitSource.branch", "git_source.0.branch"),
+                    ("gitSource.tag", "git_source.0.tag"),
+                ),
+            },
+        )
+        url = _at(news, "gitSource.url")
+        if isinstance(url, str) and not is_unknown(url):
+            parsed = urllib.parse.urlsplit(url)
+            key = '"git_source.0.url"'  # validation.IsURLWithHTTPS, in its order
+            reason = (
+                f"expected {key} url to not be empty, got {url}"
+                if not url
+                else f"expected {key} to have a host, got {url}"
+                if not parsed.hostname
+                else f'expected {key} to have a url with schema of: "https", got {url}'
+                if parsed.scheme != "https"
+                else None
+            )
+            if reason:
+                found.append(("gitSource.url", reason))
+        interval = _at(news, "trigger.periodic.interval")
+        if isinstance(interval, (int, float)) and interval < 1:
+            found.append(
+                (
+                    "trigger.periodic.interval",
+                    f"expected interval to be at least (1), got {int(interval)}",
+                )
+            )
+        found += _min_items(
+            "trigger.tableUpdate.tableNames",
+            "trigger.0.table_update.0.table_names",
+            _at(news, "trigger.tableUpdate.tableNames"),
+        )
+        return found
 
     def body(self, props: Mapping[str, Any]) -> dict[str, Any]:
         # The provider always sends a queue.
@@ -276,6 +379,30 @@ class Pipeline(Kind):
                 isinstance(old, str) and isinstance(new, str) and old.lower() == new.lower()
             ),
         }
+
+    def failures(self, news: Props) -> list[tuple[str, str]]:
+        """pipelines/resource_pipeline.go CustomizeSchema: ConflictsWith and MinItems."""
+        found = _conflicts(
+            news,
+            {
+                "storage": (("catalog", "catalog"),),
+                "catalog": (("storage", "storage"),),
+                "target": (("schema", "schema"),),
+                "schema": (("target", "target"),),
+            },
+        )
+        found += _min_items("libraries", "library", news.get("libraries"))
+        notifications = news.get("notifications")
+        for i, notification in enumerate(notifications if isinstance(notifications, list) else []):  # pyright: ignore[reportUnknownArgumentType,reportUnknownVariableType]
+            if not isinstance(notification, dict):
+                continue
+            for wire, tf in (("emailRecipients", "email_recipients"), ("alerts", "alerts")):
+                found += _min_items(
+                    f"notifications[{i}].{wire}",
+                    f"notification.{i}.{tf}",
+                    notification.get(wire),  # pyright: ignore[reportUnknownMemberType]
+                )
+        return found
 
     def forces_replace(self, olds: Mapping[str, Any], news: Mapping[str, Any]) -> set[str]:
         forcing: set[str] = set()
@@ -485,6 +612,35 @@ class _WorkspaceObject(Kind):
     def forces_replace(self, olds: Mapping[str, Any], news: Mapping[str, Any]) -> set[str]:
         return {"path"}
 
+    def failures(self, news: Props) -> list[tuple[str, str]]:
+        """workspace/file_resource.go FileContentSchema: the `path` ValidateDiagFunc."""
+        path = news.get("path")
+        if not isinstance(path, str) or is_unknown(path):
+            return []
+        if path == "":
+            return [("path", "Path must not be empty")]
+        if path.startswith("Volume"):
+            return [("path", "Path should start with /Volumes")]
+        if path.startswith("dbfs:"):
+            return [
+                (
+                    "path",
+                    "Remove `dbfs:` prefix: Even though `dbfs:` is a valid filesystem prefix, we "
+                    "recommend to remove it to avoid confusion and recreation of resource: "
+                    + path.replace("dbfs:", ""),
+                )
+            ]
+        clean = _go_clean(path)
+        if path != clean:
+            return [
+                (
+                    "path",
+                    f"Clean path required: Replace value with {clean} to avoid resource "
+                    "replacement",
+                )
+            ]
+        return []
+
     def suppressions(self) -> dict[str, Any]:
         return {"md5": absent_in_config, "source": absent_in_config}
 
@@ -522,7 +678,9 @@ class _WorkspaceObject(Kind):
         if status.get("language") is not None and "language" in self.fields:
             state["language"] = status["language"]
         state["url"] = f"{client.config.host}/#workspace{path}"
-        state["workspacePath"] = path if path.startswith("/Workspace") else f"/Workspace{path}"
+        # SetWorkspaceObjectComputedProperties: "/Workspace" + the id, even when the id starts
+        # with /Workspace already (Lakeform's default root gives /Workspace/Workspace/...).
+        state["workspacePath"] = f"/Workspace{path}"
         return state
 
     def create(self, client: Client, news: Props) -> tuple[str, Props]:
@@ -547,6 +705,34 @@ class _WorkspaceObject(Kind):
 
 class Notebook(_WorkspaceObject):
     token = "databricks:index/notebook:Notebook"
+    languages = ("SCALA", "PYTHON", "R", "SQL")
+    """workspace/resource_notebook.go ResourceNotebook: `language` StringInSlice, in its order."""
+
+    def failures(self, news: Props) -> list[tuple[str, str]]:
+        """The path rules, `language` one of four, and `content_base64` RequiredWith
+        `language` (so a JUPYTER upload needs a language too)."""
+        found = super().failures(news)
+        language = news.get("language")
+        if isinstance(language, str) and not is_unknown(language):
+            if language not in self.languages:
+                allowed = " ".join(f'"{lang}"' for lang in self.languages)
+                found.append(
+                    ("language", f"expected language to be one of [{allowed}], got {language}")
+                )
+        elif language is None and news.get("contentBase64") is not None:
+            found.append(
+                (
+                    "contentBase64",
+                    '"content_base64": all of `content_base64,language` must be specified',
+                )
+            )
+        return found
+
+
+def _go_clean(path: str) -> str:
+    """Go's filepath.Clean on a slash path (POSIX normpath keeps a leading `//`; Go does not)."""
+    cleaned = posixpath.normpath(path)
+    return "/" + cleaned.lstrip("/") if cleaned.startswith("//") else cleaned
 
 
 class WorkspaceFile(_WorkspaceObject):

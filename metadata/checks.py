@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import re
+import urllib.parse
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,9 +18,11 @@ from metadata.models.jobs import JOB_PERMISSION_LEVELS, JobRow, Task
 from metadata.models.monitors import QualityMonitorRow
 from metadata.models.pipelines import PIPELINE_PERMISSION_LEVELS, PipelineRow
 from metadata.models.shared import Permission
+from metadata.notebooks import NOTEBOOK_LANGUAGES, jupyter_language
 from metadata.overrides import REF
 from metadata.paths import (
     LeavesRepository,
+    clean_path,
     inside_repository,
     is_repo_relative,
     repo_glob,
@@ -132,6 +135,8 @@ def check_job(row: Resolved, ctx: CheckContext) -> Iterator[Problem]:
             "plans a change on every refresh (databricks/cli #6315); leave it out: the "
             "service then triggers when any of the tables is updated",
         )
+    yield from _trigger(job, loc)
+    yield from _git_source(job, loc)
 
     keys: dict[str, int] = {}
     for i, task in enumerate(job.tasks):
@@ -193,6 +198,44 @@ def check_job(row: Resolved, ctx: CheckContext) -> Iterator[Problem]:
     yield from _cycles(job, loc)
 
 
+def _trigger(job: JobRow, loc: Locator) -> Iterator[Problem]:
+    """What the provider's job schema refuses in a trigger (IntAtLeast(1), MinItems 1)."""
+    trigger = job.trigger
+    if trigger is None:
+        return
+    if trigger.periodic is not None and trigger.periodic.interval < 1:
+        yield loc.problem(
+            ("trigger", "periodic", "interval"),
+            f"must be at least 1; got {trigger.periodic.interval}",
+        )
+    if trigger.table_update is not None and not trigger.table_update.table_names:
+        yield loc.problem(
+            ("trigger", "table_update", "table_names"),
+            "needs at least one table (full name, e.g. 'main.sales.orders')",
+        )
+
+
+def _git_source(job: JobRow, loc: Locator) -> Iterator[Problem]:
+    """An https URL with a host, and at most one of branch, tag, commit (the provider's
+    gitSourceSchema)."""
+    git = job.git_source
+    if git is None:
+        return
+    url = urllib.parse.urlsplit(git.git_url) if "${" not in git.git_url else None
+    if url is not None and (url.scheme != "https" or not url.hostname):
+        yield loc.problem(
+            ("git_source", "git_url"),
+            f"must be an https:// URL with a host (the Databricks provider refuses others); got "
+            f"'{git.git_url}'",
+        )
+    refs = [k for k in ("git_branch", "git_tag", "git_commit") if getattr(git, k) is not None]
+    if len(refs) > 1:
+        yield loc.problem(
+            ("git_source", refs[1]),
+            f"set one of git_branch, git_tag, git_commit; found {', '.join(refs)}",
+        )
+
+
 def _did_you_mean(word: str, choices: list[str]) -> str:
     hint = suggest(word, choices)
     return f" ({hint.removeprefix('; ')})" if hint.startswith("; did") else ""
@@ -211,7 +254,7 @@ def _task(
     nb = task.notebook_task
     if nb is not None and uploads_from_repository(nb.notebook_path, nb.source, git):
         yield from _repo_file(
-            loc, (*parts, "notebook_task", "notebook_path"), nb.notebook_path, repo
+            loc, (*parts, "notebook_task", "notebook_path"), nb.notebook_path, repo, notebook=True
         )
     py = task.spark_python_task
     if py is not None and uploads_from_repository(py.python_file, py.source, git):
@@ -357,10 +400,21 @@ class Repo:
             )
         return None
 
+    def jupyter_language(self, path: str) -> str | None:
+        """The language of the repository's Jupyter notebook `path` (metadata.notebooks)."""
+        return jupyter_language((self.root / path).read_bytes())
+
 
 def _repo_file(
-    loc: Locator, parts: tuple[Part, ...], path: str, repo: Repo, *, folder: bool = False
+    loc: Locator,
+    parts: tuple[Part, ...],
+    path: str,
+    repo: Repo,
+    *,
+    folder: bool = False,
+    notebook: bool = False,
 ) -> Iterator[Problem]:
+    """A repository file Lakeform uploads (a notebook when `notebook`), or a folder."""
     if not is_repo_relative(path):
         return
     if "${" in REF.sub("", path):
@@ -376,6 +430,23 @@ def _repo_file(
     problem = repo.problem(path, folder)
     if problem:
         yield loc.problem(parts, problem)
+        return
+    if folder:
+        return
+    if clean_path(path) != path:
+        # The upload's workspace path is the folder + this path; the provider wants it clean.
+        yield loc.problem(
+            parts,
+            f"'{path}' is not a clean path: write '{clean_path(path)}' (the Databricks "
+            "provider refuses a workspace path with './', '//', '..' or a trailing '/')",
+        )
+    elif notebook and path.lower().endswith(".ipynb") and repo.jupyter_language(path) is None:
+        yield loc.problem(
+            parts,
+            f"the notebook '{path}' names no language ({', '.join(NOTEBOOK_LANGUAGES)}) in its "
+            "metadata, and the Databricks provider uploads none without one: set "
+            'metadata.kernelspec.language (e.g. "python") in the .ipynb',
+        )
 
 
 # --- pipelines -----------------------------------------------------------------------------------
@@ -389,7 +460,9 @@ def check_pipeline(row: Resolved, ctx: CheckContext) -> Iterator[Problem]:
     for i, lib in enumerate(pipeline.libraries or []):
         parts: tuple[Part, ...] = ("libraries", i)
         if lib.notebook is not None:
-            yield from _repo_file(loc, (*parts, "notebook", "path"), lib.notebook.path, repo)
+            yield from _repo_file(
+                loc, (*parts, "notebook", "path"), lib.notebook.path, repo, notebook=True
+            )
         if lib.file is not None:
             yield from _repo_file(loc, (*parts, "file", "path"), lib.file.path, repo)
         if lib.glob is not None and is_repo_relative(lib.glob.include):
@@ -419,6 +492,7 @@ def check_pipeline(row: Resolved, ctx: CheckContext) -> Iterator[Problem]:
                 )
     if pipeline.root_path is not None:
         yield from _repo_file(loc, ("root_path",), pipeline.root_path, repo, folder=True)
+    yield from _pipeline_schema(pipeline, loc)
     if pipeline.serverless and pipeline.clusters:
         yield loc.problem(("clusters",), "a serverless pipeline takes no clusters")
     if pipeline.allow_duplicate_names:
@@ -428,6 +502,33 @@ def check_pipeline(row: Resolved, ctx: CheckContext) -> Iterator[Problem]:
             "reads it back as false and plans an update on every run (databricks/cli #6076); "
             "remove it and give the pipeline a name no other pipeline has",
         )
+
+
+def _pipeline_schema(pipeline: PipelineRow, loc: Locator) -> Iterator[Problem]:
+    """What the provider's pipeline schema refuses: storage with catalog, target with schema
+    (ConflictsWith), an empty library list or notification list (MinItems 1)."""
+    if pipeline.storage is not None and pipeline.catalog is not None:
+        yield loc.problem(
+            ("storage",),
+            "conflicts with catalog: a pipeline publishes to Unity Catalog (catalog) or to a "
+            "storage location (Hive metastore), not both; remove one",
+        )
+    if pipeline.target is not None and pipeline.schema_ is not None:
+        yield loc.problem(
+            ("target",),
+            "conflicts with schema: target is the legacy name of schema; remove target",
+        )
+    if pipeline.libraries == []:
+        yield loc.problem(
+            ("libraries",), "an empty list; give at least one library or leave libraries out"
+        )
+    for i, notification in enumerate(pipeline.notifications or []):
+        for field in ("email_recipients", "alerts"):
+            if not getattr(notification, field):
+                yield loc.problem(
+                    ("notifications", i, field),
+                    "an empty list; give at least one or remove this notification",
+                )
 
 
 # --- quality monitors ----------------------------------------------------------------------------

@@ -75,3 +75,11 @@ def repo_glob(root: Path, pattern: str) -> list[str]:
         if match.is_file():
             found.append(rel)
     return found
+
+
+def clean_path(path: str) -> str:
+    """`path` as Go's `filepath.Clean` writes it (the Databricks provider refuses a workspace
+    path that differs): no `.` segment, no `//`, `..` resolved, no trailing `/`."""
+    cleaned = posixpath.normpath(path) if path else "."
+    # POSIX keeps a leading `//`; Go does not.
+    return "/" + cleaned.lstrip("/") if cleaned.startswith("//") else cleaned

@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from metadata.kinds import PROTECTED_KINDS
 from metadata.models.shared import EmailNotifications, RunAs
+from metadata.paths import clean_path
 
 STACKS = ("local", "dev", "staging", "prod")
 SETTINGS_KEY = "lakeform:settings"
@@ -69,7 +70,14 @@ class StackSettings(_Model):
             raise ValueError(
                 f"must be an absolute workspace folder (e.g. /Workspace/Shared/x), got {value!r}"
             )
-        return value.rstrip("/")
+        root = value.rstrip("/")
+        if clean_path(root) != root:
+            # Uploads go to <root>/...: the Databricks provider refuses a path not clean.
+            raise ValueError(
+                f"must be a clean path (no './', '//' or '..'): write {clean_path(root)!r}, "
+                f"got {value!r}"
+            )
+        return root
 
     @field_validator("release")
     @classmethod

@@ -135,6 +135,8 @@ def test_every_property_the_program_sends_is_mapped(program, stack: str) -> None
     for reg in custom:
         assert reg.type in kinds, f"the plugin does not serve {reg.type}"
         assert unknown_properties(kinds[reg.type].fields, reg.inputs) == [], reg.name
+        # Nor anything the provider's schema refuses (tests/localprovider/test_schema_rules.py).
+        assert kinds[reg.type].failures(reg.inputs) == [], reg.name
 
 
 def test_an_unknown_property_is_named_with_its_path() -> None:

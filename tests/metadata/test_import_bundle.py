@@ -14,6 +14,9 @@ from cli.main import main
 from metadata import apply_stack_defaults, load_rows
 from metadata.settings import parse_settings
 
+IPYNB = '{"cells": [], "metadata": {"kernelspec": {"language": "python"}}, "nbformat": 4}'
+"""A notebook as the templates ship it: its metadata names its language."""
+
 FILES = {
     # as Databricks' default-python and default-sql templates write it, with three targets
     "databricks.yml": """
@@ -106,10 +109,10 @@ FILES = {
               snapshot: {}
               schedule: {quartz_cron_expression: "0 0 8 * * ?", timezone_id: UTC}
     """,
-    "src/notebook.ipynb": "{}",
+    "src/notebook.ipynb": IPYNB,
     "src/main.py": "print(1)\n",
     "src/report.sql": "SELECT 1\n",
-    "src/dlt_pipeline.ipynb": "{}",
+    "src/dlt_pipeline.ipynb": IPYNB,
 }
 
 

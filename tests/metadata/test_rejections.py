@@ -13,6 +13,8 @@ from tests.metadata.conftest import Project
 OneProblem = Callable[[str], str]
 
 NOTEBOOK = "notebook_task: {notebook_path: src/nb.py}"
+WORKSPACE_NOTEBOOK = "notebook_task: {notebook_path: src/nb.py, source: WORKSPACE}"
+"""A repository notebook in a job with git_source (whose tasks otherwise read from Git)."""
 
 
 def test_style_guide_example_verbatim(project: Project) -> None:
@@ -1296,3 +1298,167 @@ def test_a_table_update_trigger_without_condition_is_accepted(project: Project) 
     trigger = project.load().jobs["a"].trigger
     assert trigger is not None and trigger.table_update is not None
     assert trigger.table_update.table_names == ["main.s.t"]
+
+
+# --- what the Databricks provider's schema refuses (localprovider/README.md, "Check: schema") ---
+
+
+@pytest.mark.parametrize(
+    ("row", "message"),
+    [
+        (
+            "{catalog: main, storage: /mnt/p, serverless: true}",
+            "pipelines.p.storage: conflicts with catalog: a pipeline "
+            "publishes to Unity Catalog (catalog) or to a storage location (Hive metastore), "
+            "not both; remove one",
+        ),
+        (
+            "{catalog: main, schema: s, target: s, serverless: true}",
+            "pipelines.p.target: conflicts with schema: target is the "
+            "legacy name of schema; remove target",
+        ),
+        (
+            "{serverless: true, libraries: []}",
+            "pipelines.p.libraries: an empty list; give at least one "
+            "library or leave libraries out",
+        ),
+        (
+            "{serverless: true, "
+            "notifications: [{email_recipients: [], alerts: [on-flow-failure]}]}",
+            "pipelines.p.notifications[0].email_recipients: an empty list; "
+            "give at least one or remove this notification",
+        ),
+        (
+            "{serverless: true, notifications: [{email_recipients: [a@b.c], alerts: []}]}",
+            "pipelines.p.notifications[0].alerts: an empty list; give at "
+            "least one or remove this notification",
+        ),
+    ],
+)
+def test_pipeline_fields_the_provider_schema_refuses(
+    one_problem: OneProblem, row: str, message: str
+) -> None:
+    problem = one_problem(f"pipelines:\n  p:\n    {row}\n")
+    assert problem.startswith("resources/a.yaml:3:")
+    assert problem.split(": ", 1)[1] == message
+
+
+@pytest.mark.parametrize(
+    ("job", "message"),
+    [
+        (
+            'git_source: {git_url: "git@github.com:acme/etl.git", git_provider: gitHub}',
+            "jobs.a.git_source.git_url: must be an https:// URL with a host (the Databricks "
+            "provider refuses others); got 'git@github.com:acme/etl.git'",
+        ),
+        (
+            'git_source: {git_url: "http://github.com/acme/etl", git_provider: gitHub}',
+            "jobs.a.git_source.git_url: must be an https:// URL with a host (the Databricks "
+            "provider refuses others); got 'http://github.com/acme/etl'",
+        ),
+        (
+            'git_source: {git_url: "https://github.com/acme/etl", git_provider: gitHub, '
+            "git_branch: main, git_tag: v1}",
+            "jobs.a.git_source.git_tag: set one of git_branch, git_tag, git_commit; found "
+            "git_branch, git_tag",
+        ),
+        (
+            "trigger: {periodic: {interval: 0, unit: HOURS}}",
+            "jobs.a.trigger.periodic.interval: must be at least 1; got 0",
+        ),
+        (
+            "trigger: {table_update: {table_names: []}}",
+            "jobs.a.trigger.table_update.table_names: needs at least one table (full name, e.g. "
+            "'main.sales.orders')",
+        ),
+    ],
+)
+def test_job_fields_the_provider_schema_refuses(
+    one_problem: OneProblem, job: str, message: str
+) -> None:
+    problem = one_problem(
+        f"""
+        jobs:
+          a:
+            {job}
+            tasks: [{{task_key: x, {WORKSPACE_NOTEBOOK}}}]
+        """
+    )
+    assert problem.startswith("resources/a.yaml:3:")
+    assert problem.split(": ", 1)[1] == message
+
+
+@pytest.mark.parametrize("path", ["./src/nb.py", "src//nb.py", "src/pipe/../nb.py"])
+def test_a_repository_path_that_is_not_clean(one_problem: OneProblem, path: str) -> None:
+    assert one_problem(
+        f"""
+        jobs:
+          a:
+            tasks: [{{task_key: x, notebook_task: {{notebook_path: "{path}"}}}}]
+        """
+    ) == (
+        "resources/a.yaml:3:43: jobs.a.tasks[0].notebook_task.notebook_path: "
+        f"'{path}' is not a clean path: write 'src/nb.py' (the Databricks provider refuses a "
+        "workspace path with './', '//', '..' or a trailing '/')"
+    )
+
+
+NO_LANGUAGE = '{"cells": [], "metadata": {"kernelspec": {"name": "julia-1.9"}}, "nbformat": 4}'
+
+
+def test_a_jupyter_notebook_that_names_no_language(project: Project) -> None:
+    (project.root / "src/explore.ipynb").write_text(NO_LANGUAGE)
+    project.write(
+        "a.yaml",
+        """
+        jobs:
+          a:
+            tasks: [{task_key: x, notebook_task: {notebook_path: src/explore.ipynb}}]
+        pipelines:
+          p:
+            serverless: true
+            libraries: [{notebook: {path: src/explore.ipynb}}]
+        """,
+    )
+    why = (
+        "the notebook 'src/explore.ipynb' names no language (PYTHON, SQL, SCALA, R) in its "
+        "metadata, and the Databricks provider uploads none without one: set "
+        'metadata.kernelspec.language (e.g. "python") in the .ipynb'
+    )
+    assert project.problems() == [
+        f"resources/a.yaml:3:43: jobs.a.tasks[0].notebook_task.notebook_path: {why}",
+        f"resources/a.yaml:7:29: pipelines.p.libraries[0].notebook.path: {why}",
+    ]
+
+
+def test_rows_the_provider_schema_accepts(project: Project) -> None:
+    (project.root / "src/explore.ipynb").write_text(
+        '{"cells": [], "metadata": {"kernelspec": {"language": "python"}}, "nbformat": 4}'
+    )
+    project.write(
+        "a.yaml",
+        f"""
+        jobs:
+          git:
+            git_source: {{git_url: "https://github.com/acme/etl", git_provider: gitHub,
+                          git_commit: 0123abc}}
+            trigger: {{periodic: {{interval: 1, unit: HOURS}}}}
+            tasks: [{{task_key: x, {WORKSPACE_NOTEBOOK}}}]
+          tables:
+            trigger: {{table_update: {{table_names: [main.sales.orders]}}}}
+            tasks: [{{task_key: x, notebook_task: {{notebook_path: src/explore.ipynb}}}}]
+        pipelines:
+          uc:
+            catalog: main
+            schema: sales
+            serverless: true
+            libraries: [{{notebook: {{path: src/explore.ipynb}}}}]
+            notifications: [{{email_recipients: [a@b.c], alerts: [on-update-failure]}}]
+          hive:
+            storage: /mnt/pipelines/hive
+            target: sales
+            serverless: true
+        """,
+    )
+    rows = project.load()
+    assert sorted(rows.jobs) == ["git", "tables"] and sorted(rows.pipelines) == ["hive", "uc"]

@@ -23,6 +23,7 @@ SOURCES = {
     "src/pipelines/main/bronze.py": b"import dlt\n",
     "src/pipelines/main/silver.sql": b"CREATE MATERIALIZED VIEW s AS SELECT 1;\n",
     "src/pipelines/cdc.py": b"import dlt\n",
+    "src/explore.ipynb": b'{"cells": [], "metadata": {"language_info": {"name": "sql"}}}',
 }
 GLOBS = {"src/pipelines/main/**": ["src/pipelines/main/bronze.py", "src/pipelines/main/silver.sql"]}
 

@@ -164,6 +164,18 @@ def test_serverless_environments_are_deployed(program) -> None:
     assert inputs["environments"] == [{"environmentKey": "default", "spec": {"client": "2"}}]
 
 
+def test_a_jupyter_notebook_is_uploaded_with_the_language_its_metadata_names(program) -> None:
+    # The provider refuses content_base64 without a language (RequiredWith), JUPYTER included.
+    p = program("dev")
+    task = {"task_key": "x", "notebook_task": {"notebook_path": "src/explore.ipynb"}}
+    p.run(lambda: build_rows(_settings(), rows(jobs={"daily": job(tasks=[task])}), "dev"))
+    notebook = p.one(NOTEBOOK, "daily/src/explore")
+    assert notebook.inputs["path"] == f"{ROOT}/src/explore"
+    assert (notebook.inputs["format"], notebook.inputs["language"]) == ("JUPYTER", "SQL")
+    source = p.one(NOTEBOOK, "daily/src/explore").inputs["contentBase64"]
+    assert base64.b64decode(source).startswith(b'{"cells"')
+
+
 def test_uploads_are_children_and_tasks_refer_to_them(program) -> None:
     p = program("dev")
     the_rows = rows(

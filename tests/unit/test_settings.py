@@ -90,6 +90,13 @@ def test_workspace_root_must_be_absolute() -> None:
     assert StackSettings(workspace_root="/Workspace/x/").workspace_root == "/Workspace/x"
 
 
+@pytest.mark.parametrize("root", ["//Workspace/x", "/Workspace/./x", "/Workspace//x", "/a/../x"])
+def test_workspace_root_must_be_a_clean_path(root: str) -> None:
+    # Uploads go to <root>/...; the Databricks provider refuses a workspace path not clean.
+    with pytest.raises(ValueError, match=r"must be a clean path \(no './', '//' or '\.\.'\)"):
+        StackSettings(workspace_root=root)
+
+
 def test_runtime_reader_validates_with_the_same_model(program) -> None:
     program("staging", {"lakeform:settings": {"name_prefix": "[STAGING] ", "tags": {"a": "b"}}})
     settings = load_settings()
