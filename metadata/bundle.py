@@ -24,6 +24,7 @@ import yaml
 from metadata.kinds import KINDS
 from metadata.models.jobs import Task
 from metadata.paths import is_repo_relative
+from metadata.yamlsrc import depth_problem
 
 ID_REF = re.compile(r"^\$\{resources\.(jobs|pipelines)\.([A-Za-z0-9_-]+)\.id\}$")
 FILE_PATH = re.compile(r"\$\{workspace\.file_path\}/?")
@@ -359,7 +360,11 @@ def _target_permissions(name: str, permissions: list[dict[str, Any]], out: Impor
 
 def _read(path: Path) -> dict[str, Any]:
     try:
-        data: Any = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        text = path.read_text(encoding="utf-8")
+        too_deep = depth_problem(text, str(path))
+        if too_deep is not None:
+            raise BundleError(str(too_deep))
+        data: Any = yaml.safe_load(text) or {}
     except (OSError, yaml.YAMLError) as err:
         raise BundleError(f"{path}: {err}") from None
     if not isinstance(data, dict):

@@ -289,3 +289,16 @@ def test_nothing_is_written_when_the_rows_do_not_validate(
     )
     assert out.err.endswith("FAILED: nothing written\n")
     assert not (bundle / "resources/lakeform").exists()
+
+
+def test_a_bundle_file_nested_too_deep_is_refused(
+    bundle: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (bundle / "resources/demo.job.yml").write_text("resources: " + "[" * 30000 + "\n")
+    assert main(["import-bundle", ".", "-o", "resources/lakeform"]) == 1
+    assert capsys.readouterr().err == (
+        "lakeform import-bundle: resources/demo.job.yml:1:75: nested deeper than 64 levels of "
+        "mappings and lists (an alias counts as deep as its value); rows need about 10: "
+        "flatten this value\n"
+    )
+    assert not (bundle / "resources/lakeform").exists()

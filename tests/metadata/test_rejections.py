@@ -1242,3 +1242,16 @@ def test_a_variable_holding_an_unsubstituted_reference(project: Project) -> None
         "'${workspace.current_user.short_name}', which Lakeform does not substitute; give the "
         "stack's lakeform:settings.variables a plain value"
     ]
+
+
+def test_nesting_through_aliases_counts_each_aliased_value(one_problem: OneProblem) -> None:
+    # each anchor is 30 lists deep and holds the previous one: the second is 62 levels deep when
+    # built, the third goes over at its alias (column 41), though no line nests more than 32
+    chain = "\n".join(
+        f"  a{i}: &a{i} " + "[" * 30 + (f"*a{i - 1}" if i else "1") + "]" * 30 for i in range(3)
+    )
+    problem = one_problem(f"jobs:\n{chain}\n")
+    assert problem == (
+        "resources/a.yaml:4:41: nested deeper than 64 levels of mappings and lists (an alias "
+        "counts as deep as its value); rows need about 10: flatten this value"
+    )
