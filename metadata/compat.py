@@ -15,7 +15,7 @@ from typing import Any
 from metadata.errors import Pos, Problem
 from metadata.messages import suggest, yaml_type
 from metadata.models.jobs import Task
-from metadata.yamlsrc import LList, LMap, plain
+from metadata.yamlsrc import MAX_DEPTH, TOO_DEEP, LList, LMap, nesting_depth, plain
 
 SUPPORTED_VERSIONS = ("1.0", "2.0")
 """`1.0`: files of its 0.1 releases (jobs as a list with job_name); `2.0`: a map of jobs too."""
@@ -620,8 +620,14 @@ def _json_map(r: _Reader, path: str, source: LMap, key: str) -> LMap | None:
     if isinstance(value, str):
         try:
             value = json.loads(value)
+            too_deep = nesting_depth(value) > MAX_DEPTH
         except json.JSONDecodeError as err:
             r.problem(pos, f"{path}.{key}", f"not a mapping nor valid JSON: {err.msg}")
+            return None
+        except RecursionError:  # json's decoder stops itself about 1,000 levels deep
+            too_deep = True
+        if too_deep:
+            r.problem(pos, f"{path}.{key}", TOO_DEEP)
             return None
         value = _located(value, pos)
     if not isinstance(value, LMap):

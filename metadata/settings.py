@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from metadata.kinds import PROTECTED_KINDS
 from metadata.models.shared import EmailNotifications, RunAs
 from metadata.paths import clean_path
+from metadata.yamlsrc import depth_problem
 
 STACKS = ("local", "dev", "staging", "prod")
 SETTINGS_KEY = "lakeform:settings"
@@ -164,6 +165,9 @@ def load_stack_settings(project_dir: Path, stack: str) -> StackSettings:
         known = sorted(p.name for p in project_dir.glob("Pulumi.*.yaml"))
         raise SettingsError(f"{where}: no such stack file; known: {', '.join(known) or 'none'}")
     text = path.read_text(encoding="utf-8")
+    too_deep = depth_problem(text, where)
+    if too_deep is not None:
+        raise SettingsError(str(too_deep))
     try:
         doc = cast("yaml.Node | None", yaml.compose(text))  # pyright: ignore[reportUnknownMemberType]
         data: object = yaml.safe_load(text)

@@ -11,6 +11,7 @@ from pydantic import BaseModel, ValidationError
 from metadata.errors import Problem
 from metadata.located import Locator, Part
 from metadata.messages import show, suggest, yaml_type
+from metadata.models.shared import int_range
 
 _TYPE_WORDS = {
     "string_type": "a string",
@@ -121,12 +122,27 @@ def validation_problems(
             if isinstance(given, str):
                 close = suggest(given, re.findall(r"'([^']*)'", expected))
                 msg += f" ({close.removeprefix('; ')})" if close.startswith("; did") else ""
+        elif kind in ("greater_than_equal", "less_than_equal"):
+            msg = _out_of_range(model, parts, given) or str(e["msg"])
         elif kind in ("value_error", "assertion_error"):
             msg = str(e["msg"]).removeprefix("Value error, ").removeprefix("Assertion failed, ")
         else:
             msg = str(e["msg"])
         out.append(loc.problem(parts, msg))
     return out
+
+
+def _out_of_range(model: type[BaseModel], parts: tuple[Part, ...], given: object) -> str | None:
+    """`must be between 0 and 1000; got 5000`: the whole range of the field, not just the bound
+    broken, so the fix is plain."""
+    owner = model_at(model, parts[:-1])
+    if owner is None or not parts or not isinstance(parts[-1], str):
+        return None
+    fields = {f.alias or n: f for n, f in owner.model_fields.items()}
+    bounds = int_range(fields[parts[-1]]) if parts[-1] in fields else None
+    if bounds is None:
+        return None
+    return f"must be between {bounds[0]} and {bounds[1]}; got" + show(given)
 
 
 def _elsewhere(

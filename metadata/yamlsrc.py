@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any, cast
 
 import yaml
 from yaml.constructor import SafeConstructor
+from yaml.error import Mark
+from yaml.events import (
+    AliasEvent,
+    MappingEndEvent,
+    MappingStartEvent,
+    SequenceEndEvent,
+    SequenceStartEvent,
+)
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from metadata.errors import Part, Pos, Problem, format_path
@@ -54,8 +63,71 @@ _STR_TAG = "tag:yaml.org,2002:str"
 _MERGE_TAG = "tag:yaml.org,2002:merge"
 
 
+MAX_DEPTH = 64
+"""Deepest nesting of mappings and lists a YAML file may hold, an alias counting as deep as the
+value it names. Real rows need about 10; composing recurses (in C in libyaml, where `[` x 30000
+overflows the stack and kills the process; in Python in the builder and the checks after it)."""
+TOO_DEEP = (
+    f"nested deeper than {MAX_DEPTH} levels of mappings and lists (an alias counts as deep as "
+    "its value); rows need about 10: flatten this value"
+)
+
+
+def nesting_depth(value: Any) -> int:
+    """Levels of dicts and lists in an already parsed value (JSON), counted without recursion."""
+    deepest = 0
+    todo: list[tuple[Any, int]] = [(value, 0)]
+    while todo:
+        item, depth = todo.pop()
+        if isinstance(item, dict):
+            todo.extend((v, depth + 1) for v in cast("dict[Any, Any]", item).values())
+        elif isinstance(item, list):
+            todo.extend((v, depth + 1) for v in cast("list[Any]", item))
+        else:
+            continue
+        deepest = max(deepest, depth + 1)
+    return deepest
+
+
+def depth_problem(text: str, file: str) -> Problem | None:
+    """A problem at the first value nested deeper than MAX_DEPTH, or None. Reads the parser's
+    events one at a time, which does not recurse, so it is safe to run before composing; a
+    syntax error is left for the composer to report."""
+    heights: dict[str, int] = {}  # anchor -> levels its collection spans
+    # per open collection: its anchor and the deepest level reached inside it
+    stack: list[tuple[str | None, int]] = []
+    events = cast("Iterator[object]", yaml.parse(text, Loader=_LOADER))  # pyright: ignore[reportUnknownMemberType]
+    try:
+        for event in events:
+            if isinstance(event, MappingStartEvent | SequenceStartEvent):
+                reached = len(stack) + 1
+                stack.append((cast("str | None", event.anchor), reached))
+            elif isinstance(event, AliasEvent):
+                reached = len(stack) + heights.get(cast("str", event.anchor), 0)
+            elif isinstance(event, MappingEndEvent | SequenceEndEvent):
+                anchor, deepest = stack.pop()
+                if anchor is not None:
+                    heights[anchor] = deepest - len(stack)
+                if stack and deepest > stack[-1][1]:
+                    stack[-1] = (stack[-1][0], deepest)
+                continue
+            else:
+                continue
+            if reached > MAX_DEPTH:
+                mark = cast("Mark", event.start_mark)
+                return Problem(Pos(file, mark.line + 1, mark.column + 1), "", TOO_DEEP)
+            if stack and reached > stack[-1][1]:
+                stack[-1] = (stack[-1][0], reached)
+    except (yaml.YAMLError, ValueError):
+        return None
+    return None
+
+
 def parse_text(text: str, file: str) -> tuple[Any, list[Problem]]:
     """Parse one YAML document into LMap/LList/scalars; problems instead of exceptions."""
+    too_deep = depth_problem(text, file)
+    if too_deep is not None:
+        return None, [too_deep]
     try:
         root = cast("Node | None", yaml.compose(text, Loader=_LOADER))  # pyright: ignore[reportUnknownMemberType]
     except yaml.MarkedYAMLError as err:

@@ -59,9 +59,15 @@ def stack_host(root: Path, stack: str) -> str:
     """`databricks:host` of Pulumi.<stack>.yaml."""
     import yaml
 
+    from metadata.yamlsrc import depth_problem
+
     path = root / f"Pulumi.{stack}.yaml"
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        text = path.read_text(encoding="utf-8")
+        too_deep = depth_problem(text, path.name)
+        if too_deep is not None:
+            raise BrowseError(str(too_deep))
+        data = yaml.safe_load(text) or {}
     except OSError as err:
         raise BrowseError(f"{path.name}: cannot read it: {err.strerror or err}") from None
     except yaml.YAMLError as err:

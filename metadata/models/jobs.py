@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, field_validator, model_validator
 
 from metadata.models.shared import (
+    INT32_MAX,
     ApiModel,
     AutoScale,
     EmailNotifications,
     MavenLibrary,
+    NonNegInt32,
+    NonNegInt64,
     Permission,
+    PosInt32,
+    PosInt64,
     RunAs,
     StackOverrides,
 )
@@ -26,6 +31,16 @@ RunIf = Literal[
     "ALL_FAILED",
 ]
 Source = Literal["WORKSPACE", "GIT"]
+
+ConcurrentRuns = Annotated[int, Field(ge=0, le=1000)]
+"""`max_concurrent_runs`: "This value cannot exceed 1000. Setting this value to 0 causes all new
+runs to be skipped" (JobSettings)."""
+Retries = Annotated[int, Field(ge=-1, le=INT32_MAX)]
+"""`max_retries`: "The value -1 means to retry indefinitely and the value 0 means to never
+retry" (Task)."""
+TriggerSeconds = Annotated[int, Field(ge=60, le=INT32_MAX)]
+"""Trigger waits: "The minimum allowed value is 60 seconds" (FileArrivalTriggerConfiguration,
+TableUpdateTriggerConfiguration)."""
 
 
 class CronSchedule(ApiModel):
@@ -95,7 +110,7 @@ class ClusterSpec(ApiModel):
     """Worker node type, e.g. `i3.xlarge`."""
     driver_node_type_id: str | None = None
     """Driver node type (defaults to node_type_id)."""
-    num_workers: int | None = None
+    num_workers: NonNegInt32 | None = None
     """Fixed number of workers (or use autoscale)."""
     autoscale: AutoScale | None = None
     """Autoscaling range instead of num_workers."""
@@ -167,8 +182,8 @@ class HealthRule(ApiModel):
     """Measured metric."""
     op: Literal["GREATER_THAN"]
     """Comparison (the API knows GREATER_THAN only)."""
-    value: int
-    """Threshold."""
+    value: NonNegInt64
+    """Threshold (seconds, bytes, records or files)."""
 
 
 class Health(ApiModel):
@@ -369,7 +384,7 @@ class RunJobTask(ApiModel):
 
     job: str | None = None
     """Lakeform: key of a job row in the metadata (preferred over job_id)."""
-    job_id: int | None = None
+    job_id: PosInt64 | None = None
     """Id of a job not managed by Lakeform."""
     job_parameters: dict[str, str] | None = None
     """Job-level parameters of the triggered job."""
@@ -425,7 +440,7 @@ class ForEachTask(ApiModel):
     """JSON array or a `{{...}}` reference to one."""
     task: Task
     """The nested task (its own task type; no depends_on)."""
-    concurrency: int | None = None
+    concurrency: PosInt32 | None = None
     """Parallel iterations."""
 
     @model_validator(mode="after")
@@ -462,7 +477,7 @@ class Task(ApiModel):
     """Free text."""
     depends_on: list[TaskDependency] | None = None
     """Upstream tasks: task keys or `{task_key, outcome}`. Do not mix with execution_order."""
-    execution_order: int | None = None
+    execution_order: NonNegInt32 | None = None
     """Lakeform: stage number. Tasks of the same order run in parallel; a task of order N depends on
     every task of the highest lower order present. Converted to depends_on when loaded."""
     disabled: bool | None = None
@@ -500,11 +515,11 @@ class Task(ApiModel):
     """Serverless environment of this job (`environments[].environment_key`)."""
     libraries: list[Library] | None = None
     """Libraries installed on the task's cluster."""
-    timeout_seconds: int | None = None
+    timeout_seconds: NonNegInt32 | None = None
     """Task timeout; 0 means none."""
-    max_retries: int | None = None
+    max_retries: Retries | None = None
     """Retries after a failure; -1 retries forever."""
-    min_retry_interval_millis: int | None = None
+    min_retry_interval_millis: NonNegInt32 | None = None
     """Wait between a failure and the retry, in milliseconds."""
     retry_on_timeout: bool | None = None
     """Retry when the task times out."""
@@ -556,10 +571,10 @@ class FileArrivalTrigger(ApiModel):
 
     url: str
     """Storage location, e.g. `/Volumes/cat/schema/vol/`."""
-    min_time_between_triggers_seconds: int | None = None
-    """Minimum seconds between runs."""
-    wait_after_last_change_seconds: int | None = None
-    """Wait this long after the last change."""
+    min_time_between_triggers_seconds: TriggerSeconds | None = None
+    """Minimum seconds between runs (at least 60)."""
+    wait_after_last_change_seconds: TriggerSeconds | None = None
+    """Wait this long after the last change (at least 60 seconds)."""
 
 
 class TableUpdateTrigger(ApiModel):
@@ -569,16 +584,16 @@ class TableUpdateTrigger(ApiModel):
     """Full table names."""
     condition: Literal["ANY_UPDATED", "ALL_UPDATED"] | None = None
     """Which updates trigger a run."""
-    min_time_between_triggers_seconds: int | None = None
-    """Minimum seconds between runs."""
-    wait_after_last_change_seconds: int | None = None
-    """Wait this long after the last change."""
+    min_time_between_triggers_seconds: TriggerSeconds | None = None
+    """Minimum seconds between runs (at least 60)."""
+    wait_after_last_change_seconds: TriggerSeconds | None = None
+    """Wait this long after the last change (at least 60 seconds)."""
 
 
 class PeriodicTrigger(ApiModel):
     """Run every interval."""
 
-    interval: int
+    interval: PosInt32
     """Number of units."""
     unit: Literal["HOURS", "DAYS", "WEEKS"]
     """Unit of the interval."""
@@ -686,9 +701,9 @@ class JobRow(ApiModel):
     """File arrival, table update or periodic trigger."""
     continuous: Continuous | None = None
     """Continuous job."""
-    max_concurrent_runs: int | None = None
-    """Most runs at once (default 1)."""
-    timeout_seconds: int | None = None
+    max_concurrent_runs: ConcurrentRuns | None = None
+    """Most runs at once (default 1, at most 1000; 0 skips every new run)."""
+    timeout_seconds: NonNegInt32 | None = None
     """Job timeout; 0 means none."""
     health: Health | None = None
     """Job health rules."""

@@ -8,7 +8,7 @@ from typing import Literal
 
 from pydantic import field_validator, model_validator
 
-from metadata.models.shared import ApiModel, StackOverrides
+from metadata.models.shared import ApiModel, NonNegInt32, StackOverrides
 
 SPARK_TYPES = {
     "string": "string",
@@ -196,7 +196,7 @@ class QualityMonitorRow(ApiModel):
     """Warehouse for the dashboard."""
     skip_builtin_dashboard: bool | None = None
     """Do not create the dashboard."""
-    reset: int = 0
+    reset: NonNegInt32 = 0
     """Lakeform: bump to delete and recreate the monitor deliberately (loses its history)."""
     previous_keys: list[str] | None = None
     """Lakeform: earlier keys of this row."""

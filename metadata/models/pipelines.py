@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, model_validator
 
@@ -10,6 +10,7 @@ from metadata.models.shared import (
     ApiModel,
     AutoScale,
     MavenLibrary,
+    NonNegInt32,
     Permission,
     RunAs,
     StackOverrides,
@@ -72,7 +73,7 @@ class PipelineCluster(ApiModel):
 
     label: str | None = None
     """`default` or `maintenance`."""
-    num_workers: int | None = None
+    num_workers: NonNegInt32 | None = None
     """Fixed number of workers."""
     autoscale: PipelineAutoScale | None = None
     """Autoscaling range."""
@@ -144,7 +145,7 @@ class EventLog(ApiModel):
 class RestartWindow(ApiModel):
     """When continuous pipelines may restart for maintenance."""
 
-    start_hour: int
+    start_hour: Annotated[int, Field(ge=0, le=23)]
     """Hour of day 0-23."""
     days_of_week: (
         list[Literal["MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY", "SATURDAY", "SUNDAY"]]

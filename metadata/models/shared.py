@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
+import types
+from typing import Annotated, Any, Union, get_args, get_origin
 
-from pydantic import BaseModel, ConfigDict, model_validator
+from annotated_types import Ge, Le
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic.fields import FieldInfo
 
 # Field names follow the Jobs API 2.2, the Pipelines API and the Quality Monitors API (as in bundle
 # YAML), so `model_dump(exclude_none=True)` is an API-shaped dict. Lakeform-only fields are marked
@@ -25,6 +28,42 @@ class ApiModel(BaseModel):
     )
 
 
+# --- integers: every integer field has one of these ranges (tests/metadata/test_int_ranges.py) ----
+# The widths are those of the Databricks REST API reference (int32 unless it says int64); the
+# other bounds are quoted from databricks-sdk's docstrings where each type is used (see
+# metadata/README.md, "Integer ranges"). Without them a 38-digit timeout passed validation.
+
+INT32_MAX = 2**31 - 1
+INT64_MAX = 2**63 - 1
+
+NonNegInt32 = Annotated[int, Field(ge=0, le=INT32_MAX)]
+"""Durations, intervals and counts the API keeps in an int32, 0 allowed."""
+PosInt32 = Annotated[int, Field(ge=1, le=INT32_MAX)]
+"""An int32 count or interval that must be at least 1."""
+NonNegInt64 = Annotated[int, Field(ge=0, le=INT64_MAX)]
+"""An int64 threshold, 0 allowed."""
+PosInt64 = Annotated[int, Field(ge=1, le=INT64_MAX)]
+"""An int64 id (job ids start at 1)."""
+
+
+def int_range(field: FieldInfo) -> tuple[int, int] | None:
+    """(least, greatest) value an integer field allows, or None when it declares no range.
+    Reads the field's own constraints and those of an `Annotated` inside `X | None`."""
+    candidates: list[list[Any]] = [list(field.metadata)]
+    annotation = field.annotation
+    inner = get_args(annotation) if get_origin(annotation) in (Union, types.UnionType) else ()
+    candidates += [list(get_args(a)[1:]) for a in inner if get_origin(a) is Annotated]
+    for metadata in candidates:
+        constraints = [
+            c for m in metadata for c in (m.metadata if isinstance(m, FieldInfo) else [m])
+        ]
+        least = next((c.ge for c in constraints if isinstance(c, Ge)), None)
+        greatest = next((c.le for c in constraints if isinstance(c, Le)), None)
+        if isinstance(least, int) and isinstance(greatest, int):
+            return least, greatest
+    return None
+
+
 class MavenLibrary(ApiModel):
     """A Maven artifact."""
 
@@ -39,10 +78,19 @@ class MavenLibrary(ApiModel):
 class AutoScale(ApiModel):
     """Cluster autoscaling range."""
 
-    min_workers: int
+    min_workers: NonNegInt32
     """Fewest workers."""
-    max_workers: int
-    """Most workers."""
+    max_workers: PosInt32
+    """Most workers; more than min_workers."""
+
+    @model_validator(mode="after")
+    def _max_above_min(self) -> AutoScale:
+        if self.max_workers <= self.min_workers:
+            raise ValueError(
+                f"max_workers ({self.max_workers}) must be greater than min_workers "
+                f"({self.min_workers}), as the Clusters and Pipelines APIs require"
+            )
+        return self
 
 
 class EmailNotifications(ApiModel):

@@ -146,3 +146,11 @@ def test_stack_host_comes_from_the_stack_file(tmp_path: Path) -> None:
     assert stack_host(tmp_path, "local") == "http://127.0.0.1:1"
     with pytest.raises(BrowseError, match=r"Pulumi.dev.yaml: no databricks:host; set it with"):
         stack_host(tmp_path, "dev")
+
+
+def test_a_stack_file_nested_too_deep_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "Pulumi.dev.yaml").write_text("config: " + "[" * 30000 + "\n")
+    with pytest.raises(
+        BrowseError, match=r"^Pulumi\.dev\.yaml:1:72: nested deeper than 64 levels of mappings"
+    ):
+        stack_host(tmp_path, "dev")

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -106,6 +109,78 @@ def test_validate_binary_garbage_without_traceback(
     out = capsys.readouterr().out
     assert out.startswith("resources/junk.yaml:1:1: not UTF-8 text")
     assert "Traceback" not in out
+
+
+def run_cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    """`lakeform ARGS` in a process of its own: a crash shows as a signal, not as a failed test."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    return subprocess.run(
+        [sys.executable, "-m", "cli.main", *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+
+
+TOO_DEEP = (
+    "nested deeper than 64 levels of mappings and lists (an alias counts as deep as its value); "
+    "rows need about 10: flatten this value"
+)
+
+
+def test_validate_refuses_a_map_500_levels_deep(repo: Path) -> None:
+    keys = "".join("  " * (i + 1) + f"k{i}:\n" for i in range(500))
+    text = "jobs:\n" + keys + "  " * 501 + "x: 1\n"
+    (repo / "resources" / "deep.yaml").write_text(text)
+    done = run_cli("validate", cwd=repo)
+    # the 65th mapping is the value of k63 (line 65), whose first key is at column 2 * 64 + 1
+    assert (done.returncode, done.stdout, done.stderr) == (
+        1,
+        f"resources/deep.yaml:65:129: {TOO_DEEP}\n",
+        "FAILED: 1 problem\n",
+    )
+
+
+def test_validate_refuses_30000_open_brackets_without_crashing(repo: Path) -> None:
+    (repo / "resources" / "brackets.yaml").write_text("jobs: " + "[" * 30000 + "\n")
+    done = run_cli("validate", cwd=repo)
+    # the 64th `[` (column 6 + 64) opens the 65th level; libyaml's composer used to overflow
+    # the C stack here (SIGSEGV, return code -11)
+    assert (done.returncode, done.stdout, done.stderr) == (
+        1,
+        f"resources/brackets.yaml:1:70: {TOO_DEEP}\n",
+        "FAILED: 1 problem\n",
+    )
+
+
+def test_validate_refuses_a_deep_stack_file(repo: Path) -> None:
+    (repo / "Pulumi.qa.yaml").write_text(
+        "config:\n  lakeform:settings:\n    variables: " + "[" * 30000 + "\n"
+    )
+    done = run_cli("validate", "--stack", "qa", cwd=repo)
+    assert (done.returncode, done.stdout, done.stderr) == (
+        1,
+        f"Pulumi.qa.yaml:3:77: {TOO_DEEP}\n",
+        "FAILED: 1 problem\n",
+    )
+
+
+def test_validate_accepts_values_nested_64_levels_deep(repo: Path) -> None:
+    # jobs (1), the jobs (2), the row (3), tasks (4), a task (5), new_cluster (6),
+    # aws_attributes (7) and 57 more mappings inside it: 64 levels, through every stack
+    inner = "{a: " * 57 + "1" + "}" * 57
+    (repo / "resources" / "deep.yaml").write_text(
+        "jobs:\n  deep:\n    tasks:\n      - task_key: t\n"
+        "        notebook_task: {notebook_path: src/utils/data_generator.py}\n"
+        f"        new_cluster: {{num_workers: 1, aws_attributes: {inner}}}\n"
+    )
+    done = run_cli("validate", cwd=repo)
+    assert done.stderr == ""
+    assert done.stdout.startswith("OK: 8 jobs, 2 pipelines, 5 quality monitors (stacks: ")
+    assert done.returncode == 0
 
 
 def test_schema_to_stdout(capsys: pytest.CaptureFixture[str]) -> None:

@@ -698,3 +698,18 @@ def test_email_notifications_in_two_places(project: Project) -> None:
         "resources/a.yaml:6:7: jobs.daily.notification_settings.email_notifications: "
         "email_notifications is also set on the job; keep one"
     ]
+
+
+@pytest.mark.parametrize("depth", [65, 5000])
+def test_source_row_json_config_nested_too_deep(project: Project, depth: int) -> None:
+    config = "{" + '"a": {' * (depth - 1) + "}" * depth
+    project.write(
+        "a.yaml",
+        "- {source_id: a, source_type: csv, execution_order: 1, transformation_config: "
+        f"'{config}'}}\n",
+    )
+    assert project.problems() == [
+        "resources/a.yaml:1:56: sources[0].transformation_config: nested deeper than 64 levels "
+        "of mappings and lists (an alias counts as deep as its value); rows need about 10: "
+        "flatten this value"
+    ]

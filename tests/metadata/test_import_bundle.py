@@ -478,3 +478,16 @@ def test_an_output_folder_reached_through_a_symlink_is_written(
         "stack_settings/prod.yaml",
         "stack_settings/staging.yaml",
     ]
+
+
+def test_a_bundle_file_nested_too_deep_is_refused(
+    bundle: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (bundle / "resources/demo.job.yml").write_text("resources: " + "[" * 30000 + "\n")
+    assert main(["import-bundle", ".", "-o", "resources/lakeform"]) == 1
+    assert capsys.readouterr().err == (
+        "lakeform import-bundle: resources/demo.job.yml:1:75: nested deeper than 64 levels of "
+        "mappings and lists (an alias counts as deep as its value); rows need about 10: "
+        "flatten this value\nFAILED: nothing written\n"
+    )
+    assert not (bundle / "resources/lakeform").exists()

@@ -1364,7 +1364,7 @@ def test_pipeline_fields_the_provider_schema_refuses(
         ),
         (
             "trigger: {periodic: {interval: 0, unit: HOURS}}",
-            "jobs.a.trigger.periodic.interval: must be at least 1; got 0",
+            "jobs.a.trigger.periodic.interval: must be between 1 and 2147483647; got 0",
         ),
         (
             "trigger: {table_update: {table_names: []}}",
@@ -1462,3 +1462,16 @@ def test_rows_the_provider_schema_accepts(project: Project) -> None:
     )
     rows = project.load()
     assert sorted(rows.jobs) == ["git", "tables"] and sorted(rows.pipelines) == ["hive", "uc"]
+
+
+def test_nesting_through_aliases_counts_each_aliased_value(one_problem: OneProblem) -> None:
+    # each anchor is 30 lists deep and holds the previous one: the second is 62 levels deep when
+    # built, the third goes over at its alias (column 41), though no line nests more than 32
+    chain = "\n".join(
+        f"  a{i}: &a{i} " + "[" * 30 + (f"*a{i - 1}" if i else "1") + "]" * 30 for i in range(3)
+    )
+    problem = one_problem(f"jobs:\n{chain}\n")
+    assert problem == (
+        "resources/a.yaml:4:41: nested deeper than 64 levels of mappings and lists (an alias "
+        "counts as deep as its value); rows need about 10: flatten this value"
+    )
