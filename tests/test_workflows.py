@@ -82,11 +82,11 @@ SECRET = re.compile(r"secrets\.(\w+)|secrets\[|toJSON\(\s*secrets\s*\)")
 PULL_REQUEST_HEAD = re.compile(r"pull_request\.head|head_ref|refs/pull/|merge_commit_sha")
 
 
-def workflows() -> dict[str, dict[str, Any]]:
+def workflows() -> dict[str, dict[Any, Any]]:
     return {p.name: yaml.safe_load(p.read_text()) for p in sorted(GITHUB.glob("workflows/*.yml"))}
 
 
-def triggers(workflow: dict[str, Any]) -> set[str]:
+def triggers(workflow: dict[Any, Any]) -> set[str]:
     on = workflow.get("on", workflow.get(True))  # YAML 1.1 reads a bare `on` key as True
     return {on} if isinstance(on, str) else set(on or ())
 
@@ -96,7 +96,7 @@ def secrets_in(node: Any) -> list[str]:
     return [m[1] or "*" for m in SECRET.finditer(json.dumps(node))]
 
 
-def pull_request_findings(workflow: dict[str, Any]) -> list[str]:
+def pull_request_findings(workflow: dict[Any, Any]) -> list[str]:
     """What gives a pull request's code more than read access to the state backend."""
     events = triggers(workflow) & set(PULL_REQUEST_EVENTS)
     if not events:
@@ -153,7 +153,7 @@ def test_only_the_deploy_job_holds_the_state_write_credentials() -> None:
     assert triggers(workflows()["deploy.yml"]) == {"push", "workflow_dispatch"}
 
 
-def plan_workflow_with(change: str) -> dict[str, Any]:
+def plan_workflow_with(change: str) -> dict[Any, Any]:
     """plan.yml as a pull request might change it (one attack per case below)."""
     workflow = workflows()["plan.yml"]
     jobs = workflow["jobs"]
