@@ -89,9 +89,9 @@ def lock_folder(message: str) -> Path:
 
 
 def read_locks(folder: Path) -> list[Lock]:
-    """Every lock file in `folder`."""
+    """Every lock in `folder`: as for Pulumi, each file there but gocloud's `.attrs` sidecars."""
     locks: list[Lock] = []
-    for path in sorted(folder.glob("*.json")):
+    for path in sorted(p for p in folder.iterdir() if not p.name.endswith(".attrs")):
         try:
             held = json.loads(path.read_text())
             locks.append(
@@ -156,6 +156,7 @@ def release_dead_locks(message: str) -> list[Lock]:
             raise LockError(f"{lock} may be live: {why}")
     for lock in locks:
         lock.path.unlink(missing_ok=True)
+        lock.path.with_name(lock.path.name + ".attrs").unlink(missing_ok=True)
     return locks
 
 
