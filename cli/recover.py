@@ -5,13 +5,13 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import re
-import socket
 import subprocess
 import sys
 import tempfile
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
+
+from cli.locks import LockError, release_dead_locks
 
 
 def register(sub: Any) -> None:
@@ -88,7 +88,7 @@ def run(args: argparse.Namespace) -> int:
         print("==> " + " ".join(command), flush=True)
         code, stderr = _run(command)
         if code != 0 and "currently locked" in stderr:
-            # A killed run leaves its lock behind; release it only when provably stale.
+            # A killed run leaves its lock behind; release it only when provably dead.
             try:
                 _release_stale_lock(stack, stderr)
             except RecoverError as err:
@@ -110,30 +110,19 @@ def _run(command: list[str]) -> tuple[int, str]:
     return done.returncode, done.stderr
 
 
-_LOCKED = re.compile(r"created by (?P<user>[^@\s]+)@(?P<host>\S+) \(pid (?P<pid>\d+)\)")
-
-
 def _release_stale_lock(stack: str, message: str) -> None:
-    """Release the stack's lock if it was taken on this machine by a process that no longer
-    exists; otherwise say whose it is."""
-    holder = _LOCKED.search(message)
-    if holder is None or holder["host"] != socket.gethostname() or _alive(int(holder["pid"])):
-        raise RecoverError(
-            f"stack {stack} is locked by another run ({holder[0] if holder else 'unknown'}); "
-            f"if that run is dead, release it with `pulumi cancel --stack {stack}` and run again"
-        )
-    print(f"==> releasing the lock of the killed run (pid {holder['pid']}, no longer running)")
-    subprocess.run(["pulumi", "cancel", "--yes", "--stack", stack], check=True)
-
-
-def _alive(pid: int) -> bool:
+    """Release the stack's locks if every one was taken on this machine by a process that no
+    longer exists (cli/locks.py says how that is proven); otherwise say which may be live."""
     try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
+        released = release_dead_locks(message)
+    except LockError as err:
+        raise RecoverError(
+            f"stack {stack} is locked and nothing was released: {err}. If no run of the stack "
+            f"is still going, release its locks with `pulumi cancel --stack {stack}` and run "
+            "this again"
+        ) from None
+    for lock in released:
+        print(f"==> released the lock of a run that no longer exists: {lock}")
 
 
 def _pulumi(*args: str) -> str:

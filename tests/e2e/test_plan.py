@@ -9,6 +9,8 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +18,7 @@ import pytest
 import yaml
 
 from tests.e2e.conftest import PROGRAMS
-from tests.e2e.harness import LAKEFORM_PROGRAM, Project
+from tests.e2e.harness import LAKEFORM_PROGRAM, REPO, Project
 from workspace.testing import RunningWorkspace
 
 GOLDEN = Path(__file__).resolve().parent / "golden" / "plan_every_change.md"
@@ -135,3 +137,47 @@ def test_drift_exit_codes_after_an_out_of_band_edit_and_after_putting_it_back(
     clean = lakeform.lakeform("drift", "--stack", STACK)
     assert clean.returncode == 0, clean.stdout + clean.stderr
     assert "drift in stack e2e: none" in clean.stdout
+
+
+def read_only(project: Project, state: Path, *argv: str) -> subprocess.CompletedProcess[str]:
+    """`argv` run in the project with its file backend read-only: a private read-only bind mount
+    when root (permissions do not stop root), else the folder's write bits cleared."""
+    run = {"cwd": project.dir, "env": project.env, "capture_output": True, "text": True}
+    if os.geteuid() != 0:
+        tree = [state, *state.rglob("*")]
+        for path in tree:
+            path.chmod(path.stat().st_mode & ~0o222)
+        try:
+            return subprocess.run(argv, **run, timeout=900)
+        finally:
+            for path in tree:
+                path.chmod(path.stat().st_mode | 0o200)
+    if shutil.which("unshare") is None:
+        pytest.skip("util-linux's unshare is needed to make the backend read-only for root")
+    remount = 'mount --bind "$0" "$0" && mount -o remount,bind,ro "$0" && exec "$@"'
+    wrapped = ["unshare", "--mount", "--propagation", "private", "sh", "-c", remount, str(state)]
+    return subprocess.run([*wrapped, *argv], **run, timeout=900)
+
+
+def contents(folder: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(folder)): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
+
+
+def test_plan_and_drift_need_only_read_access_to_the_state_backend(lakeform: Project) -> None:
+    """What lets pull-request plans and nightly drift run with read-only state credentials
+    (.github/workflows/plan.yml): preview and refresh --preview-only take no lock and save
+    nothing on a DIY backend. `pulumi up` fails on the same folder: it is read-only."""
+    lakeform.up()
+    state = lakeform.dir.parent / "state"
+    before = contents(state)
+    cli = str(REPO / ".venv" / "bin" / "lakeform")
+    planned = read_only(lakeform, state, cli, "plan", "--stack", STACK, "--refresh")
+    assert planned.returncode == 0, planned.stdout + planned.stderr
+    drift = read_only(lakeform, state, cli, "drift", "--stack", STACK)
+    assert drift.returncode == 0, drift.stdout + drift.stderr
+    assert contents(state) == before
+    up = read_only(lakeform, state, "pulumi", "up", "--yes", "--non-interactive", "--stack", STACK)
+    assert up.returncode != 0
+    assert re.search(r"read-only file system|permission denied", up.stdout + up.stderr, re.I), (
+        up.stdout + up.stderr
+    )
