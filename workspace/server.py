@@ -352,7 +352,9 @@ class WorkspaceServer(http.server.HTTPServer):
             self.address_family = socket.AF_INET6
         super().__init__((host.strip("[]"), port), _Handler)
         self.allowed_hosts = allowed_hosts(host, self.server_address[1], extra_hosts)
-        self._executor = ThreadPoolExecutor(self.limits.workers, "workspace-worker")
+        self._executor = ThreadPoolExecutor(
+            self.limits.workers, f"workspace-worker-{self.server_address[1]}"
+        )
         self._returned: queue.SimpleQueue[tuple[_Connection, bool]] = queue.SimpleQueue()
         self._wake_r, self._wake_w = socket.socketpair()
         self._wake_r.setblocking(False)
@@ -404,8 +406,13 @@ class WorkspaceServer(http.server.HTTPServer):
                 self._returned.get()[0].close()
             for conn in list(self._parked.values()):
                 self._drop(conn)
+            for conn in self._busy:
+                # A worker waiting for a slow body gets its end now, not after the timeout; one
+                # answering still writes its answer (a write is durable before it is answered).
+                with contextlib.suppress(OSError):
+                    conn.sock.shutdown(socket.SHUT_RD)
             self._selector.close()
-            self._executor.shutdown(wait=False, cancel_futures=True)
+            self._executor.shutdown(wait=False)
             self._is_shut_down.set()
 
     def shutdown(self) -> None:

@@ -6,10 +6,12 @@ server does not answer (or does not close) when it should.
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import json
 import socket
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from typing import Any
@@ -79,8 +81,18 @@ def closed_by_server(sock: socket.socket) -> bool:
         return True
 
 
-def workers() -> list[threading.Thread]:
-    return [t for t in threading.enumerate() if t.name.startswith("workspace-worker")]
+def drained_to_the_end(sock: socket.socket) -> None:
+    """Reads until the server closes `sock` (a read waits at most CLIENT_TIMEOUT, then fails)."""
+    sock.settimeout(CLIENT_TIMEOUT)
+    with contextlib.suppress(ConnectionResetError):
+        while sock.recv(65536):
+            pass
+
+
+def workers(ws: RunningWorkspace) -> list[threading.Thread]:
+    """The worker threads of this server (named after its port)."""
+    prefix = f"workspace-worker-{address(ws)[1]}_"
+    return [t for t in threading.enumerate() if t.name.startswith(prefix)]
 
 
 def job_body(size: int) -> bytes:
@@ -426,6 +438,7 @@ def test_a_request_is_answered_while_200_idle_and_slow_connections_are_held(
         request(ws, "POST", "/api/2.2/jobs/create", headers={"Content-Length": "100"}) + b'{"na'
     )
     limit = ws.server.limits.workers
+    threads_before = threading.active_count()
     with (
         held(ws, 200),
         held(ws, 20, partial_head),
@@ -435,7 +448,8 @@ def test_a_request_is_answered_while_200_idle_and_slow_connections_are_held(
         status, _, jobs = exchange(ws, request(ws, "GET", "/api/2.2/jobs/list"))
         assert (status, [j["job_id"] for j in jobs["jobs"]]) == (200, [job_id])
         assert w.jobs.get(job_id).settings.name == "still-here"  # type: ignore[union-attr]
-        assert len(workers()) <= limit
+        # A thread per connection would be 234 more; the pool has at most `limit`.
+        assert threading.active_count() - threads_before <= limit
     status, _, _ = exchange(ws, request(ws, "GET", f"/api/2.2/jobs/get?job_id={job_id}"))
     assert status == 200
 
@@ -474,8 +488,9 @@ def test_slow_bodies_never_take_more_than_the_worker_threads(small: RunningWorks
     partial_body = (
         request(small, "POST", "/api/2.2/jobs/create", headers={"Content-Length": "10"}) + b"{"
     )
+    threads_before = threading.active_count()
     with held(small, 10, partial_body) as socks:
-        assert len(workers()) <= 2
+        assert threading.active_count() - threads_before <= 2
         for sock in socks:  # each is dropped after its timeout, two at a time
             assert closed_by_server(sock)
     assert small.requests.writes() == {}
@@ -490,3 +505,23 @@ def test_at_the_connection_limit_the_longest_idle_connection_is_closed(
         status, _, _ = exchange(small, request(small, "GET", "/api/2.2/jobs/list"))
         assert status == 200
         assert closed_by_server(socks[0])
+
+
+def test_stopping_ends_requests_still_arriving_without_waiting_for_their_timeout() -> None:
+    with ExitStack() as stack:
+        ws = stack.enter_context(running_workspace(limits=Limits(request_timeout=60, workers=2)))
+        headers = {"Content-Length": "10"}
+        partial_body = request(ws, "POST", "/api/2.2/jobs/create", headers=headers) + b"{"
+        socks = stack.enter_context(held(ws, 4, partial_body))
+        idle = stack.enter_context(held(ws, 2))
+        waited = 0.0
+        while len(workers(ws)) < 2:  # both workers have taken a slow body
+            assert waited < CLIENT_TIMEOUT, "the slow bodies never reached a worker"
+            time.sleep(0.01)
+            waited += 0.01
+        ws.server.shutdown()
+        ws.server.close()
+        # Two held workers, two waited in the queue, two were idle: all end now, not in 60 s
+        # (a worker may still answer the body it could not finish: 400, then the close).
+        for sock in socks + idle:
+            drained_to_the_end(sock)
