@@ -33,6 +33,14 @@ def register(sub: Any) -> None:
         help="keep the workspace in this JSON file (written atomically on every change); "
         "without it the workspace lives in memory",
     )
+    serve.add_argument(
+        "--allow-host",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="also answer requests addressed to NAME:PORT (repeatable); by default only the "
+        "loopback address it listens on and localhost are answered",
+    )
     serve.add_argument("--verbose", action="store_true", help="log every request")
     serve.set_defaults(run=run_serve)
 
@@ -46,7 +54,9 @@ def run_serve(args: argparse.Namespace) -> int:
         format="%(asctime)s %(levelname)s %(message)s",
     )
     try:
-        server = WorkspaceServer(args.host, args.port, state_path=args.state)
+        server = WorkspaceServer(
+            args.host, args.port, state_path=args.state, extra_hosts=args.allow_host
+        )
     except StateError as exc:
         print(f"lakeform workspace serve: {exc}", file=sys.stderr)
         return 1

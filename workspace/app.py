@@ -43,6 +43,10 @@ class Request:
             raise ApiError(
                 400, "MALFORMED_REQUEST", f"Invalid JSON in the request body: {exc}"
             ) from None
+        except RecursionError:
+            raise ApiError(
+                400, "MALFORMED_REQUEST", "Invalid JSON in the request body: nested too deeply"
+            ) from None
         if not isinstance(value, dict):
             raise ApiError(400, "MALFORMED_REQUEST", "The request body must be a JSON object")
         return value

@@ -87,25 +87,30 @@ def _check_task(
 
 
 def _check_cycles(tasks: list[dict[str, Any]], where: str) -> None:
+    """Depth-first, with an explicit stack: a 1,000-task chain would overflow Python's own."""
     graph = {
         str(t.get("task_key")): [str(d.get("task_key")) for d in t.get("depends_on") or []]
         for t in tasks
     }
-    state: dict[str, int] = {}  # 1 visiting, 2 done
-
-    def visit(key: str, trail: list[str]) -> None:
-        state[key] = 1
-        for dep in graph.get(key, []):
-            if state.get(dep) == 1:
-                cycle = [*trail[trail.index(dep) :], dep] if dep in trail else [key, dep]
+    state: dict[str, int] = {}  # 1 on the trail, 2 done
+    for root in graph:
+        if root in state:
+            continue
+        state[root] = 1
+        trail = [root]
+        pending = [iter(graph[root])]
+        while pending:
+            dep = next(pending[-1], None)
+            if dep is None:
+                state[trail.pop()] = 2
+                pending.pop()
+            elif state.get(dep) == 1:
+                cycle = [*trail[trail.index(dep) :], dep]
                 raise invalid(f"{where}tasks: dependency cycle: {' -> '.join(cycle)}")
-            if state.get(dep) is None:
-                visit(dep, [*trail, dep])
-        state[key] = 2
-
-    for key in graph:
-        if state.get(key) is None:
-            visit(key, [key])
+            elif dep not in state:
+                state[dep] = 1
+                trail.append(dep)
+                pending.append(iter(graph.get(dep, [])))
 
 
 def _job_id(value: Any, where: str = "job_id") -> int:

@@ -33,6 +33,7 @@ stops when the block ends. Paths in the log and in fault patterns are the URL pa
 Run timings: a job run is PENDING for `timings.pending` seconds, RUNNING for `timings.running`
 seconds, then TERMINATED/SUCCESS (monitor refreshes likewise end in SUCCESS); the defaults are
 0.1 s and 0.9 s, `running_workspace(timings=RunTimings(pending=0.05, running=0.25))` is faster.
+`limits=Limits(request_timeout=0.5, workers=4, ...)` tightens what one client may cost the server.
 A fault answer carries the Databricks error body (REQUEST_LIMIT_EXCEEDED, TEMPORARILY_UNAVAILABLE,
 INTERNAL_ERROR); the Python and Go SDKs retry 429 and 503 after Retry-After (plus up to 1 s of
 jitter) and fail at once on 500.
@@ -48,11 +49,11 @@ from pathlib import Path
 from typing import Any
 
 from workspace.app import RunTimings
-from workspace.server import Faults, RequestLog, WorkspaceServer
+from workspace.server import Faults, Limits, RequestLog, WorkspaceServer
 
 DEFAULT_TOKEN = "lakeform-local-token"
 
-__all__ = ["DEFAULT_TOKEN", "RunTimings", "RunningWorkspace", "running_workspace"]
+__all__ = ["DEFAULT_TOKEN", "Limits", "RunTimings", "RunningWorkspace", "running_workspace"]
 
 
 @dataclass
@@ -125,6 +126,7 @@ def running_workspace(
     port: int = 0,
     timings: RunTimings | None = None,
     token: str = DEFAULT_TOKEN,
+    limits: Limits | None = None,
 ) -> Iterator[RunningWorkspace]:
     """Serve a local workspace on a background thread for the duration of the block."""
     server = WorkspaceServer(
@@ -132,6 +134,7 @@ def running_workspace(
         port,
         state_path=Path(state_path) if state_path is not None else None,
         timings=timings,
+        limits=limits,
     )
     thread = threading.Thread(
         target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True

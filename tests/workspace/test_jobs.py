@@ -350,3 +350,28 @@ def test_delete_and_cancel_bodies_are_checked(w: WorkspaceClient) -> None:
     with pytest.raises(InvalidParameterValue, match="missing required field 'run_id'"):
         call(w, "POST", "/api/2.2/jobs/runs/cancel", body={})
     assert get(w, job_id)["settings"] == {"name": "x"}
+
+
+def _chain(n: int, *, closed: bool) -> list[dict[str, Any]]:
+    """t0000 -> t0001 -> ... -> t{n-1} (each depends on the next, so a depth-first walk from the
+    first task goes n deep); `closed`: the last task also depends on the first."""
+    tasks = _tasks(n)
+    for i, task in enumerate(tasks):
+        after = i + 1 if i + 1 < n else (0 if closed else None)
+        if after is not None:
+            task["depends_on"] = [{"task_key": f"t{after:04d}"}]
+    return tasks
+
+
+def test_a_1000_task_chain_is_accepted(w: WorkspaceClient) -> None:
+    job_id = create(w, {"name": "chain", "tasks": _chain(1000, closed=False)})
+    tasks = get(w, job_id)["settings"]["tasks"]
+    assert (tasks[0]["depends_on"], "depends_on" in tasks[-1]) == ([{"task_key": "t0001"}], False)
+
+
+def test_a_1000_task_cycle_is_refused_naming_it(w: WorkspaceClient) -> None:
+    cycle = " -> ".join([*(f"t{i:04d}" for i in range(1000)), "t0000"])
+    with pytest.raises(InvalidParameterValue) as refused:
+        create(w, {"name": "cycle", "tasks": _chain(1000, closed=True)})
+    assert str(refused.value) == f"tasks: dependency cycle: {cycle}"
+    assert list(w.jobs.list()) == []

@@ -186,7 +186,8 @@ def test_an_unreadable_body_is_a_400_not_a_dropped_connection(ws: RunningWorkspa
     host, port = ws.url.removeprefix("http://").split(":")
     with socket.create_connection((host, int(port)), timeout=10) as connection:
         connection.sendall(
-            b"POST /api/2.2/jobs/create HTTP/1.1\r\nHost: x\r\nContent-Length: many\r\n\r\n"
+            b"POST /api/2.2/jobs/create HTTP/1.1\r\nHost: %s:%s\r\nContent-Length: many\r\n\r\n"
+            % (host.encode(), port.encode())
         )
         chunks = []
         while chunk := connection.recv(4096):  # the server closes the connection after it
