@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import json
 import re
 import socket
 import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, HTTPServer
-from typing import Any, ClassVar
 
 import pytest
 
 from localprovider.client import Client, ConfigError, configure, is_loopback
+from tests.localprovider.plugin import RecordingWorkspace, recording_workspace
 
 TOKEN = "dapi-the-token-that-must-not-leave"
 QUICK = {
@@ -119,31 +117,10 @@ def test_the_listener_sees_a_connection_that_is_made(listener: _Listener) -> Non
     assert any(TOKEN.encode() in seen for seen in listener.seen)
 
 
-class _Answer(BaseHTTPRequestHandler):
-    seen: ClassVar[list[tuple[str, str | None]]] = []
-
-    def do_GET(self) -> None:
-        _Answer.seen.append((self.path, self.headers.get("Authorization")))
-        body = json.dumps({"userName": "me"}).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, format: str, *args: Any) -> None:
-        del format, args
-
-
 @pytest.fixture
-def workspace(clean_databricks_env: None) -> Iterator[int]:
-    _Answer.seen = []
-    server = HTTPServer(("127.0.0.1", 0), _Answer)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield server.server_address[1]
-    server.shutdown()
-    server.server_close()
+def workspace(clean_databricks_env: None) -> Iterator[RecordingWorkspace]:
+    with recording_workspace((200, {"userName": "me"})) as server:
+        yield server
 
 
 @pytest.mark.parametrize(
@@ -156,12 +133,15 @@ def workspace(clean_databricks_env: None) -> Iterator[int]:
         ("localhost:{port}", "http://localhost:{port}"),
     ],
 )
-def test_a_plain_loopback_url_is_used_as_checked(workspace: int, template: str, url: str) -> None:
-    config = configure({**QUICK, "databricks:config:host": template.format(port=workspace)}, {})
-    assert config.host == url.format(port=workspace)
+def test_a_plain_loopback_url_is_used_as_checked(
+    workspace: RecordingWorkspace, template: str, url: str
+) -> None:
+    port = workspace.server_address[1]
+    config = configure({**QUICK, "databricks:config:host": template.format(port=port)}, {})
+    assert config.host == url.format(port=port)
     assert Client(config).call("GET", "/api/2.0/preview/scim/v2/Me") == {"userName": "me"}
     # (databricks-sdk first asks /.well-known/databricks-config, without the token)
-    assert _Answer.seen[-1] == ("/api/2.0/preview/scim/v2/Me", f"Bearer {TOKEN}")
+    assert workspace.seen[-1] == ("GET", "/api/2.0/preview/scim/v2/Me", f"Bearer {TOKEN}")
 
 
 @pytest.mark.parametrize(
