@@ -4,8 +4,10 @@
 
 The pinned toolchain first on PATH, the databricks provider chosen by toolchain/build.py, the state
 backend (PULUMI_BACKEND_URL when set, else file://<project>/.lakeform/state?metadata=skip), the
-passphrase the local stack's encryptionsalt was made with, and a token for the local workspace
-(which accepts any). Values already in the environment win, so CI's secret store decides there.
+passphrase the local stack's encryptionsalt was made with. Values already in the environment win,
+so CI's secret store decides there, with one exception: stack `local` gets the local workspace's
+token and no other Databricks or cloud credential, whatever is exported (a real token must never go
+to whatever listens on the local workspace's port).
 """
 
 from __future__ import annotations
@@ -23,6 +25,9 @@ BUILD = REPO / "toolchain" / "build.py"
 LOCAL_STACK = "local"
 LOCAL_PASSPHRASE = "lakeform-local"
 LOCAL_TOKEN = "lakeform-local-token"
+CREDENTIAL_PREFIXES = ("DATABRICKS_", "ARM_", "AZURE_", "GOOGLE_")
+"""Where databricks-sdk (Python and Go, so both providers) reads a host, credentials, a profile or
+a config file from: DATABRICKS_TOKEN, _CLIENT_SECRET, _CONFIG_PROFILE, _CONFIG_FILE, ARM_*..."""
 
 
 class EnvError(RuntimeError):
@@ -72,8 +77,22 @@ def file_backend(state: Path) -> str:
     return f"file://{state}?metadata=skip"
 
 
+def local_credentials(base: Mapping[str, str]) -> dict[str, str]:
+    """Stack `local`'s credentials over `base`: every credential variable of `base` emptied, the
+    local workspace's token, and no config file (so no ~/.databrickscfg profile).
+
+    Emptied rather than removed: the Automation API adds its variables to the whole of
+    os.environ, so a variable can only be overridden; databricks-sdk, the Go SDK and
+    localprovider read an empty one as unset. `main` prints `unset` for them."""
+    env = {name: "" for name in base if name.startswith(CREDENTIAL_PREFIXES)}
+    env["DATABRICKS_TOKEN"] = LOCAL_TOKEN
+    env["DATABRICKS_CONFIG_FILE"] = os.devnull
+    return env
+
+
 def pulumi_env(project: Path, stack: str, base: Mapping[str, str] | None = None) -> dict[str, str]:
-    """What to add to `base` (default: os.environ) for Pulumi runs of `stack` in `project`."""
+    """What to add to `base` (default: os.environ) for Pulumi runs of `stack` in `project`; an
+    empty value means the variable is to be removed (see local_credentials)."""
     base = os.environ if base is None else base
     env = provider_env()
     env["PATH"] = f"{toolchain_bin()}{os.pathsep}{base.get('PATH', '')}"
@@ -85,8 +104,8 @@ def pulumi_env(project: Path, stack: str, base: Mapping[str, str] | None = None)
         env["PULUMI_BACKEND_URL"] = file_backend(state)
     if stack == LOCAL_STACK and "PULUMI_CONFIG_PASSPHRASE" not in base:
         env["PULUMI_CONFIG_PASSPHRASE"] = LOCAL_PASSPHRASE
-    if stack == LOCAL_STACK and not base.get("DATABRICKS_TOKEN"):
-        env["DATABRICKS_TOKEN"] = LOCAL_TOKEN
+    if stack == LOCAL_STACK:
+        env.update(local_credentials(base))
     return env
 
 
@@ -101,7 +120,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {err}", file=sys.stderr)
         return 1
     for name, value in sorted(env.items()):
-        print(f"export {name}={shlex.quote(value)}")
+        print(f"export {name}={shlex.quote(value)}" if value else f"unset {name}")
     return 0
 
 

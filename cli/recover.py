@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 from cli.locks import LockError, release_dead_locks
+from cli.pulumienv import LOCAL_STACK, LOCAL_TOKEN
 
 
 def register(sub: Any) -> None:
@@ -149,10 +150,15 @@ def _workspace(stack: str) -> Any:
     """The stack's workspace, reached as its provider would: config or DATABRICKS_* variables."""
     from databricks.sdk import WorkspaceClient
 
-    host = _config(stack, "databricks:host") or os.environ.get("DATABRICKS_HOST")
-    token = os.environ.get("DATABRICKS_TOKEN") or _config(stack, "databricks:token")
+    local = stack == LOCAL_STACK  # the local workspace's token only, never an exported one
+    host = _config(stack, "databricks:host") or (
+        None if local else os.environ.get("DATABRICKS_HOST")
+    )
     if not host:
         raise RecoverError(f"no workspace host: set databricks:host for stack {stack}")
+    if local:
+        return lookups(WorkspaceClient(host=host, token=LOCAL_TOKEN, auth_type="pat"))
+    token = os.environ.get("DATABRICKS_TOKEN") or _config(stack, "databricks:token")
     return lookups(WorkspaceClient(host=host, token=token) if token else WorkspaceClient(host=host))
 
 

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import re
+import string
 import threading
 import time
-import urllib.parse
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -16,8 +17,17 @@ PLUGIN_VERSION = "1.106.0"
 
 NOT_LOOPBACK = (
     "this is Lakeform's local Databricks provider, which talks only to a workspace on this "
-    "machine (127.0.0.0/8, localhost, [::1]); databricks:host is {host!r}. For a real workspace "
-    "install the real plugin: pulumi plugin install resource databricks {version}"
+    "machine (127.0.0.0/8, localhost, [::1]); databricks:host is {host!r}{why}. For a real "
+    "workspace install the real plugin: pulumi plugin install resource databricks {version}"
+)
+
+_HOST_CHARACTERS = frozenset(string.ascii_letters + string.digits + ".-:/[]")
+"""All a loopback URL needs. Anything else (`@` user info, `\\`, `%` escapes and zone ids,
+whitespace, control characters, `?`, `#`) is where URL parsers disagree on the host."""
+
+_HOST_URL = re.compile(
+    r"(?:(?P<scheme>[a-z]+)://)?(?P<name>\[[0-9a-f:.]+\]|[a-z0-9.-]+)(?::(?P<port>[0-9]{1,5}))?/?",
+    re.IGNORECASE,
 )
 
 
@@ -55,14 +65,45 @@ def _integer(name: str, raw: str | None, default: int) -> int:
         raise ConfigError(f"databricks:{name} must be a whole number, got {raw!r}") from None
 
 
+def loopback_url(host: str) -> str:
+    """The URL the client is given for databricks:host `host`: `http(s)://<name>[:port]`,
+    rebuilt from the pieces checked here, so the client connects to exactly the host that was
+    checked. A ConfigError for a host off the loopback or anything but that plain form."""
+
+    def refuse(why: str = "") -> ConfigError:
+        return ConfigError(NOT_LOOPBACK.format(host=host, why=why, version=PLUGIN_VERSION))
+
+    odd = sorted({c for c in host if c not in _HOST_CHARACTERS})
+    if odd:
+        shown = ", ".join(repr(c) for c in odd)
+        raise refuse(f" (not a plain http(s)://host[:port] URL: it holds {shown})")
+    found = _HOST_URL.fullmatch(host)
+    if found is None:
+        raise refuse(" (not a plain http(s)://host[:port] URL)")
+    scheme = (found["scheme"] or "http").lower()
+    if scheme not in ("http", "https"):
+        raise refuse(f" (scheme {found['scheme']!r}: only http and https)")
+    name = found["name"].lower()
+    port = None if found["port"] is None else int(found["port"])
+    if port is not None and not 0 < port < 65536:
+        raise refuse(f" (port {found['port']} is out of range)")
+    if name != "localhost":
+        try:
+            address = ipaddress.ip_address(name.strip("[]"))
+        except ValueError:
+            raise refuse() from None
+        if name.startswith("[") != (address.version == 6) or not address.is_loopback:
+            raise refuse()
+    return f"{scheme}://{name}" if port is None else f"{scheme}://{name}:{port}"
+
+
 def is_loopback(host: str) -> bool:
-    name = urllib.parse.urlsplit(host if "//" in host else f"//{host}").hostname or ""
-    if name == "localhost":
-        return True
+    """Whether `host` is a plain URL of a workspace on this machine (see loopback_url)."""
     try:
-        return ipaddress.ip_address(name).is_loopback
-    except ValueError:
+        loopback_url(host)
+    except ConfigError:
         return False
+    return True
 
 
 def configure(variables: Mapping[str, str], args: Mapping[str, Any]) -> ProviderConfig:
@@ -73,16 +114,14 @@ def configure(variables: Mapping[str, str], args: Mapping[str, Any]) -> Provider
         raise ConfigError(
             "databricks:host is not set: set it in the stack file or export DATABRICKS_HOST"
         )
-    if not is_loopback(host):
-        raise ConfigError(NOT_LOOPBACK.format(host=host, version=PLUGIN_VERSION))
+    url = loopback_url(host)
     token = _setting(variables, args, "token") or os.environ.get("DATABRICKS_TOKEN")
     if not token:
         raise ConfigError(
             "no token: export DATABRICKS_TOKEN or pulumi config set --secret databricks:token"
         )
-    host = host if "//" in host else f"http://{host}"
     return ProviderConfig(
-        host=host.rstrip("/"),
+        host=url,
         token=token,
         http_timeout_seconds=_integer(
             "httpTimeoutSeconds", _setting(variables, args, "httpTimeoutSeconds"), 60

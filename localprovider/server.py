@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import argparse
 import logging
+import os
 import sys
 import threading
+import time
 from collections.abc import Callable
 from concurrent import futures
 from typing import Any, TypeVar
@@ -196,6 +199,67 @@ class Provider(provider_pb2_grpc.ResourceProviderServicer):
         return empty_pb2.Empty()
 
 
+ENGINE_CHECK_SECONDS = "LAKEFORM_ENGINE_CHECK_SECONDS"
+"""How often the plugin checks that its engine is alive (the language host reads it too)."""
+DEFAULT_ENGINE_CHECK = 5.0
+
+
+def engine_check_interval() -> float:
+    raw = os.environ.get(ENGINE_CHECK_SECONDS, "")
+    if raw:
+        try:
+            seconds = float(raw)
+        except ValueError:
+            seconds = 0.0
+        if seconds > 0:
+            return seconds
+        log.warning(
+            "%s=%r is not a positive number; using %s",
+            ENGINE_CHECK_SECONDS,
+            raw,
+            DEFAULT_ENGINE_CHECK,
+        )
+    return DEFAULT_ENGINE_CHECK
+
+
+def engine_address(argv: list[str]) -> str | None:
+    """The engine's address: the argument the engine appends after the flags it passes to
+    every plugin (`--logtostderr`, `-v=N`, `--tracing URL`, ...; pkg/resource/plugin
+    buildPluginArguments). None when started by hand (attach mode)."""
+    parser = argparse.ArgumentParser(add_help=False)
+    parser.add_argument("--tracing")
+    parser.add_argument("engine", nargs="?")
+    known, _ = parser.parse_known_args(argv)
+    return known.engine
+
+
+def watch_engine(address: str, every: float, gone: Callable[[str], None]) -> threading.Thread:
+    """Call the engine's grpc.health.v1 Health/Check every `every` seconds and call `gone` with
+    the reason once it fails, as Pulumi's own plugins do (rpcutil.Healthcheck in
+    sdk/go/common/util/rpcutil/health.go): any error but UNIMPLEMENTED means the engine is gone
+    (a refused connection fails at once); no deadline, so a busy engine is never mistaken for a
+    dead one."""
+    channel = grpc.insecure_channel(address)
+    # An empty HealthCheckRequest (all services) is zero bytes; the answer's status is not
+    # looked at, as upstream.
+    check = channel.unary_unary("/grpc.health.v1.Health/Check")
+
+    def run() -> None:
+        while True:
+            time.sleep(every)
+            try:
+                check(b"")
+            except grpc.RpcError as err:
+                code = err.code()  # pyright: ignore[reportAttributeAccessIssue]
+                if code != grpc.StatusCode.UNIMPLEMENTED:
+                    gone(f"{code.name}: {err.details()}")  # pyright: ignore[reportAttributeAccessIssue]
+                    return
+
+    thread = threading.Thread(target=run, name="engine-health", daemon=True)
+    thread.start()
+    return thread
+
+
 def main() -> None:
     logging.basicConfig(
         stream=sys.stderr, level=logging.INFO, format="localprovider %(levelname)s %(message)s"
@@ -205,4 +269,16 @@ def main() -> None:
     port = server.add_insecure_port("127.0.0.1:0")
     server.start()
     print(port, flush=True)  # the engine reads the port from the first line
+    engine = engine_address(sys.argv[1:])
+    if engine is not None:
+
+        def gone(why: str) -> None:
+            log.error("the engine at %s is gone (%s); exiting", engine, why)
+            server.stop(grace=5).wait()
+            logging.shutdown()
+            # A call still waiting on the workspace would hold the interpreter at exit; its
+            # answer has nobody to go to.
+            os._exit(0)
+
+        watch_engine(engine, engine_check_interval(), gone)
     server.wait_for_termination()

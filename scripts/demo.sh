@@ -17,7 +17,8 @@ python3 toolchain/build.py build
 # The environment every Lakeform Pulumi run gets (cli/pulumienv.py, shared with `lakeform plan/up`):
 # toolchain on PATH, the databricks provider (the real plugin where installed, else Lakeform's
 # local one), the backend (PULUMI_BACKEND_URL, else file://$PWD/.lakeform/state?metadata=skip), and for the local
-# stack its passphrase and a token for the local workspace.
+# stack its passphrase and the local workspace's token, with every other DATABRICKS_*/ARM_*/AZURE_*/GOOGLE_*
+# variable unset (an exported real token never goes to whatever listens on the local port).
 eval "$(.venv/bin/python -m cli.pulumienv --stack "$stack")"
 echo "==> databricks provider: $LAKEFORM_PROVIDER_USED"
 

@@ -20,6 +20,7 @@ are used as usual. See toolchain/README.md for what is built and why.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shlex
@@ -27,6 +28,7 @@ import shutil
 import stat
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.error
 import urllib.request
@@ -39,6 +41,7 @@ CLI_MODULE_DIR = pinning.REPO / "toolchain" / "pulumi"
 MARKER = "COMPLETE.json"
 RELEASE_TAGS = "osusergo,grpcnotrace"
 PROVIDER = "pulumi-resource-databricks"
+LANGUAGE_HOST = "pulumi-language-python"
 
 
 def log(message: str) -> None:
@@ -56,7 +59,7 @@ def binaries(pins: pinning.Pins) -> list[str]:
     del pins  # the same set for every pinned release so far
     return [
         "pulumi",
-        "pulumi-language-python",
+        LANGUAGE_HOST,
         "pulumi-language-python-exec",
         "pulumi-resource-pulumi-python",  # Python dynamic providers
     ]
@@ -77,6 +80,25 @@ def is_complete(pins: pinning.Pins, root: Path) -> bool:
     if marker.get("databricks") != pins.databricks:
         return False
     return all(os.access(root / "bin" / name, os.X_OK) for name in binaries(pins))
+
+
+def source_hash() -> str:
+    """sha256 of toolchain/pulumi (the language host's source, go.mod, go.sum): paths and
+    contents. COMPLETE.json records it; a change rebuilds the language host, even where the
+    toolchain was built before the change (every clone on the machine shares the directory)."""
+    digest = hashlib.sha256()
+    for path in sorted(p for p in CLI_MODULE_DIR.rglob("*") if p.is_file()):
+        name = path.relative_to(CLI_MODULE_DIR).as_posix().encode()
+        data = path.read_bytes()
+        digest.update(b"%d:%s%d:" % (len(name), name, len(data)) + data)
+    return digest.hexdigest()
+
+
+def write_marker(root: Path, marker: dict[str, object]) -> None:
+    """Write COMPLETE.json whole or not at all (another clone may be reading it)."""
+    partial = root / f".{MARKER}.{os.getpid()}"
+    partial.write_text(json.dumps(marker, indent=2) + "\n", encoding="utf-8")
+    partial.replace(root / MARKER)
 
 
 def pulumi_env() -> dict[str, str]:
@@ -323,11 +345,34 @@ def install_script(src: Path, dest: Path) -> None:
     dest.chmod(dest.stat().st_mode | stat.S_IRUSR | stat.S_IWUSR | executable)
 
 
+def release_ldflags(pins: pinning.Pins) -> str:
+    return (
+        f"-X {pins.pulumi_facts['sdk_module']}/go/common/version.Version=v{pins.pulumi} "
+        f"-X main.version={pins.pulumi}"
+    )
+
+
+def rebuild_language_host(pins: pinning.Pins, root: Path, marker: dict[str, object]) -> None:
+    """Build the language host alone, swap it in (a host already running keeps its file), and
+    record the source it was built from."""
+    started = time.monotonic()
+    log(f"the language host's source changed: rebuilding {LANGUAGE_HOST} alone")
+    with tempfile.TemporaryDirectory(dir=root, prefix=".build-") as out:
+        go_build(CLI_MODULE_DIR, Path(out), [f"./cmd/{LANGUAGE_HOST}"], release_ldflags(pins))
+        (Path(out) / LANGUAGE_HOST).replace(root / "bin" / LANGUAGE_HOST)
+    write_marker(root, {**marker, "language_host_source": source_hash()})
+    log(f"{LANGUAGE_HOST} rebuilt ({round(time.monotonic() - started)} s)")
+
+
 def build(pins: pinning.Pins) -> int:
     root = pinning.toolchain_home() / pins.dir_name
     bin_path = root / "bin"
     if is_complete(pins, root):
-        log(f"toolchain complete in {root}: nothing to do")
+        marker = read_marker(root) or {}
+        if marker.get("language_host_source") != source_hash():
+            rebuild_language_host(pins, root, marker)
+        else:
+            log(f"toolchain complete in {root}: nothing to do")
         provider_stage(pins, bin_path)
         return 0
     official = official_install(pins)
@@ -344,12 +389,12 @@ def build(pins: pinning.Pins) -> int:
     (root / MARKER).unlink(missing_ok=True)
 
     log("stage 1/3: Pulumi CLI and Python language host (go build; tens of minutes when cold)")
+    source = source_hash()
     go_build(
         CLI_MODULE_DIR,
         bin_path,
-        [f"{pins.pulumi_facts['cli_module']}/cmd/pulumi", "./cmd/pulumi-language-python"],
-        f"-X {pins.pulumi_facts['sdk_module']}/go/common/version.Version=v{pins.pulumi} "
-        f"-X main.version={pins.pulumi}",
+        [f"{pins.pulumi_facts['cli_module']}/cmd/pulumi", f"./cmd/{LANGUAGE_HOST}"],
+        release_ldflags(pins),
     )
 
     log("stage 2/3: language host scripts from the SDK module")
@@ -365,10 +410,11 @@ def build(pins: pinning.Pins) -> int:
         "databricks": pins.databricks,
         "binaries": binaries(pins),
         "go": go_env("GOVERSION")["GOVERSION"],
+        "language_host_source": source,
         "finished": datetime.now(UTC).isoformat(timespec="seconds"),
         "seconds": round(time.monotonic() - started),
     }
-    (root / MARKER).write_text(json.dumps(marker, indent=2) + "\n", encoding="utf-8")
+    write_marker(root, marker)
     log(f"toolchain complete in {root} ({marker['seconds']} s); put {bin_path} first on PATH")
     return 0
 

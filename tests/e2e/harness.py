@@ -70,6 +70,24 @@ def toolchain_env() -> dict[str, str]:
     return env
 
 
+def processes_in(root: Path) -> list[str]:
+    """`pid cmdline` of every process (but this one) working in `root` or below: the engine
+    starts its language host and plugins in the project folder, each in a process group of its
+    own (so killing `pulumi up`'s group does not reach them)."""
+    found: list[str] = []
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit() or int(proc.name) == os.getpid():
+            continue
+        try:
+            cwd = (proc / "cwd").resolve(strict=True)
+            cmdline = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode().strip()
+        except OSError:  # gone meanwhile, or not ours to read
+            continue
+        if cwd.is_relative_to(root.resolve()):
+            found.append(f"{proc.name} {cmdline}")
+    return found
+
+
 def provider_used() -> str:
     return toolchain_env()["LAKEFORM_PROVIDER_USED"]
 

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.harness import REPO, lakeform_project
+from tests.e2e.harness import REPO, lakeform_project, processes_in
 from tests.e2e.test_lifecycle import (
     SAMPLE_RESOURCES,
     edit_rows,
@@ -147,11 +147,26 @@ def test_a_killed_deploy_is_recovered_without_duplicates(
         assert proc.poll() is None, "pulumi up ended before the kill"
         assert time.monotonic() < deadline, "no job was created in time"
         time.sleep(0.1)
-    os.killpg(proc.pid, signal.SIGKILL)  # pulumi, its language host and its plugins
+    # The engine starts its language host and plugins in process groups of their own, so the
+    # kill below does not reach them: they must see their engine gone and exit by themselves.
+    plugins = [
+        p
+        for p in processes_in(local.dir)
+        if ("localprovider" in p or "pulumi-language-python " in p)
+        and os.getpgid(int(p.split()[0])) != proc.pid
+    ]
+    assert {"localprovider" in p for p in plugins} == {True, False}, plugins
+    os.killpg(proc.pid, signal.SIGKILL)  # pulumi and the program
     proc.wait()
     workspace.faults.clear()
     created_before = workspace.requests.count("POST", "/api/2.2/jobs/create", status=200)
     assert 2 <= created_before < 7
+    deadline = time.monotonic() + 60
+    while (left := [p for p in plugins if p in processes_in(local.dir)]) and (
+        time.monotonic() < deadline
+    ):
+        time.sleep(0.5)
+    assert not left, f"still running 60 s after their engine was killed: {left}"
 
     recover = subprocess.run(
         [str(REPO / ".venv/bin/lakeform"), "recover", "--stack", "local", "--yes"],

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 from types import ModuleType
 
@@ -17,7 +18,11 @@ def _complete_dir(build: ModuleType, pins: ModuleType, home: Path) -> Path:
         exe = root / "bin" / name
         exe.write_text("#!/bin/sh\n", encoding="utf-8")
         exe.chmod(0o755)
-    marker = {"pulumi": loaded.pulumi, "databricks": loaded.databricks}
+    marker = {
+        "pulumi": loaded.pulumi,
+        "databricks": loaded.databricks,
+        "language_host_source": build.source_hash(),
+    }
     (root / build.MARKER).write_text(json.dumps(marker), encoding="utf-8")
     return root
 
@@ -38,6 +43,69 @@ def test_complete_toolchain_is_a_no_op(
     monkeypatch.setattr(build, "go_build", _no_go)
     assert build.main(["build"]) == 0
     assert "nothing to do" in capsys.readouterr().out
+
+
+class _GoBuild:
+    """Records `go build` calls and writes a stand-in binary for each package asked for."""
+
+    def __init__(self) -> None:
+        self.calls: list[list[str]] = []
+
+    def __call__(self, module_dir: Path, out_dir: Path, packages: list[str], ldflags: str) -> None:
+        del module_dir, ldflags
+        self.calls.append(packages)
+        for package in packages:
+            binary = out_dir / package.rsplit("/", 1)[-1]
+            binary.write_text("#!/bin/sh\necho new\n")
+            binary.chmod(0o755)
+
+
+@pytest.mark.parametrize("recorded", ["0" * 64, None])
+def test_a_changed_language_host_source_rebuilds_the_language_host_alone(
+    build: ModuleType,
+    pins: ModuleType,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    recorded: str | None,
+) -> None:
+    """A directory built from other sources (or before the marker recorded them, None) gets a
+    new language host and nothing else; the next build is a no-op again."""
+    monkeypatch.setenv("LAKEFORM_TOOLCHAIN_HOME", str(tmp_path))
+    root = _complete_dir(build, pins, tmp_path)
+    marker = json.loads((root / build.MARKER).read_text())
+    marker["language_host_source"] = recorded
+    (root / build.MARKER).write_text(json.dumps(marker))
+    go = _GoBuild()
+    monkeypatch.setattr(build, "go_build", go)
+    assert build.main(["build"]) == 0
+    assert go.calls == [["./cmd/pulumi-language-python"]]
+    assert (root / "bin" / "pulumi-language-python").read_text() == "#!/bin/sh\necho new\n"
+    assert (root / "bin" / "pulumi").read_text() == "#!/bin/sh\n"  # the CLI untouched
+    assert json.loads((root / build.MARKER).read_text()) == {
+        **marker,
+        "language_host_source": build.source_hash(),
+    }
+    assert "rebuilding pulumi-language-python alone" in capsys.readouterr().out
+    monkeypatch.setattr(build, "go_build", _no_go)
+    assert build.main(["build"]) == 0
+    assert "nothing to do" in capsys.readouterr().out
+
+
+def test_the_source_hash_follows_every_file_of_the_go_module(
+    build: ModuleType, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    copy = tmp_path / "pulumi"
+    shutil.copytree(build.CLI_MODULE_DIR, copy)
+    original = build.source_hash()
+    monkeypatch.setattr(build, "CLI_MODULE_DIR", copy)
+    assert build.source_hash() == original
+    main_go = copy / "cmd" / "pulumi-language-python" / "main.go"
+    main_go.write_text(main_go.read_text() + "\n// changed\n")
+    changed = build.source_hash()
+    assert changed != original
+    (copy / "cmd" / "pulumi-language-python" / "extra.go").write_text("package main\n")
+    assert build.source_hash() not in (original, changed)
 
 
 def test_missing_binary_or_marker_means_incomplete(

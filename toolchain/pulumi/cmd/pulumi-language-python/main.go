@@ -2,7 +2,8 @@
 // Python program. Lakeform builds its own because the upstream host's Go module cannot be fetched
 // here (see toolchain/README.md). It does one job: start `pulumi-language-python-exec` (the
 // script shipped in the Pulumi SDK module, copied beside this binary) with the project's Python,
-// passing the engine and resource monitor addresses, and report how the program ended.
+// passing the engine and resource monitor addresses, and report how the program ended. It exits
+// once the engine that started it stops answering its health check (a killed `pulumi up`).
 //
 // Python is chosen like the upstream host does: Pulumi.yaml's runtime option `virtualenv`
 // (relative to the project root), else `.venv` when `toolchain: uv`, else PULUMI_PYTHON_CMD,
@@ -20,6 +21,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/util/rpcutil"
 	pulumirpc "github.com/pulumi/pulumi/sdk/v3/proto/go"
@@ -29,6 +31,9 @@ import (
 
 // version is set at build time with -ldflags "-X main.version=<pulumi version>".
 var version = "0.0.0-dev"
+
+// defaultEngineCheck is how often the host checks that the engine is still there.
+const defaultEngineCheck = 5 * time.Second
 
 // userActionableExit is the exit code the exec script uses after it has shown the user an error.
 const userActionableExit = 32
@@ -60,7 +65,23 @@ func main() {
 		os.Exit(1)
 	}
 	host := &languageHost{engineAddress: flags.Arg(0), execScript: execScript}
+
+	// As Pulumi's own plugins do (sdk/go/pulumi/provider/main.go): check that the engine that
+	// started us is alive and stop serving when it is not, so a killed `pulumi up` leaves no
+	// host behind. Upstream checks every 5 minutes; every few seconds costs nothing here.
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	if err := rpcutil.Healthcheck(ctx, host.engineAddress, engineCheckInterval(), cancel); err != nil {
+		fmt.Fprintf(os.Stderr, "pulumi-language-python: cannot check the engine: %v\n", err)
+		os.Exit(1)
+	}
+	stop := make(chan bool)
+	go func() {
+		<-ctx.Done()
+		close(stop)
+	}()
 	handle, err := rpcutil.ServeWithOptions(rpcutil.ServeOptions{
+		Cancel: stop,
 		Init: func(srv *grpc.Server) error {
 			pulumirpc.RegisterLanguageRuntimeServer(srv, host)
 			return nil
@@ -76,6 +97,20 @@ func main() {
 		fmt.Fprintf(os.Stderr, "pulumi-language-python: %v\n", err)
 		os.Exit(1)
 	}
+}
+
+// engineCheckInterval is how often the engine is checked: LAKEFORM_ENGINE_CHECK_SECONDS (the
+// local provider reads the same variable), else defaultEngineCheck.
+func engineCheckInterval() time.Duration {
+	if raw := os.Getenv("LAKEFORM_ENGINE_CHECK_SECONDS"); raw != "" {
+		if seconds, err := strconv.ParseFloat(raw, 64); err == nil && seconds > 0 {
+			return time.Duration(seconds * float64(time.Second))
+		}
+		fmt.Fprintf(os.Stderr,
+			"pulumi-language-python: LAKEFORM_ENGINE_CHECK_SECONDS=%q is not a positive number; "+
+				"using %s\n", raw, defaultEngineCheck)
+	}
+	return defaultEngineCheck
 }
 
 // besideSelf returns the path of name in this executable's real directory (symlinks resolved).

@@ -1,0 +1,140 @@
+"""Stack `local` runs with the local workspace's token only, whatever credentials are exported."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from google.protobuf import struct_pb2
+from pulumi.runtime.proto import provider_pb2, provider_pb2_grpc
+
+import cli.recover
+from cli.pulumienv import LOCAL_TOKEN, pulumi_env
+from tests.localprovider.plugin import (
+    PROVIDER,
+    REPO,
+    RecordingWorkspace,
+    plugin,
+    recording_workspace,
+)
+
+REAL = "dapi-a-real-token-from-the-shell"
+JOB = "databricks:index/job:Job"
+
+
+@pytest.fixture
+def exported(tmp_path: Path, clean_databricks_env: None) -> dict[str, str]:
+    """A shell with real credentials exported, and a ~/.databrickscfg profile holding another."""
+    profile = tmp_path / "databrickscfg"
+    profile.write_text(f"[prod]\nhost = https://prod.example.com\ntoken = {REAL}-profile\n")
+    return {
+        **os.environ,
+        "DATABRICKS_TOKEN": REAL,
+        "DATABRICKS_HOST": "https://prod.example.com",
+        "DATABRICKS_CLIENT_ID": "sp-id",
+        "DATABRICKS_CLIENT_SECRET": f"{REAL}-secret",
+        "DATABRICKS_CONFIG_PROFILE": "prod",
+        "DATABRICKS_CONFIG_FILE": str(profile),
+        "DATABRICKS_AUTH_TYPE": "oauth-m2m",
+        "ARM_CLIENT_SECRET": f"{REAL}-arm",
+    }
+
+
+@pytest.fixture
+def listening() -> Iterator[RecordingWorkspace]:
+    """Whatever listens on the local workspace's port; every job answers 404."""
+    with recording_workspace((404, {"error_code": "RESOURCE_DOES_NOT_EXIST"})) as server:
+        yield server
+
+
+def _tokens(listening: RecordingWorkspace) -> set[str | None]:
+    """The Authorization headers sent (databricks-sdk's host metadata request goes without)."""
+    return {auth for _, path, auth in listening.seen if not path.startswith("/.well-known/")}
+
+
+def _provider_sends(env: dict[str, str], host: str) -> None:
+    """Start the provider with `env`, configure it as stack `local` does (host in the stack
+    file, no token there) and read a job: one request with whatever token it found."""
+    with plugin(PROVIDER, env) as provider:
+        stub = provider_pb2_grpc.ResourceProviderStub(provider.channel())
+        stub.Configure(
+            provider_pb2.ConfigureRequest(variables={"databricks:config:host": host}), timeout=60
+        )
+        urn = f"urn:pulumi:local::lakeform::{JOB}::j"
+        read = stub.Read(
+            provider_pb2.ReadRequest(id="1", urn=urn, type=JOB, properties=struct_pb2.Struct()),
+            timeout=60,
+        )
+        assert read.id == ""  # gone
+
+
+def test_stack_local_sends_only_the_local_token_whatever_is_exported(
+    tmp_path: Path, exported: dict[str, str], listening: RecordingWorkspace
+) -> None:
+    # What the Automation API gives the engine (and the engine its plugins): os.environ with
+    # pulumi_env's variables over it.
+    env = {**exported, **pulumi_env(tmp_path, "local", exported)}
+    _provider_sends(env, listening.url)
+    assert _tokens(listening) == {f"Bearer {LOCAL_TOKEN}"}
+    assert not any(REAL in headers for headers in listening.raw)
+
+
+def test_another_stack_keeps_the_exported_token(
+    tmp_path: Path, exported: dict[str, str], listening: RecordingWorkspace
+) -> None:
+    """The control: outside stack `local` the credentials exported decide (CI's secret store),
+    and the recording workspace does see the token the provider sends."""
+    env = {**exported, **pulumi_env(tmp_path, "dev", exported)}
+    assert env["DATABRICKS_CLIENT_SECRET"] == f"{REAL}-secret"
+    _provider_sends(env, listening.url)
+    assert _tokens(listening) == {f"Bearer {REAL}"}
+
+
+def test_stack_local_empties_every_credential_variable(
+    tmp_path: Path, exported: dict[str, str]
+) -> None:
+    env = {**exported, **pulumi_env(tmp_path, "local", exported)}
+    credentials = {
+        k: v for k, v in env.items() if k.startswith(("DATABRICKS_", "ARM_", "AZURE_", "GOOGLE_"))
+    }
+    assert credentials == {
+        "DATABRICKS_TOKEN": LOCAL_TOKEN,
+        "DATABRICKS_CONFIG_FILE": os.devnull,
+        "DATABRICKS_HOST": "",
+        "DATABRICKS_CLIENT_ID": "",
+        "DATABRICKS_CLIENT_SECRET": "",
+        "DATABRICKS_CONFIG_PROFILE": "",
+        "DATABRICKS_AUTH_TYPE": "",
+        "ARM_CLIENT_SECRET": "",
+    }
+
+
+def test_the_shell_lines_unset_the_credentials_for_stack_local(exported: dict[str, str]) -> None:
+    """scripts/demo.sh evals `python -m cli.pulumienv --stack local`."""
+    script = f'eval "$("{sys.executable}" -m cli.pulumienv --stack local)"; env'
+    shell = subprocess.run(
+        ["bash", "-c", script], env=exported, cwd=REPO, capture_output=True, text=True, check=True
+    )
+    env = dict(line.split("=", 1) for line in shell.stdout.splitlines() if "=" in line)
+    assert env["DATABRICKS_TOKEN"] == LOCAL_TOKEN
+    assert env["DATABRICKS_CONFIG_FILE"] == os.devnull
+    for name in ("DATABRICKS_CLIENT_SECRET", "DATABRICKS_CONFIG_PROFILE", "ARM_CLIENT_SECRET"):
+        assert name not in env
+    assert REAL not in shell.stdout
+
+
+def test_recover_for_stack_local_sends_only_the_local_token(
+    exported: dict[str, str], listening: RecordingWorkspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name, value in exported.items():
+        monkeypatch.setenv(name, value)
+    # The stack file's host (`pulumi config get databricks:host`), pointed at the listener.
+    config = {"databricks:host": listening.url}
+    monkeypatch.setattr(cli.recover, "_config", lambda stack, key: config.get(key))
+    workspace = cli.recover._workspace("local")  # pyright: ignore[reportPrivateUsage]
+    assert not workspace.monitor_exists("main.sales.orders")
+    assert _tokens(listening) == {f"Bearer {LOCAL_TOKEN}"}
