@@ -14,6 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from cli import drift as workspace_drift
 from cli.engine import Engine, EngineError, Progress, Step
 from cli.plan import Plan, build_plan
 from cli.render import FORMATS, text
@@ -50,7 +51,9 @@ def register(sub: Any) -> None:
     up = sub.add_parser(
         "up",
         help="plan, the mass-delete guard, deploy, outputs",
-        description="Plan, refuse when more rows would be deleted than the stack allows "
+        description="Compare each deployed job and pipeline with its row (as lakeform drift) "
+        "and record what drifted in the state, so the deploy puts it back in place; plan, "
+        "refuse when more rows would be deleted than the stack allows "
         "(lakeform:settings.max_deletes; default 5 or 10%% of the stack's rows, whichever is "
         "larger) unless --allow-deletes covers them, then deploy and print the outputs.",
     )
@@ -69,8 +72,10 @@ def register(sub: Any) -> None:
         "drift",
         help="does the workspace still match the stack? (exit 0 yes, 2 drifted, 1 error)",
         description="Read every resource of the stack from the workspace (a refresh preview, "
-        "nothing written) and list what changed there: exit 0 when it matches, 2 when it "
-        "drifted, 1 on error.",
+        "nothing written), compare each deployed job and pipeline with its row (jobs/get, "
+        "pipelines/get: what the provider's read cannot see, such as a schedule, tags or "
+        "notifications removed by hand) and list what changed there: exit 0 when it matches, "
+        "2 when it drifted, 1 on error.",
     )
     _stack_arg(drift)
     _report_args(drift)
@@ -117,7 +122,10 @@ def _plan(engine: Engine, *, refresh: bool = False) -> Plan:
 
 
 def run_plan(args: argparse.Namespace) -> int:
-    plan = _plan(_engine(args), refresh=args.refresh)
+    engine = _engine(args)
+    plan = _plan(engine, refresh=args.refresh)
+    # What `up` will put back although the provider's read cannot see it (nothing written here).
+    plan = workspace_drift.merge(plan, workspace_drift.check(engine))
     _write(FORMATS[args.format](plan), args.output)
     return 0
 
@@ -148,24 +156,39 @@ def guard_deletes(plan: Plan, settings: StackSettings, allow: int | None) -> str
 def run_up(args: argparse.Namespace) -> int:
     settings = load_stack_settings(Path.cwd(), args.stack)
     engine = _engine(args)
-    plan = _plan(engine)
-    sys.stdout.write(text(plan))
-    refusal = guard_deletes(plan, settings, args.allow_deletes)
-    if refusal is not None:
-        print(f"lakeform up: {refusal}", file=sys.stderr)
-        return 1
-    if not plan.rows:
-        print("nothing to deploy")
-    elif not args.yes:
-        if not sys.stdin.isatty():
-            print("lakeform up: error: not a terminal; pass --yes to deploy", file=sys.stderr)
-            return 1
-        if input(f"deploy these changes to stack {args.stack}? [y/N] ").strip().lower() != "y":
-            print("nothing deployed")
-            return 1
+    # Drift the provider's read cannot see goes into the state first, so the plan updates it.
+    drifted = workspace_drift.check(engine)
+    before = workspace_drift.repair(engine, drifted) if drifted else None
+    try:
+        plan = _plan(engine)
+        sys.stdout.write(text(plan))
+        refusal = guard_deletes(plan, settings, args.allow_deletes)
+        if refusal is not None:
+            print(f"lakeform up: {refusal}", file=sys.stderr)
+            return _undo(engine, before, 1)
+        if not plan.rows:
+            print("nothing to deploy")
+        elif not args.yes:
+            if not sys.stdin.isatty():
+                print("lakeform up: error: not a terminal; pass --yes to deploy", file=sys.stderr)
+                return _undo(engine, before, 1)
+            answer = input(f"deploy these changes to stack {args.stack}? [y/N] ")
+            if answer.strip().lower() != "y":
+                print("nothing deployed")
+                return _undo(engine, before, 1)
+    except BaseException:
+        _undo(engine, before, 1)
+        raise
     engine.up(hook=_row_progress(engine.progress))
     _print_outputs(engine.outputs(), as_json=False)
     return 0
+
+
+def _undo(engine: Engine, before: Any, code: int) -> int:
+    """Nothing is deployed after all: the state as it was before the drift was recorded."""
+    if before is not None:
+        workspace_drift.restore(engine, before)
+    return code
 
 
 def _row_progress(progress: Progress) -> Callable[[str, Step], None]:
@@ -187,6 +210,7 @@ def run_drift(args: argparse.Namespace) -> int:
     engine = _engine(args)
     run = engine.preview_refresh()
     plan = build_plan(engine.stack_name, run.done, drift=True)
+    plan = workspace_drift.merge(plan, workspace_drift.check(engine))
     _write(FORMATS[args.format](plan), args.output)
     return DRIFTED if plan.rows else 0
 

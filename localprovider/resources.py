@@ -327,7 +327,7 @@ class Job(Kind):
 
     def read(self, client: Client, id_: str, olds: Props) -> Props | None:
         try:
-            return self._state(client, id_)
+            return struct_to_data(self, self._state(client, id_), olds or None)
         except NotFound:
             return None
 
@@ -337,7 +337,7 @@ class Job(Kind):
             "/api/2.2/jobs/reset",
             body={"job_id": int(id_), "new_settings": self.body(news)},
         )
-        return self._state(client, id_)
+        return struct_to_data(self, self._state(client, id_), planned_state(self, olds, news))
 
     def delete(self, client: Client, id_: str, olds: Props) -> None:
         with contextlib.suppress(NotFound):
@@ -478,14 +478,15 @@ class Pipeline(Kind):
 
     def read(self, client: Client, id_: str, olds: Props) -> Props | None:
         try:
-            return self._state(client, self._get(client, id_))
+            return struct_to_data(self, self._state(client, self._get(client, id_)), olds or None)
         except NotFound:
             return None
 
     def update(self, client: Client, id_: str, olds: Props, news: Props) -> Props:
         body = {**self.body(news), "id": id_}
         client.call("PUT", f"/api/2.0/pipelines/{urllib.parse.quote(id_)}", body=body)
-        return self._state(client, self._wait(client, id_, bool(news.get("continuous"))))
+        answer = self._wait(client, id_, bool(news.get("continuous")))
+        return struct_to_data(self, self._state(client, answer), planned_state(self, olds, news))
 
     def delete(self, client: Client, id_: str, olds: Props) -> None:
         path = f"/api/2.0/pipelines/{urllib.parse.quote(id_)}"
@@ -501,6 +502,66 @@ class Pipeline(Kind):
                 return
             time.sleep(self.poll_seconds)
         raise ResourceError(f"pipeline {id_} was still there {self.wait_seconds} s after delete")
+
+
+# ---------------------------------------------------------------------------------------------
+# What a read keeps: the provider's StructToData (TF v1.128.0 common/reflect_resource.go), which
+# the job and pipeline Reads end with. Kept apart from the resource classes on purpose.
+_COMPUTED_ON_READ: dict[str, frozenset[str]] = {
+    # jobs/resource_job.go CustomizeSchema: SetComputed on the top-level run_as and format.
+    "databricks:index/job:Job": frozenset({"runAs", "format"}),
+}
+"""Top-level inputs the provider's schema marks Computed, beyond a kind's `computed`."""
+
+_ZERO: dict[str, Any] = {"boolean": False, "integer": 0, "number": 0}
+"""What a Go struct holds for a scalar the answer leaves out (not nil, so not skipped)."""
+
+
+def _zero(value: Any) -> bool:
+    """`d.GetOk` is false: absent, or the type's zero value."""
+    return value is None or value in ("", 0, False) or value == [] or value == {}
+
+
+def struct_to_data(kind: Kind, server: Mapping[str, Any], prior: Mapping[str, Any] | None) -> Props:
+    """The state a job or pipeline Read leaves, from the workspace's answer `server` and the state
+    the read started from `prior` (None: the resource is new, after create or on import, when
+    every value the workspace answers is taken).
+
+    Otherwise, per top-level field, as StructToData does: a value the workspace answers empty
+    (nil block, empty list, map or string) is never set, so the state keeps what it held (a
+    schedule, tags or notifications removed in the UI stay in the state: TF #5624); a value for a
+    field the state does not hold (or holds as zero) is ignored unless the field is Computed or a
+    boolean (TF #4018); anything else is taken from the workspace. A scalar the answer leaves out
+    is the Go zero value (0, false), not empty: a removed timeout reads as 0."""
+    if prior is None:
+        return {k: v for k, v in server.items() if not empty(v) and v != ""}
+    computed = (
+        kind.computed | frozenset(kind.outputs) | _COMPUTED_ON_READ.get(kind.token, frozenset())
+    )
+    state: Props = dict(prior)
+    for name in sorted(set(kind.fields) | set(kind.outputs)):
+        node = kind.fields.get(name)
+        scalar = node["type"] if isinstance(node, Mapping) else None
+        value = server.get(name)
+        if value is None and scalar in _ZERO:
+            if name not in prior:
+                continue  # null in the state and zero in the answer: nothing to record
+            value = _ZERO[str(scalar)]
+        if empty(value) or value == "":
+            continue  # isValueNilOrEmpty: the state keeps its value
+        if name not in computed and scalar != "boolean" and _zero(prior.get(name)):
+            continue  # not in the state: the server's value is dropped
+        state[name] = value
+    return state
+
+
+def planned_state(kind: Kind, olds: Props, news: Props) -> Props:
+    """The state an update's read-back starts from (the provider's `d` after the plan): the new
+    inputs, and the old values of fields the plan leaves as they were (suppressed diffs)."""
+    changed = {re.split(r"[.\[]", path, maxsplit=1)[0] for path in kind.diff(olds, news)}
+    planned = {k: v for k, v in olds.items() if k not in changed}
+    planned.update(news)
+    return planned
 
 
 # ---------------------------------------------------------------------------------------------

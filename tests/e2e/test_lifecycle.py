@@ -260,6 +260,66 @@ def test_drift_is_shown_by_every_preview_and_put_back_by_the_next_deploy(
     assert steps_by_op(local.preview()) == {}
 
 
+def test_lakeform_drift_sees_removals_the_provider_read_cannot_and_up_puts_them_back_in_place(
+    local: Project, workspace: RunningWorkspace
+) -> None:
+    """A schedule, tags and notifications removed in the UI: the provider's read keeps the state's
+    values (StructToData, TF #5624), so a refresh shows nothing; `lakeform drift` compares each
+    job and pipeline with its row and names them; `lakeform up` updates both in place."""
+
+    def notify(doc: dict[str, Any]) -> None:
+        doc["pipelines"]["olist_main_pipeline"]["notifications"] = [
+            {"email_recipients": ["data@example.com"], "alerts": ["on-update-failure"]}
+        ]
+
+    edit_rows(local, "resources/olist/olist_pipelines.yaml", notify)
+    local.up()
+    out = local.outputs()
+    job_id = out["jobs"]["olist_daily"]["id"]
+    pipeline_id = out["pipelines"]["olist_main_pipeline"]["id"]
+    api = workspace.client().api_client
+    job = api.do("GET", "/api/2.2/jobs/get", query={"job_id": job_id})["settings"]
+    spec = api.do("GET", f"/api/2.0/pipelines/{pipeline_id}")["spec"]
+    edited = {k: v for k, v in job.items() if k not in ("schedule", "tags")}
+    api.do("POST", "/api/2.2/jobs/reset", body={"job_id": int(job_id), "new_settings": edited})
+    bare = {k: v for k, v in spec.items() if k != "notifications"}
+    api.do("PUT", f"/api/2.0/pipelines/{pipeline_id}", body=bare)
+
+    # What the provider's read shows (the real one too): nothing.
+    assert steps_by_op(local.preview(refresh=True)) == {}
+
+    drift = local.lakeform("drift", "--stack", "local")
+    assert drift.returncode == 2, drift.stdout + drift.stderr
+    lines = [line.split(": {", 1)[0].split(": [", 1)[0] for line in drift.stdout.splitlines()]
+    assert lines[2:] == [
+        "jobs",
+        "    ~ olist_daily",
+        "        schedule",
+        "        tags",
+        "",
+        "pipelines",
+        "    ~ olist_main_pipeline",
+        "        notifications",
+    ], drift.stdout
+    fields = [line for line in drift.stdout.splitlines() if line.startswith("        ")]
+    assert all(line.endswith(" -> (none)") for line in fields), drift.stdout
+
+    workspace.requests.clear()
+    up = local.lakeform("up", "--stack", "local", "--yes")
+    assert up.returncode == 0, up.stdout + up.stderr
+    assert workspace.requests.writes() == {"jobs.reset": 1, "pipelines.edit": 1}
+    assert local.outputs()["jobs"]["olist_daily"]["id"] == job_id
+    assert local.outputs()["pipelines"]["olist_main_pipeline"]["id"] == pipeline_id
+    after = api.do("GET", "/api/2.2/jobs/get", query={"job_id": job_id})["settings"]
+    assert (after["schedule"], after["tags"]) == (job["schedule"], job["tags"])
+    held = api.do("GET", f"/api/2.0/pipelines/{pipeline_id}")["spec"]
+    assert held["notifications"] == spec["notifications"]
+
+    again = local.lakeform("drift", "--stack", "local")
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert again.stdout.startswith("drift in stack local: none")
+
+
 def test_a_monitor_update_keeps_its_history_and_reset_replaces_it_on_purpose(
     local: Project, workspace: RunningWorkspace
 ) -> None:

@@ -3,29 +3,17 @@ Read keeps, the set diff, the replace and the reset on delete (localprovider/REA
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
-from localprovider.client import Client, ProviderConfig
+from localprovider.client import Client
 from localprovider.resources import Permissions, ResourceError
 from localprovider.wire import UNKNOWN
-from workspace.testing import RunningWorkspace, running_workspace
+from workspace.testing import RunningWorkspace
 
 VIEWERS = {"groupName": "analysts", "permissionLevel": "CAN_VIEW"}
 RUNNER = {"userName": "Ann@Example.com", "permissionLevel": "CAN_MANAGE_RUN"}
-
-
-@pytest.fixture
-def ws(clean_databricks_env: None) -> Iterator[RunningWorkspace]:
-    with running_workspace() as running:
-        yield running
-
-
-@pytest.fixture
-def client(ws: RunningWorkspace) -> Client:
-    return Client(ProviderConfig(host=ws.url, token=ws.token, rate_limit=0))
 
 
 @pytest.fixture

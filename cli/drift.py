@@ -1,0 +1,364 @@
+"""Each deployed job and pipeline compared with its row, read through databricks-sdk (jobs/get,
+pipelines/get) and not through the provider: its Read keeps the state's value of a block the
+workspace answers empty, so a schedule, tags or notifications removed in the UI never show in a
+refresh (terraform-provider-databricks #5624). Used by `lakeform drift` (reported), `plan` (shown
+as updates) and `up` (the state is told what the workspace holds, so the deploy puts it back).
+"""
+
+from __future__ import annotations
+
+import copy
+import os
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pulumi.automation import Deployment
+
+from cli.engine import Engine, EngineError
+from cli.plan import ABSENT, FieldChange, Plan, RowChange, show
+from components.files import RowFiles, upload_base
+from components.jobs import JobArgs, UnknownRowReference, job_spec
+from components.pipelines import PipelineArgs, pipeline_spec
+from localprovider.names import table as names_table
+from localprovider.wire import from_rest
+from metadata import KINDS, MetadataError, apply_stack_defaults, load_rows
+from metadata.settings import load_stack_settings
+from stacks.build import RepoFiles, RepoGlobs
+
+NEVER_ANSWERED: dict[str, frozenset[str]] = {
+    # The Jobs API answers run_as_user_name, not settings.run_as; nor the table trigger's condition
+    # (databricks/cli #6315). The Pipelines API never answers allow_duplicate_names (#6076), and
+    # its run_as stands beside the spec.
+    "jobs": frozenset({"run_as", "trigger.table_update.condition"}),
+    "pipelines": frozenset({"allow_duplicate_names", "run_as"}),
+}
+"""Row fields (REST paths, tasks left out) the workspace never answers: not compared."""
+MISSING: Any = object()
+"""A field the workspace (or the row, for an extra task) does not hold."""
+CASELESS: dict[str, frozenset[str]] = {"pipelines": frozenset({"catalog", "edition"})}
+"""Fields the service (and the provider) compare without case."""
+
+
+@dataclass
+class Drifted:
+    """One deployed job or pipeline that no longer holds what its row sets."""
+
+    kind: str
+    key: str
+    id: str
+    gone: bool = False
+    """Deleted in the workspace."""
+    changes: list[tuple[str, Any, Any]] = field(default_factory=list[tuple[str, Any, Any]])
+    """(REST path, the row's value, the workspace's value), MISSING where one has none."""
+    held: Mapping[str, Any] = field(default_factory=dict[str, Any])
+    """The workspace's settings (jobs) or spec (pipelines), REST names."""
+
+    @property
+    def fields(self) -> list[str]:
+        """The top-level REST fields that drifted."""
+        return sorted({_top(path) for path, _, _ in self.changes})
+
+
+def _top(path: str) -> str:
+    return path.split(".", 1)[0].split("[", 1)[0]
+
+
+# -- what the rows expect -------------------------------------------------------------------
+Expected = dict[tuple[str, str], tuple[str, dict[str, Any]]]
+"""(kind, row key) -> (deployed id, the API-shaped settings the program sends for the row)."""
+
+
+def expected(project: Path, stack: str, outputs: Mapping[str, Any]) -> Expected:
+    """Every job and pipeline row that has a deployed id (the stack outputs), with its settings
+    from the conversion the program uses (components.jobs.job_spec, pipeline_spec), references
+    resolved to the deployed ids. A row not deployed yet, or naming one that is not, is left out:
+    the plan creates or updates it anyway."""
+    settings = load_stack_settings(project, stack)
+    try:
+        rows = load_rows(
+            [project / p for p in settings.metadata_paths],
+            root=project,
+            stack=stack,
+            settings=settings,
+        )
+    except MetadataError as err:
+        raise EngineError(f"invalid metadata:\n{err}") from None
+    rows = apply_stack_defaults(rows, settings, stack)
+    ids = {kind: _ids(outputs.get(kind)) for kind in ("jobs", "pipelines")}
+    contents, globs = RepoFiles(project), RepoGlobs(project)
+
+    def files(kind: str, key: str) -> RowFiles:
+        folder = upload_base(settings.workspace_root, stack, kind, key)
+        return RowFiles(folder=folder, contents=contents, globs=globs)
+
+    found: Expected = {}
+    for key, row in sorted(rows.jobs.items()):
+        if key not in ids["jobs"]:
+            continue
+        args = JobArgs(
+            key=key,
+            row=row,
+            files=files("jobs", key),
+            pipeline_ids=ids["pipelines"],
+            job_ids={k: int(v) for k, v in ids["jobs"].items() if v.isdigit()},
+        )
+        try:
+            spec, _ = job_spec(args)
+        except UnknownRowReference:
+            continue
+        found[("jobs", key)] = (ids["jobs"][key], spec)
+    for key, row in sorted(rows.pipelines.items()):
+        if key in ids["pipelines"]:
+            spec, _ = pipeline_spec(PipelineArgs(key=key, row=row, files=files("pipelines", key)))
+            found[("pipelines", key)] = (ids["pipelines"][key], spec)
+    return found
+
+
+def _ids(output: Any) -> dict[str, str]:
+    if not isinstance(output, Mapping):
+        return {}
+    return {
+        str(key): str(value["id"])
+        for key, value in output.items()  # pyright: ignore[reportUnknownVariableType]
+        if isinstance(value, Mapping) and value.get("id")
+    }
+
+
+# -- the comparison ---------------------------------------------------------------------------
+def _rest_fields(fields: Mapping[str, Any]) -> dict[str, Any]:
+    return {node["rest"]: node for node in fields.values()}
+
+
+def _inputs(kind: str) -> Mapping[str, Any]:
+    token = KINDS[kind].resource_type
+    return names_table()["resources"][token]["inputs"]
+
+
+def compare(
+    kind: str, want: Mapping[str, Any], held: Mapping[str, Any]
+) -> list[tuple[str, Any, Any]]:
+    """(path, row value, workspace value) for every field the row sets that the workspace does
+    not hold. Blocks are compared on the fields the row sets (the service fills others, such as
+    a schedule's pause_status); maps (tags, configuration) whole; tasks by task_key; other lists
+    by position."""
+    walk = _Walk(NEVER_ANSWERED.get(kind, frozenset()), CASELESS.get(kind, frozenset()))
+    walk.object(_rest_fields(_inputs(kind)), want, held, "", "")
+    return walk.out
+
+
+@dataclass
+class _Walk:
+    skip: frozenset[str]
+    caseless: frozenset[str]
+    out: list[tuple[str, Any, Any]] = field(default_factory=list[tuple[str, Any, Any]])
+
+    def object(
+        self,
+        fields: Mapping[str, Any] | None,
+        want: Mapping[str, Any],
+        held: Mapping[str, Any],
+        path: str,
+        plain: str,
+    ) -> None:
+        """`plain` is `path` without list indexes (what NEVER_ANSWERED and CASELESS name)."""
+        for name, value in sorted(want.items()):
+            bare = f"{plain}.{name}" if plain else name
+            if bare not in self.skip:
+                here = f"{path}.{name}" if path else name
+                self.value((fields or {}).get(name), value, held.get(name, MISSING), here, bare)
+
+    def value(
+        self, node: Mapping[str, Any] | None, want: Any, held: Any, path: str, plain: str
+    ) -> None:
+        kind = node.get("type") if node else None
+        if isinstance(want, Mapping) and kind != "map" and isinstance(held, Mapping):
+            sub = node.get("fields") if node else None
+            fields = _rest_fields(sub) if isinstance(sub, Mapping) else None  # pyright: ignore[reportUnknownArgumentType]
+            self.object(fields, want, held, path, plain)  # pyright: ignore[reportUnknownArgumentType]
+            return
+        if isinstance(want, list) and isinstance(held, list):
+            items = node.get("items") if node else None
+            if _keyed(want) and _keyed(held):  # pyright: ignore[reportUnknownArgumentType]
+                self.tasks(items, want, held, path, plain)  # pyright: ignore[reportUnknownArgumentType]
+                return
+            if len(want) == len(held):  # pyright: ignore[reportUnknownArgumentType]
+                for i, (w, h) in enumerate(zip(want, held, strict=True)):  # pyright: ignore[reportUnknownArgumentType,reportUnknownVariableType]
+                    self.value(items, w, h, f"{path}[{i}]", plain)  # pyright: ignore[reportUnknownArgumentType]
+                return
+        if not _same(want, held, plain in self.caseless):
+            self.out.append((path, want, held))
+
+    def tasks(
+        self,
+        node: Mapping[str, Any] | None,
+        want: list[Any],
+        held: list[Any],
+        path: str,
+        plain: str,
+    ) -> None:
+        have = {t["task_key"]: t for t in held}
+        for task in want:
+            key = task["task_key"]
+            self.value(node, task, have.get(key, MISSING), f"{path}[{key}]", plain)
+        for key in sorted(set(have) - {t["task_key"] for t in want}):
+            self.out.append((f"{path}[{key}]", MISSING, have[key]))
+
+
+def _keyed(value: list[Any]) -> bool:
+    return bool(value) and all(isinstance(v, Mapping) and "task_key" in v for v in value)
+
+
+def _same(want: Any, held: Any, caseless: bool) -> bool:
+    if caseless and isinstance(want, str) and isinstance(held, str):
+        return want.lower() == held.lower()
+    if isinstance(want, bool) or isinstance(held, bool):
+        return want is held
+    return want == held
+
+
+# -- the workspace ----------------------------------------------------------------------------
+Get = Callable[[str, str], Mapping[str, Any] | None]
+"""(kind, id) -> the object's settings (jobs) or spec (pipelines), or None when it is gone."""
+
+
+def sdk_reader(engine: Engine) -> Get:
+    """GET jobs/get and pipelines/get through databricks-sdk, with the stack's host and token
+    (as its provider reads them: stack config, else DATABRICKS_HOST / DATABRICKS_TOKEN)."""
+    from databricks.sdk import WorkspaceClient
+    from databricks.sdk.errors import NotFound
+
+    config = {name: value.value for name, value in engine.stack().get_all_config().items()}
+    host = config.get("databricks:host") or engine.env.get("DATABRICKS_HOST")
+    token = (
+        config.get("databricks:token")
+        or engine.env.get("DATABRICKS_TOKEN")
+        or os.environ.get("DATABRICKS_TOKEN")
+    )
+    if not host:
+        raise EngineError(f"no workspace host: set databricks:host for stack {engine.stack_name}")
+    client = WorkspaceClient(host=host, token=token) if token else WorkspaceClient(host=host)
+    api = client.api_client
+
+    def get(kind: str, id_: str) -> Mapping[str, Any] | None:
+        try:
+            if kind == "jobs":
+                answer = api.do("GET", "/api/2.2/jobs/get", query={"job_id": id_})
+                return dict(answer.get("settings") or {})  # pyright: ignore[reportUnknownArgumentType,reportAttributeAccessIssue,reportUnknownMemberType]
+            answer = api.do("GET", f"/api/2.0/pipelines/{id_}")
+            return dict(answer.get("spec") or {})  # pyright: ignore[reportUnknownArgumentType,reportAttributeAccessIssue,reportUnknownMemberType]
+        except NotFound:
+            return None
+
+    return get
+
+
+def find(rows: Expected, get: Get) -> list[Drifted]:
+    """The rows whose job or pipeline no longer holds what the row sets (or is gone)."""
+    found: list[Drifted] = []
+    for (kind, key), (id_, spec) in sorted(rows.items()):
+        held = get(kind, id_)
+        if held is None:
+            found.append(Drifted(kind=kind, key=key, id=id_, gone=True))
+            continue
+        changes = compare(kind, spec, held)
+        if changes:
+            found.append(Drifted(kind=kind, key=key, id=id_, changes=changes, held=held))
+    return found
+
+
+def check(engine: Engine, outputs: Mapping[str, Any] | None = None) -> list[Drifted]:
+    """Every deployed job and pipeline of the engine's stack compared with its row."""
+    rows = expected(engine.project, engine.stack_name, outputs or engine.outputs())
+    if not rows:
+        return []
+    engine.progress.say(f"==> comparing {len(rows)} jobs and pipelines with their rows")
+    return find(rows, sdk_reader(engine))
+
+
+# -- reporting --------------------------------------------------------------------------------
+def _show(value: Any) -> str:
+    return ABSENT if value is MISSING else show(value)
+
+
+def as_rows(found: Iterable[Drifted], *, drift: bool) -> list[RowChange]:
+    """Findings as plan rows: for drift, `row value -> workspace value` (what the stack has, what
+    the workspace holds); for a plan, `workspace value -> row value` (what the deploy does)."""
+    rows: list[RowChange] = []
+    for d in found:
+        if d.gone:
+            rows.append(RowChange(kind=d.kind, key=d.key, action="delete" if drift else "create"))
+            continue
+        changes = [
+            FieldChange(path=p, old=_show(w), new=_show(h))
+            if drift
+            else FieldChange(path=p, old=_show(h), new=_show(w))
+            for p, w, h in d.changes
+        ]
+        rows.append(RowChange(kind=d.kind, key=d.key, action="update", fields=changes))
+    return rows
+
+
+def merge(plan: Plan, found: Iterable[Drifted]) -> Plan:
+    """The plan with the findings added: a row already in it gets the fields it lacks."""
+    rows = {(r.kind, r.key): r for r in plan.rows}
+    for extra in as_rows(found, drift=plan.drift):
+        row = rows.get((extra.kind, extra.key))
+        if row is None:
+            rows[(extra.kind, extra.key)] = extra
+        elif row.action == "update":
+            known = {f.path for f in row.fields}
+            row.fields += [f for f in extra.fields if f.path not in known]
+    order = list(KINDS)
+    ordered = sorted(rows.values(), key=lambda r: (order.index(r.kind), r.key))
+    return Plan(stack=plan.stack, rows=ordered, existing=plan.existing, drift=plan.drift)
+
+
+# -- repair -----------------------------------------------------------------------------------
+def tell_state(deployment: dict[str, Any], found: Iterable[Drifted]) -> int:
+    """Write into an exported deployment what the workspace holds for each drifted field (a
+    field it no longer holds is removed), as a refresh that saw it would have. The next deploy's
+    diff then shows the row's values as changes and updates the job or pipeline in place (same
+    id, history kept). Returns the resources edited."""
+    edited = 0
+    by_urn = {(d.kind, d.key): d for d in found if not d.gone}
+    types = {KINDS[kind].resource_type: kind for kind in ("jobs", "pipelines")}
+    for resource in deployment.get("resources") or []:
+        kind = types.get(str(resource.get("type")))
+        drifted = by_urn.get((kind or "", str(resource.get("urn", "")).rsplit("::", 1)[-1]))
+        if kind is None or drifted is None or resource.get("id") != drifted.id:
+            continue
+        wires = {node["rest"]: wire for wire, node in _inputs(kind).items()}
+        for rest in drifted.fields:
+            wire = wires.get(rest)
+            if wire is None:
+                continue
+            held = (
+                from_rest(_inputs(kind), {rest: drifted.held[rest]}) if rest in drifted.held else {}
+            )
+            for part in ("outputs", "inputs"):
+                values: dict[str, Any] = resource.setdefault(part, {})
+                if wire in held:
+                    values[wire] = held[wire]
+                else:
+                    values.pop(wire, None)
+        edited += 1
+    return edited
+
+
+def repair(engine: Engine, found: list[Drifted]) -> Deployment:
+    """Tell the stack's state what the workspace holds for the drifted fields; returns the
+    deployment as it was, for `restore` when nothing is deployed after all."""
+    stack = engine.stack()
+    before = stack.export_stack()
+    deployment: dict[str, Any] = copy.deepcopy(dict(before.deployment or {}))
+    count = tell_state(deployment, found)
+    if count:
+        stack.import_stack(Deployment(version=before.version, deployment=deployment))
+        engine.progress.say(f"==> {count} drifted jobs and pipelines will be put back")
+    return before
+
+
+def restore(engine: Engine, before: Deployment) -> None:
+    engine.stack().import_stack(before)
