@@ -18,6 +18,8 @@ from metadata.models import QualityMonitorRow
 LAKEFORM_ONLY = ("previous_keys", "disabled", "stack_overrides", "reset")
 REPLACED_BY = ("tableName", "warehouseId", "skipBuiltinDashboard")
 """Provider inputs whose change replaces the monitor (metadata.kinds records them for the guard)."""
+REPORTED_BY_THE_SERVICE = ("latestMonitorFailureMsg",)
+"""Provider inputs no row sets that a refresh fills from the service: their changes are ignored."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -90,6 +92,10 @@ class QualityMonitor:
                 # The provider would PUT a new table_name to that table's monitor and cannot
                 # update these two at all: a change is a deliberate replacement instead.
                 replace_on_changes=list(REPLACED_BY),
+                # The provider's schema has the failure of the latest refresh as an optional
+                # input, so a refresh records it and a row without it would plan an update on
+                # every run; ignoring it keeps the refreshed value and the diff empty.
+                ignore_changes=list(REPORTED_BY_THE_SERVICE),
                 delete_before_replace=True,
             ),
         )

@@ -569,9 +569,10 @@ class QualityMonitor(Kind):
     token = "databricks:index/qualityMonitor:QualityMonitor"
     not_sent = frozenset({"providerConfig", "tableName"})
     computed = frozenset({"monitorId"})
-    read_only = frozenset({"latestMonitorFailureMsg"})
-    """Optional, not computed in the plugin-framework schema: a reported failure is a diff
-    against a configuration without it; never sent, never recorded as an input."""
+    # latestMonitorFailureMsg is optional, not computed, in the plugin-framework schema: a failure
+    # the service reports is read into the state and, like any optional field, into the inputs a
+    # refresh records (the bridge extracts them from the state); a configuration without it then
+    # differs on every run unless the program ignores changes to it. Sent when the plan has it.
     not_updated = frozenset({"assetsDir", "warehouseId", "skipBuiltinDashboard"})
     wait_seconds = 15 * 60
     poll_seconds = 1.0
@@ -659,8 +660,7 @@ class QualityMonitor(Kind):
 
     def inputs_of(self, state: Props) -> Props:
         # The monitor API rejects its own server-filled fields when they are sent back.
-        dropped = self.computed | self.read_only
-        return {k: v for k, v in super().inputs_of(state).items() if k not in dropped}
+        return {k: v for k, v in super().inputs_of(state).items() if k not in self.computed}
 
 
 # ---------------------------------------------------------------------------------------------

@@ -136,6 +136,8 @@ class Workspace:
         self.store = Store(state_path)
         self.lock = threading.RLock()
         self.timings = timings or RunTimings()
+        self.monitor_failures: dict[str, str] = {}
+        """Table -> message: refreshes of its monitor started from now on fail with it (tests)."""
         self.routes: list[Route] = list(routes)
         from workspace import schema
 

@@ -23,6 +23,10 @@ SERVER_FIELDS = (
     "table_name",
 )
 
+REPORTED = ("latest_monitor_failure_msg",)
+"""Accepted in a create or update body (the SDK has it) and ignored: the monitor reports the
+failure of its latest refresh (`get`)."""
+
 
 def _check_profile(body: dict[str, Any]) -> None:
     given = [k for k in PROFILE_TYPES if body.get(k) is not None]
@@ -56,7 +60,7 @@ def _fields(body: dict[str, Any]) -> dict[str, Any]:
     info = {
         k: v
         for k, v in body.items()
-        if k in schema.monitor_info_fields() and k not in SERVER_FIELDS
+        if k in schema.monitor_info_fields() and k not in (*SERVER_FIELDS, *REPORTED)
     }
     schedule = info.get("schedule")
     if isinstance(schedule, dict) and not schedule.get("pause_status"):
@@ -90,7 +94,16 @@ def create(ws: Workspace, req: Request) -> dict[str, Any]:
 
 
 def get(ws: Workspace, req: Request) -> dict[str, Any]:
-    return _monitor(ws, req.params["table_name"])["info"]
+    monitor = _monitor(ws, req.params["table_name"])
+    info = monitor["info"]
+    # The service reports the failure of the latest refresh that ended, until one succeeds.
+    for refresh in reversed(monitor["refreshes"]):
+        state = _refresh_view(ws, refresh)["state"]
+        if state == "FAILED":
+            return {**info, "latest_monitor_failure_msg": refresh["failure"]}
+        if state == "SUCCESS":
+            break
+    return info
 
 
 def update(ws: Workspace, req: Request) -> dict[str, Any]:
@@ -139,7 +152,11 @@ def _refresh_view(ws: Workspace, refresh: dict[str, Any]) -> dict[str, Any]:
     elif elapsed < pending_ms + running_ms:
         view["state"] = "RUNNING"
     else:
-        view.update(state="SUCCESS", end_time_ms=refresh["start_time_ms"] + pending_ms + running_ms)
+        view["end_time_ms"] = refresh["start_time_ms"] + pending_ms + running_ms
+        if refresh.get("failure"):
+            view.update(state="FAILED", message=refresh["failure"])
+        else:
+            view["state"] = "SUCCESS"
     return view
 
 
@@ -151,6 +168,9 @@ def run_refresh(ws: Workspace, req: Request) -> dict[str, Any]:
         "start_time_ms": now_ms(),
         "trigger": "MANUAL",
     }
+    failure = ws.monitor_failures.get(req.params["table_name"])
+    if failure:
+        refresh["failure"] = failure
     refreshes.append(refresh)
     return _refresh_view(ws, refresh)
 

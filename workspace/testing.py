@@ -23,6 +23,7 @@ Usage::
         ws.faults.delay("GET", "/api/2.2/jobs/get", 2.5, times=1)     # answer after 2.5 s
         ws.faults.add("*", "/api/*", status=503, times=3, retry_after=1)  # the general form
         ws.faults.pending, ws.faults.clear()                            # faults not used up yet
+        ws.fail_monitor_refreshes("main.s.t", "boom")  # its next refreshes end FAILED, reported
 
 The server listens on 127.0.0.1 on a free port (port 0), accepts any non-empty bearer token, and
 stops when the block ends. Paths in the log and in fault patterns are the URL paths as sent
@@ -90,6 +91,17 @@ class RunningWorkspace:
     def env(self) -> dict[str, str]:
         """Environment variables that point a Databricks client (or Pulumi) at this workspace."""
         return {"DATABRICKS_HOST": self.url, "DATABRICKS_TOKEN": self.token}
+
+    def fail_monitor_refreshes(self, table: str, message: str | None) -> None:
+        """Refreshes of `table`'s monitor started from now on end FAILED with `message` (None:
+        SUCCESS again); the monitor reports the failure of its latest ended refresh as
+        `latest_monitor_failure_msg`, as the service does."""
+        failures = self.server.workspace.monitor_failures
+        with self.server.workspace.lock:
+            if message is None:
+                failures.pop(table, None)
+            else:
+                failures[table] = message
 
     def direct_grants(self, object_path: str) -> dict[str, str]:
         """Principal -> level of the direct (not inherited) grants on `object_path` (`/jobs/123`,

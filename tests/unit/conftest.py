@@ -34,6 +34,7 @@ class Registration:
     replacement_trigger: Any
     depends_on: list[str]
     replace_on_changes: list[str]
+    ignore_changes: list[str]
 
 
 class Mocks(pulumi.runtime.Mocks):
@@ -96,6 +97,7 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
                 replacement_trigger=trigger,
                 depends_on=list(request.dependencies),
                 replace_on_changes=list(request.replaceOnChanges),
+                ignore_changes=list(request.ignoreChanges),
             )
         )
         return response

@@ -242,6 +242,16 @@ def test_a_monitor_table_or_warehouse_change_is_a_replacement_not_an_update(prog
     assert registered.delete_before_replace is True
 
 
+def test_a_reported_monitor_failure_is_ignored_as_a_change(program) -> None:
+    # latest_monitor_failure_msg is an optional input of the provider that a refresh records
+    # from the service; no row sets it, so without this every run would plan to remove it.
+    p = program("dev")
+    p.run(lambda: build_rows(StackSettings(), rows(quality_monitors={"orders": monitor()}), "dev"))
+    registered = p.one(MONITOR, "orders")
+    assert registered.ignore_changes == ["latestMonitorFailureMsg"]
+    assert "latestMonitorFailureMsg" not in registered.inputs
+
+
 def test_skip_builtin_dashboard_false_is_not_sent(program) -> None:
     # Read back only when true: an explicit false would be a diff on every refresh.
     p = program("dev")

@@ -14,6 +14,7 @@ from databricks.sdk.service import catalog
 
 from tests.workspace.helpers import call
 from tests.workspace.specs import inference_monitor, snapshot_monitor, time_series_monitor
+from workspace.testing import RunningWorkspace
 
 SERVER_FIELDS = {
     "status",
@@ -203,3 +204,45 @@ def test_update_rejects_a_monitor_without_exactly_one_profile(w: WorkspaceClient
     with pytest.raises(InvalidParameterValue, match="exactly one of"):
         call(w, "PUT", path("main.s.t"), body={"output_schema_name": "main.mon"})
     assert w.quality_monitors.get("main.s.t").monitor_version == 1
+
+
+def test_a_failing_refresh_is_reported_by_the_monitor_until_one_succeeds(
+    ws: RunningWorkspace, w: WorkspaceClient
+) -> None:
+    call(w, "POST", path("main.s.t"), body=snapshot_monitor())
+    ws.fail_monitor_refreshes("main.s.t", "table main.s.t not found")
+    failed = w.quality_monitors.run_refresh("main.s.t")
+    assert "latest_monitor_failure_msg" not in call(w, "GET", path("main.s.t"))  # still running
+    done = _ended(w, failed.refresh_id or 0)
+    assert (done.state, done.message) == (
+        catalog.MonitorRefreshInfoState.FAILED,
+        "table main.s.t not found",
+    )
+    assert call(w, "GET", path("main.s.t"))["latest_monitor_failure_msg"] == (
+        "table main.s.t not found"
+    )
+    # An update keeps reporting it, and one that sends the field sets nothing; a refresh that
+    # succeeds clears it.
+    body = {"output_schema_name": "main.mon", "snapshot": {}, "latest_monitor_failure_msg": "x"}
+    call(w, "PUT", path("main.s.t"), body=body)
+    assert call(w, "GET", path("main.s.t"))["latest_monitor_failure_msg"] == (
+        "table main.s.t not found"
+    )
+    ws.fail_monitor_refreshes("main.s.t", None)
+    assert _ended(w, w.quality_monitors.run_refresh("main.s.t").refresh_id or 0).state == (
+        catalog.MonitorRefreshInfoState.SUCCESS
+    )
+    assert "latest_monitor_failure_msg" not in call(w, "GET", path("main.s.t"))
+
+
+def _ended(w: WorkspaceClient, refresh_id: int) -> catalog.MonitorRefreshInfo:
+    deadline = time.monotonic() + 5
+    while True:
+        refresh = w.quality_monitors.get_refresh("main.s.t", refresh_id)
+        if refresh.state not in (
+            catalog.MonitorRefreshInfoState.PENDING,
+            catalog.MonitorRefreshInfoState.RUNNING,
+        ):
+            return refresh
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
