@@ -1,11 +1,11 @@
-"""Quality monitors (the legacy Lakehouse Monitoring API): ACTIVE at once, refreshes only tick."""
+"""Quality monitors (the legacy Lakehouse Monitoring API): ACTIVE at once; refreshes end."""
 
 from __future__ import annotations
 
 import uuid
 from typing import TYPE_CHECKING, Any
 
-from workspace import schema
+from workspace import runs, schema
 from workspace.app import Request, route
 from workspace.errors import ApiError, invalid, missing
 from workspace.state import now_ms
@@ -124,7 +124,7 @@ def delete(ws: Workspace, req: Request) -> dict[str, Any]:
 def _refresh_view(ws: Workspace, refresh: dict[str, Any]) -> dict[str, Any]:
     at = now_ms()
     pending_ms = int(ws.timings.pending * 1000)
-    running_ms = int(ws.timings.running * 1000)
+    running_ms = int(refresh.get("running_ms", ws.timings.running * 1000))
     view = {
         "refresh_id": refresh["refresh_id"],
         "start_time_ms": refresh["start_time_ms"],
@@ -132,14 +132,17 @@ def _refresh_view(ws: Workspace, refresh: dict[str, Any]) -> dict[str, Any]:
     }
     elapsed = at - refresh["start_time_ms"]
     cancelled = refresh.get("cancelled_at")
-    if cancelled is not None:
-        view.update(state="CANCELED", end_time_ms=cancelled)
+    end = refresh["start_time_ms"] + pending_ms + running_ms
+    if cancelled is not None and cancelled < end:
+        view.update(state="CANCELED", end_time_ms=cancelled, message="Refresh cancelled.")
     elif elapsed < pending_ms:
         view["state"] = "PENDING"
     elif elapsed < pending_ms + running_ms:
         view["state"] = "RUNNING"
+    elif refresh.get("result") == "FAILED":
+        view.update(state="FAILED", end_time_ms=end, message=refresh["message"])
     else:
-        view.update(state="SUCCESS", end_time_ms=refresh["start_time_ms"] + pending_ms + running_ms)
+        view.update(state="SUCCESS", end_time_ms=end)
     return view
 
 
@@ -151,6 +154,12 @@ def run_refresh(ws: Workspace, req: Request) -> dict[str, Any]:
         "start_time_ms": now_ms(),
         "trigger": "MANUAL",
     }
+    outcome = runs.outcome_for(ws, table_name=req.params["table_name"])
+    if outcome is not None:
+        refresh["result"] = outcome["result"]
+        refresh["message"] = outcome.get("message") or "The refresh failed (local workspace)."
+        if "running_seconds" in outcome:
+            refresh["running_ms"] = int(outcome["running_seconds"] * 1000)
     refreshes.append(refresh)
     return _refresh_view(ws, refresh)
 
