@@ -66,6 +66,7 @@ def register(sub: Any) -> None:
     )
     up.add_argument(
         "--run",
+        dest="run_keys",
         type=runner.run_keys,
         default=[],
         metavar="KEY[,KEY]",
@@ -175,12 +176,14 @@ def run_up(args: argparse.Namespace) -> int:
     engine.up(hook=_row_progress(engine.progress))
     outputs = engine.outputs()
     _print_outputs(outputs, as_json=False)
-    if args.run:
+    if args.run_keys:
         opts = runner.Options(
             cancel_on_interrupt=args.cancel_on_interrupt, poll_seconds=args.poll_seconds
         )
         w = runner.stack_client(engine)
-        return runner.run_rows(w, outputs, args.run, args.stack, opts, runner.default_console())
+        return runner.run_rows(
+            w, outputs, args.run_keys, args.stack, opts, runner.default_console()
+        )
     return 0
 
 
