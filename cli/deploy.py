@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from cli import drift as workspace_drift
+from cli import run as runner
 from cli.engine import Engine, EngineError, Progress, Step
 from cli.plan import Plan, build_plan
 from cli.render import FORMATS, text
@@ -66,6 +67,15 @@ def register(sub: Any) -> None:
         metavar="N",
         help="allow up to N row deletes in this run, above the stack's limit",
     )
+    up.add_argument(
+        "--run",
+        dest="run_keys",
+        type=runner.run_keys,
+        default=[],
+        metavar="KEY[,KEY]",
+        help="after a successful deploy, run these rows one by one (as `lakeform run KEY`)",
+    )
+    runner.add_follow_args(up)
     up.set_defaults(run=lambda a: _guarded(run_up, a))
 
     drift = sub.add_parser(
@@ -91,7 +101,7 @@ def _guarded(command: Callable[[argparse.Namespace], int], args: argparse.Namesp
     """Run a command; an error is one line on stderr and exit 1."""
     try:
         return command(args)
-    except (EngineError, SettingsError) as err:
+    except (EngineError, SettingsError, runner.RunError) as err:
         print(f"lakeform {args.command}: error: {err}", file=sys.stderr)
     except KeyboardInterrupt:
         print(f"lakeform {args.command}: interrupted", file=sys.stderr)
@@ -180,7 +190,16 @@ def run_up(args: argparse.Namespace) -> int:
         _undo(engine, before, 1)
         raise
     engine.up(hook=_row_progress(engine.progress))
-    _print_outputs(engine.outputs(), as_json=False)
+    outputs = engine.outputs()
+    _print_outputs(outputs, as_json=False)
+    if args.run_keys:
+        opts = runner.Options(
+            cancel_on_interrupt=args.cancel_on_interrupt, poll_seconds=args.poll_seconds
+        )
+        w = runner.stack_client(engine)
+        return runner.run_rows(
+            w, outputs, args.run_keys, args.stack, opts, runner.default_console()
+        )
     return 0
 
 

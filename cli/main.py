@@ -12,7 +12,7 @@ def make_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="lakeform", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
 
-    from cli import browse, deploy, export, import_bundle, recover, schema, validate, workspace
+    from cli import browse, deploy, export, import_bundle, recover, run, schema, validate, workspace
 
     validate.register(sub)
     schema.register(sub)
@@ -22,6 +22,7 @@ def make_parser() -> argparse.ArgumentParser:
     recover.register(sub)
     browse.register(sub)
     deploy.register(sub)
+    run.register(sub)
     return parser
 
 

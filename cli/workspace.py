@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import signal
 import sys
 import threading
@@ -21,7 +22,8 @@ def register(sub: Any) -> None:
         help="answer the Databricks REST API on this machine",
         description="Serve a local workspace that answers the Databricks REST API the way the "
         "Pulumi Databricks provider and databricks-sdk use it. Any non-empty bearer token is "
-        "accepted. Nothing runs: job runs and pipelines only change state.",
+        "accepted. Nothing runs: job runs, pipeline updates and monitor refreshes go through "
+        "their states to a result.",
     )
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (127.0.0.1)")
     serve.add_argument("--port", type=int, default=8765, help="port to listen on (8765; 0: any)")
@@ -41,11 +43,33 @@ def register(sub: Any) -> None:
         help="also answer requests addressed to NAME:PORT (repeatable); by default only the "
         "loopback address it listens on and localhost are answered",
     )
+    serve.add_argument(
+        "--run-step-seconds",
+        type=_step,
+        default=os.environ.get(STEP_ENV),
+        metavar="S",
+        help="how long each state of a job task, pipeline update or monitor refresh lasts "
+        f"(default: ${STEP_ENV}, else 0.1 s pending and 0.9 s running)",
+    )
     serve.add_argument("--verbose", action="store_true", help="log every request")
     serve.set_defaults(run=run_serve)
 
 
+STEP_ENV = "LAKEFORM_WORKSPACE_RUN_STEP_SECONDS"
+
+
+def _step(value: str) -> float:
+    try:
+        seconds = float(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected seconds, got {value!r}") from None
+    if not 0 < seconds <= 600:
+        raise argparse.ArgumentTypeError(f"expected more than 0 and at most 600 s, got {value}")
+    return seconds
+
+
 def run_serve(args: argparse.Namespace) -> int:
+    from workspace.app import RunTimings
     from workspace.server import WorkspaceServer
     from workspace.state import StateError
 
@@ -55,7 +79,12 @@ def run_serve(args: argparse.Namespace) -> int:
     )
     try:
         server = WorkspaceServer(
-            args.host, args.port, state_path=args.state, extra_hosts=args.allow_host
+            args.host,
+            args.port,
+            state_path=args.state,
+            extra_hosts=args.allow_host,
+            # argparse converts a default from the environment with `type` too
+            timings=RunTimings.steps(args.run_step_seconds) if args.run_step_seconds else None,
         )
     except StateError as exc:
         print(f"lakeform workspace serve: {exc}", file=sys.stderr)

@@ -42,11 +42,17 @@ echo
 echo "==> stack outputs (pulumi stack output --json --stack $stack)"
 pulumi stack output --json --stack "$stack"
 if [ "$stack" = local ]; then
+    echo
+    echo "==> lakeform run olist_daily --stack local (a sample job, followed to its result)"
+    .venv/bin/lakeform run olist_daily --stack local --poll-seconds 0.5
+fi
+if [ "$stack" = local ]; then
     cat <<MSG
 
 Deployed to the local workspace at $host (its state: $state_dir/workspace.json).
   List the jobs:      curl -s -H 'Authorization: Bearer x' $host/api/2.2/jobs/list | python3 -m json.tool
   Preview a change:   edit resources/*.yaml, then: make preview
+  Run a row:          .venv/bin/lakeform run olist_main_pipeline --stack local --full-refresh
   Stop the workspace: make workspace-stop
 MSG
 fi

@@ -112,6 +112,11 @@ class RunTimings:
     pending: float = 0.1
     running: float = 0.9
 
+    @classmethod
+    def steps(cls, seconds: float) -> RunTimings:
+        """Every state a task, update or refresh passes through lasts `seconds`."""
+        return cls(pending=seconds, running=seconds)
+
 
 @dataclass
 class Outcome:

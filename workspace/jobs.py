@@ -1,11 +1,11 @@
-"""Jobs API 2.0/2.1/2.2: jobs stored as sent, and runs that only change state (no Spark)."""
+"""Jobs API 2.0/2.1/2.2: jobs stored as sent; runs go their course (workspace/runs.py)."""
 
 from __future__ import annotations
 
 import copy
 from typing import TYPE_CHECKING, Any
 
-from workspace import permissions, schema
+from workspace import permissions, runs, schema
 from workspace.app import Request, route
 from workspace.errors import invalid, missing
 from workspace.paging import offset as page_offset
@@ -276,53 +276,76 @@ def delete(ws: Workspace, req: Request) -> dict[str, Any]:
 # ---------------------------------------------------------------- runs
 
 
-def _run_state(ws: Workspace, run: dict[str, Any], at: int) -> tuple[str, str | None, int | None]:
-    """(life_cycle_state, result_state, end_time) of a run at time `at` (ms)."""
+def _course(ws: Workspace, run: dict[str, Any]) -> list[dict[str, Any]]:
+    plan = run.get("plan")
+    if plan is None:  # a run recorded by an older local workspace
+        pending, running = int(ws.timings.pending * 1000), int(ws.timings.running * 1000)
+        plan = runs.legacy_plan(run["task_keys"] or [""], pending, running)
+    return plan
+
+
+def _run_moment(ws: Workspace, run: dict[str, Any], at: int) -> dict[str, Any]:
+    """The run's life_cycle_state, result_state, message and end time (ms) at time `at`."""
     if run.get("skipped"):
-        return "SKIPPED", None, run["start_time"]
-    cancelled = run.get("cancelled_at")
-    if cancelled is not None and cancelled <= at:
-        return "TERMINATED", "CANCELED", cancelled
-    pending_ms = int(ws.timings.pending * 1000)
-    running_ms = int(ws.timings.running * 1000)
-    elapsed = at - run["start_time"]
-    if elapsed < pending_ms:
-        return "PENDING", None, None
-    if elapsed < pending_ms + running_ms:
-        return "RUNNING", None, None
-    return "TERMINATED", "SUCCESS", run["start_time"] + pending_ms + running_ms
-
-
-_MESSAGES = {
-    "PENDING": "Waiting for cluster (local workspace: nothing runs)",
-    "RUNNING": "In run (local workspace: nothing runs)",
-    "SKIPPED": "Skipping this run because the limit of maximum concurrent runs has been reached.",
-    "CANCELED": "Run cancelled.",
-    "SUCCESS": "",
-}
-
-
-def _run_view(ws: Workspace, run: dict[str, Any], *, expand_tasks: bool = True) -> dict[str, Any]:
-    at = now_ms()
-    life, result, end = _run_state(ws, run, at)
-    state: dict[str, Any] = {
-        "life_cycle_state": life,
-        "state_message": _MESSAGES[result or life],
-        "user_cancelled_or_timedout": result == "CANCELED",
-    }
-    if result:
-        state["result_state"] = result
-    status: dict[str, Any] = {"state": "TERMINATED" if life == "SKIPPED" else life}
-    if life in ("TERMINATED", "SKIPPED"):
-        code, kind = {
-            "SUCCESS": ("SUCCESS", "SUCCESS"),
-            "CANCELED": ("USER_CANCELED", "SUCCESS"),
-        }.get(result or "", ("MAX_CONCURRENT_RUNS_EXCEEDED", "CLIENT_ERROR"))
-        status["termination_details"] = {
-            "code": code,
-            "type": kind,
-            "message": _MESSAGES[result or life],
+        return {
+            "life": "SKIPPED",
+            "result": None,
+            "end": run["start_time"],
+            "message": _SKIPPED_MESSAGE,
         }
+    plan = _course(ws, run)
+    elapsed = at - run["start_time"]
+    cancelled = run.get("cancelled_at")
+    course_end = max((p["end"] for p in plan), default=0)
+    if cancelled is not None and cancelled <= at and cancelled - run["start_time"] < course_end:
+        return {
+            "life": "TERMINATED",
+            "result": "CANCELED",
+            "end": cancelled,
+            "message": "Run cancelled.",
+        }
+    if elapsed >= course_end:
+        result, message = runs.run_result(plan, run.get("depends") or {})
+        return {
+            "life": "TERMINATED",
+            "result": result,
+            "end": run["start_time"] + course_end,
+            "message": message,
+        }
+    started = min((a["running"] for p in plan for a in p["attempts"]), default=course_end)
+    if elapsed < started:
+        return {
+            "life": "PENDING",
+            "result": None,
+            "end": None,
+            "message": "Waiting for cluster (local workspace: nothing runs)",
+        }
+    return {
+        "life": "RUNNING",
+        "result": None,
+        "end": None,
+        "message": "In run (local workspace: nothing runs)",
+    }
+
+
+_SKIPPED_MESSAGE = (
+    "Skipping this run because the limit of maximum concurrent runs has been reached."
+)
+
+
+def _run_view(
+    ws: Workspace, req: Request, run: dict[str, Any], *, expand_tasks: bool = True
+) -> dict[str, Any]:
+    at = now_ms()
+    moment = _run_moment(ws, run, at)
+    state, status = runs.state_and_status(moment)
+    if moment["life"] == "SKIPPED":
+        status["termination_details"] = {
+            "code": "MAX_CONCURRENT_RUNS_EXCEEDED",
+            "type": "CLIENT_ERROR",
+            "message": _SKIPPED_MESSAGE,
+        }
+    base = _run_page(ws, req, run["job_id"])
     view: dict[str, Any] = {
         "job_id": run["job_id"],
         "run_id": run["run_id"],
@@ -338,8 +361,9 @@ def _run_view(ws: Workspace, run: dict[str, Any], *, expand_tasks: bool = True) 
         "trigger": "ONE_TIME",
         "run_type": "JOB_RUN",
         "format": "MULTI_TASK",
-        "run_page_url": f"/#job/{run['job_id']}/run/{run['run_id']}",
+        "run_page_url": f"{base}/run/{run['run_id']}",
     }
+    end = moment["end"]
     if end is not None:
         view["end_time"] = end
         view["run_duration"] = end - run["start_time"]
@@ -348,7 +372,11 @@ def _run_view(ws: Workspace, run: dict[str, Any], *, expand_tasks: bool = True) 
         view["job_parameters"] = run["job_parameters"]
     if run.get("overriding_parameters"):
         view["overriding_parameters"] = run["overriding_parameters"]
-    if expand_tasks and run.get("task_keys"):
+    if expand_tasks and run.get("task_keys") and not run.get("skipped"):
+        view["tasks"] = [
+            _task_view(run, plan, i, at, base) for i, plan in enumerate(_course(ws, run))
+        ]
+    elif expand_tasks and run.get("task_keys"):
         view["tasks"] = [
             {
                 "task_key": key,
@@ -363,8 +391,60 @@ def _run_view(ws: Workspace, run: dict[str, Any], *, expand_tasks: bool = True) 
     return view
 
 
+def _task_view(
+    run: dict[str, Any], plan: dict[str, Any], index: int, at: int, base: str
+) -> dict[str, Any]:
+    t0 = run["start_time"]
+    cancelled = run.get("cancelled_at")
+    moment = runs.task_moment(plan, at - t0, None if cancelled is None else cancelled - t0)
+    state, status = runs.state_and_status(moment)
+    task_run_id = run["run_id"] + 1 + index
+    view: dict[str, Any] = {
+        "task_key": plan["task_key"],
+        "run_id": task_run_id,
+        "state": state,
+        "status": status,
+        "attempt_number": moment["attempt"],
+        "start_time": t0 + moment["start"] if moment["start"] is not None else 0,
+        "setup_duration": 0,
+        "cleanup_duration": 0,
+        "run_page_url": f"{base}/run/{task_run_id}",
+    }
+    depends = (run.get("depends") or {}).get(plan["task_key"])
+    if depends:
+        view["depends_on"] = [{"task_key": d} for d in depends]
+    if moment["end"] is not None:
+        view["end_time"] = t0 + moment["end"]
+        if moment["start"] is not None:
+            view["execution_duration"] = moment["end"] - moment["start"]
+            view["run_duration"] = moment["end"] - moment["start"]
+    return view
+
+
+def _run_page(ws: Workspace, req: Request, job_id: int) -> str:
+    """The run page's address without the run, as the real service answers it (absolute, with
+    the workspace id); the Host header was checked to name this workspace."""
+    host = req.headers.get("host") or "127.0.0.1"
+    return f"http://{host}/?o={ws.workspace_id}#job/{job_id}"
+
+
 def _active(ws: Workspace, run: dict[str, Any], at: int) -> bool:
-    return _run_state(ws, run, at)[0] in ("PENDING", "RUNNING")
+    return _run_moment(ws, run, at)["life"] in ("PENDING", "RUNNING")
+
+
+def _job_parameters(settings: dict[str, Any], passed: dict[str, Any]) -> list[dict[str, Any]]:
+    defined = {str(p.get("name")): p.get("default") for p in settings.get("parameters") or []}
+    for name in passed:
+        if name not in defined:
+            known = ", ".join(sorted(defined)) or "none"
+            raise invalid(
+                f"job_parameters: the job defines no parameter {name!r}; defined: {known}"
+            )
+    return [
+        {"name": name, "default": default, "value": passed.get(name, default)}
+        for name, default in defined.items()
+        if name in passed or default is not None
+    ]
 
 
 def run_now(ws: Workspace, req: Request) -> dict[str, Any]:
@@ -378,13 +458,33 @@ def run_now(ws: Workspace, req: Request) -> dict[str, Any]:
     active = [r for r in active if _active(ws, r, at)]
     max_runs = int(settings.get("max_concurrent_runs") or 1)
     queued = bool((settings.get("queue") or {}).get("enabled"))
-    task_keys = [t.get("task_key") for t in settings.get("tasks") or []]
-    run_id = ws.store.new_run_id(reserve=len(task_keys))
-    parameters = body.get("job_parameters") or {}
+    tasks = [t for t in settings.get("tasks") or [] if isinstance(t, dict)]
+    all_keys = [str(t.get("task_key")) for t in tasks]
+    only = [str(k) for k in body.get("only") or []]
+    for i, key in enumerate(only):
+        if key not in all_keys:
+            raise invalid(
+                f"only[{i}]: job {job_id} has no task {key!r}; known: {', '.join(all_keys)}"
+            )
+    parameters = _job_parameters(settings, body.get("job_parameters") or {})
+    plan = (
+        runs.plan_tasks(ws, job_id, tasks, only)
+        if tasks
+        else runs.legacy_plan([""], int(ws.timings.pending * 1000), int(ws.timings.running * 1000))
+    )
+    task_keys = [p["task_key"] for p in plan] if tasks else []
+    depends = {
+        str(t["task_key"]): [
+            str(d["task_key"]) for d in t.get("depends_on") or [] if d["task_key"] in task_keys
+        ]
+        for t in tasks
+        if t["task_key"] in task_keys
+    }
+    run_id = ws.store.new_run_id(reserve=len(all_keys))
     overriding = {
         k: v
         for k, v in body.items()
-        if k not in ("job_id", "job_parameters", "idempotency_token", "queue") and v
+        if k not in ("job_id", "job_parameters", "idempotency_token", "queue", "only") and v
     }
     ws.store.data["runs"][str(run_id)] = {
         "run_id": run_id,
@@ -393,10 +493,12 @@ def run_now(ws: Workspace, req: Request) -> dict[str, Any]:
         "run_name": settings.get("name") or "Untitled",
         "start_time": at,
         # Without a queue, a run over the concurrency limit is skipped, as on the real service.
-        # With a queue, the local workspace simply starts it (it runs nothing anyway).
+        # With a queue, the local workspace simply starts it.
         "skipped": len(active) >= max_runs and not queued,
         "task_keys": task_keys,
-        "job_parameters": [{"name": k, "value": v} for k, v in parameters.items()],
+        "plan": plan,
+        "depends": depends,
+        "job_parameters": parameters,
         "overriding_parameters": overriding,
     }
     return {"run_id": run_id, "number_in_job": run_id}
@@ -411,7 +513,7 @@ def _run(ws: Workspace, run_id: int) -> dict[str, Any]:
 
 def runs_get(ws: Workspace, req: Request) -> dict[str, Any]:
     run_id = _job_id(req.arg("run_id"), "run_id")
-    return _run_view(ws, _run(ws, run_id))
+    return _run_view(ws, req, _run(ws, run_id))
 
 
 def runs_list(ws: Workspace, req: Request) -> dict[str, Any]:
@@ -438,7 +540,7 @@ def runs_list(ws: Workspace, req: Request) -> dict[str, Any]:
     answer: dict[str, Any] = {"has_more": offset + limit < len(runs)}
     if page:
         expand = req.arg_bool("expand_tasks")
-        answer["runs"] = [_run_view(ws, r, expand_tasks=expand) for r in page]
+        answer["runs"] = [_run_view(ws, req, r, expand_tasks=expand) for r in page]
     if answer["has_more"]:
         answer["next_page_token"] = page_token(offset + limit)
     return answer

@@ -1,11 +1,11 @@
-"""Quality monitors (the legacy Lakehouse Monitoring API): ACTIVE at once, refreshes only tick."""
+"""Quality monitors (the legacy Lakehouse Monitoring API): ACTIVE at once; refreshes end."""
 
 from __future__ import annotations
 
 import uuid
 from typing import TYPE_CHECKING, Any
 
-from workspace import schema
+from workspace import runs, schema
 from workspace.app import Request, route
 from workspace.errors import ApiError, invalid, missing
 from workspace.state import now_ms
@@ -100,7 +100,7 @@ def get(ws: Workspace, req: Request) -> dict[str, Any]:
     for refresh in reversed(monitor["refreshes"]):
         state = _refresh_view(ws, refresh)["state"]
         if state == "FAILED":
-            return {**info, "latest_monitor_failure_msg": refresh["failure"]}
+            return {**info, "latest_monitor_failure_msg": refresh["message"]}
         if state == "SUCCESS":
             break
     return info
@@ -137,7 +137,7 @@ def delete(ws: Workspace, req: Request) -> dict[str, Any]:
 def _refresh_view(ws: Workspace, refresh: dict[str, Any]) -> dict[str, Any]:
     at = now_ms()
     pending_ms = int(ws.timings.pending * 1000)
-    running_ms = int(ws.timings.running * 1000)
+    running_ms = int(refresh.get("running_ms", ws.timings.running * 1000))
     view = {
         "refresh_id": refresh["refresh_id"],
         "start_time_ms": refresh["start_time_ms"],
@@ -145,18 +145,17 @@ def _refresh_view(ws: Workspace, refresh: dict[str, Any]) -> dict[str, Any]:
     }
     elapsed = at - refresh["start_time_ms"]
     cancelled = refresh.get("cancelled_at")
-    if cancelled is not None:
-        view.update(state="CANCELED", end_time_ms=cancelled)
+    end = refresh["start_time_ms"] + pending_ms + running_ms
+    if cancelled is not None and cancelled < end:
+        view.update(state="CANCELED", end_time_ms=cancelled, message="Refresh cancelled.")
     elif elapsed < pending_ms:
         view["state"] = "PENDING"
     elif elapsed < pending_ms + running_ms:
         view["state"] = "RUNNING"
+    elif refresh.get("result") == "FAILED":
+        view.update(state="FAILED", end_time_ms=end, message=refresh["message"])
     else:
-        view["end_time_ms"] = refresh["start_time_ms"] + pending_ms + running_ms
-        if refresh.get("failure"):
-            view.update(state="FAILED", message=refresh["failure"])
-        else:
-            view["state"] = "SUCCESS"
+        view.update(state="SUCCESS", end_time_ms=end)
     return view
 
 
@@ -169,8 +168,15 @@ def run_refresh(ws: Workspace, req: Request) -> dict[str, Any]:
         "trigger": "MANUAL",
     }
     failure = ws.monitor_failures.get(req.params["table_name"])
-    if failure:
-        refresh["failure"] = failure
+    if failure:  # ws.fail_monitor_refreshes: this table's refreshes end FAILED with it
+        refresh["result"] = "FAILED"
+        refresh["message"] = failure
+    outcome = runs.outcome_for(ws, table_name=req.params["table_name"])
+    if outcome is not None:
+        refresh["result"] = outcome["result"]
+        refresh["message"] = outcome.get("message") or "The refresh failed (local workspace)."
+        if "running_seconds" in outcome:
+            refresh["running_ms"] = int(outcome["running_seconds"] * 1000)
     refreshes.append(refresh)
     return _refresh_view(ws, refresh)
 

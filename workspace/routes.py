@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from workspace import identity, jobs, monitors, objects, permissions, pipelines
+from workspace import identity, jobs, monitors, objects, permissions, pipelines, runs
 from workspace.app import Route
 
 ROUTES: list[Route] = [
@@ -12,4 +12,5 @@ ROUTES: list[Route] = [
     *monitors.ROUTES,
     *objects.ROUTES,
     *permissions.ROUTES,
+    *runs.ROUTES,
 ]

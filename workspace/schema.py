@@ -227,6 +227,15 @@ def pipeline_create() -> Node:
 
 
 @_built
+def pipeline_start_update() -> Node:
+    from databricks.sdk.service import pipelines
+
+    return _request_node(
+        "StartUpdate", pipelines.PipelinesAPI.start_update, path_params=("pipeline_id",)
+    )
+
+
+@_built
 def pipeline_edit() -> Node:
     from databricks.sdk.service import pipelines
 
@@ -284,6 +293,7 @@ BUILDERS: tuple[Callable[[], Any], ...] = (
     pipeline_edit,
     monitor_create,
     monitor_update,
+    pipeline_start_update,
     pipeline_spec_fields,
     monitor_info_fields,
 )

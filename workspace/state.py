@@ -40,6 +40,8 @@ def new_state(workspace_id: int | None = None) -> dict[str, Any]:
         "runs": {},
         "pipelines": {},
         "monitors": {},
+        # Test-only: how runs, updates and refreshes end (workspace/runs.py).
+        "outcomes": [],
         "objects": objects,
         "next_object_id": first_object_id + len(objects),
         "next_run_id": random.randrange(10**14, 5 * 10**14),

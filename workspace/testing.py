@@ -31,9 +31,11 @@ stops when the block ends. Paths in the log and in fault patterns are the URL pa
 `<area>.<call>`, e.g. `jobs.create`, `jobs.reset`, `pipelines.edit`, `monitors.update`,
 `workspace.import`; unknown paths are logged as `unsupported` (answered 501).
 
-Run timings: a job run is PENDING for `timings.pending` seconds, RUNNING for `timings.running`
-seconds, then TERMINATED/SUCCESS (monitor refreshes likewise end in SUCCESS); the defaults are
-0.1 s and 0.9 s, `running_workspace(timings=RunTimings(pending=0.05, running=0.25))` is faster.
+Run timings: each job task is PENDING for `timings.pending` seconds, RUNNING for
+`timings.running` seconds, then TERMINATED with a result, in dependency order (pipeline updates
+and monitor refreshes likewise); the defaults are 0.1 s and 0.9 s,
+`running_workspace(timings=RunTimings.steps(0.05))` is faster. `ws.outcome(job_id=..,
+task_key="load", message="boom")` makes that task fail (see workspace/runs.py).
 `limits=Limits(request_timeout=0.5, workers=4, ...)` tightens what one client may cost the server.
 A fault answer carries the Databricks error body (REQUEST_LIMIT_EXCEEDED, TEMPORARILY_UNAVAILABLE,
 INTERNAL_ERROR); the Python and Go SDKs retry 429 and 503 after Retry-After (plus up to 1 s of
@@ -115,6 +117,12 @@ class RunningWorkspace:
             for p in e["all_permissions"]
             if not p["inherited"]
         }
+
+    def outcome(self, **outcome: Any) -> None:
+        """How the next job task run, pipeline update or monitor refresh ends, through the
+        workspace's own test API (workspace/runs.py): `outcome(job_id=1, task_key="a",
+        message="boom", attempts=1)`, `outcome(pipeline_id=..., running_seconds=5)`."""
+        self.client().api_client.do("POST", "/api/2.0/lakeform-local/outcomes", body=outcome)
 
     def client(self, **config: Any) -> Any:
         """A `databricks.sdk.WorkspaceClient` for this workspace (PAT auth; extra Config kwargs).

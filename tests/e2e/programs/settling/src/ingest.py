@@ -1,1 +1,1 @@
-print('ingest')
+print("ingest")
