@@ -3,14 +3,13 @@ the local workspace (issue 19; localprovider/README.md's contract table names th
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
-from localprovider.client import Client, NotFound, ProviderConfig
+from localprovider.client import Client, NotFound
 from localprovider.resources import Job, Pipeline, QualityMonitor
-from workspace.testing import RunningWorkspace, running_workspace
+from workspace.testing import RunningWorkspace
 
 NB = {"taskKey": "t", "notebookTask": {"notebookPath": "/abs/nb"}}
 MONITOR = {
@@ -19,17 +18,6 @@ MONITOR = {
     "outputSchemaName": "main.s",
     "snapshot": {},
 }
-
-
-@pytest.fixture
-def ws(clean_databricks_env: None) -> Iterator[RunningWorkspace]:
-    with running_workspace() as running:
-        yield running
-
-
-@pytest.fixture
-def client(ws: RunningWorkspace) -> Client:
-    return Client(ProviderConfig(host=ws.url, token=ws.token, rate_limit=0))
 
 
 def _job(client: Client, **fields: Any) -> tuple[Job, dict[str, Any], str, dict[str, Any]]:
