@@ -35,11 +35,7 @@ def run(args: argparse.Namespace) -> int:
     root = Path.cwd()
     paths: list[Path] = list(args.paths)
     stack: str | None = args.stack
-    try:
-        return _validate(root, paths, stack)
-    except Exception as err:  # a bug must not show users a traceback
-        print(f"lakeform validate: internal error: {type(err).__name__}: {err}", file=sys.stderr)
-        return 2
+    return _validate(root, paths, stack)
 
 
 def _validate(root: Path, paths: list[Path], stack: str | None) -> int:
