@@ -124,11 +124,11 @@ def test_version_names_the_package_and_both_pins() -> None:
 # --- --json --------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("command", ["plan", "drift", "outputs"])
+@pytest.mark.parametrize("command", ["validate", "plan", "drift", "outputs"])
 def test_json_is_spelled_json_on_every_command_with_machine_output(command: str) -> None:
     parser = next(p for p in walk(make_parser()) if p.prog == f"lakeform {command}")
     args = parser.parse_args(["--json"])
-    assert args.json is True if command == "outputs" else args.format == "json"
+    assert args.format == "json" if command in ("plan", "drift") else args.json is True
 
 
 @pytest.mark.parametrize("command", ["plan", "drift"])
@@ -174,7 +174,7 @@ def test_honest_validate_exits_0() -> None:
 
 BROKEN = (
     "import sys, cli.main, cli.validate\n"
-    "def broken(*args):\n"
+    "def broken(*args, **kwargs):\n"
     "    raise RuntimeError('boom')\n"
     "cli.validate._validate = broken\n"
     "sys.exit(cli.main.main(sys.argv[1:]))\n"
