@@ -9,11 +9,10 @@ import traceback
 from collections.abc import Iterator, Sequence
 from typing import NoReturn
 
-OK = 0
+# Exit codes. 2 is left to "drift found" (cli/deploy.py's DRIFTED), as in Terraform's
+# -detailed-exitcode: argparse's own 2 for a usage error is made 1 (Parser).
 ERROR = 1
 """Usage errors, bad input, failed runs and internal errors alike."""
-CHANGES = 2
-"""Only "changes or drift found" (`lakeform drift`), as in Terraform's -detailed-exitcode."""
 INTERRUPTED = 130
 """Ctrl-C: 128 + SIGINT, as shells report it."""
 
