@@ -31,7 +31,7 @@ setup: ## Install uv if missing, then the locked Python dependencies into .venv
 toolchain: ## Build the pinned Pulumi CLI, language host and plugins (no-op when built)
 	python3 toolchain/build.py build
 
-toolchain-env: ## Print `export` lines that put the toolchain on PATH (eval "$(make -s toolchain-env)")
+toolchain-env: ## Print `export` lines: the toolchain on PATH, the databricks provider (eval "$(make -s toolchain-env)")
 	@python3 toolchain/build.py env
 
 demo: setup ## Deploy the sample rows (resources/) to the local workspace as stack `local`

@@ -17,6 +17,7 @@ from typing import Any
 from cli import drift as workspace_drift
 from cli import run as runner
 from cli.engine import Engine, EngineError, Progress, Step
+from cli.files import write_atomic
 from cli.plan import Plan, build_plan
 from cli.render import FORMATS, text
 from metadata.kinds import KINDS
@@ -31,8 +32,32 @@ def _stack_arg(p: argparse.ArgumentParser) -> None:
     )
 
 
+class _Format(argparse.Action):
+    """`--format`, which says that `--format json` is the deprecated spelling of `--json`."""
+
+    def __call__(self, parser: Any, namespace: Any, values: Any, option: Any = None) -> None:
+        if values == "json":
+            print(f"{parser.prog}: --format json is deprecated; use --json", file=sys.stderr)
+        setattr(namespace, self.dest, values)
+
+
 def _report_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--format", choices=sorted(FORMATS), default="text")
+    how = p.add_mutually_exclusive_group()
+    how.add_argument(
+        "--json",
+        action="store_const",
+        const="json",
+        dest="format",
+        help="as JSON (for machines)",
+    )
+    how.add_argument(
+        "--format",
+        action=_Format,
+        choices=sorted(FORMATS),
+        help="text (default) or markdown (for a pull-request comment); json: deprecated, "
+        "use --json",
+    )
+    p.set_defaults(format="text")  # one default for both (else --json's None would win)
     p.add_argument("-o", "--output", type=Path, metavar="FILE", help="write here, not stdout")
 
 
@@ -55,7 +80,7 @@ def register(sub: Any) -> None:
         description="Compare each deployed job and pipeline with its row (as lakeform drift) "
         "and record what drifted in the state, so the deploy puts it back in place; plan, "
         "refuse when more rows would be deleted than the stack allows "
-        "(lakeform:settings.max_deletes; default 5 or 10%% of the stack's rows, whichever is "
+        "(lakeform:settings.max_deletes; default 5 or 10% of the stack's rows, whichever is "
         "larger) unless --allow-deletes covers them, then deploy and print the outputs.",
     )
     _stack_arg(up)
@@ -91,25 +116,24 @@ def register(sub: Any) -> None:
     _report_args(drift)
     drift.set_defaults(run=lambda a: _guarded(run_drift, a))
 
-    outputs = sub.add_parser("outputs", help="the stack outputs by row key (ids, URLs)")
+    outputs = sub.add_parser(
+        "outputs",
+        help="the stack outputs by row key (ids, URLs)",
+        description="Print the stack's outputs by row key: each row's id and URL (all fields "
+        "with --json).",
+    )
     _stack_arg(outputs)
-    outputs.add_argument("--json", action="store_true", help="as JSON")
+    outputs.add_argument("--json", action="store_true", help="as JSON (for machines)")
     outputs.set_defaults(run=lambda a: _guarded(run_outputs, a))
 
 
 def _guarded(command: Callable[[argparse.Namespace], int], args: argparse.Namespace) -> int:
-    """Run a command; an error is one line on stderr and exit 1."""
+    """Run a command; an error is one line on stderr and exit 1 (Ctrl-C and internal errors:
+    cli/main.py)."""
     try:
         return command(args)
     except (EngineError, SettingsError, runner.RunError) as err:
         print(f"lakeform {args.command}: error: {err}", file=sys.stderr)
-    except KeyboardInterrupt:
-        print(f"lakeform {args.command}: interrupted", file=sys.stderr)
-    except Exception as err:  # a bug must not show users a traceback
-        print(
-            f"lakeform {args.command}: internal error: {type(err).__name__}: {err}",
-            file=sys.stderr,
-        )
     return 1
 
 
@@ -118,7 +142,7 @@ def _write(content: str, output: Path | None) -> None:
         sys.stdout.write(content)
         sys.stdout.flush()
     else:
-        output.write_text(content, encoding="utf-8")
+        write_atomic({output: content})
         print(f"wrote {output}", file=sys.stderr)
 
 

@@ -25,10 +25,18 @@ def register(sub: Any) -> None:
         "also writes the `pulumi import --file` document that adopts the resources into a stack "
         "without recreating them (see metadata/README.md).",
     )
-    p.add_argument("--job-id", type=int, action="append", default=[], metavar="N")
-    p.add_argument("--pipeline-id", action="append", default=[], metavar="ID")
     p.add_argument(
-        "--monitor", action="append", default=[], metavar="TABLE", help="monitored table name"
+        "--job-id", type=int, action="append", default=[], metavar="N", help="a job (repeatable)"
+    )
+    p.add_argument(
+        "--pipeline-id", action="append", default=[], metavar="ID", help="a pipeline (repeatable)"
+    )
+    p.add_argument(
+        "--monitor",
+        action="append",
+        default=[],
+        metavar="TABLE",
+        help="the quality monitor of this table (repeatable)",
     )
     p.add_argument("--all-jobs", action="store_true", help="every job of the workspace")
     p.add_argument("--all-pipelines", action="store_true", help="every pipeline of the workspace")
@@ -59,9 +67,6 @@ def run(args: argparse.Namespace) -> int:
         # Config errors (no host, no credentials) are ValueErrors in databricks-sdk.
         print(f"lakeform export: {err}", file=sys.stderr)
         return 1
-    except Exception as err:  # a bug must not show users a traceback
-        print(f"lakeform export: internal error: {type(err).__name__}: {err}", file=sys.stderr)
-        return 2
 
 
 class Progress:
@@ -84,6 +89,7 @@ def _export(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from databricks.sdk import WorkspaceClient
 
     from cli.adopt import build_rows, fetch_each
+    from cli.files import write_atomic
     from metadata.export import import_file
 
     wanted = args.job_id or args.pipeline_id or args.monitor or args.all_jobs or args.all_pipelines
@@ -93,10 +99,10 @@ def _export(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             "--all-jobs or --all-pipelines",
             file=err,
         )
-        return 2
+        return 1
     if args.name_contains is not None and not (args.all_jobs or args.all_pipelines):
         print("lakeform export: --name-contains filters --all-jobs/--all-pipelines", file=err)
-        return 2
+        return 1
     for target in (args.output, args.import_file):
         if target is not None and target.exists() and not args.force:
             print(f"{target}: already exists; pass --force to overwrite it", file=err)
@@ -162,14 +168,14 @@ def _export(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         for n in r.notes:
             print(f"{label}: note: {n}", file=err)
 
+    files: dict[Path, str] = {}
     if args.output is None:
         out.write(text)
     else:
-        args.output.parent.mkdir(parents=True, exist_ok=True)
-        args.output.write_text(text, encoding="utf-8")
+        files[args.output] = text
     if args.import_file is not None:
-        args.import_file.parent.mkdir(parents=True, exist_ok=True)
-        args.import_file.write_text(json.dumps(import_file(export), indent=2) + "\n")
+        files[args.import_file] = json.dumps(import_file(export), indent=2) + "\n"
+    write_atomic(files)
 
     counts = ", ".join(
         _count(len(getattr(export, kind)), kind.replace("_", " "))

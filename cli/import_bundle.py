@@ -24,7 +24,14 @@ def register(sub: Any) -> None:
         "noted there.",
     )
     p.add_argument("path", type=Path, help="the bundle folder or its databricks.yml")
-    p.add_argument("-o", "--output", type=Path, default=Path("resources"), help="folder to write")
+    p.add_argument(
+        "-o",
+        "--output",
+        type=Path,
+        default=Path("resources"),
+        metavar="DIR",
+        help="folder to write (default: resources)",
+    )
     p.add_argument("--force", action="store_true", help="overwrite existing files")
     p.set_defaults(run=run)
 
@@ -83,7 +90,8 @@ def run(args: argparse.Namespace) -> int:
 def write_all(out_dir: Path, files: dict[Path, str], *, force: bool) -> int:
     """Write `files`, each checked first to stay inside `out_dir` once resolved (symlinks
     followed) and not to overwrite a file unless `force`: all or nothing. Every file the import
-    writes goes through here."""
+    writes goes through here, and each is written whole or not at all (cli/files.py)."""
+    from cli.files import write_atomic
     from metadata.paths import resolve_within
 
     refused: list[str] = []
@@ -98,8 +106,7 @@ def write_all(out_dir: Path, files: dict[Path, str], *, force: bool) -> int:
             print(line, file=sys.stderr)
         print("FAILED: nothing written", file=sys.stderr)
         return 1
-    for path, text in files.items():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
+    write_atomic(files)
+    for path in files:
         print(f"wrote {path}")
     return 0

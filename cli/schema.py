@@ -21,6 +21,7 @@ def register(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from cli.files import write_atomic
     from metadata.schema import json_schema
 
     text = json.dumps(json_schema(), indent=2, sort_keys=False) + "\n"
@@ -29,8 +30,7 @@ def run(args: argparse.Namespace) -> int:
         sys.stdout.write(text)
         return 0
     try:
-        output.parent.mkdir(parents=True, exist_ok=True)
-        output.write_text(text, encoding="utf-8")
+        write_atomic({output: text})
     except OSError as err:
         print(f"{output}: cannot write: {err.strerror}", file=sys.stderr)
         return 1

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from metadata.errors import Problem
 
 DEFAULT_PATHS = ("resources",)
 
@@ -28,6 +32,11 @@ def register(sub: Any) -> None:
         help="files or folders (default: each stack's metadata_paths, else resources)",
     )
     p.add_argument("--stack", help="resolve and check for this stack only")
+    p.add_argument(
+        "--json",
+        action="store_true",
+        help="as JSON (for machines): each problem's file, line, column, field and message",
+    )
     p.set_defaults(run=run)
 
 
@@ -35,19 +44,15 @@ def run(args: argparse.Namespace) -> int:
     root = Path.cwd()
     paths: list[Path] = list(args.paths)
     stack: str | None = args.stack
-    try:
-        return _validate(root, paths, stack)
-    except Exception as err:  # a bug must not show users a traceback
-        print(f"lakeform validate: internal error: {type(err).__name__}: {err}", file=sys.stderr)
-        return 2
+    return _validate(root, paths, stack, as_json=args.json)
 
 
-def _validate(root: Path, paths: list[Path], stack: str | None) -> int:
+def _validate(root: Path, paths: list[Path], stack: str | None, *, as_json: bool = False) -> int:
     from metadata import MetadataError, Rows, load_rows
 
     stacks = [stack] if stack else _stack_names(root)
-    outcomes: dict[str | None, Rows | list[str]] = {}
-    warnings: dict[str, None] = {}  # each once, in the order first seen, whatever the outcome
+    outcomes: dict[str | None, Rows | list[Problem | str]] = {}
+    warnings: dict[str, Problem] = {}  # each once, in the order first seen, whatever the outcome
     for name in stacks or [None]:
         settings = None
         if name is not None:
@@ -63,24 +68,28 @@ def _validate(root: Path, paths: list[Path], stack: str | None) -> int:
         try:
             rows = load_rows(folders, root=root, stack=name, settings=settings)
         except MetadataError as err:
-            outcomes[name] = [str(p) for p in err.problems]
-            warnings.update((str(w), None) for w in err.warnings)
+            outcomes[name] = list(err.problems)
+            warnings.update((str(w), w) for w in err.warnings if str(w) not in warnings)
             continue
-        warnings.update((str(w), None) for w in rows.warnings)
+        warnings.update((str(w), w) for w in rows.warnings if str(w) not in warnings)
         # The deploy refuses an empty stack (it would delete everything): say so here first.
         if rows.total == 0 and settings is not None and not settings.allow_empty:
             outcomes[name] = [settings.empty_refusal([str(f) for f in folders])]
         else:
             outcomes[name] = rows
 
+    failures = {k: v for k, v in outcomes.items() if isinstance(v, list)}
+    merged = _merge_problems(failures, total=len(outcomes))
+    if as_json:
+        print(json.dumps(_as_json(outcomes, merged, list(warnings.values())), indent=2))
+        return 1 if failures else 0
     # Warnings first, also when the load fails: they often explain its problems.
     for warning in warnings:
         print(f"warning: {warning}", file=sys.stderr)
-    failures = {k: v for k, v in outcomes.items() if isinstance(v, list)}
     if failures:
-        for line in _merge_problems(failures, total=len(outcomes)):
-            print(line)
-        count = len({line for lines in failures.values() for line in lines})
+        for problem, names in merged.items():
+            print(f"{problem} [stack: {', '.join(names)}]" if names else problem)
+        count = len(merged)
         print(f"FAILED: {count} problem{'s' if count != 1 else ''}", file=sys.stderr)
         return 1
     summaries = {_summary(v) for v in outcomes.values() if not isinstance(v, list)}
@@ -95,6 +104,45 @@ def _validate(root: Path, paths: list[Path], stack: str | None) -> int:
     return 0
 
 
+def _as_json(
+    outcomes: dict[str | None, Any],
+    merged: dict[Problem | str, list[str]],
+    warnings: list[Problem],
+) -> dict[str, Any]:
+    """`validate --json`: every problem and warning with its file, line, column and field (and
+    the stacks it is specific to), and each stack's row counts when it validates."""
+    from metadata import KINDS
+
+    return {
+        "ok": not merged,
+        "stacks": [
+            {
+                "stack": name,
+                "ok": not isinstance(rows, list),
+                "rows": None
+                if isinstance(rows, list)
+                else {kind: len(rows.of(kind)) for kind in KINDS},
+            }
+            for name, rows in outcomes.items()
+        ],
+        "problems": [{**_located(p), "stacks": names} for p, names in merged.items()],
+        "warnings": [_located(w) for w in warnings],
+    }
+
+
+def _located(problem: Problem | str) -> dict[str, Any]:
+    if isinstance(problem, str):  # a stack file that cannot be read: its message names it
+        return {"file": None, "line": None, "column": None, "field": None, "message": problem}
+    pos = problem.pos
+    return {
+        "file": pos.file if pos else None,
+        "line": pos.line if pos else None,
+        "column": pos.col if pos else None,
+        "field": problem.path or None,
+        "message": problem.message,
+    }
+
+
 def _summary(rows: Any) -> str:
     from metadata import KINDS
 
@@ -107,21 +155,20 @@ def _count(n: int, plural: str) -> str:
     return f"{n} {plural.removesuffix('s') if n == 1 else plural}"
 
 
-def _merge_problems(failures: dict[str | None, list[str]], total: int) -> list[str]:
-    """Problems in the order first seen; ones that only some stacks have name those stacks."""
-    where: dict[str, list[str]] = {}
-    for name, lines in failures.items():
-        for line in lines:
-            where.setdefault(line, [])
+def _merge_problems(
+    failures: dict[str | None, list[Problem | str]], total: int
+) -> dict[Problem | str, list[str]]:
+    """Each problem once, in the order first seen, with the stacks it is specific to (none when
+    every stack has it)."""
+    where: dict[str, tuple[Problem | str, list[str]]] = {}
+    for name, problems in failures.items():
+        for problem in problems:
+            names = where.setdefault(str(problem), (problem, []))[1]
             if name is not None:
-                where[line].append(name)
-    out: list[str] = []
-    for line, names in where.items():
-        if names and len(names) < total:
-            out.append(f"{line} [stack: {', '.join(names)}]")
-        else:
-            out.append(line)
-    return out
+                names.append(name)
+    return {
+        problem: names if names and len(names) < total else [] for problem, names in where.values()
+    }
 
 
 def _stack_names(root: Path) -> list[str]:

@@ -14,9 +14,14 @@ from typing import Any
 
 def register(sub: Any) -> None:
     p: argparse.ArgumentParser = sub.add_parser(
-        "workspace", help="the local Databricks workspace (for the demo and the tests)"
+        "workspace",
+        help="the local Databricks workspace (for the demo and the tests)",
+        description="The local Databricks workspace: the embedded default the `local` stack "
+        "deploys to, and what the tests drive (workspace/README.md).",
     )
-    actions = p.add_subparsers(dest="action", required=True)
+    actions = p.add_subparsers(
+        dest="action", required=True, metavar="ACTION", title="actions", help="what to do"
+    )
     serve = actions.add_parser(
         "serve",
         help="answer the Databricks REST API on this machine",

@@ -3,9 +3,9 @@
 One component per kind (`lakeform:jobs:Job` named `jobs`, and so on), not one per row: each
 Pulumi resource the program registers costs the Python SDK and the engine the same work, so a
 component per row doubled a stack's resources and made a no-change preview of 1,000 jobs about
-1.4 times as slow as a plain program declaring the same jobs (README, Figures). The type token is
-the one the per-row components had and a URN holds its parent's type, not its name, so every
-job, pipeline, monitor and upload keeps the URN it had: stacks deployed before keep their
+1.4 times as slow as a plain program declaring the same jobs (docs/performance.md). The type
+token is the one the per-row components had and a URN holds its parent's type, not its name, so
+every job, pipeline, monitor and upload keeps the URN it had: stacks deployed before keep their
 resources, and only the per-row components (which have nothing in the workspace) go.
 """
 

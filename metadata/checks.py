@@ -288,10 +288,8 @@ def _task(
             yield loc.problem(
                 (*iparts, "depends_on"), "the task of a for_each_task has no depends_on"
             )
-        if inner.for_each_task is not None:
-            yield loc.problem((*iparts, "for_each_task"), "for_each_task cannot be nested")
-        else:
-            yield from _task(inner, iparts, loc, ctx, git=git)
+        # A nested for_each_task never gets here: the model refuses it (ForEachTask._one_level).
+        yield from _task(inner, iparts, loc, ctx, git=git)
 
 
 def _reference(

@@ -16,8 +16,7 @@ from components.group import RowGroup
 from components.registry import COMPONENTS
 from components.wiring import Component, Derived, Wiring
 from metadata import KINDS, Rows, apply_stack_defaults
-from metadata.kinds import JOBS, Kind
-from metadata.models import JobRow
+from metadata.kinds import Kind
 from metadata.paths import LeavesRepository, inside_repository, repo_glob
 from metadata.settings import StackSettings
 from stacks.config import LakeformError
@@ -139,11 +138,6 @@ def row_order(kind: Kind, rows: Mapping[str, BaseModel]) -> list[str]:
     for key in sorted(rows):
         visit(key, ())
     return order
-
-
-def job_order(jobs: Mapping[str, JobRow]) -> list[str]:
-    """Job keys with every job a `run_job_task` refers to before the job referring to it."""
-    return row_order(JOBS, jobs)
 
 
 def check_not_empty(settings: StackSettings, rows: Rows, stack: str) -> None:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pulumi
 
-from metadata import MetadataError, Rows, apply_stack_defaults, load_rows
+from metadata import MetadataError, Rows, load_rows
 from metadata.settings import SETTINGS_KEY, SettingsError, StackSettings, parse_settings
 
 
@@ -31,7 +31,8 @@ def load_settings() -> StackSettings:
 
 
 def load_stack_rows(settings: StackSettings, root: Path) -> Rows:
-    """The stack's metadata rows, final for it; bad metadata: a clean error listing each problem."""
+    """The stack's metadata rows, resolved for it (`build` applies the stack-wide defaults); bad
+    metadata: a clean error listing each problem."""
     paths = [root / p for p in settings.metadata_paths]
     stack = pulumi.get_stack()
     try:
@@ -42,7 +43,7 @@ def load_stack_rows(settings: StackSettings, root: Path) -> Rows:
         raise LakeformError(f"invalid metadata:\n{err}{warnings}") from None
     for warning in rows.warnings:
         pulumi.log.warn(f"metadata: {warning}")
-    return apply_stack_defaults(rows, settings, stack)
+    return rows
 
 
 def workspace_host(settings: StackSettings) -> str | None:

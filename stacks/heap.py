@@ -5,8 +5,8 @@ registers all live until it ends, and the SDK keeps every resource's Outputs pen
 engine has answered. With CPython's defaults (a collection every 700 new container objects, and
 a full one each time the heap grew by a quarter) the collector walks that growing heap over and
 over and finds almost nothing to free: measured at 1,000 jobs, 17 s of the program's 30 s of CPU
-in a no-change preview, about half of it in a plain `pulumi_databricks` program too (README,
-Figures). So the program
+in a no-change preview, about half of it in a plain `pulumi_databricks` program too
+(docs/performance.md). So the program
 
 - freezes (`gc.freeze`) what exists once its modules are imported, and again once every row is
   registered: the collector never walks those objects again;

@@ -2,7 +2,7 @@
 
     python3 toolchain/build.py build     # what `make toolchain` runs; a no-op when complete
     python3 toolchain/build.py bin-dir   # print the bin directory to put first on PATH
-    python3 toolchain/build.py env       # print `export ...` lines for a shell (eval them)
+    python3 toolchain/build.py env       # `export` lines for a shell: PATH and provider-env's
     python3 toolchain/build.py status    # exit 0 only if preview can find every plugin
     python3 toolchain/build.py provider-env   # `export` lines choosing the databricks plugin
 
@@ -436,6 +436,17 @@ def status(pins: pinning.Pins) -> int:
     return 0
 
 
+def provider_env(pins: pinning.Pins) -> int:
+    """Print the `export` lines choosing the databricks plugin (`choose_provider`)."""
+    try:
+        env = choose_provider(pins, pinning.bin_dir(pins))
+    except (RuntimeError, subprocess.CalledProcessError, OSError) as exc:
+        return fail(str(exc))
+    for name, value in env.items():
+        print(f"export {name}={shlex.quote(value)}")
+    return 0
+
+
 def main(argv: list[str]) -> int:
     command = argv[0] if argv else "build"
     try:
@@ -450,20 +461,15 @@ def main(argv: list[str]) -> int:
         print(f'export PATH="{pinning.bin_dir(pins)}:$PATH"')
         print("export PULUMI_SKIP_UPDATE_CHECK=true")
         print("export PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=true")
-        return 0
+        # and the provider's: without them plain `pulumi` finds no databricks plugin
+        return provider_env(pins)
     if command == "check":
         print(f"pins agree: pulumi {pins.pulumi}, pulumi-databricks {pins.databricks}")
         return 0
     if command == "status":
         return status(pins)
     if command == "provider-env":
-        try:
-            env = choose_provider(pins, pinning.bin_dir(pins))
-        except (RuntimeError, subprocess.CalledProcessError, OSError) as exc:
-            return fail(str(exc))
-        for name, value in env.items():
-            print(f"export {name}={shlex.quote(value)}")
-        return 0
+        return provider_env(pins)
     if command == "build":
         try:
             return build(pins)

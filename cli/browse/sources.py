@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import base64
 import posixpath
-import urllib.parse
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -89,10 +88,6 @@ def export_source(api: Api, path: str) -> tuple[bytes, str | None]:
     content = base64.b64decode(answer.get("content") or "")
     language = status.get("language") if status.get("object_type") == "NOTEBOOK" else None
     return content, language
-
-
-def ui_path(host: str, path: str) -> str:
-    return f"{host.rstrip('/')}/#workspace{urllib.parse.quote(path)}"
 
 
 __all__ = ["SourceRef", "export_source", "repo_path", "source_refs"]

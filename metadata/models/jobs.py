@@ -742,7 +742,7 @@ class JobRow(ApiModel):
     permissions: list[Permission] | None = None
     """Who may view, run or manage the job (levels CAN_VIEW, CAN_MANAGE_RUN, CAN_MANAGE,
     IS_OWNER), as in bundles. Deployed as the job's `databricks.Permissions`; removing them all
-    deletes it (which gives a job back to its creator alone, and leaves a pipeline's grants)."""
+    deletes it, which gives the job back to its creator alone."""
 
 
 JOB_PERMISSION_LEVELS = ("CAN_VIEW", "CAN_MANAGE_RUN", "CAN_MANAGE", "IS_OWNER")

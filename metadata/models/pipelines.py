@@ -225,4 +225,4 @@ class PipelineRow(ApiModel):
     permissions: list[Permission] | None = None
     """Who may view, run or manage the pipeline (levels CAN_VIEW, CAN_RUN, CAN_MANAGE,
     IS_OWNER), as in bundles. Deployed as the pipeline's `databricks.Permissions`; removing them all
-    deletes it (which gives a job back to its creator alone, and leaves a pipeline's grants)."""
+    deletes it, which leaves the pipeline's grants as they were."""

@@ -91,6 +91,67 @@ def test_validate_names_the_stacks_a_problem_is_specific_to(
     )
 
 
+def test_validate_json_locates_every_problem(
+    repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (repo / "resources" / "bad.yaml").write_text(
+        "pipelines:\n  p:\n    serverless: maybe\n    stack_overrides:\n      prod: {photon: 1}\n"
+    )
+    assert main(["validate", "--json"]) == 1
+    captured = capsys.readouterr()
+    assert captured.err == ""
+    report = json.loads(captured.out)
+    assert report["ok"] is False
+    assert report["problems"] == [
+        {
+            "file": "resources/bad.yaml",
+            "line": 3,
+            "column": 5,
+            "field": "pipelines.p.serverless",
+            "message": "expected true or false, got string 'maybe'",
+            "stacks": [],
+        },
+        {
+            "file": "resources/bad.yaml",
+            "line": 5,
+            "column": 14,
+            "field": "pipelines.p.photon",
+            "message": "expected true or false, got integer 1",
+            "stacks": ["prod"],
+        },
+    ]
+    assert {s["stack"]: s["ok"] for s in report["stacks"]} == dict.fromkeys(
+        sorted(p.name[7:-5] for p in repo.glob("Pulumi.*.yaml")), False
+    )
+
+
+def test_validate_json_of_good_rows_counts_them(
+    repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["validate", "--json", "--stack", "prod", "resources/olist"]) == 0
+    assert json.loads(capsys.readouterr().out) == {
+        "ok": True,
+        "stacks": [
+            {
+                "stack": "prod",
+                "ok": True,
+                "rows": {"jobs": 2, "pipelines": 2, "quality_monitors": 0},
+            }
+        ],
+        "problems": [],
+        "warnings": [],
+    }
+
+
+def test_validate_json_of_an_unreadable_stack_file(
+    repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["validate", "--json", "--stack", "qa"]) == 1
+    (problem,) = json.loads(capsys.readouterr().out)["problems"]
+    assert problem["file"] is None
+    assert problem["message"].startswith("Pulumi.qa.yaml: no such stack file; known:")
+
+
 def test_validate_unknown_stack(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["validate", "--stack", "qa"]) == 1
     assert capsys.readouterr().out.startswith("Pulumi.qa.yaml: no such stack file; known:")

@@ -406,9 +406,9 @@ def test_missing_job_is_an_error_and_nothing_is_written(
 
 
 def test_nothing_selected(capsys: pytest.CaptureFixture[str]) -> None:
-    assert export() == 2
+    assert export() == 1
     assert "nothing to export" in capsys.readouterr().err
-    assert export("--job-id", "1", "--name-contains", "x") == 2
+    assert export("--job-id", "1", "--name-contains", "x") == 1
     assert "--name-contains filters --all-jobs/--all-pipelines" in capsys.readouterr().err
 
 

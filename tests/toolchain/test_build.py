@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import subprocess
 from pathlib import Path
 from types import ModuleType
 
@@ -225,3 +227,26 @@ def test_installing_a_plugin_prints_nothing_on_stdout(
     out, err = capfd.readouterr()
     assert out == ""
     assert "installing" in err
+
+
+def test_toolchain_env_lets_plain_pulumi_find_the_databricks_plugin(
+    build: ModuleType, pins: ModuleType
+) -> None:
+    """`eval "$(make -s toolchain-env)"` is all a shell needs for plain `pulumi` to find the
+    pinned databricks plugin (the local provider's PULUMI_HOME, or the real one's cache)."""
+    loaded = pins.load()
+    if not build.is_complete(loaded, pins.toolchain_home() / loaded.dir_name):
+        pytest.skip("the toolchain is not built here (make toolchain)")
+    env = {k: v for k, v in os.environ.items() if k not in ("PULUMI_HOME", "LAKEFORM_PROVIDER")}
+    done = subprocess.run(
+        ["bash", "-c", 'eval "$(make -s toolchain-env)" && pulumi plugin ls --json'],
+        cwd=pins.REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    listed = [(p["name"], p["kind"], p["version"]) for p in json.loads(done.stdout)]
+    assert ("databricks", "resource", loaded.databricks) in listed

@@ -11,8 +11,9 @@ from typing import Any
 import pytest
 
 from metadata import Rows, load_rows
+from metadata.kinds import JOBS
 from metadata.settings import StackSettings
-from stacks.build import build, job_order
+from stacks.build import build, row_order
 from stacks.config import LakeformError
 from tests.unit.conftest import Program
 from tests.unit.rows import JOB, build_rows, job, monitor, pipeline, rows
@@ -60,7 +61,7 @@ def _chain() -> dict[str, Any]:
 
 def test_job_order_puts_referenced_jobs_first() -> None:
     chain = _chain()
-    assert job_order({k: chain[k] for k in ["c_last", "b_middle", "a_first", "z_alone"]}) == [
+    assert row_order(JOBS, {k: chain[k] for k in ["c_last", "b_middle", "a_first", "z_alone"]}) == [
         "a_first",
         "b_middle",
         "c_last",
@@ -70,7 +71,7 @@ def test_job_order_puts_referenced_jobs_first() -> None:
         "a": job(tasks=[{"task_key": "t", "run_job_task": {"job": "b"}}]),
         "b": job(tasks=[{"task_key": "t", "notebook_task": NB}]),
     }
-    assert job_order(backwards) == ["b", "a"]
+    assert row_order(JOBS, backwards) == ["b", "a"]
 
 
 def test_run_job_task_chains_resolve_to_the_referenced_job_ids(program) -> None:
@@ -160,7 +161,7 @@ def test_rows_dict_order_does_not_change_registrations(program) -> None:
     p2 = program("dev")
     reordered = dict(reversed(list(chain.items())))
     p2.run(lambda: build_rows(StackSettings(), rows(jobs=reordered), "dev"))
-    assert job_order(chain) == job_order(reordered)
+    assert row_order(JOBS, chain) == row_order(JOBS, reordered)
     assert _signature(p1) == _signature(p2)
 
 
