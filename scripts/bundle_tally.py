@@ -1,0 +1,117 @@
+"""Import then validate every bundle under a folder, each in a fresh copy of the project skeleton.
+
+    uv run python scripts/bundle_tally.py /tmp/bundles [-v]
+
+For each folder holding a databricks.yml (templates, `*.tmpl`, are skipped), a temporary project
+gets this repository's Pulumi.yaml and Pulumi.<stack>.yaml files and a copy of the bundle under
+`bundles/<name>` (the bundle inside the repository, where its notebooks can be uploaded from);
+then `lakeform import-bundle bundles/<name> -o resources/<name>` and `lakeform validate` run
+in it. Prints OK or the first error line per bundle, the tally, and the first errors ranked by
+how many bundles each stops (numbers and quoted names folded so alike errors count together).
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import io
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+from collections import Counter
+from pathlib import Path
+
+PROJECT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(PROJECT))
+
+
+def bundles(root: Path) -> list[Path]:
+    return sorted(p.parent for p in root.rglob("databricks.yml") if "{{" not in p.as_posix())
+
+
+def lakeform(args: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
+    """`lakeform ARGS` run in `cwd`, in this process (its imports take seconds each time)."""
+    from cli.main import main
+
+    out, err = io.StringIO(), io.StringIO()
+    here = Path.cwd()
+    os.chdir(cwd)
+    try:
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            try:
+                code = main(args)
+            except SystemExit as exit_:
+                code = exit_.code if isinstance(exit_.code, int) else 1
+    finally:
+        os.chdir(here)
+    return subprocess.CompletedProcess(args, code, out.getvalue(), err.getvalue())
+
+
+def first_error(proc: subprocess.CompletedProcess[str]) -> str:
+    lines = [ln for ln in (proc.stdout + proc.stderr).splitlines() if ln.strip()]
+    for line in lines:
+        quiet = line.startswith(("wrote ", "note: ", "not imported: ", "warning: "))
+        if not quiet and "FAILED" not in line:
+            return line
+    return lines[-1] if lines else f"exit {proc.returncode}"
+
+
+def tally_one(bundle: Path, root: Path) -> tuple[bool, str, str]:
+    name = re.sub(r"[^A-Za-z0-9_-]", "_", bundle.relative_to(root).as_posix()) or "bundle"
+    with tempfile.TemporaryDirectory(prefix="lakeform-tally-") as tmp:
+        project = Path(tmp)
+        for f in PROJECT.glob("Pulumi*.yaml"):
+            shutil.copy(f, project / f.name)
+        shutil.copytree(bundle, project / "bundles" / name, symlinks=True)
+        imp = lakeform(["import-bundle", f"bundles/{name}", "-o", f"resources/{name}"], project)
+        log = f"$ import-bundle\n{imp.stdout}{imp.stderr}"
+        if imp.returncode != 0:
+            return False, "import: " + first_error(imp), log
+        val = lakeform(["validate"], project)
+        log += f"$ validate\n{val.stdout}{val.stderr}"
+        if val.returncode != 0:
+            return False, "validate: " + first_error(val), log
+        return True, val.stdout.strip().splitlines()[-1], log
+
+
+def fold(error: str) -> str:
+    """An error without its file, line and names, so alike errors count together."""
+    error = error.replace("lakeform import-bundle: ", "")
+    error = re.sub(r"^(import|validate): \S+?:\d+:\d+: ", r"\1: ", error)
+    kinds = r"(jobs|pipelines|quality_monitors)"
+    error = re.sub(rf"^(import|validate): {kinds}\.[\w-]+", r"\1: \2.X", error)
+    error = re.sub(r"'[^']*'", "'…'", error)
+    error = re.sub(r"\b[\w.\[\]-]+\.(yml|yaml|py)\b", "FILE", error)
+    return re.sub(r"\d+", "N", error)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("root", type=Path)
+    parser.add_argument("-v", "--verbose", action="store_true", help="print each full output")
+    args = parser.parse_args()
+    root: Path = args.root.resolve()
+    found = bundles(root)
+    reasons: Counter[str] = Counter()
+    ok = 0
+    for bundle in found:
+        passed, line, log = tally_one(bundle, root)
+        rel = bundle.relative_to(root).as_posix()
+        print(f"{'OK  ' if passed else 'FAIL'} {rel}: {line}")
+        if args.verbose:
+            print("    " + log.replace("\n", "\n    "))
+        if passed:
+            ok += 1
+        else:
+            reasons[fold(line)] += 1
+    print(f"\n{ok}/{len(found)} bundles import and validate")
+    for reason, n in reasons.most_common():
+        print(f"{n:3} {reason}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
