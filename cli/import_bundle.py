@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import yaml
 
@@ -17,11 +18,13 @@ def register(sub: Any) -> None:
         help="turn a Databricks Asset Bundle into rows and stack settings",
         description="Read a bundle (databricks.yml, its include globs, variables, targets with "
         "their mode, presets, run_as, workspace and permissions, resources) and write Lakeform "
-        "rows to DIR/<bundle>.yaml and each target's lakeform:settings (and workspace host) to "
-        "DIR/stack_settings/<target>.yaml. The settings and rows are validated (relative to the "
-        "current directory, the project root) before anything is written; whatever has no "
-        "place in Lakeform is listed on stderr, and what is carried over only approximately is "
-        "noted there.",
+        "rows to DIR/<bundle>.yaml; each target's lakeform:settings (and workspace host) are "
+        "merged into Pulumi.<target>.yaml at the project root (created when missing; values "
+        "already there are kept, and each differing one is named). Stacks that read DIR but "
+        "are no target get the variables' defaults. The rows are validated for every such stack "
+        "(relative to the current directory, the project root) before anything is written; "
+        "whatever has no place in Lakeform is listed on stderr, and what is carried over only "
+        "approximately is noted there.",
     )
     p.add_argument("path", type=Path, help="the bundle folder or its databricks.yml")
     p.add_argument(
@@ -39,59 +42,194 @@ def register(sub: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     from metadata import MetadataError, load_rows
     from metadata.bundle import BundleError, import_bundle
-    from metadata.settings import SETTINGS_KEY, SettingsError, StackSettings, parse_settings
+    from metadata.settings import StackSettings
 
     root = Path.cwd()
     bundle: Path = args.path
+    out_dir: Path = args.output
+    readers = _stacks_reading(root, out_dir)
     try:
-        imported = import_bundle(bundle, root)
+        imported = import_bundle(bundle, root, sorted(readers))
     except BundleError as err:
         for line in str(err).splitlines():
             print(f"lakeform import-bundle: {line}", file=sys.stderr)
         print("FAILED: nothing written", file=sys.stderr)
         return 1
-    name = imported.name
+    # what has no place in Lakeform is said whatever happens next: it often explains a failure
+    for what in imported.skipped:
+        print(f"not imported: {what}", file=sys.stderr)
+    for what in imported.notes:
+        print(f"note: {what}", file=sys.stderr)
+    if not any(imported.rows.values()):
+        print(
+            f"lakeform import-bundle: {bundle}: no job, pipeline or quality monitor that Lakeform "
+            "deploys (what the bundle has instead is listed above)",
+            file=sys.stderr,
+        )
+        print("FAILED: nothing written", file=sys.stderr)
+        return 1
     rows_text = yaml.safe_dump(imported.rows, sort_keys=False, allow_unicode=True)
-    out_dir: Path = args.output
-    rows_file = out_dir / f"{name}.yaml"
-    settings_files: dict[Path, str] = {}
+    rows_file = out_dir / f"{imported.name}.yaml"
+    stack_files: dict[Path, str] = {}
     parsed: dict[str, StackSettings] = {}
-    for target, settings in imported.settings.items():
-        path = out_dir / "stack_settings" / f"{target}.yaml"
-        try:  # what is written must be what a stack file accepts
-            parsed[target] = parse_settings(settings, str(path))
-        except SettingsError as err:
-            print(err)
+    for stack, settings in imported.settings.items():
+        merged = _stack_file(root, out_dir, stack, settings, imported.hosts.get(stack))
+        if isinstance(merged, str):
+            print(merged)
             print("FAILED: nothing written", file=sys.stderr)
             return 1
-        host = imported.hosts.get(target)
-        config = {**({"databricks:host": host} if host else {}), SETTINGS_KEY: settings}
-        settings_files[path] = yaml.safe_dump({"config": config}, sort_keys=False)
+        parsed[stack], text, conflicts = merged
+        for line in conflicts:
+            print(f"note: {line}", file=sys.stderr)
+        if text is not None:
+            stack_files[root / f"Pulumi.{stack}.yaml"] = text
     with tempfile.TemporaryDirectory(prefix="lakeform-import-") as tmp:
         check = Path(tmp) / rows_file.name
         check.write_text(rows_text, encoding="utf-8")
         for stack in sorted(parsed) or [None]:
             settings = parsed[stack] if stack else None
             try:
-                load_rows([check], root=root, stack=stack, settings=settings)
+                load_rows([check], root=root, stack=stack, settings=settings, stacks=parsed)
             except MetadataError as err:
                 for p in err.problems:
                     where = f" [stack: {stack}]" if stack else ""
                     print(str(p).replace(str(check), str(rows_file)) + where)
                 print("FAILED: nothing written", file=sys.stderr)
                 return 1
-    for what in imported.skipped:
-        print(f"not imported: {what}", file=sys.stderr)
-    for what in imported.notes:
-        print(f"note: {what}", file=sys.stderr)
-    return write_all(out_dir, {rows_file: rows_text, **settings_files}, force=args.force)
+    return write_all(
+        out_dir, {rows_file: rows_text}, force=args.force, root=root, stacks=stack_files
+    )
 
 
-def write_all(out_dir: Path, files: dict[Path, str], *, force: bool) -> int:
+def _stacks_reading(root: Path, out_dir: Path) -> set[str]:
+    """The project's stacks whose settings can be read and whose metadata_paths hold `out_dir`:
+    they will deploy the imported rows."""
+    from metadata.settings import SettingsError, load_stack_settings
+
+    found: set[str] = set()
+    for path in root.glob("Pulumi.*.yaml"):
+        stack = path.name.removeprefix("Pulumi.").removesuffix(".yaml")
+        try:
+            settings = load_stack_settings(root, stack)
+        except (SettingsError, OSError, UnicodeDecodeError):
+            continue  # validate says why; the import leaves the file alone
+        if _reads(root, settings.metadata_paths, out_dir):
+            found.add(stack)
+    return found
+
+
+def _reads(root: Path, metadata_paths: list[str], out_dir: Path) -> bool:
+    folder = (root / out_dir).resolve()
+    return any(folder.is_relative_to((root / p).resolve()) for p in metadata_paths)
+
+
+def _stack_file(
+    root: Path, out_dir: Path, stack: str, settings: dict[str, Any], host: str | None
+) -> tuple[Any, str | None, list[str]] | str:
+    """The stack's settings once the bundle's are merged into its Pulumi.<stack>.yaml (created
+    when missing; values it has are kept, each differing one named), the file's new text (None:
+    unchanged) and the conflicts; or why it cannot be done."""
+    from metadata.bundle import merge_settings
+    from metadata.settings import SETTINGS_KEY, SettingsError, parse_settings
+
+    path = root / f"Pulumi.{stack}.yaml"
+    where = path.name
+    folder = Path(os.path.relpath(root / out_dir, root)).as_posix()
+    text = path.read_text(encoding="utf-8") if path.is_file() else None
+    data: Any = yaml.safe_load(text) if text else None
+    config: dict[str, Any] = {}
+    if isinstance(data, dict) and isinstance(data.get("config"), dict):
+        config = cast("dict[str, Any]", data["config"])
+    kept = config.get(SETTINGS_KEY)
+    if text is not None and not isinstance(kept, dict):
+        return f"{where}: config: {SETTINGS_KEY} is not a mapping; fix the stack file first"
+    kept_settings = cast("dict[str, Any]", kept or {})
+    merged, conflicts = merge_settings(kept_settings, settings, f"{where}: {SETTINGS_KEY}")
+    paths = cast("list[str]", merged.get("metadata_paths") or ["resources"])
+    if text is None:
+        merged = {"metadata_paths": [folder], **merged}
+    elif not _reads(root, paths, out_dir):
+        merged["metadata_paths"] = [*paths, folder]
+        conflicts.append(f"{where}: {SETTINGS_KEY}.metadata_paths: {folder} added")
+    host_key = "databricks:host"
+    new_host = host if host and host_key not in config else None
+    if host and config.get(host_key) not in (None, host):
+        conflicts.append(
+            f"{where}: {host_key}: keeps {config[host_key]!r}; the bundle's is {host!r}"
+        )
+    try:  # what is written must be what a stack file accepts
+        parsed = parse_settings(merged, where)
+    except SettingsError as err:
+        return str(err)
+    if text is not None and merged == kept_settings and new_host is None:
+        return parsed, None, conflicts
+    return parsed, _with_settings(text, merged, new_host), conflicts
+
+
+def _with_settings(text: str | None, settings: dict[str, Any], host: str | None) -> str:
+    """The stack file's text with its `lakeform:settings` block replaced by `settings` (and
+    `databricks:host` added); the rest of the file, comments included, as it was."""
+    from metadata.settings import SETTINGS_KEY
+
+    head = {"databricks:host": host} if host else {}
+    whole = yaml.safe_dump({"config": {**head, SETTINGS_KEY: settings}}, sort_keys=False)
+    if text is None:
+        return whole
+    node = yaml.compose(text)
+    config = _child(node, "config")
+    key, value = _child(config[1], SETTINGS_KEY) if config is not None else (None, None)
+    if key is None or not isinstance(value, yaml.MappingNode) or value.flow_style:
+        data = yaml.safe_load(text)  # no block to replace: the file is written anew
+        data.setdefault("config", {}).update(head)
+        data["config"][SETTINGS_KEY] = settings
+        return yaml.safe_dump(data, sort_keys=False)
+    lines = text.splitlines(keepends=True)
+    first, last = value.start_mark.line, value.end_mark.line
+    if value.end_mark.column > 0:  # the block runs to the end of the file
+        last += 1
+    while last > first and (not lines[last - 1].strip() or lines[last - 1].lstrip()[0] == "#"):
+        last -= 1  # comments and blank lines after the block belong to what follows
+    indent = " " * value.start_mark.column
+    block = yaml.safe_dump(settings, sort_keys=False)
+    block = "".join(indent + line for line in block.splitlines(keepends=True))
+    key_line = key.start_mark.line
+    scalar = yaml.safe_dump(host).splitlines()[0] if host else ""
+    added = f"{' ' * key.start_mark.column}databricks:host: {scalar}\n" if host else ""
+    out = [*lines[:key_line], added, *lines[key_line:first], block, *lines[last:]]
+    new = "".join(out)
+    check = yaml.safe_load(new)["config"]
+    if check.get(SETTINGS_KEY) != settings or (host and check.get("databricks:host") != host):
+        raise AssertionError(f"merging into the stack file went wrong:\n{new}")
+    return new
+
+
+def _child(node: Any, key: str) -> Any:
+    """The (key node, value node) of `key` in a mapping node, or None."""
+    if isinstance(node, yaml.MappingNode):
+        for k, v in node.value:
+            if isinstance(k, yaml.ScalarNode) and k.value == key:
+                return k, v
+    return None
+
+
+def write_all(
+    out_dir: Path,
+    files: dict[Path, str],
+    *,
+    force: bool,
+    root: Path | None = None,
+    stacks: dict[Path, str] | None = None,
+) -> int:
     """Write `files`, each checked first to stay inside `out_dir` once resolved (symlinks
-    followed) and not to overwrite a file unless `force`: all or nothing. Every file the import
-    writes goes through here, and each is written whole or not at all (cli/files.py)."""
+    followed) and not to overwrite a file unless `force`, and `stacks`, the stack files merged
+    with the bundle's settings: all or nothing. Every file the import writes goes through here,
+    and each is written whole or not at all (cli/files.py).
+
+    The stack files are the one exception to `out_dir`, checked on their own: each must be
+    `root/Pulumi.<stack>.yaml` with `<stack>` one safe path component, a regular file (or none)
+    resolving to that same place. They are merged, not overwritten, so `force` is not needed."""
     from cli.files import write_atomic
+    from metadata.bundle import FILE_NAME
     from metadata.paths import resolve_within
 
     refused: list[str] = []
@@ -101,12 +239,21 @@ def write_all(out_dir: Path, files: dict[Path, str], *, force: bool) -> int:
             refused.append(f"{path}: resolves to '{target}', outside the output folder {out_dir}")
         elif path.exists() and not force:
             refused.append(f"{path}: exists (use --force to overwrite)")
+    for path in stacks or {}:
+        stack = path.name.removeprefix("Pulumi.").removesuffix(".yaml")
+        expected = (root or Path.cwd()).resolve() / f"Pulumi.{stack}.yaml"
+        named = path.name.startswith("Pulumi.") and path.name.endswith(".yaml")
+        if not (named and FILE_NAME.match(stack)) or path.resolve() != expected:
+            refused.append(f"{path}: not a stack file at the project root; not written")
+        elif path.is_symlink() or (path.exists() and not path.is_file()):
+            refused.append(f"{path}: not a regular file; not written")
     if refused:
         for line in refused:
             print(line, file=sys.stderr)
         print("FAILED: nothing written", file=sys.stderr)
         return 1
-    write_atomic(files)
-    for path in files:
+    every = {**files, **(stacks or {})}
+    write_atomic(every)
+    for path in every:
         print(f"wrote {path}")
     return 0

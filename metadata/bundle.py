@@ -15,6 +15,7 @@ import copy
 import glob
 import os
 import re
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, cast
@@ -73,8 +74,10 @@ class BundleError(Exception):
     """The bundle cannot be read at all (no databricks.yml, YAML errors)."""
 
 
-def import_bundle(bundle: Path, root: Path) -> Imported:
-    """Read the bundle at `bundle` (its folder or databricks.yml) for a project rooted at `root`."""
+def import_bundle(bundle: Path, root: Path, stacks: Collection[str] = ()) -> Imported:
+    """Read the bundle at `bundle` (its folder or databricks.yml) for a project rooted at `root`.
+    `stacks` are the project's other stacks that will read the rows: each gets settings as a
+    target the bundle leaves empty would (the variables' defaults, the top-level presets)."""
     main = bundle / "databricks.yml" if bundle.is_dir() else bundle
     if not main.is_file():
         raise BundleError(f"{main}: no databricks.yml here")
@@ -96,39 +99,75 @@ def import_bundle(bundle: Path, root: Path) -> Imported:
             problems.extend(_file_name(doc_loc, ("targets", name), name, "a stack", ("targets",)))
     if problems:
         raise BundleError("\n".join(str(p) for p in problems))
+    at = {path: Locator(_rel(path, root), (), doc, None) for path, doc in documents}
     documents = [(path, cast("dict[str, Any]", plain(doc))) for path, doc in documents]
     variables: dict[str, str | None] = {}
-    targets: dict[str, Any] = {}
+    targets: dict[str, dict[str, Any]] = {}
+    overrides: dict[str, dict[str, dict[str, dict[str, Any]]]] = {}
+    """target -> kind -> key -> the partial row, converted, merged over every file."""
+    first_seen: dict[tuple[str, str], str] = {}
+    """(kind, key) of a row defined only in targets -> `file:line` of its first definition."""
     permissions: list[dict[str, Any]] = []
     wide: dict[str, Any] = {}
     for path, doc in documents:
         where = _rel(path, root)
         for key in doc:
             if key in TARGET_WIDE:
-                wide[key] = doc[key]
+                wide[key] = merge_bundle(wide.get(key), doc[key])
             elif key not in TOP_KEYS:
-                out.skipped.append(f"{where}: {key} (no Lakeform equivalent)")
+                out.skipped.append(f"{at[path].pos((key,))}: {key} (no Lakeform equivalent)")
         for name, spec in _map(doc.get("variables")).items():
             variables[name] = _variable(spec, f"variables.{name}", out)
-        targets.update(_map(doc.get("targets")))
         permissions.extend(_map(p) for p in _items(doc.get("permissions")))
         for kind, rows in _map(doc.get("resources")).items():
             if kind not in KINDS:
-                out.skipped.append(f"{where}: resources.{kind} (a kind Lakeform does not deploy)")
+                out.skipped.append(
+                    f"{at[path].pos(('resources', kind))}: resources.{kind} (a kind Lakeform "
+                    "does not deploy)"
+                )
                 continue
             for key, row in _map(rows).items():
                 converted = _row(kind, key, row, path.parent, root, out, f"{where}: {kind}.{key}")
-                out.rows.setdefault(kind, {})[key] = converted
+                kind_rows = out.rows.setdefault(kind, {})
+                kind_rows[key] = merge_bundle(kind_rows.get(key), converted)
+        # a target spread over several files is merged, as the CLI merges includes
+        for name, target_any in _map(doc.get("targets")).items():
+            target = {k: v for k, v in _map(target_any).items() if k != "resources"}
+            targets[name] = merge_bundle(targets.get(name, {}), target)
+            for kind, rows in _map(_map(target_any).get("resources")).items():
+                parts = ("targets", name, "resources", kind)
+                if kind not in KINDS:
+                    out.skipped.append(
+                        f"{at[path].pos(parts)}: targets.{name}.resources.{kind} (a kind "
+                        "Lakeform does not deploy)"
+                    )
+                    continue
+                for key, partial_any in _map(rows).items():
+                    partial = _row(
+                        kind,
+                        key,
+                        partial_any,
+                        path.parent,
+                        root,
+                        out,
+                        f"{where}: targets.{name}.{kind}.{key}",
+                    )
+                    first_seen.setdefault((kind, key), str(at[path].pos((*parts, key))))
+                    kind_over = overrides.setdefault(name, {}).setdefault(kind, {})
+                    kind_over[key] = merge_bundle(kind_over.get(key), partial)
     for kind, rows in out.rows.items():
         for row in rows.values():
             if permissions and kind in PERMISSION_LEVELS:
                 row.setdefault("permissions", []).extend(_levels(kind, permissions))
-    uses_target = "${var." + TARGET_VARIABLE + "}" in repr(out.rows) or TARGET_REF in repr(targets)
-    if not targets:
+    uses_target = "${var." + TARGET_VARIABLE + "}" in repr(out.rows) or TARGET_REF in repr(
+        [targets, overrides]
+    )
+    stacks_targets = {**{s: {} for s in stacks if s not in targets}, **targets}
+    if not stacks_targets:
         for key in wide:
             out.skipped.append(f"{key} (the bundle has no targets: no stack to put it in)")
-    for name, target_any in targets.items():
-        target = _map(target_any)
+    only_in: dict[tuple[str, str], list[str]] = {}
+    for name, target in stacks_targets.items():
         stack_vars = {k: v for k, v in variables.items() if v is not None}
         for var, spec in _map(target.get("variables")).items():
             value = _variable(spec, f"targets.{name}.variables.{var}", out)
@@ -140,18 +179,61 @@ def import_bundle(bundle: Path, root: Path) -> Imported:
         for key in target:
             if key not in TARGET_KEYS:
                 out.skipped.append(f"targets.{name}.{key} (no Lakeform equivalent)")
-        for kind, rows in _map(target.get("resources")).items():
-            for key, partial_any in _map(rows).items():
+        for kind, rows in overrides.get(name, {}).items():
+            for key, partial in rows.items():
                 row = out.rows.get(kind, {}).get(key)
                 if row is None:
-                    out.skipped.append(f"targets.{name}.resources.{kind}.{key} (no such row)")
+                    only_in.setdefault((kind, key), []).append(name)
                     continue
-                partial = _row(
-                    kind, key, partial_any, main.parent, root, out, f"targets.{name}.{kind}.{key}"
-                )
                 row.setdefault("stack_overrides", {})[name] = partial
         _target_settings(name, target, wide, permissions, out)
+    for (kind, key), names in only_in.items():
+        out.skipped.append(
+            f"{first_seen[(kind, key)]}: {kind}.{key} is defined only in target"
+            f"{'s' if len(names) > 1 else ''} {', '.join(names)} (a Lakeform row deploys to "
+            "every stack that reads its folder: define it under the top-level resources, or "
+            "import the bundle into a folder only those stacks' metadata_paths name)"
+        )
     return out
+
+
+KEYED_LISTS = {
+    "tasks": "task_key",
+    "job_clusters": "job_cluster_key",
+    "environments": "environment_key",
+    "parameters": "name",
+    "clusters": "label",
+}
+"""Sequences of named things merged element by element (the CLI's merge.ElementsByKey in
+bundle/config/resources/job.go and pipeline.go); other sequences are concatenated."""
+
+
+def merge_bundle(base: Any, extra: Any, key: str = "") -> Any:
+    """`extra` merged over `base` as the Databricks CLI merges includes and target overrides:
+    maps key by key, named sequences element by element, other sequences concatenated, a
+    scalar of `extra` wins. Nothing of either is dropped."""
+    if base is None:
+        return copy.deepcopy(extra)
+    if isinstance(base, dict) and isinstance(extra, dict):
+        merged = dict(_map(base))
+        for k, v in _map(extra).items():
+            merged[k] = merge_bundle(merged.get(k), v, k)
+        return merged
+    if isinstance(base, list) and isinstance(extra, list):
+        name = KEYED_LISTS.get(key)
+        items = [*_items(base), *copy.deepcopy(_items(extra))]
+        if name is None:
+            return items
+        by_key: dict[Any, Any] = {}
+        loose: list[Any] = []
+        for item in items:
+            if isinstance(item, dict) and name in item:
+                k = _map(item)[name]
+                by_key[k] = merge_bundle(by_key.get(k), item)
+            else:
+                loose.append(item)
+        return [*by_key.values(), *loose]
+    return copy.deepcopy(extra)
 
 
 def _variable(spec: Any, where: str, out: Imported) -> str | None:
@@ -493,3 +575,22 @@ def _convert(value: Any, folder: Path, root: Path, key: str = "") -> Any:
             if is_repo_relative(value) and "${" not in value:
                 return _rel(folder / value, root)
     return value
+
+
+def merge_settings(
+    kept: dict[str, Any], new: dict[str, Any], where: str
+) -> tuple[dict[str, Any], list[str]]:
+    """`new` settings merged into `kept` (a stack file's): maps key by key, a value `kept` already
+    has stays as it is; each value of `new` that differs is named, with both values."""
+    merged = copy.deepcopy(kept)
+    conflicts: list[str] = []
+    for key, value in new.items():
+        if key not in merged:
+            merged[key] = copy.deepcopy(value)
+        elif isinstance(merged[key], dict) and isinstance(value, dict):
+            inner, more = merge_settings(_map(merged[key]), _map(value), f"{where}.{key}")
+            merged[key] = inner
+            conflicts.extend(more)
+        elif merged[key] != value:
+            conflicts.append(f"{where}.{key}: keeps {merged[key]!r}; the bundle's is {value!r}")
+    return merged, conflicts

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import gc
-from collections.abc import Generator, Sequence
+from collections.abc import Collection, Generator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -44,18 +44,25 @@ def load_rows(
     root: Path,
     stack: str | None = None,
     settings: StackSettings | None = None,
+    stacks: Collection[str] = (),
 ) -> Rows:
     """Read, resolve for `stack` and validate every row under `paths`.
 
     `settings` gives `${var.NAME}` values and the default warehouse; without settings, variable
     references are left as written, and neither they nor SQL warehouses are checked.
-    Raises MetadataError listing every problem."""
+    `stacks` names stacks that overrides may use besides those with a Pulumi.<stack>.yaml (ones
+    about to be created). Raises MetadataError listing every problem."""
     with _no_cyclic_gc():
-        return _load_rows(paths, root=Path(root), stack=stack, settings=settings)
+        return _load_rows(paths, root=Path(root), stack=stack, settings=settings, stacks=stacks)
 
 
 def _load_rows(
-    paths: Sequence[Path], *, root: Path, stack: str | None, settings: StackSettings | None
+    paths: Sequence[Path],
+    *,
+    root: Path,
+    stack: str | None,
+    settings: StackSettings | None,
+    stacks: Collection[str],
 ) -> Rows:
     files, problems = metadata_files(paths, root)
     raws: list[RawRow] = []
@@ -63,7 +70,9 @@ def _load_rows(
         rows, file_problems = read_file(path, display_name(path, root))
         raws.extend(rows)
         problems.extend(file_problems)
-    res = resolve(raws, stack=stack, settings=settings, stacks=known_stacks(root) | {stack or ""})
+    res = resolve(
+        raws, stack=stack, settings=settings, stacks=known_stacks(root) | {stack or "", *stacks}
+    )
     problems.extend(res.problems)
     warehouse = None if settings is None else bool(settings.default_warehouse_id)
     ctx = CheckContext(res, Repo(root), warehouse)

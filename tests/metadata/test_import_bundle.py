@@ -168,7 +168,7 @@ def test_a_bundle_becomes_rows_that_validate_for_every_target(
     assert rows["pipelines"]["demo_pipeline"]["stack_overrides"]["prod"]["run_as"] == sp
 
     def settings_of(target: str) -> dict[str, Any]:
-        text = (bundle / f"resources/lakeform/stack_settings/{target}.yaml").read_text()
+        text = (bundle / f"Pulumi.{target}.yaml").read_text()
         config = yaml.safe_load(text)["config"]
         # what is written is what a stack file accepts
         parse_settings(config["lakeform:settings"], f"{target}.yaml")
@@ -177,6 +177,7 @@ def test_a_bundle_becomes_rows_that_validate_for_every_target(
     assert settings_of("dev") == {
         "databricks:host": "https://dev.cloud.databricks.com",
         "lakeform:settings": {
+            "metadata_paths": ["resources/lakeform"],
             "variables": {
                 "catalog": "main",
                 "warehouse_id": "REPLACE-ME",
@@ -189,6 +190,7 @@ def test_a_bundle_becomes_rows_that_validate_for_every_target(
         },
     }
     assert settings_of("staging")["lakeform:settings"] == {
+        "metadata_paths": ["resources/lakeform"],
         "variables": {
             "catalog": "main",
             "warehouse_id": "REPLACE-ME",
@@ -200,6 +202,7 @@ def test_a_bundle_becomes_rows_that_validate_for_every_target(
         "workspace_root": "/Workspace/Shared/.bundle/demo/staging",
     }
     assert settings_of("prod")["lakeform:settings"] == {
+        "metadata_paths": ["resources/lakeform"],
         "variables": {
             "catalog": "prod",
             "warehouse_id": "REPLACE-ME",
@@ -263,9 +266,9 @@ def test_a_lookup_in_a_target_and_a_variable_of_variables(
         )
     )
     assert main(["import-bundle", ".", "-o", "resources/lakeform"]) == 0
-    staging = yaml.safe_load(
-        (bundle / "resources/lakeform/stack_settings/staging.yaml").read_text()
-    )["config"]["lakeform:settings"]
+    staging = yaml.safe_load((bundle / "Pulumi.staging.yaml").read_text())["config"][
+        "lakeform:settings"
+    ]
     assert staging["variables"]["schema"] == "main_staging"
     assert (
         "not imported: targets.staging.variables.warehouse_id: lookup of warehouse 'Staging' "
@@ -446,19 +449,16 @@ def test_no_file_is_written_outside_the_output_folder(
 ) -> None:
     out = bundle / "resources/lakeform"
     out.mkdir()
-    (out / "stack_settings").symlink_to(outside, target_is_directory=True)
     (out / "demo.yaml").symlink_to(outside / "stolen.yaml")  # dangling: does not exist yet
+    # a stack file is merged where it is, never through a symlink (dangling here: created)
+    (bundle / "Pulumi.prod.yaml").symlink_to(outside / "stolen-prod.yaml")
     before = _files(bundle)
     assert main(["import-bundle", ".", "-o", "resources/lakeform", *(["--force"] * force)]) == 1
     target = outside.resolve()
-    assert capsys.readouterr().err.splitlines()[-5:] == [
+    assert capsys.readouterr().err.splitlines()[-3:] == [
         f"resources/lakeform/demo.yaml: resolves to '{target}/stolen.yaml', outside the output "
         "folder resources/lakeform",
-        *(
-            f"resources/lakeform/stack_settings/{stack}.yaml: resolves to '{target}/{stack}.yaml', "
-            "outside the output folder resources/lakeform"
-            for stack in ("dev", "staging", "prod")
-        ),
+        f"{bundle}/Pulumi.prod.yaml: not a stack file at the project root; not written",
         "FAILED: nothing written",
     ]
     assert _files(bundle) == before
@@ -471,12 +471,11 @@ def test_an_output_folder_reached_through_a_symlink_is_written(
     elsewhere = tmp_path_factory.mktemp("elsewhere")
     (bundle / "out").symlink_to(elsewhere, target_is_directory=True)
     assert main(["import-bundle", ".", "-o", "out"]) == 0  # -o is the user's choice
-    assert sorted(_files(elsewhere)) == [
-        "demo.yaml",
-        "stack_settings",
-        "stack_settings/dev.yaml",
-        "stack_settings/prod.yaml",
-        "stack_settings/staging.yaml",
+    assert sorted(_files(elsewhere)) == ["demo.yaml"]
+    assert sorted(p.name for p in bundle.glob("Pulumi.*.yaml")) == [
+        "Pulumi.dev.yaml",
+        "Pulumi.prod.yaml",
+        "Pulumi.staging.yaml",
     ]
 
 
@@ -491,3 +490,177 @@ def test_a_bundle_file_nested_too_deep_is_refused(
         "flatten this value\nFAILED: nothing written\n"
     )
     assert not (bundle / "resources/lakeform").exists()
+
+
+EXISTING_DEV = """\
+# the dev stack: comments outside lakeform:settings are kept
+config:
+  databricks:host: https://dev.cloud.databricks.com
+  lakeform:settings:
+    metadata_paths: [resources/lakeform]
+    variables:
+      catalog: dev_catalog   # differs from the bundle's: kept, and said
+    name_prefix: "[dev] "
+  # after the settings block
+encryptionsalt: v1:abc
+"""
+
+
+def test_settings_merge_into_the_stack_files_and_validate_runs_with_no_hand_step(
+    bundle: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (bundle / "Pulumi.dev.yaml").write_text(EXISTING_DEV)
+    assert main(["import-bundle", ".", "-o", "resources/lakeform"]) == 0
+    err = capsys.readouterr().err.splitlines()
+    assert (
+        "note: Pulumi.dev.yaml: lakeform:settings.variables.catalog: keeps 'dev_catalog'; "
+        "the bundle's is 'main'"
+    ) in err
+    dev = (bundle / "Pulumi.dev.yaml").read_text()
+    assert dev.startswith("# the dev stack: comments outside lakeform:settings are kept\n")
+    assert dev.endswith("  # after the settings block\nencryptionsalt: v1:abc\n")
+    settings = yaml.safe_load(dev)["config"]["lakeform:settings"]
+    assert settings["metadata_paths"] == ["resources/lakeform"]  # not added twice
+    assert settings["variables"] == {
+        "catalog": "dev_catalog",
+        "warehouse_id": "REPLACE-ME",
+        "schema": "dev",
+        "bundle_target": "dev",
+    }
+    # the targets that were no stacks are stacks now, reading the output folder
+    staging = yaml.safe_load((bundle / "Pulumi.staging.yaml").read_text())["config"]
+    assert staging["lakeform:settings"]["metadata_paths"] == ["resources/lakeform"]
+    assert staging["databricks:host"] == "https://staging.cloud.databricks.com"
+    assert main(["validate"]) == 0
+    assert capsys.readouterr().out == (
+        "OK: 2 jobs, 1 pipeline, 1 quality monitor (stacks: dev, prod, staging)\n"
+    )
+    # a second import changes nothing in the stack files: the values are there
+    before = {p.name: p.read_text() for p in bundle.glob("Pulumi.*.yaml")}
+    assert main(["import-bundle", ".", "-o", "resources/lakeform", "--force"]) == 0
+    assert {p.name: p.read_text() for p in bundle.glob("Pulumi.*.yaml")} == before
+
+
+def test_a_stack_that_is_no_target_gets_the_variables_defaults(
+    bundle: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (bundle / "Pulumi.local.yaml").write_text(
+        "config:\n  lakeform:settings:\n    metadata_paths: [resources/lakeform]\n"
+    )
+    # `local` reads the rows too, and `schema` has no default: refused, naming stack and variable
+    assert main(["import-bundle", ".", "-o", "resources/lakeform"]) == 1
+    assert capsys.readouterr().out.splitlines()[0] == (
+        "resources/lakeform/demo.yaml:79:5: quality_monitors.orders_monitor.table_name: unknown "
+        "variable '${var.schema}'; known: bundle_target, catalog, warehouse_id (define it in the "
+        "stack's lakeform:settings.variables) [stack: local]"
+    )
+    _edit(bundle / "databricks.yml", "schema: {description: target schema}", "schema: {default: s}")
+    assert main(["import-bundle", ".", "-o", "resources/lakeform"]) == 0
+    local = yaml.safe_load((bundle / "Pulumi.local.yaml").read_text())["config"]
+    assert local["lakeform:settings"]["variables"] == {
+        "catalog": "main",
+        "schema": "s",
+        "warehouse_id": "REPLACE-ME",
+        "bundle_target": "local",
+    }
+
+
+def test_a_stack_file_that_reads_elsewhere_gets_the_output_folder(
+    bundle: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (bundle / "Pulumi.dev.yaml").write_text(
+        "config:\n  lakeform:settings:\n    metadata_paths: [metadata]\n"
+    )
+    assert main(["import-bundle", ".", "-o", "resources/lakeform"]) == 0
+    dev = yaml.safe_load((bundle / "Pulumi.dev.yaml").read_text())["config"]
+    assert dev["lakeform:settings"]["metadata_paths"] == ["metadata", "resources/lakeform"]
+    assert dev["databricks:host"] == "https://dev.cloud.databricks.com"
+    assert (
+        "note: Pulumi.dev.yaml: lakeform:settings.metadata_paths: resources/lakeform added"
+        in capsys.readouterr().err.splitlines()
+    )
+
+
+TARGET_FILES = {
+    "databricks.yml": """
+        bundle: {name: spread}
+        include: [targets/*.yml, resources/*.yml]
+        targets:
+          uat:
+            resources:
+              jobs:
+                main_job: {max_concurrent_runs: 2}
+    """,
+    "resources/main.job.yml": """
+        resources:
+          jobs:
+            main_job:
+              tasks:
+                - task_key: a
+                  notebook_task: {notebook_path: ../src/nb.py}
+                - task_key: b
+                  notebook_task: {notebook_path: ../src/nb.py}
+    """,
+    "targets/one.yml": """
+        targets:
+          uat:
+            resources:
+              jobs:
+                main_job:
+                  timeout_seconds: 60
+                  tasks: [{task_key: a, timeout_seconds: 10}]
+    """,
+    "targets/two.yml": """
+        targets:
+          uat:
+            resources:
+              clusters:
+                shared: {spark_version: 15.4.x-scala2.12}
+              jobs:
+                main_job:
+                  tags: {team: data}
+                  tasks: [{task_key: b, timeout_seconds: 20}]
+                only_here:
+                  tasks: [{task_key: x, notebook_task: {notebook_path: ../src/nb.py}}]
+    """,
+    "src/nb.py": "# Databricks notebook source\nprint(1)\n",
+}
+
+
+@pytest.fixture
+def spread(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    for name, text in TARGET_FILES.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(textwrap.dedent(text).lstrip("\n"))
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def test_a_target_spread_over_several_files_is_merged_and_nothing_dropped_silently(
+    spread: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["import-bundle", ".", "-o", "resources/spread"]) == 0
+    rows = yaml.safe_load((spread / "resources/spread/spread.yaml").read_text())
+    assert rows["jobs"]["main_job"]["stack_overrides"] == {
+        "uat": {
+            "max_concurrent_runs": 2,
+            "timeout_seconds": 60,
+            "tasks": [
+                {"task_key": "a", "timeout_seconds": 10},
+                {"task_key": "b", "timeout_seconds": 20},
+            ],
+            "tags": {"team": "data"},
+        }
+    }
+    assert list(rows["jobs"]) == ["main_job"]
+    assert capsys.readouterr().err.splitlines() == [
+        "not imported: targets/two.yml:4:7: targets.uat.resources.clusters (a kind Lakeform "
+        "does not deploy)",
+        "not imported: targets/two.yml:10:9: jobs.only_here is defined only in target uat (a "
+        "Lakeform row deploys to every stack that reads its folder: define it under the "
+        "top-level resources, or import the bundle into a folder only those stacks' "
+        "metadata_paths name)",
+    ]
+    # `uat` was no stack: now it is one, and validate reads the rows for it
+    assert main(["validate"]) == 0
+    assert "(stacks: uat)" in capsys.readouterr().out
