@@ -60,6 +60,11 @@ def run(args: argparse.Namespace) -> int:
         print(f"not imported: {what}", file=sys.stderr)
     for what in imported.notes:
         print(f"note: {what}", file=sys.stderr)
+    if imported.problems:
+        for line in imported.problems:
+            print(f"lakeform import-bundle: {line}", file=sys.stderr)
+        print("FAILED: nothing written", file=sys.stderr)
+        return 1
     if not any(imported.rows.values()):
         print(
             f"lakeform import-bundle: {bundle}: no job, pipeline or quality monitor that Lakeform "

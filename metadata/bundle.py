@@ -23,8 +23,10 @@ from typing import Any, cast
 from metadata.errors import Problem
 from metadata.kinds import KINDS
 from metadata.located import Locator, Part
+from metadata.models.jobs import TASK_TYPES as TASK_TYPE_NAMES
 from metadata.models.jobs import Task
 from metadata.paths import is_repo_relative, resolve_within
+from metadata.settings import StackSettings
 from metadata.yamlsrc import parse_text, plain
 
 ID_REF = re.compile(r"^\$\{resources\.(jobs|pipelines)\.([A-Za-z0-9_-]+)\.id\}$")
@@ -32,6 +34,10 @@ FILE_PATH = re.compile(r"\$\{workspace\.file_path\}/?")
 TARGET_REF = "${bundle.target}"
 TARGET_VARIABLE = "bundle_target"
 """The stack variable `${bundle.target}` becomes: each stack's settings define it."""
+
+DEFAULT_WORKSPACE_ROOT = StackSettings.model_fields["workspace_root"].default
+ROOT_VARIABLE = "workspace_root"
+"""The stack variable `${workspace.root_path}` becomes: each stack's workspace_root."""
 
 ROW_FIELDS = {k: {f.alias or n for n, f in KINDS[k].row_model.model_fields.items()} for k in KINDS}
 TASK_FIELDS = set(Task.model_fields)
@@ -68,6 +74,12 @@ class Imported:
     """`where: what` for each thing carried over as something close, not the same."""
     hosts: dict[str, str] = field(default_factory=dict[str, str])
     """target (stack) -> its workspace host (the provider's `databricks:host`)."""
+    problems: list[str] = field(default_factory=list[str])
+    """`file:line:col: field: why` for each thing refused: nothing is written then."""
+    placeholders: set[str] = field(default_factory=set[str])
+    """`${...}` the rows use that became stack variables holding REPLACE-ME until set."""
+    short_name_used: bool = False
+    root_path_used: bool = False
 
 
 class BundleError(Exception):
@@ -109,8 +121,17 @@ def import_bundle(bundle: Path, root: Path, stacks: Collection[str] = ()) -> Imp
     """(kind, key) of a row defined only in targets -> `file:line` of its first definition."""
     permissions: list[dict[str, Any]] = []
     wide: dict[str, Any] = {}
+    others: dict[str, dict[str, Any]] = {}
+    # the bundle's resources of kinds Lakeform does not deploy: their fields may be referred to
+    for _, doc in documents:
+        for kind, rows in _map(doc.get("resources")).items():
+            if kind not in KINDS:
+                for key, row in _map(rows).items():
+                    others.setdefault(kind, {})[key] = merge_bundle(
+                        others.get(kind, {}).get(key), row
+                    )
     for path, doc in documents:
-        where = _rel(path, root)
+        ctx = _Ctx(out, at[path], path.parent, main.parent, root, others)
         for key in doc:
             if key in TARGET_WIDE:
                 wide[key] = merge_bundle(wide.get(key), doc[key])
@@ -127,7 +148,7 @@ def import_bundle(bundle: Path, root: Path, stacks: Collection[str] = ()) -> Imp
                 )
                 continue
             for key, row in _map(rows).items():
-                converted = _row(kind, key, row, path.parent, root, out, f"{where}: {kind}.{key}")
+                converted = _row(kind, key, row, ctx, ("resources", kind, key), f"{kind}.{key}")
                 kind_rows = out.rows.setdefault(kind, {})
                 kind_rows[key] = merge_bundle(kind_rows.get(key), converted)
         # a target spread over several files is merged, as the CLI merges includes
@@ -144,13 +165,7 @@ def import_bundle(bundle: Path, root: Path, stacks: Collection[str] = ()) -> Imp
                     continue
                 for key, partial_any in _map(rows).items():
                     partial = _row(
-                        kind,
-                        key,
-                        partial_any,
-                        path.parent,
-                        root,
-                        out,
-                        f"{where}: targets.{name}.{kind}.{key}",
+                        kind, key, partial_any, ctx, (*parts, key), f"targets.{name}.{kind}.{key}"
                     )
                     first_seen.setdefault((kind, key), str(at[path].pos((*parts, key))))
                     kind_over = overrides.setdefault(name, {}).setdefault(kind, {})
@@ -159,10 +174,17 @@ def import_bundle(bundle: Path, root: Path, stacks: Collection[str] = ()) -> Imp
         for row in rows.values():
             if permissions and kind in PERMISSION_LEVELS:
                 row.setdefault("permissions", []).extend(_levels(kind, permissions))
-    uses_target = "${var." + TARGET_VARIABLE + "}" in repr(out.rows) or TARGET_REF in repr(
-        [targets, overrides]
-    )
-    stacks_targets = {**{s: {} for s in stacks if s not in targets}, **targets}
+    converted = repr([out.rows, overrides])
+    uses_target = "${var." + TARGET_VARIABLE + "}" in converted or TARGET_REF in repr(targets)
+    # a stack that is no target takes the variables of the CLI's default target, if any
+    default = next((n for n, t in targets.items() if _map(t).get("default") is True), None)
+    borrowed = {"variables": _map(targets[default].get("variables"))} if default else {}
+    stacks_targets = {**{s: borrowed for s in stacks if s not in targets}, **targets}
+    if default and any(s not in targets for s in stacks):
+        out.notes.append(
+            f"stacks {', '.join(s for s in stacks if s not in targets)} are no target of the "
+            f"bundle: they take the variables of its default target, {default}"
+        )
     if not stacks_targets:
         for key in wide:
             out.skipped.append(f"{key} (the bundle has no targets: no stack to put it in)")
@@ -175,6 +197,8 @@ def import_bundle(bundle: Path, root: Path, stacks: Collection[str] = ()) -> Imp
                 stack_vars[var] = value
         if uses_target:
             stack_vars[TARGET_VARIABLE] = name
+        for ref in sorted(out.placeholders):
+            stack_vars.setdefault(PLACEHOLDER_VARIABLES[ref][0], LOOKUP_PLACEHOLDER)
         out.settings[name] = {"variables": _stack_values(name, stack_vars, out)}
         for key in target:
             if key not in TARGET_KEYS:
@@ -187,6 +211,26 @@ def import_bundle(bundle: Path, root: Path, stacks: Collection[str] = ()) -> Imp
                     continue
                 row.setdefault("stack_overrides", {})[name] = partial
         _target_settings(name, target, wide, permissions, out)
+        if out.root_path_used:
+            root_path = out.settings[name].get("workspace_root", DEFAULT_WORKSPACE_ROOT)
+            out.settings[name]["variables"].setdefault(ROOT_VARIABLE, root_path)
+    for ref in sorted(out.placeholders):
+        variable, meaning = PLACEHOLDER_VARIABLES[ref]
+        out.skipped.append(
+            f"${{{ref}}}: {meaning}; the rows have ${{var.{variable}}} instead: set "
+            f"lakeform:settings.variables.{variable} of each stack (it holds "
+            f"'{LOOKUP_PLACEHOLDER}' until then)"
+        )
+    if out.short_name_used:
+        out.notes.append(
+            f"{SHORT_NAME} is the user deploying, which Lakeform cannot know (a stack is one "
+            f"shared deployment): the rows have ${{var.{TARGET_VARIABLE}}}, the stack's name"
+        )
+    if out.root_path_used:
+        out.notes.append(
+            f"${{workspace.root_path}}: the rows have ${{var.{ROOT_VARIABLE}}}, each stack's "
+            "workspace_root (the folder Lakeform uploads under)"
+        )
     for (kind, key), names in only_in.items():
         out.skipped.append(
             f"{first_seen[(kind, key)]}: {kind}.{key} is defined only in target"
@@ -533,29 +577,85 @@ def _rel(path: Path, root: Path) -> str:
     return Path(os.path.relpath(path, root)).as_posix()
 
 
+TASK_TYPES_LATER = (
+    "dashboard_task",
+    "power_bi_task",
+    "spark_submit_task",
+    "clean_rooms_notebook_task",
+    "gen_ai_compute_task",
+    "alert_task",
+    "dbt_cloud_task",
+    "dbt_platform_task",
+    "ai_runtime_task",
+    "python_operator_task",
+)
+"""Task types the Jobs API (and the pinned provider) has and Lakeform's rows do not model yet."""
+
+
+@dataclass
+class _Ctx:
+    """What converting one bundle file's rows needs: where it is, and the bundle's resources of
+    kinds Lakeform does not deploy (their static fields may be referred to)."""
+
+    out: Imported
+    loc: Locator
+    folder: Path
+    """The folder of the file (its paths are relative to it)."""
+    bundle: Path
+    """The bundle's folder, synced by the CLI to `${workspace.file_path}`."""
+    root: Path
+    others: dict[str, dict[str, Any]]
+
+    def refuse(self, parts: tuple[Part, ...], message: str) -> None:
+        self.out.problems.append(str(self.loc.problem(parts, message)))
+
+
 def _row(
-    kind: str, key: str, row: Any, folder: Path, root: Path, out: Imported, where: str
+    kind: str, key: str, row: Any, ctx: _Ctx, parts: tuple[Part, ...], where: str
 ) -> dict[str, Any]:
     """The bundle row with its paths repository-relative, references by key and fields
     Lakeform has no place for listed and left out."""
+    out = ctx.out
     row = copy.deepcopy(_map(row))
     for name in list(row):
         if name not in ROW_FIELDS[kind]:
-            out.skipped.append(f"{where}.{name} (no Lakeform field)")
+            out.skipped.append(f"{ctx.loc.pos((*parts, name))}: {where}.{name} (no Lakeform field)")
             del row[name]
     for i, task_any in enumerate(_items(row.get("tasks"))):
         task = _map(task_any)
         for name in list(task):
-            if name not in TASK_FIELDS:
-                out.skipped.append(f"{where}.tasks[{i}].{name} (no Lakeform field)")
+            if name in TASK_TYPES_LATER:
+                ctx.refuse(
+                    (*parts, "tasks", i, name),
+                    f"task type {name} is not supported by Lakeform yet; supported: "
+                    + ", ".join(TASK_TYPE_NAMES),
+                )
+            elif name not in TASK_FIELDS:
+                at = ctx.loc.pos((*parts, "tasks", i, name))
+                out.skipped.append(f"{at}: {where}.tasks[{i}].{name} (no Lakeform field)")
                 del task[name]
-    return cast("dict[str, Any]", _convert(row, folder, root))
+    return cast("dict[str, Any]", _convert(row, ctx, parts))
 
 
 PATH_KEYS = {"notebook_path", "python_file", "path", "include", "root_path"}
+RESOURCE_REF = re.compile(r"^resources\.([a-z_]+)\.([A-Za-z0-9_-]+)\.([A-Za-z0-9_.]+)$")
+USER_NAME = "workspace.current_user.userName"
+PLACEHOLDER_VARIABLES = {
+    USER_NAME: (
+        "current_user_name",
+        "the user deploying, which a Lakeform stack (one shared deployment) does not have: set "
+        "lakeform:settings.variables.current_user_name of each stack to the user or service "
+        "principal it deploys as",
+    ),
+    "bundle.git.origin_url": ("git_origin_url", "the repository's URL"),
+    "bundle.git.branch": ("git_branch", "the branch deployed"),
+    "bundle.git.commit": ("git_commit", "the commit deployed, which changes with each one"),
+}
+"""`${...}` the CLI knows when deploying and Lakeform cannot know when importing -> the stack
+variable it becomes, and what it means (the stacks hold REPLACE-ME until set)."""
 
 
-def _convert(value: Any, folder: Path, root: Path, key: str = "") -> Any:
+def _convert(value: Any, ctx: _Ctx, parts: tuple[Part, ...], key: str = "") -> Any:
     if isinstance(value, dict):
         out: dict[str, Any] = {}
         for k, v in cast("dict[str, Any]", value).items():
@@ -563,18 +663,90 @@ def _convert(value: Any, folder: Path, root: Path, key: str = "") -> Any:
             if ref and k in ("job_id", "pipeline_id"):
                 out[k.removesuffix("_id")] = ref.group(2)  # a reference by row key
             else:
-                out[k] = _convert(v, folder, root, k)
+                out[k] = _convert(v, ctx, (*parts, k), k)
         return out
     if isinstance(value, list):
-        return [_convert(v, folder, root, key) for v in cast("list[Any]", value)]
+        items = cast("list[Any]", value)
+        return [_convert(v, ctx, (*parts, i), key) for i, v in enumerate(items)]
     if isinstance(value, str):
-        value = value.replace(TARGET_REF, "${var." + TARGET_VARIABLE + "}")
-        if key in PATH_KEYS:
-            if FILE_PATH.match(value):  # the bundle root, synced to the workspace
-                return FILE_PATH.sub("", value, count=1)
-            if is_repo_relative(value) and "${" not in value:
-                return _rel(folder / value, root)
+        if key in PATH_KEYS and FILE_PATH.match(value):  # the bundle root, synced
+            return _rel(ctx.bundle / FILE_PATH.sub("", value, count=1), ctx.root)
+        value = _interpolate(value, ctx, parts)
+        if key in PATH_KEYS and is_repo_relative(value) and "${" not in value:
+            return _rel(ctx.folder / value, ctx.root)
     return value
+
+
+def _interpolate(value: str, ctx: _Ctx, parts: tuple[Part, ...], depth: int = 0) -> str:
+    """Each `${...}` of the CLI given its meaning in a Lakeform stack, or refused (a problem at
+    `parts`) with what to write instead; `${var.NAME}` stays as it is."""
+
+    def repl(m: re.Match[str]) -> str:
+        ref = m.group(1)
+        if ref in ("bundle.target", "bundle.environment"):
+            return "${var." + TARGET_VARIABLE + "}"
+        if ref == "bundle.name":
+            return ctx.out.name
+        if ref == "workspace.current_user.short_name":
+            ctx.out.short_name_used = True
+            return "${var." + TARGET_VARIABLE + "}"
+        if ref in PLACEHOLDER_VARIABLES:
+            name = PLACEHOLDER_VARIABLES[ref][0]
+            ctx.out.placeholders.add(ref)
+            return "${var." + name + "}"
+        if ref == "workspace.root_path":
+            ctx.out.root_path_used = True
+            return "${var." + ROOT_VARIABLE + "}"
+        if ref == "workspace.file_path":
+            ctx.refuse(
+                parts,
+                f"'{m.group(0)}' is the bundle folder as the Databricks CLI syncs it; Lakeform "
+                "uploads only the files a row names, each to the row's own folder: name the "
+                "file in a path field (notebook_path, python_file, libraries, ...) by its path, "
+                "or write a workspace path (e.g. a built wheel's) instead",
+            )
+            return m.group(0)
+        resource = RESOURCE_REF.match(ref)
+        if resource and resource.group(1) not in KINDS:
+            return _other_field(m.group(0), resource, ctx, parts, depth)
+        return m.group(0)
+
+    return ANY_REF.sub(repl, value)
+
+
+def _other_field(
+    text: str, ref: re.Match[str], ctx: _Ctx, parts: tuple[Part, ...], depth: int
+) -> str:
+    """`${resources.<kind>.<key>.<field>}` of a kind Lakeform does not deploy: the field's value
+    as the bundle writes it, where it is one (a schema's name); refused otherwise."""
+    kind, key, name = ref.groups()
+    if name == "id":
+        ctx.refuse(
+            parts,
+            f"'{text}': {kind} is a kind Lakeform does not deploy, so the {kind} '{key}' has no "
+            "id Lakeform knows: write the id, or ${var.NAME} with the id in each stack's "
+            "lakeform:settings.variables",
+        )
+        return text
+    resource = ctx.others.get(kind, {}).get(key)
+    value: Any = resource
+    for step in name.split("."):
+        value = _map(value).get(step)
+    if isinstance(value, bool | int | float):
+        value = str(value)
+    if not isinstance(value, str) or depth > 8:
+        what = f"no {kind} '{key}'" if resource is None else f"its {name} is not a plain value"
+        ctx.refuse(
+            parts,
+            f"'{text}': {kind} is a kind Lakeform does not deploy, and the bundle has {what}: "
+            "write the value, or ${var.NAME} with it in each stack's lakeform:settings.variables",
+        )
+        return text
+    ctx.out.notes.append(
+        f"{ctx.loc.pos(parts)}: {text} is the {kind} '{key}''s {name} as the bundle writes it, "
+        f"{value!r} (Lakeform does not deploy {kind})"
+    )
+    return _interpolate(value, ctx, parts, depth + 1)
 
 
 def merge_settings(

@@ -12,6 +12,7 @@ import yaml
 
 from cli.main import main
 from metadata import apply_stack_defaults, load_rows
+from metadata.bundle import TASK_TYPES_LATER
 from metadata.settings import parse_settings
 
 IPYNB = '{"cells": [], "metadata": {"kernelspec": {"language": "python"}}, "nbformat": 4}'
@@ -219,7 +220,7 @@ def test_a_bundle_becomes_rows_that_validate_for_every_target(
         "Databricks CLI resolves it to an id at deploy time; Lakeform has no lookup: set "
         "lakeform:settings.variables.warehouse_id of each stack to the id; the stack settings "
         "hold 'REPLACE-ME' until then)",
-        "not imported: resources/demo.job.yml: jobs.demo_job.deployment (no Lakeform field)",
+        "not imported: resources/demo.job.yml:5:7: jobs.demo_job.deployment (no Lakeform field)",
         "not imported: targets.staging.presets.source_linked_deployment (no Lakeform equivalent)",
         "note: targets.dev.variables.schema: ${workspace.current_user.short_name} is the user "
         "deploying, which Lakeform cannot know (a stack is one shared deployment): the stack's "
@@ -283,15 +284,13 @@ def test_nothing_is_written_when_the_rows_do_not_validate(
 ) -> None:
     job_file = bundle / "resources/demo.job.yml"
     job_file.write_text(
-        job_file.read_text().replace(
-            "name: demo_job ${bundle.target}", "name: ${workspace.current_user.userName}"
-        )
+        job_file.read_text().replace("name: demo_job ${bundle.target}", "name: ${bundle.uuid}")
     )
     assert main(["import-bundle", ".", "-o", "resources/lakeform"]) == 1
     out = capsys.readouterr()
     assert out.out.splitlines()[0] == (
         "resources/lakeform/demo.yaml:3:5: jobs.demo_job.name: "
-        "'${workspace.current_user.userName}' is not substituted by Lakeform (only ${var.NAME}, "
+        "'${bundle.uuid}' is not substituted by Lakeform (only ${var.NAME}, "
         "from the stack's lakeform:settings.variables) [stack: dev]"
     )
     assert out.err.endswith("FAILED: nothing written\n")
@@ -438,8 +437,9 @@ def test_an_include_through_a_symlink_inside_the_bundle_is_read(
     assert sorted(rows["jobs"]) == ["demo_job", "other_job"]
     notebook = rows["jobs"]["demo_job"]["tasks"][0]["notebook_task"]["notebook_path"]
     assert notebook == "src/notebook.ipynb"
-    assert "not imported: linked/demo.job.yml: jobs.demo_job.deployment (no Lakeform field)" in (
-        capsys.readouterr().err.splitlines()
+    assert (
+        "not imported: linked/demo.job.yml:5:7: jobs.demo_job.deployment (no Lakeform field)"
+        in (capsys.readouterr().err.splitlines())
     )
 
 
@@ -541,28 +541,34 @@ def test_settings_merge_into_the_stack_files_and_validate_runs_with_no_hand_step
     assert {p.name: p.read_text() for p in bundle.glob("Pulumi.*.yaml")} == before
 
 
-def test_a_stack_that_is_no_target_gets_the_variables_defaults(
+def test_a_stack_that_is_no_target_gets_the_default_targets_variables(
     bundle: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     (bundle / "Pulumi.local.yaml").write_text(
         "config:\n  lakeform:settings:\n    metadata_paths: [resources/lakeform]\n"
     )
-    # `local` reads the rows too, and `schema` has no default: refused, naming stack and variable
+    _edit(bundle / "databricks.yml", "default: true", "default: false")
+    # `local` reads the rows too, `schema` has no default and there is no default target:
+    # refused, naming stack and variable
     assert main(["import-bundle", ".", "-o", "resources/lakeform"]) == 1
     assert capsys.readouterr().out.splitlines()[0] == (
         "resources/lakeform/demo.yaml:79:5: quality_monitors.orders_monitor.table_name: unknown "
         "variable '${var.schema}'; known: bundle_target, catalog, warehouse_id (define it in the "
         "stack's lakeform:settings.variables) [stack: local]"
     )
-    _edit(bundle / "databricks.yml", "schema: {description: target schema}", "schema: {default: s}")
+    _edit(bundle / "databricks.yml", "default: false", "default: true")
     assert main(["import-bundle", ".", "-o", "resources/lakeform"]) == 0
     local = yaml.safe_load((bundle / "Pulumi.local.yaml").read_text())["config"]
     assert local["lakeform:settings"]["variables"] == {
         "catalog": "main",
-        "schema": "s",
         "warehouse_id": "REPLACE-ME",
+        "schema": "local",  # dev's ${workspace.current_user.short_name}: the stack's name
         "bundle_target": "local",
     }
+    assert (
+        "note: stacks local are no target of the bundle: they take the variables of its "
+        "default target, dev"
+    ) in capsys.readouterr().err.splitlines()
 
 
 def test_a_stack_file_that_reads_elsewhere_gets_the_output_folder(
@@ -664,3 +670,157 @@ def test_a_target_spread_over_several_files_is_merged_and_nothing_dropped_silent
     # `uat` was no stack: now it is one, and validate reads the rows for it
     assert main(["validate"]) == 0
     assert "(stacks: uat)" in capsys.readouterr().out
+
+
+INTERPOLATIONS = {
+    "databricks.yml": """
+        bundle: {name: refs, git: {origin_url: https://git.example.com/refs.git}}
+        include: [resources/*.yml]
+        resources:
+          schemas:
+            sales: {name: "sales_${bundle.target}", catalog_name: main}
+          volumes:
+            raw: {name: raw, catalog_name: main, schema_name: "${resources.schemas.sales.name}"}
+        targets:
+          dev: {default: true, workspace: {root_path: /Workspace/Shared/refs}}
+    """,
+    "resources/job.yml": """
+        resources:
+          jobs:
+            refs_job:
+              parameters:
+                - {name: schema, default: "${resources.schemas.sales.name}"}
+                - {name: catalog, default: "${resources.schemas.sales.catalog_name}"}
+                - {name: volume, default: "/Volumes/main/${resources.volumes.raw.schema_name}/raw"}
+                - {name: who, default: "${workspace.current_user.userName}"}
+                - {name: me, default: "${workspace.current_user.short_name}"}
+                - {name: repo, default: "${bundle.git.origin_url}@${bundle.git.commit}"}
+                - {name: root, default: "${workspace.root_path}/state"}
+              tasks:
+                - task_key: main
+                  spark_python_task: {python_file: "${workspace.file_path}/src/main.py"}
+    """,
+    "src/main.py": "print(1)\n",
+}
+
+
+@pytest.fixture
+def refs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    for name, text in INTERPOLATIONS.items():
+        (tmp_path / "b" / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / "b" / name).write_text(textwrap.dedent(text).lstrip("\n"))
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def test_interpolations_get_their_meaning_in_a_stack(
+    refs: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["import-bundle", "b", "-o", "resources/refs"]) == 0
+    job = yaml.safe_load((refs / "resources/refs/refs.yaml").read_text())["jobs"]["refs_job"]
+    assert [p["default"] for p in job["parameters"]] == [
+        "sales_${var.bundle_target}",  # a schema's static name, read from the bundle
+        "main",
+        "/Volumes/main/sales_${var.bundle_target}/raw",
+        "${var.current_user_name}",
+        "${var.bundle_target}",
+        "${var.git_origin_url}@${var.git_commit}",
+        "${var.workspace_root}/state",
+    ]
+    # the bundle folder is b/, not the project root
+    assert job["tasks"][0]["spark_python_task"] == {"python_file": "b/src/main.py"}
+    dev = yaml.safe_load((refs / "Pulumi.dev.yaml").read_text())["config"]["lakeform:settings"]
+    assert dev["variables"] == {
+        "bundle_target": "dev",
+        "current_user_name": "REPLACE-ME",
+        "git_commit": "REPLACE-ME",
+        "git_origin_url": "REPLACE-ME",
+        "workspace_root": "/Workspace/Shared/refs",
+    }
+    err = capsys.readouterr().err.splitlines()
+    assert (
+        "not imported: ${workspace.current_user.userName}: the user deploying, which a Lakeform "
+        "stack (one shared deployment) does not have: set "
+        "lakeform:settings.variables.current_user_name of each stack to the user or service "
+        "principal it deploys as; the rows have ${var.current_user_name} instead: set "
+        "lakeform:settings.variables.current_user_name of each stack (it holds 'REPLACE-ME' "
+        "until then)"
+    ) in err
+    assert (
+        "note: b/resources/job.yml:5:26: ${resources.schemas.sales.name} is the schemas "
+        "'sales''s name as the bundle writes it, 'sales_${bundle.target}' (Lakeform does not "
+        "deploy schemas)"
+    ) in err
+    assert main(["validate"]) == 0
+
+
+@pytest.mark.parametrize(
+    ("value", "problem"),
+    [
+        (
+            "${resources.schemas.sales.id}",
+            "'${resources.schemas.sales.id}': schemas is a kind Lakeform does not deploy, so the "
+            "schemas 'sales' has no id Lakeform knows: write the id, or ${var.NAME} with the id "
+            "in each stack's lakeform:settings.variables",
+        ),
+        (
+            "${resources.volumes.nope.name}",
+            "'${resources.volumes.nope.name}': volumes is a kind Lakeform does not deploy, and "
+            "the bundle has no volumes 'nope': write the value, or ${var.NAME} with it in each "
+            "stack's lakeform:settings.variables",
+        ),
+        (
+            "--editable ${workspace.file_path}",
+            "'${workspace.file_path}' is the bundle folder as the Databricks CLI syncs it; "
+            "Lakeform uploads only the files a row names, each to the row's own folder: name the "
+            "file in a path field (notebook_path, python_file, libraries, ...) by its path, or "
+            "write a workspace path (e.g. a built wheel's) instead",
+        ),
+    ],
+)
+def test_an_interpolation_with_no_meaning_in_a_stack_is_refused_with_file_and_line(
+    refs: Path, capsys: pytest.CaptureFixture[str], value: str, problem: str
+) -> None:
+    _edit(refs / "b/resources/job.yml", '"${resources.schemas.sales.name}"', f'"{value}"')
+    assert main(["import-bundle", "b", "-o", "resources/refs"]) == 1
+    assert capsys.readouterr().err.splitlines()[-2:] == [
+        "lakeform import-bundle: b/resources/job.yml:5:26: "
+        f"resources.jobs.refs_job.parameters[0].default: {problem}",
+        "FAILED: nothing written",
+    ]
+    assert not (refs / "resources").exists()
+    assert not list(refs.glob("Pulumi.*.yaml"))
+
+
+@pytest.mark.parametrize("task_type", TASK_TYPES_LATER)
+def test_a_task_type_lakeform_does_not_model_is_refused_by_name(
+    refs: Path, capsys: pytest.CaptureFixture[str], task_type: str
+) -> None:
+    _edit(
+        refs / "b/resources/job.yml",
+        'spark_python_task: {python_file: "${workspace.file_path}/src/main.py"}',
+        f"{task_type}: {{}}",
+    )
+    assert main(["import-bundle", "b", "-o", "resources/refs"]) == 1
+    err = capsys.readouterr().err
+    assert (
+        f"lakeform import-bundle: b/resources/job.yml:14:11: resources.jobs.refs_job.tasks[0]."
+        f"{task_type}: task type {task_type} is not supported by Lakeform yet; supported: "
+        "notebook_task, sql_task, pipeline_task"
+    ) in err
+    assert "found none" not in err
+
+
+def test_every_provider_task_type_is_modelled_or_refused_by_name() -> None:
+    import inspect
+
+    import pulumi_databricks as databricks
+
+    from metadata.models.jobs import TASK_TYPES
+
+    provider = {
+        p
+        for p in inspect.signature(databricks.JobTaskArgs.__init__).parameters
+        if p.endswith("_task")
+    }
+    assert provider == set(TASK_TYPES) | set(TASK_TYPES_LATER)
