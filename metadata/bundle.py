@@ -121,6 +121,7 @@ def import_bundle(bundle: Path, root: Path, stacks: Collection[str] = ()) -> Imp
     """(kind, key) of a row defined only in targets -> `file:line` of its first definition."""
     permissions: list[dict[str, Any]] = []
     wide: dict[str, Any] = {}
+    artifacts: dict[str, dict[str, Any]] = {}
     others: dict[str, dict[str, Any]] = {}
     # the bundle's resources of kinds Lakeform does not deploy: their fields may be referred to
     for _, doc in documents:
@@ -131,10 +132,30 @@ def import_bundle(bundle: Path, root: Path, stacks: Collection[str] = ()) -> Imp
                         others.get(kind, {}).get(key), row
                     )
     for path, doc in documents:
-        ctx = _Ctx(out, at[path], path.parent, main.parent, root, others)
+        ctx = _Ctx(out, at[path], path.parent, main.parent, root, others, artifacts)
         for key in doc:
             if key in TARGET_WIDE:
                 wide[key] = merge_bundle(wide.get(key), doc[key])
+            elif key == "python":
+                python = _map(doc[key])
+                loaders = ", ".join(
+                    f"'{x}'"
+                    for x in [*_items(python.get("resources")), *_items(python.get("mutators"))]
+                )
+                out.skipped.append(
+                    f"{at[path].pos((key,))}: python: resources defined or changed in Python "
+                    f"(loaders and mutators {loaders or 'none'}) are not imported: Lakeform reads "
+                    "YAML and does not run the bundle's code; write those resources as YAML (the "
+                    "Databricks CLI prints them: databricks bundle validate --output json) and "
+                    "import again"
+                )
+            elif key == "artifacts":
+                for name, spec in _map(doc[key]).items():
+                    ctx.artifacts[name] = _map(spec)
+                    out.skipped.append(
+                        f"{at[path].pos((key, name))}: artifacts.{name} (Lakeform does not build "
+                        "artifacts: a library that names its output is refused)"
+                    )
             elif key not in TOP_KEYS:
                 out.skipped.append(f"{at[path].pos((key,))}: {key} (no Lakeform equivalent)")
         for name, spec in _map(doc.get("variables")).items():
@@ -605,6 +626,8 @@ class _Ctx:
     """The bundle's folder, synced by the CLI to `${workspace.file_path}`."""
     root: Path
     others: dict[str, dict[str, Any]]
+    artifacts: dict[str, dict[str, Any]]
+    """The bundle's `artifacts` (builds the CLI runs before deploying)."""
 
     def refuse(self, parts: tuple[Part, ...], message: str) -> None:
         self.out.problems.append(str(self.loc.problem(parts, message)))
@@ -638,6 +661,7 @@ def _row(
 
 
 PATH_KEYS = {"notebook_path", "python_file", "path", "include", "root_path"}
+LIBRARY_KEYS = {"whl", "jar", "dependencies"}
 RESOURCE_REF = re.compile(r"^resources\.([a-z_]+)\.([A-Za-z0-9_-]+)\.([A-Za-z0-9_.]+)$")
 USER_NAME = "workspace.current_user.userName"
 PLACEHOLDER_VARIABLES = {
@@ -672,9 +696,27 @@ def _convert(value: Any, ctx: _Ctx, parts: tuple[Part, ...], key: str = "") -> A
         if key in PATH_KEYS and FILE_PATH.match(value):  # the bundle root, synced
             return _rel(ctx.bundle / FILE_PATH.sub("", value, count=1), ctx.root)
         value = _interpolate(value, ctx, parts)
-        if key in PATH_KEYS and is_repo_relative(value) and "${" not in value:
+        if key in LIBRARY_KEYS and is_repo_relative(value) and value.endswith((".whl", ".jar")):
+            _local_library(value, ctx, parts)
+        elif key in PATH_KEYS and is_repo_relative(value) and "${" not in value:
             return _rel(ctx.folder / value, ctx.root)
     return value
+
+
+def _local_library(value: str, ctx: _Ctx, parts: tuple[Part, ...]) -> None:
+    """Refuse a library that is a local file (a build's output, or a file the CLI uploads):
+    Lakeform neither builds nor uploads libraries."""
+    builds = ", ".join(
+        f"artifacts.{name}" + (f" (build: {spec['build']!r})" if spec.get("build") else "")
+        for name, spec in ctx.artifacts.items()
+    )
+    origin = f"is built by the bundle's {builds}" if builds else "is a local file the CLI uploads"
+    ctx.refuse(
+        parts,
+        f"'{value}' {origin}; Lakeform neither builds nor uploads libraries: build it, copy it "
+        "to a volume or the workspace and write that path (e.g. "
+        "/Volumes/<catalog>/<schema>/<volume>/<file>)",
+    )
 
 
 def _interpolate(value: str, ctx: _Ctx, parts: tuple[Part, ...], depth: int = 0) -> str:

@@ -69,7 +69,7 @@ FILES = {
               deployment: {kind: BUNDLE}
               environments:
                 - environment_key: default
-                  spec: {client: "2", dependencies: [../dist/*.whl]}
+                  spec: {client: "2", dependencies: [/Volumes/main/libs/demo/d.whl]}
               tasks:
                 - task_key: notebook
                   environment_key: default
@@ -824,3 +824,48 @@ def test_every_provider_task_type_is_modelled_or_refused_by_name() -> None:
         if p.endswith("_task")
     }
     assert provider == set(TASK_TYPES) | set(TASK_TYPES_LATER)
+
+
+@pytest.mark.parametrize(
+    ("artifacts", "origin"),
+    [
+        (
+            "artifacts: {default: {type: whl, build: poetry build}}\n",
+            "is built by the bundle's artifacts.default (build: 'poetry build')",
+        ),
+        ("", "is a local file the CLI uploads"),
+    ],
+)
+def test_a_library_built_or_uploaded_by_the_cli_is_refused(
+    refs: Path, capsys: pytest.CaptureFixture[str], artifacts: str, origin: str
+) -> None:
+    (refs / "b/databricks.yml").write_text((refs / "b/databricks.yml").read_text() + artifacts)
+    _edit(
+        refs / "b/resources/job.yml",
+        "        - task_key: main\n",
+        "        - task_key: main\n          libraries: [{whl: ../dist/*.whl}]\n",
+    )
+    assert main(["import-bundle", "b", "-o", "resources/refs"]) == 1
+    assert capsys.readouterr().err.splitlines()[-2:] == [
+        "lakeform import-bundle: b/resources/job.yml:14:24: resources.jobs.refs_job.tasks[0]."
+        f"libraries[0].whl: '../dist/*.whl' {origin}; Lakeform neither builds nor uploads "
+        "libraries: build it, copy it to a volume or the workspace and write that path (e.g. "
+        "/Volumes/<catalog>/<schema>/<volume>/<file>)",
+        "FAILED: nothing written",
+    ]
+
+
+def test_python_defined_resources_are_named_and_not_imported(
+    refs: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (refs / "b/databricks.yml").write_text(
+        (refs / "b/databricks.yml").read_text()
+        + "python:\n  venv_path: .venv\n  resources: ['resources:load_resources']\n"
+    )
+    assert main(["import-bundle", "b", "-o", "resources/refs"]) == 0  # the YAML rows still are
+    assert (
+        "not imported: b/databricks.yml:10:1: python: resources defined or changed in Python "
+        "(loaders and mutators 'resources:load_resources') are not imported: Lakeform reads YAML "
+        "and does not run the bundle's code; write those resources as YAML (the Databricks CLI "
+        "prints them: databricks bundle validate --output json) and import again"
+    ) in capsys.readouterr().err.splitlines()
