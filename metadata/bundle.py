@@ -131,8 +131,9 @@ def import_bundle(bundle: Path, root: Path, stacks: Collection[str] = ()) -> Imp
                     others.setdefault(kind, {})[key] = merge_bundle(
                         others.get(kind, {}).get(key), row
                     )
+    typed = _typed_variables(documents, stacks)
     for path, doc in documents:
-        ctx = _Ctx(out, at[path], path.parent, main.parent, root, others, artifacts)
+        ctx = _Ctx(out, at[path], path.parent, main.parent, root, others, artifacts, typed)
         for key in doc:
             if key in TARGET_WIDE:
                 wide[key] = merge_bundle(wide.get(key), doc[key])
@@ -316,13 +317,11 @@ def _variable(spec: Any, where: str, out: Imported) -> str | None:
                 f"hold '{LOOKUP_PLACEHOLDER}' until then)"
             )
             return LOOKUP_PLACEHOLDER
-        if spec.get("type") == "complex" or isinstance(spec.get("default"), dict | list):
-            out.skipped.append(
-                f"{where}: a complex variable (Lakeform variables are strings: write the value "
-                "into the rows)"
-            )
+        if "default" not in spec and spec.get("type") != "complex":
             return None
         spec = spec.get("default")
+    if isinstance(spec, dict | list):
+        return None  # a complex value: the fields that are exactly ${var.X} take it (_typed)
     if spec is None:
         return None
     if isinstance(spec, bool):
@@ -628,6 +627,9 @@ class _Ctx:
     others: dict[str, dict[str, Any]]
     artifacts: dict[str, dict[str, Any]]
     """The bundle's `artifacts` (builds the CLI runs before deploying)."""
+    typed: dict[str, Any]
+    """Variables whose value is no string (a number, a list, a map) -> the value every stack
+    has, or DIFFERS: a field that is exactly `${var.X}` takes the value itself."""
 
     def refuse(self, parts: tuple[Part, ...], message: str) -> None:
         self.out.problems.append(str(self.loc.problem(parts, message)))
@@ -695,12 +697,72 @@ def _convert(value: Any, ctx: _Ctx, parts: tuple[Part, ...], key: str = "") -> A
     if isinstance(value, str):
         if key in PATH_KEYS and FILE_PATH.match(value):  # the bundle root, synced
             return _rel(ctx.bundle / FILE_PATH.sub("", value, count=1), ctx.root)
+        whole = WHOLE_VARIABLE.fullmatch(value)
+        if whole and whole.group(1) in ctx.typed:
+            return _typed(whole.group(1), ctx, parts, value)
         value = _interpolate(value, ctx, parts)
         if key in LIBRARY_KEYS and is_repo_relative(value) and value.endswith((".whl", ".jar")):
             _local_library(value, ctx, parts)
         elif key in PATH_KEYS and is_repo_relative(value) and "${" not in value:
             return _rel(ctx.folder / value, ctx.root)
     return value
+
+
+WHOLE_VARIABLE = re.compile(r"\$\{var\.([A-Za-z0-9_-]+)\}")
+DIFFERS = object()
+"""A typed variable whose value is not the same in every stack."""
+
+
+def _typed_variables(
+    documents: list[tuple[Path, dict[str, Any]]], stacks: Collection[str]
+) -> dict[str, Any]:
+    """Variables with a value that is no string in some stack (any value, when there is no
+    stack) -> that value when every stack (target, or stack taking the default target's
+    variables) has the same, else DIFFERS."""
+    defaults: dict[str, Any] = {}
+    per_target: dict[str, dict[str, Any]] = {}
+    default_target = None
+    for _, doc in documents:
+        for name, spec in _map(doc.get("variables")).items():
+            defaults[name] = _map(spec).get("default") if isinstance(spec, dict) else spec
+        for target, body in _map(doc.get("targets")).items():
+            per_target.setdefault(target, {})
+            if _map(body).get("default") is True:
+                default_target = target
+            for name, spec in _map(_map(body).get("variables")).items():
+                # a mapping is a variable's spec unless the variable is complex: then the value
+                body_map = _map(spec)
+                is_spec = "default" in body_map or "lookup" in body_map
+                value: Any = body_map.get("default") if is_spec else spec
+                per_target.setdefault(target, {})[name] = value
+    names = [*per_target, *(s for s in stacks if s not in per_target)] or [None]
+    typed: dict[str, Any] = {}
+    for name in {*defaults, *(n for t in per_target.values() for n in t)}:
+        values: list[Any] = []
+        for stack in names:
+            source = per_target.get(stack or "", per_target.get(default_target or "", {}))
+            values.append(source.get(name, defaults.get(name)))
+        # with no stack at all there is no place for a variable: every value goes in the rows
+        if names != [None] and all(isinstance(v, str) or v is None for v in values):
+            continue
+        if all(v is None for v in values):
+            continue
+        typed[name] = values[0] if all(v == values[0] for v in values) else DIFFERS
+    return typed
+
+
+def _typed(name: str, ctx: _Ctx, parts: tuple[Part, ...], text: str) -> Any:
+    """The value of typed variable `name` for a field that is exactly `text`, `${var.name}`."""
+    value = ctx.typed[name]
+    if value is DIFFERS:
+        ctx.refuse(
+            parts,
+            f"'{text}': the variable {name} is a number, list or map whose value differs "
+            "between targets, and Lakeform's variables are strings: write the value here and "
+            "each target's in stack_overrides.<stack>",
+        )
+        return text
+    return copy.deepcopy(value)
 
 
 def _local_library(value: str, ctx: _Ctx, parts: tuple[Part, ...]) -> None:
@@ -736,6 +798,14 @@ def _interpolate(value: str, ctx: _Ctx, parts: tuple[Part, ...], depth: int = 0)
             name = PLACEHOLDER_VARIABLES[ref][0]
             ctx.out.placeholders.add(ref)
             return "${var." + name + "}"
+        typed = ctx.typed.get(ref.removeprefix("var.")) if ref.startswith("var.") else None
+        if isinstance(typed, list | dict) or typed is DIFFERS:
+            ctx.refuse(
+                parts,
+                f"'{m.group(0)}' is a list or map (or differs between targets) inside a "
+                "string: only a field that is exactly the variable can take it",
+            )
+            return m.group(0)
         if ref == "workspace.root_path":
             ctx.out.root_path_used = True
             return "${var." + ROOT_VARIABLE + "}"

@@ -869,3 +869,75 @@ def test_python_defined_resources_are_named_and_not_imported(
         "and does not run the bundle's code; write those resources as YAML (the Databricks CLI "
         "prints them: databricks bundle validate --output json) and import again"
     ) in capsys.readouterr().err.splitlines()
+
+
+TYPED = """
+bundle: {name: typed}
+variables:
+  runs: {default: 2}
+  paused: {default: PAUSED}
+  tags: {type: complex, default: {team: data, cost: "1"}}
+  libs: {type: complex, default: [{pypi: {package: pandas}}]}
+resources:
+  jobs:
+    typed_job:
+      max_concurrent_runs: ${var.runs}
+      tags: ${var.tags}
+      schedule:
+        {quartz_cron_expression: "0 0 5 * * ?", timezone_id: UTC, pause_status: "${var.paused}"}
+      tasks:
+        - task_key: main
+          libraries: ${var.libs}
+          notebook_task: {notebook_path: nb.py}
+"""
+
+
+@pytest.fixture
+def typed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    (tmp_path / "b").mkdir()
+    (tmp_path / "b/databricks.yml").write_text(TYPED)
+    (tmp_path / "b/nb.py").write_text("# Databricks notebook source\n")
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def test_variables_without_targets_numbers_lists_and_maps_are_typed(
+    typed: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["import-bundle", "b", "-o", "resources/typed"]) == 0
+    job = yaml.safe_load((typed / "resources/typed/typed.yaml").read_text())["jobs"]["typed_job"]
+    assert job["max_concurrent_runs"] == 2
+    assert job["tags"] == {"team": "data", "cost": "1"}
+    assert job["tasks"][0]["libraries"] == [{"pypi": {"package": "pandas"}}]
+    assert job["schedule"]["pause_status"] == "PAUSED"  # no stack to hold it: in the row
+    assert "complex" not in capsys.readouterr().err
+    # the project's stacks (no targets here) get the defaults
+    (typed / "Pulumi.dev.yaml").write_text(
+        "config:\n  lakeform:settings:\n    metadata_paths: [resources]\n"
+    )
+    assert main(["import-bundle", "b", "-o", "resources/typed", "--force"]) == 0
+    dev = yaml.safe_load((typed / "Pulumi.dev.yaml").read_text())["config"]["lakeform:settings"]
+    assert dev["variables"] == {"runs": "2", "paused": "PAUSED"}
+    job = yaml.safe_load((typed / "resources/typed/typed.yaml").read_text())["jobs"]["typed_job"]
+    assert job["schedule"]["pause_status"] == "${var.paused}"  # a string: a stack variable
+    assert main(["validate"]) == 0
+
+
+def test_a_typed_variable_that_differs_between_targets_or_sits_in_a_string_is_refused(
+    typed: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (typed / "b/databricks.yml").write_text(
+        TYPED.replace("tags: ${var.tags}", 'tags: {all: "x-${var.libs}"}')
+        + "targets:\n  dev: {variables: {runs: 4}}\n  prod: {}\n"
+    )
+    assert main(["import-bundle", "b", "-o", "resources/typed"]) == 1
+    assert capsys.readouterr().err.splitlines()[-3:] == [
+        "lakeform import-bundle: b/databricks.yml:11:7: resources.jobs.typed_job."
+        "max_concurrent_runs: '${var.runs}': the variable runs is a number, list or map whose "
+        "value differs between targets, and Lakeform's variables are strings: write the value "
+        "here and each target's in stack_overrides.<stack>",
+        "lakeform import-bundle: b/databricks.yml:12:14: resources.jobs.typed_job.tags.all: "
+        "'${var.libs}' is a list or map (or differs between targets) inside a string: only a "
+        "field that is exactly the variable can take it",
+        "FAILED: nothing written",
+    ]
