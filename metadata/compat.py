@@ -391,7 +391,17 @@ def from_source_rows(data: LMap | LList, name: str) -> Converted:
     modules: LMap = LMap(None)
     sources: Any = data
     if isinstance(data, LMap):
-        r.unknown_top_keys(data, ["sources", "modules"], "source-row")
+        version = data.get("metadata_version")
+        if version is not None and str(version) not in SUPPORTED_VERSIONS:
+            r.problem(
+                _key_pos(data, "metadata_version"),
+                "metadata_version",
+                f"unsupported lakeflow-jobs-meta metadata_version {version!r}; "
+                f"this reader knows {', '.join(repr(v) for v in SUPPORTED_VERSIONS)}",
+            )
+            return r.result(None)
+        # metadata_version: the framework's module files carry it and it reads them alike
+        r.unknown_top_keys(data, ["metadata_version", "sources", "modules"], "source-row")
         sources = data.get("sources")
         listed = data.get("modules")
         if isinstance(listed, LMap):
@@ -454,7 +464,9 @@ def from_source_rows(data: LMap | LList, name: str) -> Converted:
     return r.result(out)
 
 
-MODULE_FIELDS = ("module_name", "job_config", "sources")
+MODULE_FIELDS = ("module_name", "description", "job_config", "sources")
+"""A module's `description` becomes its job's description unless job_config sets one (the
+framework itself does not use it)."""
 
 
 def _module_list(r: _Reader, listed: LList) -> tuple[LMap, LList]:
@@ -479,6 +491,13 @@ def _module_list(r: _Reader, listed: LList) -> tuple[LMap, LList]:
             r.problem(module.pos, f"{path}.module_name", "required field missing (a string)")
             continue
         config = module.get("job_config")
+        described = module.get("description")
+        if described is not None and not isinstance(described, str):
+            r.problem(_key_pos(module, "description"), f"{path}.description", "expected a string")
+        if isinstance(described, str) and (config is None or isinstance(config, LMap)):
+            config = config if config is not None else LMap(module.pos)
+            if "description" not in config:
+                config.put("description", described, _key_pos(module, "description"))
         if isinstance(config, LMap):
             settings.put(name, config, _key_pos(module, "job_config"))
         elif config is not None:

@@ -15,6 +15,9 @@ from metadata.messages import suggest, yaml_type
 from metadata.yamlsrc import LList, LMap, parse_text
 
 ROW_KEY = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_-]*$")
+KEY_VARIABLE = re.compile(r"\$\{var\.[A-Za-z0-9_-]+\}")
+"""`${var.NAME}` in a row key (lakeflow-jobs-meta documents it): the stack's value is put in
+before the key is used, and the result must be a row key."""
 
 
 @dataclass
@@ -28,6 +31,9 @@ class RawRow:
     data: Any
     reported: bool = False
     """Its problems were reported by a compatibility reader: known to exist, not checked again."""
+    bare_refs: bool = False
+    """Read from lakeflow-jobs-meta's formats, which pass `${name}` (no dot) through to the job
+    as written (a SQL parameter, say): so does Lakeform, for these rows."""
 
 
 def display_name(path: Path, root: Path) -> str:
@@ -101,6 +107,8 @@ def read_text(text: str, name: str) -> tuple[list[RawRow], list[Problem]]:
             )
         ]
     rows, more = split_rows(data, name, reported)
+    for row in rows:
+        row.bare_refs = converted is not None
     return rows, problems + more
 
 
@@ -171,7 +179,7 @@ def split_rows(
             continue
         for key, row in value.items():
             kpos = value.key_pos.get(key)
-            if not ROW_KEY.match(key):
+            if not ROW_KEY.match(KEY_VARIABLE.sub("v", key)):
                 problems.append(
                     Problem(
                         kpos,

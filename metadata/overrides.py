@@ -67,10 +67,12 @@ def substitute(
     loc: Locator,
     parts: tuple[Part, ...],
     problems: list[Problem],
+    *,
+    bare_refs: bool = False,
 ) -> Any:
     """Replace `${var.NAME}` in every string; unknown names, and any other `${...}` (Lakeform
     substitutes nothing else), are problems. Without `variables` (no stack settings),
-    `${var.NAME}` is left as written."""
+    `${var.NAME}` is left as written. With `bare_refs`, `${name}` (no dot) stays as written."""
     if isinstance(value, str):
         if "${" not in value:
             return value
@@ -78,6 +80,8 @@ def substitute(
         def repl(m: re.Match[str]) -> str:
             ref = m.group(1)
             if not ref.startswith("var."):
+                if bare_refs and BARE_REF.match(ref):
+                    return m.group(0)
                 problems.append(loc.problem(parts, _unsubstituted(m.group(0), ref)))
                 return m.group(0)
             if variables is None:
@@ -120,16 +124,20 @@ def substitute(
                 del value[k]
                 value.put(_BY_KEY_FIELD[k], by_key[0], value.key_pos.get(k))
                 continue
-            value[k] = substitute(value[k], variables, loc, (*parts, k), problems)
+            value[k] = substitute(
+                value[k], variables, loc, (*parts, k), problems, bare_refs=bare_refs
+            )
         return value
     if isinstance(value, LList):
         for i, item in enumerate(value):
-            value[i] = substitute(item, variables, loc, (*parts, i), problems)
+            value[i] = substitute(item, variables, loc, (*parts, i), problems, bare_refs=bare_refs)
         return value
     return value
 
 
 REF = re.compile(r"\$\{([^}]*)\}")
+BARE_REF = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+"""`${name}` with no dot: no reference of the Databricks CLI's, passed through where allowed."""
 BUNDLE_REF = re.compile(r"^resources\.(jobs|pipelines)\.([A-Za-z0-9_-]+)\.id$")
 _BY_KEY = {
     "jobs": ("job_id", "run_job_task: {job: %s}"),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import dataclasses
 from collections.abc import Collection
 from typing import Any
 
@@ -10,7 +11,7 @@ from pydantic import BaseModel, ValidationError
 
 from metadata.errors import Problem
 from metadata.kinds import KINDS
-from metadata.loader import RawRow
+from metadata.loader import ROW_KEY, RawRow
 from metadata.located import Locator, Part
 from metadata.messages import suggest, yaml_type
 from metadata.models.jobs import JobRow, Task, TaskDependency
@@ -32,6 +33,11 @@ def resolve(
     res = Resolution(present={k: set() for k in KINDS}, disabled={k: set() for k in KINDS})
     first: dict[tuple[str, str], RawRow] = {}
     for raw in raws:
+        if "${" in raw.key:
+            keyed = _substituted_key(raw, settings, res)
+            if keyed is None:
+                continue
+            raw = keyed
         seen = first.get((raw.kind, raw.key))
         if seen is not None:
             res.problems.append(
@@ -46,6 +52,29 @@ def resolve(
         first[(raw.kind, raw.key)] = raw
         resolve_row(raw, stack, settings, stacks, res)
     return res
+
+
+def _substituted_key(raw: RawRow, settings: StackSettings | None, res: Resolution) -> RawRow | None:
+    """The row with `${var.NAME}` in its key replaced by the stack's values (as
+    lakeflow-jobs-meta does per job), or None with the problem said. Without settings the key
+    stays as written."""
+    if settings is None:
+        return raw
+    loc = Locator(raw.file, (raw.kind,), raw.data, raw.key_pos)
+    problems: list[Problem] = []
+    key = substitute(raw.key, settings.variables, loc, (raw.key,), problems)
+    if not problems and not ROW_KEY.match(key):
+        problems.append(
+            loc.problem(
+                (raw.key,),
+                f"the key is '{key}' with the stack's variables; row keys may hold letters, "
+                "digits, '_' and '-' only (they name the deployed resource)",
+            )
+        )
+    if problems:
+        res.problems.extend(problems)
+        return None
+    return dataclasses.replace(raw, key=key)
 
 
 def resolve_row(
@@ -69,7 +98,7 @@ def resolve_row(
     data = _apply_overrides(raw.kind, data, stack, stacks, loc, res)
     loc = Locator(raw.file, loc.prefix, data, raw.key_pos)
     variables = settings.variables if settings is not None else None
-    data = substitute(data, variables, loc, (), res.problems)
+    data = substitute(data, variables, loc, (), res.problems, bare_refs=raw.bare_refs)
 
     disabled = data.get("disabled")
     if disabled is not None and not isinstance(disabled, bool):

@@ -713,3 +713,101 @@ def test_source_row_json_config_nested_too_deep(project: Project, depth: int) ->
         "of mappings and lists (an alias counts as deep as its value); rows need about 10: "
         "flatten this value"
     ]
+
+
+def test_a_module_file_with_a_version_and_module_descriptions_is_read(project: Project) -> None:
+    project.write(
+        "modules.yaml",
+        """
+        metadata_version: "1.0"
+        modules:
+          - module_name: sales
+            description: Daily sales sources
+            sources:
+              - source_id: orders
+                source_type: csv
+                execution_order: 1
+                transformation_config: {task_type: notebook, notebook_path: src/nb.py}
+        """,
+    )
+    job = project.load().jobs["sales"]
+    assert job.description == "Daily sales sources"  # the job's, where nothing else sets one
+    assert [t.task_key for t in job.tasks] == ["orders"]
+
+
+@pytest.mark.parametrize(
+    ("head", "module", "problem"),
+    [
+        (
+            'metadata_version: "3.0"\n',
+            "",
+            "resources/modules.yaml:1:1: metadata_version: unsupported lakeflow-jobs-meta "
+            "metadata_version '3.0'; this reader knows '1.0', '2.0'",
+        ),
+        (
+            "",
+            "    description: [not, text]\n",
+            "resources/modules.yaml:3:5: modules[0].description: expected a string",
+        ),
+    ],
+)
+def test_a_module_file_with_a_bad_version_or_description_is_refused(
+    project: Project, head: str, module: str, problem: str
+) -> None:
+    project.write(
+        "modules.yaml",
+        head
+        + "modules:\n  - module_name: sales\n"
+        + module
+        + "    sources:\n      - {source_id: o, source_type: csv, execution_order: 1,\n"
+        "         transformation_config: {task_type: notebook, notebook_path: src/nb.py}}\n",
+    )
+    assert project.problems() == [problem]
+
+
+VARIABLE_KEYS = """
+metadata_version: "2.0"
+jobs:
+  etl_${var.catalog}_orders:
+    name: "ETL ${var.catalog}"
+    tasks:
+      - task_key: check
+        task_type: sql_query
+        warehouse_id: wh
+        sql_query: "SELECT * FROM t WHERE v > ${threshold}"
+"""
+
+
+def test_variables_in_job_keys_and_bare_parameters_as_the_framework_reads_them(
+    project: Project,
+) -> None:
+    project.write("vars.yaml", VARIABLE_KEYS)
+    jobs = project.load().jobs
+    assert list(jobs) == ["etl_cat_dev_orders"]
+    task = jobs["etl_cat_dev_orders"].tasks[0]
+    assert task.sql_task is not None
+    # passed through as written, as lakeflow-jobs-meta does
+    assert task.sql_task.query_text == "SELECT * FROM t WHERE v > ${threshold}"
+
+
+def test_a_variable_key_that_is_no_row_key_in_a_stack_or_a_bare_ref_in_native_rows_is_refused(
+    project: Project,
+) -> None:
+    project.write("vars.yaml", VARIABLE_KEYS.replace("${var.catalog}_orders", "${var.nope}"))
+    project.write(
+        "native.yaml",
+        """
+        jobs:
+          native:
+            tasks:
+              - task_key: t
+                notebook_task: {notebook_path: src/nb.py, base_parameters: {v: "${threshold}"}}
+        """,
+    )
+    assert project.problems() == [
+        "resources/native.yaml:5:69: jobs.native.tasks[0].notebook_task.base_parameters.v: "
+        "'${threshold}' is not substituted by Lakeform (only ${var.NAME}, from the stack's "
+        "lakeform:settings.variables)",
+        "resources/vars.yaml:3:3: jobs.etl_${var.nope}: unknown variable '${var.nope}'; known: "
+        "catalog, notification_email (define it in the stack's lakeform:settings.variables)",
+    ]
