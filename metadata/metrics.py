@@ -115,8 +115,6 @@ def definition_problems(
             "{{current_df}}.name and {{base_df}}.name, e.g. "
             "{{current_df}}.total_revenue - {{base_df}}.total_revenue"
         )
-    if metric.kind == "AGGREGATE":
-        return  # its bare names are columns of the monitored table, unknown here
     sql = TEMPLATE.sub(lambda m: _PLACEHOLDER.format(_word(m.group(1))), metric.definition)
     try:
         tree = sqlglot.parse_one(sql, dialect="databricks")
@@ -124,8 +122,30 @@ def definition_problems(
         first = err.errors[0]["description"] if err.errors else str(err)
         yield f"{kind} metric '{metric.name}' is not a SQL expression: {first}"
         return
+    if metric.kind == "AGGREGATE":
+        yield from _nested_aggregates(metric, tree)
+        return  # its bare names are columns of the monitored table, unknown here
     for column in tree.find_all(exp.Column):
         yield from _reference(metric, column, usable, own)
+
+
+def _nested_aggregates(metric: MetricDef, tree: exp.Expr) -> Iterator[str]:
+    """An aggregate function inside another (`SUM(CASE WHEN x >= PERCENTILE(x, 0.9) ...)`):
+    Spark refuses it when the monitor runs ("It is not allowed to use an aggregate function in
+    the argument of another aggregate function"), so it is refused here, before any deploy."""
+    for outer in tree.find_all(exp.AggFunc):
+        inner = next((n for n in outer.find_all(exp.AggFunc) if n is not outer), None)
+        if inner is not None and not outer.find_ancestor(exp.AggFunc):
+            yield (
+                f"aggregate metric '{metric.name}' uses an aggregate function inside another "
+                f"({_function(inner)} inside {_function(outer)}), which Spark refuses: compute "
+                "the inner one as its own aggregate metric and combine them in a derived metric"
+            )
+
+
+def _function(node: exp.Expr) -> str:
+    """The function's name as written in Databricks SQL (PERCENTILE, not sqlglot's QUANTILE)."""
+    return node.sql(dialect="databricks").split("(", 1)[0].upper()
 
 
 def _reference(

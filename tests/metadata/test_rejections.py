@@ -651,11 +651,24 @@ def test_aggregate_metric_template_variable_of_another_profile(one_problem: OneP
     )
 
 
+def test_aggregate_metric_with_a_nested_aggregate(one_problem: OneProblem) -> None:
+    nested = "SUM(CASE WHEN {{input_column}} >= PERCENTILE({{input_column}}, 0.9) THEN 1 END)"
+    text = _metrics(_metric("AGGREGATE", "top_decile", nested))
+    assert one_problem(text) == DEFINITION.format(line=8, col=72, i=0) + (
+        "aggregate metric 'top_decile' uses an aggregate function inside another (PERCENTILE "
+        "inside SUM), which Spark refuses: compute the inner one as its own aggregate metric "
+        "and combine them in a derived metric"
+    )
+
+
 def test_metric_definitions_the_service_accepts(project: Project) -> None:
     project.write(
         "a.yaml",
         _metrics(
             _metric("AGGREGATE", "sq_avg", "AVG({{input_column}} * {{input_column}})"),
+            _metric(
+                "AGGREGATE", "high", "SUM(CASE WHEN {{input_column}} > 5 THEN 1 END) / COUNT(*)"
+            ),
             _metric("DERIVED", "root", "sqrt(sq_avg) + count - CAST(avg AS DOUBLE)"),
             _metric("DERIVED", "rooted", "CASE WHEN root > 0 THEN root ELSE NULL END"),
             _metric("DRIFT", "root_delta", "{{current_df}}.root - {{base_df}}.root"),
@@ -664,6 +677,7 @@ def test_metric_definitions_the_service_accepts(project: Project) -> None:
     metrics = project.load().quality_monitors["m"].custom_metrics
     assert metrics is not None and [m.name for m in metrics] == [
         "sq_avg",
+        "high",
         "root",
         "rooted",
         "root_delta",
