@@ -131,6 +131,12 @@ def import_bundle(bundle: Path, root: Path, stacks: Collection[str] = ()) -> Imp
                     others.setdefault(kind, {})[key] = merge_bundle(
                         others.get(kind, {}).get(key), row
                     )
+        for target, body in _map(doc.get("targets")).items():
+            for kind, rows in _map(_map(body).get("resources")).items():
+                if kind not in KINDS:
+                    for key, row in _map(rows).items():
+                        place = others.setdefault(f"targets.{target}.{kind}", {})
+                        place[key] = merge_bundle(place.get(key), row)
     typed = _typed_variables(documents, stacks)
     for path, doc in documents:
         ctx = _Ctx(out, at[path], path.parent, main.parent, root, others, artifacts, typed)
@@ -765,6 +771,14 @@ def _typed(name: str, ctx: _Ctx, parts: tuple[Part, ...], text: str) -> Any:
     return copy.deepcopy(value)
 
 
+def _field(resource: Any, name: str) -> Any:
+    """`resource`'s field at the dotted `name`, or None."""
+    value: Any = resource
+    for step in name.split("."):
+        value = _map(value).get(step)
+    return value
+
+
 def _local_library(value: str, ctx: _Ctx, parts: tuple[Part, ...]) -> None:
     """Refuse a library that is a local file (a build's output, or a file the CLI uploads):
     Lakeform neither builds nor uploads libraries."""
@@ -841,11 +855,25 @@ def _other_field(
         )
         return text
     resource = ctx.others.get(kind, {}).get(key)
-    value: Any = resource
-    for step in name.split("."):
-        value = _map(value).get(step)
+    value: Any = _field(resource, name)
     if isinstance(value, bool | int | float):
         value = str(value)
+    differs = [
+        place.split(".")[1]
+        for place, resources in ctx.others.items()
+        if place.startswith("targets.")
+        and place.endswith(f".{kind}")
+        and key in resources
+        and _field(merge_bundle(resource, resources[key]), name) != _field(resource, name)
+    ]
+    if differs:
+        ctx.refuse(
+            parts,
+            f"'{text}': {kind} is a kind Lakeform does not deploy, and the {kind} '{key}''s "
+            f"{name} differs in target{'s' if len(differs) > 1 else ''} {', '.join(differs)}: "
+            "write ${var.NAME} with each stack's value in its lakeform:settings.variables",
+        )
+        return text
     if not isinstance(value, str) or depth > 8:
         what = f"no {kind} '{key}'" if resource is None else f"its {name} is not a plain value"
         ctx.refuse(

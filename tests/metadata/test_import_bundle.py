@@ -941,3 +941,20 @@ def test_a_typed_variable_that_differs_between_targets_or_sits_in_a_string_is_re
         "field that is exactly the variable can take it",
         "FAILED: nothing written",
     ]
+
+
+def test_a_field_of_another_kind_that_a_target_changes_is_refused(
+    refs: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _edit(
+        refs / "b/databricks.yml",
+        "  dev: {default: true,",
+        "  prod: {resources: {schemas: {sales: {name: gold}}}}\n  dev: {default: true,",
+    )
+    assert main(["import-bundle", "b", "-o", "resources/refs"]) == 1
+    assert (
+        "lakeform import-bundle: b/resources/job.yml:5:26: resources.jobs.refs_job.parameters[0]."
+        "default: '${resources.schemas.sales.name}': schemas is a kind Lakeform does not deploy, "
+        "and the schemas 'sales''s name differs in target prod: write ${var.NAME} with each "
+        "stack's value in its lakeform:settings.variables"
+    ) in capsys.readouterr().err.splitlines()
