@@ -146,7 +146,7 @@ def _stack_file(
     if isinstance(data, dict) and isinstance(data.get("config"), dict):
         config = cast("dict[str, Any]", data["config"])
     kept = config.get(SETTINGS_KEY)
-    if text is not None and not isinstance(kept, dict):
+    if text is not None and kept is not None and not isinstance(kept, dict):
         return f"{where}: config: {SETTINGS_KEY} is not a mapping; fix the stack file first"
     kept_settings = cast("dict[str, Any]", kept or {})
     merged, conflicts = merge_settings(kept_settings, settings, f"{where}: {SETTINGS_KEY}")
@@ -168,7 +168,13 @@ def _stack_file(
         return str(err)
     if text is not None and merged == kept_settings and new_host is None:
         return parsed, None, conflicts
-    return parsed, _with_settings(text, merged, new_host), conflicts
+    new_text = _with_settings(text, merged, new_host)
+    if text is not None and not new_text.startswith(text.split(SETTINGS_KEY, 1)[0]):
+        conflicts.append(
+            f"{where}: written anew (its {SETTINGS_KEY} is no block mapping to replace): "
+            "comments in it are not kept"
+        )
+    return parsed, new_text, conflicts
 
 
 def _with_settings(text: str | None, settings: dict[str, Any], host: str | None) -> str:
@@ -182,7 +188,7 @@ def _with_settings(text: str | None, settings: dict[str, Any], host: str | None)
         return whole
     node = yaml.compose(text)
     config = _child(node, "config")
-    key, value = _child(config[1], SETTINGS_KEY) if config is not None else (None, None)
+    key, value = (_child(config[1], SETTINGS_KEY) if config else None) or (None, None)
     if key is None or not isinstance(value, yaml.MappingNode) or value.flow_style:
         data = yaml.safe_load(text)  # no block to replace: the file is written anew
         data.setdefault("config", {}).update(head)

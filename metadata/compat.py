@@ -153,14 +153,7 @@ def from_lakeflow_jobs_meta(data: LMap, name: str) -> Converted:
     """A lakeflow-jobs-meta file (`metadata_version` "1.0" or "2.0", or none) ->
     `{jobs: {...}}` in the native layout."""
     r = _Reader(name)
-    version = data.get("metadata_version")
-    if version is not None and str(version) not in SUPPORTED_VERSIONS:
-        r.problem(
-            _key_pos(data, "metadata_version"),
-            "metadata_version",
-            f"unsupported lakeflow-jobs-meta metadata_version {version!r}; "
-            f"this reader knows {', '.join(repr(v) for v in SUPPORTED_VERSIONS)}",
-        )
+    if not _known_version(r, data):
         return r.result(None)
     r.unknown_top_keys(data, ["metadata_version", "jobs"], "lakeflow-jobs-meta")
     jobs_in = data.get("jobs")
@@ -190,6 +183,20 @@ def from_lakeflow_jobs_meta(data: LMap, name: str) -> Converted:
     out = LMap(data.pos)
     out.put("jobs", out_jobs, _key_pos(data, "jobs"))
     return r.result(out)
+
+
+def _known_version(r: _Reader, data: LMap) -> bool:
+    """Whether the file's `metadata_version` (if any) is one this reader knows; else said."""
+    version = data.get("metadata_version")
+    if version is None or str(version) in SUPPORTED_VERSIONS:
+        return True
+    r.problem(
+        _key_pos(data, "metadata_version"),
+        "metadata_version",
+        f"unsupported lakeflow-jobs-meta metadata_version {version!r}; "
+        f"this reader knows {', '.join(repr(v) for v in SUPPORTED_VERSIONS)}",
+    )
+    return False
 
 
 def _lfjm_job(r: _Reader, key: str, job: Any, pos: Pos | None, out_jobs: LMap) -> None:
@@ -391,14 +398,7 @@ def from_source_rows(data: LMap | LList, name: str) -> Converted:
     modules: LMap = LMap(None)
     sources: Any = data
     if isinstance(data, LMap):
-        version = data.get("metadata_version")
-        if version is not None and str(version) not in SUPPORTED_VERSIONS:
-            r.problem(
-                _key_pos(data, "metadata_version"),
-                "metadata_version",
-                f"unsupported lakeflow-jobs-meta metadata_version {version!r}; "
-                f"this reader knows {', '.join(repr(v) for v in SUPPORTED_VERSIONS)}",
-            )
+        if not _known_version(r, data):
             return r.result(None)
         # metadata_version: the framework's module files carry it and it reads them alike
         r.unknown_top_keys(data, ["metadata_version", "sources", "modules"], "source-row")

@@ -958,3 +958,27 @@ def test_a_field_of_another_kind_that_a_target_changes_is_refused(
         "and the schemas 'sales''s name differs in target prod: write ${var.NAME} with each "
         "stack's value in its lakeform:settings.variables"
     ) in capsys.readouterr().err.splitlines()
+
+
+def test_a_stack_file_without_settings_or_with_flow_settings_gets_them(
+    bundle: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (bundle / "Pulumi.dev.yaml").write_text(
+        "# dev\nconfig:\n  databricks:host: https://dev.cloud.databricks.com\n"
+    )
+    (bundle / "Pulumi.prod.yaml").write_text(
+        "# prod\nconfig:\n  lakeform:settings: {metadata_paths: [resources/lakeform]}\n"
+    )
+    assert main(["import-bundle", ".", "-o", "resources/lakeform"]) == 0
+    err = capsys.readouterr().err.splitlines()
+    for stack in ("dev", "prod"):
+        assert (
+            f"note: Pulumi.{stack}.yaml: written anew (its lakeform:settings is no block "
+            "mapping to replace): comments in it are not kept"
+        ) in err
+    dev = yaml.safe_load((bundle / "Pulumi.dev.yaml").read_text())["config"]
+    assert dev["databricks:host"] == "https://dev.cloud.databricks.com"
+    # the default metadata_paths, resources, holds the output folder already
+    assert "metadata_paths" not in dev["lakeform:settings"]
+    assert dev["lakeform:settings"]["name_prefix"] == "[dev] "
+    assert main(["validate", "--stack", "prod"]) == 0
