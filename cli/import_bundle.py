@@ -21,8 +21,9 @@ def register(sub: Any) -> None:
         "rows to DIR/<bundle>.yaml; each target's lakeform:settings (and workspace host) are "
         "merged into Pulumi.<target>.yaml at the project root (created when missing; values "
         "already there are kept, and each differing one is named). Stacks that read DIR but "
-        "are no target get the variables' defaults. The rows are validated for every such stack "
-        "(relative to the current directory, the project root) before anything is written; "
+        "are no target get the default target's variables (else the defaults). The rows are "
+        "validated for every such stack (relative to the current directory, the project root) "
+        "before anything is written; "
         "whatever has no place in Lakeform is listed on stderr, and what is carried over only "
         "approximately is noted there.",
     )
