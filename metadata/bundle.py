@@ -138,6 +138,8 @@ def import_bundle(bundle: Path, root: Path, stacks: Collection[str] = ()) -> Imp
                         place = others.setdefault(f"targets.{target}.{kind}", {})
                         place[key] = merge_bundle(place.get(key), row)
     typed = _typed_variables(documents, stacks)
+    defined: dict[tuple[str, str], str] = {}
+    """(kind, key) of each row -> where it is defined (`file:line:col`)."""
     for path, doc in documents:
         ctx = _Ctx(out, at[path], path.parent, main.parent, root, others, artifacts, typed)
         for key in doc:
@@ -176,9 +178,15 @@ def import_bundle(bundle: Path, root: Path, stacks: Collection[str] = ()) -> Imp
                 )
                 continue
             for key, row in _map(rows).items():
-                converted = _row(kind, key, row, ctx, ("resources", kind, key), f"{kind}.{key}")
-                kind_rows = out.rows.setdefault(kind, {})
-                kind_rows[key] = merge_bundle(kind_rows.get(key), converted)
+                parts = ("resources", kind, key)
+                if (kind, key) in defined:  # the CLI refuses a resource defined twice as well
+                    ctx.refuse(
+                        parts, f"{kind}.{key} is defined twice (also at {defined[(kind, key)]})"
+                    )
+                    continue
+                defined[(kind, key)] = str(ctx.loc.pos(parts))
+                converted = _row(kind, key, row, ctx, parts, f"{kind}.{key}")
+                out.rows.setdefault(kind, {})[key] = converted
         # a target spread over several files is merged, as the CLI merges includes
         for name, target_any in _map(doc.get("targets")).items():
             target = {k: v for k, v in _map(target_any).items() if k != "resources"}

@@ -982,3 +982,17 @@ def test_a_stack_file_without_settings_or_with_flow_settings_gets_them(
     assert "metadata_paths" not in dev["lakeform:settings"]
     assert dev["lakeform:settings"]["name_prefix"] == "[dev] "
     assert main(["validate", "--stack", "prod"]) == 0
+
+
+def test_a_resource_defined_in_two_files_is_refused(
+    spread: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (spread / "resources/again.job.yml").write_text(
+        "resources:\n  jobs:\n    main_job:\n      tasks: [{task_key: c}]\n"
+    )
+    assert main(["import-bundle", ".", "-o", "resources/spread"]) == 1
+    assert capsys.readouterr().err.splitlines()[-2:] == [
+        "lakeform import-bundle: resources/main.job.yml:3:5: resources.jobs.main_job: "
+        "jobs.main_job is defined twice (also at resources/again.job.yml:3:5)",
+        "FAILED: nothing written",
+    ]
