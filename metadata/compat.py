@@ -465,8 +465,8 @@ def from_source_rows(data: LMap | LList, name: str) -> Converted:
 
 
 MODULE_FIELDS = ("module_name", "description", "job_config", "sources")
-"""A module's `description` becomes its job's description unless job_config sets one (the
-framework itself does not use it)."""
+"""A module's `description` is read and checked, then left out, as the framework leaves it
+(lakeflow-jobs-meta v0.2.0 reads no `description`): the job is the one the framework deploys."""
 
 
 def _module_list(r: _Reader, listed: LList) -> tuple[LMap, LList]:
@@ -494,10 +494,6 @@ def _module_list(r: _Reader, listed: LList) -> tuple[LMap, LList]:
         described = module.get("description")
         if described is not None and not isinstance(described, str):
             r.problem(_key_pos(module, "description"), f"{path}.description", "expected a string")
-        if isinstance(described, str) and (config is None or isinstance(config, LMap)):
-            config = config if config is not None else LMap(module.pos)
-            if "description" not in config:
-                config.put("description", described, _key_pos(module, "description"))
         if isinstance(config, LMap):
             settings.put(name, config, _key_pos(module, "job_config"))
         elif config is not None:

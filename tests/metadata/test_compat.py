@@ -731,7 +731,7 @@ def test_a_module_file_with_a_version_and_module_descriptions_is_read(project: P
         """,
     )
     job = project.load().jobs["sales"]
-    assert job.description == "Daily sales sources"  # the job's, where nothing else sets one
+    assert job.description is None  # the framework leaves it out of the job too
     assert [t.task_key for t in job.tasks] == ["orders"]
 
 
