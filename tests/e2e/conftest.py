@@ -10,7 +10,15 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.harness import Project, processes_in, provider_used
+from tests.e2e.harness import (
+    LAKEFORM_PROGRAM,
+    Deployed,
+    Project,
+    deploy_once,
+    lakeform_project,
+    processes_in,
+    provider_used,
+)
 from workspace.testing import RunningWorkspace, running_workspace
 
 PROGRAMS = Path(__file__).resolve().parent / "programs"
@@ -57,3 +65,63 @@ def one_of_each(workspace: RunningWorkspace, tmp_path: Path) -> Project:
 
 
 ProjectFactory = Callable[..., Project]
+
+
+# Programs deployed once a session: a test that starts from one deployed gets a copy of its program,
+# backend and workspace state (harness.Deployed) instead of an `up` of its own. The tests of a
+# first deploy keep theirs.
+
+
+@pytest.fixture(scope="session")
+def one_of_each_once(tmp_path_factory: pytest.TempPathFactory) -> Deployed:
+    return deploy_once(
+        tmp_path_factory.mktemp("one_of_each"),
+        lambda tmp, ws: Project.copy_of(PROGRAMS / "one_of_each", tmp, workspace=ws, stack="e2e"),
+    )
+
+
+@pytest.fixture
+def one_of_each_deployed(
+    one_of_each_once: Deployed, clean_databricks_env: None, tmp_path: Path
+) -> Iterator[Project]:
+    """The one-of-each-type program, stack `e2e`, deployed to its own workspace."""
+    with one_of_each_once.started(tmp_path) as project:
+        yield project
+
+
+@pytest.fixture(scope="session")
+def sample_once(tmp_path_factory: pytest.TempPathFactory) -> Deployed:
+    return deploy_once(
+        tmp_path_factory.mktemp("sample"),
+        lambda tmp, ws: lakeform_project(tmp, workspace=ws, stack="local"),
+    )
+
+
+@pytest.fixture
+def sample_deployed(
+    sample_once: Deployed, clean_databricks_env: None, tmp_path: Path
+) -> Iterator[Project]:
+    """Lakeform's program with the repository's rows and stack file, stack `local`, deployed to
+    its own workspace."""
+    with sample_once.started(tmp_path) as project:
+        yield project
+
+
+@pytest.fixture(scope="session")
+def lakeform_once(tmp_path_factory: pytest.TempPathFactory) -> Deployed:
+    return deploy_once(
+        tmp_path_factory.mktemp("lakeform"),
+        lambda tmp, ws: Project.copy_of(
+            PROGRAMS / "lakeform", tmp, workspace=ws, stack="e2e", include=LAKEFORM_PROGRAM
+        ),
+    )
+
+
+@pytest.fixture
+def lakeform_deployed(
+    lakeform_once: Deployed, clean_databricks_env: None, tmp_path: Path
+) -> Iterator[Project]:
+    """Lakeform's program on tests/e2e/programs/lakeform's rows, stack `e2e`, deployed to its
+    own workspace."""
+    with lakeform_once.started(tmp_path) as project:
+        yield project

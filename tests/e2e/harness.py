@@ -13,6 +13,13 @@ Lakeform's own program is a folder of rows (tests/e2e/programs/lakeform) copied 
 Each project has its own file backend and passphrase. The toolchain and the databricks provider
 are the ones `make toolchain` chose (toolchain/build.py provider-env): the real plugin where it is
 installed, else Lakeform's local provider; LAKEFORM_PROVIDER=real|local forces one.
+
+A test that needs a program already deployed starts from a copy instead of deploying it again
+(tests/e2e/conftest.py deploys each such program once a session):
+
+    deployed = deploy_once(root, lambda tmp, ws: lakeform_project(tmp, workspace=ws, stack="local"))
+    with deployed.started(tmp_path) as project:   # program, backend and workspace state copied
+        project.workspace                         # its own workspace, started from the copy
 """
 
 from __future__ import annotations
@@ -20,10 +27,13 @@ from __future__ import annotations
 import functools
 import json
 import os
+import re
 import shlex
 import shutil
 import subprocess
 import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -31,12 +41,17 @@ from typing import Any
 import yaml
 
 from cli.pulumienv import file_backend
-from workspace.testing import RunningWorkspace
+from workspace.testing import RunningWorkspace, running_workspace
 
 REPO = Path(__file__).resolve().parents[2]
 BUILD = REPO / "toolchain" / "build.py"
 LAKEFORM_PROGRAM = ("__main__.py", "Pulumi.yaml", "metadata", "stacks", "components")
 """What `Project.copy_of(..., include=LAKEFORM_PROGRAM)` takes from the repository."""
+RATE_LIMIT_OFF = 1000
+"""`databricks:rateLimit` of test stacks: requests a second, far above what one run sends, so the
+client-side limit (15/s by default, the real provider's) costs no time. 0 would mean "off" to the
+local provider but "the default" to the real one. Tests about throttling keep the default."""
+PROVIDER_CONFIG = {"databricks:httpTimeoutSeconds": "30", "databricks:retryTimeoutSeconds": "60"}
 
 
 class PulumiFailed(AssertionError):
@@ -110,9 +125,11 @@ class Project:
         workspace: RunningWorkspace,
         stack: str,
         include: tuple[str, ...] = (),
+        rate_limit: int | None = RATE_LIMIT_OFF,
     ) -> Project:
         """Copy `source` (and the named repository folders, for Lakeform's own program) to
-        `tmp/program`, pointing Pulumi.yaml at the repository's virtual environment."""
+        `tmp/program`, pointing Pulumi.yaml at the repository's virtual environment; a new stack
+        whose file points at `workspace` (`rate_limit` None: the provider's default)."""
         target = tmp / "program"
         tmp.mkdir(parents=True, exist_ok=True)
         shutil.copytree(source, target, ignore=shutil.ignore_patterns("__pycache__", ".lakeform"))
@@ -133,25 +150,12 @@ class Project:
         project_file.write_text(yaml.safe_dump(project, sort_keys=False))
         state = tmp / "state"
         state.mkdir()
-        env = {
-            key: value
-            for key, value in os.environ.items()
-            if not key.startswith(("DATABRICKS_", "ARM_", "GOOGLE_", "AZURE_", "PULUMI_"))
-        }
-        env.update(toolchain_env())
-        env.update(
-            PULUMI_BACKEND_URL=file_backend(state),
-            PULUMI_CONFIG_PASSPHRASE="lakeform-e2e",
-            PULUMI_SKIP_UPDATE_CHECK="true",
-            PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION="true",
-            DATABRICKS_TOKEN=workspace.token,
-            DATABRICKS_CONFIG_FILE=str(tmp / "no-databrickscfg"),
-        )
-        made = cls(dir=target, stack=stack, workspace=workspace, env=env)
+        made = cls(dir=target, stack=stack, workspace=workspace, env=_env(tmp, workspace))
         made.pulumi("stack", "init", stack)
-        made.config("databricks:host", workspace.url)
-        made.config("databricks:httpTimeoutSeconds", "30")
-        made.config("databricks:retryTimeoutSeconds", "60")
+        config = {"databricks:host": workspace.url, **PROVIDER_CONFIG}
+        if rate_limit is not None:
+            config["databricks:rateLimit"] = str(rate_limit)
+        made.edit_stack_file(lambda doc: doc.setdefault("config", {}).update(config))
         return made
 
     def pulumi(
@@ -183,8 +187,21 @@ class Project:
             timeout=timeout,
         )
 
+    @property
+    def stack_file(self) -> Path:
+        return self.dir / f"Pulumi.{self.stack}.yaml"
+
+    def edit_stack_file(self, edit: Callable[[dict[str, Any]], object]) -> None:
+        """Load Pulumi.<stack>.yaml, let `edit` change it in place, write it back."""
+        doc = yaml.safe_load(self.stack_file.read_text()) if self.stack_file.exists() else None
+        doc = doc or {}
+        edit(doc)
+        self.stack_file.write_text(yaml.safe_dump(doc, sort_keys=False))
+
     def config(self, key: str, value: str, *, path: bool = False) -> None:
-        self.pulumi("config", "set", *(["--path"] if path else []), key, value)
+        """What `pulumi config set [--path] key value` writes (a plain string value), written
+        into the stack file directly: a `pulumi` process costs about a second."""
+        self.edit_stack_file(lambda doc: set_config(doc.setdefault("config", {}), key, value, path))
 
     def up(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
         return self.pulumi("up", "--yes", "--skip-preview", *args, check=check)
@@ -215,7 +232,106 @@ class Project:
         return found[0]
 
 
-def lakeform_project(tmp: Path, *, workspace: RunningWorkspace, stack: str) -> Project:
+def _env(tmp: Path, workspace: RunningWorkspace) -> dict[str, str]:
+    """The environment of a project in `tmp`: the toolchain, its own backend (`tmp/state`) and
+    passphrase, the workspace's token, and no credentials from outside."""
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("DATABRICKS_", "ARM_", "GOOGLE_", "AZURE_", "PULUMI_"))
+    }
+    env.update(toolchain_env())
+    env.update(
+        PULUMI_BACKEND_URL=file_backend(tmp / "state"),
+        PULUMI_CONFIG_PASSPHRASE="lakeform-e2e",
+        PULUMI_SKIP_UPDATE_CHECK="true",
+        PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION="true",
+        DATABRICKS_TOKEN=workspace.token,
+        DATABRICKS_CONFIG_FILE=str(tmp / "no-databrickscfg"),
+        # Plugins whose engine was killed see it gone within a second, not five (the setting
+        # localprovider/README.md documents; the language host reads it too).
+        LAKEFORM_ENGINE_CHECK_SECONDS="1",
+    )
+    return env
+
+
+_CONFIG_PATH = re.compile(r"\.?([^.\[\]]+)|\[(\d+)\]")
+
+
+def set_config(config: dict[str, Any], key: str, value: str, path: bool) -> None:
+    """Set `key` in a stack file's `config` map as `pulumi config set` does; with `path`, key is
+    `name.field[0].field` and the containers on the way are created."""
+    if not path:
+        config[key] = value
+        return
+    steps: list[str | int] = [
+        name if index == "" else int(index) for name, index in _CONFIG_PATH.findall(key)
+    ]
+    if "".join(m.group(0) for m in _CONFIG_PATH.finditer(key)) != key or not steps:
+        raise ValueError(f"not a config path: {key!r}")
+    node: Any = config
+    for step, after in zip(steps, [*steps[1:], None], strict=True):
+        child: Any = value if after is None else ([] if isinstance(after, int) else {})
+        if isinstance(step, int):
+            if step == len(node):
+                node.append(child)
+            elif after is None:
+                node[step] = child
+        elif after is None or step not in node:
+            node[step] = child
+        node = node[step]
+
+
+@dataclass(frozen=True)
+class Deployed:
+    """A project deployed once: `root` holds its program/, state/ (the file backend) and the
+    local workspace's state file, to be copied by each test that starts from it deployed."""
+
+    root: Path
+    stack: str
+    url: str
+    """The address of the workspace it was deployed against (the copy's workspace has another)."""
+
+    def workspace_copy(self, tmp: Path) -> Path:
+        """A copy of the workspace's state file in `tmp`, for running_workspace(state_path=...)."""
+        tmp.mkdir(parents=True, exist_ok=True)
+        return Path(shutil.copy2(self.root / "workspace.json", tmp / "workspace.json"))
+
+    def copy(self, tmp: Path, *, workspace: RunningWorkspace) -> Project:
+        """The deployed project in `tmp/program` with a copy of its backend in `tmp/state`, where
+        the old workspace address (the provider's config and inputs, URLs in outputs) is the new
+        one: the copy is as if it had been deployed to `workspace`, started from the copy of
+        the workspace's state (`workspace_copy`)."""
+        shutil.copytree(self.root / "program", tmp / "program")
+        shutil.copytree(self.root / "state", tmp / "state")
+        for path in [tmp / "program" / f"Pulumi.{self.stack}.yaml", *(tmp / "state").rglob("*")]:
+            if path.is_file():
+                text = path.read_text()
+                if self.url in text:
+                    path.write_text(text.replace(self.url, workspace.url))
+        return Project(
+            dir=tmp / "program", stack=self.stack, workspace=workspace, env=_env(tmp, workspace)
+        )
+
+    @contextmanager
+    def started(self, tmp: Path) -> Iterator[Project]:
+        """A copy in `tmp` with its own workspace started from the copy of the workspace state."""
+        with running_workspace(state_path=self.workspace_copy(tmp)) as workspace:
+            yield self.copy(tmp, workspace=workspace)
+
+
+def deploy_once(root: Path, make: Callable[[Path, RunningWorkspace], Project]) -> Deployed:
+    """`make(root, workspace)` the project and `pulumi up` it against a workspace persisted in
+    `root/workspace.json`, then stop that workspace: a Deployed to copy from."""
+    with running_workspace(state_path=root / "workspace.json") as ws:
+        project = make(root, ws)
+        project.up()
+        return Deployed(root=root, stack=project.stack, url=ws.url)
+
+
+def lakeform_project(
+    tmp: Path, *, workspace: RunningWorkspace, stack: str, rate_limit: int | None = RATE_LIMIT_OFF
+) -> Project:
     """The unchanged Lakeform program with the repository's rows and stack file for `stack`,
     pointed at `workspace` (the stack file's encryption salt is dropped: each test has its own
     passphrase)."""
@@ -230,7 +346,7 @@ def lakeform_project(tmp: Path, *, workspace: RunningWorkspace, stack: str) -> P
     stack_file = yaml.safe_load((REPO / f"Pulumi.{stack}.yaml").read_text())
     stack_file.pop("encryptionsalt", None)
     (source / f"Pulumi.{stack}.yaml").write_text(yaml.safe_dump(stack_file, sort_keys=False))
-    return Project.copy_of(source, tmp, workspace=workspace, stack=stack)
+    return Project.copy_of(source, tmp, workspace=workspace, stack=stack, rate_limit=rate_limit)
 
 
 def steps_by_op(preview: dict[str, Any]) -> dict[str, list[str]]:

@@ -145,9 +145,9 @@ def test_first_deploy_holds_every_row_field_by_field_then_a_second_deploy_writes
 
 
 def test_reordered_tasks_change_nothing_and_one_changed_field_is_one_write(
-    local: Project, workspace: RunningWorkspace
+    sample_deployed: Project,
 ) -> None:
-    local.up()
+    local, workspace = sample_deployed, sample_deployed.workspace
     before = workspace_jobs(workspace)["olist_daily"]
 
     def reverse_tasks(doc: dict[str, Any]) -> None:
@@ -174,9 +174,9 @@ def test_reordered_tasks_change_nothing_and_one_changed_field_is_one_write(
 
 
 def test_a_row_renamed_with_previous_keys_keeps_its_resource(
-    local: Project, workspace: RunningWorkspace
+    sample_deployed: Project,
 ) -> None:
-    local.up()
+    local, workspace = sample_deployed, sample_deployed.workspace
     old_id = workspace_jobs(workspace)["olist_weekly_refresh"]["job_id"]
 
     def rename(doc: dict[str, Any]) -> None:
@@ -196,9 +196,9 @@ def test_a_row_renamed_with_previous_keys_keeps_its_resource(
 
 
 def test_a_removed_row_and_a_disabled_row_are_deleted_and_nothing_else_changes(
-    local: Project, workspace: RunningWorkspace
+    sample_deployed: Project,
 ) -> None:
-    local.up()
+    local, workspace = sample_deployed, sample_deployed.workspace
     kept = {k: j["job_id"] for k, j in workspace_jobs(workspace).items()}
 
     edit_rows(
@@ -224,10 +224,10 @@ def test_a_removed_row_and_a_disabled_row_are_deleted_and_nothing_else_changes(
 
 
 def test_drift_is_shown_by_every_preview_and_put_back_by_the_next_deploy(
-    local: Project, workspace: RunningWorkspace
+    sample_deployed: Project,
 ) -> None:
     """Lakeform stacks refresh on every preview and up (Pulumi.yaml `options.refresh: always`)."""
-    local.up()
+    local, workspace = sample_deployed, sample_deployed.workspace
     api = workspace.client().api_client
     job = workspace_jobs(workspace)["olist_daily"]
     api.do(
@@ -261,11 +261,12 @@ def test_drift_is_shown_by_every_preview_and_put_back_by_the_next_deploy(
 
 
 def test_lakeform_drift_sees_removals_the_provider_read_cannot_and_up_puts_them_back_in_place(
-    local: Project, workspace: RunningWorkspace
+    sample_deployed: Project,
 ) -> None:
     """A schedule, tags and notifications removed in the UI: the provider's read keeps the state's
     values (StructToData, TF #5624), so a refresh shows nothing; `lakeform drift` compares each
     job and pipeline with its row and names them; `lakeform up` updates both in place."""
+    local, workspace = sample_deployed, sample_deployed.workspace
 
     def notify(doc: dict[str, Any]) -> None:
         doc["pipelines"]["olist_main_pipeline"]["notifications"] = [
@@ -321,9 +322,9 @@ def test_lakeform_drift_sees_removals_the_provider_read_cannot_and_up_puts_them_
 
 
 def test_a_monitor_update_keeps_its_history_and_reset_replaces_it_on_purpose(
-    local: Project, workspace: RunningWorkspace
+    sample_deployed: Project,
 ) -> None:
-    local.up()
+    local, workspace = sample_deployed, sample_deployed.workspace
     table = "olist_local.wanderbricks_gold.fact_booking_daily"
     first = monitor(workspace, table)
 
@@ -352,9 +353,9 @@ def test_a_monitor_update_keeps_its_history_and_reset_replaces_it_on_purpose(
 
 
 def test_bad_input_stops_the_deploy_with_file_and_line_and_changes_nothing(
-    local: Project, workspace: RunningWorkspace
+    sample_deployed: Project,
 ) -> None:
-    local.up()
+    local, workspace = sample_deployed, sample_deployed.workspace
     rows = local.dir / "resources/olist/olist_jobs.yaml"
     good = rows.read_text()
     rows.write_text(good.replace("timeout_seconds: 10800", "timeot_seconds: 10800", 1))

@@ -1,7 +1,8 @@
 """`lakeform plan`, `up`, `drift` and `outputs` through the real engine against a local workspace.
 
-One deployed stack per test, and few engine runs per test (each costs 10-15 s); the formatting
-itself is tested on recorded steps in tests/cli/.
+Each test starts from its own copy of tests/e2e/programs/lakeform's rows deployed as stack `e2e`
+(conftest.lakeform_deployed), and makes few engine runs (each costs 10-15 s); the formatting itself
+is tested on recorded steps in tests/cli/.
 """
 
 from __future__ import annotations
@@ -17,20 +18,11 @@ from typing import Any
 import pytest
 import yaml
 
-from tests.e2e.conftest import PROGRAMS
-from tests.e2e.harness import LAKEFORM_PROGRAM, REPO, Project
+from tests.e2e.harness import REPO, Project
 from workspace.testing import RunningWorkspace
 
 GOLDEN = Path(__file__).resolve().parent / "golden" / "plan_every_change.md"
 STACK = "e2e"
-
-
-@pytest.fixture
-def lakeform(workspace: RunningWorkspace, tmp_path: Path) -> Project:
-    """Lakeform's program on tests/e2e/programs/lakeform's rows, stack `e2e`, not yet deployed."""
-    return Project.copy_of(
-        PROGRAMS / "lakeform", tmp_path, workspace=workspace, stack=STACK, include=LAKEFORM_PROGRAM
-    )
 
 
 def edit_rows(project: Project) -> None:
@@ -79,9 +71,9 @@ def job_names(workspace: RunningWorkspace) -> dict[str, int]:
 
 
 def test_plan_markdown_guard_refuses_then_allows_and_outputs_match(
-    lakeform: Project, workspace: RunningWorkspace
+    lakeform_deployed: Project,
 ) -> None:
-    lakeform.up()
+    lakeform, workspace = lakeform_deployed, lakeform_deployed.workspace
     edit_rows(lakeform)
 
     planned = lakeform.lakeform("plan", "--stack", STACK, "--format", "markdown", "-o", "plan.md")
@@ -117,9 +109,9 @@ def test_plan_markdown_guard_refuses_then_allows_and_outputs_match(
 
 
 def test_drift_exit_codes_after_an_out_of_band_edit_and_after_putting_it_back(
-    lakeform: Project, workspace: RunningWorkspace
+    lakeform_deployed: Project,
 ) -> None:
-    lakeform.up()
+    lakeform, workspace = lakeform_deployed, lakeform_deployed.workspace
     api = workspace.client().api_client
     weekly = job_names(workspace)["Weekly"]
 
@@ -163,11 +155,13 @@ def contents(folder: Path) -> dict[str, bytes]:
     return {str(p.relative_to(folder)): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
 
 
-def test_plan_and_drift_need_only_read_access_to_the_state_backend(lakeform: Project) -> None:
+def test_plan_and_drift_need_only_read_access_to_the_state_backend(
+    lakeform_deployed: Project,
+) -> None:
     """What lets pull-request plans and nightly drift run with read-only state credentials
     (.github/workflows/plan.yml): preview and refresh --preview-only take no lock and save
     nothing on a DIY backend. `pulumi up` fails on the same folder: it is read-only."""
-    lakeform.up()
+    lakeform = lakeform_deployed
     state = lakeform.dir.parent / "state"
     before = contents(state)
     cli = str(REPO / ".venv" / "bin" / "lakeform")

@@ -119,9 +119,9 @@ def test_up_creates_each_type_as_declared_then_a_second_up_writes_nothing(
 
 
 def test_one_changed_field_is_one_update_in_place(
-    one_of_each: Project, workspace: RunningWorkspace
+    one_of_each_deployed: Project,
 ) -> None:
-    one_of_each.up()
+    one_of_each, workspace = one_of_each_deployed, one_of_each_deployed.workspace
     before = only_job(workspace)
     one_of_each.config("t:timeout", "900")
     preview = one_of_each.preview("--diff")
@@ -137,9 +137,9 @@ def test_one_changed_field_is_one_update_in_place(
 
 
 def test_a_monitor_update_keeps_the_monitor(
-    one_of_each: Project, workspace: RunningWorkspace
+    one_of_each_deployed: Project,
 ) -> None:
-    one_of_each.up()
+    one_of_each, workspace = one_of_each_deployed, one_of_each_deployed.workspace
     path = "/api/2.1/unity-catalog/tables/main.e2e.orders/monitor"
     before = workspace.client().api_client.do("GET", path)
     one_of_each.config("t:granularity", "1 hour")
@@ -152,9 +152,9 @@ def test_a_monitor_update_keeps_the_monitor(
 
 
 def test_a_notebook_path_change_replaces_it_and_the_job_follows(
-    one_of_each: Project, workspace: RunningWorkspace
+    one_of_each_deployed: Project,
 ) -> None:
-    one_of_each.up()
+    one_of_each, workspace = one_of_each_deployed, one_of_each_deployed.workspace
     one_of_each.config("t:folder", "/Workspace/Shared/e2e2")
     preview = one_of_each.preview("--diff")
     ops = steps_by_op(preview)
@@ -177,9 +177,9 @@ def test_a_notebook_path_change_replaces_it_and_the_job_follows(
 
 
 def test_out_of_band_edits_show_in_a_refresh_preview_and_up_refresh_undoes_them(
-    one_of_each: Project, workspace: RunningWorkspace
+    one_of_each_deployed: Project,
 ) -> None:
-    one_of_each.up()
+    one_of_each, workspace = one_of_each_deployed, one_of_each_deployed.workspace
     job = only_job(workspace)
     edited = {**job["settings"], "timeout_seconds": 42, "max_concurrent_runs": 3}
     api = workspace.client().api_client
@@ -200,9 +200,9 @@ def test_out_of_band_edits_show_in_a_refresh_preview_and_up_refresh_undoes_them(
 
 
 def test_a_job_deleted_by_hand_is_recreated(
-    one_of_each: Project, workspace: RunningWorkspace
+    one_of_each_deployed: Project,
 ) -> None:
-    one_of_each.up()
+    one_of_each, workspace = one_of_each_deployed, one_of_each_deployed.workspace
     old = only_job(workspace)["job_id"]
     workspace.client().jobs.delete(old)
     preview = one_of_each.preview(refresh=True)
@@ -230,9 +230,9 @@ def test_tasks_out_of_task_key_order_never_settle_as_with_the_real_provider(
 
 
 def test_destroy_leaves_the_workspace_empty(
-    one_of_each: Project, workspace: RunningWorkspace
+    one_of_each_deployed: Project,
 ) -> None:
-    one_of_each.up()
+    one_of_each, workspace = one_of_each_deployed, one_of_each_deployed.workspace
     one_of_each.destroy()
     client = workspace.client()
     assert jobs(workspace) == []

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.harness import REPO, lakeform_project, processes_in
+from tests.e2e.harness import RATE_LIMIT_OFF, REPO, Project, lakeform_project, processes_in
 from tests.e2e.test_lifecycle import (
     SAMPLE_RESOURCES,
     edit_rows,
@@ -107,7 +107,8 @@ def test_prod_refuses_to_drop_a_protected_row_until_it_is_released(
 def test_throttling_and_unavailability_are_retried_and_a_500_fails_only_its_resource(
     workspace: RunningWorkspace, tmp_path: Path
 ) -> None:
-    local = lakeform_project(tmp_path, workspace=workspace, stack="local")
+    # The real provider's default rate limit: this test is about timing and retries.
+    local = lakeform_project(tmp_path, workspace=workspace, stack="local", rate_limit=None)
     workspace.faults.throttle("POST", "/api/2.2/jobs/create", times=2)
     workspace.faults.unavailable("GET", "/api/2.0/pipelines/*", times=2)
     table = "olist_local.wanderbricks_gold.dim_host"
@@ -131,7 +132,8 @@ def test_throttling_and_unavailability_are_retried_and_a_500_fails_only_its_reso
 def test_a_killed_deploy_is_recovered_without_duplicates(
     workspace: RunningWorkspace, tmp_path: Path
 ) -> None:
-    local = lakeform_project(tmp_path, workspace=workspace, stack="local")
+    # The real provider's default rate limit: this test is about timing and retries.
+    local = lakeform_project(tmp_path, workspace=workspace, stack="local", rate_limit=None)
     # Slow job creates down so the kill lands while creates are under way.
     workspace.faults.delay("POST", "/api/2.2/jobs/create", 1.5, times=7)
     proc = subprocess.Popen(
@@ -159,6 +161,7 @@ def test_a_killed_deploy_is_recovered_without_duplicates(
     os.killpg(proc.pid, signal.SIGKILL)  # pulumi and the program
     proc.wait()
     workspace.faults.clear()
+    local.config("databricks:rateLimit", str(RATE_LIMIT_OFF))  # what follows is not about timing
     created_before = workspace.requests.count("POST", "/api/2.2/jobs/create", status=200)
     assert 2 <= created_before < 7
     deadline = time.monotonic() + 60
@@ -186,10 +189,9 @@ def test_a_killed_deploy_is_recovered_without_duplicates(
 
 
 def test_outputs_give_ids_and_urls_by_row_key_matching_the_workspace(
-    workspace: RunningWorkspace, tmp_path: Path
+    sample_deployed: Project,
 ) -> None:
-    local = lakeform_project(tmp_path, workspace=workspace, stack="local")
-    local.up()
+    local, workspace = sample_deployed, sample_deployed.workspace
     out: dict[str, Any] = local.outputs()
     jobs, pipelines = workspace_jobs(workspace), workspace_pipelines(workspace)
     assert {k: v["id"] for k, v in out["jobs"].items()} == {
