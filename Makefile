@@ -16,7 +16,7 @@ UV := $(shell command -v uv 2>/dev/null || echo python3 -m uv)
 STACK ?= local
 
 .PHONY: help setup toolchain toolchain-env demo preview up workspace-start workspace-stop \
-	validate test check lint typecheck
+	validate test test-fast check lint typecheck
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -49,12 +49,21 @@ workspace-stop: ## Stop the local workspace that `make demo` started
 validate: setup ## Validate the metadata rows for every stack (lakeform validate)
 	$(UV) run lakeform validate
 
+# Two pytest-xdist workers even on 2 cores: much of the suite waits (on engine runs, subprocesses,
+# sleeps). worksteal: a worker out of tests takes the other's, so no long e2e file runs alone at the
+# end; each worker deploys the shared e2e stacks it needs once (tests/e2e/conftest.py).
+PYTEST_PARALLEL := -n 2 --dist worksteal
+
 test: setup toolchain ## Every test: unit, metadata, local workspace, provider, end to end (real engine)
 	@# The databricks-sdk-go check builds offline from the module cache; fill it first.
 	@if command -v go >/dev/null 2>&1; then cd tests/workspace/gosdk && go mod download; fi
 	@# lakeform browse's tests drive Debian's headless Chromium: install it if missing (issue 14).
 	scripts/ensure-chromium.sh
-	$(UV) run pytest
+	$(UV) run pytest $(PYTEST_PARALLEL)
+
+# The inner loop: no Pulumi engine (tests/e2e) and no browser (tests/browse), the slow ones.
+test-fast: setup toolchain ## Every test but the end-to-end and browser ones (the inner loop, 1-2 min)
+	$(UV) run pytest $(PYTEST_PARALLEL) --ignore=tests/e2e --ignore=tests/browse
 
 check: lint typecheck test ## Everything CI runs
 
