@@ -18,8 +18,9 @@ from cli import drift as workspace_drift
 from cli import run as runner
 from cli.engine import Engine, EngineError, Progress, Step
 from cli.files import write_atomic
-from cli.plan import Plan, build_plan
+from cli.plan import Plan, build_plan, for_review
 from cli.render import FORMATS, text
+from metadata import MetadataError, load_rows
 from metadata.kinds import KINDS
 from metadata.settings import SettingsError, StackSettings, load_stack_settings
 
@@ -155,11 +156,24 @@ def _plan(engine: Engine, *, refresh: bool = False) -> Plan:
     return build_plan(engine.stack_name, run.steps)
 
 
+def _for_review(plan: Plan, stack: str) -> Plan:
+    """The plan with each row's file:line and why a protected row's delete or replace matters."""
+    root = Path.cwd()
+    settings = load_stack_settings(root, stack)
+    folders = [Path(p) for p in settings.metadata_paths]
+    try:
+        rows = load_rows(folders, root=root, stack=stack, settings=settings)
+    except MetadataError:  # the preview's program reads the same rows: it would have failed
+        rows = None
+    return for_review(plan, settings, rows)
+
+
 def run_plan(args: argparse.Namespace) -> int:
     engine = _engine(args)
     plan = _plan(engine, refresh=args.refresh)
     # What `up` will put back although the provider's read cannot see it (nothing written here).
     plan = workspace_drift.merge(plan, workspace_drift.check(engine))
+    plan = _for_review(plan, args.stack)
     _write(FORMATS[args.format](plan), args.output)
     return 0
 
@@ -194,7 +208,7 @@ def run_up(args: argparse.Namespace) -> int:
     drifted = workspace_drift.check(engine)
     before = workspace_drift.repair(engine, drifted) if drifted else None
     try:
-        plan = _plan(engine)
+        plan = _for_review(_plan(engine), args.stack)
         sys.stdout.write(text(plan))
         refusal = guard_deletes(plan, settings, args.allow_deletes)
         if refusal is not None:
