@@ -118,14 +118,14 @@ class Plan:
         }
 
 
-def _kind_of(urn_types: list[str]) -> Kind | None:
+def kind_of(urn_types: list[str]) -> Kind | None:
     for kind in KINDS.values():
         if kind.component_type in urn_types:
             return kind
     return None
 
 
-def _urn_parts(urn: str) -> tuple[list[str], str]:
+def urn_parts(urn: str) -> tuple[list[str], str]:
     """(type chain, name) of a URN `urn:pulumi:stack::project::parent$type::name`."""
     parts = urn.split("::", 3)
     return parts[2].split("$"), parts[3] if len(parts) > 3 else ""
@@ -272,8 +272,8 @@ def build_plan(stack: str, steps: Iterable[Mapping[str, Any]], *, drift: bool = 
     rows: dict[tuple[str, str], RowChange] = {}
     existing: set[tuple[str, str]] = set()
     for step in steps:
-        types, name = _urn_parts(str(step.get("urn", "")))
-        kind = _kind_of(types)
+        types, name = urn_parts(str(step.get("urn", "")))
+        kind = kind_of(types)
         op = str(step.get("op"))
         if kind is None:
             continue
