@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from pydantic import TypeAdapter, ValidationError
+
 from cli import drift as workspace_drift
 from cli.drift import Drifted
 from cli.engine import Engine
@@ -136,9 +138,13 @@ class Saved:
             raise StalePlan(f"{path} is not a Lakeform saved plan ({FORMAT})")
         body: dict[str, Any] = {k: v for k, v in data.items() if k != "format"}
         try:
-            return cls(**body)
-        except TypeError as err:
-            raise StalePlan(f"{path} is not a Lakeform saved plan: {err}") from None
+            return TypeAdapter(cls).validate_python(body)
+        except ValidationError as err:
+            first = err.errors()[0]
+            where = ".".join(str(p) for p in first["loc"])
+            raise StalePlan(
+                f"{path} is not a Lakeform saved plan: {where}: {first['msg']}"
+            ) from None
 
 
 def changed_fields(

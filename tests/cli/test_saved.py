@@ -101,7 +101,15 @@ def test_a_different_plan_is_named_by_row_and_field() -> None:
             '{"format": "other"}',
             r"plan.json is not a Lakeform saved plan \(lakeform-saved-plan/1\)",
         ),
-        ('{"format": "lakeform-saved-plan/1", "stack": "e2e"}', "is not a Lakeform saved plan: "),
+        (
+            '{"format": "lakeform-saved-plan/1", "stack": "e2e"}',
+            "plan.json is not a Lakeform saved plan: program: Field required",
+        ),
+        (
+            '{"format": "lakeform-saved-plan/1", "stack": "e2e", "program": {}, "stack_version": '
+            '"x", "settings": {}, "rows": [], "plan": [], "workspace": [], "engine_plan": {}}',
+            r"plan.json is not a Lakeform saved plan: rows: Input should be a valid dictionary",
+        ),
     ],
 )
 def test_a_file_that_is_not_a_saved_plan_is_refused(
