@@ -283,3 +283,26 @@ def test_the_callout_stays_when_a_long_plan_is_shortened() -> None:
     assert len(out) < COMMENT_LIMIT
     assert "> - `pipelines.pipeline_number_0000` to delete: its row is removed" in out
     assert "> - … and 100 more (`lakeform plan` lists all)" in out  # 200 named
+
+
+def test_a_monitor_replaced_by_its_reset_says_so() -> None:
+    """A bumped `reset` replaces through Pulumi's replacement trigger, which names no field."""
+    steps = recorded("preview_steps.json")
+    sales = next(s for s in steps if s["op"] == "replace" and s["urn"].endswith("::sales"))
+    pipeline = "lakeform:pipelines:Pipeline$databricks:index/pipeline:Pipeline::sales"
+    monitor = "lakeform:monitors:QualityMonitor$databricks:index/qualityMonitor:QualityMonitor"
+    step = {
+        **sales,
+        "urn": sales["urn"].replace(pipeline, f"{monitor}::orders"),
+        "type": "databricks:index/qualityMonitor:QualityMonitor",
+        "keys": [],
+        "diffs": [],
+    }
+    plan = for_review(build_plan("prod", [step]), StackSettings(protect=True), None)
+    assert [(r.kind, r.key, r.attention) for r in plan.attention()] == [
+        (
+            "quality_monitors",
+            "orders",
+            "replaced because reset changed; deleting or resetting a monitor loses its history",
+        )
+    ]
