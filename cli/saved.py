@@ -198,9 +198,9 @@ def engine_differences(saved: Mapping[str, Any], now: Mapping[str, Any]) -> list
     """Resources whose steps or goal (inputs, options) differ between two engine update plans,
     each as `kind.name: what`: what the row-level plan does not show (an uploaded file's content,
     an option), but `pulumi up --plan` would refuse in the middle of the deploy."""
+    out = _engine_versions(saved.get("manifest") or {}, now.get("manifest") or {})
     before: Mapping[str, Any] = saved.get("resourcePlans") or {}
     after: Mapping[str, Any] = now.get("resourcePlans") or {}
-    out: list[str] = []
     for urn in sorted(set(before) | set(after)):
         old: Mapping[str, Any] = before.get(urn) or {}
         new: Mapping[str, Any] = after.get(urn) or {}
@@ -220,6 +220,27 @@ def engine_differences(saved: Mapping[str, Any], now: Mapping[str, Any]) -> list
             if k != "inputDiff" and goal_old.get(k) != goal_new.get(k)
         )
         out += [f"{name}: option {k} planned otherwise" for k in options]
+    return out
+
+
+def _engine_versions(saved: Mapping[str, Any], now: Mapping[str, Any]) -> list[str]:
+    """The pulumi CLI and the plugins (the databricks provider: which one, which version) of two
+    plans' manifests, where they differ."""
+    out: list[str] = []
+    if saved.get("version") != now.get("version"):
+        out.append(f"pulumi: {saved.get('version')} when saved, now {now.get('version')}")
+
+    def plugins(manifest: Mapping[str, Any]) -> dict[str, str]:
+        found: list[Mapping[str, Any]] = manifest.get("plugins") or []
+        return {
+            f"{p.get('type')} {p.get('name')}": f"{p.get('version')} ({p.get('path')})"
+            for p in found
+        }
+
+    before, after = plugins(saved), plugins(now)
+    for name in sorted(set(before) | set(after)):
+        if before.get(name) != after.get(name):
+            out.append(f"{name}: {before.get(name)} when saved, now {after.get(name)}")
     return out
 
 
