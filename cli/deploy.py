@@ -232,7 +232,7 @@ def _save_plan(args: argparse.Namespace) -> int:
     plan = _for_review(plan, args.stack)
     record = saved.Saved(
         stack=args.stack,
-        program=saved.program_version(root),
+        program=saved.program_version(engine),
         stack_version=version,
         settings=saved.setting_fields(settings),
         rows=rows,
@@ -252,13 +252,13 @@ def _refused(path: Path, stack: str) -> tuple[str, str]:
     return f"refusing to apply the saved plan {path}", again
 
 
-def _same_inputs(record: saved.Saved, path: Path, stack: str, settings: StackSettings) -> None:
+def _same_inputs(engine: Engine, record: saved.Saved, path: Path, settings: StackSettings) -> None:
     """StalePlan unless the program, the stack settings and the rows are as when saved."""
-    root = Path.cwd()
+    root, stack = engine.project, engine.stack_name
     what, again = _refused(path, stack)
     if record.stack != stack:
         raise saved.StalePlan(f"{what}: it is a plan of stack {record.stack}, not {stack}")
-    program = saved.program_version(root)
+    program = saved.program_version(engine)
     if program != record.program:
         lines = [
             f"{name}: {record.program.get(name)} when saved, now {program[name]}"
@@ -291,7 +291,7 @@ def _check_saved(engine: Engine, record: saved.Saved, path: Path, settings: Stac
     else StalePlan naming what changed (nothing is written until this returns)."""
     stack = engine.stack_name
     what, again = _refused(path, stack)
-    _same_inputs(record, path, stack, settings)
+    _same_inputs(engine, record, path, settings)
     _same_stack(engine, record, path)
     drifted = saved.refreshed(engine)
     now = saved.compared_lines(saved.compared(engine))
@@ -327,7 +327,7 @@ def _up_saved(args: argparse.Namespace, settings: StackSettings) -> int:
         return 1
     # Again, just before the engine reads them: what changed while the workspace was compared
     # (or the question was asked) would otherwise stop the deploy in the middle.
-    _same_inputs(record, args.plan, args.stack, load_stack_settings(Path.cwd(), args.stack))
+    _same_inputs(engine, record, args.plan, load_stack_settings(Path.cwd(), args.stack))
     _same_stack(engine, record, args.plan)
     with tempfile.TemporaryDirectory(prefix="lakeform-plan-") as tmp:
         engine_plan = Path(tmp) / "update-plan.json"

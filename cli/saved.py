@@ -56,10 +56,16 @@ def program_hash(project: Path) -> str:
     return h.hexdigest()
 
 
-def program_version(project: Path) -> dict[str, str]:
+def program_version(engine: Engine) -> dict[str, str]:
+    """Lakeform and its pins, the program's sources, and the databricks provider the engine
+    runs (toolchain/build.py's choice: the local one and the real one share a version)."""
     from cli.main import version
 
-    return {"lakeform": version(), "sources": program_hash(project)}
+    return {
+        "lakeform": version(),
+        "sources": program_hash(engine.project),
+        "provider": engine.env.get("LAKEFORM_PROVIDER_USED", "unknown"),
+    }
 
 
 def row_fields(project: Path, stack: str, settings: StackSettings) -> dict[str, dict[str, str]]:
@@ -224,24 +230,11 @@ def engine_differences(saved: Mapping[str, Any], now: Mapping[str, Any]) -> list
 
 
 def _engine_versions(saved: Mapping[str, Any], now: Mapping[str, Any]) -> list[str]:
-    """The pulumi CLI and the plugins (the databricks provider: which one, which version) of two
-    plans' manifests, where they differ."""
-    out: list[str] = []
-    if saved.get("version") != now.get("version"):
-        out.append(f"pulumi: {saved.get('version')} when saved, now {now.get('version')}")
-
-    def plugins(manifest: Mapping[str, Any]) -> dict[str, str]:
-        found: list[Mapping[str, Any]] = manifest.get("plugins") or []
-        return {
-            f"{p.get('type')} {p.get('name')}": f"{p.get('version')} ({p.get('path')})"
-            for p in found
-        }
-
-    before, after = plugins(saved), plugins(now)
-    for name in sorted(set(before) | set(after)):
-        if before.get(name) != after.get(name):
-            out.append(f"{name}: {before.get(name)} when saved, now {after.get(name)}")
-    return out
+    """The pulumi CLI of two plans' manifests, where it differs (their plugin lists are empty:
+    the provider is in `program_version`)."""
+    if saved.get("version") == now.get("version"):
+        return []
+    return [f"pulumi: {saved.get('version')} when saved, now {now.get('version')}"]
 
 
 def _input_names(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[str]:

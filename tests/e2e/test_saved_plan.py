@@ -99,6 +99,20 @@ def test_a_stale_saved_plan_is_refused_before_any_write(
     refused(saved, workspace, "the program changed since:\n  sources: ")
     program.write_text(source)
 
+    plan_file = saved.dir / "plan.json"
+    reviewed_plan = plan_file.read_text()
+    record = json.loads(reviewed_plan)
+    provider = record["program"]["provider"]
+    record["program"]["provider"] = "another databricks provider"  # as if saved elsewhere
+    plan_file.write_text(json.dumps(record))
+    refused(
+        saved,
+        workspace,
+        "the program changed since:\n  provider: another databricks provider when saved, now "
+        f"{provider}\n",
+    )
+    plan_file.write_text(reviewed_plan)
+
     notebook = saved.dir / "src" / "ingest.py"
     content = notebook.read_text()
     notebook.write_text(content + "# edited after the plan was saved\n")
