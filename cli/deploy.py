@@ -10,16 +10,19 @@ import argparse
 import json
 import math
 import sys
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from cli import drift as workspace_drift
 from cli import run as runner
+from cli import saved
 from cli.engine import Engine, EngineError, Progress, Step
 from cli.files import write_atomic
-from cli.plan import Plan, build_plan
+from cli.plan import Plan, build_plan, for_review
 from cli.render import FORMATS, text
+from metadata import MetadataError, load_rows
 from metadata.kinds import KINDS
 from metadata.settings import SettingsError, StackSettings, load_stack_settings
 
@@ -71,6 +74,13 @@ def register(sub: Any) -> None:
     )
     _stack_arg(plan)
     plan.add_argument("--refresh", action="store_true", help="read the workspace first")
+    plan.add_argument(
+        "--save",
+        type=Path,
+        metavar="PLAN",
+        help="also save the plan to this file, for `lakeform up --plan PLAN` (the workspace must "
+        "match the stack)",
+    )
     _report_args(plan)
     plan.set_defaults(run=lambda a: _guarded(run_plan, a))
 
@@ -84,6 +94,13 @@ def register(sub: Any) -> None:
         "larger) unless --allow-deletes covers them, then deploy and print the outputs.",
     )
     _stack_arg(up)
+    up.add_argument(
+        "--plan",
+        type=Path,
+        metavar="PLAN",
+        help="apply exactly this saved plan (`lakeform plan --save PLAN`), or refuse before any "
+        "write when the rows, the settings, the workspace, the stack or the program changed since",
+    )
     up.add_argument("--yes", action="store_true", help="deploy without asking")
     up.add_argument(
         "--allow-deletes",
@@ -132,7 +149,7 @@ def _guarded(command: Callable[[argparse.Namespace], int], args: argparse.Namesp
     cli/main.py)."""
     try:
         return command(args)
-    except (EngineError, SettingsError, runner.RunError) as err:
+    except (EngineError, SettingsError, runner.RunError, saved.StalePlan) as err:
         print(f"lakeform {args.command}: error: {err}", file=sys.stderr)
     return 1
 
@@ -150,18 +167,184 @@ def _engine(args: argparse.Namespace) -> Engine:
     return Engine(Path.cwd(), args.stack)
 
 
-def _plan(engine: Engine, *, refresh: bool = False) -> Plan:
-    run = engine.preview(refresh=refresh)
+def _plan(engine: Engine, *, refresh: bool = False, save: Path | None = None) -> Plan:
+    run = engine.preview(refresh=refresh, save=save)
     return build_plan(engine.stack_name, run.steps)
 
 
+def _for_review(plan: Plan, stack: str) -> Plan:
+    """The plan with each row's file:line and why a protected row's delete or replace matters."""
+    root = Path.cwd()
+    settings = load_stack_settings(root, stack)
+    folders = [Path(p) for p in settings.metadata_paths]
+    try:
+        rows = load_rows(folders, root=root, stack=stack, settings=settings)
+    except MetadataError:  # the preview's program reads the same rows: it would have failed
+        rows = None
+    return for_review(plan, settings, rows)
+
+
 def run_plan(args: argparse.Namespace) -> int:
+    if args.save is not None:
+        return _save_plan(args)
     engine = _engine(args)
     plan = _plan(engine, refresh=args.refresh)
     # What `up` will put back although the provider's read cannot see it (nothing written here).
     plan = workspace_drift.merge(plan, workspace_drift.check(engine))
+    plan = _for_review(plan, args.stack)
     _write(FORMATS[args.format](plan), args.output)
     return 0
+
+
+def _save_plan(args: argparse.Namespace) -> int:
+    """`plan --save`: the plan, and what `up --plan` checks before applying it."""
+    if args.refresh:
+        raise saved.StalePlan(
+            "--save does not take --refresh: a saved plan needs a workspace "
+            "that matches the stack, which it checks itself"
+        )
+    root = Path.cwd()
+    settings = load_stack_settings(root, args.stack)
+    engine = _engine(args)
+    version = saved.stack_version(engine)
+    drifted = saved.refreshed(engine)
+    if drifted:
+        raise saved.refusal(
+            f"not saving a plan: the workspace differs from stack {args.stack}",
+            drifted,
+            "A saved plan is applied as it is and cannot put drift back: deploy without a saved "
+            "plan (lakeform up) or undo the change in the workspace, then save the plan again.",
+        )
+    rows = saved.row_fields(root, args.stack, settings)
+    found = saved.compared(engine)
+    with tempfile.TemporaryDirectory(prefix="lakeform-plan-") as tmp:
+        engine_plan = Path(tmp) / "update-plan.json"
+        plan = _plan(engine, save=engine_plan)
+        update_plan = json.loads(engine_plan.read_text())
+    unseen = saved.unseen(plan, found)
+    if unseen:
+        raise saved.refusal(
+            f"not saving a plan: stack {args.stack} drifted where a refresh cannot see it",
+            unseen,
+            "A saved plan cannot put that back: deploy without a saved plan (lakeform up), "
+            "then save the plan again.",
+        )
+    plan = _for_review(plan, args.stack)
+    record = saved.Saved(
+        stack=args.stack,
+        program=saved.program_version(engine),
+        stack_version=version,
+        settings=saved.setting_fields(settings),
+        rows=rows,
+        plan=saved.comparable(plan),
+        workspace=saved.compared_lines(found),
+        engine_plan=update_plan,
+    )
+    write_atomic({args.save: record.to_json()})
+    print(f"saved the plan to {args.save}", file=sys.stderr)
+    _write(FORMATS[args.format](plan), args.output)
+    return 0
+
+
+def _refused(path: Path, stack: str) -> tuple[str, str]:
+    """The start of a refusal of the saved plan at `path`, and its fix."""
+    again = f"Save a new plan (lakeform plan --stack {stack} --save {path}) and review it."
+    return f"refusing to apply the saved plan {path}", again
+
+
+def _same_inputs(engine: Engine, record: saved.Saved, path: Path, settings: StackSettings) -> None:
+    """StalePlan unless the program, the stack settings and the rows are as when saved."""
+    root, stack = engine.project, engine.stack_name
+    what, again = _refused(path, stack)
+    if record.stack != stack:
+        raise saved.StalePlan(f"{what}: it is a plan of stack {record.stack}, not {stack}")
+    program = saved.program_version(engine)
+    if program != record.program:
+        lines = [
+            f"{name}: {record.program.get(name)} when saved, now {program[name]}"
+            for name in program
+            if program[name] != record.program.get(name)
+        ]
+        raise saved.refusal(f"{what}: the program changed since", lines, again)
+    changed = saved.changed_fields(
+        {"lakeform:settings": record.settings},
+        {"lakeform:settings": saved.setting_fields(settings)},
+    )
+    changed += saved.changed_fields(record.rows, saved.row_fields(root, stack, settings))
+    if changed:
+        raise saved.refusal(f"{what}: the rows or settings changed since", changed, again)
+
+
+def _same_stack(engine: Engine, record: saved.Saved, path: Path) -> None:
+    """StalePlan unless the stack's last update is the one the plan was saved after."""
+    what, again = _refused(path, engine.stack_name)
+    version = saved.stack_version(engine)
+    if version != record.stack_version:
+        raise saved.StalePlan(
+            f"{what}: stack {engine.stack_name} was deployed since (last update when saved: "
+            f"{record.stack_version}; now: {version}). {again}"
+        )
+
+
+def _check_saved(engine: Engine, record: saved.Saved, path: Path, settings: StackSettings) -> Plan:
+    """The fresh plan, when it is exactly the saved one and nothing it depends on changed;
+    else StalePlan naming what changed (nothing is written until this returns)."""
+    stack = engine.stack_name
+    what, again = _refused(path, stack)
+    _same_inputs(engine, record, path, settings)
+    _same_stack(engine, record, path)
+    drifted = saved.refreshed(engine)
+    now = saved.compared_lines(saved.compared(engine))
+    drifted += [f"{line} (no longer)" for line in record.workspace if line not in now]
+    drifted += [line for line in now if line not in record.workspace]
+    if drifted:
+        raise saved.refusal(f"{what}: the workspace changed since", drifted, again)
+    with tempfile.TemporaryDirectory(prefix="lakeform-plan-") as tmp:
+        engine_plan = Path(tmp) / "update-plan.json"
+        plan = _for_review(_plan(engine, save=engine_plan), stack)
+        fresh = json.loads(engine_plan.read_text())
+    differences = saved.plan_differences(record.plan, saved.comparable(plan))
+    differences = differences or saved.engine_differences(record.engine_plan, fresh)
+    if differences:
+        raise saved.refusal(f"{what}: a deploy now would do otherwise", differences, again)
+    return plan
+
+
+def _up_saved(args: argparse.Namespace, settings: StackSettings) -> int:
+    """`up --plan`: every check before any write, then the engine bound to the saved plan."""
+    record = saved.Saved.read(args.plan)
+    engine = _engine(args)
+    plan = _check_saved(engine, record, args.plan, settings)
+    sys.stdout.write(text(plan))
+    refusal = guard_deletes(plan, settings, args.allow_deletes)
+    if refusal is not None:
+        print(f"lakeform up: {refusal}", file=sys.stderr)
+        return 1
+    if not plan.rows:
+        print("nothing to deploy")
+        return 0
+    if not args.yes and not _confirmed(args.stack):
+        return 1
+    # Again, just before the engine reads them: what changed while the workspace was compared
+    # (or the question was asked) would otherwise stop the deploy in the middle.
+    _same_inputs(engine, record, args.plan, load_stack_settings(Path.cwd(), args.stack))
+    _same_stack(engine, record, args.plan)
+    with tempfile.TemporaryDirectory(prefix="lakeform-plan-") as tmp:
+        engine_plan = Path(tmp) / "update-plan.json"
+        engine_plan.write_text(json.dumps(record.engine_plan))
+        engine.up(hook=_row_progress(engine.progress), plan=engine_plan)
+    return _after_up(engine, args)
+
+
+def _confirmed(stack: str) -> bool:
+    if not sys.stdin.isatty():
+        print("lakeform up: error: not a terminal; pass --yes to deploy", file=sys.stderr)
+        return False
+    answer = input(f"deploy these changes to stack {stack}? [y/N] ")
+    if answer.strip().lower() != "y":
+        print("nothing deployed")
+        return False
+    return True
 
 
 def delete_limit(settings: StackSettings, rows: int) -> int:
@@ -189,12 +372,14 @@ def guard_deletes(plan: Plan, settings: StackSettings, allow: int | None) -> str
 
 def run_up(args: argparse.Namespace) -> int:
     settings = load_stack_settings(Path.cwd(), args.stack)
+    if args.plan is not None:
+        return _up_saved(args, settings)
     engine = _engine(args)
     # Drift the provider's read cannot see goes into the state first, so the plan updates it.
     drifted = workspace_drift.check(engine)
     before = workspace_drift.repair(engine, drifted) if drifted else None
     try:
-        plan = _plan(engine)
+        plan = _for_review(_plan(engine), args.stack)
         sys.stdout.write(text(plan))
         refusal = guard_deletes(plan, settings, args.allow_deletes)
         if refusal is not None:
@@ -202,18 +387,17 @@ def run_up(args: argparse.Namespace) -> int:
             return _undo(engine, before, 1)
         if not plan.rows:
             print("nothing to deploy")
-        elif not args.yes:
-            if not sys.stdin.isatty():
-                print("lakeform up: error: not a terminal; pass --yes to deploy", file=sys.stderr)
-                return _undo(engine, before, 1)
-            answer = input(f"deploy these changes to stack {args.stack}? [y/N] ")
-            if answer.strip().lower() != "y":
-                print("nothing deployed")
-                return _undo(engine, before, 1)
+        elif not args.yes and not _confirmed(args.stack):
+            return _undo(engine, before, 1)
     except BaseException:
         _undo(engine, before, 1)
         raise
     engine.up(hook=_row_progress(engine.progress))
+    return _after_up(engine, args)
+
+
+def _after_up(engine: Engine, args: argparse.Namespace) -> int:
+    """The outputs, then the rows `--run` names."""
     outputs = engine.outputs()
     _print_outputs(outputs, as_json=False)
     if args.run_keys:

@@ -151,14 +151,18 @@ class Engine:
         lines = [e for e in run.errors if not e.startswith("update failed")]
         return EngineError("\n".join(lines) if lines else _first_error(str(err)))
 
-    def preview(self, *, refresh: bool = False) -> Run:
+    def preview(self, *, refresh: bool = False, save: Path | None = None) -> Run:
+        """A preview; with `save`, the engine's update plan is written there (for `up(plan=)`)."""
         run = Run()
         self.progress.say(
             f"==> planning stack {self.stack_name}{' (with refresh)' if refresh else ''}"
         )
         try:
             self.stack().preview(
-                on_event=self._listen(run, "planned", None), refresh=refresh, diff=False
+                on_event=self._listen(run, "planned", None),
+                refresh=refresh,
+                diff=False,
+                plan=None if save is None else str(save),
             )
         except auto.CommandError as err:
             raise self._fail(run, err) from None
@@ -175,13 +179,19 @@ class Engine:
             raise self._fail(run, err) from None
         return run
 
-    def up(self, hook: StepHook | None = None) -> Run:
+    def up(self, hook: StepHook | None = None, plan: Path | None = None) -> Run:
+        """Deploy; with `plan` (a saved update plan), nothing beyond it, stopping at the first
+        failure."""
         run = Run()
         self.progress.say(f"==> deploying stack {self.stack_name}")
         try:
             # As make demo: a resource the workspace refuses does not stop the others; the run
-            # still fails and names it.
-            self.stack().up(on_event=self._listen(run, "deployed", hook), continue_on_error=True)
+            # still fails and names it. A saved plan is applied exactly or stopped.
+            self.stack().up(
+                on_event=self._listen(run, "deployed", hook),
+                continue_on_error=plan is None,
+                plan=None if plan is None else str(plan),
+            )
         except auto.CommandError as err:
             raise self._fail(run, err) from None
         return run

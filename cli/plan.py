@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from localprovider.names import table as names_table
-from metadata.kinds import KINDS, Kind
+from metadata.kinds import KINDS, Kind, Rows
+from metadata.settings import StackSettings
 
 ACTIONS: tuple[str, ...] = ("create", "update", "replace", "delete")
 """Plan actions, in the order totals and sections list them."""
@@ -65,6 +66,10 @@ class RowChange:
     new_tasks: dict[str, list[str]] = field(default_factory=dict[str, list[str]])
     task_status: dict[str, str] = field(default_factory=dict[str, str])
     """task_key -> added, changed or removed (unchanged tasks left out)."""
+    source: str = ""
+    """Where the row is written, `file:line` (rows still in the metadata; see `for_review`)."""
+    attention: str = ""
+    """Why deleting or replacing this row of a protected kind deserves a careful look."""
 
 
 @dataclass
@@ -85,6 +90,10 @@ class Plan:
     def of(self, action: str) -> list[RowChange]:
         return [r for r in self.rows if r.action == action]
 
+    def attention(self) -> list[RowChange]:
+        """Deletes and replaces of protected rows (set by `for_review`), in plan order."""
+        return [r for r in self.rows if r.attention]
+
     def to_json(self) -> dict[str, Any]:
         return {
             "stack": self.stack,
@@ -101,20 +110,22 @@ class Plan:
                     "files": r.files,
                     "protected": r.protected,
                     "tasks": r.task_status,
+                    "source": r.source or None,
+                    "attention": r.attention or None,
                 }
                 for r in self.rows
             ],
         }
 
 
-def _kind_of(urn_types: list[str]) -> Kind | None:
+def kind_of(urn_types: list[str]) -> Kind | None:
     for kind in KINDS.values():
         if kind.component_type in urn_types:
             return kind
     return None
 
 
-def _urn_parts(urn: str) -> tuple[list[str], str]:
+def urn_parts(urn: str) -> tuple[list[str], str]:
     """(type chain, name) of a URN `urn:pulumi:stack::project::parent$type::name`."""
     parts = urn.split("::", 3)
     return parts[2].split("$"), parts[3] if len(parts) > 3 else ""
@@ -261,8 +272,8 @@ def build_plan(stack: str, steps: Iterable[Mapping[str, Any]], *, drift: bool = 
     rows: dict[tuple[str, str], RowChange] = {}
     existing: set[tuple[str, str]] = set()
     for step in steps:
-        types, name = _urn_parts(str(step.get("urn", "")))
-        kind = _kind_of(types)
+        types, name = urn_parts(str(step.get("urn", "")))
+        kind = kind_of(types)
         op = str(step.get("op"))
         if kind is None:
             continue
@@ -334,3 +345,40 @@ def _task_graph(row: RowChange, old: Mapping[str, Any], new: Mapping[str, Any]) 
         row.old_tasks = {k: _depends(t) for k, t in before.items()}
         row.new_tasks = {k: _depends(t) for k, t in after.items()}
         row.task_status = status
+
+
+def for_review(plan: Plan, settings: StackSettings, rows: Rows | None) -> Plan:
+    """The plan with what a reviewer needs besides the engine's steps: each row's `file:line`
+    (from the rows as loaded for the stack; None when they could not be loaded) and, for a
+    delete or replace of a protected row, why it deserves a careful look.
+
+    A row is protected when the stack protects its kind (lakeform:settings.protect and the
+    kind's `protected`, as stacks/guard.py) or the engine's state marks the resource protected."""
+    for row in plan.rows:
+        pos = None if rows is None else rows.where(row.kind, row.key)
+        if pos is not None and row.action != "delete":
+            row.source = f"{pos.file}:{pos.line}"
+        kind = KINDS[row.kind]
+        protects = settings.protect and kind.protected is not None
+        if row.action not in ("delete", "replace") or not (protects or row.protected):
+            continue
+        why = [_replace_reason(row, kind) if row.action == "replace" else "its row is removed"]
+        if kind.protected:
+            why.append(kind.protected)
+        if settings.released(row.kind, row.key):
+            why.append(f"released on purpose (lakeform:settings.release: {row.kind}.{row.key})")
+        elif row.protected:
+            why.append("protected in the stack: the run is refused until it is released")
+        row.attention = "; ".join(why)
+    return plan
+
+
+def _replace_reason(row: RowChange, kind: Kind) -> str:
+    """What replaces the resource: the fields forcing it (the kind's `replaced_by`, or the
+    provider's), else a bumped `reset`."""
+    fields = [f for f in row.forced_by if not f.startswith("_")]  # `__...`: engine triggers
+    if fields:
+        return f"replaced because {', '.join(fields)} changed"
+    if kind.reset is not None:
+        return "replaced because reset changed"
+    return "replaced"

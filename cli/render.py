@@ -46,7 +46,7 @@ def summary(plan: Plan) -> str:
 
 
 def _row_notes(row: RowChange) -> str:
-    notes: list[str] = []
+    notes: list[str] = [row.source] if row.source else []
     if row.action == "replace" and row.forced_by:
         notes.append(f"forced by {', '.join(row.forced_by)}")
     if row.protected and row.action in ("delete", "replace"):
@@ -56,6 +56,9 @@ def _row_notes(row: RowChange) -> str:
 
 def text(plan: Plan) -> str:
     lines = [summary(plan)]
+    if plan.attention():
+        lines += ["", "protected rows to delete or replace:"]
+        lines += [f"  {r.kind}.{r.key}: {r.attention}" for r in plan.attention()]
     for kind in KINDS:
         rows = [r for r in plan.rows if r.kind == kind]
         if not rows:
@@ -122,12 +125,45 @@ def _row_short(row: RowChange) -> list[str]:
 Style = Callable[[RowChange], list[str]]
 
 
+def table(plan: Plan) -> list[str]:
+    """Counts by kind and action: one line per kind, one column per action."""
+    verbs = _verbs(plan)
+    actions = [a for a in ACTIONS if a in verbs]
+    lines = [
+        "| kind | " + " | ".join(verbs[a] for a in actions) + " |",
+        "|---|" + "---:|" * len(actions),
+    ]
+    for kind in KINDS:
+        counts = [len([r for r in plan.rows if r.kind == kind and r.action == a]) for a in actions]
+        lines.append(f"| {kind} | " + " | ".join(str(n) for n in counts) + " |")
+    return lines
+
+
+def attention(plan: Plan, cap: int | None) -> list[str]:
+    """Deletes and replaces of protected rows, each with why: what a reviewer reads first."""
+    rows = plan.attention()
+    if not rows:
+        return []
+    lines = ["> [!CAUTION]", "> **Protected rows to delete or replace: read these first**", ">"]
+    shown = rows if cap is None else rows[:cap]
+    verbs = _verbs(plan)
+    for row in shown:
+        name = _md(f"{row.kind}.{row.key}")
+        where = f" ({row.source})" if row.source else ""
+        lines.append(f"> - {name} {verbs[row.action]}{where}: {row.attention}")
+    if len(shown) < len(rows):
+        lines.append(f"> - … and {len(rows) - len(shown)} more (`lakeform plan` lists all)")
+    return [*lines, ""]
+
+
 def _render(plan: Plan, style: Style, cap: int | None) -> str:
     verbs = _verbs(plan)
     title = "Lakeform drift" if plan.drift else "Lakeform plan"
     lines = [f"### {title}: stack `{plan.stack}`", "", f"**{summary(plan)}**", ""]
     if not plan.rows:
         lines.append("No changes." if not plan.drift else "The workspace matches the stack.")
+    else:
+        lines += [*table(plan), "", *attention(plan, cap)]
     for kind in KINDS:
         rows = [r for r in plan.rows if r.kind == kind]
         if not rows:

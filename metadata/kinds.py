@@ -16,7 +16,7 @@ from typing import Any, Literal
 from pydantic import BaseModel
 
 from metadata.checks import CheckContext, check_job, check_monitor, check_pipeline
-from metadata.errors import Problem
+from metadata.errors import Pos, Problem
 from metadata.from_api import ExportedRow, job_row, monitor_row, pipeline_row
 from metadata.models.jobs import JobRow, Task
 from metadata.models.monitors import QualityMonitorRow
@@ -156,11 +156,19 @@ class Rows:
     """The stack these rows are final for (its defaults applied), or None: not yet final."""
     warnings: list[Problem] = field(default_factory=list[Problem], compare=False)
     """What was accepted but should be written differently (an old spelling), in file order."""
+    positions: dict[tuple[str, str], Pos] = field(
+        default_factory=dict[tuple[str, str], Pos], compare=False
+    )
+    """(kind, key) -> where the row's key is written, for messages that point at a row."""
 
     def of(self, kind: str) -> Mapping[str, BaseModel]:
         """The rows of `kind` (a key of KINDS)."""
         rows: Mapping[str, BaseModel] = getattr(self, kind)
         return rows
+
+    def where(self, kind: str, key: str) -> Pos | None:
+        """Where the row `kind.key` is written (its key's file, line and column), if known."""
+        return self.positions.get((kind, key))
 
     @property
     def total(self) -> int:

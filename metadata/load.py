@@ -81,7 +81,8 @@ def _load_rows(
         problems.extend(KINDS[row.kind].check(row, ctx))
     if problems:
         raise MetadataError(_ordered(problems), _ordered(res.warnings))
-    out = Rows(warnings=_ordered(res.warnings))
+    positions = {(r.kind, r.key): r.loc.key_pos for r in res.rows if r.loc.key_pos is not None}
+    out = Rows(warnings=_ordered(res.warnings), positions=positions)
     for r in res.rows:
         target: dict[str, Any] = getattr(out, r.kind)
         target[r.key] = r.model

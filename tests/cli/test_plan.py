@@ -10,11 +10,14 @@ from typing import Any
 import pytest
 
 from cli.deploy import delete_limit, guard_deletes
-from cli.plan import MASKED, build_plan
+from cli.plan import MASKED, build_plan, for_review
 from cli.render import COMMENT_LIMIT, markdown, text, to_json
+from metadata import load_rows
 from metadata.settings import StackSettings
 
 HERE = Path(__file__).resolve().parent
+PROGRAMS = HERE.parent / "e2e" / "programs"
+"""The recorded steps are of tests/e2e/programs/lakeform's rows."""
 
 
 def recorded(name: str) -> list[dict[str, Any]]:
@@ -165,3 +168,141 @@ def test_permissions_show_as_the_rows_field_not_as_a_file() -> None:
     created = {**permissions, "op": "create"}
     rows = {r.key: r for r in build_plan("e2e", [*steps, created]).rows}
     assert {f.path: f.old for f in rows["weekly"].fields}["permissions"] == "(none)"
+
+
+def reviewed(settings: StackSettings, steps: list[dict[str, Any]] | None = None) -> Any:
+    """The recorded plan with file:line from the rows it was recorded from (before the edits of
+    tests/e2e/test_plan.py: hourly is not written yet, legacy still is)."""
+    root = PROGRAMS / "lakeform"
+    rows = load_rows([Path("resources")], root=root, stack="e2e", settings=settings)
+    plan = build_plan("e2e", recorded("preview_steps.json") if steps is None else steps)
+    return for_review(plan, settings, rows)
+
+
+def gone_pipelines(steps: list[dict[str, Any]], *keys: str) -> list[dict[str, Any]]:
+    """`steps` plus the delete of pipelines `keys` whose rows were removed."""
+    preview = recorded("preview_steps.json")
+    sales = next(s for s in preview if s["op"] == "replace" and s["urn"].endswith("::sales"))
+    template = json.dumps(sales)
+    gone = [json.loads(template.replace("::sales", f"::{key}")) for key in keys]
+    for step in gone:
+        step.update(op="delete", new=None, diffs=[], keys=[])
+    return [*steps, *gone]
+
+
+def test_markdown_opens_with_counts_by_kind_in_a_table() -> None:
+    out = markdown(build_plan("e2e", recorded("preview_steps.json")))
+    table = (
+        "| kind | to create | to update | to replace | to delete |\n"
+        "|---|---:|---:|---:|---:|\n"
+        "| jobs | 1 | 2 | 0 | 1 |\n"
+        "| pipelines | 0 | 0 | 1 | 0 |\n"
+        "| quality_monitors | 0 | 0 | 0 | 0 |\n"
+    )
+    assert table in out
+    assert out.index(table) < out.index("<details>")
+
+
+def test_drift_table_has_the_drift_columns() -> None:
+    out = markdown(build_plan("e2e", recorded("refresh_steps.json"), drift=True))
+    assert "| kind | changed in the workspace | deleted in the workspace |\n" in out
+    assert "| jobs | 1 | 0 |\n" in out
+
+
+def test_each_row_in_the_metadata_names_its_file_and_line() -> None:
+    plan = reviewed(StackSettings())
+    where = {r.key: r.source for r in plan.rows}
+    # hourly's row is not in the recorded rows; legacy's delete has no row left to point at.
+    assert where == {
+        "daily": "resources/rows.yaml:3",
+        "weekly": "resources/rows.yaml:16",
+        "hourly": "",
+        "legacy": "",
+        "sales": "resources/rows.yaml:28",
+    }
+    out = markdown(plan)
+    assert "- `weekly` (resources/rows.yaml:16)\n" in out
+    assert "- `sales` (resources/rows.yaml:28; forced by storage)\n" in out
+    assert "  ~ daily (resources/rows.yaml:3)\n" in text(plan)
+    assert {r["key"]: r["source"] for r in json.loads(to_json(plan))["rows"]}["weekly"] == (
+        "resources/rows.yaml:16"
+    )
+
+
+def test_protected_stack_calls_out_replaced_and_deleted_pipelines_first_with_why() -> None:
+    settings = StackSettings(protect=True, release=["pipelines.old_sales"])
+    plan = reviewed(settings, gone_pipelines(recorded("preview_steps.json"), "old_sales"))
+    assert {(r.kind, r.key): r.attention for r in plan.attention()} == {
+        ("pipelines", "old_sales"): "its row is removed; deleting a pipeline drops its tables; "
+        "released on purpose (lakeform:settings.release: pipelines.old_sales)",
+        ("pipelines", "sales"): "replaced because storage changed; "
+        "deleting a pipeline drops its tables",
+    }
+    out = markdown(plan)
+    callout = (
+        "> [!CAUTION]\n"
+        "> **Protected rows to delete or replace: read these first**\n"
+        ">\n"
+        "> - `pipelines.old_sales` to delete: its row is removed; deleting a pipeline drops its "
+        "tables; released on purpose (lakeform:settings.release: pipelines.old_sales)\n"
+        "> - `pipelines.sales` to replace (resources/rows.yaml:28): replaced because storage "
+        "changed; deleting a pipeline drops its tables\n"
+    )
+    assert callout in out
+    assert out.index("| kind |") < out.index(callout) < out.index("<details>")
+    assert "protected rows to delete or replace:\n  pipelines.old_sales: its row" in text(plan)
+    assert "jobs.legacy" not in out.split("<details>")[0]  # jobs are not a protected kind
+
+
+def test_a_stack_that_protects_nothing_calls_nothing_out() -> None:
+    plan = reviewed(StackSettings(), gone_pipelines(recorded("preview_steps.json"), "old_sales"))
+    assert plan.attention() == []
+    assert "[!CAUTION]" not in markdown(plan)
+    assert "protected rows" not in text(plan)
+
+
+def test_a_resource_protected_in_the_state_is_called_out_in_any_stack() -> None:
+    steps = recorded("preview_steps.json")
+    for step in steps:
+        if step["op"] == "replace" and step["urn"].endswith("::sales"):
+            step["old"]["protect"] = True
+    plan = reviewed(StackSettings(), steps)
+    assert [(r.key, r.attention) for r in plan.attention()] == [
+        (
+            "sales",
+            "replaced because storage changed; deleting a pipeline drops its tables; protected "
+            "in the stack: the run is refused until it is released",
+        )
+    ]
+
+
+def test_the_callout_stays_when_a_long_plan_is_shortened() -> None:
+    steps = gone_pipelines(many_jobs(1000), *(f"pipeline_number_{i:04d}" for i in range(300)))
+    plan = for_review(build_plan("prod", steps), StackSettings(protect=True), None)
+    out = markdown(plan)
+    assert len(out) < COMMENT_LIMIT
+    assert "> - `pipelines.pipeline_number_0000` to delete: its row is removed" in out
+    assert "> - … and 100 more (`lakeform plan` lists all)" in out  # 200 named
+
+
+def test_a_monitor_replaced_by_its_reset_says_so() -> None:
+    """A bumped `reset` replaces through Pulumi's replacement trigger, which names no field."""
+    steps = recorded("preview_steps.json")
+    sales = next(s for s in steps if s["op"] == "replace" and s["urn"].endswith("::sales"))
+    pipeline = "lakeform:pipelines:Pipeline$databricks:index/pipeline:Pipeline::sales"
+    monitor = "lakeform:monitors:QualityMonitor$databricks:index/qualityMonitor:QualityMonitor"
+    step = {
+        **sales,
+        "urn": sales["urn"].replace(pipeline, f"{monitor}::orders"),
+        "type": "databricks:index/qualityMonitor:QualityMonitor",
+        "keys": [],
+        "diffs": [],
+    }
+    plan = for_review(build_plan("prod", [step]), StackSettings(protect=True), None)
+    assert [(r.kind, r.key, r.attention) for r in plan.attention()] == [
+        (
+            "quality_monitors",
+            "orders",
+            "replaced because reset changed; deleting or resetting a monitor loses its history",
+        )
+    ]

@@ -12,6 +12,7 @@ import os
 import re
 import shutil
 import subprocess
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -70,6 +71,18 @@ def job_names(workspace: RunningWorkspace) -> dict[str, int]:
     return {j.settings.name: j.job_id for j in workspace.client().jobs.list()}
 
 
+def weekly_timeout(workspace: RunningWorkspace) -> Callable[[int], None]:
+    """Sets the deployed Weekly job's timeout_seconds in the workspace (out of band)."""
+    api = workspace.client().api_client
+    weekly = job_names(workspace)["Weekly"]
+
+    def timeout(value: int) -> None:
+        body = {"job_id": weekly, "new_settings": {"timeout_seconds": value}}
+        api.do("POST", "/api/2.2/jobs/update", body=body)
+
+    return timeout
+
+
 def test_plan_markdown_guard_refuses_then_allows_and_outputs_match(
     lakeform_deployed: Project,
 ) -> None:
@@ -112,12 +125,7 @@ def test_drift_exit_codes_after_an_out_of_band_edit_and_after_putting_it_back(
     lakeform_deployed: Project,
 ) -> None:
     lakeform, workspace = lakeform_deployed, lakeform_deployed.workspace
-    api = workspace.client().api_client
-    weekly = job_names(workspace)["Weekly"]
-
-    def timeout(value: int) -> None:
-        body = {"job_id": weekly, "new_settings": {"timeout_seconds": value}}
-        api.do("POST", "/api/2.2/jobs/update", body=body)
+    timeout = weekly_timeout(workspace)
 
     timeout(42)
     drifted = lakeform.lakeform("drift", "--stack", STACK)

@@ -1,0 +1,139 @@
+"""`lakeform plan --save PLAN` and `lakeform up --plan PLAN` through the real engine: a saved plan
+is applied exactly, and a stale one is refused before any write, naming what changed."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tests.e2e.conftest import PROGRAMS
+from tests.e2e.harness import LAKEFORM_PROGRAM, Project
+from tests.e2e.test_plan import STACK, edit_rows, job_names, weekly_timeout
+from workspace.testing import RunningWorkspace
+
+WORDS = {"create": "created", "update": "updated", "delete": "deleted", "replace": "replaced"}
+
+
+@pytest.fixture
+def saved(workspace: RunningWorkspace, tmp_path: Path) -> Project:
+    """Lakeform's program on tests/e2e/programs/lakeform's rows, deployed, then every kind of
+    change made to the rows and saved as plan.json."""
+    project = Project.copy_of(
+        PROGRAMS / "lakeform", tmp_path, workspace=workspace, stack=STACK, include=LAKEFORM_PROGRAM
+    )
+    project.up()
+    edit_rows(project)
+    made = project.lakeform("plan", "--stack", STACK, "--save", "plan.json")
+    assert made.returncode == 0, made.stderr
+    return project
+
+
+def apply(project: Project) -> subprocess.CompletedProcess[str]:
+    return project.lakeform(
+        "up", "--stack", STACK, "--plan", "plan.json", "--yes", "--allow-deletes", "1"
+    )
+
+
+def history(project: Project) -> int:
+    return len(json.loads(project.pulumi("stack", "history", "--json").stdout))
+
+
+def test_a_saved_plan_applies_exactly_its_creates_updates_replaces_and_deletes(
+    saved: Project, workspace: RunningWorkspace
+) -> None:
+    planned = json.loads((saved.dir / "plan.json").read_text())["plan"]
+    applied = apply(saved)
+    assert applied.returncode == 0, applied.stderr
+    done = {line.strip() for line in applied.stderr.splitlines() if line.startswith("  ")}
+    rows = {f"{r['kind']}.{r['key']}: {WORDS[r['action']]}" for r in planned}
+    assert rows == {
+        "jobs.hourly: created",
+        "jobs.daily: updated",
+        "jobs.weekly: updated",
+        "jobs.legacy: deleted",
+        "pipelines.sales: replaced",
+    }
+    assert {line for line in done if line.split(": ")[-1] in WORDS.values()} == rows
+    assert sorted(job_names(workspace)) == ["Daily", "Hourly", "Weekly"]
+    again = saved.lakeform("plan", "--stack", STACK)
+    assert again.returncode == 0, again.stderr
+    assert "0 to create, 0 to update, 0 to replace, 0 to delete" in again.stdout
+
+
+def refused(project: Project, workspace: RunningWorkspace, *expected: str) -> None:
+    """`up --plan` exits 1 naming each of `expected`, with no write to the workspace or the
+    stack."""
+    workspace.requests.clear()
+    versions = history(project)
+    result = apply(project)
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "lakeform up: error: refusing to apply the saved plan plan.json" in result.stderr
+    for text in expected:
+        assert text in result.stderr, result.stderr
+    assert sum(workspace.requests.writes().values()) == 0, workspace.requests.writes()
+    assert history(project) == versions
+
+
+def test_a_stale_saved_plan_is_refused_before_any_write(
+    saved: Project, workspace: RunningWorkspace
+) -> None:
+    rows_file = saved.dir / "resources" / "rows.yaml"
+    reviewed = rows_file.read_text()
+    rows = yaml.safe_load(reviewed)
+    rows["jobs"]["weekly"]["timeout_seconds"] = 901
+    rows_file.write_text(yaml.safe_dump(rows, sort_keys=False))
+    refused(
+        saved,
+        workspace,
+        "the rows or settings changed since:\n  jobs.weekly.timeout_seconds: changed\n",
+    )
+    rows_file.write_text(reviewed)
+
+    program = saved.dir / "components" / "jobs.py"
+    source = program.read_text()
+    program.write_text(source + "\n# another program version\n")
+    refused(saved, workspace, "the program changed since:\n  sources: ")
+    program.write_text(source)
+
+    plan_file = saved.dir / "plan.json"
+    reviewed_plan = plan_file.read_text()
+    record = json.loads(reviewed_plan)
+    provider = record["program"]["provider"]
+    record["program"]["provider"] = "another databricks provider"  # as if saved elsewhere
+    plan_file.write_text(json.dumps(record))
+    refused(
+        saved,
+        workspace,
+        "the program changed since:\n  provider: another databricks provider when saved, now "
+        f"{provider}\n",
+    )
+    plan_file.write_text(reviewed_plan)
+
+    notebook = saved.dir / "src" / "ingest.py"
+    content = notebook.read_text()
+    notebook.write_text(content + "# edited after the plan was saved\n")
+    refused(
+        saved,
+        workspace,
+        "a deploy now would do otherwise:\n  jobs.daily.files: planned {}, now {'src/ingest': "
+        "'update'}\n",
+    )
+    notebook.write_text(content)
+
+    timeout = weekly_timeout(workspace)
+    timeout(42)
+    refused(
+        saved, workspace, "the workspace changed since:\n  jobs.weekly.timeout_seconds: 600 -> 42"
+    )
+    timeout(600)
+
+    saved.up()  # someone deploys the stack meanwhile
+    refused(
+        saved,
+        workspace,
+        f"stack {STACK} was deployed since (last update when saved: update 0 started ",
+    )
