@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import re
 import sys
 import traceback
 from collections.abc import Iterator, Sequence
 from typing import NoReturn
+
+from cli.version import version
 
 # Exit codes. 2 is left to "drift found" (cli/deploy.py's DRIFTED), as in Terraform's
 # -detailed-exitcode: argparse's own 2 for a usage error is made 1 (Parser).
@@ -32,25 +33,6 @@ class Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:
         self.print_usage(sys.stderr)
         self.exit(ERROR, f"{self.prog}: error: {message}\n")
-
-
-def version() -> str:
-    """`lakeform X (pulumi Y, pulumi-databricks Z)`: this package's version and its two pins."""
-    from importlib.metadata import PackageNotFoundError, requires
-    from importlib.metadata import version as installed
-
-    try:
-        own, wanted = installed("lakeform"), requires("lakeform") or []
-    except PackageNotFoundError:  # run from a checkout that was never installed
-        return "lakeform (not installed: run `make setup`)"
-    pins: dict[str, str] = {}
-    for requirement in wanted:
-        if m := re.match(r"(pulumi(?:-databricks)?)==([^\s;]+)", requirement):
-            pins[m[1]] = m[2]
-    return (
-        f"lakeform {own} (pulumi {pins.get('pulumi', '?')}, "
-        f"pulumi-databricks {pins.get('pulumi-databricks', '?')})"
-    )
 
 
 def walk(parser: argparse.ArgumentParser) -> Iterator[argparse.ArgumentParser]:

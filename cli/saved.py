@@ -24,6 +24,7 @@ from cli import drift as workspace_drift
 from cli.drift import Drifted
 from cli.engine import Engine
 from cli.plan import Plan, build_plan, kind_of, rest_name, urn_parts
+from cli.version import version
 from metadata import KINDS, MetadataError, load_rows
 from metadata.settings import StackSettings
 
@@ -59,8 +60,6 @@ def program_hash(project: Path) -> str:
 def program_version(engine: Engine) -> dict[str, str]:
     """Lakeform and its pins, the program's sources, and the databricks provider the engine
     runs (toolchain/build.py's choice: the local one and the real one share a version)."""
-    from cli.main import version
-
     return {
         "lakeform": version(),
         "sources": program_hash(engine.project),
