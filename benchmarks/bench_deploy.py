@@ -151,7 +151,8 @@ def lakeform_project(tmp: Path, ws: Any, rows: dict[str, Any]) -> Project:
     (source / "rows" / "bench.yaml").write_text(yaml.safe_dump(rows, sort_keys=False))
     stack = {"config": {"lakeform:settings": {"metadata_paths": ["rows"]}}}
     (source / "Pulumi.bench.yaml").write_text(yaml.safe_dump(stack))
-    return Project.copy_of(source, tmp / "lakeform", workspace=ws, stack="bench")
+    # rate_limit None: the provider's default (15 requests/s, as the real one), not the tests' off
+    return Project.copy_of(source, tmp / "lakeform", workspace=ws, stack="bench", rate_limit=None)
 
 
 def plain_project(tmp: Path, ws: Any, data: dict[str, Any]) -> Project:
@@ -161,7 +162,7 @@ def plain_project(tmp: Path, ws: Any, data: dict[str, Any]) -> Project:
     shutil.copy2(REPO / "stacks" / "heap.py", source / "lakeform_heap.py")
     (source / "spec.json").write_text(json.dumps(data))
     (source / "Pulumi.yaml").write_text("name: plain\nruntime: python\n")
-    return Project.copy_of(source, tmp / "plain", workspace=ws, stack="bench")
+    return Project.copy_of(source, tmp / "plain", workspace=ws, stack="bench", rate_limit=None)
 
 
 def measure(
