@@ -16,8 +16,6 @@ from metadata.kinds import KINDS
 from metadata.models import QualityMonitorRow
 
 LAKEFORM_ONLY = ("previous_keys", "disabled", "stack_overrides", "reset")
-REPLACED_BY = ("tableName", "warehouseId", "skipBuiltinDashboard")
-"""Provider inputs whose change replaces the monitor (metadata.kinds records them for the guard)."""
 REPORTED_BY_THE_SERVICE = ("latestMonitorFailureMsg",)
 """Provider inputs no row sets that a refresh fills from the service: their changes are ignored."""
 
@@ -34,8 +32,16 @@ class QualityMonitorArgs:
 
 
 def _replaced_by(row: QualityMonitorRow) -> dict[str, Any]:
+    """The row's fields whose change replaces the monitor: the kind's one list (metadata.kinds),
+    which the guard reads too, so what is replaced and what is guarded cannot part."""
     replaced_by = KINDS["quality_monitors"].replaced_by
     return {} if replaced_by is None else replaced_by(row)
+
+
+def _wire(api_name: str) -> str:
+    """The provider's property name of a top-level API field (`table_name` -> `tableName`)."""
+    first, *rest = api_name.split("_")
+    return first + "".join(word.capitalize() for word in rest)
 
 
 def monitor_spec(args: QualityMonitorArgs) -> dict[str, Any]:
@@ -80,6 +86,7 @@ class QualityMonitor:
     ) -> None:
         previous = args.row.previous_keys or []
         aliases = renamed_from(previous)
+        replaced_by = _replaced_by(args.row)
         monitor = databricks.QualityMonitor(
             name,
             to_input(monitor_spec(args), databricks.QualityMonitorArgs),
@@ -91,7 +98,7 @@ class QualityMonitor:
                 replacement_trigger=args.row.reset,
                 # The provider would PUT a new table_name to that table's monitor and cannot
                 # update these two at all: a change is a deliberate replacement instead.
-                replace_on_changes=list(REPLACED_BY),
+                replace_on_changes=[_wire(name) for name in replaced_by],
                 # The provider's schema has the failure of the latest refresh as an optional
                 # input, so a refresh records it and a row without it would plan an update on
                 # every run; ignoring it keeps the refreshed value and the diff empty.
@@ -101,7 +108,7 @@ class QualityMonitor:
         )
         self.protected = args.protect
         self.reset = args.row.reset
-        self.replaced_by = _replaced_by(args.row)
+        self.replaced_by = replaced_by
         self.table_name = monitor.table_name
         self.dashboard_id = monitor.dashboard_id
         self.profile_metrics_table_name = monitor.profile_metrics_table_name
