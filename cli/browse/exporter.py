@@ -16,6 +16,7 @@ from cli.adopt import KINDS, Api, adoption_steps, build_rows, fetch_each
 from cli.browse.errors import in_words
 from cli.browse.sources import export_source, repo_path, source_refs
 from cli.browse.state import ExportRun, Selected, StateFile, Targets
+from cli.files import write_atomic
 from metadata.export import Export, ExportedRow, build_export, import_file
 
 
@@ -385,12 +386,14 @@ class Exporter:
         for r in built.export.all():
             run.messages.extend(f"{r.kind}.{r.key}: note: {n}" for n in r.notes)
         self._progress(run, "writing", 0, 2)
-        rows_path.parent.mkdir(parents=True, exist_ok=True)
-        rows_path.write_text(built.text, encoding="utf-8")
-        run.written.append(str(rows_path))
-        import_path.parent.mkdir(parents=True, exist_ok=True)
-        import_path.write_text(json.dumps(import_file(built.export), indent=2) + "\n")
-        run.written.append(str(import_path))
+        # Both whole or neither, as `lakeform export` writes them (cli/files.py).
+        write_atomic(
+            {
+                rows_path: built.text,
+                import_path: json.dumps(import_file(built.export), indent=2) + "\n",
+            }
+        )
+        run.written.extend([str(rows_path), str(import_path)])
         self._progress(run, "writing", 2, 2)
         run.commands = adoption_steps(
             targets.rows,
