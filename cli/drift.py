@@ -8,7 +8,6 @@ as updates) and `up` (the state is told what the workspace holds, so the deploy 
 from __future__ import annotations
 
 import copy
-import os
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,6 +17,7 @@ from pulumi.automation import Deployment
 
 from cli.engine import Engine, EngineError
 from cli.plan import ABSENT, FieldChange, Plan, RowChange, show
+from cli.pulumienv import workspace_client
 from components.files import RowFiles, upload_base
 from components.jobs import JobArgs, UnknownRowReference, job_spec
 from components.pipelines import PipelineArgs, pipeline_spec
@@ -224,21 +224,14 @@ Get = Callable[[str, str], Mapping[str, Any] | None]
 
 
 def sdk_reader(engine: Engine) -> Get:
-    """GET jobs/get and pipelines/get through databricks-sdk, with the stack's host and token
-    (as its provider reads them: stack config, else DATABRICKS_HOST / DATABRICKS_TOKEN)."""
-    from databricks.sdk import WorkspaceClient
+    """GET jobs/get and pipelines/get through databricks-sdk, on the stack's workspace as its
+    provider reaches it (cli.pulumienv.workspace_client)."""
     from databricks.sdk.errors import NotFound
 
     config = {name: value.value for name, value in engine.stack().get_all_config().items()}
-    host = config.get("databricks:host") or engine.env.get("DATABRICKS_HOST")
-    token = (
-        config.get("databricks:token")
-        or engine.env.get("DATABRICKS_TOKEN")
-        or os.environ.get("DATABRICKS_TOKEN")
-    )
-    if not host:
+    client = workspace_client(engine.stack_name, lambda key: config.get(key) or None)
+    if client is None:
         raise EngineError(f"no workspace host: set databricks:host for stack {engine.stack_name}")
-    client = WorkspaceClient(host=host, token=token) if token else WorkspaceClient(host=host)
     api = client.api_client
 
     def get(kind: str, id_: str) -> Mapping[str, Any] | None:

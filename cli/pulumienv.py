@@ -17,8 +17,9 @@ import os
 import shlex
 import subprocess
 import sys
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
+from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
 BUILD = REPO / "toolchain" / "build.py"
@@ -88,6 +89,26 @@ def local_credentials(base: Mapping[str, str]) -> dict[str, str]:
     env["DATABRICKS_TOKEN"] = LOCAL_TOKEN
     env["DATABRICKS_CONFIG_FILE"] = os.devnull
     return env
+
+
+def workspace_client(stack: str, config: Callable[[str], str | None]) -> Any:
+    """A databricks-sdk client for the stack's workspace, reached as its provider reaches it, or
+    None when no host is set. Stack `local`: `databricks:host` and the local workspace's token
+    only, never an exported credential. Another stack: `databricks:host` (else
+    DATABRICKS_HOST), `databricks:token` (else DATABRICKS_TOKEN), else the SDK's own
+    authentication (profiles, OAuth). `config` reads one key of the stack's config."""
+    from databricks.sdk import WorkspaceClient
+
+    if stack == LOCAL_STACK:
+        host = config("databricks:host")
+        return None if not host else WorkspaceClient(host=host, token=LOCAL_TOKEN, auth_type="pat")
+    host = config("databricks:host") or os.environ.get("DATABRICKS_HOST")
+    if not host:
+        return None
+    token = config("databricks:token") or os.environ.get("DATABRICKS_TOKEN")
+    if token:
+        return WorkspaceClient(host=host, token=token, auth_type="pat")
+    return WorkspaceClient(host=host)
 
 
 def pulumi_env(project: Path, stack: str, base: Mapping[str, str] | None = None) -> dict[str, str]:

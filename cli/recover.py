@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import subprocess
 import sys
 import tempfile
@@ -12,7 +11,7 @@ from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 from cli.locks import LockError, release_dead_locks
-from cli.pulumienv import LOCAL_STACK, LOCAL_TOKEN
+from cli.pulumienv import workspace_client
 
 
 def register(sub: Any) -> None:
@@ -147,19 +146,11 @@ def _config(stack: str, key: str) -> str | None:
 
 
 def _workspace(stack: str) -> Any:
-    """The stack's workspace, reached as its provider would: config or DATABRICKS_* variables."""
-    from databricks.sdk import WorkspaceClient
-
-    local = stack == LOCAL_STACK  # the local workspace's token only, never an exported one
-    host = _config(stack, "databricks:host") or (
-        None if local else os.environ.get("DATABRICKS_HOST")
-    )
-    if not host:
+    """The stack's workspace, reached as its provider would (cli.pulumienv.workspace_client)."""
+    client = workspace_client(stack, lambda key: _config(stack, key))
+    if client is None:
         raise RecoverError(f"no workspace host: set databricks:host for stack {stack}")
-    if local:
-        return lookups(WorkspaceClient(host=host, token=LOCAL_TOKEN, auth_type="pat"))
-    token = os.environ.get("DATABRICKS_TOKEN") or _config(stack, "databricks:token")
-    return lookups(WorkspaceClient(host=host, token=token) if token else WorkspaceClient(host=host))
+    return lookups(client)
 
 
 def lookups(w: Any) -> Any:

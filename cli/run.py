@@ -11,13 +11,14 @@ import argparse
 import difflib
 import itertools
 import json
-import os
 import sys
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol, TextIO
+
+from cli.pulumienv import workspace_client
 
 INTERRUPTED = 130
 KINDS = ("jobs", "pipelines", "quality_monitors")
@@ -527,10 +528,7 @@ def _json(out: TextIO, value: Any) -> None:
 
 
 def stack_client(engine: Any) -> Any:
-    """A databricks-sdk client for the stack's workspace, reached as its provider reaches it:
-    `databricks:host` (else DATABRICKS_HOST), DATABRICKS_TOKEN (the local stack's own token when
-    unset; else `databricks:token`), else the SDK's own authentication (profiles, OAuth)."""
-    from databricks.sdk import WorkspaceClient
+    """A databricks-sdk client for the stack's workspace (cli.pulumienv.workspace_client)."""
     from pulumi import automation as auto
 
     def config(key: str) -> str | None:
@@ -539,20 +537,13 @@ def stack_client(engine: Any) -> Any:
         except auto.CommandError:
             return None
 
-    host = config("databricks:host") or os.environ.get("DATABRICKS_HOST")
-    if not host:
+    client = workspace_client(engine.stack_name, config)
+    if client is None:
         raise RunError(
             f"no workspace host for stack {engine.stack_name}: set databricks:host in "
             f"Pulumi.{engine.stack_name}.yaml or DATABRICKS_HOST"
         )
-    token = (
-        os.environ.get("DATABRICKS_TOKEN")
-        or engine.env.get("DATABRICKS_TOKEN")
-        or config("databricks:token")
-    )
-    if token:
-        return WorkspaceClient(host=host, token=token, auth_type="pat")
-    return WorkspaceClient(host=host)
+    return client
 
 
 def run_rows(

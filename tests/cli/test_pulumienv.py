@@ -5,14 +5,16 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 from google.protobuf import struct_pb2
 from pulumi.runtime.proto import provider_pb2, provider_pb2_grpc
 
+import cli.drift
 import cli.recover
+import cli.run
 from cli.pulumienv import LOCAL_TOKEN, pulumi_env
 from tests.localprovider.plugin import (
     PROVIDER,
@@ -138,3 +140,66 @@ def test_recover_for_stack_local_sends_only_the_local_token(
     workspace = cli.recover._workspace("local")  # pyright: ignore[reportPrivateUsage]
     assert not workspace.monitor_exists("main.sales.orders")
     assert _tokens(listening) == {f"Bearer {LOCAL_TOKEN}"}
+
+
+class _Value:
+    def __init__(self, value: str) -> None:
+        self.value = value
+
+
+class _Stack:
+    """The part of an Automation API stack that lakeform run and drift read: its config."""
+
+    def __init__(self, config: dict[str, str]) -> None:
+        self.config = config
+
+    def get_config(self, key: str) -> _Value:
+        return _Value(self.config.get(key, ""))
+
+    def get_all_config(self) -> dict[str, _Value]:
+        return {key: _Value(value) for key, value in self.config.items()}
+
+
+class _Engine:
+    def __init__(self, stack: str, config: dict[str, str]) -> None:
+        self.stack_name = stack
+        self._stack = _Stack(config)
+
+    def stack(self) -> _Stack:
+        return self._stack
+
+
+def _run_client_asks(engine: _Engine) -> None:
+    from databricks.sdk.errors import NotFound
+
+    with pytest.raises(NotFound):
+        cli.run.stack_client(engine).jobs.get(job_id=1)
+
+
+def _drift_reader_asks(engine: _Engine) -> None:
+    assert cli.drift.sdk_reader(engine)("jobs", "1") is None  # pyright: ignore[reportArgumentType]
+
+
+@pytest.mark.parametrize("asks", [_run_client_asks, _drift_reader_asks], ids=["run", "drift"])
+def test_run_and_drift_for_stack_local_send_only_the_local_token(
+    exported: dict[str, str],
+    listening: RecordingWorkspace,
+    monkeypatch: pytest.MonkeyPatch,
+    asks: Callable[[_Engine], None],
+) -> None:
+    for name, value in exported.items():
+        monkeypatch.setenv(name, value)
+    asks(_Engine("local", {"databricks:host": listening.url}))
+    assert _tokens(listening) == {f"Bearer {LOCAL_TOKEN}"}
+
+
+@pytest.mark.parametrize("asks", [_run_client_asks, _drift_reader_asks], ids=["run", "drift"])
+def test_run_and_drift_for_another_stack_use_its_token(
+    listening: RecordingWorkspace,
+    monkeypatch: pytest.MonkeyPatch,
+    clean_databricks_env: None,
+    asks: Callable[[_Engine], None],
+) -> None:
+    monkeypatch.setenv("DATABRICKS_TOKEN", REAL)
+    asks(_Engine("dev", {"databricks:host": listening.url}))
+    assert _tokens(listening) == {f"Bearer {REAL}"}
