@@ -2,15 +2,15 @@
 .DEFAULT_GOAL := help
 SHELL := /bin/bash
 
-# The pinned Pulumi toolchain (toolchain/README.md): built once per machine into a per-version
+# The pinned Pulumi toolchain (devtools/toolchain/README.md): built once per machine into a per-version
 # directory outside the repository; every target that runs Pulumi gets it first on PATH.
-TOOLCHAIN_BIN := $(shell python3 toolchain/build.py bin-dir)
+TOOLCHAIN_BIN := $(shell python3 devtools/toolchain/build.py bin-dir)
 export PATH := $(TOOLCHAIN_BIN):$(PATH)
 # A missing plugin is a clear error, never a download attempt or a hang; no update nag.
 export PULUMI_SKIP_UPDATE_CHECK := true
 export PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION := true
 
-PY_PATHS := cli components metadata stacks workspace localprovider tests toolchain benchmarks __main__.py
+PY_PATHS := cli components metadata stacks devtools tests scripts __main__.py
 # uv from PATH, else the one `make setup` installs with pip (a fresh machine has neither).
 UV := $(shell command -v uv 2>/dev/null || echo python3 -m uv)
 STACK ?= local
@@ -29,10 +29,10 @@ setup: ## Install uv if missing, then the locked Python dependencies into .venv
 	$(UV) sync --locked --compile-bytecode
 
 toolchain: ## Build the pinned Pulumi CLI, language host and plugins (no-op when built)
-	python3 toolchain/build.py build
+	python3 devtools/toolchain/build.py build
 
 toolchain-env: ## Print `export` lines: the toolchain on PATH, the databricks provider (eval "$(make -s toolchain-env)")
-	@python3 toolchain/build.py env
+	@python3 devtools/toolchain/build.py env
 
 demo: setup ## Deploy the sample rows (resources/) to the local workspace as stack `local`
 	scripts/demo.sh

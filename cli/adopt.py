@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from metadata.export import Export
+    from metadata.formats.export import Export
 
 PAGE = 100
 PARALLEL = 8
@@ -168,7 +168,7 @@ def build_rows(
     """API answers (kind -> answers) -> rows as YAML text, validated. With `skip_invalid`, rows
     that do not validate are left out and the rest built again (references to them become ids).
     `rewrite` may change the rows (e.g. point them at fetched sources) before they are checked."""
-    from metadata.export import ExportedRow, build_export, to_yaml
+    from metadata.formats.export import ExportedRow, build_export, to_yaml
 
     kept_answers = {kind: list(answers.get(kind, ())) for kind in KINDS}
     skipped: list[tuple[str, str, list[str]]] = []

@@ -21,8 +21,8 @@ from cli.pulumienv import workspace_client
 from components.files import RowFiles, upload_base
 from components.jobs import JobArgs, UnknownRowReference, job_spec
 from components.pipelines import PipelineArgs, pipeline_spec
-from localprovider.names import table as names_table
-from localprovider.wire import from_rest
+from devtools.localprovider.names import table as names_table
+from devtools.localprovider.wire import from_rest
 from metadata import KINDS, MetadataError, apply_stack_defaults, load_rows
 from metadata.settings import load_stack_settings
 from stacks.build import RepoFiles, RepoGlobs

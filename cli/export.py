@@ -90,7 +90,7 @@ def _export(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
     from cli.adopt import build_rows, fetch_each
     from cli.files import write_atomic
-    from metadata.export import import_file
+    from metadata.formats.export import import_file
 
     wanted = args.job_id or args.pipeline_id or args.monitor or args.all_jobs or args.all_pipelines
     if not wanted:

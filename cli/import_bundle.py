@@ -42,7 +42,7 @@ def register(sub: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from metadata import MetadataError, load_rows
-    from metadata.bundle import BundleError, import_bundle
+    from metadata.formats.bundle import BundleError, import_bundle
     from metadata.settings import StackSettings
 
     root = Path.cwd()
@@ -135,7 +135,7 @@ def _stack_file(
     """The stack's settings once the bundle's are merged into its Pulumi.<stack>.yaml (created
     when missing; values it has are kept, each differing one named), the file's new text (None:
     unchanged) and the conflicts; or why it cannot be done."""
-    from metadata.bundle import merge_settings
+    from metadata.formats.bundle import merge_settings
     from metadata.settings import SETTINGS_KEY, SettingsError, parse_settings
 
     path = root / f"Pulumi.{stack}.yaml"
@@ -241,7 +241,7 @@ def write_all(
     `root/Pulumi.<stack>.yaml` with `<stack>` one safe path component, a regular file (or none)
     resolving to that same place. They are merged, not overwritten, so `force` is not needed."""
     from cli.files import write_atomic
-    from metadata.bundle import FILE_NAME
+    from metadata.formats.bundle import FILE_NAME
     from metadata.paths import resolve_within
 
     refused: list[str] = []

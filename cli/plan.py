@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from localprovider.names import table as names_table
+from devtools.localprovider.names import table as names_table
 from metadata.kinds import KINDS, Kind, Rows
 from metadata.settings import StackSettings
 

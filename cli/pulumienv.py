@@ -2,13 +2,13 @@
 
     python -m cli.pulumienv --stack local   # `export` lines (scripts/demo.sh evals them)
 
-The pinned toolchain first on PATH, the databricks provider chosen by toolchain/build.py, the state
-backend (PULUMI_BACKEND_URL when set, else file://<project>/.lakeform/state?metadata=skip), the
-passphrase the local stack's encryptionsalt was made with. Values already in the environment win,
-so CI's secret store decides there, with one exception: stack `local` gets the local workspace's
-token and no other Databricks or cloud credential, whatever is exported (a real token must never go
-to whatever listens on the local workspace's port).
-"""
+The pinned toolchain first on PATH, the databricks provider chosen by devtools/toolchain/build.py,
+the state backend (PULUMI_BACKEND_URL when set, else
+file://<project>/.lakeform/state?metadata=skip), the passphrase the local stack's encryptionsalt
+was made with. Values already in the environment win, so CI's secret store decides there, with one
+exception: stack `local` gets the local workspace's token and no other Databricks or cloud
+credential, whatever is exported (a real token must never go to whatever listens on the local
+workspace's port)."""
 
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
-BUILD = REPO / "toolchain" / "build.py"
+BUILD = REPO / "devtools" / "toolchain" / "build.py"
 LOCAL_STACK = "local"
 LOCAL_PASSPHRASE = "lakeform-local"
 LOCAL_TOKEN = "lakeform-local-token"
@@ -42,7 +42,8 @@ def _build(command: str) -> str:
     if done.returncode != 0:
         detail = (done.stderr or done.stdout).strip().splitlines()
         raise EnvError(
-            f"toolchain/build.py {command} failed ({detail[-1] if detail else 'no output'}); "
+            f"devtools/toolchain/build.py {command} failed "
+            f"({detail[-1] if detail else 'no output'}); "
             "run `make toolchain`"
         )
     return done.stdout
@@ -57,7 +58,7 @@ def toolchain_bin() -> Path:
 
 
 def provider_env() -> dict[str, str]:
-    """toolchain/build.py provider-env's `export NAME=value` lines, as a mapping."""
+    """devtools/toolchain/build.py provider-env's `export NAME=value` lines, as a mapping."""
     env: dict[str, str] = {}
     for line in _build("provider-env").splitlines():
         if line.startswith("export "):

@@ -59,7 +59,7 @@ def program_hash(project: Path) -> str:
 
 def program_version(engine: Engine) -> dict[str, str]:
     """Lakeform and its pins, the program's sources, and the databricks provider the engine
-    runs (toolchain/build.py's choice: the local one and the real one share a version)."""
+    runs (devtools/toolchain/build.py's choice: the local one and the real one share a version)."""
     return {
         "lakeform": version(),
         "sources": program_hash(engine.project),

@@ -17,7 +17,7 @@ def register(sub: Any) -> None:
         "workspace",
         help="the local Databricks workspace (for the demo and the tests)",
         description="The local Databricks workspace: the embedded default the `local` stack "
-        "deploys to, and what the tests drive (workspace/README.md).",
+        "deploys to, and what the tests drive (devtools/workspace/README.md).",
     )
     actions = p.add_subparsers(
         dest="action", required=True, metavar="ACTION", title="actions", help="what to do"
@@ -74,9 +74,9 @@ def _step(value: str) -> float:
 
 
 def run_serve(args: argparse.Namespace) -> int:
-    from workspace.app import RunTimings
-    from workspace.server import WorkspaceServer
-    from workspace.state import StateError
+    from devtools.workspace.app import RunTimings
+    from devtools.workspace.server import WorkspaceServer
+    from devtools.workspace.state import StateError
 
     logging.basicConfig(
         level=logging.INFO if args.verbose else logging.WARNING,

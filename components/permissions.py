@@ -45,7 +45,8 @@ def create_permissions(
     when the row grants nothing.
 
     Removing a row's last permission deletes the resource; the provider then gives a job back to
-    its creator alone, and leaves a pipeline's grants as they were (localprovider/README.md)."""
+    its creator alone, and leaves a pipeline's grants as they were
+    (devtools/localprovider/README.md)."""
     if not permissions:
         return None
     controls = [

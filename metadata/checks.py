@@ -28,7 +28,7 @@ from metadata.paths import (
     repo_glob,
     uploads_from_repository,
 )
-from metadata.resolved import Resolution, Resolved
+from metadata.validated import Resolution, Resolved
 
 MAX_TASKS = 1000
 TASK_KEY = re.compile(r"^[\w-]{1,100}$")

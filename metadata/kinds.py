@@ -17,11 +17,11 @@ from pydantic import BaseModel
 
 from metadata.checks import CheckContext, check_job, check_monitor, check_pipeline
 from metadata.errors import Pos, Problem
-from metadata.from_api import ExportedRow, job_row, monitor_row, pipeline_row
+from metadata.formats.api import ExportedRow, job_row, monitor_row, pipeline_row
 from metadata.models.jobs import JobRow, Task
 from metadata.models.monitors import QualityMonitorRow
 from metadata.models.pipelines import PipelineRow
-from metadata.resolved import Resolved
+from metadata.validated import Resolved
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -11,7 +11,7 @@ from typing import Any
 from metadata.checks import CheckContext, Repo, previous_keys
 from metadata.errors import MetadataError, Problem
 from metadata.kinds import KINDS, Rows
-from metadata.loader import RawRow, display_name, metadata_files, read_file
+from metadata.raw import RawRow, display_name, metadata_files, read_file
 from metadata.resolve import resolve
 from metadata.settings import STACKS, StackSettings
 

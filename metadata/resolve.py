@@ -11,14 +11,14 @@ from pydantic import BaseModel, ValidationError
 
 from metadata.errors import Problem
 from metadata.kinds import KINDS
-from metadata.loader import ROW_KEY, RawRow
 from metadata.located import Locator, Part
 from metadata.messages import suggest, yaml_type
 from metadata.models.jobs import JobRow, Task, TaskDependency
 from metadata.models.shared import OLD_OVERRIDES_KEY, OVERRIDES_KEY
 from metadata.overrides import merge, substitute
-from metadata.resolved import Resolution, Resolved
+from metadata.raw import ROW_KEY, RawRow
 from metadata.settings import StackSettings
+from metadata.validated import Resolution, Resolved
 from metadata.validation import validation_problems
 from metadata.yamlsrc import LMap, plain
 

@@ -13,7 +13,7 @@ host=$(.venv/bin/python -c 'import yaml; print(yaml.safe_load(open("Pulumi.local
 port=${host##*:}
 state_dir="$PWD/.lakeform"
 
-python3 toolchain/build.py build
+python3 devtools/toolchain/build.py build
 # The environment every Lakeform Pulumi run gets (cli/pulumienv.py, shared with `lakeform plan/up`):
 # toolchain on PATH, the databricks provider (the real plugin where installed, else Lakeform's
 # local one), the backend (PULUMI_BACKEND_URL, else file://$PWD/.lakeform/state?metadata=skip), and for the local

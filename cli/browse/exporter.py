@@ -17,7 +17,7 @@ from cli.browse.errors import in_words
 from cli.browse.sources import export_source, repo_path, source_refs
 from cli.browse.state import ExportRun, Selected, StateFile, Targets
 from cli.files import write_atomic
-from metadata.export import Export, ExportedRow, build_export, import_file
+from metadata.formats.export import Export, ExportedRow, build_export, import_file
 
 
 @dataclass

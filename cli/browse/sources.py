@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from cli.adopt import Api
-from metadata.export import ExportedRow
+from metadata.formats.export import ExportedRow
 
 EXTENSIONS = {"PYTHON": ".py", "SQL": ".sql", "SCALA": ".scala", "R": ".r"}
 

@@ -14,8 +14,8 @@ from typing import Any
 import pytest
 
 from cli.browse.app import Config, create_app, serve_in_thread
+from devtools.workspace.testing import RunningWorkspace, running_workspace
 from tests.browse.seed import Seeded, seed
-from workspace.testing import RunningWorkspace, running_workspace
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [

@@ -173,7 +173,7 @@ def test_export_never_overwrites_without_asking(
 def test_errors_are_shown_where_they_happen_and_keep_the_selection(
     start_browse: Any, page: Any, tmp_path: Path
 ) -> None:
-    from workspace.testing import running_workspace
+    from devtools.workspace.testing import running_workspace
 
     with running_workspace() as ws:
         w = ws.client()

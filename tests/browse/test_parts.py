@@ -13,7 +13,7 @@ from cli.browse.graph import layers, task_graph_svg
 from cli.browse.query import PAGE_SIZE, Filters, match, run
 from cli.browse.sources import repo_path, source_refs
 from cli.browse.state import Selected, StateFile
-from metadata.export import job_row
+from metadata.formats.export import job_row
 
 
 def items() -> list[Item]:

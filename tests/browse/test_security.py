@@ -21,8 +21,8 @@ import pytest
 from cli.adopt import adoption_steps
 from cli.browse import BrowseError, check_bind
 from cli.browse.app import Config
+from devtools.workspace.testing import RunningWorkspace, running_workspace
 from tests.browse.conftest import Running
-from workspace.testing import RunningWorkspace, running_workspace
 
 JOB = "nightly $(shell touch pwned)"
 MAKEFILE = "all:\n\techo built\n"

@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 
 from cli.run import Console, Options, RunError, Target, check_options, execute, resolve
-from workspace.testing import RunningWorkspace, RunTimings, running_workspace
+from devtools.workspace.testing import RunningWorkspace, RunTimings, running_workspace
 
 REPO = Path(__file__).resolve().parents[2]
 FAST = Options(poll_seconds=0.02)
@@ -306,7 +306,7 @@ def test_options_of_another_kind_are_refused() -> None:
 DRIVER = """
 import sys, json
 from cli.run import Console, Options, execute, resolve
-from workspace.testing import RunningWorkspace
+from devtools.workspace.testing import RunningWorkspace
 from databricks.sdk import WorkspaceClient
 url, token, job_id, cancel = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4] == "1"
 w = WorkspaceClient(host=url, token=token, auth_type="pat")

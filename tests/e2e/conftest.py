@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from devtools.workspace.testing import RunningWorkspace, running_workspace
 from tests.e2e.harness import (
     LAKEFORM_PROGRAM,
     Deployed,
@@ -19,7 +20,6 @@ from tests.e2e.harness import (
     processes_in,
     provider_used,
 )
-from workspace.testing import RunningWorkspace, running_workspace
 
 PROGRAMS = Path(__file__).resolve().parent / "programs"
 LEFTOVER_SECONDS = 30

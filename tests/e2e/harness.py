@@ -11,8 +11,8 @@ Lakeform's own program is a folder of rows (tests/e2e/programs/lakeform) copied 
 `include=LAKEFORM_PROGRAM`: the repository's program and the layers it imports.
 
 Each project has its own file backend and passphrase. The toolchain and the databricks provider
-are the ones `make toolchain` chose (toolchain/build.py provider-env): the real plugin where it is
-installed, else Lakeform's local provider; LAKEFORM_PROVIDER=real|local forces one.
+are the ones `make toolchain` chose (devtools/toolchain/build.py provider-env): the real plugin
+where it is installed, else Lakeform's local provider; LAKEFORM_PROVIDER=real|local forces one.
 
 A test that needs a program already deployed starts from a copy instead of deploying it again
 (tests/e2e/conftest.py deploys each such program once a session):
@@ -41,10 +41,10 @@ from typing import Any
 import yaml
 
 from cli.pulumienv import file_backend
-from workspace.testing import RunningWorkspace, running_workspace
+from devtools.workspace.testing import RunningWorkspace, running_workspace
 
 REPO = Path(__file__).resolve().parents[2]
-BUILD = REPO / "toolchain" / "build.py"
+BUILD = REPO / "devtools" / "toolchain" / "build.py"
 LAKEFORM_PROGRAM = ("__main__.py", "Pulumi.yaml", "metadata", "stacks", "components")
 """What `Project.copy_of(..., include=LAKEFORM_PROGRAM)` takes from the repository."""
 RATE_LIMIT_OFF = 1000
@@ -77,7 +77,7 @@ def toolchain_env() -> dict[str, str]:
         [sys.executable, str(BUILD), "provider-env"], capture_output=True, text=True
     )
     if exports.returncode != 0:
-        raise RuntimeError(f"toolchain/build.py provider-env failed: {exports.stderr}")
+        raise RuntimeError(f"devtools/toolchain/build.py provider-env failed: {exports.stderr}")
     env = {"PATH": f"{bin_dir}:{os.environ['PATH']}"}
     for line in exports.stdout.splitlines():
         name, _, value = line.removeprefix("export ").partition("=")
@@ -249,7 +249,7 @@ def _env(tmp: Path, workspace: RunningWorkspace) -> dict[str, str]:
         DATABRICKS_TOKEN=workspace.token,
         DATABRICKS_CONFIG_FILE=str(tmp / "no-databrickscfg"),
         # Plugins whose engine was killed see it gone within a second, not five (the setting
-        # localprovider/README.md documents; the language host reads it too).
+        # devtools/localprovider/README.md documents; the language host reads it too).
         LAKEFORM_ENGINE_CHECK_SECONDS="1",
     )
     return env

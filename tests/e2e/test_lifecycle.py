@@ -15,11 +15,11 @@ from components.files import RowFiles, upload_base
 from components.jobs import JobArgs, job_spec
 from components.monitors import QualityMonitorArgs, monitor_spec
 from components.pipelines import PipelineArgs, pipeline_spec
+from devtools.workspace.testing import RunningWorkspace
 from metadata import apply_stack_defaults, load_rows
 from metadata.settings import load_stack_settings
 from stacks.build import RepoFiles, RepoGlobs
 from tests.e2e.harness import Project, detailed_diff, lakeform_project, steps_by_op
-from workspace.testing import RunningWorkspace
 
 SAMPLE_RESOURCES = 39  # 7 jobs, 2 pipelines, 5 monitors, 22 uploads, a component per kind (3)
 

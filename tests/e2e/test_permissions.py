@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 import yaml
 
+from devtools.workspace.testing import RunningWorkspace
 from tests.e2e.conftest import PROGRAMS
 from tests.e2e.harness import LAKEFORM_PROGRAM, Project
-from workspace.testing import RunningWorkspace
 
 ROWS: dict[str, Any] = {
     "jobs": {

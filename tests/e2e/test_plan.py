@@ -19,8 +19,8 @@ from typing import Any
 import pytest
 import yaml
 
+from devtools.workspace.testing import RunningWorkspace
 from tests.e2e.harness import REPO, Project
-from workspace.testing import RunningWorkspace
 
 GOLDEN = Path(__file__).resolve().parent / "golden" / "plan_every_change.md"
 STACK = "e2e"

@@ -12,8 +12,8 @@ from typing import Any, ClassVar
 
 import pytest
 
+from devtools.workspace.testing import RunningWorkspace
 from tests.e2e.harness import Project, detailed_diff, steps_by_op
-from workspace.testing import RunningWorkspace
 
 JOB = "databricks:index/job:Job"
 PIPELINE = "databricks:index/pipeline:Pipeline"

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from devtools.workspace.testing import RunningWorkspace
 from tests.e2e.conftest import PROGRAMS
 from tests.e2e.harness import LAKEFORM_PROGRAM, Project
-from workspace.testing import RunningWorkspace
 
 STACK = "e2e"
 

@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 import yaml
 
+from devtools.workspace.testing import RunningWorkspace
 from tests.e2e.conftest import PROGRAMS
 from tests.e2e.harness import LAKEFORM_PROGRAM, Project
 from tests.e2e.test_plan import STACK, edit_rows, job_names, weekly_timeout
-from workspace.testing import RunningWorkspace
 
 WORDS = {"create": "created", "update": "updated", "delete": "deleted", "replace": "replaced"}
 

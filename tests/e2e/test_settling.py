@@ -12,9 +12,9 @@ from typing import Any
 import pytest
 import yaml
 
+from devtools.workspace.testing import RunningWorkspace
 from tests.e2e.conftest import PROGRAMS
 from tests.e2e.harness import LAKEFORM_PROGRAM, Project
-from workspace.testing import RunningWorkspace
 
 PIPELINE = "databricks:index/pipeline:Pipeline"
 MONITOR = "databricks:index/qualityMonitor:QualityMonitor"

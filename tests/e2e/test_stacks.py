@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from devtools.workspace.testing import RunningWorkspace
 from tests.e2e.harness import RATE_LIMIT_OFF, REPO, Project, lakeform_project, processes_in
 from tests.e2e.test_lifecycle import (
     SAMPLE_RESOURCES,
@@ -20,7 +21,6 @@ from tests.e2e.test_lifecycle import (
     workspace_jobs,
     workspace_pipelines,
 )
-from workspace.testing import RunningWorkspace
 
 
 def test_dev_and_prod_side_by_side_apply_their_settings(

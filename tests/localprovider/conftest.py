@@ -5,9 +5,9 @@ from collections.abc import Iterator
 
 import pytest
 
-from localprovider.client import Client, ProviderConfig
+from devtools.localprovider.client import Client, ProviderConfig
+from devtools.workspace.testing import RunningWorkspace, running_workspace
 from tests.unit.conftest import program
-from workspace.testing import RunningWorkspace, running_workspace
 
 __all__ = ["client", "program", "ws"]
 

@@ -18,7 +18,7 @@ from typing import Any
 import grpc
 
 REPO = Path(__file__).resolve().parents[2]
-PROVIDER = [sys.executable, "-m", "localprovider"]
+PROVIDER = [sys.executable, "-m", "devtools.localprovider"]
 
 
 @dataclass

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from localprovider.client import Client, ConfigError, configure, is_loopback
+from devtools.localprovider.client import Client, ConfigError, configure, is_loopback
 from tests.localprovider.plugin import RecordingWorkspace, recording_workspace
 
 TOKEN = "dapi-the-token-that-must-not-leave"

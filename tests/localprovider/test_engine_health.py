@@ -12,7 +12,7 @@ from google.protobuf import empty_pb2
 from pulumi.runtime.proto import language_pb2_grpc, provider_pb2_grpc
 
 from cli.pulumienv import EnvError, toolchain_bin
-from localprovider.server import engine_address
+from devtools.localprovider.server import engine_address
 from tests.localprovider.plugin import PROVIDER, fake_engine, plugin, wait_until
 
 FAST = {**os.environ, "LAKEFORM_ENGINE_CHECK_SECONDS": "0.3"}

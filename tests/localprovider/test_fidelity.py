@@ -1,5 +1,6 @@
 """Where the real provider never settles or replaces, the local provider does the same against
-the local workspace (issue 19; localprovider/README.md's contract table names the sources)."""
+the local workspace (issue 19; devtools/localprovider/README.md's contract table names the
+sources)."""
 
 from __future__ import annotations
 
@@ -7,9 +8,9 @@ from typing import Any
 
 import pytest
 
-from localprovider.client import Client, NotFound
-from localprovider.resources import Job, Pipeline, QualityMonitor
-from workspace.testing import RunningWorkspace
+from devtools.localprovider.client import Client, NotFound
+from devtools.localprovider.resources import Job, Pipeline, QualityMonitor
+from devtools.workspace.testing import RunningWorkspace
 
 NB = {"taskKey": "t", "notebookTask": {"notebookPath": "/abs/nb"}}
 MONITOR = {

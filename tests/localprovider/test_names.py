@@ -6,9 +6,9 @@ import json
 
 import pytest
 
-from localprovider import derive, names
-from localprovider.resources import KINDS
-from localprovider.wire import from_rest, to_rest, unknown_properties
+from devtools.localprovider import derive, names
+from devtools.localprovider.resources import KINDS
+from devtools.localprovider.wire import from_rest, to_rest, unknown_properties
 from tests.unit.test_program import STACKS, run_program
 
 UNVERIFIED = {
@@ -82,7 +82,8 @@ def derived() -> dict[str, object]:
 def test_the_committed_table_is_what_the_installed_sdks_give(derived) -> None:
     committed = names.table()
     assert committed == json.loads(json.dumps(derived)), (
-        "localprovider/names.json is stale: run `uv run python -m localprovider.derive`"
+        "devtools/localprovider/names.json is stale: "
+        "run `uv run python -m devtools.localprovider.derive`"
     )
 
 

@@ -1,5 +1,5 @@
 """The Permissions resource of the local provider against the local workspace: the calls, what
-Read keeps, the set diff, the replace and the reset on delete (localprovider/README.md)."""
+Read keeps, the set diff, the replace and the reset on delete (devtools/localprovider/README.md)."""
 
 from __future__ import annotations
 
@@ -7,10 +7,10 @@ from typing import Any
 
 import pytest
 
-from localprovider.client import Client
-from localprovider.resources import Permissions, ResourceError
-from localprovider.wire import UNKNOWN
-from workspace.testing import RunningWorkspace
+from devtools.localprovider.client import Client
+from devtools.localprovider.resources import Permissions, ResourceError
+from devtools.localprovider.wire import UNKNOWN
+from devtools.workspace.testing import RunningWorkspace
 
 VIEWERS = {"groupName": "analysts", "permissionLevel": "CAN_VIEW"}
 RUNNER = {"userName": "Ann@Example.com", "permissionLevel": "CAN_MANAGE_RUN"}

@@ -1,14 +1,14 @@
 """What a job or pipeline Read of the local provider keeps, as the real provider's StructToData
-does (localprovider/README.md, "Read / refresh"): removals in the UI of optional blocks are not
-seen, values of fields absent from the state are ignored, scalars and booleans are seen."""
+does (devtools/localprovider/README.md, "Read / refresh"): removals in the UI of optional blocks
+are not seen, values of fields absent from the state are ignored, scalars and booleans are seen."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from localprovider.client import Client
-from localprovider.resources import Job, Pipeline
-from workspace.testing import RunningWorkspace
+from devtools.localprovider.client import Client
+from devtools.localprovider.resources import Job, Pipeline
+from devtools.workspace.testing import RunningWorkspace
 
 JOB_INPUTS: dict[str, Any] = {
     "name": "daily",

@@ -1,4 +1,4 @@
-"""Check refuses what the real provider's schema refuses (localprovider/README.md, "Check:
+"""Check refuses what the real provider's schema refuses (devtools/localprovider/README.md, "Check:
 schema"), in terraform-plugin-sdk's words; workspace objects' computed paths as it sets them."""
 
 from __future__ import annotations
@@ -9,10 +9,10 @@ from typing import Any
 
 import pytest
 
-from localprovider.client import Client, ProviderConfig
-from localprovider.resources import Job, Kind, Notebook, Pipeline, WorkspaceFile
-from localprovider.wire import UNKNOWN
-from workspace.testing import RunningWorkspace, running_workspace
+from devtools.localprovider.client import Client, ProviderConfig
+from devtools.localprovider.resources import Job, Kind, Notebook, Pipeline, WorkspaceFile
+from devtools.localprovider.wire import UNKNOWN
+from devtools.workspace.testing import RunningWorkspace, running_workspace
 
 GIT = {"url": "https://github.com/acme/etl", "provider": "gitHub"}
 TASKS = [{"taskKey": "x", "notebookTask": {"notebookPath": "/Shared/nb"}}]

@@ -377,7 +377,8 @@ def test_its_documented_defaults_leave_set_values_alone(project: Project) -> Non
 
 
 # Every default the readers apply, with the minimal file that gets it: (defaults table, field).
-# A default added to metadata/compat.py without a case here fails the test below.
+# A default added to metadata/formats/lakeflow_jobs_meta.py without a case here fails the test
+# below.
 DEFAULT_CASES = {
     ("JOB_DEFAULTS", "timeout_seconds"),
     ("JOB_DEFAULTS", "max_concurrent_runs"),
@@ -391,7 +392,7 @@ DEFAULT_CASES = {
 
 
 def test_every_default_of_the_readers_has_a_case() -> None:
-    from metadata import compat
+    from metadata.formats import lakeflow_jobs_meta as compat
 
     tables = ("JOB_DEFAULTS", "SOURCE_JOB_DEFAULTS", "CONTINUOUS_DEFAULTS", "TASK_DEFAULTS")
     applied = {(t, k) for t in (*tables, "SQL_FILE_DEFAULTS") for k in getattr(compat, t)}

@@ -13,8 +13,9 @@ import pytest
 from databricks.sdk import WorkspaceClient
 
 from cli.main import main
+from devtools.workspace.testing import RunningWorkspace, running_workspace
 from metadata import load_rows
-from metadata.export import (
+from metadata.formats.export import (
     ExportedRow,
     assign_keys,
     build_export,
@@ -24,7 +25,6 @@ from metadata.export import (
     snake_key,
 )
 from metadata.models import spark_struct_field_json
-from workspace.testing import RunningWorkspace, running_workspace
 
 MONITOR_TABLE = "main.gold.fact_booking_daily"
 

@@ -12,7 +12,7 @@ import yaml
 
 from cli.main import main
 from metadata import apply_stack_defaults, load_rows
-from metadata.bundle import TASK_TYPES_LATER
+from metadata.formats.bundle import TASK_TYPES_LATER
 from metadata.settings import parse_settings
 
 IPYNB = '{"cells": [], "metadata": {"kernelspec": {"language": "python"}}, "nbformat": 4}'

@@ -1314,7 +1314,8 @@ def test_a_table_update_trigger_without_condition_is_accepted(project: Project) 
     assert trigger.table_update.table_names == ["main.s.t"]
 
 
-# --- what the Databricks provider's schema refuses (localprovider/README.md, "Check: schema") ---
+# --- what the Databricks provider's schema refuses
+# (devtools/localprovider/README.md, "Check: schema") ---
 
 
 @pytest.mark.parametrize(

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from metadata.compat import TASK_TYPE_FIELDS
+from metadata.formats.lakeflow_jobs_meta import TASK_TYPE_FIELDS
 from metadata.kinds import KINDS
 from metadata.models import TASK_TYPES
 from tests.metadata.conftest import Project

@@ -1,4 +1,5 @@
-"""Load toolchain/pins.py and toolchain/build.py (plain scripts, not an installed package)."""
+"""Load devtools/toolchain/pins.py and devtools/toolchain/build.py (plain scripts, not an
+installed package)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from types import ModuleType
 
 import pytest
 
-TOOLCHAIN = Path(__file__).resolve().parents[2] / "toolchain"
+TOOLCHAIN = Path(__file__).resolve().parents[2] / "devtools" / "toolchain"
 
 
 def _load(name: str) -> ModuleType:

@@ -200,7 +200,7 @@ def test_a_supplied_plugin_is_installed_into_the_plugin_cache(
     lines = calls.read_text(encoding="utf-8").splitlines()
     assert lines == [
         "plugin ls --json",
-        f"plugin install resource databricks {loaded.databricks} --file {plugin}",
+        f"plugin install resource databricks {loaded.databricks} --file {plugin} --reinstall",
     ]
 
 

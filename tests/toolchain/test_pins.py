@@ -1,4 +1,5 @@
-"""The toolchain's versions agree: pyproject.toml pins, toolchain/versions.toml, go.mod, uv.lock."""
+"""The toolchain's versions agree: pyproject.toml pins, devtools/toolchain/versions.toml, go.mod,
+uv.lock."""
 
 from __future__ import annotations
 

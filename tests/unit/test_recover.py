@@ -14,6 +14,7 @@ import pytest
 from databricks.sdk.service import jobs
 
 from cli.recover import lookups
+from devtools.workspace.testing import RunningWorkspace, running_workspace
 from stacks.recover import (
     PendingCreate,
     import_document,
@@ -22,7 +23,6 @@ from stacks.recover import (
     recovery_commands,
 )
 from tests.unit.rows import JOB
-from workspace.testing import RunningWorkspace, running_workspace
 
 EXPORT = json.loads((Path(__file__).parent / "data" / "killed_up_export.json").read_text())
 COMPONENT = "urn:pulumi:crash::lakeform::lakeform:jobs:Job::{}"

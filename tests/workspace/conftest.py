@@ -7,8 +7,8 @@ from collections.abc import Iterator
 import pytest
 from databricks.sdk import WorkspaceClient
 
+from devtools.workspace.testing import RunningWorkspace, running_workspace
 from tests.workspace.helpers import FAST
-from workspace.testing import RunningWorkspace, running_workspace
 
 
 @pytest.fixture(autouse=True)

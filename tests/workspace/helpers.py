@@ -6,7 +6,7 @@ from typing import Any
 
 from databricks.sdk import WorkspaceClient
 
-from workspace.testing import RunTimings
+from devtools.workspace.testing import RunTimings
 
 # Short run phases keep the suite fast (the SDK's waiters poll again after 1-2 s anyway), yet
 # leave a slow CI machine time to see a run still active.

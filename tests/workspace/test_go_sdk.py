@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from workspace.testing import running_workspace
+from devtools.workspace.testing import running_workspace
 
 GOSDK = Path(__file__).with_name("gosdk")
 

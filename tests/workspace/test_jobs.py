@@ -12,9 +12,9 @@ from databricks.sdk.errors import InvalidParameterValue, NotFound
 from databricks.sdk.errors.base import DatabricksError
 from databricks.sdk.service import jobs
 
+from devtools.workspace.testing import RunningWorkspace, RunTimings, running_workspace
 from tests.workspace.helpers import call
 from tests.workspace.specs import rich_job, trigger_job
-from workspace.testing import RunningWorkspace, RunTimings, running_workspace
 
 
 def create(w: WorkspaceClient, body: dict[str, Any], version: str = "2.2") -> int:

@@ -19,9 +19,9 @@ from typing import Any
 import pytest
 from databricks.sdk import WorkspaceClient
 
+from devtools.workspace.server import Limits, allowed_hosts
+from devtools.workspace.testing import RunningWorkspace, running_workspace
 from tests.workspace.helpers import call
-from workspace.server import Limits, allowed_hosts
-from workspace.testing import RunningWorkspace, running_workspace
 
 CLIENT_TIMEOUT = 5.0  # what fails a test whose server hangs instead of answering
 

@@ -12,9 +12,9 @@ from databricks.sdk.errors import InvalidParameterValue, NotFound
 from databricks.sdk.errors.base import DatabricksError
 from databricks.sdk.service import catalog
 
+from devtools.workspace.testing import RunningWorkspace
 from tests.workspace.helpers import call
 from tests.workspace.specs import inference_monitor, snapshot_monitor, time_series_monitor
-from workspace.testing import RunningWorkspace
 
 SERVER_FIELDS = {
     "status",

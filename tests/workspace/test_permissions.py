@@ -9,8 +9,8 @@ from databricks.sdk import WorkspaceClient
 from databricks.sdk.errors import InvalidParameterValue, NotFound
 from databricks.sdk.service import iam, jobs
 
+from devtools.workspace.testing import RunningWorkspace
 from tests.workspace.helpers import call
-from workspace.testing import RunningWorkspace
 
 VIEW_G = {"access_control_list": [{"group_name": "g", "permission_level": "CAN_VIEW"}]}
 ADMINS_INHERITED = {

@@ -19,10 +19,10 @@ import pytest
 from databricks.sdk.service.workspace import ImportFormat
 
 from cli.main import main
+from devtools.workspace.state import StateError, Store
+from devtools.workspace.testing import running_workspace
 from tests.workspace.helpers import FAST, call
 from tests.workspace.specs import rich_job, rich_pipeline, time_series_monitor
-from workspace.state import StateError, Store
-from workspace.testing import running_workspace
 
 REPO = Path(__file__).resolve().parents[2]
 MONITOR = "/api/2.1/unity-catalog/tables/main.gold.fact/monitor"

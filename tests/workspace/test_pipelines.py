@@ -10,9 +10,9 @@ from databricks.sdk.errors import InvalidParameterValue, NotFound
 from databricks.sdk.errors.base import DatabricksError
 from databricks.sdk.service import pipelines
 
+from devtools.workspace.testing import RunningWorkspace
 from tests.workspace.helpers import call
 from tests.workspace.specs import rich_pipeline
-from workspace.testing import RunningWorkspace
 
 NOT_IN_SPEC = ("allow_duplicate_names", "dry_run", "run_as", "parameters")
 

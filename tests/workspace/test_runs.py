@@ -10,8 +10,8 @@ import pytest
 from databricks.sdk import WorkspaceClient
 from databricks.sdk.errors import InvalidParameterValue
 
+from devtools.workspace.testing import RunningWorkspace, RunTimings, running_workspace
 from tests.workspace.helpers import call
-from workspace.testing import RunningWorkspace, RunTimings, running_workspace
 
 
 @pytest.fixture

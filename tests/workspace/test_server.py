@@ -15,7 +15,7 @@ from databricks.sdk import WorkspaceClient
 from databricks.sdk.errors import NotFound
 from databricks.sdk.errors.base import DatabricksError
 
-from workspace.testing import RunningWorkspace
+from devtools.workspace.testing import RunningWorkspace
 
 
 def raw(ws: RunningWorkspace, method: str, path: str, token: str | None, body: bytes | None = None):

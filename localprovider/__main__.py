@@ -1,5 +1,0 @@
-"""Run the plugin: the engine starts it and reads its port from the first line of stdout."""
-
-from localprovider.server import main
-
-main()

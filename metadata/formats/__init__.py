@@ -1,0 +1,2 @@
+"""Readers and writers of other formats (bundles, lakeflow-jobs-meta, API answers, YAML export),
+apart from the metadata core."""
