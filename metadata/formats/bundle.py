@@ -20,7 +20,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, cast
 
-from metadata.errors import Problem
+from metadata.errors import Pos, Problem
+from metadata.formats import bundle_python
 from metadata.kinds import KINDS
 from metadata.located import Locator, Part
 from metadata.models.jobs import TASK_TYPES as TASK_TYPE_NAMES
@@ -105,6 +106,7 @@ def import_bundle(bundle: Path, root: Path, stacks: Collection[str] = ()) -> Imp
     for i, pattern in enumerate(_items(located.get("include"))):
         found = _include(main.parent, str(pattern), loc, i, problems)
         documents.extend((path, _read(path, root)) for path in found)
+    documents.extend(_python_documents(main.parent, documents, root, out))
     for path, doc in documents:
         doc_loc = Locator(_rel(path, root), (), doc, None)
         for name in _map(doc.get("targets")):
@@ -147,17 +149,17 @@ def import_bundle(bundle: Path, root: Path, stacks: Collection[str] = ()) -> Imp
                 wide[key] = merge_bundle(wide.get(key), doc[key])
             elif key == "python":
                 python = _map(doc[key])
-                loaders = ", ".join(
-                    f"'{x}'"
-                    for x in [*_items(python.get("resources")), *_items(python.get("mutators"))]
-                )
-                out.skipped.append(
-                    f"{at[path].pos((key,))}: python: resources defined or changed in Python "
-                    f"(loaders and mutators {loaders or 'none'}) are not imported: Lakeform reads "
-                    "YAML and does not run the bundle's code; write those resources as YAML (the "
-                    "Databricks CLI prints them: databricks bundle validate --output json) and "
-                    "import again"
-                )
+                mutators = ", ".join(f"'{x}'" for x in _items(python.get("mutators")))
+                if mutators:
+                    ctx.refuse(
+                        (key, "mutators"),
+                        f"python.mutators {mutators} change resources in Python after they are "
+                        "loaded; Lakeform runs the bundle's resource loaders but not its "
+                        "mutators: make the change in the YAML or in the loader, and import again",
+                    )
+                for name in python:
+                    if name not in ("resources", "mutators", "venv_path"):
+                        out.skipped.append(f"{at[path].pos((key, name))}: python.{name} (unknown)")
             elif key == "artifacts":
                 for name, spec in _map(doc[key]).items():
                     ctx.artifacts[name] = _map(spec)
@@ -275,6 +277,91 @@ def import_bundle(bundle: Path, root: Path, stacks: Collection[str] = ()) -> Imp
             "import the bundle into a folder only those stacks' metadata_paths name)"
         )
     return out
+
+
+def _python_documents(
+    folder: Path, documents: list[tuple[Path, Any]], root: Path, out: Imported
+) -> list[tuple[Path, Any]]:
+    """The resources the bundle defines in Python (`python.resources` loaders), run for each
+    target as the CLI runs them, as one more document located at the Python lines that define
+    them. The rows are the same for every stack: a loader that gives a target other resources
+    is refused."""
+    python: dict[str, Any] = {}
+    python_at: Pos | None = None
+    names: list[str] = []
+    defaults: dict[str, Any] = {}
+    per_target: dict[str, dict[str, Any]] = {}
+    for path, doc in documents:
+        if "python" in doc and _items(_map(doc["python"]).get("resources")):
+            python = cast("dict[str, Any]", plain(doc["python"]))
+            python_at = Locator(_rel(path, root), (), doc, None).pos(("python", "resources"))
+        for name, spec in _map(doc.get("variables")).items():
+            spec_map = _map(spec)
+            defaults[name] = spec_map.get("default") if isinstance(spec, dict) else spec
+        for name, target in _map(doc.get("targets")).items():
+            if name not in names:
+                names.append(name)
+            for var, spec in _map(_map(target).get("variables")).items():
+                value = _map(spec).get("default") if isinstance(spec, dict) else spec
+                per_target.setdefault(name, {})[var] = plain(value)
+    if not python or python_at is None:
+        return []
+    default = next(
+        (
+            n
+            for _, d in documents
+            for n, t in _map(d.get("targets")).items()
+            if _map(t).get("default") is True
+        ),
+        names[0] if names else "default",
+    )
+    order = [default, *(n for n in names if n != default)]
+    where = f"{python_at}: python.resources"
+    _, venv_note = bundle_python.interpreter(folder, cast("str | None", python.get("venv_path")))
+    if venv_note:
+        out.notes.append(f"{python_at}: {venv_note}")
+    results: dict[
+        str, tuple[dict[str, Any], dict[tuple[str | int, ...], tuple[str, int, int]]]
+    ] = {}
+    for target in order:
+        values = {k: plain(v) for k, v in defaults.items()} | per_target.get(target, {})
+        try:
+            resources, locations, warnings = bundle_python.load(
+                folder, python, out.name, target, values
+            )
+        except bundle_python.PythonLoadError as err:
+            raise BundleError(
+                f"{where}: the bundle's Python loaders failed for target {target}: {err}"
+            ) from None
+        out.notes.extend(f"{where}: {w}" for w in warnings)
+        results[target] = (resources, locations)
+    first, locations = results[default]
+    for target, (resources, _) in results.items():
+        if resources != first:
+            differ = sorted(
+                f"{kind}.{key}"
+                for kind in {*first, *resources}
+                for key in {*_map(first.get(kind)), *_map(resources.get(kind))}
+                if _map(first.get(kind)).get(key) != _map(resources.get(kind)).get(key)
+            )
+            raise BundleError(
+                f"{where}: the Python loaders give target {target} other resources than target "
+                f"{default} ({', '.join(differ)}); a Lakeform row is the same for every stack: "
+                "make the loader's result the same for every target, with the differences in "
+                "targets.<name>.resources or variables"
+            )
+    count = sum(len(_map(v)) for v in first.values())
+    out.notes.append(
+        f"{where}: {count} resource{'s' if count != 1 else ''} loaded by running the bundle's "
+        f"Python code ({', '.join(str(x) for x in _items(python.get('resources')))}), as the "
+        "Databricks CLI does"
+    )
+
+    def file_of(name: str) -> str:
+        return _rel(folder / name, root)
+
+    doc = bundle_python.located({"resources": first}, locations, file_of, python_at)
+    return [(folder / bundle_python.GENERATED, doc)]
 
 
 KEYED_LISTS = {

@@ -855,19 +855,173 @@ def test_a_library_built_or_uploaded_by_the_cli_is_refused(
     ]
 
 
-def test_python_defined_resources_are_named_and_not_imported(
-    refs: Path, capsys: pytest.CaptureFixture[str]
+PYTHON_FILES = {
+    # as the CLI's pydabs template writes it: a loader in resources/__init__.py that loads every
+    # module of the package, one job per module, paths relative to the bundle folder
+    "databricks.yml": """
+        bundle: {name: py}
+        python:
+          venv_path: .venv
+          resources: ["resources:load_resources"]
+        include: [resources/*.yml]
+        variables:
+          catalog: {default: main}
+        targets:
+          dev: {default: true, mode: development}
+          prod: {variables: {catalog: prod}}
+    """,
+    "resources/__init__.py": """
+        from databricks.bundles.core import Bundle, Resources
+        from databricks.bundles.core import load_resources_from_current_package_module
+
+
+        def load_resources(bundle: Bundle) -> Resources:
+            return load_resources_from_current_package_module()
+    """,
+    "resources/etl.py": """
+        from databricks.bundles.jobs import Job
+
+        etl = Job.from_dict(
+            {
+                "name": "etl",
+                "parameters": [{"name": "catalog", "default": "${var.catalog}"}],
+                "tasks": [
+                    {"task_key": "load", "notebook_task": {"notebook_path": "src/load.py"}},
+                    {
+                        "task_key": "refresh",
+                        "depends_on": [{"task_key": "load"}],
+                        "pipeline_task": {"pipeline_id": "${resources.pipelines.clean.id}"},
+                    },
+                ],
+            }
+        )
+    """,
+    "resources/clean.pipeline.yml": """
+        resources:
+          pipelines:
+            clean:
+              name: clean
+              catalog: ${var.catalog}
+              schema: sales
+              serverless: true
+              libraries: [{file: {path: ../src/clean.py}}]
+    """,
+    "src/load.py": "# Databricks notebook source\nprint(1)\n",
+    "src/clean.py": "print(1)\n",
+}
+
+
+@pytest.fixture
+def pybundle(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    for name, text in PYTHON_FILES.items():
+        (tmp_path / "b" / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / "b" / name).write_text(textwrap.dedent(text).lstrip("\n"))
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def test_python_defined_resources_are_loaded_by_running_the_bundles_loaders(
+    pybundle: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    (refs / "b/databricks.yml").write_text(
-        (refs / "b/databricks.yml").read_text()
-        + "python:\n  venv_path: .venv\n  resources: ['resources:load_resources']\n"
-    )
-    assert main(["import-bundle", "b", "-o", "resources/refs"]) == 0  # the YAML rows still are
+    assert main(["import-bundle", "b", "-o", "resources/py"]) == 0
+    rows = yaml.safe_load((pybundle / "resources/py/py.yaml").read_text())
+    job = rows["jobs"]["etl"]
+    # the paths are relative to the bundle folder, as the CLI resolves them for Python resources
+    assert job["tasks"][0] == {
+        "task_key": "load",
+        "notebook_task": {"notebook_path": "b/src/load.py"},
+    }
+    assert job["tasks"][1]["pipeline_task"] == {"pipeline": "clean"}
+    assert job["parameters"] == [{"name": "catalog", "default": "${var.catalog}"}]
+    assert list(rows["pipelines"]) == ["clean"]
+    err = capsys.readouterr().err.splitlines()
     assert (
-        "not imported: b/databricks.yml:10:1: python: resources defined or changed in Python "
-        "(loaders and mutators 'resources:load_resources') are not imported: Lakeform reads YAML "
-        "and does not run the bundle's code; write those resources as YAML (the Databricks CLI "
-        "prints them: databricks bundle validate --output json) and import again"
+        "note: b/databricks.yml:4:3: python.resources: 1 resource loaded by running the bundle's "
+        "Python code (resources:load_resources), as the Databricks CLI does"
+    ) in err
+    assert (
+        "note: b/databricks.yml:4:3: python.venv_path: '.venv' does not exist in the bundle "
+        "folder: its Python code ran in Lakeform's own Python (which has databricks-bundles); "
+        "create the venv (e.g. uv sync) if the code needs the bundle's own dependencies"
+    ) in err
+    assert main(["validate"]) == 0
+    assert "1 job, 1 pipeline" in capsys.readouterr().out
+
+
+def test_a_python_resource_lakeform_refuses_is_named_at_its_python_line(
+    pybundle: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _edit(pybundle / "b/resources/etl.py", '"${var.catalog}"', '"${resources.volumes.raw.id}"')
+    assert main(["import-bundle", "b", "-o", "resources/py"]) == 1
+    lines = capsys.readouterr().err.splitlines()
+    # the line of `etl = Job.from_dict(`, as the CLI's locations.json gives it
+    assert lines[-2].startswith(
+        "lakeform import-bundle: b/resources/etl.py:3:1: resources.jobs.etl.parameters[0]."
+        "default: '${resources.volumes.raw.id}': "
+    )
+    assert not (pybundle / "resources/py").exists()
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "message"),
+    [
+        (
+            '"name": "etl",',
+            '"name": "etl", "max_concurrent_runs": "many",',
+            "b/databricks.yml:4:3: python.resources: the bundle's Python loaders failed for "
+            "target dev: Error while loading 'resources.etl': ValueError: ",
+        ),
+        (
+            "return load_resources_from_current_package_module()",
+            "raise RuntimeError('no manifest')",
+            "b/databricks.yml:4:3: python.resources: the bundle's Python loaders failed for "
+            "target dev: ",
+        ),
+    ],
+)
+def test_a_python_loader_that_fails_is_refused_with_its_error(
+    pybundle: Path, capsys: pytest.CaptureFixture[str], old: str, new: str, message: str
+) -> None:
+    path = pybundle / ("b/resources/etl.py" if "etl" in old else "b/resources/__init__.py")
+    _edit(path, old, new)
+    assert main(["import-bundle", "b", "-o", "resources/py"]) == 1
+    err = capsys.readouterr().err
+    assert f"lakeform import-bundle: {message}" in err
+    assert ("no manifest" in err) if "RuntimeError" in new else ("many" in err)
+    assert "Traceback" not in err
+    assert not (pybundle / "resources/py").exists()
+
+
+def test_python_resources_that_differ_per_target_or_python_mutators_are_refused(
+    pybundle: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _edit(
+        pybundle / "b/resources/__init__.py",
+        "    return load_resources_from_current_package_module()",
+        "    resources = load_resources_from_current_package_module()\n"
+        "    if bundle.target == 'prod':\n"
+        "        resources.add_resource('extra', resources.jobs['etl'])\n"
+        "    return resources",
+    )
+    assert main(["import-bundle", "b", "-o", "resources/py"]) == 1
+    assert (
+        "lakeform import-bundle: b/databricks.yml:4:3: python.resources: the Python loaders give "
+        "target prod other resources than target dev (jobs.extra); a Lakeform row is the same "
+        "for every stack: make the loader's result the same for every target, with the "
+        "differences in targets.<name>.resources or variables"
+    ) in capsys.readouterr().err.splitlines()
+    _edit(pybundle / "b/resources/__init__.py", "bundle.target == 'prod'", "False")
+    _edit(
+        pybundle / "b/databricks.yml",
+        "  venv_path: .venv\n",
+        "  venv_path: .venv\n  mutators: ['mutators:add_tags']\n",
+    )
+    assert main(["import-bundle", "b", "-o", "resources/py"]) == 1
+    assert (
+        "lakeform import-bundle: b/databricks.yml:4:3: python.mutators: python.mutators "
+        "'mutators:add_tags' change resources in Python after they are loaded; Lakeform runs "
+        "the bundle's resource loaders but not its mutators: make the change in the YAML or in "
+        "the loader, and import again"
     ) in capsys.readouterr().err.splitlines()
 
 
