@@ -15,6 +15,7 @@ import copy
 import glob
 import os
 import re
+import tomllib
 from collections.abc import Collection
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -791,10 +792,18 @@ def _convert(value: Any, ctx: _Ctx, parts: tuple[Part, ...], key: str = "") -> A
                 out[k.removesuffix("_id")] = ref.group(2)  # a reference by row key
             else:
                 out[k] = _convert(v, ctx, (*parts, k), k)
+                if out[k] in ([], {}) and v not in ([], {}):  # emptied by the conversion
+                    del out[k]
         return out
     if isinstance(value, list):
         items = cast("list[Any]", value)
-        return [_convert(v, ctx, (*parts, i), key) for i, v in enumerate(items)]
+        converted: list[Any] = []
+        for i, v in enumerate(items):
+            if key == "dependencies" and isinstance(v, str) and EDITABLE_BUNDLE.fullmatch(v):
+                converted.extend(_editable_bundle(v, ctx, (*parts, i)))
+            else:
+                converted.append(_convert(v, ctx, (*parts, i), key))
+        return converted
     if isinstance(value, str):
         if key in PATH_KEYS and FILE_PATH.match(value):  # the bundle root, synced
             return _rel(ctx.bundle / FILE_PATH.sub("", value, count=1), ctx.root)
@@ -807,6 +816,53 @@ def _convert(value: Any, ctx: _Ctx, parts: tuple[Part, ...], key: str = "") -> A
         elif key in PATH_KEYS and is_repo_relative(value) and "${" not in value:
             return _rel(ctx.folder / value, ctx.root)
     return value
+
+
+EDITABLE_BUNDLE = re.compile(r"\s*(-e|--editable)\s+\$\{workspace\.file_path\}/?\s*")
+"""An environment dependency that installs the bundle folder, as the CLI syncs it, as a Python
+project (the templates' pipelines have it)."""
+
+
+def _editable_bundle(value: str, ctx: _Ctx, parts: tuple[Part, ...]) -> list[str]:
+    """`--editable ${workspace.file_path}` -> the dependencies the bundle's pyproject.toml lists
+    (what the install brings besides the project itself), the rest said; refused when they
+    cannot be read."""
+    where = f"{ctx.loc.pos(parts)}: {ctx.loc.path(parts)}"
+    pyproject = ctx.bundle / "pyproject.toml"
+    if not pyproject.is_file():
+        if (ctx.bundle / "setup.py").is_file():
+            ctx.refuse(
+                parts,
+                f"'{value}' installs the bundle folder's setup.py project, whose dependencies "
+                "Lakeform cannot read: list them here instead (pip requirement strings)",
+            )
+            return [value]
+        ctx.out.skipped.append(
+            f"{where}: '{value}' (the bundle folder has no pyproject.toml: no Python project to "
+            "install; left out)"
+        )
+        return []
+    try:
+        project = _map(tomllib.loads(pyproject.read_text(encoding="utf-8")).get("project"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as err:
+        ctx.refuse(parts, f"'{value}': {_rel(pyproject, ctx.root)} cannot be read: {err}")
+        return [value]
+    if "dependencies" in _items(project.get("dynamic")):
+        ctx.refuse(
+            parts,
+            f"'{value}': {_rel(pyproject, ctx.root)} declares its dependencies dynamic, which "
+            "Lakeform cannot read: list them here instead (pip requirement strings)",
+        )
+        return [value]
+    deps = [str(d) for d in _items(project.get("dependencies"))]
+    ctx.out.skipped.append(
+        f"{where}: '{value}' installs the bundle's Python project "
+        f"'{project.get('name', '?')}': its dependencies from "
+        f"{_rel(pyproject, ctx.root)} ({', '.join(deps) or 'none'}) are listed instead; the "
+        "project's own package is not installed (Lakeform uploads only the files rows name): "
+        "if the code imports it, build a wheel, copy it to a volume and add that path"
+    )
+    return deps
 
 
 WHOLE_VARIABLE = re.compile(r"\$\{var\.([A-Za-z0-9_-]+)\}")

@@ -1150,3 +1150,85 @@ def test_a_resource_defined_in_two_files_is_refused(
         "jobs.main_job is defined twice (also at resources/again.job.yml:3:5)",
         "FAILED: nothing written",
     ]
+
+
+EDITABLE = """
+bundle: {name: ed}
+resources:
+  pipelines:
+    ed_etl:
+      name: ed_etl
+      catalog: main
+      schema: sales
+      serverless: true
+      libraries: [{file: {path: src/etl.py}}]
+      environment:
+        dependencies:
+          - --editable ${workspace.file_path}
+"""
+
+
+@pytest.mark.parametrize(
+    ("pyproject", "rows_deps", "said"),
+    [
+        (
+            '[project]\nname = "ed"\ndependencies = ["requests>=2", "pyyaml"]\n',
+            ["requests>=2", "pyyaml"],
+            "not imported: b/databricks.yml:13:13: resources.pipelines.ed_etl.environment.dependencies[0]: "
+            "'--editable ${workspace.file_path}' installs the bundle's Python project 'ed': its "
+            "dependencies from b/pyproject.toml (requests>=2, pyyaml) are listed instead; the "
+            "project's own package is not installed (Lakeform uploads only the files rows name): "
+            "if the code imports it, build a wheel, copy it to a volume and add that path",
+        ),
+        (
+            None,
+            None,
+            "not imported: b/databricks.yml:13:13: resources.pipelines.ed_etl.environment.dependencies[0]: "
+            "'--editable ${workspace.file_path}' (the bundle folder has no pyproject.toml: no "
+            "Python project to install; left out)",
+        ),
+    ],
+)
+def test_an_editable_install_of_the_bundle_folder_becomes_its_projects_dependencies(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    pyproject: str | None,
+    rows_deps: list[str] | None,
+    said: str,
+) -> None:
+    (tmp_path / "b/src").mkdir(parents=True)
+    (tmp_path / "b/databricks.yml").write_text(EDITABLE)
+    (tmp_path / "b/src/etl.py").write_text("print(1)\n")
+    if pyproject is not None:
+        (tmp_path / "b/pyproject.toml").write_text(pyproject)
+    monkeypatch.chdir(tmp_path)
+    assert main(["import-bundle", "b", "-o", "resources/ed"]) == 0
+    assert said in capsys.readouterr().err.splitlines()
+    pipeline = yaml.safe_load((tmp_path / "resources/ed/ed.yaml").read_text())["pipelines"][
+        "ed_etl"
+    ]
+    if rows_deps is None:
+        assert "environment" not in pipeline  # emptied by the conversion, so left out
+    else:
+        assert pipeline["environment"] == {"dependencies": rows_deps}
+    assert main(["validate"]) == 0
+
+
+def test_an_editable_install_of_a_project_with_dynamic_dependencies_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "b").mkdir()
+    (tmp_path / "b/databricks.yml").write_text(EDITABLE)
+    (tmp_path / "b/pyproject.toml").write_text(
+        '[project]\nname = "ed"\ndynamic = ["dependencies"]\n'
+    )
+    monkeypatch.chdir(tmp_path)
+    assert main(["import-bundle", "b", "-o", "resources/ed"]) == 1
+    assert capsys.readouterr().err.splitlines()[-2:] == [
+        "lakeform import-bundle: b/databricks.yml:13:13: resources.pipelines.ed_etl.environment."
+        "dependencies[0]: '--editable ${workspace.file_path}': b/pyproject.toml declares its "
+        "dependencies dynamic, which Lakeform cannot read: list them here instead (pip "
+        "requirement strings)",
+        "FAILED: nothing written",
+    ]
