@@ -761,7 +761,23 @@ def _row(
                 at = ctx.loc.pos((*parts, "tasks", i, name))
                 out.skipped.append(f"{at}: {where}.tasks[{i}].{name} (no Lakeform field)")
                 del task[name]
+    trigger = _map(row.get("trigger")) if kind == "jobs" else {}
+    for name in ("file_arrival", "table_update"):
+        for field_name in ZERO_IS_UNSET:
+            if _map(trigger.get(name)).get(field_name) == 0:
+                at = ctx.loc.pos((*parts, "trigger", name, field_name))
+                out.skipped.append(
+                    f"{at}: {where}.trigger.{name}.{field_name}: 0 (the provider sends no 0 "
+                    "here, so the API's default applies; left out, which deploys the same)"
+                )
+                del _map(trigger[name])[field_name]
     return cast("dict[str, Any]", _convert(row, ctx, parts))
+
+
+ZERO_IS_UNSET = ("min_time_between_triggers_seconds", "wait_after_last_change_seconds")
+"""Trigger fields the provider never sends as 0 (terraform-provider-databricks v1.128.0
+jobs/resource_job.go FileArrival, TableUpdate: plain int32, omitempty, no ForceSendFields), so a
+bundle's 0 deploys as unset; Lakeform's rows refuse 0 (the API's minimum is 60)."""
 
 
 PATH_KEYS = {"notebook_path", "python_file", "path", "include", "root_path"}

@@ -1174,8 +1174,9 @@ resources:
         (
             '[project]\nname = "ed"\ndependencies = ["requests>=2", "pyyaml"]\n',
             ["requests>=2", "pyyaml"],
-            "not imported: b/databricks.yml:13:13: resources.pipelines.ed_etl.environment.dependencies[0]: "
-            "'--editable ${workspace.file_path}' installs the bundle's Python project 'ed': its "
+            "not imported: b/databricks.yml:13:13: resources.pipelines.ed_etl.environment."
+            "dependencies[0]: '--editable ${workspace.file_path}' installs the bundle's Python "
+            "project 'ed': its "
             "dependencies from b/pyproject.toml (requests>=2, pyyaml) are listed instead; the "
             "project's own package is not installed (Lakeform uploads only the files rows name): "
             "if the code imports it, build a wheel, copy it to a volume and add that path",
@@ -1183,8 +1184,9 @@ resources:
         (
             None,
             None,
-            "not imported: b/databricks.yml:13:13: resources.pipelines.ed_etl.environment.dependencies[0]: "
-            "'--editable ${workspace.file_path}' (the bundle folder has no pyproject.toml: no "
+            "not imported: b/databricks.yml:13:13: resources.pipelines.ed_etl.environment."
+            "dependencies[0]: '--editable ${workspace.file_path}' (the bundle folder has no "
+            "pyproject.toml: no "
             "Python project to install; left out)",
         ),
     ],
@@ -1232,3 +1234,37 @@ def test_an_editable_install_of_a_project_with_dynamic_dependencies_is_refused(
         "requirement strings)",
         "FAILED: nothing written",
     ]
+
+
+def test_a_zero_trigger_interval_the_provider_never_sends_is_left_out_and_said(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "b").mkdir()
+    (tmp_path / "b/nb.py").write_text("# Databricks notebook source\n")
+    (tmp_path / "b/databricks.yml").write_text(
+        textwrap.dedent("""
+            bundle: {name: trig}
+            resources:
+              jobs:
+                on_table:
+                  trigger:
+                    table_update:
+                      table_names: [main.sales.orders]
+                      min_time_between_triggers_seconds: 0
+                      wait_after_last_change_seconds: 120
+                  tasks: [{task_key: main, notebook_task: {notebook_path: nb.py}}]
+        """)
+    )
+    monkeypatch.chdir(tmp_path)
+    assert main(["import-bundle", "b", "-o", "resources/trig"]) == 0
+    assert capsys.readouterr().err.splitlines() == [
+        "not imported: b/databricks.yml:9:11: jobs.on_table.trigger.table_update."
+        "min_time_between_triggers_seconds: 0 (the provider sends no 0 here, so the API's "
+        "default applies; left out, which deploys the same)"
+    ]
+    job = yaml.safe_load((tmp_path / "resources/trig/trig.yaml").read_text())["jobs"]["on_table"]
+    assert job["trigger"]["table_update"] == {
+        "table_names": ["main.sales.orders"],
+        "wait_after_last_change_seconds": 120,
+    }
+    assert main(["validate"]) == 0
