@@ -15,6 +15,7 @@ import copy
 import glob
 import os
 import re
+import subprocess
 import tomllib
 from collections.abc import Collection
 from dataclasses import dataclass, field
@@ -82,6 +83,8 @@ class Imported:
     """`${...}` the rows use that became stack variables holding REPLACE-ME until set."""
     short_name_used: bool = False
     root_path_used: bool = False
+    artifacts_built: bool | None = None
+    """None until the bundle's artifacts are built (once, when a library needs them)."""
 
 
 class BundleError(Exception):
@@ -140,6 +143,13 @@ def import_bundle(bundle: Path, root: Path, stacks: Collection[str] = ()) -> Imp
                     for key, row in _map(rows).items():
                         place = others.setdefault(f"targets.{target}.{kind}", {})
                         place[key] = merge_bundle(place.get(key), row)
+    for path, doc in documents:
+        for name, spec in _map(doc.get("artifacts")).items():
+            artifacts[name] = {
+                **_map(spec),
+                "_folder": path.parent,
+                "_at": str(at[path].pos(("artifacts", name))),
+            }
     typed = _typed_variables(documents, stacks)
     defined: dict[tuple[str, str], str] = {}
     """(kind, key) of each row -> where it is defined (`file:line:col`)."""
@@ -163,11 +173,12 @@ def import_bundle(bundle: Path, root: Path, stacks: Collection[str] = ()) -> Imp
                         out.skipped.append(f"{at[path].pos((key, name))}: python.{name} (unknown)")
             elif key == "artifacts":
                 for name, spec in _map(doc[key]).items():
-                    ctx.artifacts[name] = _map(spec)
-                    out.skipped.append(
-                        f"{at[path].pos((key, name))}: artifacts.{name} (Lakeform does not build "
-                        "artifacts: a library that names its output is refused)"
-                    )
+                    for field_name in _map(spec):
+                        if field_name not in ARTIFACT_FIELDS:
+                            out.skipped.append(
+                                f"{at[path].pos((key, name, field_name))}: artifacts.{name}."
+                                f"{field_name} (no Lakeform equivalent)"
+                            )
             elif key not in TOP_KEYS:
                 out.skipped.append(f"{at[path].pos((key,))}: {key} (no Lakeform equivalent)")
         for name, spec in _map(doc.get("variables")).items():
@@ -817,6 +828,9 @@ def _convert(value: Any, ctx: _Ctx, parts: tuple[Part, ...], key: str = "") -> A
         for i, v in enumerate(items):
             if key == "dependencies" and isinstance(v, str) and EDITABLE_BUNDLE.fullmatch(v):
                 converted.extend(_editable_bundle(v, ctx, (*parts, i)))
+            elif key == "dependencies" and isinstance(v, str) and _is_local_library(v):
+                # each file a glob matches, as the CLI expands globs in dependencies
+                converted.extend(_local_library(v, ctx, (*parts, i)))
             else:
                 converted.append(_convert(v, ctx, (*parts, i), key))
         return converted
@@ -828,7 +842,15 @@ def _convert(value: Any, ctx: _Ctx, parts: tuple[Part, ...], key: str = "") -> A
             return _typed(whole.group(1), ctx, parts, value)
         value = _interpolate(value, ctx, parts)
         if key in LIBRARY_KEYS and is_repo_relative(value) and value.endswith((".whl", ".jar")):
-            _local_library(value, ctx, parts)
+            found = _local_library(value, ctx, parts)
+            if len(found) == 1:
+                return found[0]
+            if found:
+                ctx.refuse(
+                    parts,
+                    f"'{value}' matches {len(found)} files ({', '.join(found)}); this field "
+                    "takes one: name it",
+                )
         elif key in PATH_KEYS and is_repo_relative(value) and "${" not in value:
             return _rel(ctx.folder / value, ctx.root)
     return value
@@ -946,20 +968,107 @@ def _field(resource: Any, name: str) -> Any:
     return value
 
 
-def _local_library(value: str, ctx: _Ctx, parts: tuple[Part, ...]) -> None:
-    """Refuse a library that is a local file (a build's output, or a file the CLI uploads):
-    Lakeform neither builds nor uploads libraries."""
-    builds = ", ".join(
-        f"artifacts.{name}" + (f" (build: {spec['build']!r})" if spec.get("build") else "")
-        for name, spec in ctx.artifacts.items()
+ARTIFACT_FIELDS = ("type", "path", "build", "files", "executable", "dynamic_version")
+"""An artifact's fields the import reads (the build runs; `dynamic_version` and `executable`
+change how the CLI runs or names it, which the notes say)."""
+BUILD_TIMEOUT_SECONDS = 900
+
+
+def _is_local_library(value: str) -> bool:
+    return (
+        "${" not in value
+        and is_repo_relative(value)
+        and value.endswith((".whl", ".jar"))
+        and " " not in value
     )
-    origin = f"is built by the bundle's {builds}" if builds else "is a local file the CLI uploads"
-    ctx.refuse(
-        parts,
-        f"'{value}' {origin}; Lakeform neither builds nor uploads libraries: build it, copy it "
-        "to a volume or the workspace and write that path (e.g. "
-        "/Volumes/<catalog>/<schema>/<volume>/<file>)",
-    )
+
+
+def _local_library(value: str, ctx: _Ctx, parts: tuple[Part, ...]) -> list[str]:
+    """A library that is a local file (a build's output, or a file the CLI uploads): the
+    bundle's artifacts built first, as the CLI builds them before a deploy, then each file the
+    path (a glob) matches, repository-relative: Lakeform uploads it with the row's other files.
+    Refused when nothing matches or a match lies outside the project."""
+    built = _build_artifacts(ctx)
+    if built is None:
+        return []
+    matches = sorted(glob.glob(str(ctx.folder / value)))
+    found: list[str] = []
+    for match in matches:
+        target, inside = resolve_within(ctx.root, Path(match))
+        if not inside:
+            ctx.refuse(
+                parts,
+                f"'{value}' matches '{match}', which resolves to '{target}', outside the "
+                "project: Lakeform uploads files of the project only",
+            )
+            return []
+        found.append(_rel(Path(match), ctx.root))
+    if not found:
+        builds = ", ".join(
+            f"artifacts.{name}" + (f" (build: {spec['build']!r})" if spec.get("build") else "")
+            for name, spec in ctx.artifacts.items()
+        )
+        after = f" after building the bundle's {builds}" if builds else ""
+        ctx.refuse(
+            parts,
+            f"'{value}' matches no file{after}; Lakeform uploads the library file as the CLI "
+            "does, so it must exist: build or download it (see the bundle's README), or write a "
+            "volume or workspace path (e.g. /Volumes/<catalog>/<schema>/<volume>/<file>)",
+        )
+    return found
+
+
+def _build_artifacts(ctx: _Ctx) -> bool | None:
+    """Run each artifact's `build` in its `path` once, as the CLI does before deploying
+    (bundle/artifacts/build.go: the command through the shell, in the artifact's folder);
+    None when one failed (refused, naming it)."""
+    state = ctx.out.artifacts_built
+    if state is not None:
+        return state or None
+    ok = True
+    for name, spec in ctx.artifacts.items():
+        command = spec.get("build")
+        folder = cast("Path", spec["_folder"]) / str(spec.get("path") or ".")
+        where = str(spec["_at"])
+        if not command:
+            continue
+        if not resolve_within(ctx.root, folder)[1]:
+            ctx.out.problems.append(
+                f"{where}: artifacts.{name}.path: '{spec.get('path')}' is outside the project"
+            )
+            ok = False
+            continue
+        try:
+            proc = subprocess.run(
+                ["bash", "-c", str(command)],
+                cwd=folder,
+                capture_output=True,
+                text=True,
+                timeout=BUILD_TIMEOUT_SECONDS,
+            )
+        except (OSError, subprocess.TimeoutExpired) as err:
+            proc = None
+            reason = str(err)
+        else:
+            lines = (proc.stderr.strip() or proc.stdout.strip()).splitlines()
+            reason = lines[-1] if lines else f"exit {proc.returncode}"
+        if proc is None or proc.returncode != 0:
+            ctx.out.problems.append(
+                f"{where}: artifacts.{name}.build: {command!r} failed in "
+                f"{_rel(folder, ctx.root)}: {reason}; the CLI builds it the same way before a "
+                "deploy: make the build work here (its tools installed), or build it yourself "
+                "and remove the build, and import again"
+            )
+            ok = False
+            continue
+        ctx.out.notes.append(
+            f"{where}: artifacts.{name}: built by running {command!r} in "
+            f"{_rel(folder, ctx.root)}, as the CLI does before a deploy; the rows name the built "
+            "file, which lakeform up uploads as it finds it: build again before a deploy when "
+            "the code changes (the CLI builds at every deploy)"
+        )
+    ctx.out.artifacts_built = ok
+    return ok or None
 
 
 def _interpolate(value: str, ctx: _Ctx, parts: tuple[Part, ...], depth: int = 0) -> str:

@@ -826,18 +826,66 @@ def test_every_provider_task_type_is_modelled_or_refused_by_name() -> None:
     assert provider == set(TASK_TYPES) | set(TASK_TYPES_LATER)
 
 
+BUILD = "mkdir -p dist && printf 'PK built' > dist/refs-0.1-py3-none-any.whl"
+"""A build command of the shape `uv build --wheel` has: it writes dist/<name>-<version>.whl."""
+
+
+def test_an_artifact_is_built_as_the_cli_builds_it_and_its_file_uploaded(
+    refs: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (refs / "b/databricks.yml").write_text(
+        (refs / "b/databricks.yml").read_text()
+        + f'artifacts:\n  wheel:\n    type: whl\n    build: "{BUILD}"\n'
+    )
+    _edit(
+        refs / "b/resources/job.yml",
+        "        - task_key: main\n",
+        "        - task_key: main\n          libraries: [{whl: ../dist/*.whl}]\n",
+    )
+    assert not (refs / "b/dist").exists()
+    assert main(["import-bundle", "b", "-o", "resources/refs"]) == 0
+    # built in the artifact's folder (the bundle's), as the CLI does before a deploy
+    assert (refs / "b/dist/refs-0.1-py3-none-any.whl").read_bytes() == b"PK built"
+    job = yaml.safe_load((refs / "resources/refs/refs.yaml").read_text())["jobs"]["refs_job"]
+    assert job["tasks"][0]["libraries"] == [{"whl": "b/dist/refs-0.1-py3-none-any.whl"}]
+    assert (
+        f"note: b/databricks.yml:11:3: artifacts.wheel: built by running {BUILD!r} in b, as the "
+        "CLI does before a deploy; the rows name the built file, which lakeform up uploads as "
+        "it finds it: build again before a deploy when the code changes (the CLI builds at "
+        "every deploy)"
+    ) in capsys.readouterr().err.splitlines()
+    assert main(["validate"]) == 0
+    # validate refuses a row whose library file is gone (the deploy would upload it)
+    (refs / "b/dist/refs-0.1-py3-none-any.whl").unlink()
+    assert main(["validate"]) == 1
+    assert (
+        "resources/refs/refs.yaml:21:9: jobs.refs_job.tasks[0].libraries[0].whl: file not "
+        "found: 'b/dist/refs-0.1-py3-none-any.whl'"
+    ) in capsys.readouterr().out
+
+
 @pytest.mark.parametrize(
-    ("artifacts", "origin"),
+    ("artifacts", "message"),
     [
         (
-            "artifacts: {default: {type: whl, build: poetry build}}\n",
-            "is built by the bundle's artifacts.default (build: 'poetry build')",
+            "artifacts: {default: {type: whl, build: no-such-tool build}}\n",
+            "lakeform import-bundle: b/databricks.yml:10:13: artifacts.default.build: 'no-such-"
+            "tool build' failed in b: bash: line 1: no-such-tool: command not found; the CLI "
+            "builds it the same way before a deploy: make the build work here (its tools "
+            "installed), or build it yourself and remove the build, and import again",
         ),
-        ("", "is a local file the CLI uploads"),
+        (
+            "",
+            "lakeform import-bundle: b/resources/job.yml:14:24: resources.jobs.refs_job.tasks[0]."
+            "libraries[0].whl: '../dist/*.whl' matches no file; Lakeform uploads the library "
+            "file as the CLI does, so it must exist: build or download it (see the bundle's "
+            "README), or write a volume or workspace path (e.g. "
+            "/Volumes/<catalog>/<schema>/<volume>/<file>)",
+        ),
     ],
 )
-def test_a_library_built_or_uploaded_by_the_cli_is_refused(
-    refs: Path, capsys: pytest.CaptureFixture[str], artifacts: str, origin: str
+def test_a_library_whose_build_fails_or_that_is_missing_is_refused(
+    refs: Path, capsys: pytest.CaptureFixture[str], artifacts: str, message: str
 ) -> None:
     (refs / "b/databricks.yml").write_text((refs / "b/databricks.yml").read_text() + artifacts)
     _edit(
@@ -846,13 +894,8 @@ def test_a_library_built_or_uploaded_by_the_cli_is_refused(
         "        - task_key: main\n          libraries: [{whl: ../dist/*.whl}]\n",
     )
     assert main(["import-bundle", "b", "-o", "resources/refs"]) == 1
-    assert capsys.readouterr().err.splitlines()[-2:] == [
-        "lakeform import-bundle: b/resources/job.yml:14:24: resources.jobs.refs_job.tasks[0]."
-        f"libraries[0].whl: '../dist/*.whl' {origin}; Lakeform neither builds nor uploads "
-        "libraries: build it, copy it to a volume or the workspace and write that path (e.g. "
-        "/Volumes/<catalog>/<schema>/<volume>/<file>)",
-        "FAILED: nothing written",
-    ]
+    assert capsys.readouterr().err.splitlines()[-2:] == [message, "FAILED: nothing written"]
+    assert not (refs / "resources/refs").exists()
 
 
 PYTHON_FILES = {
