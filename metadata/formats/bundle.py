@@ -83,6 +83,9 @@ class Imported:
     """`${...}` the rows use that became stack variables holding REPLACE-ME until set."""
     short_name_used: bool = False
     root_path_used: bool = False
+    other_kinds: list[str] = field(default_factory=list[str])
+    """`resources.<kind> at file:line` of each kind Lakeform does not deploy, for the refusal of
+    a bundle with nothing else."""
     artifacts_built: bool | None = None
     """None until the bundle's artifacts are built (once, when a library needs them)."""
 
@@ -186,6 +189,7 @@ def import_bundle(bundle: Path, root: Path, stacks: Collection[str] = ()) -> Imp
         permissions.extend(_map(p) for p in _items(doc.get("permissions")))
         for kind, rows in _map(doc.get("resources")).items():
             if kind not in KINDS:
+                out.other_kinds.append(f"resources.{kind} at {at[path].pos(('resources', kind))}")
                 out.skipped.append(
                     f"{at[path].pos(('resources', kind))}: resources.{kind} (a kind Lakeform "
                     "does not deploy)"

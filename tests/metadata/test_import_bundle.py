@@ -1311,3 +1311,34 @@ def test_a_zero_trigger_interval_the_provider_never_sends_is_left_out_and_said(
         "wait_after_last_change_seconds": 120,
     }
     assert main(["validate"]) == 0
+
+
+@pytest.mark.parametrize(
+    ("text", "has"),
+    [
+        (
+            "bundle: {name: dash}\nresources:\n  dashboards:\n    d: {display_name: d}\n"
+            "  schemas:\n    s: {name: s, catalog_name: main}\n",
+            "it has kinds Lakeform does not deploy: resources.dashboards at b/databricks.yml:3:3, "
+            "resources.schemas at b/databricks.yml:5:3",
+        ),
+        ("bundle: {name: empty}\ntargets: {dev: {default: true}}\n", "it defines no resources"),
+    ],
+)
+def test_a_bundle_with_nothing_lakeform_deploys_is_refused_naming_what_it_has(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    text: str,
+    has: str,
+) -> None:
+    (tmp_path / "b").mkdir()
+    (tmp_path / "b/databricks.yml").write_text(text)
+    monkeypatch.chdir(tmp_path)
+    assert main(["import-bundle", "b", "-o", "resources/x"]) == 1
+    assert capsys.readouterr().err.splitlines()[-2:] == [
+        f"lakeform import-bundle: b: no job, pipeline or quality monitor that Lakeform deploys; "
+        f"{has}",
+        "FAILED: nothing written",
+    ]
+    assert not (tmp_path / "resources").exists()
