@@ -111,7 +111,7 @@ def import_bundle(bundle: Path, root: Path, stacks: Collection[str] = ()) -> Imp
         _file_name(loc, ("bundle", "name"), out.name, "the rows file", ("bundle", "name"))
     )
     for i, pattern in enumerate(_items(located.get("include"))):
-        found = _include(main.parent, str(pattern), loc, i, problems)
+        found = _include(main.parent, root, str(pattern), loc, i, problems)
         documents.extend((path, _read(path, root)) for path in found)
     documents.extend(_python_documents(main.parent, documents, root, out))
     for path, doc in documents:
@@ -121,6 +121,19 @@ def import_bundle(bundle: Path, root: Path, stacks: Collection[str] = ()) -> Imp
     if problems:
         raise BundleError("\n".join(str(p) for p in problems))
     at = {path: Locator(_rel(path, root), (), doc, None) for path, doc in documents}
+    synced = _sync_root(main.parent, documents)
+    if synced == main.parent.resolve():
+        synced = main.parent
+    else:
+        if not resolve_within(root, synced)[1]:
+            raise BundleError(
+                f"{_rel(main, root)}: sync.paths reach '{synced}', outside the project (the "
+                "current directory): import from a folder that holds them"
+            )
+        out.notes.append(
+            f"sync.paths reach outside the bundle folder: ${{workspace.file_path}} is "
+            f"{_rel(synced, root)}, the folder holding them all, as the CLI infers it"
+        )
     documents = [(path, cast("dict[str, Any]", plain(doc))) for path, doc in documents]
     variables: dict[str, str | None] = {}
     targets: dict[str, dict[str, Any]] = {}
@@ -157,7 +170,7 @@ def import_bundle(bundle: Path, root: Path, stacks: Collection[str] = ()) -> Imp
     defined: dict[tuple[str, str], str] = {}
     """(kind, key) of each row -> where it is defined (`file:line:col`)."""
     for path, doc in documents:
-        ctx = _Ctx(out, at[path], path.parent, main.parent, root, others, artifacts, typed)
+        ctx = _Ctx(out, at[path], path.parent, synced, root, others, artifacts, typed)
         for key in doc:
             if key in TARGET_WIDE:
                 wide[key] = merge_bundle(wide.get(key), doc[key])
@@ -657,33 +670,67 @@ def _file_name(
 
 
 def _include(
-    folder: Path, pattern: str, loc: Locator, i: int, problems: list[Problem]
+    folder: Path, root: Path, pattern: str, loc: Locator, i: int, problems: list[Problem]
 ) -> list[Path]:
-    """The files an `include` pattern names, all inside the bundle folder (symlinks followed);
-    a pattern or match outside it is a problem, and nothing outside is read."""
-    if Path(pattern).is_absolute() or ".." in Path(pattern).parts:
+    """The files an `include` pattern names, relative to the bundle folder; they may lie outside
+    it, as the CLI allows (process_root_includes.go refuses only absolute paths), but inside the
+    project (symlinks followed): a pattern or match outside it is a problem, and nothing
+    outside is read."""
+    if Path(pattern).is_absolute():
         problems.append(
             loc.problem(
                 ("include", i),
-                f"'{pattern}' is outside the bundle folder; includes are relative to "
-                "databricks.yml's folder and stay inside it",
+                f"'{pattern}' is absolute; includes are relative to databricks.yml's folder "
+                "(the CLI refuses an absolute one too)",
+            )
+        )
+        return []
+    base, inside = resolve_within(root, folder / _fixed_prefix(pattern))
+    if not inside:
+        problems.append(
+            loc.problem(
+                ("include", i),
+                f"'{pattern}' leads to '{base}', outside the project (the current directory); "
+                "includes stay inside it",
             )
         )
         return []
     found: list[Path] = []
     for name in sorted(glob.glob(str(folder / pattern), recursive=True)):
-        target, inside = resolve_within(folder, Path(name))
+        target, inside = resolve_within(root, Path(name))
         if not inside:
             problems.append(
                 loc.problem(
                     ("include", i),
-                    f"'{pattern}' matches '{Path(name).relative_to(folder).as_posix()}', which "
-                    f"resolves to '{target}', outside the bundle folder; includes stay inside it",
+                    f"'{pattern}' matches '{os.path.relpath(name, folder)}', which resolves to "
+                    f"'{target}', outside the project (the current directory); includes stay "
+                    "inside it",
                 )
             )
             return []
         found.append(Path(name))
     return found
+
+
+def _fixed_prefix(pattern: str) -> str:
+    """The folders of a glob pattern before its first wildcard."""
+    fixed: list[str] = []
+    for part in Path(pattern).parts[:-1]:
+        if any(c in part for c in "*?["):
+            break
+        fixed.append(part)
+    return os.path.join(*fixed) if fixed else "."
+
+
+def _sync_root(folder: Path, documents: list[tuple[Path, Any]]) -> Path:
+    """The folder the CLI syncs, `${workspace.file_path}`: the bundle folder, or the folder
+    holding it and every `sync.paths` entry when one lies outside it (the CLI's
+    sync_infer_root.go)."""
+    roots = [folder.resolve()]
+    for path, doc in documents:
+        for entry in _items(_map(doc.get("sync")).get("paths")):
+            roots.append((path.parent / str(entry)).resolve())
+    return Path(os.path.commonpath(roots))
 
 
 def _read(path: Path, root: Path) -> dict[str, Any]:
@@ -843,7 +890,15 @@ def _convert(value: Any, ctx: _Ctx, parts: tuple[Part, ...], key: str = "") -> A
             return _rel(ctx.bundle / FILE_PATH.sub("", value, count=1), ctx.root)
         whole = WHOLE_VARIABLE.fullmatch(value)
         if whole and whole.group(1) in ctx.typed:
-            return _typed(whole.group(1), ctx, parts, value)
+            typed = _typed(whole.group(1), ctx, parts, value)
+            if (
+                len(parts) >= 2
+                and parts[-2] in STRING_MAPS
+                and isinstance(typed, bool | int | float)
+            ):
+                # a map of strings: the CLI's normalize turns a number or boolean into its text
+                return str(typed).lower() if isinstance(typed, bool) else str(typed)
+            return typed
         value = _interpolate(value, ctx, parts)
         if key in LIBRARY_KEYS and is_repo_relative(value) and value.endswith((".whl", ".jar")):
             found = _local_library(value, ctx, parts)
@@ -907,6 +962,17 @@ def _editable_bundle(value: str, ctx: _Ctx, parts: tuple[Part, ...]) -> list[str
     return deps
 
 
+STRING_MAPS = {
+    "base_parameters",
+    "named_parameters",
+    "spark_env_vars",
+    "spark_conf",
+    "custom_tags",
+    "tags",
+    "configuration",
+}
+"""Fields that map names to strings: a typed variable's number or boolean there becomes text, as
+the CLI's convert.Normalize makes it (libs/dyn/convert/normalize.go normalizeString)."""
 WHOLE_VARIABLE = re.compile(r"\$\{var\.([A-Za-z0-9_-]+)\}")
 DIFFERS = object()
 """A typed variable whose value is not the same in every stack."""
@@ -961,7 +1027,17 @@ def _typed(name: str, ctx: _Ctx, parts: tuple[Part, ...], text: str) -> Any:
             "each target's in stack_overrides.<stack>",
         )
         return text
-    return copy.deepcopy(value)
+    return _interpolated(copy.deepcopy(value), ctx, parts)
+
+
+def _interpolated(value: Any, ctx: _Ctx, parts: tuple[Part, ...]) -> Any:
+    """Every string in a typed variable's value with its `${...}` given their meaning (a list
+    default may hold `${workspace.current_user.userName}`)."""
+    if isinstance(value, dict):
+        return {k: _interpolated(v, ctx, parts) for k, v in cast("dict[str, Any]", value).items()}
+    if isinstance(value, list):
+        return [_interpolated(v, ctx, parts) for v in cast("list[Any]", value)]
+    return _interpolate(value, ctx, parts) if isinstance(value, str) else value
 
 
 def _field(resource: Any, name: str) -> Any:

@@ -365,39 +365,31 @@ def outside(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return folder
 
 
+OUTSIDE = "outside the project (the current directory); includes stay inside it"
+
+
 @pytest.mark.parametrize(
     ("include", "link", "problem"),
     [
-        (
-            "{relative}/*.yml",
-            None,
-            "'{relative}/*.yml' is outside the bundle folder; includes "
-            "are relative to databricks.yml's folder and stay inside it",
-        ),
+        ("{relative}/*.yml", None, "'{relative}/*.yml' leads to '{outside}', " + OUTSIDE),
         (
             "{outside}/*.yml",
             None,
-            "'{outside}/*.yml' is outside the bundle folder; includes "
-            "are relative to databricks.yml's folder and stay inside it",
+            "'{outside}/*.yml' is absolute; includes are relative to databricks.yml's folder "
+            "(the CLI refuses an absolute one too)",
         ),
-        (
-            "linked/*.yml",
-            "linked",
-            "'linked/*.yml' matches 'linked/evil.yml', which resolves to "
-            "'{outside}/evil.yml', outside the bundle folder; includes stay inside it",
-        ),
+        ("linked/*.yml", "linked", "'linked/*.yml' leads to '{outside}', " + OUTSIDE),
         (
             "resources/*.yml",
             "resources/evil.yml",
-            "'resources/*.yml' matches "
-            "'resources/evil.yml', which resolves to '{outside}/evil.yml', outside the bundle "
-            "folder; includes stay inside it",
+            "'resources/*.yml' matches 'resources/evil.yml', which resolves to "
+            "'{outside}/evil.yml', " + OUTSIDE,
         ),
         (
             "**/*.yml",
             "linked",
-            "'**/*.yml' matches 'linked/evil.yml', which resolves to "
-            "'{outside}/evil.yml', outside the bundle folder; includes stay inside it",
+            "'**/*.yml' matches 'linked/evil.yml', which resolves to '{outside}/evil.yml', "
+            + OUTSIDE,
         ),
     ],
 )
@@ -1342,3 +1334,58 @@ def test_a_bundle_with_nothing_lakeform_deploys_is_refused_naming_what_it_has(
         "FAILED: nothing written",
     ]
     assert not (tmp_path / "resources").exists()
+
+
+SHARED = {
+    # two bundles sharing a folder beside them, as the CLI allows (`../common`), with sync paths
+    # that make the folder above them the synced root
+    "app/databricks.yml": """
+        bundle: {name: app}
+        sync: {paths: [../common, .]}
+        include: [../common/*.yml]
+        targets: {dev: {default: true}}
+    """,
+    "common/job.yml": """
+        variables:
+          alert_to: {type: complex, default: ["${workspace.current_user.userName}"]}
+          enabled: {default: false}
+        resources:
+          jobs:
+            shared_job:
+              email_notifications: {on_failure: "${var.alert_to}"}
+              tasks:
+                - task_key: main
+                  notebook_task:
+                    notebook_path: ../common/src/nb.py
+                    base_parameters: {enabled: "${var.enabled}"}
+                - task_key: run
+                  spark_python_task: {python_file: "${workspace.file_path}/app/main.py"}
+    """,
+    "common/src/nb.py": "# Databricks notebook source\n",
+    "app/main.py": "print(1)\n",
+}
+
+
+def test_an_include_beside_the_bundle_is_read_and_sync_paths_set_the_synced_root(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for name, text in SHARED.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(textwrap.dedent(text).lstrip("\n"))
+    monkeypatch.chdir(tmp_path)
+    assert main(["import-bundle", "app", "-o", "resources/app"]) == 0
+    job = yaml.safe_load((tmp_path / "resources/app/app.yaml").read_text())["jobs"]["shared_job"]
+    # paths relative to the included file; ${workspace.file_path} the folder holding app and common
+    assert job["tasks"][0]["notebook_task"] == {
+        "notebook_path": "common/src/nb.py",
+        "base_parameters": {"enabled": "false"},  # a boolean in a map of strings: its text
+    }
+    assert job["tasks"][1]["spark_python_task"] == {"python_file": "app/main.py"}
+    # a list variable's `${workspace.current_user.userName}` gets its meaning like any other
+    assert job["email_notifications"] == {"on_failure": ["${var.current_user_name}"]}
+    err = capsys.readouterr().err.splitlines()
+    assert (
+        "note: sync.paths reach outside the bundle folder: ${workspace.file_path} is ., the "
+        "folder holding them all, as the CLI infers it"
+    ) in err
+    assert main(["validate"]) == 0
