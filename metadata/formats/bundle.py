@@ -86,6 +86,9 @@ class Imported:
     other_kinds: list[str] = field(default_factory=list[str])
     """`resources.<kind> at file:line` of each kind Lakeform does not deploy, for the refusal of
     a bundle with nothing else."""
+    per_stack: dict[str, dict[str, str]] = field(default_factory=dict[str, dict[str, str]])
+    """Stack variable -> target -> its value ("": every other stack's), for a field of a kind
+    Lakeform does not deploy that targets change."""
     artifacts_built: bool | None = None
     """None until the bundle's artifacts are built (once, when a library needs them)."""
 
@@ -262,6 +265,10 @@ def import_bundle(bundle: Path, root: Path, stacks: Collection[str] = ()) -> Imp
             value = _variable(spec, f"targets.{name}.variables.{var}", out)
             if value is not None:
                 stack_vars[var] = value
+        for variable, by_target in out.per_stack.items():
+            # a stack that is no target takes the default target's, as it takes its variables
+            source = name if name in targets else (default or "")
+            stack_vars[variable] = by_target.get(source, by_target[""])
         if uses_target:
             stack_vars[TARGET_VARIABLE] = name
         for ref in sorted(out.placeholders):
@@ -1223,13 +1230,30 @@ def _other_field(
         and _field(merge_bundle(resource, resources[key]), name) != _field(resource, name)
     ]
     if differs:
-        ctx.refuse(
-            parts,
-            f"'{text}': {kind} is a kind Lakeform does not deploy, and the {kind} '{key}''s "
-            f"{name} differs in target{'s' if len(differs) > 1 else ''} {', '.join(differs)}: "
-            "write ${var.NAME} with each stack's value in its lakeform:settings.variables",
+        per_target = {
+            target: _field(
+                merge_bundle(resource, ctx.others[f"targets.{target}.{kind}"][key]), name
+            )
+            for target in differs
+        }
+        values = [value, *per_target.values()]
+        if not all(isinstance(v, str) for v in values):
+            ctx.refuse(
+                parts,
+                f"'{text}': {kind} is a kind Lakeform does not deploy, and the {kind} '{key}''s "
+                f"{name} differs in target{'s' if len(differs) > 1 else ''} "
+                f"{', '.join(differs)} and is not a plain value in each: write ${{var.NAME}} "
+                "with each stack's value in its lakeform:settings.variables",
+            )
+            return text
+        variable = re.sub(r"[^A-Za-z0-9_]", "_", f"{kind}_{key}_{name}")
+        ctx.out.per_stack[variable] = {"": cast("str", value), **cast("dict[str, str]", per_target)}
+        ctx.out.notes.append(
+            f"{ctx.loc.pos(parts)}: {text} is the {kind} '{key}''s {name}, which targets "
+            f"{', '.join(differs)} change (Lakeform does not deploy {kind}): the rows have "
+            f"${{var.{variable}}}, each stack's value as its target writes it"
         )
-        return text
+        return "${var." + variable + "}"
     if not isinstance(value, str) or depth > 8:
         what = f"no {kind} '{key}'" if resource is None else f"its {name} is not a plain value"
         ctx.refuse(

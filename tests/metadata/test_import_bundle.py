@@ -1132,21 +1132,50 @@ def test_a_typed_variable_that_differs_between_targets_or_sits_in_a_string_is_re
     ]
 
 
-def test_a_field_of_another_kind_that_a_target_changes_is_refused(
+def test_a_field_of_another_kind_that_a_target_changes_becomes_a_stack_variable(
     refs: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     _edit(
         refs / "b/databricks.yml",
         "  dev: {default: true,",
-        "  prod: {resources: {schemas: {sales: {name: gold}}}}\n  dev: {default: true,",
+        "  prod: {resources: {schemas: {sales: {name: gold}}}}\n"
+        "  uat: {resources: {schemas: {sales: {name: [not, plain]}}}}\n"
+        "  dev: {default: true,",
     )
-    assert main(["import-bundle", "b", "-o", "resources/refs"]) == 1
+    assert main(["import-bundle", "b", "-o", "resources/refs"]) == 1  # a list is no value
     assert (
         "lakeform import-bundle: b/resources/job.yml:5:26: resources.jobs.refs_job.parameters[0]."
         "default: '${resources.schemas.sales.name}': schemas is a kind Lakeform does not deploy, "
-        "and the schemas 'sales''s name differs in target prod: write ${var.NAME} with each "
-        "stack's value in its lakeform:settings.variables"
+        "and the schemas 'sales''s name differs in targets prod, uat and is not a plain value in "
+        "each: write ${var.NAME} with each stack's value in its lakeform:settings.variables"
     ) in capsys.readouterr().err.splitlines()
+    _edit(
+        refs / "b/databricks.yml",
+        "  uat: {resources: {schemas: {sales: {name: [not, plain]}}}}\n",
+        "",
+    )
+    assert main(["import-bundle", "b", "-o", "resources/refs"]) == 0
+    job = yaml.safe_load((refs / "resources/refs/refs.yaml").read_text())["jobs"]["refs_job"]
+    assert job["parameters"][0] == {
+        "name": "schema",
+        "default": "${var.schemas_sales_name}",
+    }
+    assert (
+        "note: b/resources/job.yml:5:26: ${resources.schemas.sales.name} is the schemas "
+        "'sales''s name, which targets prod change (Lakeform does not deploy schemas): the rows "
+        "have ${var.schemas_sales_name}, each stack's value as its target writes it"
+    ) in capsys.readouterr().err.splitlines()
+    values = {
+        stack: parse_settings(
+            yaml.safe_load((refs / f"Pulumi.{stack}.yaml").read_text())["config"][
+                "lakeform:settings"
+            ],
+            stack,
+        ).variables["schemas_sales_name"]
+        for stack in ("dev", "prod")
+    }
+    assert values == {"dev": "sales_dev", "prod": "gold"}
+    assert main(["validate"]) == 0
 
 
 def test_a_stack_file_without_settings_or_with_flow_settings_gets_them(
