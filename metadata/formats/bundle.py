@@ -139,6 +139,7 @@ def import_bundle(bundle: Path, root: Path, stacks: Collection[str] = ()) -> Imp
         )
     documents = [(path, cast("dict[str, Any]", plain(doc))) for path, doc in documents]
     variables: dict[str, str | None] = {}
+    variable_at: dict[str, str] = {}
     targets: dict[str, dict[str, Any]] = {}
     overrides: dict[str, dict[str, dict[str, dict[str, Any]]]] = {}
     """target -> kind -> key -> the partial row, converted, merged over every file."""
@@ -202,6 +203,7 @@ def import_bundle(bundle: Path, root: Path, stacks: Collection[str] = ()) -> Imp
                 out.skipped.append(f"{at[path].pos((key,))}: {key} (no Lakeform equivalent)")
         for name, spec in _map(doc.get("variables")).items():
             variables[name] = _variable(spec, f"variables.{name}", out)
+            variable_at[name] = str(at[path].pos(("variables", name)))
         permissions.extend(_map(p) for p in _items(doc.get("permissions")))
         for kind, rows in _map(doc.get("resources")).items():
             if kind not in KINDS:
@@ -265,6 +267,17 @@ def import_bundle(bundle: Path, root: Path, stacks: Collection[str] = ()) -> Imp
             value = _variable(spec, f"targets.{name}.variables.{var}", out)
             if value is not None:
                 stack_vars[var] = value
+        for var, value in variables.items():
+            # a target's stack only: a project stack that is no target may hold the value in
+            # its settings already (kept by the merge; validate checks it)
+            used = "${var." + var + "}" in converted and name in targets
+            if value is None and var not in stack_vars and var not in typed and used:
+                out.problems.append(
+                    f"{variable_at[var]}: variables.{var}: no value for stack {name} (no "
+                    "default, and the target sets none); the CLI refuses to deploy a variable "
+                    f"without a value too: give it a default, or a value in "
+                    f"targets.{name}.variables"
+                )
         for variable, by_target in out.per_stack.items():
             # a stack that is no target takes the default target's, as it takes its variables
             source = name if name in targets else (default or "")

@@ -1418,3 +1418,35 @@ def test_an_include_beside_the_bundle_is_read_and_sync_paths_set_the_synced_root
         "folder holding them all, as the CLI infers it"
     ) in err
     assert main(["validate"]) == 0
+
+
+def test_a_variable_the_rows_use_with_no_value_for_a_stack_is_refused_at_its_definition(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "b").mkdir()
+    (tmp_path / "b/nb.py").write_text("# Databricks notebook source\n")
+    (tmp_path / "b/databricks.yml").write_text(
+        textwrap.dedent("""
+            bundle: {name: req}
+            variables:
+              template: {description: required}
+              unused: {description: never referred to}
+            resources:
+              jobs:
+                req_job:
+                  parameters: [{name: template, default: "${var.template}"}]
+                  tasks: [{task_key: main, notebook_task: {notebook_path: nb.py}}]
+            targets:
+              dev: {default: true}
+              prod: {variables: {template: t.json}}
+        """).lstrip("\n")
+    )
+    monkeypatch.chdir(tmp_path)
+    assert main(["import-bundle", "b", "-o", "resources/req"]) == 1
+    assert capsys.readouterr().err.splitlines()[-2:] == [
+        "lakeform import-bundle: b/databricks.yml:3:3: variables.template: no value for stack "
+        "dev (no default, and the target sets none); the CLI refuses to deploy a variable "
+        "without a value too: give it a default, or a value in targets.dev.variables",
+        "FAILED: nothing written",
+    ]
+    assert not (tmp_path / "resources").exists()
