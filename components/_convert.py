@@ -20,7 +20,7 @@ class UnmappedFieldError(KeyError):
         return str(self.args[0])
 
 
-def field(fields: names.Fields, class_name: str, api_name: str) -> Mapping[str, Any]:
+def _field(fields: names.Fields, class_name: str, api_name: str) -> Mapping[str, Any]:
     """The table's node for API field `api_name` of input type `class_name`."""
     found = names.by_rest(fields).get(api_name)
     if found is None:
@@ -53,7 +53,7 @@ def _convert(value: Any, node: Mapping[str, Any]) -> Any:
 def _build(value: Mapping[str, Any], class_name: str, fields: names.Fields) -> Any:
     kwargs: dict[str, Any] = {}
     for api_name in value:
-        node = field(fields, class_name, api_name)
+        node = _field(fields, class_name, api_name)
         kwargs[node["python"]] = _convert(value[api_name], node)
     return getattr(pulumi_databricks, class_name)(**kwargs)
 
