@@ -1,4 +1,4 @@
-"""Delta tables by name: where a control table is (Unity Catalog or a storage URI), read, written."""
+"""Delta tables by name: where one is (Unity Catalog or a storage URI), reading and writing."""
 
 # A Unity Catalog name is located the way Databricks documents for engines outside a cluster
 # (docs.databricks.com/external-access/credential-vending.html): the Tables API gives the table's
@@ -74,6 +74,10 @@ class Tables:
         self._factory = client
         self._client: Any = None
 
+    def client(self) -> Any:
+        """The workspace client Unity Catalog names are located with."""
+        return self._uc()
+
     def _uc(self) -> Any:
         if self._client is None:
             # without a factory: databricks-sdk's own auth (DATABRICKS_HOST/_TOKEN, a profile)
@@ -97,7 +101,9 @@ class Tables:
                 "push prints the CREATE TABLE statement), or check lakeform:settings.control_tables"
             ) from None
         except PermissionDenied as err:
-            raise TableError(f"{name}: Unity Catalog refused to describe the table: {err}") from None
+            raise TableError(
+                f"{name}: Unity Catalog refused to describe the table: {err}"
+            ) from None
         if not info.storage_location or not info.table_id:
             raise TableError(f"{name}: Unity Catalog gives no storage location for the table")
         operation = TableOperation.READ_WRITE if write else TableOperation.READ
@@ -182,7 +188,7 @@ def _micros(value: dt.datetime) -> int:
 
 
 def create(where: Located, schema: Sequence[tuple[str, str]], description: str) -> DeltaTable:
-    """A new, empty table at `where` (storage URIs only: Unity Catalog tables are created in SQL)."""
+    """A new, empty table at `where` (storage URIs only: UC tables are created in SQL)."""
     from deltalake import DeltaTable, write_deltalake
 
     write_deltalake(
@@ -203,3 +209,9 @@ def create_statement(name: str, schema: Sequence[tuple[str, str]]) -> str:
 
 def now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
+
+
+def versions(names: Sequence[str], tables: Tables) -> dict[str, int | None]:
+    """Each table's current Delta version (None: no table there yet), read from the Delta logs
+    only: what a watcher compares between iterations to know whether any row may have changed."""
+    return {name: tables.version(name) for name in names}

@@ -38,6 +38,8 @@ def table_problem(name: str) -> str:
         "(file:///path, s3://bucket/path, abfss://container@account.dfs.core.windows.net/path, "
         "gs://bucket/path)"
     )
+
+
 SETTINGS_KEY = "lakeform:settings"
 
 
@@ -145,7 +147,9 @@ class StackSettings(_Model):
 
     def empty_refusal(self, paths: Sequence[str] | None = None) -> str:
         """Why a run that loaded zero rows is refused (deploy and `lakeform validate` alike)."""
-        where = ", ".join([*(self.metadata_paths if paths is None else paths), *self.control_tables])
+        where = ", ".join(
+            [*(self.metadata_paths if paths is None else paths), *self.control_tables]
+        )
         return (
             f"no metadata rows were loaded from {where}; refusing to deploy, since that would "
             "delete every job, pipeline and monitor of the stack. Check "

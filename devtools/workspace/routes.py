@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
-from devtools.workspace import catalog, identity, jobs, monitors, objects, permissions, pipelines, runs
+from devtools.workspace import (
+    catalog,
+    identity,
+    jobs,
+    monitors,
+    objects,
+    permissions,
+    pipelines,
+    runs,
+)
 from devtools.workspace.app import Route
 
 ROUTES: list[Route] = [

@@ -106,7 +106,9 @@ class TableRows:
     schema: str
 
 
-def read_records(name: str, columns: Sequence[str], records: Sequence[Mapping[str, Any]]) -> TableRows:
+def read_records(
+    name: str, columns: Sequence[str], records: Sequence[Mapping[str, Any]]
+) -> TableRows:
     """A control table's records -> raw rows, with problems naming table, row, column, field."""
     schema = schema_of(name, columns)
     if schema == "lakeform":
@@ -119,9 +121,7 @@ def _cell(name: str, row: str, column: str | None = None) -> Pos:
     return Pos(where, 0, 0)
 
 
-def _json(
-    text: Any, pos: Pos, problems: list[Problem], what: str, field: str
-) -> tuple[bool, Any]:
+def _json(text: Any, pos: Pos, problems: list[Problem], what: str, field: str) -> tuple[bool, Any]:
     """A JSON cell -> (ok, located value)."""
     if not isinstance(text, str):
         problems.append(Problem(pos, field, f"expected {what} as JSON text; got {yaml_type(text)}"))
@@ -341,7 +341,9 @@ def _lfjm_job(
         task_key = rec.get("task_key")
         row = f"{key}/{task_key}"
         if not isinstance(task_key, str) or not task_key:
-            problems.append(Problem(_cell(name, row, "task_key"), f"jobs.{key}", "required: a task_key"))
+            problems.append(
+                Problem(_cell(name, row, "task_key"), f"jobs.{key}", "required: a task_key")
+            )
             return None
         if task_key in seen:
             problems.append(
