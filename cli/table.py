@@ -23,6 +23,7 @@ from metadata.delta import (
     create_statement,
     is_uri,
     now,
+    versions,
 )
 from metadata.delta import columns as table_columns
 from metadata.delta import rows as table_records
