@@ -139,14 +139,14 @@ class Tables:
         return columns(table), rows(table)
 
     def version(self, name: str) -> int | None:
-        """The table's current Delta version, from its log only (no data file is read); None
-        when there is no table yet."""
+        """The table's current Delta version, from its log (no data file is read); None when
+        there is no table yet."""
         from deltalake import DeltaTable
 
         where = self.locate(name)
         if not DeltaTable.is_deltatable(where.uri, storage_options=where.options):
             return None
-        return DeltaTable(where.uri, storage_options=where.options, without_files=True).version()
+        return DeltaTable(where.uri, storage_options=where.options).version()
 
 
 def columns(table: DeltaTable) -> list[str]:
