@@ -15,8 +15,8 @@ from cli.files import write_atomic
 from cli.pulumienv import workspace_client
 from metadata import MetadataError, load_rows
 from metadata.delta import (
-    Located,
     TableError,
+    TableMissing,
     Tables,
     arrow_table,
     create,
@@ -187,9 +187,9 @@ def push(
     tables: Tables, name: str, raws: Sequence[RawRow], who: str
 ) -> tuple[dict[str, int], int | None]:
     """MERGE `raws` into Lakeform table `name` by (kind, key); counts and the new version."""
-    where, table = tables.open(name, write=True)
-    if table is None:
-        table = _create(where, LAKEFORM, "Lakeform control table: one metadata row per line")
+    table = _open_or_create(
+        tables, name, LAKEFORM, "Lakeform control table: one metadata row per line"
+    )
     schema = schema_of(name, table_columns(table))
     if schema != "lakeform":
         raise TableError(
@@ -207,12 +207,21 @@ def push(
     )
 
 
-def _create(where: Located, schema: Schema, description: str) -> Any:
-    if not is_uri(where.name):
-        raise TableError(
-            f"{where.name}: no Delta table there yet; create it in a SQL warehouse or notebook "
-            f"first:\n{create_statement(where.name, schema)}"
-        )
+def _open_or_create(tables: Tables, name: str, schema: Schema, description: str) -> Any:
+    """The table, created when missing if it is named by a storage URI; a Unity Catalog table
+    is created in SQL (Databricks gives external engines no call for that): the statement."""
+    how = (
+        f"{name}: no Delta table there yet; create it in a SQL warehouse or notebook first:\n"
+        f"{create_statement(name, schema)}"
+    )
+    try:
+        where, table = tables.open(name, write=True)
+    except TableMissing:
+        raise TableError(how) from None
+    if table is not None:
+        return table
+    if not is_uri(name):
+        raise TableError(how)
     return create(where, schema, description)
 
 
@@ -365,9 +374,9 @@ def record_deployments(
     tables: Tables, name: str, outputs: Mapping[str, Any], stack: str, version: int, who: str
 ) -> tuple[dict[str, int], int | None]:
     """Bring the deployments table's rows of `stack` in line with its outputs."""
-    where, table = tables.open(name, write=True)
-    if table is None:
-        table = _create(where, DEPLOYMENTS, "Lakeform deployments: what each stack deployed")
+    table = _open_or_create(
+        tables, name, DEPLOYMENTS, "Lakeform deployments: what each stack deployed"
+    )
     return _sync(
         table,
         DEPLOYMENTS,

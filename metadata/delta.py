@@ -28,6 +28,10 @@ class TableError(Exception):
     """A table cannot be found, reached or written; the message names it and says what to do."""
 
 
+class TableMissing(TableError):
+    """Unity Catalog has no table of that name."""
+
+
 @dataclass(frozen=True)
 class Located:
     """Where a table's Delta log is and the storage options delta-rs needs to reach it."""
@@ -96,9 +100,9 @@ class Tables:
         try:
             info = w.tables.get(name)
         except NotFound:
-            raise TableError(
-                f"{name}: no such table in Unity Catalog; create it first (lakeform table "
-                "push prints the CREATE TABLE statement), or check lakeform:settings.control_tables"
+            raise TableMissing(
+                f"{name}: no such table in Unity Catalog; check lakeform:settings.control_tables "
+                "(`lakeform table push` prints the CREATE TABLE statement of a new one)"
             ) from None
         except PermissionDenied as err:
             raise TableError(
