@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
 # deltalake, arro3 and databricks-sdk are imported where used: a stack without control tables
 # (and every `lakeform validate` of one) does not pay for loading them.
@@ -162,7 +162,10 @@ def rows(table: DeltaTable) -> list[dict[str, Any]]:
 
     result = QueryBuilder().register("t", table).execute("SELECT * FROM t").read_all()
     names = list(result.column_names)
-    values = [result.column(n).to_pylist() for n in names]
+    values: list[list[Any]] = [
+        result.column(n).to_pylist()  # pyright: ignore[reportUnknownMemberType]
+        for n in names
+    ]
     return [dict(zip(names, row, strict=True)) for row in zip(*values, strict=True)]
 
 
@@ -184,7 +187,7 @@ def arrow_table(schema: Sequence[tuple[str, str]], records: Sequence[Mapping[str
             data[name] = ac.Array(micros, types["bigint"]).cast(types["timestamp"])
         else:
             data[name] = ac.Array(values, types[kind])
-    return ac.Table.from_pydict(data)
+    return ac.Table.from_pydict(data)  # pyright: ignore[reportUnknownMemberType]
 
 
 def _micros(value: dt.datetime) -> int:
@@ -197,7 +200,7 @@ def create(where: Located, schema: Sequence[tuple[str, str]], description: str) 
 
     write_deltalake(
         where.uri,
-        cast("Any", arrow_table(schema, [])),
+        arrow_table(schema, []),
         mode="error",
         storage_options=where.options,
         description=description,

@@ -22,7 +22,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from metadata.errors import Pos, Problem
 from metadata.formats import lakeflow_jobs_meta as compat
@@ -232,11 +232,11 @@ def lakeform_records(rows: Iterable[RawRow]) -> list[dict[str, Any]]:
     """Raw rows (as written in YAML) -> Lakeform table records (without who/when)."""
     out: list[dict[str, Any]] = []
     for r in rows:
-        data = plain(r.data)
+        data: Any = plain(r.data)
         disabled = False
-        if isinstance(data, dict) and data.get("disabled") is True:
+        if isinstance(data, dict) and cast("dict[str, Any]", data).get("disabled") is True:
             disabled = True
-            data = {k: v for k, v in data.items() if k != "disabled"}  # pyright: ignore[reportUnknownVariableType]
+            data = {k: v for k, v in cast("dict[str, Any]", data).items() if k != "disabled"}
         out.append(
             {
                 "kind": r.kind,
