@@ -337,3 +337,32 @@ def test_the_table_version_moves_only_when_rows_change(tmp_path: Path) -> None:
 def test_control_tables_setting_rejects_names_it_cannot_read(name: str, message: str) -> None:
     with pytest.raises(ValueError, match=message.replace("(", r"\(").replace(".", r"\.")):
         StackSettings(control_tables=[name])
+
+
+def test_vended_credentials_become_delta_rs_storage_options() -> None:
+    from databricks.sdk.service.catalog import (
+        AwsCredentials,
+        AzureUserDelegationSas,
+        GcpOauthToken,
+        GenerateTemporaryTableCredentialResponse,
+    )
+
+    from metadata.delta import TableError, storage_options
+
+    aws = GenerateTemporaryTableCredentialResponse(
+        aws_temp_credentials=AwsCredentials(
+            access_key_id="AK", secret_access_key="SK", session_token="ST"
+        )
+    )
+    assert storage_options(aws, "t") == {
+        "AWS_ACCESS_KEY_ID": "AK",
+        "AWS_SECRET_ACCESS_KEY": "SK",
+        "AWS_SESSION_TOKEN": "ST",
+    }
+    sas = GenerateTemporaryTableCredentialResponse(
+        azure_user_delegation_sas=AzureUserDelegationSas(sas_token="sv=1")
+    )
+    assert storage_options(sas, "t") == {"AZURE_STORAGE_SAS_TOKEN": "sv=1"}
+    gcp = GenerateTemporaryTableCredentialResponse(gcp_oauth_token=GcpOauthToken(oauth_token="x"))
+    with pytest.raises(TableError, match="t: Unity Catalog vends a GCS OAuth token"):
+        storage_options(gcp, "t")
