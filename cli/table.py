@@ -50,7 +50,7 @@ def register(sub: Any) -> None:
         "YAML rows in step: `push` MERGEs the YAML rows of metadata_paths into the table, "
         "`pull` writes the table's rows as YAML files.",
     )
-    verbs = p.add_subparsers(dest="verb", required=True)
+    verbs = p.add_subparsers(dest="verb", required=True, title="commands", help="push or pull")
     push = verbs.add_parser(
         "push",
         help="YAML rows -> the control table (MERGE by kind and key)",

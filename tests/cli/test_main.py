@@ -35,6 +35,9 @@ COMMANDS = [
     "drift",
     "outputs",
     "run",
+    "table",
+    "table push",
+    "table pull",
 ]
 
 
