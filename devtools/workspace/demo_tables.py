@@ -51,7 +51,9 @@ def _etl_row(task_key: str, task_type: str, depends_on: list[str], **config: Any
 
 
 ETL_ROWS = [
-    _etl_row("ingest", "notebook", [], file_path=NOTEBOOK, parameters={"catalog": "${var.catalog}"}),
+    _etl_row(
+        "ingest", "notebook", [], file_path=NOTEBOOK, parameters={"catalog": "${var.catalog}"}
+    ),
     _etl_row(
         "row_count",
         "sql_query",
