@@ -33,6 +33,9 @@ COMMANDS = [
     "drift",
     "outputs",
     "run",
+    "table",
+    "table push",
+    "table pull",
 ]
 
 
