@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
-from devtools.workspace import identity, jobs, monitors, objects, permissions, pipelines, runs
+from devtools.workspace import (
+    files,
+    identity,
+    jobs,
+    monitors,
+    objects,
+    permissions,
+    pipelines,
+    runs,
+)
 from devtools.workspace.app import Route
 
 ROUTES: list[Route] = [
@@ -13,4 +22,5 @@ ROUTES: list[Route] = [
     *objects.ROUTES,
     *permissions.ROUTES,
     *runs.ROUTES,
+    *files.ROUTES,
 ]
