@@ -69,6 +69,7 @@ def make_parser() -> Parser:
         recover,
         run,
         schema,
+        table,
         validate,
         watch,
         workspace,
@@ -84,6 +85,7 @@ def make_parser() -> Parser:
     deploy.register(sub)
     run.register(sub)
     watch.register(sub)
+    table.register(sub)
     for i, p in enumerate(list(walk(parser))):
         # On every command, before or after its name; SUPPRESS: a subcommand that is not given
         # it leaves the top-level value alone.

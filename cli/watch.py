@@ -425,11 +425,21 @@ class Watcher:
         """`kind.key` -> digest of each final row, or the problems (file:line: field: why)."""
         from metadata import KINDS, MetadataError, apply_stack_defaults, load_rows
 
+        from cli import table
+
         folders = [Path(p) for p in settings.metadata_paths]
         try:
-            rows = load_rows(folders, root=self.root, stack=self.stack, settings=settings)
+            rows = load_rows(
+                folders,
+                root=self.root,
+                stack=self.stack,
+                settings=settings,
+                tables=table.stack_tables(self.root, self.stack),
+            )
         except MetadataError as err:
             return [str(p) for p in err.problems]
+        except table.TableError as err:
+            return [str(err)]
         if rows.total == 0 and not settings.allow_empty:
             return [settings.empty_refusal()]
         final = apply_stack_defaults(rows, settings, self.stack)
@@ -551,16 +561,29 @@ class Watcher:
 
     def engine(self) -> Engine:
         if self._engine is None:
-            self._engine = Engine(self.root, self.stack, Progress(out=cast(TextIO, _LogLines(self.log))))
+            self._engine = Engine(
+                self.root, self.stack, Progress(out=cast(TextIO, _LogLines(self.log)))
+            )
         return self._engine
 
 
 # ---------------------------------------------------------------- the command
 
 
+def control_table_versions(root: Path, stack: str, settings: StackSettings) -> dict[str, str]:
+    """Each of the stack's control tables' Delta version (cli/table.py: the Delta log only, no
+    row read); `none` for a table not made yet."""
+    if not settings.control_tables:
+        return {}
+    from cli import table
+
+    found = table.stack_table_versions(root, stack)
+    return {name: "none" if v is None else str(v) for name, v in found.items()}
+
+
 def default_table_versions() -> TableVersions | None:
-    """The control-table source, where this build has one."""
-    return None
+    """The control-table source."""
+    return control_table_versions
 
 
 def run(args: argparse.Namespace) -> int:

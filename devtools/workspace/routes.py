@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from devtools.workspace import (
+    catalog,
     files,
     identity,
     jobs,
@@ -19,6 +20,7 @@ ROUTES: list[Route] = [
     *jobs.ROUTES,
     *pipelines.ROUTES,
     *monitors.ROUTES,
+    *catalog.ROUTES,
     *objects.ROUTES,
     *permissions.ROUTES,
     *runs.ROUTES,

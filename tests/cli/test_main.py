@@ -36,6 +36,9 @@ COMMANDS = [
     "outputs",
     "run",
     "watch",
+    "table",
+    "table push",
+    "table pull",
 ]
 
 

@@ -22,6 +22,7 @@ from typing import Any
 import pytest
 import yaml
 
+from devtools.workspace.testing import RunningWorkspace
 from tests.e2e.harness import REPO, Project
 
 STACK = "e2e"
@@ -308,3 +309,42 @@ def test_a_watcher_killed_mid_deploy_is_recovered_by_the_next_check_without_dupl
     assert sorted(names) == sorted(set(names)), names
     assert {"One", "Two", "Three"} <= set(names)
     assert watched.workspace.requests.count("POST", "/api/2.2/jobs/create", status=200) == 3
+
+
+def test_a_control_table_row_updated_is_deployed_and_an_unchanged_table_runs_no_engine(
+    workspace: RunningWorkspace, tmp_path: Path
+) -> None:
+    from deltalake import DeltaTable, write_deltalake
+
+    from metadata.delta import arrow_table
+    from metadata.formats.control_table import DEPLOYMENTS, LAKEFORM, LFJM_V2
+    from tests.e2e.test_control_table import DEPLOYED, ETL, ROWS, etl_row, lakeform_row, project
+
+    lakeform = project(tmp_path, workspace)
+    rows = workspace.table_folder(ROWS).as_uri()
+    write_deltalake(workspace.table_folder(ETL).as_uri(), arrow_table(LFJM_V2, [etl_row("load")]))
+    write_deltalake(rows, arrow_table(LAKEFORM, [lakeform_row("tbl_daily", "Table daily")]))
+    write_deltalake(workspace.table_folder(DEPLOYED).as_uri(), arrow_table(DEPLOYMENTS, []))
+    done, check = watch(lakeform)
+    assert (done.returncode, check["result"]) == (0, "deployed"), done.stderr
+    assert "Table daily" in job_names(lakeform)
+
+    workspace.requests.clear()
+    done, check = watch(lakeform)
+    assert check["result"] == "unchanged", done.stderr
+    # The tables' versions only: no engine (it would read every job), no row read.
+    routes = {r.route for r in workspace.requests.records}
+    assert not {r for r in routes if r.startswith(("jobs.", "pipelines.", "workspace."))}
+
+    DeltaTable(rows).update(
+        new_values={"row": json.dumps({**json.loads(lakeform_row("x", "Table daily v2")["row"])})},
+        predicate="key = 'tbl_daily'",
+    )
+    workspace.requests.clear()
+    done, check = watch(lakeform)
+    assert (done.returncode, check["result"]) == (0, "deployed"), done.stderr
+    assert check["changed"] == [f"changed table:{ROWS}"]
+    assert check["rows"] == ["changed jobs.tbl_daily"]
+    counts = writes(lakeform)
+    assert (counts["jobs.reset"], counts["jobs.create"], counts["jobs.delete"]) == (1, 0, 0)
+    assert "Table daily v2" in job_names(lakeform)
