@@ -423,9 +423,8 @@ class Watcher:
 
     def _rows(self, settings: StackSettings) -> dict[str, str] | list[str]:
         """`kind.key` -> digest of each final row, or the problems (file:line: field: why)."""
-        from metadata import KINDS, MetadataError, apply_stack_defaults, load_rows
-
         from cli import table
+        from metadata import KINDS, MetadataError, apply_stack_defaults, load_rows
 
         folders = [Path(p) for p in settings.metadata_paths]
         try:
