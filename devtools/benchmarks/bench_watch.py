@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from databricks.sdk.service.files import FilesAPI  # before the workspace's warm-up thread
 
 from devtools.workspace.testing import running_workspace
 from tests.e2e.harness import LAKEFORM_PROGRAM, Project, provider_used
@@ -72,8 +73,6 @@ def main() -> None:
         (source / "Pulumi.bench.yaml").write_text(
             yaml.safe_dump({"config": {"lakeform:settings": settings}})
         )
-        from databricks.sdk.service.files import FilesAPI
-
         files = FilesAPI(ws.client().api_client)
         for name, doc in rows(20, start=args.jobs).items():
             files.upload(f"{VOLUME}/{name}", io.BytesIO(yaml.safe_dump(doc).encode()))
