@@ -377,11 +377,12 @@ def guard_deletes(plan: Plan, settings: StackSettings, allow: int | None) -> str
     )
 
 
-def run_up(args: argparse.Namespace) -> int:
+def run_up(args: argparse.Namespace, engine: Engine | None = None) -> int:
+    """`lakeform up`; `engine`: one already set up for the stack (`lakeform watch` keeps one)."""
     settings = load_stack_settings(Path.cwd(), args.stack)
     if args.plan is not None:
         return _up_saved(args, settings)
-    engine = _engine(args)
+    engine = engine or _engine(args)
     # Drift the provider's read cannot see goes into the state first, so the plan updates it.
     drifted = workspace_drift.check(engine)
     before = workspace_drift.repair(engine, drifted) if drifted else None

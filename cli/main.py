@@ -71,6 +71,7 @@ def make_parser() -> Parser:
         schema,
         table,
         validate,
+        watch,
     )
 
     validate.register(sub)
@@ -81,6 +82,7 @@ def make_parser() -> Parser:
     browse.register(sub)
     deploy.register(sub)
     run.register(sub)
+    watch.register(sub)
     table.register(sub)
     for i, p in enumerate(list(walk(parser))):
         # On every command, before or after its name; SUPPRESS: a subcommand that is not given

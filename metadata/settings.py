@@ -4,11 +4,18 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any, cast
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from metadata.kinds import PROTECTED_KINDS
 from metadata.models.shared import EmailNotifications, RunAs
@@ -49,6 +56,42 @@ class SettingsError(ValueError):
 
 class _Model(BaseModel):
     model_config = ConfigDict(strict=True, extra="forbid", frozen=True)
+
+
+class WatchVolume(_Model):
+    """A Unity Catalog volume folder of YAML rows that `lakeform watch` copies into the project."""
+
+    path: str
+    """`/Volumes/<catalog>/<schema>/<volume>[/<folder>]`: its `.yaml` and `.yml` files, at every
+    level, are read with the Files API."""
+    folder: str
+    """Project folder they are copied to, mirrored (a file gone from the volume is removed); it
+    must lie inside one of `metadata_paths`, so its rows are deployed like any other."""
+
+    @field_validator("path")
+    @classmethod
+    def _volume(cls, value: str) -> str:
+        parts = [p for p in value.split("/") if p]
+        if (
+            not value.startswith("/Volumes/")
+            or len(parts) < 4
+            or any(p in (".", "..") for p in parts)
+        ):
+            raise ValueError(
+                "must be a volume path, /Volumes/<catalog>/<schema>/<volume>[/<folder>], "
+                f"got {value!r}"
+            )
+        return "/" + "/".join(parts)
+
+    @field_validator("folder")
+    @classmethod
+    def _relative(cls, value: str) -> str:
+        parts = [p for p in value.split("/") if p not in ("", ".")]
+        if value.startswith("/") or not parts or ".." in parts:
+            raise ValueError(
+                f"must be a folder inside the project, e.g. resources/volume; got {value!r}"
+            )
+        return "/".join(parts)
 
 
 class StackSettings(_Model):
@@ -94,6 +137,23 @@ class StackSettings(_Model):
     """Allow a deploy that loads zero rows (which deletes every resource of the stack)."""
     ui_host: str | None = None
     """Host for URLs in stack outputs when it differs from the API host."""
+    watch_volume: WatchVolume | None = None
+    """A volume of YAML rows `lakeform watch` copies into the project before each check."""
+
+    @model_validator(mode="after")
+    def _volume_folder_deployed(self) -> StackSettings:
+        volume = self.watch_volume
+        if volume is not None and not any(
+            PurePosixPath(volume.folder).is_relative_to(
+                PurePosixPath(p).as_posix().strip("/") or "."
+            )
+            for p in self.metadata_paths
+        ):
+            raise ValueError(
+                f"watch_volume.folder {volume.folder!r} must lie inside one of metadata_paths "
+                f"({', '.join(self.metadata_paths)}), else its rows would never be deployed"
+            )
+        return self
 
     @field_validator("workspace_root")
     @classmethod

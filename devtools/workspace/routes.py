@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from devtools.workspace import (
     catalog,
+    files,
     identity,
     jobs,
     monitors,
@@ -23,4 +24,5 @@ ROUTES: list[Route] = [
     *objects.ROUTES,
     *permissions.ROUTES,
     *runs.ROUTES,
+    *files.ROUTES,
 ]

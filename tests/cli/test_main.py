@@ -33,6 +33,7 @@ COMMANDS = [
     "drift",
     "outputs",
     "run",
+    "watch",
     "table",
     "table push",
     "table pull",

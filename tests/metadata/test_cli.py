@@ -32,7 +32,7 @@ def test_validate_samples_for_every_stack(repo: Path, capsys: pytest.CaptureFixt
     assert main(["validate"]) == 0
     out = capsys.readouterr().out
     stacks = ", ".join(sorted(p.name[7:-5] for p in repo.glob("Pulumi.*.yaml")))
-    assert out == f"OK: 7 jobs, 2 pipelines, 5 quality monitors (stacks: {stacks})\n"
+    assert out == f"OK: 8 jobs, 2 pipelines, 5 quality monitors (stacks: {stacks})\n"
 
 
 def test_validate_one_stack(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -57,7 +57,7 @@ def test_validate_without_stack_files_checks_once(
     for stack_file in repo.glob("Pulumi*.yaml"):
         stack_file.unlink()
     assert main(["validate"]) == 0
-    assert capsys.readouterr().out == "OK: 7 jobs, 2 pipelines, 5 quality monitors\n"
+    assert capsys.readouterr().out == "OK: 8 jobs, 2 pipelines, 5 quality monitors\n"
 
 
 def test_validate_reports_every_problem(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -240,7 +240,7 @@ def test_validate_accepts_values_nested_64_levels_deep(repo: Path) -> None:
     )
     done = run_cli("validate", cwd=repo)
     assert done.stderr == ""
-    assert done.stdout.startswith("OK: 8 jobs, 2 pipelines, 5 quality monitors (stacks: ")
+    assert done.stdout.startswith("OK: 9 jobs, 2 pipelines, 5 quality monitors (stacks: ")
     assert done.returncode == 0
 
 
