@@ -74,6 +74,42 @@ class Differ:
                     changes[path] = kind + "_REPLACE"
         return changes
 
+    def keep_suppressed(
+        self, olds: Mapping[str, Any], news: Mapping[str, Any], rules: frozenset[str]
+    ) -> dict[str, Any]:
+        """`news` with the state's value wherever one of `rules` (keys of `suppress`) hides the
+        difference: in terraform-plugin-sdk v2 a suppressed attribute has no diff, so the
+        provider's `d` keeps the state's value and an update sends it (TF `jobs/resource_job.go`
+        `Update` builds the reset body with `DataToStructPointer(d, ...)`)."""
+        planned = dict(news)
+        for key in sorted((set(olds) | set(news)) & set(self.fields) - self.ignore):
+            value = self._keep(key, olds.get(key), news.get(key), rules)
+            if value is not None:
+                planned[key] = value
+        return planned
+
+    def _keep(self, path: str, old: Any, new: Any, rules: frozenset[str]) -> Any:
+        if is_unknown(new) or empty(old):
+            return new
+        pattern = _pattern(path)
+        if any(
+            fnmatch.fnmatchcase(pattern, rule) and self.suppress[rule](old, new) for rule in rules
+        ):
+            return old
+        if isinstance(old, Mapping) and isinstance(new, Mapping):
+            kept = dict(new)  # pyright: ignore[reportUnknownArgumentType]
+            for key in sorted(set(old) | set(new)):  # pyright: ignore[reportUnknownArgumentType,reportUnknownVariableType]
+                value = self._keep(_key(path, key), old.get(key), new.get(key), rules)  # pyright: ignore[reportUnknownMemberType,reportUnknownArgumentType]
+                if value is not None:
+                    kept[key] = value
+            return kept
+        if isinstance(old, list) and isinstance(new, list):
+            return [
+                self._keep(f"{path}[{i}]", old[i] if i < len(old) else None, n, rules)  # pyright: ignore[reportUnknownArgumentType]
+                for i, n in enumerate(new)  # pyright: ignore[reportUnknownArgumentType,reportUnknownVariableType]
+            ]
+        return new
+
     def _compare(self, path: str, old: Any, new: Any, changes: dict[str, str]) -> None:
         if is_unknown(new):
             changes[path] = "UPDATE"

@@ -229,14 +229,20 @@ class Job(Kind):
     not_sent = frozenset({"providerConfig", "alwaysRunning", "controlRunState"})
     defaults: ClassVar[Mapping[str, Any]] = {"name": "Untitled", "maxConcurrentRuns": 1}
 
+    kept_on_update = frozenset({"*emailNotifications", "*emailNotifications.on*"})
+    """Suppressions whose state value an update sends (see `Differ.keep_suppressed`): an email
+    list emptied (or a whole block removed) stays on the job even when another field changes."""
+
     def suppressions(self) -> dict[str, Any]:
         return {
             "queue": absent_in_config,  # the provider sends {enabled: false} when unset
             "format": absent_in_config,  # MULTI_TASK, set by the provider
             "*emailNotifications": absent_in_config,
             "*webhookNotifications": absent_in_config,
-            # conditionalDiffSuppressor: a list's count going to 0 is suppressed, so removing
-            # the last address shows no diff and the job keeps it.
+            # conditionalDiffSuppressor (common/reflect_resource.go), set on the block and each
+            # of its fields by SetSuppressDiff (common/customizable_schema.go; jobs/resource_job.go
+            # JobSettingsResource.CustomizeSchema): a list's count going to 0 is suppressed, so
+            # removing the last address shows no diff and the job keeps it.
             "*emailNotifications.on*": absent_in_config,
             "*.source": absent_in_config,
             "tasks[].runIf": absent_or_default("ALL_SUCCESS"),
@@ -334,10 +340,11 @@ class Job(Kind):
             return None
 
     def update(self, client: Client, id_: str, olds: Props, news: Props) -> Props:
+        planned = self.differ.keep_suppressed(olds, news, self.kept_on_update)
         client.call(
             "POST",
             "/api/2.2/jobs/reset",
-            body={"job_id": int(id_), "new_settings": self.body(news)},
+            body={"job_id": int(id_), "new_settings": self.body(planned)},
         )
         return struct_to_data(self, self._state(client, id_), planned_state(self, olds, news))
 

@@ -79,6 +79,38 @@ def test_removing_the_last_email_address_is_suppressed_and_the_job_keeps_it(
     assert kind.diff(state, other) == {"emailNotifications.onFailures[0]": "UPDATE"}
 
 
+def test_an_update_for_another_field_still_sends_the_emptied_email_lists(
+    ws: RunningWorkspace, client: Client
+) -> None:
+    """The suppressed list keeps the state's value in the plan, and the reset body is built from
+    the plan (TF jobs/resource_job.go Update, DataToStructPointer(d, ...)): the job keeps it."""
+    task = {**NB, "emailNotifications": {"onFailures": ["owner@example.com"]}}
+    emails = {"onFailures": ["a@example.com"], "onSuccesses": ["s@example.com"]}
+    kind, _, id_, state = _job(client, tasks=[task], emailNotifications=emails)
+    renamed = kind.check(
+        {
+            "name": "renamed",
+            "tasks": [{**NB, "emailNotifications": {}}],
+            "emailNotifications": {"onSuccesses": ["s@example.com"]},
+        }
+    )
+    assert kind.diff(state, renamed) == {"name": "UPDATE"}
+    updated = kind.update(client, id_, state, renamed)
+    held = ws.client().api_client.do("GET", "/api/2.2/jobs/get", query={"job_id": id_})
+    assert held["settings"]["name"] == "renamed"
+    assert held["settings"]["email_notifications"] == {
+        "on_failure": ["a@example.com"],
+        "on_success": ["s@example.com"],
+    }
+    assert held["settings"]["tasks"][0]["email_notifications"] == {
+        "on_failure": ["owner@example.com"]
+    }
+    assert updated["emailNotifications"]["onFailures"] == ["a@example.com"]
+    assert kind.diff(updated, renamed) == {}
+    block_removed = kind.check({"name": "renamed", "tasks": [NB]})
+    assert kind.diff(updated, block_removed) == {}
+
+
 def test_a_monitor_update_keeps_warehouse_and_dashboard_flag_from_the_state(
     client: Client,
 ) -> None:
