@@ -16,8 +16,8 @@ from pathlib import Path
 from typing import Any
 
 from cli import drift as workspace_drift
+from cli import emails, saved
 from cli import run as runner
-from cli import saved
 from cli import table as control_table
 from cli.engine import Engine, EngineError, Progress, Step
 from cli.files import write_atomic
@@ -198,6 +198,7 @@ def run_plan(args: argparse.Namespace) -> int:
     plan = _plan(engine, refresh=args.refresh)
     # What `up` will put back although the provider's read cannot see it (nothing written here).
     plan = workspace_drift.merge(plan, workspace_drift.check(engine))
+    plan = workspace_drift.merge(plan, emails.as_drifted(emails.pending(engine, engine.outputs())))
     plan = _for_review(plan, args.stack)
     _write(FORMATS[args.format](plan), args.output)
     return 0
@@ -387,7 +388,10 @@ def run_up(args: argparse.Namespace, engine: Engine | None = None) -> int:
     drifted = workspace_drift.check(engine)
     before = workspace_drift.repair(engine, drifted) if drifted else None
     try:
-        plan = _for_review(_plan(engine), args.stack)
+        # Email lists the row emptied that the provider keeps on the job: emptied after the deploy.
+        kept = emails.pending(engine, engine.outputs())
+        plan = workspace_drift.merge(_plan(engine), emails.as_drifted(kept))
+        plan = _for_review(plan, args.stack)
         sys.stdout.write(text(plan))
         refusal = guard_deletes(plan, settings, args.allow_deletes)
         if refusal is not None:
@@ -401,6 +405,7 @@ def run_up(args: argparse.Namespace, engine: Engine | None = None) -> int:
         _undo(engine, before, 1)
         raise
     engine.up(hook=_row_progress(engine.progress))
+    emails.clear(engine, kept)
     return _after_up(engine, args)
 
 

@@ -14,8 +14,9 @@ import yaml
 
 from devtools.workspace.testing import RunningWorkspace
 from tests.e2e.conftest import PROGRAMS
-from tests.e2e.harness import LAKEFORM_PROGRAM, Project
+from tests.e2e.harness import LAKEFORM_PROGRAM, Project, steps_by_op
 
+JOB = "databricks:index/job:Job"
 PIPELINE = "databricks:index/pipeline:Pipeline"
 MONITOR = "databricks:index/qualityMonitor:QualityMonitor"
 FAILING = "main.e2e.sellers"
@@ -124,3 +125,47 @@ def test_the_fields_that_never_settle_are_refused_by_validate(settling: Project)
         r"the Jobs API accepts condition but never returns it",
         said,
     ), said
+
+
+def test_lakeform_up_empties_the_email_lists_a_row_emptied_which_the_provider_keeps(
+    settling: Project, workspace: RunningWorkspace
+) -> None:
+    """The provider suppresses an email list's count going to 0 (conditionalDiffSuppressor), so
+    removing the last addresses deploys nothing and the job keeps them; `lakeform up` empties
+    them with one jobs/update and tells the state, and the next `up` writes nothing."""
+    first = settling.lakeform("up", "--stack", "e2e", "--yes")
+    assert first.returncode == 0, first.stdout + first.stderr
+    rows_file = settling.dir / "resources" / "rows.yaml"
+    rows = yaml.safe_load(rows_file.read_text())
+    del rows["jobs"]["emails"]["email_notifications"]["on_failure"]
+    rows["jobs"]["emails"]["email_notifications"]["on_success"] = ["done@example.com"]
+    del rows["jobs"]["emails"]["tasks"][0]["email_notifications"]
+    rows_file.write_text(yaml.safe_dump(rows, sort_keys=False))
+
+    # What the provider alone plans (the real one too): on_success added; nothing removed.
+    diff = settling.preview()
+    assert steps_by_op(diff) == {"update": ["emails"]}
+    plan = settling.lakeform("plan", "--stack", "e2e")
+    assert plan.returncode == 0, plan.stdout + plan.stderr
+    for path in ("email_notifications.on_failure", "tasks[only].email_notifications.on_failure"):
+        assert re.search(rf"^\s+{re.escape(path)}: \[.+\] -> \(none\)$", plan.stdout, re.M), (
+            plan.stdout
+        )
+
+    workspace.requests.clear()
+    up = settling.lakeform("up", "--stack", "e2e", "--yes")
+    assert up.returncode == 0, up.stdout + up.stderr
+    assert "jobs.emails: emptied email_notifications.on_failure, " in up.stdout + up.stderr
+    assert workspace.requests.writes() == {"jobs.reset": 1, "jobs.update": 1}
+    job = jobs_by_name(workspace)["Emails"]
+    assert job["email_notifications"] == {"on_success": ["done@example.com"]}
+    assert not job["tasks"][0].get("email_notifications")
+    state = settling.resource(JOB, "emails")
+    assert state["outputs"]["emailNotifications"] == {"onSuccesses": ["done@example.com"]}
+    assert not state["outputs"]["tasks"][0].get("emailNotifications")
+
+    workspace.requests.clear()
+    again = settling.lakeform("up", "--stack", "e2e", "--yes")
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert workspace.requests.writes() == {}
+    assert "emptied" not in again.stdout + again.stderr
