@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from cli.emails import LISTS, as_drifted, emptied, find, forget, update_body
-from devtools.localprovider.names import table
+from components.names import table
 from metadata import KINDS
 
 JOB = KINDS["jobs"].resource_type
