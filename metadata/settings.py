@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from metadata.kinds import PROTECTED_KINDS
 from metadata.models.shared import EmailNotifications, RunAs
 from metadata.paths import clean_path
+from metadata.policy import PolicySettings
 from metadata.yamlsrc import depth_problem
 
 STACKS = ("local", "dev", "staging", "prod")
@@ -63,6 +64,10 @@ class StackSettings(_Model):
     """Allow a deploy that loads zero rows (which deletes every resource of the stack)."""
     ui_host: str | None = None
     """Host for URLs in stack outputs when it differs from the API host."""
+    policies: PolicySettings = Field(default_factory=PolicySettings)
+    """Deploy policies for the stack (`rules:` name -> mandatory/advisory/disabled,
+    `required_tags:`), checked by `lakeform validate --stack`, `lakeform plan/up` and the
+    policy pack in policies/ (README: Policies)."""
 
     @field_validator("workspace_root")
     @classmethod
