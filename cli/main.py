@@ -61,23 +61,11 @@ def make_parser() -> Parser:
         help="`lakeform COMMAND --help` gives its options",
     )
 
-    from cli import (
-        browse,
-        deploy,
-        export,
-        import_bundle,
-        policy,
-        recover,
-        run,
-        schema,
-        validate,
-        workspace,
-    )
+    from cli import browse, deploy, export, import_bundle, policy, recover, run, schema, validate
 
     validate.register(sub)
     schema.register(sub)
     policy.register(sub)
-    workspace.register(sub)
     export.register(sub)
     import_bundle.register(sub)
     recover.register(sub)

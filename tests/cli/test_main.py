@@ -25,8 +25,6 @@ COMMANDS = [
     "validate",
     "schema",
     "policy-config",
-    "workspace",
-    "workspace serve",
     "export",
     "import-bundle",
     "recover",
