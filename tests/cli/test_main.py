@@ -34,6 +34,9 @@ COMMANDS = [
     "drift",
     "outputs",
     "run",
+    "table",
+    "table push",
+    "table pull",
 ]
 
 
