@@ -19,9 +19,9 @@ from cli import drift as workspace_drift
 from cli import emails, saved
 from cli import run as runner
 from cli import table as control_table
-from cli.engine import Engine, EngineError, Progress, Step
+from cli.engine import Engine, EngineError, PolicyRefused, Progress, Step
 from cli.files import write_atomic
-from cli.plan import Plan, build_plan, for_review
+from cli.plan import Plan, build_plan, for_review, with_policies
 from cli.render import FORMATS, text
 from metadata import MetadataError, load_rows
 from metadata.kinds import KINDS
@@ -169,8 +169,13 @@ def _engine(args: argparse.Namespace) -> Engine:
 
 
 def _plan(engine: Engine, *, refresh: bool = False, save: Path | None = None) -> Plan:
-    run = engine.preview(refresh=refresh, save=save)
-    return build_plan(engine.stack_name, run.steps)
+    """The engine's plan with the policy pack's findings; a plan a mandatory policy refuses
+    comes back too (`plan.refused`), so it can be shown: nothing was written."""
+    try:
+        run = engine.preview(refresh=refresh, save=save)
+    except PolicyRefused as err:
+        run = err.run
+    return with_policies(build_plan(engine.stack_name, run.steps), run.policies)
 
 
 def _for_review(plan: Plan, stack: str) -> Plan:
@@ -201,6 +206,13 @@ def run_plan(args: argparse.Namespace) -> int:
     plan = workspace_drift.merge(plan, emails.as_drifted(emails.pending(engine, engine.outputs())))
     plan = _for_review(plan, args.stack)
     _write(FORMATS[args.format](plan), args.output)
+    if plan.refused:
+        print(
+            f"lakeform plan: error: stack {args.stack}: refused by its policies "
+            "(lakeform:settings.policies); the plan above lists each mandatory rule broken",
+            file=sys.stderr,
+        )
+        return 1
     return 0
 
 
@@ -228,6 +240,13 @@ def _save_plan(args: argparse.Namespace) -> int:
     with tempfile.TemporaryDirectory(prefix="lakeform-plan-") as tmp:
         engine_plan = Path(tmp) / "update-plan.json"
         plan = _plan(engine, save=engine_plan)
+        if plan.refused:
+            plan = _for_review(plan, args.stack)
+            _write(FORMATS[args.format](plan), args.output)
+            raise saved.StalePlan(
+                f"not saving a plan: stack {args.stack} is refused by its policies "
+                "(lakeform:settings.policies); the plan above lists each mandatory rule broken"
+            )
         update_plan = json.loads(engine_plan.read_text())
     unseen = saved.unseen(plan, found)
     if unseen:
@@ -311,6 +330,9 @@ def _check_saved(engine: Engine, record: saved.Saved, path: Path, settings: Stac
         engine_plan = Path(tmp) / "update-plan.json"
         plan = _for_review(_plan(engine, save=engine_plan), stack)
         fresh = json.loads(engine_plan.read_text())
+    if plan.refused:
+        lines = [f"[{p.level}] {p.rule}: {p.kind}.{p.key}: {p.message}" for p in plan.policies]
+        raise saved.refusal(f"{what}: the stack's policies refuse it now", lines, again)
     differences = saved.plan_differences(record.plan, saved.comparable(plan))
     differences = differences or saved.engine_differences(record.engine_plan, fresh)
     if differences:
@@ -393,6 +415,13 @@ def run_up(args: argparse.Namespace, engine: Engine | None = None) -> int:
         plan = workspace_drift.merge(_plan(engine), emails.as_drifted(kept))
         plan = _for_review(plan, args.stack)
         sys.stdout.write(text(plan))
+        if plan.refused:
+            print(
+                f"lakeform up: refusing to deploy stack {args.stack}: its policies "
+                "(lakeform:settings.policies) refuse the rows above; nothing was written",
+                file=sys.stderr,
+            )
+            return _undo(engine, before, 1)
         refusal = guard_deletes(plan, settings, args.allow_deletes)
         if refusal is not None:
             print(f"lakeform up: {refusal}", file=sys.stderr)

@@ -307,7 +307,13 @@ def merge(plan: Plan, found: Iterable[Drifted]) -> Plan:
             row.fields += [f for f in extra.fields if f.path not in known]
     order = list(KINDS)
     ordered = sorted(rows.values(), key=lambda r: (order.index(r.kind), r.key))
-    return Plan(stack=plan.stack, rows=ordered, existing=plan.existing, drift=plan.drift)
+    return Plan(
+        stack=plan.stack,
+        rows=ordered,
+        existing=plan.existing,
+        drift=plan.drift,
+        policies=plan.policies,
+    )
 
 
 # -- repair -----------------------------------------------------------------------------------

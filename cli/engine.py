@@ -6,10 +6,13 @@ summarizes by row; tests record them once from a real run and replay them.
 
 from __future__ import annotations
 
+import json
 import sys
+import tempfile
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
@@ -18,6 +21,11 @@ from pulumi import automation as auto
 from pulumi.automation import events as ev
 
 from cli.pulumienv import EnvError, pulumi_env
+from metadata.policy import PolicySettings, pack_config
+from metadata.settings import SettingsError, load_stack_settings
+
+POLICY_PACK_DIR = "policies"
+"""Lakeform's policy pack, in the project (PulumiPolicy.yaml; rules in metadata/policy.py)."""
 
 Step = dict[str, Any]
 """One engine step: op, urn, type, parent, protect, old/new inputs and outputs, replace keys."""
@@ -25,6 +33,36 @@ Step = dict[str, Any]
 
 class EngineError(RuntimeError):
     """A Pulumi run failed; the message is the engine's own error lines (no traceback)."""
+
+
+@dataclass(frozen=True)
+class PolicyViolation:
+    """One violation the policy pack reported in the engine: the rule, its level (`mandatory`
+    refuses the run; `advisory` warns), the resource and the pack's message."""
+
+    rule: str
+    level: str
+    urn: str
+    message: str
+
+    def to_json(self) -> dict[str, str]:
+        return {"rule": self.rule, "level": self.level, "urn": self.urn, "message": self.message}
+
+
+class PolicyRefused(EngineError):
+    """The policy pack refused the run (a mandatory rule broken): nothing was written."""
+
+    def __init__(self, run: Run) -> None:
+        self.run = run
+        lines = [
+            f"  [{v.level}] {v.rule}: {v.message}" for v in run.policies if v.level == "mandatory"
+        ]
+        super().__init__("refused by the stack's policies:\n" + "\n".join(lines))
+
+
+def _policy_level(level: str) -> str:
+    """The engine's `warning` is the pack's advisory level."""
+    return "advisory" if level in ("warning", "advisory") else level
 
 
 def _state(state: ev.StepEventStateMetadata | None) -> dict[str, Any] | None:
@@ -88,6 +126,12 @@ class Run:
     """Steps as finished (resource outputs events: a refresh's reads, a deploy's results)."""
     errors: list[str] = field(default_factory=list[str])
     warnings: list[str] = field(default_factory=list[str])
+    policies: list[PolicyViolation] = field(default_factory=list[PolicyViolation])
+    """What the policy pack reported (the stack's lakeform:settings.policies)."""
+
+    @property
+    def refused(self) -> bool:
+        return any(v.level == "mandatory" for v in self.policies)
 
 
 StepHook = Callable[[str, Step], None]
@@ -137,6 +181,16 @@ class Engine:
                 run.done.append(step)
                 if hook is not None:
                     hook("outputs", step)
+            elif event.policy_event is not None:
+                pol = event.policy_event
+                run.policies.append(
+                    PolicyViolation(
+                        rule=pol.policy_name,
+                        level=_policy_level(pol.enforcement_level),
+                        urn=pol.resource_urn or "",
+                        message=pol.message.strip(),
+                    )
+                )
             elif event.diagnostic_event is not None:
                 diag = event.diagnostic_event
                 text = diag.message.strip()
@@ -147,7 +201,35 @@ class Engine:
 
         return on_event
 
+    def policy_settings(self) -> PolicySettings:
+        """The stack's lakeform:settings.policies."""
+        try:
+            return load_stack_settings(self.project, self.stack_name).policies
+        except SettingsError as err:
+            raise EngineError(str(err)) from None
+
+    @contextmanager
+    def _policy_args(self) -> Iterator[dict[str, Any]]:
+        """`policy_packs`/`policy_pack_configs` for a preview or an update: Lakeform's pack with
+        the stack's levels and parameters when any rule runs, else nothing."""
+        settings = self.policy_settings()
+        if all(settings.level(rule) == "disabled" for rule in settings.rules):
+            yield {}
+            return
+        pack = self.project / POLICY_PACK_DIR
+        if not (pack / "PulumiPolicy.yaml").is_file():
+            raise EngineError(
+                f"lakeform:settings.policies names rules, but {pack}/PulumiPolicy.yaml is missing; "
+                "the policy pack ships in the repository's policies/ folder"
+            )
+        with tempfile.TemporaryDirectory(prefix="lakeform-policy-") as tmp:
+            config = Path(tmp) / "policy-config.json"
+            config.write_text(json.dumps(pack_config(settings), indent=2), encoding="utf-8")
+            yield {"policy_packs": [str(pack)], "policy_pack_configs": [str(config)]}
+
     def _fail(self, run: Run, err: auto.CommandError) -> EngineError:
+        if run.refused:
+            return PolicyRefused(run)
         lines = [e for e in run.errors if not e.startswith("update failed")]
         return EngineError("\n".join(lines) if lines else _first_error(str(err)))
 
@@ -158,12 +240,14 @@ class Engine:
             f"==> planning stack {self.stack_name}{' (with refresh)' if refresh else ''}"
         )
         try:
-            self.stack().preview(
-                on_event=self._listen(run, "planned", None),
-                refresh=refresh,
-                diff=False,
-                plan=None if save is None else str(save),
-            )
+            with self._policy_args() as policies:
+                self.stack().preview(
+                    on_event=self._listen(run, "planned", None),
+                    refresh=refresh,
+                    diff=False,
+                    plan=None if save is None else str(save),
+                    **policies,
+                )
         except auto.CommandError as err:
             raise self._fail(run, err) from None
         return run
@@ -187,11 +271,13 @@ class Engine:
         try:
             # As make demo: a resource the workspace refuses does not stop the others; the run
             # still fails and names it. A saved plan is applied exactly or stopped.
-            self.stack().up(
-                on_event=self._listen(run, "deployed", hook),
-                continue_on_error=plan is None,
-                plan=None if plan is None else str(plan),
-            )
+            with self._policy_args() as policies:
+                self.stack().up(
+                    on_event=self._listen(run, "deployed", hook),
+                    continue_on_error=plan is None,
+                    plan=None if plan is None else str(plan),
+                    **policies,
+                )
         except auto.CommandError as err:
             raise self._fail(run, err) from None
         return run

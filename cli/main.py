@@ -66,6 +66,7 @@ def make_parser() -> Parser:
         deploy,
         export,
         import_bundle,
+        policy,
         recover,
         run,
         schema,
@@ -76,6 +77,7 @@ def make_parser() -> Parser:
 
     validate.register(sub)
     schema.register(sub)
+    policy.register(sub)
     export.register(sub)
     import_bundle.register(sub)
     recover.register(sub)

@@ -13,7 +13,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from cli.validate import policy_report
 from components.names import inputs as names_inputs
+from metadata.errors import Pos
 from metadata.kinds import KINDS, Kind, Rows
 from metadata.settings import StackSettings
 
@@ -73,6 +75,20 @@ class RowChange:
 
 
 @dataclass
+class PolicyResult:
+    """A policy pack violation on one row, as the engine reported it (README: Policies)."""
+
+    rule: str
+    level: str
+    """`mandatory` (the run is refused) or `advisory` (a warning; the run goes on)."""
+    kind: str
+    key: str
+    message: str
+    source: str = ""
+    """`file:line` of the field the rule reads (else of the row), set by `for_review`."""
+
+
+@dataclass
 class Plan:
     stack: str
     rows: list[RowChange]
@@ -80,6 +96,13 @@ class Plan:
     """Rows of the stack before the change (its state)."""
     drift: bool = False
     """A refresh's findings (the workspace against the stack), not a preview of the program."""
+    policies: list[PolicyResult] = field(default_factory=list[PolicyResult])
+    """What the stack's policies found, mandatory ones first."""
+
+    @property
+    def refused(self) -> bool:
+        """A mandatory policy is broken: the engine refuses to deploy this plan."""
+        return any(p.level == "mandatory" for p in self.policies)
 
     def totals(self) -> dict[str, int]:
         counts: dict[str, int] = dict.fromkeys(ACTIONS, 0)
@@ -114,6 +137,17 @@ class Plan:
                     "attention": r.attention or None,
                 }
                 for r in self.rows
+            ],
+            "policies": [
+                {
+                    "rule": p.rule,
+                    "level": p.level,
+                    "kind": p.kind,
+                    "key": p.key,
+                    "message": p.message,
+                    "source": p.source or None,
+                }
+                for p in self.policies
             ],
         }
 
@@ -346,6 +380,25 @@ def _task_graph(row: RowChange, old: Mapping[str, Any], new: Mapping[str, Any]) 
         row.task_status = status
 
 
+def with_policies(plan: Plan, violations: Iterable[Any]) -> Plan:
+    """The plan with the policy pack's violations (cli/engine.py's PolicyViolation records), by
+    row, mandatory ones first."""
+    found: list[PolicyResult] = []
+    for v in violations:
+        types, name = urn_parts(v.urn) if v.urn else ([], "")
+        kind = next((k for k in KINDS.values() if k.resource_type in types), None)
+        key = _row_key(name)
+        # The engine sends the rule's description, a newline, then the pack's message, which
+        # starts `<kind>.<key>.<field>: `: the rule and the row are said apart.
+        lines = v.message.strip().splitlines()
+        message = lines[-1] if lines else ""
+        message = re.sub(r"^[\w-]+\.[\w-]+(\.[\w\[\].-]+)?: ", "", message)
+        found.append(PolicyResult(v.rule, v.level, kind.name if kind else "", key, message.strip()))
+    order = {"mandatory": 0, "advisory": 1}
+    plan.policies = sorted(found, key=lambda p: (order.get(p.level, 2), p.kind, p.key, p.rule))
+    return plan
+
+
 def for_review(plan: Plan, settings: StackSettings, rows: Rows | None) -> Plan:
     """The plan with what a reviewer needs besides the engine's steps: each row's `file:line`
     (from the rows as loaded for the stack; None when they could not be loaded) and, for a
@@ -369,7 +422,24 @@ def for_review(plan: Plan, settings: StackSettings, rows: Rows | None) -> Plan:
         elif row.protected:
             why.append("protected in the stack: the run is refused until it is released")
         row.attention = "; ".join(why)
+    if rows is not None and plan.policies:
+        where = policy_sources(rows, settings, plan.stack)
+        for result in plan.policies:
+            pos = where.get((result.rule, result.kind, result.key)) or rows.where(
+                result.kind, result.key
+            )
+            if pos is not None:
+                result.source = f"{pos.file}:{pos.line}"
     return plan
+
+
+def policy_sources(
+    rows: Rows, settings: StackSettings, stack: str
+) -> dict[tuple[str, str, str], Pos]:
+    """(rule, kind, key) -> where the field the rule reads is written: the same rules on the
+    stack's final rows, as `lakeform validate --stack` runs them."""
+    report = policy_report(rows, settings, stack)
+    return {(r.rule, r.kind, r.key): r.problem.pos for r in report.results if r.problem.pos}
 
 
 def _replace_reason(row: RowChange, kind: Kind) -> str:

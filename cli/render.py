@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 
-from cli.plan import ACTIONS, Plan, RowChange
+from cli.plan import ACTIONS, Plan, PolicyResult, RowChange
 from metadata.kinds import KINDS
 
 COMMENT_LIMIT = 65_536
@@ -54,8 +54,17 @@ def _row_notes(row: RowChange) -> str:
     return f" ({'; '.join(notes)})" if notes else ""
 
 
+def _policy_line(result: PolicyResult) -> str:
+    where = f" ({result.source})" if result.source else ""
+    return f"[{result.level}] {result.rule}: {result.kind}.{result.key}{where}: {result.message}"
+
+
 def text(plan: Plan) -> str:
     lines = [summary(plan)]
+    if plan.policies:
+        head = "REFUSED by the stack's policies" if plan.refused else "policy warnings"
+        lines += ["", f"{head}:"]
+        lines += [f"  {_policy_line(p)}" for p in plan.policies]
     if plan.attention():
         lines += ["", "protected rows to delete or replace:"]
         lines += [f"  {r.kind}.{r.key}: {r.attention}" for r in plan.attention()]
@@ -156,14 +165,37 @@ def attention(plan: Plan, cap: int | None) -> list[str]:
     return [*lines, ""]
 
 
+def policies(plan: Plan, cap: int | None) -> list[str]:
+    """The policy pack's verdict: refusals (mandatory rules) stop the deploy; warnings do not."""
+    if not plan.policies:
+        return []
+    if plan.refused:
+        lines = ["> [!CAUTION]", "> **Refused by the stack's policies: this plan cannot deploy**"]
+    else:
+        lines = ["> [!WARNING]", "> **Policy warnings (advisory: the deploy goes on)**"]
+    lines.append(">")
+    shown = plan.policies if cap is None else plan.policies[:cap]
+    for p in shown:
+        where = f" ({p.source})" if p.source else ""
+        lines.append(
+            f"> - **{p.level}** `{p.rule}`: {_md(f'{p.kind}.{p.key}')}{where}: {p.message}"
+        )
+    if len(shown) < len(plan.policies):
+        lines.append(
+            f"> - … and {len(plan.policies) - len(shown)} more (`lakeform plan` lists all)"
+        )
+    return [*lines, ""]
+
+
 def _render(plan: Plan, style: Style, cap: int | None) -> str:
     verbs = _verbs(plan)
     title = "Lakeform drift" if plan.drift else "Lakeform plan"
     lines = [f"### {title}: stack `{plan.stack}`", "", f"**{summary(plan)}**", ""]
     if not plan.rows:
         lines.append("No changes." if not plan.drift else "The workspace matches the stack.")
+        lines += ["", *policies(plan, cap)] if plan.policies else []
     else:
-        lines += [*table(plan), "", *attention(plan, cap)]
+        lines += [*table(plan), "", *policies(plan, cap), *attention(plan, cap)]
     for kind in KINDS:
         rows = [r for r in plan.rows if r.kind == kind]
         if not rows:

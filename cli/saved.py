@@ -30,8 +30,9 @@ from metadata import KINDS, MetadataError, load_rows
 from metadata.settings import StackSettings
 
 FORMAT = "lakeform-saved-plan/1"
-PROGRAM_SOURCES = ("__main__.py", "Pulumi.yaml", "metadata", "stacks", "components")
-"""What the program is made of, in the project (as tests/e2e/harness.py's LAKEFORM_PROGRAM)."""
+PROGRAM_SOURCES = ("__main__.py", "Pulumi.yaml", "metadata", "stacks", "components", "policies")
+"""What the program is made of, in the project, its policy pack included (as
+tests/e2e/harness.py's LAKEFORM_PROGRAM)."""
 REVIEW_ONLY = ("source", "attention")
 """Plan row entries that say where and why, not what the deploy does: not compared."""
 

@@ -9,7 +9,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from metadata import Rows
     from metadata.errors import Problem
+    from metadata.policy import PolicyReport
+    from metadata.settings import StackSettings
 
 DEFAULT_PATHS = ("resources",)
 
@@ -49,7 +52,7 @@ def run(args: argparse.Namespace) -> int:
 
 def _validate(root: Path, paths: list[Path], stack: str | None, *, as_json: bool = False) -> int:
     from cli import table as control_table
-    from metadata import MetadataError, Rows, load_rows
+    from metadata import MetadataError, load_rows
 
     stacks = [stack] if stack else _stack_names(root)
     outcomes: dict[str | None, Rows | list[Problem | str]] = {}
@@ -77,8 +80,15 @@ def _validate(root: Path, paths: list[Path], stack: str | None, *, as_json: bool
         # The deploy refuses an empty stack (it would delete everything): say so here first.
         if rows.total == 0 and settings is not None and not settings.allow_empty:
             outcomes[name] = [settings.empty_refusal([str(f) for f in folders])]
-        else:
-            outcomes[name] = rows
+            continue
+        outcomes[name] = rows
+        if name is not None and settings is not None:
+            # The stack's policies, on its final rows: what the policy pack will check in the
+            # engine, said here first with the row's file and line.
+            report = policy_report(rows, settings, name)
+            warnings.update((str(w), w.problem) for w in report.warnings if str(w) not in warnings)
+            if report.refusals:
+                outcomes[name] = [r.problem for r in report.refusals]
 
     failures = {k: v for k, v in outcomes.items() if isinstance(v, list)}
     merged = _merge_problems(failures, total=len(outcomes))
@@ -171,6 +181,16 @@ def _merge_problems(
     return {
         problem: names if names and len(names) < total else [] for problem, names in where.values()
     }
+
+
+def policy_report(rows: Rows, settings: StackSettings, stack: str) -> PolicyReport:
+    """The stack's policies (lakeform:settings.policies) run on its final rows."""
+    from metadata import KINDS, apply_stack_defaults
+    from metadata.policy import check_rows
+
+    final = apply_stack_defaults(rows, settings, stack)
+    kinds = {kind: final.of(kind) for kind in KINDS}
+    return check_rows(kinds, settings.policies, final.field_pos)
 
 
 def _stack_names(root: Path) -> list[str]:

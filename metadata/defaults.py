@@ -107,4 +107,10 @@ def apply_stack_defaults(rows: Rows, settings: StackSettings, stack: str) -> Row
             key: row if step is None else step(key, row, settings, stack)
             for key, row in rows.of(kind).items()
         }
-    return Rows(**final, stack=stack, warnings=rows.warnings, positions=rows.positions)
+    return Rows(
+        **final,
+        stack=stack,
+        warnings=rows.warnings,
+        positions=rows.positions,
+        sources=rows.sources,
+    )

@@ -16,8 +16,9 @@ from typing import Any, Literal
 from pydantic import BaseModel
 
 from metadata.checks import CheckContext, check_job, check_monitor, check_pipeline
-from metadata.errors import Pos, Problem
+from metadata.errors import Part, Pos, Problem
 from metadata.formats.api import ExportedRow, job_row, monitor_row, pipeline_row
+from metadata.located import Locator
 from metadata.models.jobs import JobRow, Task
 from metadata.models.monitors import QualityMonitorRow
 from metadata.models.pipelines import PipelineRow
@@ -160,6 +161,10 @@ class Rows:
         default_factory=dict[tuple[str, str], Pos], compare=False
     )
     """(kind, key) -> where the row's key is written, for messages that point at a row."""
+    sources: dict[tuple[str, str], Locator] = field(
+        default_factory=dict[tuple[str, str], Locator], compare=False
+    )
+    """(kind, key) -> the row's source, to point at a field's line (policy findings)."""
 
     def of(self, kind: str) -> Mapping[str, BaseModel]:
         """The rows of `kind` (a key of KINDS)."""
@@ -169,6 +174,16 @@ class Rows:
     def where(self, kind: str, key: str) -> Pos | None:
         """Where the row `kind.key` is written (its key's file, line and column), if known."""
         return self.positions.get((kind, key))
+
+    def field_pos(self, kind: str, key: str, parts: tuple[Part, ...]) -> Pos | None:
+        """Where field `parts` of row `kind.key` is written; the row's key when the field comes
+        from the stack's settings, not the row."""
+        source = self.sources.get((kind, key))
+        if source is None:
+            return self.where(kind, key)
+        if len(parts) >= 2 and parts[0] == "tasks" and isinstance(parts[1], int):
+            parts = ("tasks", source.index(parts[1]), *parts[2:])
+        return source.pos(parts)
 
     @property
     def total(self) -> int:

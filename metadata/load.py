@@ -110,7 +110,8 @@ def _load_rows(
     if problems:
         raise MetadataError(_ordered(problems), _ordered(res.warnings))
     positions = {(r.kind, r.key): r.loc.key_pos for r in res.rows if r.loc.key_pos is not None}
-    out = Rows(warnings=_ordered(res.warnings), positions=positions)
+    sources = {(r.kind, r.key): r.loc for r in res.rows}
+    out = Rows(warnings=_ordered(res.warnings), positions=positions, sources=sources)
     for r in res.rows:
         target: dict[str, Any] = getattr(out, r.kind)
         target[r.key] = r.model

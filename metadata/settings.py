@@ -20,6 +20,7 @@ from pydantic import (
 from metadata.kinds import PROTECTED_KINDS
 from metadata.models.shared import EmailNotifications, RunAs
 from metadata.paths import clean_path
+from metadata.policy import PolicySettings
 from metadata.yamlsrc import depth_problem
 
 STACKS = ("local", "dev", "staging", "prod")
@@ -139,6 +140,10 @@ class StackSettings(_Model):
     """Host for URLs in stack outputs when it differs from the API host."""
     watch_volume: WatchVolume | None = None
     """A volume of YAML rows `lakeform watch` copies into the project before each check."""
+    policies: PolicySettings = Field(default_factory=PolicySettings)
+    """Deploy policies for the stack (`rules:` name -> mandatory/advisory/disabled,
+    `required_tags:`), checked by `lakeform validate --stack`, `lakeform plan/up` and the
+    policy pack in policies/ (README: Policies)."""
 
     @model_validator(mode="after")
     def _volume_folder_deployed(self) -> StackSettings:

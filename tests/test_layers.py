@@ -19,6 +19,8 @@ FORBIDDEN: dict[str, tuple[str, ...]] = {
     "components": ("stacks", "cli", "devtools"),
     # The Pulumi program's runtime: it wires rows to components; the CLI is not part of it.
     "stacks": ("cli", "devtools"),
+    # The policy pack: the rules of metadata/policy.py, run by the engine. Nothing else.
+    "policies": ("stacks", "components", "cli", "devtools"),
     # The product's command line: dev tools (the local workspace, the local provider, the
     # toolchain builder, benchmarks) may use it, never the other way round.
     "cli": ("devtools",),

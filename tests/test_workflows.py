@@ -1,6 +1,8 @@
 """The GitOps workflows (.github/): actionlint finds nothing, every `lakeform` command they run
-parses as the CLI defines it (the commands themselves are tested in tests/e2e/test_plan.py), and
-no job that runs a pull request's code can write the state backend."""
+parses as the CLI defines it (the commands themselves are tested in tests/e2e/test_plan.py and
+test_saved_plan.py), no job that runs a pull request's code can write the state backend, and the
+deploy applies the plan saved on the pull request (plan.yml's artifact) or stops for review.
+These read the workflow files; they do not run GitHub Actions."""
 
 from __future__ import annotations
 
@@ -203,3 +205,192 @@ def plan_workflow_with(change: str) -> dict[Any, Any]:
 def test_a_pull_request_that_reaches_for_more_is_caught(change: str, finding: str) -> None:
     assert pull_request_findings(plan_workflow_with("none")) == []
     assert any(f.startswith(finding) for f in pull_request_findings(plan_workflow_with(change)))
+
+
+# The plan reviewed on a pull request is the plan deployed (README: Saved plans): plan.yml saves
+# each stack's plan and keeps it as an artifact of the pull request's run; deploy-stack.yml
+# downloads that artifact and runs `lakeform up --plan` with it, and when it does not apply (or
+# there is none) plans again, shows it and stops. Checked on the workflow files as written.
+STACK_EXPR = re.compile(r"\$\{\{ *(?:matrix|inputs)\.stack *\}\}")
+
+
+def lakeform_argv(step: dict[Any, Any]) -> list[list[str]]:
+    """The `uv run lakeform ...` commands of a step, `${{ matrix/inputs.stack }}` as <stack>."""
+    found: list[list[str]] = []
+    for line in str(step.get("run", "")).splitlines():
+        match = re.search(r"uv run lakeform (.*?)(?: [>|].*)?$", line)
+        if match:
+            found.append(shlex.split(STACK_EXPR.sub("<stack>", match.group(1))))
+    return found
+
+
+def option(argv: list[str], name: str) -> str | None:
+    return argv[argv.index(name) + 1] if name in argv else None
+
+
+def first(steps: list[dict[Any, Any]], test: Any) -> int | None:
+    return next((i for i, s in enumerate(steps) if test(s)), None)
+
+
+def uses(step: dict[Any, Any], action: str) -> bool:
+    return str(step.get("uses", "")).startswith(action + "@")
+
+
+def runs(step: dict[Any, Any], command: str) -> bool:
+    return any(argv[0] == command for argv in lakeform_argv(step))
+
+
+def saved_plan_findings(plan_wf: dict[Any, Any], deploy_wf: dict[Any, Any]) -> list[str]:
+    """What breaks "the reviewed plan is the applied plan, or nothing is deployed"."""
+    found: list[str] = []
+    plan_steps: list[dict[Any, Any]] = plan_wf["jobs"]["plan"]["steps"]
+    saving = first(plan_steps, lambda s: runs(s, "plan") and "--save" in lakeform_argv(s)[0])
+    if saving is None:
+        return ["plan.yml: no `lakeform plan --save`"]
+    saved_file = option(lakeform_argv(plan_steps[saving])[0], "--save")
+    upload = first(
+        plan_steps,
+        lambda s: (
+            uses(s, "actions/upload-artifact")
+            and STACK_EXPR.sub("<stack>", str(s["with"].get("path"))) == saved_file
+        ),
+    )
+    if upload is None or upload < saving:
+        return ["plan.yml: the saved plan is not uploaded after `lakeform plan --save`"]
+    if "if" in plan_steps[upload]:
+        found.append("plan.yml: the saved plan is uploaded even when the plan failed")
+    artifact = STACK_EXPR.sub("<stack>", str(plan_steps[upload]["with"]["name"]))
+    comment = first(plan_steps, lambda s: uses(s, "actions/github-script"))
+    if comment is None or comment < saving or "always()" not in str(plan_steps[comment].get("if")):
+        found.append("plan.yml: no comment after the plan, also when the plan is refused")
+
+    steps: list[dict[Any, Any]] = deploy_wf["jobs"]["up"]["steps"]
+    ups = [i for i, s in enumerate(steps) if runs(s, "up")]
+    for i in ups:
+        if "--plan" not in lakeform_argv(steps[i])[0]:
+            found.append("deploy-stack.yml: `lakeform up` without --plan (a silent re-plan)")
+    find = first(
+        steps,
+        lambda s: (
+            uses(s, "actions/github-script")
+            and 'workflow_id: "plan.yml"' in s["with"]["script"]
+            and "head_sha: pull.head.sha" in s["with"]["script"]
+        ),
+    )
+    download = first(
+        steps,
+        lambda s: (
+            uses(s, "actions/download-artifact")
+            and STACK_EXPR.sub("<stack>", str(s["with"].get("name"))) == artifact
+        ),
+    )
+    if find is None or download is None or not find < download:
+        return [
+            *found,
+            "deploy-stack.yml: the plan.yml artifact of the pull request is not fetched",
+        ]
+    fetched = steps[download]["with"]
+    if fetched.get("run-id") != f"${{{{ steps.{steps[find].get('id')}.outputs.run_id }}}}":
+        found.append("deploy-stack.yml: the artifact is not taken from the pull request's run")
+    expected = f"{fetched.get('path')}/{saved_file}"
+    applied = [i for i in ups if option(lakeform_argv(steps[i])[0], "--plan") == expected]
+    if not applied or applied[0] < download:
+        return [*found, f"deploy-stack.yml: no `lakeform up --plan {expected}` after the download"]
+    apply = applied[0]
+    replan = first(steps, lambda s: runs(s, "plan"))
+    stop = steps[replan] if replan is not None else {}
+    condition = str(stop.get("if", ""))
+    if (
+        replan is None
+        or replan < apply
+        or "failure()" not in condition
+        or f"steps.{steps[find].get('id')}.outputs.run_id == ''" not in condition
+    ):
+        found.append("deploy-stack.yml: no new plan when the saved one fails or is missing")
+    elif not str(stop.get("run", "")).rstrip().endswith("exit 1"):
+        found.append("deploy-stack.yml: the new plan does not stop the deploy")
+    elif "GITHUB_STEP_SUMMARY" not in str(stop.get("run")):
+        found.append("deploy-stack.yml: the new plan is not shown in the run's summary")
+    return found
+
+
+def test_the_deploy_applies_the_plan_saved_on_the_pull_request_or_stops() -> None:
+    wfs = workflows()
+    assert saved_plan_findings(wfs["plan.yml"], wfs["deploy-stack.yml"]) == []
+    # The artifact is read from another workflow's run: the job's token may read actions.
+    assert wfs["deploy-stack.yml"]["jobs"]["up"]["permissions"]["actions"] == "read"
+    # The order, as a reviewer reads the files: plan, keep, comment; find, fetch, apply, else stop.
+    plan_names = [s.get("name", s.get("uses")) for s in wfs["plan.yml"]["jobs"]["plan"]["steps"]]
+    assert plan_names[-3:] == [
+        "lakeform plan (saved)",
+        "Keep the saved plan for the deploy",
+        "Post or update the stack's comment",
+    ]
+    deploy_names = [
+        s.get("name", s.get("uses")) for s in wfs["deploy-stack.yml"]["jobs"]["up"]["steps"]
+    ]
+    assert deploy_names[2:] == [
+        "Find the plan saved for this commit's pull request",
+        "Download the saved plan",
+        "lakeform up (the saved plan, exactly)",
+        "Plan again and stop for review",
+        "Stack outputs",
+        "actions/upload-artifact@v4",
+    ]
+
+
+def deploy_with(change: str) -> tuple[dict[Any, Any], dict[Any, Any]]:
+    """plan.yml and deploy-stack.yml with one change that breaks the saved-plan path."""
+    wfs = workflows()
+    plan, deploy = wfs["plan.yml"], wfs["deploy-stack.yml"]
+    plan_steps = plan["jobs"]["plan"]["steps"]
+    steps = deploy["jobs"]["up"]["steps"]
+    by_name = {s.get("name"): s for s in steps}
+    if change == "fresh up":
+        by_name["lakeform up (the saved plan, exactly)"]["run"] = (
+            'uv run lakeform up --stack "${{ inputs.stack }}" --yes'
+        )
+    elif change == "no save":
+        plan_steps[-3]["run"] = plan_steps[-3]["run"].replace(
+            ' --save "plan-${{ matrix.stack }}.json"', ""
+        )
+    elif change == "upload on failure":
+        plan_steps[-2]["if"] = "always()"
+    elif change == "other artifact":
+        by_name["Download the saved plan"]["with"]["name"] = "plan-dev"
+    elif change == "latest run":
+        script = by_name["Find the plan saved for this commit's pull request"]["with"]["script"]
+        by_name["Find the plan saved for this commit's pull request"]["with"]["script"] = (
+            script.replace("head_sha: pull.head.sha, ", "")
+        )
+    elif change == "other file":
+        by_name["lakeform up (the saved plan, exactly)"]["run"] = (
+            'uv run lakeform up --stack "${{ inputs.stack }}" --plan plan.json --yes'
+        )
+    elif change == "no stop":
+        stop = by_name["Plan again and stop for review"]
+        stop["run"] = stop["run"].rstrip().removesuffix("exit 1")
+    elif change == "replan only on failure":
+        by_name["Plan again and stop for review"]["if"] = "failure()"
+    return plan, deploy
+
+
+@pytest.mark.parametrize(
+    ("change", "finding"),
+    [
+        ("fresh up", "deploy-stack.yml: `lakeform up` without --plan (a silent re-plan)"),
+        ("no save", "plan.yml: no `lakeform plan --save`"),
+        ("upload on failure", "plan.yml: the saved plan is uploaded even when the plan failed"),
+        ("other artifact", "deploy-stack.yml: the plan.yml artifact of the pull request is not"),
+        ("latest run", "deploy-stack.yml: the plan.yml artifact of the pull request is not"),
+        ("other file", "deploy-stack.yml: no `lakeform up --plan saved-plan/plan-<stack>.json`"),
+        ("no stop", "deploy-stack.yml: the new plan does not stop the deploy"),
+        ("replan only on failure", "deploy-stack.yml: no new plan when the saved one fails"),
+    ],
+)
+def test_a_deploy_that_would_apply_something_unreviewed_is_caught(
+    change: str, finding: str
+) -> None:
+    assert saved_plan_findings(*deploy_with("none")) == []
+    found = saved_plan_findings(*deploy_with(change))
+    assert any(f.startswith(finding) for f in found), found

@@ -24,6 +24,7 @@ ROOT = Path(__file__).resolve().parents[2]
 COMMANDS = [
     "validate",
     "schema",
+    "policy-config",
     "export",
     "import-bundle",
     "recover",

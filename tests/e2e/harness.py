@@ -45,7 +45,7 @@ from devtools.workspace.testing import RunningWorkspace, running_workspace
 
 REPO = Path(__file__).resolve().parents[2]
 BUILD = REPO / "devtools" / "toolchain" / "build.py"
-LAKEFORM_PROGRAM = ("__main__.py", "Pulumi.yaml", "metadata", "stacks", "components")
+LAKEFORM_PROGRAM = ("__main__.py", "Pulumi.yaml", "metadata", "stacks", "components", "policies")
 """What `Project.copy_of(..., include=LAKEFORM_PROGRAM)` takes from the repository."""
 RATE_LIMIT_OFF = 1000
 """`databricks:rateLimit` of test stacks: requests a second, far above what one run sends, so the
@@ -148,6 +148,11 @@ class Project:
         project = yaml.safe_load(project_file.read_text())
         project["runtime"] = {"name": "python", "options": {"virtualenv": str(REPO / ".venv")}}
         project_file.write_text(yaml.safe_dump(project, sort_keys=False))
+        pack_file = target / "policies" / "PulumiPolicy.yaml"
+        if pack_file.is_file():  # the policy pack runs in the repository's environment too
+            pack = yaml.safe_load(pack_file.read_text())
+            pack["runtime"]["options"]["virtualenv"] = str(REPO / ".venv")
+            pack_file.write_text(yaml.safe_dump(pack, sort_keys=False))
         state = tmp / "state"
         state.mkdir()
         made = cls(dir=target, stack=stack, workspace=workspace, env=_env(tmp, workspace))

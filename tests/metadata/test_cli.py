@@ -234,7 +234,8 @@ def test_validate_accepts_values_nested_64_levels_deep(repo: Path) -> None:
     # aws_attributes (7) and 57 more mappings inside it: 64 levels, through every stack
     inner = "{a: " * 57 + "1" + "}" * 57
     (repo / "resources" / "deep.yaml").write_text(
-        "jobs:\n  deep:\n    tasks:\n      - task_key: t\n"
+        # a timeout: prod's policies (Pulumi.prod.yaml) require one
+        "jobs:\n  deep:\n    timeout_seconds: 600\n    tasks:\n      - task_key: t\n"
         "        notebook_task: {notebook_path: src/utils/data_generator.py}\n"
         f"        new_cluster: {{num_workers: 1, aws_attributes: {inner}}}\n"
     )

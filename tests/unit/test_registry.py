@@ -22,7 +22,9 @@ CASES: dict[str, Any] = {
 def test_every_kind_has_a_component_a_rows_field_and_a_case() -> None:
     assert list(COMPONENTS) == list(KINDS)
     assert [
-        f.name for f in dataclasses.fields(Rows) if f.name not in ("stack", "warnings", "positions")
+        f.name
+        for f in dataclasses.fields(Rows)
+        if f.name not in ("stack", "warnings", "positions", "sources")
     ] == list(KINDS)
     assert set(CASES) == set(KINDS)
 

@@ -8,6 +8,11 @@
 // Python is chosen like the upstream host does: Pulumi.yaml's runtime option `virtualenv`
 // (relative to the project root), else `.venv` when `toolchain: uv`, else PULUMI_PYTHON_CMD,
 // else python3. Dependencies are installed by `uv sync`, not by this host.
+//
+// It also runs Python plugins the engine starts through a language host (RunPlugin): a Python
+// policy pack (`pulumi preview --policy-pack DIR`, DIR holding PulumiPolicy.yaml with
+// `runtime: python`) is started as `python DIR <engine address>` with the pack's own runtime
+// options, as upstream's host does (sdk/python/cmd/pulumi-language-python/main.go, RunPlugin).
 package main
 
 import (
@@ -21,6 +26,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/util/rpcutil"
@@ -224,6 +230,54 @@ func (h *languageHost) Run(ctx context.Context, req *pulumirpc.RunRequest) (*pul
 	default:
 		return &pulumirpc.RunResponse{Error: fmt.Sprintf("cannot start %s: %v", python, err)}, nil
 	}
+}
+
+// RunPlugin runs a plugin written in Python: the engine sends the plugin's directory (for a
+// policy pack, the folder holding PulumiPolicy.yaml) as the program, its runtime options, the
+// arguments (the engine address, after any logging flags) and the environment. The directory's
+// `__main__.py` runs as `python -u DIR ARGS...` in the engine's working directory, and its output
+// is streamed back; the exit code ends the stream. As upstream's host: the engine reads the
+// plugin's gRPC port from the first line of its stdout.
+func (h *languageHost) RunPlugin(
+	req *pulumirpc.RunPluginRequest, server pulumirpc.LanguageRuntime_RunPluginServer,
+) error {
+	info := req.GetInfo()
+	root, dir := info.GetRootDirectory(), info.GetProgramDirectory()
+	if dir == "" {
+		dir = root
+	}
+	python, extraEnv, err := pythonCommand(root, info.GetOptions().AsMap())
+	if err != nil {
+		return err
+	}
+	closer, stdout, stderr, err := rpcutil.MakeRunPluginStreams(server, false)
+	if err != nil {
+		return err
+	}
+	defer closer.Close()
+
+	args := append([]string{"-u", dir}, req.GetArgs()...)
+	cmd := exec.CommandContext(server.Context(), python, args...)
+	cmd.Dir = req.GetPwd()
+	// The engine's environment for the plugin comes last but for the virtualenv's PATH: in
+	// os/exec a later entry for the same name wins.
+	env := append(os.Environ(), req.GetEnv()...)
+	cmd.Env = append(withoutPythonHome(env), extraEnv...)
+	cmd.Stdout, cmd.Stderr = stdout, stderr
+	if err := cmd.Run(); err != nil {
+		var exitErr *exec.ExitError
+		if errors.As(err, &exitErr) {
+			code := exitErr.ExitCode()
+			if status, ok := exitErr.Sys().(syscall.WaitStatus); ok && status.Signaled() {
+				code = 128 + int(status.Signal())
+			}
+			return server.Send(&pulumirpc.RunPluginResponse{
+				Output: &pulumirpc.RunPluginResponse_Exitcode{Exitcode: int32(code)}, //nolint:gosec // an exit code
+			})
+		}
+		return fmt.Errorf("cannot start %s for the plugin in %s: %w", python, dir, err)
+	}
+	return closer.Close()
 }
 
 // pythonCommand picks the interpreter from Pulumi.yaml's runtime options and returns it with
