@@ -14,7 +14,7 @@ from metadata.errors import Problem
 from metadata.located import Locator, Part
 from metadata.messages import suggest
 from metadata.metrics import MetricDef, definition_problems
-from metadata.models.jobs import JOB_PERMISSION_LEVELS, JobRow, Task
+from metadata.models.jobs import JOB_PERMISSION_LEVELS, JobRow, Task, task_references
 from metadata.models.monitors import QualityMonitorRow
 from metadata.models.pipelines import PIPELINE_PERMISSION_LEVELS, PipelineRow
 from metadata.models.shared import Permission
@@ -195,6 +195,8 @@ def check_job(row: Resolved, ctx: CheckContext) -> Iterator[Problem]:
                 f"{', '.join(sorted(environments)) or 'none'}",
             )
         yield from _task(task, parts, loc, ctx, git=job.git_source is not None)
+        for ref in task_references(task, parts):
+            yield from _reference(loc, ref.path, ref.key, ref.kind, ctx.res)
     yield from _cycles(job, loc)
 
 
@@ -245,7 +247,7 @@ def _task(
     *,
     git: bool,
 ) -> Iterator[Problem]:
-    res, repo = ctx.res, ctx.repo
+    repo = ctx.repo
     # Paths read from the job's Git repository are not this repository's to check.
     nb = task.notebook_task
     if nb is not None and uploads_from_repository(nb.notebook_path, nb.source, git):
@@ -269,18 +271,6 @@ def _task(
                 "a SQL task needs a warehouse: set sql_task.warehouse_id (e.g. "
                 "'${var.warehouse_id}') or the stack's lakeform:settings.default_warehouse_id",
             )
-    if task.pipeline_task is not None and task.pipeline_task.pipeline is not None:
-        yield from _reference(
-            loc,
-            (*parts, "pipeline_task", "pipeline"),
-            task.pipeline_task.pipeline,
-            "pipelines",
-            res,
-        )
-    if task.run_job_task is not None and task.run_job_task.job is not None:
-        yield from _reference(
-            loc, (*parts, "run_job_task", "job"), task.run_job_task.job, "jobs", res
-        )
     if task.for_each_task is not None:
         inner = task.for_each_task.task
         iparts = (*parts, "for_each_task", "task")

@@ -39,6 +39,7 @@ from cli.browse.graph import task_graph_svg
 from cli.browse.guard import TOKEN_FIELD, Body, Guard
 from cli.browse.query import MANAGED, SORTS, Filters, managed_as, run
 from cli.browse.state import Selected, StateFile, Targets
+from metadata.kinds import JOBS, PIPELINES
 
 HERE = Path(__file__).parent
 
@@ -93,9 +94,9 @@ class Browser:
 
     def link(self, item: Item) -> str:
         host = self.config.host.rstrip("/")
-        if item.kind == "jobs":
+        if item.kind == JOBS.name:
             return f"{host}/jobs/{item.id}"
-        if item.kind == "pipelines":
+        if item.kind == PIPELINES.name:
             return f"{host}/pipelines/{item.id}"
         return f"{host}/explore/data/{item.id.replace('.', '/')}?activeTab=quality"
 
@@ -214,10 +215,10 @@ def create_app(config: Config) -> Starlette:
         graph, error = "", ""
         try:
             api = config.connect()
-            if found.kind == "jobs":
+            if found.kind == JOBS.name:
                 detail = get_job(api, int(found.id))
                 graph = task_graph_svg((detail.get("settings") or {}).get("tasks") or [])
-            elif found.kind == "pipelines":
+            elif found.kind == PIPELINES.name:
                 detail = get_pipeline(api, found.id)
         except Exception as err:
             error = in_words(err)
