@@ -121,7 +121,7 @@ def check_job(row: Resolved, ctx: CheckContext) -> Iterator[Problem]:
             f"{', '.join(triggers)}",
         )
     if job.schedule is not None:
-        yield from _schedule(
+        yield from check_schedule(
             loc, ("schedule",), job.schedule.quartz_cron_expression, job.schedule.timezone_id
         )
     if (
@@ -343,9 +343,10 @@ def _cycles(job: JobRow, loc: Locator) -> Iterator[Problem]:
                 stack.append((nxt, iter(edges[nxt])))
 
 
-def _schedule(
+def check_schedule(
     loc: Locator, parts: tuple[Part, ...], cron: str, timezone_id: str
 ) -> Iterator[Problem]:
+    """A Quartz cron expression and a Java timezone id, at `parts`."""
     problem = cron_problem(cron)
     if problem:
         yield loc.problem((*parts, "quartz_cron_expression"), problem)
@@ -524,7 +525,7 @@ def check_monitor(row: Resolved, ctx: CheckContext) -> Iterator[Problem]:
     monitor, loc = row.model, row.loc
     assert isinstance(monitor, QualityMonitorRow)
     if monitor.schedule is not None:
-        yield from _schedule(
+        yield from check_schedule(
             loc,
             ("schedule",),
             monitor.schedule.quartz_cron_expression,

@@ -45,6 +45,10 @@ RESOURCES: dict[str, tuple[str, str | None]] = {
     "databricks:index/job:Job": ("Job", "jobs.JobSettings"),
     "databricks:index/pipeline:Pipeline": ("Pipeline", "pipelines.PipelineSpec"),
     "databricks:index/qualityMonitor:QualityMonitor": ("QualityMonitor", "catalog.MonitorInfo"),
+    "databricks:index/dataQualityMonitor:DataQualityMonitor": (
+        "DataQualityMonitor",
+        "dataquality.Monitor",
+    ),
     "databricks:index/notebook:Notebook": ("Notebook", None),
     "databricks:index/workspaceFile:WorkspaceFile": ("WorkspaceFile", None),
     "databricks:index/permissions:Permissions": ("Permissions", "SetObjectPermissions"),

@@ -16,16 +16,20 @@ from pydantic import BaseModel
 
 from metadata.errors import Pos, Problem
 from metadata.kinds.base import Kind, Recovery, Rest
+from metadata.kinds.data_quality_monitors import DATA_QUALITY_MONITORS
 from metadata.kinds.jobs import JOBS
 from metadata.kinds.pipelines import PIPELINES
 from metadata.kinds.quality_monitors import QUALITY_MONITORS
 
-KINDS: dict[str, Kind] = {k.name: k for k in (JOBS, PIPELINES, QUALITY_MONITORS)}
+KINDS: dict[str, Kind] = {
+    k.name: k for k in (JOBS, PIPELINES, QUALITY_MONITORS, DATA_QUALITY_MONITORS)
+}
 """Every kind, in the order files, schemas and outputs list them."""
 PROTECTED_KINDS: tuple[str, ...] = tuple(k.name for k in KINDS.values() if k.protected)
 """Kinds a protected stack protects (and whose rows `release` may name)."""
 
 __all__ = [
+    "DATA_QUALITY_MONITORS",
     "JOBS",
     "KINDS",
     "PIPELINES",

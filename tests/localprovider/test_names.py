@@ -58,6 +58,10 @@ UNVERIFIED = {
         # create-request fields (not in MonitorInfo) and the provider's own
         "monitorId", "providerConfig", "skipBuiltinDashboard", "warehouseId",
     ],
+    "databricks:index/dataQualityMonitor:DataQualityMonitor": [
+        # the provider's own (ProviderConfig: the workspace of an account-level provider)
+        "providerConfig",
+    ],
     "databricks:index/notebook:Notebook": [],
     "databricks:index/workspaceFile:WorkspaceFile": [],
     "databricks:index/permissions:Permissions": [
@@ -144,3 +148,11 @@ def test_an_unknown_property_is_named_with_its_path() -> None:
     fields = names.table()["resources"]["databricks:index/job:Job"]["inputs"]
     found = unknown_properties(fields, {"name": "x", "tasks": [{"taskKey": "a", "bogus": 1}]})
     assert found == ["tasks[0].bogus"]
+
+
+def test_every_kind_of_the_registry_has_its_stand_in_resource() -> None:
+    # The plug-in's local-provider piece is found from the kind's declaration: its token.
+    from devtools.localprovider.resources import KINDS as SERVED
+    from metadata.kinds import KINDS
+
+    assert [k.resource_type for k in KINDS.values() if k.resource_type not in SERVED] == []

@@ -8,13 +8,14 @@ from typing import Any
 from components.registry import COMPONENTS
 from metadata import KINDS, Rows
 from metadata.settings import StackSettings
-from tests.unit.rows import build_rows, job, monitor, pipeline, rows
+from tests.unit.rows import build_rows, data_quality_monitor, job, monitor, pipeline, rows
 
 # One row per kind (a test fails when a new kind has none).
 CASES: dict[str, Any] = {
     "jobs": job(tasks=[{"task_key": "t", "notebook_task": {"notebook_path": "/abs/nb"}}]),
     "pipelines": pipeline(catalog="c"),
     "quality_monitors": monitor(),
+    "data_quality_monitors": data_quality_monitor(),
 }
 
 
