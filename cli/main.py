@@ -61,11 +61,10 @@ def make_parser() -> Parser:
         help="`lakeform COMMAND --help` gives its options",
     )
 
-    from cli import browse, deploy, export, import_bundle, recover, run, schema, validate, workspace
+    from cli import browse, deploy, export, import_bundle, recover, run, schema, validate
 
     validate.register(sub)
     schema.register(sub)
-    workspace.register(sub)
     export.register(sub)
     import_bundle.register(sub)
     recover.register(sub)

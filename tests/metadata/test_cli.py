@@ -32,9 +32,8 @@ def test_validate_samples_for_every_stack(repo: Path, capsys: pytest.CaptureFixt
     assert main(["validate"]) == 0
     out = capsys.readouterr().out
     stacks = ", ".join(sorted(p.name[7:-5] for p in repo.glob("Pulumi.*.yaml")))
-    assert (
-        out
-        == f"OK: 7 jobs, 2 pipelines, 5 quality monitors, 0 data quality monitors (stacks: {stacks})\n"
+    assert out == (
+        f"OK: 7 jobs, 2 pipelines, 5 quality monitors, 0 data quality monitors (stacks: {stacks})\n"
     )
 
 
