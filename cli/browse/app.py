@@ -31,7 +31,7 @@ from starlette.responses import (
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from cli.adopt import KINDS, Api, get_job, get_pipeline
+from cli.adopt import GETTERS, Api, get_job, get_pipeline
 from cli.browse.catalog import KIND_LABELS, Catalog, Item
 from cli.browse.errors import in_words
 from cli.browse.exporter import Exporter, target_problems
@@ -138,8 +138,9 @@ def _selection_changes(body: object) -> list[dict[str, Any]] | str:
     for i, change in enumerate(items):  # pyright: ignore[reportUnknownVariableType, reportUnknownArgumentType]
         if not isinstance(change, dict):
             return f"items[{i}]: not an object"
-        if change.get("kind") not in KINDS:  # pyright: ignore[reportUnknownMemberType]
-            return f"items[{i}].kind: {change.get('kind')!r}; known: {', '.join(KINDS)}"  # pyright: ignore[reportUnknownMemberType]
+        # Only the kinds browse reads (Kind.rest) can be selected.
+        if change.get("kind") not in GETTERS:  # pyright: ignore[reportUnknownMemberType]
+            return f"items[{i}].kind: {change.get('kind')!r}; known: {', '.join(GETTERS)}"  # pyright: ignore[reportUnknownMemberType]
         if not isinstance(change.get("id"), (str, int)) or not str(change["id"]):  # pyright: ignore[reportUnknownMemberType]
             return f"items[{i}].id: a non-empty string or number"
         changes.append(change)  # pyright: ignore[reportUnknownArgumentType]
