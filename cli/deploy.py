@@ -18,6 +18,7 @@ from typing import Any
 from cli import drift as workspace_drift
 from cli import run as runner
 from cli import saved
+from cli import table as control_table
 from cli.engine import Engine, EngineError, Progress, Step
 from cli.files import write_atomic
 from cli.plan import Plan, build_plan, for_review
@@ -178,7 +179,13 @@ def _for_review(plan: Plan, stack: str) -> Plan:
     settings = load_stack_settings(root, stack)
     folders = [Path(p) for p in settings.metadata_paths]
     try:
-        rows = load_rows(folders, root=root, stack=stack, settings=settings)
+        rows = load_rows(
+            folders,
+            root=root,
+            stack=stack,
+            settings=settings,
+            tables=control_table.stack_tables(root, stack),
+        )
     except MetadataError:  # the preview's program reads the same rows: it would have failed
         rows = None
     return for_review(plan, settings, rows)
@@ -370,11 +377,12 @@ def guard_deletes(plan: Plan, settings: StackSettings, allow: int | None) -> str
     )
 
 
-def run_up(args: argparse.Namespace) -> int:
+def run_up(args: argparse.Namespace, engine: Engine | None = None) -> int:
+    """`lakeform up`; `engine`: one already set up for the stack (`lakeform watch` keeps one)."""
     settings = load_stack_settings(Path.cwd(), args.stack)
     if args.plan is not None:
         return _up_saved(args, settings)
-    engine = _engine(args)
+    engine = engine or _engine(args)
     # Drift the provider's read cannot see goes into the state first, so the plan updates it.
     drifted = workspace_drift.check(engine)
     before = workspace_drift.repair(engine, drifted) if drifted else None
@@ -400,6 +408,11 @@ def _after_up(engine: Engine, args: argparse.Namespace) -> int:
     """The outputs, then the rows `--run` names."""
     outputs = engine.outputs()
     _print_outputs(outputs, as_json=False)
+    recorded = control_table.after_up(
+        engine.project, engine.stack_name, outputs, saved.update_number(engine)
+    )
+    if recorded != 0:
+        return recorded
     if args.run_keys:
         opts = runner.Options(
             cancel_on_interrupt=args.cancel_on_interrupt, poll_seconds=args.poll_seconds

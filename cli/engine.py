@@ -207,6 +207,10 @@ class Engine:
 def _first_error(text: str) -> str:
     """The engine's `error:` lines of a failed command, else its last line."""
     lines = [line.strip() for line in text.splitlines() if line.strip()]
+    if "currently locked" in text:
+        # The lines after it name each lock (file, user@host, pid): who holds the stack.
+        start = next(i for i, line in enumerate(lines) if "currently locked" in line)
+        return "\n".join(line.removeprefix("error: ") for line in lines[start:])
     errors = [line.removeprefix("error: ") for line in lines if line.startswith("error:")]
     if errors:
         return "\n".join(dict.fromkeys(errors))

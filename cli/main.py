@@ -61,7 +61,18 @@ def make_parser() -> Parser:
         help="`lakeform COMMAND --help` gives its options",
     )
 
-    from cli import browse, deploy, export, import_bundle, recover, run, schema, validate
+    from cli import (
+        browse,
+        deploy,
+        export,
+        import_bundle,
+        recover,
+        run,
+        schema,
+        table,
+        validate,
+        watch,
+    )
 
     validate.register(sub)
     schema.register(sub)
@@ -71,6 +82,8 @@ def make_parser() -> Parser:
     browse.register(sub)
     deploy.register(sub)
     run.register(sub)
+    watch.register(sub)
+    table.register(sub)
     for i, p in enumerate(list(walk(parser))):
         # On every command, before or after its name; SUPPRESS: a subcommand that is not given
         # it leaves the top-level value alone.

@@ -4,11 +4,18 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any, cast
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from metadata.kinds import PROTECTED_KINDS
 from metadata.models.shared import EmailNotifications, RunAs
@@ -16,6 +23,30 @@ from metadata.paths import clean_path
 from metadata.yamlsrc import depth_problem
 
 STACKS = ("local", "dev", "staging", "prod")
+TABLE_SCHEMES = ("file", "s3", "s3a", "abfss", "gs")
+"""Storage URIs a control table may have: what delta-rs reads (local files, S3, ADLS Gen2, GCS)."""
+UC_NAME = re.compile(r"^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$")
+
+
+def table_problem(name: str) -> str:
+    """Why `name` is neither a Unity Catalog table name nor a storage URI ('' when it is one)."""
+    scheme, sep, rest = name.partition("://")
+    if sep:
+        if scheme not in TABLE_SCHEMES:
+            return (
+                f"{name!r}: storage URIs may be {', '.join(s + '://' for s in TABLE_SCHEMES)}; "
+                f"got {scheme}://"
+            )
+        return "" if rest.strip("/") else f"{name!r}: the URI names no table folder"
+    if UC_NAME.match(name):
+        return ""
+    return (
+        f"{name!r}: expected a Unity Catalog name catalog.schema.table or a storage URI "
+        "(file:///path, s3://bucket/path, abfss://container@account.dfs.core.windows.net/path, "
+        "gs://bucket/path)"
+    )
+
+
 SETTINGS_KEY = "lakeform:settings"
 
 
@@ -27,11 +58,54 @@ class _Model(BaseModel):
     model_config = ConfigDict(strict=True, extra="forbid", frozen=True)
 
 
+class WatchVolume(_Model):
+    """A Unity Catalog volume folder of YAML rows that `lakeform watch` copies into the project."""
+
+    path: str
+    """`/Volumes/<catalog>/<schema>/<volume>[/<folder>]`: its `.yaml` and `.yml` files, at every
+    level, are read with the Files API."""
+    folder: str
+    """Project folder they are copied to, mirrored (a file gone from the volume is removed); it
+    must lie inside one of `metadata_paths`, so its rows are deployed like any other."""
+
+    @field_validator("path")
+    @classmethod
+    def _volume(cls, value: str) -> str:
+        parts = [p for p in value.split("/") if p]
+        if (
+            not value.startswith("/Volumes/")
+            or len(parts) < 4
+            or any(p in (".", "..") for p in parts)
+        ):
+            raise ValueError(
+                "must be a volume path, /Volumes/<catalog>/<schema>/<volume>[/<folder>], "
+                f"got {value!r}"
+            )
+        return "/" + "/".join(parts)
+
+    @field_validator("folder")
+    @classmethod
+    def _relative(cls, value: str) -> str:
+        parts = [p for p in value.split("/") if p not in ("", ".")]
+        if value.startswith("/") or not parts or ".." in parts:
+            raise ValueError(
+                f"must be a folder inside the project, e.g. resources/volume; got {value!r}"
+            )
+        return "/".join(parts)
+
+
 class StackSettings(_Model):
     """Everything that differs between stacks; read from the `lakeform:settings` config key."""
 
     metadata_paths: list[str] = Field(default_factory=lambda: ["resources"])
     """Folders or files of metadata rows, relative to the project root."""
+    control_tables: list[str] = Field(default_factory=list)
+    """Delta control tables whose rows are read next to `metadata_paths`: a Unity Catalog name
+    (`catalog.schema.table`) or a storage URI (`file://`, `s3://`, `abfss://`, `gs://`); either
+    lakeflow-jobs-meta's control table or a Lakeform table (kind, key, row as JSON)."""
+    deployments_table: str | None = None
+    """Where `lakeform up` records what the stack deployed (a name or URI as above); default: the
+    first control table's name with `_jobs` appended, as lakeflow-jobs-meta names its jobs table."""
     variables: dict[str, str] = Field(default_factory=dict)
     """Values for `${var.NAME}` in any string of a row, e.g. `catalog: olist_dev`."""
     name_prefix: str = ""
@@ -63,6 +137,23 @@ class StackSettings(_Model):
     """Allow a deploy that loads zero rows (which deletes every resource of the stack)."""
     ui_host: str | None = None
     """Host for URLs in stack outputs when it differs from the API host."""
+    watch_volume: WatchVolume | None = None
+    """A volume of YAML rows `lakeform watch` copies into the project before each check."""
+
+    @model_validator(mode="after")
+    def _volume_folder_deployed(self) -> StackSettings:
+        volume = self.watch_volume
+        if volume is not None and not any(
+            PurePosixPath(volume.folder).is_relative_to(
+                PurePosixPath(p).as_posix().strip("/") or "."
+            )
+            for p in self.metadata_paths
+        ):
+            raise ValueError(
+                f"watch_volume.folder {volume.folder!r} must lie inside one of metadata_paths "
+                f"({', '.join(self.metadata_paths)}), else its rows would never be deployed"
+            )
+        return self
 
     @field_validator("workspace_root")
     @classmethod
@@ -80,6 +171,31 @@ class StackSettings(_Model):
             )
         return root
 
+    @field_validator("control_tables")
+    @classmethod
+    def _table_names(cls, value: list[str]) -> list[str]:
+        bad = [t for t in value if table_problem(t)]
+        if bad:
+            raise ValueError(table_problem(bad[0]))
+        if len(set(value)) != len(value):
+            raise ValueError(f"a table is listed twice: {value}")
+        return value
+
+    @field_validator("deployments_table")
+    @classmethod
+    def _deployments_name(cls, value: str | None) -> str | None:
+        if value is not None and table_problem(value):
+            raise ValueError(table_problem(value))
+        return value
+
+    def deployments(self) -> str | None:
+        """The deployments table: `deployments_table`, else `<first control table>_jobs`."""
+        if self.deployments_table is not None:
+            return self.deployments_table
+        if not self.control_tables:
+            return None
+        return self.control_tables[0].rstrip("/") + "_jobs"
+
     @field_validator("release")
     @classmethod
     def _release_entries(cls, value: list[str]) -> list[str]:
@@ -91,7 +207,9 @@ class StackSettings(_Model):
 
     def empty_refusal(self, paths: Sequence[str] | None = None) -> str:
         """Why a run that loaded zero rows is refused (deploy and `lakeform validate` alike)."""
-        where = ", ".join(self.metadata_paths if paths is None else paths)
+        where = ", ".join(
+            [*(self.metadata_paths if paths is None else paths), *self.control_tables]
+        )
         return (
             f"no metadata rows were loaded from {where}; refusing to deploy, since that would "
             "delete every job, pipeline and monitor of the stack. Check "

@@ -1,9 +1,9 @@
 """Unity Catalog look-ups by full name and the data-quality monitors API (/api/data-quality/v1).
 
-The local workspace holds no catalog: like the Quality Monitors API here, which takes any
-three-part table name, it answers `GET /api/2.1/unity-catalog/schemas/{full_name}` and
-`tables/{full_name}` for any well-formed name, with an id minted on first sight and kept in the
-state (so the same name always has the same UUID). A data-quality monitor names its object by
+Tables are those of devtools/workspace/catalog.py (a Delta table under the tables root, its
+`table_id`); schemas are not modelled: `GET /api/2.1/unity-catalog/schemas/{full_name}` answers
+any well-formed name with an id minted on first sight and kept in the state (so the same name
+always has the same UUID). A data-quality monitor names its object by
 that id (`object_type` + `object_id`), as the real service does (databricks-sdk
 `service/dataquality.py` DataQualityAPI: create_monitor POST /api/data-quality/v1/monitors,
 get_monitor/delete_monitor /monitors/{object_type}/{object_id}, update_monitor PATCH with
@@ -15,7 +15,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from devtools.workspace import paging
+from devtools.workspace import catalog, paging
 from devtools.workspace.app import Request, Workspace, route
 from devtools.workspace.errors import ApiError, invalid, missing
 
@@ -61,38 +61,19 @@ def _schema_info(ws: Workspace, full_name: str) -> dict[str, Any]:
     }
 
 
-def _table_info(ws: Workspace, full_name: str) -> dict[str, Any]:
-    parts = full_name.split(".")
-    if len(parts) != 3 or not all(parts):
-        raise missing(f"Table '{full_name}' does not exist.")
-    tables = _catalog(ws)["tables"]
-    if full_name not in tables:
-        tables[full_name] = str(uuid.uuid4())
-    return {
-        "name": parts[2],
-        "catalog_name": parts[0],
-        "schema_name": parts[1],
-        "full_name": full_name,
-        "table_id": tables[full_name],
-        "table_type": "MANAGED",
-        "data_source_format": "DELTA",
-        "owner": ws.store.data["user_name"],
-    }
-
-
 def get_schema(ws: Workspace, req: Request) -> dict[str, Any]:
     return _schema_info(ws, req.params["full_name"])
-
-
-def get_table(ws: Workspace, req: Request) -> dict[str, Any]:
-    return _table_info(ws, req.params["full_name"])
 
 
 def _object_name(ws: Workspace, object_type: str, object_id: str) -> str:
     """The full name of the schema or table with that id (minted by a look-up above)."""
     if object_type not in OBJECT_TYPES:
         raise invalid(f"object_type must be one of {', '.join(OBJECT_TYPES)}; got {object_type!r}")
-    names = _catalog(ws)["schemas" if object_type == "schema" else "tables"]
+    if object_type == "table":
+        # Tables are devtools/workspace/catalog.py's: a Delta table under the tables root.
+        names = {name: catalog.table_id(ws, name) for name in catalog.all_tables(ws)}
+    else:
+        names = _catalog(ws)["schemas"]
     for name, ident in names.items():
         if ident == object_id:
             return name
@@ -221,9 +202,6 @@ _ONE = _M + r"/(?P<object_type>[^/]+)/(?P<object_id>[^/]+)"
 ROUTES = [
     route(
         "GET", r"/api/2\.1/unity-catalog/schemas/(?P<full_name>[^/]+)", "uc.schemas.get", get_schema
-    ),
-    route(
-        "GET", r"/api/2\.1/unity-catalog/tables/(?P<full_name>[^/]+)", "uc.tables.get", get_table
     ),
     route("POST", _M, "data_quality.create_monitor", create),
     route("GET", _M, "data_quality.list_monitor", list_monitors),

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from devtools.workspace import (
+    catalog,
     data_quality,
+    files,
     identity,
     jobs,
     monitors,
@@ -19,8 +21,10 @@ ROUTES: list[Route] = [
     *jobs.ROUTES,
     *pipelines.ROUTES,
     *monitors.ROUTES,
+    *catalog.ROUTES,
     *data_quality.ROUTES,
     *objects.ROUTES,
     *permissions.ROUTES,
     *runs.ROUTES,
+    *files.ROUTES,
 ]

@@ -33,6 +33,10 @@ COMMANDS = [
     "drift",
     "outputs",
     "run",
+    "watch",
+    "table",
+    "table push",
+    "table pull",
 ]
 
 

@@ -33,6 +33,8 @@ def test_a_data_quality_monitor_row_deploys_then_a_second_up_writes_nothing(
         PROGRAMS / "lakeform", tmp_path, workspace=workspace, stack="e2e", include=LAKEFORM_PROGRAM
     )
     (project.dir / "resources" / "rows.yaml").write_text(ROWS, encoding="utf-8")
+    # The monitored table exists (a Delta table in its folder, devtools/workspace/catalog.py).
+    (workspace.table_folder("main.sales.orders") / "_delta_log").mkdir(parents=True)
     project.up()
 
     w = workspace.client()

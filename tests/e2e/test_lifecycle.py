@@ -21,7 +21,7 @@ from metadata.settings import load_stack_settings
 from stacks.build import RepoFiles, RepoGlobs
 from tests.e2e.harness import Project, detailed_diff, lakeform_project, steps_by_op
 
-SAMPLE_RESOURCES = 39  # 7 jobs, 2 pipelines, 5 monitors, 22 uploads, a component per kind (3)
+SAMPLE_RESOURCES = 41  # 8 jobs, 2 pipelines, 5 monitors, 23 uploads, a component per kind (3)
 
 
 @pytest.fixture

@@ -5,9 +5,17 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from devtools.localprovider.client import Client
 from devtools.localprovider.resources import DataQualityMonitor, get_schema, get_table
 from devtools.workspace.testing import RunningWorkspace
+
+
+@pytest.fixture(autouse=True)
+def _orders_table(ws: RunningWorkspace) -> None:
+    # A table exists for the Tables API when a Delta table is in its folder (catalog.py).
+    (ws.table_folder("main.sales.orders") / "_delta_log").mkdir(parents=True)
 
 
 def test_the_data_sources_answer_ids_by_full_name(client: Client) -> None:

@@ -33,7 +33,7 @@ def test_validate_samples_for_every_stack(repo: Path, capsys: pytest.CaptureFixt
     out = capsys.readouterr().out
     stacks = ", ".join(sorted(p.name[7:-5] for p in repo.glob("Pulumi.*.yaml")))
     assert out == (
-        f"OK: 7 jobs, 2 pipelines, 5 quality monitors, 0 data quality monitors (stacks: {stacks})\n"
+        f"OK: 8 jobs, 2 pipelines, 5 quality monitors, 0 data quality monitors (stacks: {stacks})\n"
     )
 
 
@@ -67,7 +67,7 @@ def test_validate_without_stack_files_checks_once(
     assert main(["validate"]) == 0
     assert (
         capsys.readouterr().out
-        == "OK: 7 jobs, 2 pipelines, 5 quality monitors, 0 data quality monitors\n"
+        == "OK: 8 jobs, 2 pipelines, 5 quality monitors, 0 data quality monitors\n"
     )
 
 
@@ -257,7 +257,7 @@ def test_validate_accepts_values_nested_64_levels_deep(repo: Path) -> None:
     done = run_cli("validate", cwd=repo)
     assert done.stderr == ""
     assert done.stdout.startswith(
-        "OK: 8 jobs, 2 pipelines, 5 quality monitors, 0 data quality monitors (stacks: "
+        "OK: 9 jobs, 2 pipelines, 5 quality monitors, 0 data quality monitors (stacks: "
     )
     assert done.returncode == 0
 
