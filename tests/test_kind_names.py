@@ -20,6 +20,7 @@ list answer's key, not a kind."""
 ALLOWED: dict[str, str] = {
     "metadata/formats/bundle.py": "reads bundles' `resources.<kind>` keys, a foreign format",
     "metadata/formats/lakeflow_jobs_meta.py": "reads lakeflow-jobs-meta's own `jobs` key",
+    "metadata/formats/control_table.py": "writes a lakeflow-jobs-meta document (its `jobs` key)",
 }
 """File -> why a kind's name may be written there though the file is no plug-in. Keep it short."""
 
