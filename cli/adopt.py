@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from metadata.kinds import JOBS, KINDS, PIPELINES, QUALITY_MONITORS
+
 if TYPE_CHECKING:
     from metadata.formats.export import Export
 
@@ -23,7 +25,6 @@ PARALLEL = 8
 
 Api = Callable[..., Any]
 """`WorkspaceClient.api_client.do`: (method, path, query=..., ...) -> the JSON answer."""
-KINDS = ("jobs", "pipelines", "quality_monitors")
 Skipped = tuple[str, str, list[str]]
 
 
@@ -49,36 +50,53 @@ def list_pages(
             break
 
 
-def get_job(api: Api, job_id: int) -> dict[str, Any]:
-    """jobs/get with every page of tasks, job clusters, parameters and environments (API 2.2
-    answers at most 100 of each per page)."""
-    job: dict[str, Any] = api("GET", "/api/2.2/jobs/get", query={"job_id": job_id})
-    token = job.pop("next_page_token", None)
+def get_one(api: Api, kind: str, ident: Any) -> dict[str, Any]:
+    """The API answer for one resource of `kind` (`Kind.rest`), every page of its lists read
+    (jobs/get answers at most 100 tasks, job clusters, parameters and environments a page)."""
+    rest = KINDS[kind].rest
+    assert rest is not None, kind
+    if "?" in rest.get:
+        path, param = rest.get.split("?", 1)
+        query: dict[str, Any] = {param: ident}
+    else:
+        path, query = rest.get.replace("{id}", urllib.parse.quote(str(ident), safe="")), {}
+    answer: dict[str, Any] = api("GET", path, query=query) if query else api("GET", path)
+    token = answer.pop("next_page_token", None) if rest.paged else None
     while token:
-        more = api("GET", "/api/2.2/jobs/get", query={"job_id": job_id, "page_token": token})
-        for name in ("tasks", "job_clusters", "parameters", "environments"):
+        more = api("GET", path, query={**query, "page_token": token})
+        for name in rest.paged:
             extra = (more.get("settings") or {}).get(name)
             if extra:
-                job["settings"].setdefault(name, []).extend(extra)
+                answer["settings"].setdefault(name, []).extend(extra)
         token = more.get("next_page_token")
-    job.pop("has_more", None)
-    return job
+    if rest.paged:
+        answer.pop("has_more", None)
+    return answer
+
+
+def list_all(
+    api: Api, kind: str, on_page: Callable[[int, bool], None] | None = None
+) -> Iterator[dict[str, Any]]:
+    """Every resource of a listable `kind` (`Kind.rest.list_path`), a page at a time."""
+    rest = KINDS[kind].rest
+    assert rest is not None and rest.list_path is not None, kind
+    return list_pages(api, rest.list_path, rest.list_items, rest.list_query, on_page)
+
+
+def get_job(api: Api, job_id: int) -> dict[str, Any]:
+    return get_one(api, JOBS.name, job_id)
 
 
 def get_pipeline(api: Api, pipeline_id: str) -> dict[str, Any]:
-    return api("GET", f"/api/2.0/pipelines/{urllib.parse.quote(pipeline_id, safe='')}")
+    return get_one(api, PIPELINES.name, pipeline_id)
 
 
 def get_monitor(api: Api, table: str) -> dict[str, Any]:
-    return api("GET", f"/api/2.1/unity-catalog/tables/{urllib.parse.quote(table, safe='')}/monitor")
+    return get_one(api, QUALITY_MONITORS.name, table)
 
 
-GETTERS: dict[str, tuple[Callable[[Api, Any], dict[str, Any]], str]] = {
-    "jobs": (get_job, "job"),
-    "pipelines": (get_pipeline, "pipeline"),
-    "quality_monitors": (get_monitor, "monitor on"),
-}
-"""Kind -> (GET one by its id, how a failure names it)."""
+GETTERS: dict[str, str] = {name: kind.rest.noun for name, kind in KINDS.items() if kind.rest}
+"""Kind -> how a failed read names it: the kinds `fetch_each` reads."""
 
 
 def fetch_each(
@@ -94,13 +112,13 @@ def fetch_each(
 
     if not idents:
         return []
-    get, label = GETTERS[kind]
+    label = GETTERS[kind]
     done = [0]
     lock = threading.Lock()
 
     def one(ident: Any) -> dict[str, Any] | str:
         try:
-            return get(api, ident)
+            return get_one(api, kind, ident)
         except DatabricksError as e:
             return f"{label} {ident}: {e}"
         finally:
@@ -119,7 +137,7 @@ def fetch_each(
     return out
 
 
-ROW_PATH = re.compile(r"^((?:jobs|pipelines|quality_monitors)\.[A-Za-z0-9_-]+)")
+ROW_PATH = re.compile(rf"^((?:{'|'.join(KINDS)})\.[A-Za-z0-9_-]+)")
 
 
 def validate_text(text: str, where: str, root: Path | None = None) -> list[tuple[str, str | None]]:
@@ -173,9 +191,7 @@ def build_rows(
     kept_answers = {kind: list(answers.get(kind, ())) for kind in KINDS}
     skipped: list[tuple[str, str, list[str]]] = []
     while True:
-        export = build_export(
-            kept_answers["jobs"], kept_answers["pipelines"], kept_answers["quality_monitors"]
-        )
+        export = build_export(kept_answers)
         if rewrite is not None:
             rewrite(export)
         text = to_yaml(export, header)

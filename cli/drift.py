@@ -25,6 +25,7 @@ from components.names import from_rest
 from components.names import inputs as names_inputs
 from components.pipelines import PipelineArgs, pipeline_spec
 from metadata import KINDS, MetadataError, apply_stack_defaults, load_rows
+from metadata.kinds import JOBS, PIPELINES
 from metadata.settings import load_stack_settings
 from stacks.build import RepoFiles, RepoGlobs
 
@@ -32,13 +33,13 @@ NEVER_ANSWERED: dict[str, frozenset[str]] = {
     # The Jobs API answers run_as_user_name, not settings.run_as; nor the table trigger's condition
     # (databricks/cli #6315). The Pipelines API never answers allow_duplicate_names (#6076), and
     # its run_as stands beside the spec.
-    "jobs": frozenset({"run_as", "trigger.table_update.condition"}),
-    "pipelines": frozenset({"allow_duplicate_names", "run_as"}),
+    JOBS.name: frozenset({"run_as", "trigger.table_update.condition"}),
+    PIPELINES.name: frozenset({"allow_duplicate_names", "run_as"}),
 }
 """Row fields (REST paths, tasks left out) the workspace never answers: not compared."""
 MISSING: Any = object()
 """A field the workspace (or the row, for an extra task) does not hold."""
-CASELESS: dict[str, frozenset[str]] = {"pipelines": frozenset({"catalog", "edition"})}
+CASELESS: dict[str, frozenset[str]] = {PIPELINES.name: frozenset({"catalog", "edition"})}
 """Fields the service (and the provider) compare without case."""
 
 
@@ -88,7 +89,7 @@ def expected(project: Path, stack: str, outputs: Mapping[str, Any]) -> Expected:
     except MetadataError as err:
         raise EngineError(f"invalid metadata:\n{err}") from None
     rows = apply_stack_defaults(rows, settings, stack)
-    ids = {kind: _ids(outputs.get(kind)) for kind in ("jobs", "pipelines")}
+    ids = {kind: _ids(outputs.get(kind)) for kind in (JOBS.name, PIPELINES.name)}
     contents, globs = RepoFiles(project), RepoGlobs(project)
 
     def files(kind: str, key: str) -> RowFiles:
@@ -97,24 +98,26 @@ def expected(project: Path, stack: str, outputs: Mapping[str, Any]) -> Expected:
 
     found: Expected = {}
     for key, row in sorted(rows.jobs.items()):
-        if key not in ids["jobs"]:
+        if key not in ids[JOBS.name]:
             continue
         args = JobArgs(
             key=key,
             row=row,
-            files=files("jobs", key),
-            pipeline_ids=ids["pipelines"],
-            job_ids={k: int(v) for k, v in ids["jobs"].items() if v.isdigit()},
+            files=files(JOBS.name, key),
+            pipeline_ids=ids[PIPELINES.name],
+            job_ids={k: int(v) for k, v in ids[JOBS.name].items() if v.isdigit()},
         )
         try:
             spec, _ = job_spec(args)
         except UnknownRowReference:
             continue
-        found[("jobs", key)] = (ids["jobs"][key], spec)
+        found[(JOBS.name, key)] = (ids[JOBS.name][key], spec)
     for key, row in sorted(rows.pipelines.items()):
-        if key in ids["pipelines"]:
-            spec, _ = pipeline_spec(PipelineArgs(key=key, row=row, files=files("pipelines", key)))
-            found[("pipelines", key)] = (ids["pipelines"][key], spec)
+        if key in ids[PIPELINES.name]:
+            spec, _ = pipeline_spec(
+                PipelineArgs(key=key, row=row, files=files(PIPELINES.name, key))
+            )
+            found[(PIPELINES.name, key)] = (ids[PIPELINES.name][key], spec)
     return found
 
 
@@ -238,7 +241,7 @@ def sdk_reader(engine: Engine) -> Get:
 
     def get(kind: str, id_: str) -> Mapping[str, Any] | None:
         try:
-            if kind == "jobs":
+            if kind == JOBS.name:
                 answer = api.do("GET", "/api/2.2/jobs/get", query={"job_id": id_})
                 return dict(answer.get("settings") or {})  # pyright: ignore[reportUnknownArgumentType,reportAttributeAccessIssue,reportUnknownMemberType]
             answer = api.do("GET", f"/api/2.0/pipelines/{id_}")
@@ -324,7 +327,7 @@ def tell_state(deployment: dict[str, Any], found: Iterable[Drifted]) -> int:
     id, history kept). Returns the resources edited."""
     edited = 0
     by_urn = {(d.kind, d.key): d for d in found if not d.gone}
-    types = {KINDS[kind].resource_type: kind for kind in ("jobs", "pipelines")}
+    types = {KINDS[kind].resource_type: kind for kind in (JOBS.name, PIPELINES.name)}
     for resource in deployment.get("resources") or []:
         kind = types.get(str(resource.get("type")))
         drifted = by_urn.get((kind or "", str(resource.get("urn", "")).rsplit("::", 1)[-1]))

@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, TextIO
 
-from cli.adopt import PAGE
+from metadata.kinds import JOBS, KINDS, PIPELINES, QUALITY_MONITORS
 
 
 def register(sub: Any) -> None:
@@ -117,26 +117,25 @@ def _export(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
     job_ids: list[int] = list(dict.fromkeys(args.job_id))
     if args.all_jobs:
-        for job in _pages(api, "/api/2.2/jobs/list", "jobs", {"limit": PAGE}, err, "jobs"):
+        for job in _pages(api, JOBS.name, err):
             name = str((job.get("settings") or {}).get("name") or "")
             if needle in name.lower() and job["job_id"] not in job_ids:
                 job_ids.append(job["job_id"])
     pipeline_ids: list[str] = list(dict.fromkeys(args.pipeline_id))
     if args.all_pipelines:
-        query = {"max_results": PAGE}
-        for p in _pages(api, "/api/2.0/pipelines", "statuses", query, err, "pipelines"):
+        for p in _pages(api, PIPELINES.name, err):
             if needle in str(p.get("name") or "").lower() and p["pipeline_id"] not in pipeline_ids:
                 pipeline_ids.append(p["pipeline_id"])
-    wanted_ids = {
-        "jobs": job_ids,
-        "pipelines": pipeline_ids,
-        "quality_monitors": list(dict.fromkeys(args.monitor)),
+    wanted_ids: dict[str, list[Any]] = {
+        JOBS.name: job_ids,
+        PIPELINES.name: pipeline_ids,
+        QUALITY_MONITORS.name: list(dict.fromkeys(args.monitor)),
     }
     answers = {
-        kind: fetch_each(api, kind, idents, failures, Progress(err, what, len(idents)).at)
-        for (kind, idents), what in zip(
-            wanted_ids.items(), ("jobs", "pipelines", "quality monitors"), strict=True
+        kind: fetch_each(
+            api, kind, idents, failures, Progress(err, kind.replace("_", " "), len(idents)).at
         )
+        for kind, idents in wanted_ids.items()
     }
     if failures:
         for line in failures:
@@ -177,10 +176,7 @@ def _export(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         files[args.import_file] = json.dumps(import_file(export), indent=2) + "\n"
     write_atomic(files)
 
-    counts = ", ".join(
-        _count(len(getattr(export, kind)), kind.replace("_", " "))
-        for kind in ("jobs", "pipelines", "quality_monitors")
-    )
+    counts = ", ".join(_count(len(export.of(kind)), kind.replace("_", " ")) for kind in KINDS)
     print(f"exported {counts} to {where}", file=err)
     _adoption_hint(args, err)
     return 0
@@ -190,12 +186,12 @@ def _count(n: int, plural: str) -> str:
     return f"{n} {plural if n != 1 else plural.removesuffix('s')}"
 
 
-def _pages(
-    api: Callable[..., Any], path: str, items: str, query: dict[str, Any], err: TextIO, what: str
-) -> Iterator[dict[str, Any]]:
-    """Every item of a paginated list call, with `listed N jobs` progress (at most once a
-    second, and always the last count)."""
-    from cli.adopt import list_pages
+def _pages(api: Callable[..., Any], kind: str, err: TextIO) -> Iterator[dict[str, Any]]:
+    """Every resource of `kind`, listed a page at a time, with `listed N jobs` progress (at
+    most once a second, and always the last count)."""
+    from cli.adopt import list_all
+
+    what = kind.replace("_", " ")
 
     last = time.monotonic()
 
@@ -205,7 +201,7 @@ def _pages(
             last = time.monotonic()
             print(f"listed {count} {what}", file=err, flush=True)
 
-    return list_pages(api, path, items, query, on_page)
+    return list_all(api, kind, on_page)
 
 
 def _adoption_hint(args: argparse.Namespace, err: TextIO) -> None:

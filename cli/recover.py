@@ -157,6 +157,8 @@ def lookups(w: Any) -> Any:
     """The look-ups recovery needs, answered by a databricks-sdk WorkspaceClient."""
     from databricks.sdk.errors import NotFound
 
+    from cli.adopt import get_one
+    from metadata.kinds import JOBS, PIPELINES
     from stacks.recover import Workspace
 
     def jobs_named(name: str) -> Iterator[tuple[str, Mapping[str, str]]]:
@@ -184,9 +186,11 @@ def lookups(w: Any) -> Any:
 
         return found
 
+    def kind_exists(kind: str, ident: str) -> bool:
+        return exists(lambda i: get_one(w.api_client.do, kind, i))(ident)
+
     return Workspace(
-        jobs_named=jobs_named,
-        pipelines_named=pipelines_named,
-        monitor_exists=exists(w.quality_monitors.get),
+        named={JOBS.name: jobs_named, PIPELINES.name: pipelines_named},
+        exists=kind_exists,
         path_exists=exists(w.workspace.get_status),
     )

@@ -19,9 +19,9 @@ from pathlib import Path
 from typing import Any, Protocol, TextIO
 
 from cli.pulumienv import workspace_client
+from metadata.kinds import JOBS, PIPELINES, QUALITY_MONITORS
 
 INTERRUPTED = 130
-KINDS = ("jobs", "pipelines", "quality_monitors")
 
 
 class RunError(Exception):
@@ -46,7 +46,7 @@ def register(sub: Any) -> None:
         "--stack", default="local", help="the stack (Pulumi.<stack>.yaml); default local"
     )
     add_follow_args(p)
-    job = p.add_argument_group("jobs")
+    job = p.add_argument_group(JOBS.name)
     job.add_argument(
         "--param",
         action="append",
@@ -58,7 +58,7 @@ def register(sub: Any) -> None:
     job.add_argument(
         "--only", type=_names, metavar="TASK,...", help="run only these tasks of the job"
     )
-    pipeline = p.add_argument_group("pipelines")
+    pipeline = p.add_argument_group(PIPELINES.name)
     pipeline.add_argument(
         "--full-refresh",
         action="store_true",
@@ -156,7 +156,7 @@ def resolve(outputs: Mapping[str, Any], key: str, stack: str) -> Target:
     """The row `key` (or `kind.key`) in the stack's outputs; a RunError listing the known keys."""
     known = [
         Target(kind, k, v)
-        for kind in KINDS
+        for kind in STARTERS
         for k, v in sorted((outputs.get(kind) or {}).items())
         if isinstance(v, Mapping)
     ]
@@ -187,9 +187,9 @@ def check_options(target: Target, opts: Options) -> None:
         "--refresh": opts.refresh is not None,
     }
     allowed = {
-        "jobs": ("--param", "--only"),
-        "pipelines": ("--full-refresh", "--refresh"),
-        "quality_monitors": (),
+        JOBS.name: ("--param", "--only"),
+        PIPELINES.name: ("--full-refresh", "--refresh"),
+        QUALITY_MONITORS.name: (),
     }[target.kind]
     wrong = [flag for flag, on in given.items() if on and flag not in allowed]
     if wrong:
@@ -293,7 +293,7 @@ class JobRun:
             ok=done and result == "SUCCESS",
             failure=failure,
             result={
-                "kind": "jobs",
+                "kind": JOBS.name,
                 "key": self.target.key,
                 "job_id": self.job_id,
                 "run_id": self.run_id,
@@ -350,7 +350,7 @@ class PipelineUpdate:
             ok=state == "COMPLETED",
             failure=failure,
             result={
-                "kind": "pipelines",
+                "kind": PIPELINES.name,
                 "key": self.target.key,
                 "pipeline_id": self.pipeline_id,
                 "update_id": self.update_id,
@@ -403,7 +403,7 @@ class MonitorRefresh:
             ok=state == "SUCCESS",
             failure=f"refresh {state}: {info.message or 'no message'}" if done else "",
             result={
-                "kind": "quality_monitors",
+                "kind": QUALITY_MONITORS.name,
                 "key": self.target.key,
                 "table_name": self.table,
                 "refresh_id": self.refresh_id,
@@ -417,9 +417,9 @@ class MonitorRefresh:
 
 
 STARTERS: dict[str, Callable[[Any, Target, Options], Follow]] = {
-    "jobs": JobRun,
-    "pipelines": PipelineUpdate,
-    "quality_monitors": MonitorRefresh,
+    JOBS.name: JobRun,
+    PIPELINES.name: PipelineUpdate,
+    QUALITY_MONITORS.name: MonitorRefresh,
 }
 
 

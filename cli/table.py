@@ -37,7 +37,7 @@ from metadata.formats.control_table import (
     schema_of,
 )
 from metadata.formats.export import yaml_text
-from metadata.kinds import KINDS
+from metadata.kinds import JOBS, KINDS, QUALITY_MONITORS
 from metadata.raw import RawRow, display_name, metadata_files, read_file
 from metadata.settings import SettingsError, StackSettings, load_stack_settings
 
@@ -348,9 +348,9 @@ def deployment_records(
         for key, out in sorted((outputs.get(kind) or {}).items()):
             if not isinstance(out, dict):
                 continue
-            ident = out.get("id") if kind != "quality_monitors" else out.get("table_name")
+            ident = out.get("id") if kind != QUALITY_MONITORS.name else out.get("table_name")
             job_id: int | None = None
-            if kind == "jobs" and ident is not None:
+            if kind == JOBS.name and ident is not None:
                 try:
                     job_id = int(ident)
                 except (TypeError, ValueError):

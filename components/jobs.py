@@ -15,8 +15,9 @@ from components._aliases import renamed_from
 from components._convert import to_input
 from components.files import RowFiles, Upload, create_uploads, dedupe, file_upload, notebook_upload
 from components.permissions import create_permissions
-from components.wiring import Wiring, url
-from metadata.models import JobRow
+from components.wiring import ComponentKind, Wiring, url
+from metadata.models.jobs import KIND, JobRow, job_references
+from metadata.models.pipelines import KIND as PIPELINES
 from metadata.paths import LIBRARY_FILES, is_uploaded_library, uploads_from_repository
 
 LAKEFORM_ONLY = ("previous_keys", "disabled", "stack_overrides", "permissions")
@@ -92,22 +93,6 @@ class UnknownRowReference(LookupError):
     """A task names a row key that is not among the resolved rows (metadata checks this first)."""
 
 
-def _pipeline_task(block: dict[str, Any], task: dict[str, Any], ctx: _Ctx) -> None:
-    ref = block.pop("pipeline", None)
-    if ref is not None:
-        if ref not in ctx.args.pipeline_ids:
-            raise UnknownRowReference(f"tasks.{task['task_key']}: no pipeline row {ref!r}")
-        block["pipeline_id"] = ctx.args.pipeline_ids[ref]
-
-
-def _run_job_task(block: dict[str, Any], task: dict[str, Any], ctx: _Ctx) -> None:
-    ref = block.pop("job", None)
-    if ref is not None:
-        if ref not in ctx.args.job_ids:
-            raise UnknownRowReference(f"tasks.{task['task_key']}: no job row {ref!r} (or a cycle)")
-        block["job_id"] = ctx.args.job_ids[ref]
-
-
 def _for_each_task(block: dict[str, Any], task: dict[str, Any], ctx: _Ctx) -> None:
     block["task"] = _task(block["task"], ctx)
 
@@ -119,16 +104,17 @@ def _unchanged(block: dict[str, Any], task: dict[str, Any], ctx: _Ctx) -> None:
 TASK_MAPPERS: dict[str, TaskMapper] = {
     "notebook_task": _notebook_task,
     "sql_task": _sql_task,
-    "pipeline_task": _pipeline_task,
+    "pipeline_task": _unchanged,
     "python_wheel_task": _unchanged,
     "spark_python_task": _spark_python_task,
     "spark_jar_task": _unchanged,
-    "run_job_task": _run_job_task,
+    "run_job_task": _unchanged,
     "dbt_task": _unchanged,
     "condition_task": _unchanged,
     "for_each_task": _for_each_task,
 }
-"""One case per task type of metadata.models.TASK_TYPES (a test fails when a type has none)."""
+"""One case per task type of metadata.models.TASK_TYPES (a test fails when a type has none);
+references to other rows are swapped for ids by `_resolve_references`, from the model's walk."""
 
 
 def _sorted_webhooks(block: dict[str, Any]) -> None:
@@ -188,6 +174,29 @@ def _task(task: dict[str, Any], ctx: _Ctx) -> dict[str, Any]:
     return task
 
 
+def _resolve_references(args: JobArgs, tasks: list[dict[str, Any]]) -> None:
+    """Each row key a task names (`pipeline_task.pipeline`) -> that resource's id
+    (`pipeline_id`), in place: the places come from the model's one walk, `job_references`."""
+    ids: Mapping[str, Mapping[str, pulumi.Input[Any]]] = {
+        PIPELINES: args.pipeline_ids,
+        KIND: args.job_ids,
+    }
+    for ref in job_references(args.row):
+        _, index, *inner = ref.path
+        block: dict[str, Any] = tasks[cast("int", index)]
+        for part in inner[:-1]:
+            block = block[cast("str", part)]
+        del block[cast("str", inner[-1])]
+        found = ids[ref.kind].get(ref.key)
+        if found is None:
+            cycle = " (or a cycle)" if ref.kind == KIND else ""
+            raise UnknownRowReference(
+                f"tasks.{tasks[cast('int', index)]['task_key']}: "
+                f"no {ref.kind.removesuffix('s')} row {ref.key!r}{cycle}"
+            )
+        block[ref.id_field] = found
+
+
 def job_spec(args: JobArgs) -> tuple[dict[str, Any], list[Upload]]:
     """The API-shaped job spec of the final row, and the files to upload (no resources)."""
     spec: dict[str, Any] = args.row.model_dump(exclude_none=True, by_alias=True)
@@ -196,6 +205,7 @@ def job_spec(args: JobArgs) -> tuple[dict[str, Any], list[Upload]]:
     _sorted_webhooks(spec)
     ctx = _Ctx(args=args, base=args.files.folder)
     tasks = [_task(t, ctx) for t in spec["tasks"]]
+    _resolve_references(args, tasks)
     _environments(spec, ctx)
     spec["tasks"] = sorted(tasks, key=lambda t: t["task_key"])
     return spec, dedupe(ctx.uploads)
@@ -207,8 +217,8 @@ def job_args(key: str, row: JobRow, wiring: Wiring) -> JobArgs:
         key=key,
         row=row,
         files=wiring.files,
-        pipeline_ids=wiring.references.get("pipelines", {}),
-        job_ids=wiring.references.get("jobs", {}),
+        pipeline_ids=wiring.references.get(PIPELINES, {}),
+        job_ids=wiring.references.get(KIND, {}),
     )
 
 
@@ -253,4 +263,11 @@ class Job:
         return self.job_id.apply(int)
 
     def stack_output(self, host: str | None) -> dict[str, Any]:
-        return {"id": self.job_id, "name": self.job_name, "url": url(host, "jobs")}
+        return {"id": self.job_id, "name": self.job_name, "url": url(host, KIND)}
+
+
+COMPONENT = ComponentKind(
+    create=lambda key, row, w: Job(key, job_args(key, row, w), w.parent),
+    inputs=lambda key, row, w: job_inputs(job_args(key, row, w)),
+)
+"""How a row of this kind becomes its component (components/registry.py reads it)."""

@@ -11,9 +11,9 @@ import pulumi_databricks as databricks
 
 from components._aliases import renamed_from
 from components._convert import to_input
-from components.wiring import Wiring
+from components.wiring import ComponentKind, Wiring
 from metadata.kinds import KINDS
-from metadata.models import QualityMonitorRow
+from metadata.models.monitors import KIND, QualityMonitorRow
 
 LAKEFORM_ONLY = ("previous_keys", "disabled", "stack_overrides", "reset")
 REPORTED_BY_THE_SERVICE = ("latestMonitorFailureMsg",)
@@ -34,7 +34,7 @@ class QualityMonitorArgs:
 def _replaced_by(row: QualityMonitorRow) -> dict[str, Any]:
     """The row's fields whose change replaces the monitor: the kind's one list (metadata.kinds),
     which the guard reads too, so what is replaced and what is guarded cannot part."""
-    replaced_by = KINDS["quality_monitors"].replaced_by
+    replaced_by = KINDS[KIND].replaced_by
     return {} if replaced_by is None else replaced_by(row)
 
 
@@ -130,3 +130,10 @@ class QualityMonitor:
             "reset": self.reset,
             "replaced_by": self.replaced_by,
         }
+
+
+COMPONENT = ComponentKind(
+    create=lambda key, row, w: QualityMonitor(key, monitor_args(key, row, w), w.parent),
+    inputs=lambda key, row, w: monitor_inputs(monitor_args(key, row, w)),
+)
+"""How a row of this kind becomes its component (components/registry.py reads it)."""

@@ -13,9 +13,9 @@ from components._aliases import renamed_from
 from components._convert import to_input
 from components.files import RowFiles, Upload, create_uploads, dedupe, file_upload, notebook_upload
 from components.permissions import create_permissions
-from components.wiring import Wiring, url
+from components.wiring import ComponentKind, Wiring, url
 from metadata.kinds import KINDS
-from metadata.models import PipelineRow
+from metadata.models.pipelines import KIND, PipelineRow
 from metadata.paths import is_repo_relative
 
 LAKEFORM_ONLY = ("previous_keys", "disabled", "stack_overrides", "permissions")
@@ -121,7 +121,7 @@ class Pipeline:
             parent=parent,
         )
         self.protected = args.protect
-        replaced_by = KINDS["pipelines"].replaced_by
+        replaced_by = KINDS[KIND].replaced_by
         self.replaced_by = {} if replaced_by is None else replaced_by(args.row)
         self.pipeline_id = pipeline.id
         self.pipeline_name = spec["name"]
@@ -135,7 +135,14 @@ class Pipeline:
         return {
             "id": self.pipeline_id,
             "name": self.pipeline_name,
-            "url": url(host, "pipelines"),
+            "url": url(host, KIND),
             "protected": self.protected,
             "replaced_by": self.replaced_by,
         }
+
+
+COMPONENT = ComponentKind(
+    create=lambda key, row, w: Pipeline(key, pipeline_args(key, row, w), w.parent),
+    inputs=lambda key, row, w: pipeline_inputs(pipeline_args(key, row, w)),
+)
+"""How a row of this kind becomes its component (components/registry.py reads it)."""

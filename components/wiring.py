@@ -54,3 +54,14 @@ def url(host: str | None, kind: str) -> Derived | None:
     if not host:
         return None
     return Derived(lambda fields: f"{host}/{kind}/{fields['id']}")
+
+
+@dataclass(frozen=True, kw_only=True)
+class ComponentKind:
+    """How a row of one kind becomes its component: each component module's `COMPONENT`."""
+
+    create: Callable[[str, Any, Wiring], Component]
+    """(row key, final row, wiring) -> what the row builds: its resources, named by the row key,
+    under `wiring.parent`."""
+    inputs: Callable[[str, Any, Wiring], object]
+    """The same, as provider inputs and without creating anything (preflight)."""

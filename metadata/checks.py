@@ -14,7 +14,7 @@ from metadata.errors import Problem
 from metadata.located import Locator, Part
 from metadata.messages import suggest
 from metadata.metrics import MetricDef, definition_problems
-from metadata.models.jobs import JOB_PERMISSION_LEVELS, JobRow, Task
+from metadata.models.jobs import JOB_PERMISSION_LEVELS, JobRow, Task, task_references
 from metadata.models.monitors import QualityMonitorRow
 from metadata.models.pipelines import PIPELINE_PERMISSION_LEVELS, PipelineRow
 from metadata.models.shared import Permission
@@ -123,7 +123,7 @@ def check_job(row: Resolved, ctx: CheckContext) -> Iterator[Problem]:
             f"{', '.join(triggers)}",
         )
     if job.schedule is not None:
-        yield from _schedule(
+        yield from check_schedule(
             loc, ("schedule",), job.schedule.quartz_cron_expression, job.schedule.timezone_id
         )
     if (
@@ -202,6 +202,8 @@ def check_job(row: Resolved, ctx: CheckContext) -> Iterator[Problem]:
                 f"{', '.join(sorted(environments)) or 'none'}",
             )
         yield from _task(task, parts, loc, ctx, git=job.git_source is not None)
+        for ref in task_references(task, parts):
+            yield from _reference(loc, ref.path, ref.key, ref.kind, ctx.res)
     yield from _cycles(job, loc)
 
 
@@ -252,7 +254,7 @@ def _task(
     *,
     git: bool,
 ) -> Iterator[Problem]:
-    res, repo = ctx.res, ctx.repo
+    repo = ctx.repo
     for n, library in enumerate(task.libraries or []):
         for kind in LIBRARY_FILES:
             path = getattr(library, kind)
@@ -281,18 +283,6 @@ def _task(
                 "a SQL task needs a warehouse: set sql_task.warehouse_id (e.g. "
                 "'${var.warehouse_id}') or the stack's lakeform:settings.default_warehouse_id",
             )
-    if task.pipeline_task is not None and task.pipeline_task.pipeline is not None:
-        yield from _reference(
-            loc,
-            (*parts, "pipeline_task", "pipeline"),
-            task.pipeline_task.pipeline,
-            "pipelines",
-            res,
-        )
-    if task.run_job_task is not None and task.run_job_task.job is not None:
-        yield from _reference(
-            loc, (*parts, "run_job_task", "job"), task.run_job_task.job, "jobs", res
-        )
     if task.for_each_task is not None:
         inner = task.for_each_task.task
         iparts = (*parts, "for_each_task", "task")
@@ -365,9 +355,10 @@ def _cycles(job: JobRow, loc: Locator) -> Iterator[Problem]:
                 stack.append((nxt, iter(edges[nxt])))
 
 
-def _schedule(
+def check_schedule(
     loc: Locator, parts: tuple[Part, ...], cron: str, timezone_id: str
 ) -> Iterator[Problem]:
+    """A Quartz cron expression and a Java timezone id, at `parts`."""
     problem = cron_problem(cron)
     if problem:
         yield loc.problem((*parts, "quartz_cron_expression"), problem)
@@ -546,7 +537,7 @@ def check_monitor(row: Resolved, ctx: CheckContext) -> Iterator[Problem]:
     monitor, loc = row.model, row.loc
     assert isinstance(monitor, QualityMonitorRow)
     if monitor.schedule is not None:
-        yield from _schedule(
+        yield from check_schedule(
             loc,
             ("schedule",),
             monitor.schedule.quartz_cron_expression,

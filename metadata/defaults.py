@@ -8,7 +8,9 @@ from typing import Any, TypeVar
 from pydantic import BaseModel
 
 from metadata.kinds import KINDS, Rows
+from metadata.models.jobs import KIND as JOBS
 from metadata.models.jobs import JobRow, Task
+from metadata.models.pipelines import KIND as PIPELINES
 from metadata.models.pipelines import PipelineRow
 from metadata.models.shared import EmailNotifications, lakeform_tags
 from metadata.settings import StackSettings
@@ -89,7 +91,7 @@ def pipeline_for_stack(
 StackStep = Callable[[str, Any, StackSettings, str], Any]
 """(row key, row, settings, stack) -> the row final for the stack."""
 
-STACK_STEPS: dict[str, StackStep] = {"jobs": job_for_stack, "pipelines": pipeline_for_stack}
+STACK_STEPS: dict[str, StackStep] = {JOBS: job_for_stack, PIPELINES: pipeline_for_stack}
 """The step of each kind that takes stack-wide defaults; a kind not listed takes none."""
 
 

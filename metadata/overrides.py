@@ -8,6 +8,7 @@ from typing import Any
 from metadata.errors import Problem
 from metadata.located import Locator, Part
 from metadata.messages import suggest
+from metadata.models.jobs import TASK_REFERENCES
 from metadata.yamlsrc import LList, LMap
 
 VAR_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -138,14 +139,10 @@ def substitute(
 REF = re.compile(r"\$\{([^}]*)\}")
 BARE_REF = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 """`${name}` with no dot: no reference of the Databricks CLI's, passed through where allowed."""
-BUNDLE_REF = re.compile(r"^resources\.(jobs|pipelines)\.([A-Za-z0-9_-]+)\.id$")
-_BY_KEY = {
-    "jobs": ("job_id", "run_job_task: {job: %s}"),
-    "pipelines": ("pipeline_id", "pipeline_task: {pipeline: %s}"),
-}
-
-
-_BY_KEY_FIELD = {"job_id": "job", "pipeline_id": "pipeline"}
+BUNDLE_REF = re.compile(rf"^resources\.({'|'.join(TASK_REFERENCES)})\.([A-Za-z0-9_-]+)\.id$")
+"""A bundle's `${resources.<kind>.<key>.id}`, for the kinds a task names."""
+_BY_KEY = {kind: (how.id_field, how.form) for kind, how in TASK_REFERENCES.items()}
+_BY_KEY_FIELD = {how.id_field: how.field for how in TASK_REFERENCES.values()}
 
 
 def _reference_by_key(key: str, value: Any) -> tuple[str, str] | None:

@@ -13,7 +13,6 @@ from metadata.errors import Problem
 from metadata.kinds import KINDS
 from metadata.located import Locator, Part
 from metadata.messages import suggest, yaml_type
-from metadata.models.jobs import JobRow, Task, TaskDependency
 from metadata.models.shared import OLD_OVERRIDES_KEY, OVERRIDES_KEY
 from metadata.overrides import merge, substitute
 from metadata.raw import ROW_KEY, RawRow
@@ -123,8 +122,9 @@ def resolve_row(
         if salvaged is None:
             return
         model = salvaged
-    if isinstance(model, JobRow):
-        model = _explicit_dependencies(model, loc, res.problems)
+    step = KINDS[raw.kind].validated
+    if step is not None:
+        model = step(model, loc, res.problems)
         if model is None:
             return
     res.rows.append(Resolved(raw.kind, raw.key, model, loc))
@@ -220,55 +220,9 @@ def _overrides_key(kind: str, data: LMap, loc: Locator, res: Resolution) -> str 
                 (OLD_OVERRIDES_KEY,),
                 f"per-stack overrides are now spelt {OVERRIDES_KEY}: "
                 f"write '{OVERRIDES_KEY}:' instead of '{OLD_OVERRIDES_KEY}:'"
-                + (api if kind == "jobs" else ""),
+                + (api if OLD_OVERRIDES_KEY in KINDS[kind].row_model.model_fields else ""),
             )
         )
         return OLD_OVERRIDES_KEY
     # not a mapping: left to the model, which says what it expects
     return OVERRIDES_KEY if isinstance(new, LMap) else None
-
-
-def _explicit_dependencies(job: JobRow, loc: Locator, problems: list[Problem]) -> JobRow | None:
-    """execution_order -> depends_on: a task of order N depends on every task of the highest
-    lower order present; same order runs in parallel."""
-    ordered = [i for i, t in enumerate(job.tasks) if t.execution_order is not None]
-    explicit = [i for i, t in enumerate(job.tasks) if t.depends_on]
-    if not ordered:
-        tasks = [
-            t if t.depends_on is not None else t.model_copy(update={"depends_on": []})
-            for t in job.tasks
-        ]
-        return job.model_copy(update={"tasks": tasks})
-    if explicit:
-        problems.append(
-            loc.problem(
-                ("tasks", explicit[0], "depends_on"),
-                f"job '{loc.prefix[-1]}' mixes execution_order (tasks[{loc.index(ordered[0])}]) "
-                f"and depends_on (tasks[{loc.index(explicit[0])}]); use one style per job",
-            )
-        )
-        return None
-    missing = [i for i, t in enumerate(job.tasks) if t.execution_order is None]
-    if missing:
-        for i in missing:
-            problems.append(
-                loc.problem(
-                    ("tasks", i),
-                    f"execution_order missing; job '{loc.prefix[-1]}' uses execution_order, "
-                    "so every task needs one",
-                )
-            )
-        return None
-    orders = sorted({t.execution_order for t in job.tasks if t.execution_order is not None})
-    by_order: dict[int, list[str]] = {}
-    for t in job.tasks:
-        assert t.execution_order is not None
-        by_order.setdefault(t.execution_order, []).append(t.task_key)
-    tasks: list[Task] = []
-    for t in job.tasks:
-        assert t.execution_order is not None
-        lower = [o for o in orders if o < t.execution_order]
-        upstream = sorted(by_order[lower[-1]]) if lower else []
-        deps = [TaskDependency(task_key=k) for k in upstream]
-        tasks.append(t.model_copy(update={"depends_on": deps, "execution_order": None}))
-    return job.model_copy(update={"tasks": tasks})

@@ -4,24 +4,27 @@ from __future__ import annotations
 
 from typing import Any, cast
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field, create_model
 
-from metadata.models import JobRow, PipelineRow, QualityMonitorRow
+from metadata.kinds import KINDS
 
 SCHEMA_ID = "https://lakeform.dev/schema/metadata.json"
 
 
-class MetadataFile(BaseModel):
+class _FileBase(BaseModel):
     """A Lakeform metadata file: rows keyed by a stable row key, per kind."""
 
-    model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True)
+    model_config = ConfigDict(extra="forbid")
 
-    jobs: dict[str, JobRow] | None = None
-    """Databricks jobs (Jobs API 2.2 settings), keyed by row key."""
-    pipelines: dict[str, PipelineRow] | None = None
-    """Lakeflow Declarative Pipelines (Pipelines API spec), keyed by row key."""
-    quality_monitors: dict[str, QualityMonitorRow] | None = None
-    """Quality monitors (Quality Monitors API), keyed by row key."""
+
+_FIELDS: dict[str, Any] = {
+    kind.name: (dict[str, kind.row_model] | None, Field(None, description=kind.description))
+    for kind in KINDS.values()
+}
+MetadataFile: type[BaseModel] = create_model(
+    "MetadataFile", __base__=_FileBase, __doc__=_FileBase.__doc__, **_FIELDS
+)
+"""One optional top-level key per kind of the registry."""
 
 
 def json_schema() -> dict[str, Any]:

@@ -129,7 +129,7 @@ def row_order(kind: Kind, rows: Mapping[str, BaseModel]) -> list[str]:
             return
         if key in path:  # metadata rejects cycles; never loop if one slipped through
             raise LakeformError(f"{kind.name}.{key}: reference cycle: {' -> '.join((*path, key))}")
-        refs = {ref for other, ref in kind.references(rows[key]) if other == kind.name}
+        refs = {r.key for r in kind.references(rows[key]) if r.kind == kind.name}
         for ref in sorted(refs):
             visit(ref, (*path, key))
         done.add(key)

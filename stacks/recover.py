@@ -45,25 +45,23 @@ class Workspace:
     def __init__(
         self,
         *,
-        jobs_named: Callable[[str], Iterable[tuple[str, Mapping[str, str]]]],
-        pipelines_named: Callable[[str], Iterable[tuple[str, Mapping[str, str]]]],
-        monitor_exists: Callable[[str], bool],
+        named: Mapping[str, Callable[[str], Iterable[tuple[str, Mapping[str, str]]]]],
+        exists: Callable[[str, str], bool],
         path_exists: Callable[[str], bool],
     ) -> None:
-        self.jobs_named = jobs_named
-        """Job name -> (job id, tags) of every job with exactly that name."""
-        self.pipelines_named = pipelines_named
-        """Pipeline name -> (pipeline id, tags) of every pipeline with exactly that name."""
-        self.monitor_exists = monitor_exists
+        self._named = named
+        """Kind recovered by tags -> (name -> (id, tags) of every object with exactly that name)."""
+        self._exists = exists
+        """(kind recovered by id, id) -> whether the object exists."""
         self.path_exists = path_exists
 
     def named(self, kind: str, name: str) -> Iterable[tuple[str, Mapping[str, str]]]:
         """(id, tags) of every object of `kind` (found by tags) named exactly `name`."""
-        return {"jobs": self.jobs_named, "pipelines": self.pipelines_named}[kind](name)
+        return self._named[kind](name)
 
     def exists(self, kind: str, ident: str) -> bool:
         """Whether the object of `kind` (found by id) with id `ident` exists."""
-        return {"quality_monitors": self.monitor_exists}[kind](ident)
+        return self._exists(kind, ident)
 
 
 def pending_creates(export: Mapping[str, Any]) -> list[PendingCreate]:
@@ -95,7 +93,7 @@ def find(pending: PendingCreate, workspace: Workspace) -> Finding | None:
     """Look for what `pending` may have created; None for a type recovery does not know."""
     inputs = pending.inputs
     kind = BY_RESOURCE_TYPE.get(pending.type)
-    if kind is not None:
+    if kind is not None and kind.recovery is not None:
         value = str(inputs.get(kind.recovery.match, ""))
         if kind.recovery.by == "tags":
             ids = _tagged(workspace.named(kind.name, value), inputs.get("tags") or {})

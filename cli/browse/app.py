@@ -31,7 +31,7 @@ from starlette.responses import (
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from cli.adopt import KINDS, Api, get_job, get_pipeline
+from cli.adopt import GETTERS, Api, get_job, get_pipeline
 from cli.browse.catalog import KIND_LABELS, Catalog, Item
 from cli.browse.errors import in_words
 from cli.browse.exporter import Exporter, target_problems
@@ -39,6 +39,7 @@ from cli.browse.graph import task_graph_svg
 from cli.browse.guard import TOKEN_FIELD, Body, Guard
 from cli.browse.query import MANAGED, SORTS, Filters, managed_as, run
 from cli.browse.state import Selected, StateFile, Targets
+from metadata.kinds import JOBS, PIPELINES
 
 HERE = Path(__file__).parent
 
@@ -93,9 +94,9 @@ class Browser:
 
     def link(self, item: Item) -> str:
         host = self.config.host.rstrip("/")
-        if item.kind == "jobs":
+        if item.kind == JOBS.name:
             return f"{host}/jobs/{item.id}"
-        if item.kind == "pipelines":
+        if item.kind == PIPELINES.name:
             return f"{host}/pipelines/{item.id}"
         return f"{host}/explore/data/{item.id.replace('.', '/')}?activeTab=quality"
 
@@ -137,8 +138,9 @@ def _selection_changes(body: object) -> list[dict[str, Any]] | str:
     for i, change in enumerate(items):  # pyright: ignore[reportUnknownVariableType, reportUnknownArgumentType]
         if not isinstance(change, dict):
             return f"items[{i}]: not an object"
-        if change.get("kind") not in KINDS:  # pyright: ignore[reportUnknownMemberType]
-            return f"items[{i}].kind: {change.get('kind')!r}; known: {', '.join(KINDS)}"  # pyright: ignore[reportUnknownMemberType]
+        # Only the kinds browse reads (Kind.rest) can be selected.
+        if change.get("kind") not in GETTERS:  # pyright: ignore[reportUnknownMemberType]
+            return f"items[{i}].kind: {change.get('kind')!r}; known: {', '.join(GETTERS)}"  # pyright: ignore[reportUnknownMemberType]
         if not isinstance(change.get("id"), (str, int)) or not str(change["id"]):  # pyright: ignore[reportUnknownMemberType]
             return f"items[{i}].id: a non-empty string or number"
         changes.append(change)  # pyright: ignore[reportUnknownArgumentType]
@@ -214,10 +216,10 @@ def create_app(config: Config) -> Starlette:
         graph, error = "", ""
         try:
             api = config.connect()
-            if found.kind == "jobs":
+            if found.kind == JOBS.name:
                 detail = get_job(api, int(found.id))
                 graph = task_graph_svg((detail.get("settings") or {}).get("tasks") or [])
-            elif found.kind == "pipelines":
+            elif found.kind == PIPELINES.name:
                 detail = get_pipeline(api, found.id)
         except Exception as err:
             error = in_words(err)

@@ -12,10 +12,11 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from cli.adopt import PAGE, PARALLEL, Api, get_monitor, get_pipeline, list_pages
+from cli.adopt import PARALLEL, Api, get_monitor, get_pipeline, list_all
 from cli.browse.errors import in_words
+from metadata.kinds import JOBS, KINDS, PIPELINES, QUALITY_MONITORS
 
-KIND_LABELS = {"jobs": "job", "pipelines": "pipeline", "quality_monitors": "monitor"}
+KIND_LABELS = {name: kind.key_word for name, kind in KINDS.items()}
 
 
 @dataclass
@@ -67,7 +68,7 @@ def job_item(job: Mapping[str, Any]) -> Item:
     trigger, state = _schedule(settings)
     tags = {str(k): str(v) for k, v in (settings.get("tags") or {}).items()}
     return Item(
-        kind="jobs",
+        kind=JOBS.name,
         id=str(job.get("job_id", "")),
         name=str(settings.get("name") or f"job {job.get('job_id')}"),
         creator=str(job.get("creator_user_name") or ""),
@@ -84,7 +85,7 @@ def pipeline_item(pipeline: Mapping[str, Any]) -> Item:
     tags = {str(k): str(v) for k, v in (spec.get("tags") or {}).items()}
     continuous = bool(spec.get("continuous"))
     return Item(
-        kind="pipelines",
+        kind=PIPELINES.name,
         id=str(pipeline.get("pipeline_id", "")),
         name=str(pipeline.get("name") or spec.get("name") or ""),
         creator=str(pipeline.get("creator_user_name") or ""),
@@ -102,7 +103,7 @@ def monitor_item(monitor: Mapping[str, Any], stack_tables: Mapping[str, str]) ->
     profile = next((k for k in ("time_series", "snapshot", "inference_log") if k in monitor), "")
     cron = schedule.get("quartz_cron_expression")
     return Item(
-        kind="quality_monitors",
+        kind=QUALITY_MONITORS.name,
         id=table,
         name=table,
         creator="",
@@ -224,15 +225,10 @@ class Catalog:
 
             return on_page
 
-        query = {"limit": PAGE}
-        for job in list_pages(api, "/api/2.2/jobs/list", "jobs", query, counted("jobs")):
+        for job in list_all(api, JOBS.name, counted(JOBS.name)):
             items.append(job_item(job))
         # The list answer has no tags, schedule or last change: each pipeline is read.
-        states = list(
-            list_pages(
-                api, "/api/2.0/pipelines", "statuses", {"max_results": PAGE}, counted("pipelines")
-            )
-        )
+        states = list(list_all(api, PIPELINES.name, counted(PIPELINES.name)))
         done = [0]
 
         def one_pipeline(state: Mapping[str, Any]) -> Item:
@@ -253,7 +249,7 @@ class Catalog:
             except NotFound:
                 return None
             found[0] += 1
-            listing.counts["quality_monitors"] = found[0]
+            listing.counts[QUALITY_MONITORS.name] = found[0]
             listing.detail = f"looking for monitors on {len(tables)} tables: {found[0]} found"
             return monitor_item(answer, self.stack_tables)
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from cli.adopt import KINDS, Api, adoption_steps, build_rows, fetch_each
+from cli.adopt import GETTERS, KINDS, Api, adoption_steps, build_rows, fetch_each
 from cli.browse.errors import in_words
 from cli.browse.sources import export_source, repo_path, source_refs
 from cli.browse.state import ExportRun, Selected, StateFile, Targets
@@ -163,9 +163,11 @@ class Exporter:
         if missing:
             api = self.connect()
             total, base = len(missing), 0
-            for kind in KINDS:
+            for kind in GETTERS:
+                rest = KINDS[kind].rest
+                assert rest is not None
                 of_kind = [s for s in missing if s.kind == kind]
-                idents: list[Any] = [int(s.id) if kind == "jobs" else s.id for s in of_kind]
+                idents: list[Any] = [int(s.id) if rest.numeric_id else s.id for s in of_kind]
 
                 def step(done: int, _n: int, base: int = base) -> None:
                     if on_step is not None:
@@ -174,11 +176,7 @@ class Exporter:
                 got = fetch_each(api, kind, idents, failures, step)
                 base += len(of_kind)
                 for answer in got:
-                    ident = {
-                        "jobs": answer.get("job_id"),
-                        "pipelines": answer.get("pipeline_id"),
-                        "quality_monitors": answer.get("table_name"),
-                    }[kind]
+                    ident = answer.get(rest.id_field)
                     self.answers[f"{kind}:{ident}"] = answer
         by_kind: dict[str, list[dict[str, Any]]] = {kind: [] for kind in KINDS}
         for s in selected:
@@ -329,7 +327,7 @@ class Exporter:
 
         # Sources: read every one first, write none until all are read and none would clobber.
         with_sources = {f"{s.kind}:{s.id}" for s in selected if s.sources}
-        first = build_export(answers["jobs"], answers["pipelines"], answers["quality_monitors"])
+        first = build_export(answers)
         wanted = sorted(
             {s.path for r in first.all() if _ref(r) in with_sources for s in source_refs(r)}
         )

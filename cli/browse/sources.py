@@ -12,6 +12,7 @@ from typing import Any
 
 from cli.adopt import Api
 from metadata.formats.export import ExportedRow
+from metadata.kinds import JOBS, PIPELINES
 
 EXTENSIONS = {"PYTHON": ".py", "SQL": ".sql", "SCALA": ".scala", "R": ".r"}
 
@@ -46,7 +47,7 @@ def source_refs(row: ExportedRow) -> list[SourceRef]:
     """The notebook and file paths of a job's tasks or a pipeline's libraries. A job with a
     git_source reads its tasks' files from Git: those are not the workspace's to export."""
     refs: list[SourceRef] = []
-    if row.kind == "jobs" and "git_source" not in row.row:
+    if row.kind == JOBS.name and "git_source" not in row.row:
         for where, task in _tasks(row.row.get("tasks", [])):
             blocks = (
                 ("notebook_task", task.get("notebook_task"), "notebook_path"),
@@ -59,7 +60,7 @@ def source_refs(row: ExportedRow) -> list[SourceRef]:
                 path = _workspace_path(block.get(key))  # pyright: ignore[reportUnknownMemberType, reportUnknownArgumentType]
                 if path is not None:
                     refs.append(SourceRef(block, key, path, f"{where}.{name}.{key}"))  # pyright: ignore[reportUnknownArgumentType]
-    if row.kind == "pipelines":
+    if row.kind == PIPELINES.name:
         for i, lib in enumerate(row.row.get("libraries", [])):
             for name in ("notebook", "file"):
                 block = lib.get(name)

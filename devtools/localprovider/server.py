@@ -18,7 +18,7 @@ from pulumi.runtime.proto import plugin_pb2, provider_pb2, provider_pb2_grpc
 
 from components.names import unknown_properties
 from devtools.localprovider.client import PLUGIN_VERSION, Client, ConfigError, configure
-from devtools.localprovider.resources import KINDS, Kind, ResourceError
+from devtools.localprovider.resources import INVOKES, KINDS, Kind, ResourceError
 
 log = logging.getLogger("lakeform.localprovider")
 
@@ -151,6 +151,21 @@ class Provider(provider_pb2_grpc.ResourceProviderServicer):
             hasDetailedDiff=True,
             deleteBeforeReplace=False,
         )
+
+    def Invoke(self, request: Any, context: grpc.ServicerContext) -> Any:
+        call = INVOKES.get(request.tok)
+        if call is None:
+            context.abort(
+                grpc.StatusCode.UNIMPLEMENTED,
+                f"Lakeform's local databricks provider does not serve {request.tok}; it serves "
+                + ", ".join(sorted(INVOKES)),
+            )
+        client = self._api(context)
+        args = _dict(request.args)
+        answer = self._guard(context, f"invoking {request.tok}", lambda: call(client, args))
+        response = provider_pb2.InvokeResponse()
+        getattr(response, "return").CopyFrom(_struct(answer))  # `return` is a Python keyword
+        return response
 
     def Create(self, request: Any, context: grpc.ServicerContext) -> Any:
         kind = self._kind(request.type, request.urn, context)

@@ -40,7 +40,7 @@ def table_folder(root: Path, full_name: str) -> Path:
     return root.joinpath(*(part.lower() for part in match.groups()))
 
 
-def _table_id(ws: Workspace, full_name: str) -> str:
+def table_id(ws: Workspace, full_name: str) -> str:
     # stable for a name in a workspace, so no state has to remember it
     return str(uuid.uuid5(uuid.NAMESPACE_URL, f"lakeform-local/{ws.workspace_id}/{full_name}"))
 
@@ -58,7 +58,7 @@ def _info(ws: Workspace, full_name: str) -> dict[str, object]:
         "table_type": "MANAGED",
         "data_source_format": "DELTA",
         "storage_location": folder.resolve().as_uri(),
-        "table_id": _table_id(ws, f"{catalog}.{schema}.{table}"),
+        "table_id": table_id(ws, f"{catalog}.{schema}.{table}"),
         "owner": ws.user_name,
     }
 
@@ -67,7 +67,7 @@ def get_table(ws: Workspace, req: Request) -> Response:
     return Response(body=_info(ws, req.params["full_name"]))
 
 
-def _all_tables(ws: Workspace) -> list[str]:
+def all_tables(ws: Workspace) -> list[str]:
     root = ws.tables_root
     return [
         ".".join(log.parent.relative_to(root).parts)
@@ -84,7 +84,7 @@ def temporary_table_credentials(ws: Workspace, req: Request) -> Response:
         raise invalid("table_id is required")
     if operation not in OPERATIONS:
         raise invalid(f"operation must be one of {', '.join(OPERATIONS)}; got {operation!r}")
-    for name in _all_tables(ws):
+    for name in all_tables(ws):
         info = _info(ws, name)
         if info["table_id"] == table_id:
             expires = int(time.time() * 1000) + CREDENTIAL_SECONDS * 1000

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from devtools.workspace import (
     catalog,
+    data_quality,
     files,
     identity,
     jobs,
@@ -21,6 +22,7 @@ ROUTES: list[Route] = [
     *pipelines.ROUTES,
     *monitors.ROUTES,
     *catalog.ROUTES,
+    *data_quality.ROUTES,
     *objects.ROUTES,
     *permissions.ROUTES,
     *runs.ROUTES,

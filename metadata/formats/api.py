@@ -9,8 +9,11 @@ from typing import Any, cast, get_args, get_origin
 
 from pydantic import BaseModel
 
+from metadata.models.jobs import KIND as JOBS
 from metadata.models.jobs import JobRow
+from metadata.models.monitors import KIND as QUALITY_MONITORS
 from metadata.models.monitors import SPARK_TYPES, QualityMonitorRow, spark_struct_field_json
+from metadata.models.pipelines import KIND as PIPELINES
 from metadata.models.pipelines import PipelineRow
 from metadata.models.shared import LAKEFORM_TAGS
 
@@ -217,7 +220,7 @@ def job_row(job: Mapping[str, Any]) -> ExportedRow:
     notes = _managed_note(row.get("tags"))
     _without_lakeform_tags(row)
     name = str(settings.get("name") or "")
-    return ExportedRow("jobs", str(job.get("job_id", "")), name, row, dropped, notes)
+    return ExportedRow(JOBS, str(job.get("job_id", "")), name, row, dropped, notes)
 
 
 # --- pipelines -----------------------------------------------------------------------------------
@@ -238,7 +241,7 @@ def pipeline_row(pipeline: Mapping[str, Any]) -> ExportedRow:
     notes = _managed_note(row.get("tags"))
     _without_lakeform_tags(row)
     ident = str(pipeline.get("pipeline_id") or given.get("id") or "")
-    return ExportedRow("pipelines", ident, str(spec.get("name") or ""), row, dropped, notes)
+    return ExportedRow(PIPELINES, ident, str(spec.get("name") or ""), row, dropped, notes)
 
 
 # --- quality monitors ----------------------------------------------------------------------------
@@ -284,4 +287,4 @@ def monitor_row(monitor: Mapping[str, Any]) -> ExportedRow:
         if isinstance(metric.get("output_data_type"), str):
             metric["output_data_type"] = plain_output_type(metric["output_data_type"])
     table = str(monitor.get("table_name") or "")
-    return ExportedRow("quality_monitors", table, table.rsplit(".", 1)[-1], row, dropped, [])
+    return ExportedRow(QUALITY_MONITORS, table, table.rsplit(".", 1)[-1], row, dropped, [])

@@ -18,6 +18,8 @@ from metadata.formats.api import (
     plain_output_type,
 )
 from metadata.kinds import KINDS
+from metadata.models.jobs import KIND as JOBS
+from metadata.models.jobs import TASK_REFERENCES
 from metadata.raw import ROW_KEY
 
 
@@ -25,17 +27,22 @@ from metadata.raw import ROW_KEY
 class Export:
     """Rows of every kind with their keys assigned and references between them resolved."""
 
-    jobs: list[ExportedRow] = field(default_factory=list[ExportedRow])
-    pipelines: list[ExportedRow] = field(default_factory=list[ExportedRow])
-    quality_monitors: list[ExportedRow] = field(default_factory=list[ExportedRow])
+    rows: dict[str, list[ExportedRow]] = field(default_factory=lambda: {kind: [] for kind in KINDS})
+    """Kind -> its rows, in KINDS order."""
 
     def all(self) -> list[ExportedRow]:
         return [row for kind in KINDS for row in self.of(kind)]
 
     def of(self, kind: str) -> list[ExportedRow]:
         """The rows of `kind` (a key of KINDS)."""
-        rows: list[ExportedRow] = getattr(self, kind)
-        return rows
+        return self.rows[kind]
+
+    def __getattr__(self, kind: str) -> list[ExportedRow]:
+        rows = self.__dict__.get("rows")
+        if rows is None or kind not in rows:
+            raise AttributeError(kind)
+        found: list[ExportedRow] = rows[kind]
+        return found
 
 
 # --- keys and references -------------------------------------------------------------------------
@@ -71,45 +78,38 @@ def _tasks(tasks: list[dict[str, Any]]) -> Iterable[tuple[str, dict[str, Any]]]:
             yield f"tasks[{i}].for_each_task.task", inner
 
 
-# A task block naming another resource by id -> the row field that names it by key instead.
-_REFERENCES = (("pipeline_task", "pipeline_id", "pipeline"), ("run_job_task", "job_id", "job"))
-
-
 def link_references(export: Export) -> None:
-    """`pipeline_task.pipeline_id` / `run_job_task.job_id` of an exported resource -> row key."""
-    keys = {
-        "pipeline": {r.resource_id: r.key for r in export.pipelines},
-        "job": {r.resource_id: r.key for r in export.jobs},
-    }
-    for job in export.jobs:
+    """`pipeline_task.pipeline_id` / `run_job_task.job_id` of an exported resource -> row key:
+    the task references the jobs model declares (`TASK_REFERENCES`), read backwards."""
+    keys = {kind: {r.resource_id: r.key for r in export.of(kind)} for kind in TASK_REFERENCES}
+    for job in export.of(JOBS):
         for where, task in _tasks(job.row.get("tasks", [])):
-            for block_name, id_field, key_field in _REFERENCES:
-                block = task.get(block_name)
-                if not (isinstance(block, dict) and id_field in block):
+            for kind, how in TASK_REFERENCES.items():
+                block = task.get(how.block)
+                if not (isinstance(block, dict) and how.id_field in block):
                     continue
-                ident = str(block[id_field])  # pyright: ignore[reportUnknownArgumentType]
-                key = keys[key_field].get(ident)
+                ident = str(block[how.id_field])  # pyright: ignore[reportUnknownArgumentType]
+                key = keys[kind].get(ident)
                 if key is None:
                     job.notes.append(
-                        f"{where}.{block_name}.{id_field} {ident} kept as an id "
-                        f"(that {key_field} is not in this export)"
+                        f"{where}.{how.block}.{how.id_field} {ident} kept as an id "
+                        f"(that {how.field} is not in this export)"
                     )
                     continue
-                del block[id_field]
-                task[block_name] = {key_field: key, **block}
+                del block[how.id_field]
+                task[how.block] = {how.field: key, **block}
 
 
-def build_export(
-    jobs: Iterable[Mapping[str, Any]] = (),
-    pipelines: Iterable[Mapping[str, Any]] = (),
-    monitors: Iterable[Mapping[str, Any]] = (),
-) -> Export:
-    """API answers -> rows with keys and row references."""
-    answers = {"jobs": jobs, "pipelines": pipelines, "quality_monitors": monitors}
+def build_export(answers: Mapping[str, Iterable[Mapping[str, Any]]]) -> Export:
+    """API answers (kind -> answers) -> rows with keys and row references."""
     export = Export()
     for kind in KINDS.values():
         rows = export.of(kind.name)
-        rows.extend(kind.export(answer) for answer in answers[kind.name])
+        given = list(answers.get(kind.name, ()))
+        if given and kind.export is None:
+            raise ValueError(f"{kind.name} are not exported")
+        if kind.export is not None:
+            rows.extend(kind.export(answer) for answer in given)
         assign_keys(rows)
     link_references(export)
     return export

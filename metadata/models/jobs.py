@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
 from pydantic import Field, field_validator, model_validator
 
+from metadata.models.pipelines import KIND as PIPELINES
 from metadata.models.shared import (
     INT32_MAX,
     ApiModel,
@@ -20,6 +23,9 @@ from metadata.models.shared import (
     RunAs,
     StackOverrides,
 )
+
+KIND = "jobs"
+"""The kind's name: the top-level key of metadata files and stack outputs."""
 
 PauseStatus = Literal["PAUSED", "UNPAUSED"]
 RunIf = Literal[
@@ -750,3 +756,55 @@ JOB_PERMISSION_LEVELS = ("CAN_VIEW", "CAN_MANAGE_RUN", "CAN_MANAGE", "IS_OWNER")
 
 ForEachTask.model_rebuild()
 Task.model_rebuild()
+
+
+@dataclass(frozen=True)
+class RowReference:
+    """A row naming another row by key (a job's task naming a pipeline or a job)."""
+
+    kind: str
+    """The kind of the row named."""
+    key: str
+    path: tuple[str | int, ...]
+    """Where the key is written in this row, e.g. `("tasks", 2, "pipeline_task", "pipeline")`."""
+    id_field: str
+    """The API field that takes the named resource's id in place of the key."""
+
+
+@dataclass(frozen=True)
+class TaskReference:
+    """How a task names a row of another kind: `<block>: {<field>: key}` for `<id_field>: id`."""
+
+    block: str
+    field: str
+    id_field: str
+
+    @property
+    def form(self) -> str:
+        """The reference by key as a row writes it, with `%s` for the key."""
+        return f"{self.block}: {{{self.field}: %s}}"
+
+
+TASK_REFERENCES: dict[str, TaskReference] = {
+    PIPELINES: TaskReference("pipeline_task", "pipeline", "pipeline_id"),
+    KIND: TaskReference("run_job_task", "job", "job_id"),
+}
+"""Kind a task can name -> how (bundles' `${resources.<kind>.<key>.id}` maps onto the same)."""
+
+
+def task_references(task: Task, at: tuple[str | int, ...]) -> Iterator[RowReference]:
+    """Every row the task at `at` names by key (its for_each_task's task included)."""
+    for kind, how in TASK_REFERENCES.items():
+        block = getattr(task, how.block)
+        key = None if block is None else getattr(block, how.field)
+        if key is not None:
+            yield RowReference(kind, key, (*at, how.block, how.field), how.id_field)
+    if task.for_each_task is not None:
+        yield from task_references(task.for_each_task.task, (*at, "for_each_task", "task"))
+
+
+def job_references(row: JobRow) -> Iterator[RowReference]:
+    """Every row a job names by key, with where: the one walk checks, the build order and the
+    component read."""
+    for i, task in enumerate(row.tasks):
+        yield from task_references(task, ("tasks", i))

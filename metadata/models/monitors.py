@@ -10,6 +10,9 @@ from pydantic import field_validator, model_validator
 
 from metadata.models.shared import ApiModel, NonNegInt32, StackOverrides
 
+KIND = "quality_monitors"
+"""The kind's name: the top-level key of metadata files and stack outputs."""
+
 SPARK_TYPES = {
     "string": "string",
     "double": "double",

@@ -16,6 +16,9 @@ from metadata.models.shared import (
     StackOverrides,
 )
 
+KIND = "pipelines"
+"""The kind's name: the top-level key of metadata files and stack outputs."""
+
 PIPELINE_PERMISSION_LEVELS = ("CAN_VIEW", "CAN_RUN", "CAN_MANAGE", "IS_OWNER")
 
 

@@ -138,7 +138,7 @@ def test_recover_for_stack_local_sends_only_the_local_token(
     config = {"databricks:host": listening.url}
     monkeypatch.setattr(cli.recover, "_config", lambda stack, key: config.get(key))
     workspace = cli.recover._workspace("local")  # pyright: ignore[reportPrivateUsage]
-    assert not workspace.monitor_exists("main.sales.orders")
+    assert not workspace.exists("quality_monitors", "main.sales.orders")
     assert _tokens(listening) == {f"Bearer {LOCAL_TOKEN}"}
 
 

@@ -26,3 +26,10 @@ def test_every_property_the_program_sends_is_mapped(program, stack: str) -> None
         assert unknown_properties(kinds[reg.type].fields, reg.inputs) == [], reg.name
         # Nor anything the provider's schema refuses (tests/localprovider/test_schema_rules.py).
         assert kinds[reg.type].failures(reg.inputs) == [], reg.name
+
+
+def test_every_kind_of_the_registry_has_its_stand_in_resource() -> None:
+    # The plug-in's local-provider piece is found from the kind's declaration: its token.
+    from metadata.kinds import KINDS as REGISTRY
+
+    assert [k.resource_type for k in REGISTRY.values() if k.resource_type not in KINDS] == []

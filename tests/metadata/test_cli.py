@@ -32,12 +32,17 @@ def test_validate_samples_for_every_stack(repo: Path, capsys: pytest.CaptureFixt
     assert main(["validate"]) == 0
     out = capsys.readouterr().out
     stacks = ", ".join(sorted(p.name[7:-5] for p in repo.glob("Pulumi.*.yaml")))
-    assert out == f"OK: 8 jobs, 2 pipelines, 5 quality monitors (stacks: {stacks})\n"
+    assert out == (
+        f"OK: 8 jobs, 2 pipelines, 5 quality monitors, 0 data quality monitors (stacks: {stacks})\n"
+    )
 
 
 def test_validate_one_stack(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["validate", "--stack", "prod", "resources/olist"]) == 0
-    assert capsys.readouterr().out == "OK: 2 jobs, 2 pipelines, 0 quality monitors (stacks: prod)\n"
+    assert (
+        capsys.readouterr().out
+        == "OK: 2 jobs, 2 pipelines, 0 quality monitors, 0 data quality monitors (stacks: prod)\n"
+    )
 
 
 def test_validate_reads_the_stack_metadata_paths(
@@ -48,7 +53,10 @@ def test_validate_reads_the_stack_metadata_paths(
         "    variables: {catalog: qa, notification_email: qa@example.com}\n"
     )
     assert main(["validate", "--stack", "qa"]) == 0
-    assert capsys.readouterr().out == "OK: 2 jobs, 2 pipelines, 0 quality monitors (stacks: qa)\n"
+    assert (
+        capsys.readouterr().out
+        == "OK: 2 jobs, 2 pipelines, 0 quality monitors, 0 data quality monitors (stacks: qa)\n"
+    )
 
 
 def test_validate_without_stack_files_checks_once(
@@ -57,7 +65,10 @@ def test_validate_without_stack_files_checks_once(
     for stack_file in repo.glob("Pulumi*.yaml"):
         stack_file.unlink()
     assert main(["validate"]) == 0
-    assert capsys.readouterr().out == "OK: 8 jobs, 2 pipelines, 5 quality monitors\n"
+    assert (
+        capsys.readouterr().out
+        == "OK: 8 jobs, 2 pipelines, 5 quality monitors, 0 data quality monitors\n"
+    )
 
 
 def test_validate_reports_every_problem(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -135,7 +146,12 @@ def test_validate_json_of_good_rows_counts_them(
             {
                 "stack": "prod",
                 "ok": True,
-                "rows": {"jobs": 2, "pipelines": 2, "quality_monitors": 0},
+                "rows": {
+                    "jobs": 2,
+                    "pipelines": 2,
+                    "quality_monitors": 0,
+                    "data_quality_monitors": 0,
+                },
             }
         ],
         "problems": [],
@@ -241,7 +257,9 @@ def test_validate_accepts_values_nested_64_levels_deep(repo: Path) -> None:
     )
     done = run_cli("validate", cwd=repo)
     assert done.stderr == ""
-    assert done.stdout.startswith("OK: 9 jobs, 2 pipelines, 5 quality monitors (stacks: ")
+    assert done.stdout.startswith(
+        "OK: 9 jobs, 2 pipelines, 5 quality monitors, 0 data quality monitors (stacks: "
+    )
     assert done.returncode == 0
 
 
@@ -275,7 +293,10 @@ def test_validate_accepts_an_empty_folder_where_the_stack_allows_it(
         "config:\n  lakeform:settings:\n    metadata_paths: [empty]\n    allow_empty: true\n"
     )
     assert main(["validate", "--stack", "qa"]) == 0
-    assert capsys.readouterr().out == "OK: 0 jobs, 0 pipelines, 0 quality monitors (stacks: qa)\n"
+    assert (
+        capsys.readouterr().out
+        == "OK: 0 jobs, 0 pipelines, 0 quality monitors, 0 data quality monitors (stacks: qa)\n"
+    )
 
 
 def test_validate_prints_old_spelling_warnings_once(
@@ -323,4 +344,7 @@ def test_validate_counts_agree_in_number(repo: Path, capsys: pytest.CaptureFixtu
         "jobs:\n  j:\n    tasks: [{task_key: t, pipeline_task: {pipeline: p}}]\n"
     )
     assert main(["validate"]) == 0
-    assert capsys.readouterr().out == "OK: 1 job, 1 pipeline, 0 quality monitors\n"
+    assert (
+        capsys.readouterr().out
+        == "OK: 1 job, 1 pipeline, 0 quality monitors, 0 data quality monitors\n"
+    )

@@ -249,7 +249,7 @@ def test_a_bad_row_names_the_table_row_column_and_field(project: Project, tmp_pa
     )
     assert problems(project, table) == [
         f"{table}: row job.typo, column kind: unknown kind 'job'; one of jobs, pipelines, "
-        "quality_monitors; did you mean 'jobs'?",
+        "quality_monitors, data_quality_monitors; did you mean 'jobs'?",
         f"{table}: row jobs.bad, column row: jobs.bad.timeot_seconds: unknown field "
         "'timeot_seconds'; did you mean 'timeout_seconds'?",
         f"{table}: row jobs.broken, column row: jobs.broken: not valid JSON: Expecting property "

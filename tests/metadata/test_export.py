@@ -561,7 +561,7 @@ def test_references_to_resources_not_exported_stay_ids() -> None:
             "tasks": [{"task_key": "a", "pipeline_task": {"pipeline_id": "elsewhere"}}],
         },
     }
-    export = build_export(jobs=[copy.deepcopy(job)])
+    export = build_export({"jobs": [copy.deepcopy(job)]})
     assert export.jobs[0].row["tasks"][0]["pipeline_task"] == {"pipeline_id": "elsewhere"}
     assert export.jobs[0].notes == [
         "tasks[0].pipeline_task.pipeline_id elsewhere kept as an id "

@@ -525,7 +525,8 @@ def test_settings_merge_into_the_stack_files_and_validate_runs_with_no_hand_step
     assert staging["databricks:host"] == "https://staging.cloud.databricks.com"
     assert main(["validate"]) == 0
     assert capsys.readouterr().out == (
-        "OK: 2 jobs, 1 pipeline, 1 quality monitor (stacks: dev, prod, staging)\n"
+        "OK: 2 jobs, 1 pipeline, 1 quality monitor, 0 data quality monitors "
+        "(stacks: dev, prod, staging)\n"
     )
     # a second import changes nothing in the stack files: the values are there
     before = {p.name: p.read_text() for p in bundle.glob("Pulumi.*.yaml")}

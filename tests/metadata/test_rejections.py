@@ -859,8 +859,8 @@ def test_unknown_top_level_key(one_problem: OneProblem) -> None:
 
 def test_top_level_that_is_not_a_mapping(one_problem: OneProblem) -> None:
     assert one_problem("just a string\n") == (
-        "resources/a.yaml:1:1: expected a mapping with jobs, pipelines, quality_monitors; "
-        "got string"
+        "resources/a.yaml:1:1: expected a mapping with jobs, pipelines, quality_monitors, "
+        "data_quality_monitors; got string"
     )
 
 

@@ -27,7 +27,14 @@ def test_fields_carry_their_docstrings() -> None:
 
 def test_top_level_kinds_and_lakeform_shapes() -> None:
     schema = json_schema()
-    assert set(schema["properties"]) == {"jobs", "pipelines", "quality_monitors"}
+    assert set(schema["properties"]) == {
+        "jobs",
+        "pipelines",
+        "quality_monitors",
+        "data_quality_monitors",
+    }
+    dq = schema["$defs"]["DataQualityMonitorRow"]["properties"]
+    assert {"object_type", "schema", "table", "anomaly_detection_config"} <= set(dq)
     assert schema["additionalProperties"] is False
     overrides = schema["$defs"]["JobRow"]["properties"]["stack_overrides"]["anyOf"][0]
     assert overrides["additionalProperties"]["type"] == "object"  # per-stack overrides

@@ -157,6 +157,7 @@ KIND_CASES: dict[str, str] = {
     "pipelines": "{serverless: true, libraries: [{glob: {include: src/pipe/**}}]}",
     "quality_monitors": "{table_name: c.s.t, assets_dir: /a, output_schema_name: c.s,"
     " snapshot: {}}",
+    "data_quality_monitors": "{object_type: schema, schema: c.s, anomaly_detection_config: {}}",
 }
 
 

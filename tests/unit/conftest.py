@@ -61,8 +61,17 @@ class Mocks(pulumi.runtime.Mocks):
             return table, state
         return f"{args.name}-id", state
 
-    def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict[str, Any], None]:
-        return {}, None
+    def call(
+        self, args: pulumi.runtime.MockCallArgs
+    ) -> tuple[dict[str, Any], list[tuple[str, str]] | None]:
+        # The Unity Catalog look-ups by name (components/data_quality_monitors.py): an id per
+        # name, `id:<name>`, so a test can tell which object a monitor was pointed at.
+        name = str(args.args.get("name", ""))
+        if args.token == "databricks:index/getSchema:getSchema":
+            return {"id": name, "name": name, "schemaInfo": {"schemaId": f"id:{name}"}}, []
+        if args.token == "databricks:index/getTable:getTable":
+            return {"id": f"id:{name}", "name": name, "tableInfo": {"tableId": f"id:{name}"}}, []
+        return {}, []
 
 
 class RecordingMonitor(pulumi_mocks.MockMonitor):

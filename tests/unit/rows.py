@@ -7,6 +7,7 @@ from typing import Any
 
 from metadata import Rows
 from metadata.models import JobRow, PipelineRow, QualityMonitorRow
+from metadata.models.data_quality_monitors import DataQualityMonitorRow
 from metadata.settings import StackSettings
 from stacks.build import Built, build
 
@@ -48,12 +49,27 @@ def monitor(**fields: Any) -> QualityMonitorRow:
     return QualityMonitorRow.model_validate({**base, **fields})
 
 
+def data_quality_monitor(**fields: Any) -> DataQualityMonitorRow:
+    base: dict[str, Any] = {
+        "object_type": "schema",
+        "schema": "olist.gold",
+        "anomaly_detection_config": {},
+    }
+    return DataQualityMonitorRow.model_validate({**base, **fields})
+
+
 def rows(
     jobs: dict[str, JobRow] | None = None,
     pipelines: dict[str, PipelineRow] | None = None,
     quality_monitors: dict[str, QualityMonitorRow] | None = None,
+    data_quality_monitors: dict[str, DataQualityMonitorRow] | None = None,
 ) -> Rows:
-    return Rows(jobs=jobs or {}, pipelines=pipelines or {}, quality_monitors=quality_monitors or {})
+    return Rows(
+        jobs=jobs or {},
+        pipelines=pipelines or {},
+        quality_monitors=quality_monitors or {},
+        data_quality_monitors=data_quality_monitors or {},
+    )
 
 
 def build_rows(

@@ -177,7 +177,12 @@ def test_zero_rows_deploy_when_the_stack_allows_empty(program) -> None:
     p = program("dev")
     p.run(lambda: build_rows(StackSettings(allow_empty=True), rows(), "dev"))
     assert p.monitor.registrations == []
-    assert p.outputs == {"jobs": {}, "pipelines": {}, "quality_monitors": {}}
+    assert p.outputs == {
+        "jobs": {},
+        "pipelines": {},
+        "quality_monitors": {},
+        "data_quality_monitors": {},
+    }
 
 
 def test_outputs_per_kind_keyed_by_row_key(program) -> None:
@@ -217,6 +222,7 @@ def test_outputs_per_kind_keyed_by_row_key(program) -> None:
                 },
             }
         },
+        "data_quality_monitors": {},
     }
 
 

@@ -58,6 +58,10 @@ UNVERIFIED = {
         # create-request fields (not in MonitorInfo) and the provider's own
         "monitorId", "providerConfig", "skipBuiltinDashboard", "warehouseId",
     ],
+    "databricks:index/dataQualityMonitor:DataQualityMonitor": [
+        # the provider's own (ProviderConfig: the workspace of an account-level provider)
+        "providerConfig",
+    ],
     "databricks:index/notebook:Notebook": [],
     "databricks:index/workspaceFile:WorkspaceFile": [],
     "databricks:index/permissions:Permissions": [

@@ -125,7 +125,7 @@ def test_program_registers_exactly_the_expected_resources(program, stack: str) -
                 else "lakeform:pipelines:Pipeline"
             )  # fmt: skip
             assert reg.urn == f"urn:pulumi:{stack}::lakeform::{group}${reg.type}::{reg.name}"
-    assert sorted(p.outputs) == ["jobs", "pipelines", "quality_monitors"]
+    assert sorted(p.outputs) == ["data_quality_monitors", "jobs", "pipelines", "quality_monitors"]
     assert sorted(p.outputs["jobs"]) == JOBS
     assert sorted(p.outputs["pipelines"]) == PIPELINES
     assert sorted(p.outputs["quality_monitors"]) == MONITORS

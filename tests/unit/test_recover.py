@@ -147,8 +147,7 @@ def lookups_of_nothing() -> Any:
     from stacks.recover import Workspace
 
     return Workspace(
-        jobs_named=lambda _name: [],
-        pipelines_named=lambda _name: [],
-        monitor_exists=lambda _table: False,
+        named={"jobs": lambda _name: [], "pipelines": lambda _name: []},
+        exists=lambda _kind, _table: False,
         path_exists=lambda _path: False,
     )

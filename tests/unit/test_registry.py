@@ -3,29 +3,25 @@ kind's row becomes a component and a Databricks resource of the types the regist
 
 from __future__ import annotations
 
-import dataclasses
 from typing import Any
 
 from components.registry import COMPONENTS
 from metadata import KINDS, Rows
 from metadata.settings import StackSettings
-from tests.unit.rows import build_rows, job, monitor, pipeline, rows
+from tests.unit.rows import build_rows, data_quality_monitor, job, monitor, pipeline, rows
 
 # One row per kind (a test fails when a new kind has none).
 CASES: dict[str, Any] = {
     "jobs": job(tasks=[{"task_key": "t", "notebook_task": {"notebook_path": "/abs/nb"}}]),
     "pipelines": pipeline(catalog="c"),
     "quality_monitors": monitor(),
+    "data_quality_monitors": data_quality_monitor(),
 }
 
 
 def test_every_kind_has_a_component_a_rows_field_and_a_case() -> None:
     assert list(COMPONENTS) == list(KINDS)
-    assert [
-        f.name
-        for f in dataclasses.fields(Rows)
-        if f.name not in ("stack", "warnings", "positions", "sources")
-    ] == list(KINDS)
+    assert [kind for kind, _ in Rows().items()] == list(KINDS)
     assert set(CASES) == set(KINDS)
 
 

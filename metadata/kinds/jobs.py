@@ -1,0 +1,83 @@
+"""The jobs plug-in: Jobs API 2.2 jobs, their tasks and the rows their tasks name."""
+
+from __future__ import annotations
+
+from metadata.checks import check_job
+from metadata.errors import Problem
+from metadata.formats.api import job_row
+from metadata.kinds.base import Kind, Recovery, Rest
+from metadata.located import Locator
+from metadata.models.jobs import KIND, JobRow, Task, TaskDependency, job_references
+from metadata.models.pipelines import KIND as PIPELINES
+
+
+def explicit_dependencies(job: JobRow, loc: Locator, problems: list[Problem]) -> JobRow | None:
+    """execution_order -> depends_on: a task of order N depends on every task of the highest
+    lower order present; same order runs in parallel."""
+    ordered = [i for i, t in enumerate(job.tasks) if t.execution_order is not None]
+    explicit = [i for i, t in enumerate(job.tasks) if t.depends_on]
+    if not ordered:
+        tasks = [
+            t if t.depends_on is not None else t.model_copy(update={"depends_on": []})
+            for t in job.tasks
+        ]
+        return job.model_copy(update={"tasks": tasks})
+    if explicit:
+        problems.append(
+            loc.problem(
+                ("tasks", explicit[0], "depends_on"),
+                f"job '{loc.prefix[-1]}' mixes execution_order (tasks[{loc.index(ordered[0])}]) "
+                f"and depends_on (tasks[{loc.index(explicit[0])}]); use one style per job",
+            )
+        )
+        return None
+    missing = [i for i, t in enumerate(job.tasks) if t.execution_order is None]
+    if missing:
+        for i in missing:
+            problems.append(
+                loc.problem(
+                    ("tasks", i),
+                    f"execution_order missing; job '{loc.prefix[-1]}' uses execution_order, "
+                    "so every task needs one",
+                )
+            )
+        return None
+    orders = sorted({t.execution_order for t in job.tasks if t.execution_order is not None})
+    by_order: dict[int, list[str]] = {}
+    for t in job.tasks:
+        assert t.execution_order is not None
+        by_order.setdefault(t.execution_order, []).append(t.task_key)
+    tasks: list[Task] = []
+    for t in job.tasks:
+        assert t.execution_order is not None
+        lower = [o for o in orders if o < t.execution_order]
+        upstream = sorted(by_order[lower[-1]]) if lower else []
+        deps = [TaskDependency(task_key=k) for k in upstream]
+        tasks.append(t.model_copy(update={"depends_on": deps, "execution_order": None}))
+    return job.model_copy(update={"tasks": tasks})
+
+
+JOBS = Kind(
+    name=KIND,
+    row_model=JobRow,
+    component_type="lakeform:jobs:Job",
+    resource_type="databricks:index/job:Job",
+    key_word="job",
+    description="Databricks jobs (Jobs API 2.2 settings), keyed by row key.",
+    check=check_job,
+    export=job_row,
+    rest=Rest(
+        get="/api/2.2/jobs/get?job_id",
+        id_field="job_id",
+        noun="job",
+        numeric_id=True,
+        paged=("tasks", "job_clusters", "parameters", "environments"),
+        list_path="/api/2.2/jobs/list",
+        list_items="jobs",
+        list_query={"limit": 100},
+    ),
+    recovery=Recovery(by="tags", match="name"),
+    refers_to=(PIPELINES, KIND),
+    references=job_references,
+    validated=explicit_dependencies,
+)

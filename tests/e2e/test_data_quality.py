@@ -1,0 +1,58 @@
+"""A data quality monitor row through the real engine and the local provider: the schema's id
+looked up by name, the monitor deployed on it, the stack output, then a second up that writes
+nothing."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from devtools.workspace.testing import RunningWorkspace
+from tests.e2e.harness import LAKEFORM_PROGRAM, Project
+
+PROGRAMS = Path(__file__).parent / "programs"
+ROWS = """\
+data_quality_monitors:
+  sales:
+    object_type: schema
+    schema: main.sales
+    anomaly_detection_config: {excluded_table_full_names: [main.sales.scratch]}
+  orders:
+    object_type: table
+    table: main.sales.orders
+    data_profiling_config:
+      output_schema: main.monitoring
+      snapshot: {}
+      skip_builtin_dashboard: true
+"""
+
+
+def test_a_data_quality_monitor_row_deploys_then_a_second_up_writes_nothing(
+    workspace: RunningWorkspace, tmp_path: Path
+) -> None:
+    project = Project.copy_of(
+        PROGRAMS / "lakeform", tmp_path, workspace=workspace, stack="e2e", include=LAKEFORM_PROGRAM
+    )
+    (project.dir / "resources" / "rows.yaml").write_text(ROWS, encoding="utf-8")
+    # The monitored table exists (a Delta table in its folder, devtools/workspace/catalog.py).
+    (workspace.table_folder("main.sales.orders") / "_delta_log").mkdir(parents=True)
+    project.up()
+
+    w = workspace.client()
+    schema_id = str(w.schemas.get("main.sales").schema_id)
+    table_id = str(w.tables.get("main.sales.orders").table_id)
+    sales = w.data_quality.get_monitor("schema", schema_id)
+    assert sales.anomaly_detection_config is not None
+    assert sales.anomaly_detection_config.excluded_table_full_names == ["main.sales.scratch"]
+    orders = w.data_quality.get_monitor("table", table_id)
+    profiling = orders.data_profiling_config
+    assert profiling is not None
+    assert profiling.output_schema_id == w.schemas.get("main.monitoring").schema_id
+    assert profiling.profile_metrics_table_name == "main.monitoring.orders_profile_metrics"
+    out = project.outputs()["data_quality_monitors"]
+    assert out["sales"]["object_id"] == schema_id and out["orders"]["object_id"] == table_id
+    assert out["orders"]["object"] == "main.sales.orders"
+
+    workspace.requests.clear()
+    project.up()
+    assert workspace.requests.writes() == {}
+    assert set(project.changes()) == {"same"}
