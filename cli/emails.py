@@ -23,6 +23,7 @@ from cli.drift import MISSING, Drifted, Expected, expected
 from cli.engine import Engine, EngineError
 from cli.pulumienv import workspace_client
 from metadata import KINDS
+from metadata.models.jobs import KIND as JOB_KIND
 
 LISTS: dict[str, str] = {
     "on_start": "onStarts",
@@ -93,13 +94,13 @@ def emptied(spec: Mapping[str, Any], state: Mapping[str, Any]) -> list[tuple[Pla
 
 def find(deployment: Mapping[str, Any], rows: Expected) -> list[Kept]:
     """Every deployed job of the state whose row empties a list the state still holds."""
-    token = KINDS["jobs"].resource_type
+    token = KINDS[JOB_KIND].resource_type
     found: list[Kept] = []
     for resource in deployment.get("resources") or []:
         if resource.get("type") != token:
             continue
         key = str(resource.get("urn", "")).rsplit("::", 1)[-1]
-        row = rows.get(("jobs", key))
+        row = rows.get((JOB_KIND, key))
         if row is None or str(resource.get("id")) != row[0]:
             continue
         state = resource.get("outputs") or {}
@@ -115,7 +116,7 @@ def as_drifted(kept: list[Kept]) -> list[Drifted]:
     """The lists as findings for a plan (`cli.drift.merge`): the state's value -> none."""
     return [
         Drifted(
-            kind="jobs",
+            kind=JOB_KIND,
             key=k.key,
             id=k.id,
             changes=[(p, MISSING, v) for p, v in zip(k.paths(), k.held, strict=True)],
@@ -153,7 +154,7 @@ def update_body(settings: Mapping[str, Any], lists: list[tuple[Place, str]]) -> 
 def forget(deployment: dict[str, Any], kept: list[Kept]) -> None:
     """Remove the emptied lists from each job's state (outputs and inputs), as a refresh that
     read the job would."""
-    token = KINDS["jobs"].resource_type
+    token = KINDS[JOB_KIND].resource_type
     by_id = {k.id: k for k in kept}
     for resource in deployment.get("resources") or []:
         if resource.get("type") != token or str(resource.get("id")) not in by_id:
@@ -170,7 +171,7 @@ def pending(engine: Engine, outputs: Mapping[str, Any]) -> list[Kept]:
     """Before a deploy: the jobs whose state holds a list the row empties (a deploy will not
     empty it; `clear` does, after it)."""
     rows = expected(engine.project, engine.stack_name, outputs)
-    if not any(kind == "jobs" for kind, _ in rows):
+    if not any(kind == JOB_KIND for kind, _ in rows):
         return []
     return find(engine.stack().export_stack().deployment or {}, rows)
 

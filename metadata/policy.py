@@ -26,7 +26,9 @@ from typing import Any, Literal, cast
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from metadata.errors import Part, Pos, Problem, format_path
+from metadata.models.jobs import KIND as JOB_KIND
 from metadata.models.jobs import JobRow
+from metadata.models.pipelines import KIND as PIPELINE_KIND
 from metadata.models.pipelines import PipelineRow
 
 Enforcement = Literal["mandatory", "advisory", "disabled"]
@@ -148,32 +150,32 @@ RULES: tuple[Rule, ...] = (
     Rule(
         "job-notifies-on-failure",
         "Every job tells someone (email or webhook) when a run fails.",
-        ("jobs",),
+        (JOB_KIND,),
         _notifies_on_failure,
     ),
-    Rule("job-has-timeout", "Every job has a timeout.", ("jobs",), _has_timeout),
+    Rule("job-has-timeout", "Every job has a timeout.", (JOB_KIND,), _has_timeout),
     Rule(
         "job-runs-as-service-principal",
         "Every job runs as a service principal, not as a person.",
-        ("jobs",),
+        (JOB_KIND,),
         _runs_as_service_principal,
     ),
     Rule(
         "job-no-all-purpose-cluster",
         "No job task runs on an existing all-purpose cluster.",
-        ("jobs",),
+        (JOB_KIND,),
         _no_all_purpose_cluster,
     ),
     Rule(
         "pipeline-not-development",
         "No pipeline is deployed in development mode.",
-        ("pipelines",),
+        (PIPELINE_KIND,),
         _pipeline_not_development,
     ),
     Rule(
         "required-tags",
         "Every job and pipeline carries the required tags.",
-        ("jobs", "pipelines"),
+        (JOB_KIND, PIPELINE_KIND),
         _required_tags,
         parameters=("required_tags",),
     ),
@@ -236,7 +238,7 @@ def facts_from_row(kind: str, row: BaseModel) -> Facts | None:
 def facts_from_props(kind: str, props: Mapping[str, Any]) -> Facts | None:
     """The facts of a Databricks resource's inputs as the engine sends them to the policy pack
     (pulumi-databricks property names; repeated blocks pluralised: `onFailures`)."""
-    if kind == "jobs":
+    if kind == JOB_KIND:
         email = _mapping(props.get("emailNotifications"))
         hooks = _mapping(props.get("webhookNotifications"))
         run_as = _mapping(props.get("runAs"))
@@ -256,7 +258,7 @@ def facts_from_props(kind: str, props: Mapping[str, Any]) -> Facts | None:
             ),
             tags={str(k): str(v) for k, v in _mapping(props.get("tags")).items()},
         )
-    if kind == "pipelines":
+    if kind == PIPELINE_KIND:
         return PipelineFacts(
             development=props.get("development") is True,
             tags={str(k): str(v) for k, v in _mapping(props.get("tags")).items()},

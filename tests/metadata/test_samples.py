@@ -42,6 +42,7 @@ def test_samples_load_for_every_stack(stack: str) -> None:
         "mixed_task_types",
         "end_to_end_pipeline",
         "customer_ingestion",
+        "lakeform_watch",
     } == set(rows.jobs)
 
 
