@@ -61,7 +61,19 @@ def make_parser() -> Parser:
         help="`lakeform COMMAND --help` gives its options",
     )
 
-    from cli import browse, deploy, export, import_bundle, recover, run, schema, validate, workspace
+    from cli import (
+        browse,
+        deploy,
+        environment,
+        export,
+        import_bundle,
+        recover,
+        run,
+        schema,
+        shards,
+        validate,
+        workspace,
+    )
 
     validate.register(sub)
     schema.register(sub)
@@ -71,6 +83,8 @@ def make_parser() -> Parser:
     recover.register(sub)
     browse.register(sub)
     deploy.register(sub)
+    environment.register(sub)
+    shards.register(sub)
     run.register(sub)
     for i, p in enumerate(list(walk(parser))):
         # On every command, before or after its name; SUPPRESS: a subcommand that is not given

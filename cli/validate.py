@@ -76,7 +76,7 @@ def _validate(root: Path, paths: list[Path], stack: str | None, *, as_json: bool
         if rows.total == 0 and settings is not None and not settings.allow_empty:
             outcomes[name] = [settings.empty_refusal([str(f) for f in folders])]
         else:
-            outcomes[name] = rows
+            outcomes[name] = _shard_problems(rows, settings, name) or rows
 
     failures = {k: v for k, v in outcomes.items() if isinstance(v, list)}
     merged = _merge_problems(failures, total=len(outcomes))
@@ -171,10 +171,27 @@ def _merge_problems(
     }
 
 
+def _shard_problems(rows: Any, settings: Any, stack: str | None) -> list[Problem | str]:
+    """A sharded stack's rows that no shard takes, and shards naming each other in a cycle."""
+    from metadata import apply_stack_defaults
+    from metadata.shards import ShardError, layout
+
+    if settings is None or stack is None or settings.shards is None:
+        return []
+    try:
+        layout(apply_stack_defaults(rows, settings, stack), settings, stack)
+    except ShardError as err:
+        return list(str(err).splitlines())
+    return []
+
+
 def _stack_names(root: Path) -> list[str]:
-    return sorted(
+    """Every stack with a Pulumi.<stack>.yaml; a shard's file (Pulumi.prod.finance.yaml) is
+    checked with its stack."""
+    names = (
         p.name.removeprefix("Pulumi.").removesuffix(".yaml") for p in root.glob("Pulumi.*.yaml")
     )
+    return sorted(n for n in names if "." not in n)
 
 
 def _settings(root: Path, stack: str) -> Any:

@@ -5,10 +5,17 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, cast
+from typing import Any, Literal, cast
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from metadata.kinds import PROTECTED_KINDS
 from metadata.models.shared import EmailNotifications, RunAs
@@ -25,6 +32,52 @@ class SettingsError(ValueError):
 
 class _Model(BaseModel):
     model_config = ConfigDict(strict=True, extra="forbid", frozen=True)
+
+
+SHARD_NAME = r"[A-Za-z0-9_-]+"
+"""A shard's name: the part after the dot of its Pulumi stack (`prod.finance`)."""
+
+
+class Shards(_Model):
+    """How a stack's rows are split over several Pulumi stacks, `<stack>.<shard>` each (own
+    state, lock and outputs), so a large environment deploys side by side (metadata/shards.py)."""
+
+    by: Literal["folder", "tag", "hash"]
+    """`folder`: the folder a row is written in; `tag`: the value of one of the row's tags;
+    `hash`: a stable hash of `<kind>.<key>` into `count` shards named `00`, `01`, ..."""
+    folders: dict[str, list[str]] = Field(default_factory=dict)
+    """`by: folder`: shard -> folders (project-relative) whose rows it deploys."""
+    tag: str | None = None
+    """`by: tag`: the tag whose value names the row's shard (e.g. `team`)."""
+    names: list[str] = Field(default_factory=list)
+    """`by: tag`: the tag values that are shards."""
+    count: int | None = Field(default=None, ge=1, le=100)
+    """`by: hash`: the number of shards."""
+    default: str | None = None
+    """The shard of a row outside every folder, or without the tag (or with another value)."""
+
+    @model_validator(mode="after")
+    def _complete(self) -> Shards:
+        needs = {"folder": "folders", "tag": "tag", "hash": "count"}
+        if not getattr(self, needs[self.by]):
+            raise ValueError(f"by: {self.by} needs `{needs[self.by]}`")
+        if self.by == "tag" and not self.names:
+            raise ValueError("by: tag needs `names`, the tag values that are shards")
+        names = self.shard_names()
+        bad = [n for n in names if not re.fullmatch(SHARD_NAME, n)]
+        if bad:
+            raise ValueError(f"shard names may hold letters, digits, '-' and '_' only; got {bad}")
+        if self.default is not None and self.default not in names:
+            raise ValueError(f"default {self.default!r} is not a shard; shards: {names}")
+        return self
+
+    def shard_names(self) -> list[str]:
+        """Every shard, in the order written (hash: `00` .. `count-1`)."""
+        if self.by == "folder":
+            return list(self.folders)
+        if self.by == "tag":
+            return list(dict.fromkeys(self.names))
+        return [f"{i:02d}" for i in range(self.count or 0)]
 
 
 class StackSettings(_Model):
@@ -63,6 +116,9 @@ class StackSettings(_Model):
     """Allow a deploy that loads zero rows (which deletes every resource of the stack)."""
     ui_host: str | None = None
     """Host for URLs in stack outputs when it differs from the API host."""
+    shards: Shards | None = None
+    """Split the stack's rows over several Pulumi stacks `<stack>.<shard>`, deployed side by
+    side by `lakeform up --stack <stack>` (README: Sharding large environments)."""
 
     @field_validator("workspace_root")
     @classmethod

@@ -35,6 +35,7 @@ COMMANDS = [
     "drift",
     "outputs",
     "run",
+    "shards",
 ]
 
 
