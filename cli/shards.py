@@ -300,49 +300,59 @@ def register(sub: Any) -> None:
         "writes each shard's Pulumi.<stack>.<shard>.yaml (provider settings and secrets copied "
         "from Pulumi.<stack>.yaml), so `pulumi up --stack <stack>.<shard>` works by hand.",
     )
-    p.add_argument("--stack", required=True, help="the sharded stack (Pulumi.<stack>.yaml)")
+    p.add_argument("--stack", required=True, help="the stack (Pulumi.<stack>.yaml)")
     p.add_argument("--write", action="store_true", help="write the shards' stack files")
+    p.add_argument(
+        "--move",
+        action="store_true",
+        help="also move each row whose resources are in another shard's state to its shard's "
+        "(pulumi state move; nothing in the workspace changes), as `lakeform up` does first",
+    )
     p.add_argument(
         "--json",
         action="store_true",
-        help="as JSON: {include: [{stack, shard, rows, needs, wave}]}, a GitHub Actions matrix",
+        help="as JSON: {include: [{stack, shard, rows, needs}], waves: [[...], ...]}, GitHub "
+        "Actions matrices (an ordinary stack: itself, one wave)",
     )
     p.set_defaults(run=run_shards)
 
 
 def run_shards(args: argparse.Namespace) -> int:
+    root = Path.cwd()
     try:
-        env = environment(Path.cwd(), args.stack)
+        env = environment(root, args.stack)
+        if env is None:
+            load_stack_settings(root, args.stack)  # an ordinary stack: one entry, itself
+            waves = [[{"stack": args.stack, "shard": None, "needs": []}]]
+            if args.json:
+                print(json.dumps({"include": waves[0], "waves": waves}))
+            else:
+                print(f"{args.stack}: not sharded (no lakeform:settings.shards)")
+            return 0
+        if args.write or args.move:
+            write_shard_files(env)
+        if args.move:
+            by_stack = engines(env)
+            moves = planned_moves(env, states(env, by_stack))
+            if moves:
+                move(next(iter(by_stack.values())), moves)
     except (EngineError, SettingsError) as err:
         print(f"lakeform shards: error: {err}", file=sys.stderr)
         return 1
-    if env is None:
-        print(
-            f"lakeform shards: error: stack {args.stack} is not sharded "
-            f"(no lakeform:settings.shards in Pulumi.{args.stack}.yaml)",
-            file=sys.stderr,
-        )
-        return 1
-    if args.write:
-        write_shard_files(env)
-    counts = {s: 0 for s in env.layout.shards}
+    counts = dict.fromkeys(env.layout.shards, 0)
     for shard in env.layout.of.values():
         counts[shard] += 1
-    waves = {s: n for n, wave in enumerate(env.layout.waves()) for s in wave}
-    include = [
-        {
-            "stack": env.layout.stack(s),
-            "shard": s,
-            "rows": counts[s],
-            "needs": env.needs(env.layout.stack(s)),
-            "wave": waves[s],
-        }
-        for s in env.layout.order()
-    ]
+
+    def entry(shard: str) -> dict[str, Any]:
+        stack = env.layout.stack(shard)
+        return {"stack": stack, "shard": shard, "rows": counts[shard], "needs": env.needs(stack)}
+
+    waves = [[entry(s) for s in wave] for wave in env.layout.waves()]
     if args.json:
-        print(json.dumps({"include": include}))
+        print(json.dumps({"include": [e for wave in waves for e in wave], "waves": waves}))
         return 0
-    for item in include:
-        needs = f", after {', '.join(item['needs'])}" if item["needs"] else ""
-        print(f"{item['stack']}: {item['rows']} rows (wave {item['wave']}{needs})")
+    for n, wave in enumerate(waves):
+        for item in wave:
+            needs = f", after {', '.join(item['needs'])}" if item["needs"] else ""
+            print(f"{item['stack']}: {item['rows']} rows (wave {n}{needs})")
     return 0

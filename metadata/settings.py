@@ -214,8 +214,9 @@ def parse_settings(value: object, where: str, lines: dict[str, int] | None = Non
 
 
 def load_stack_settings(project_dir: Path, stack: str) -> StackSettings:
-    """Read `Pulumi.<stack>.yaml`'s `config: lakeform:settings` without the Pulumi runtime."""
-    path = project_dir / f"Pulumi.{stack}.yaml"
+    """Read `Pulumi.<stack>.yaml`'s `config: lakeform:settings` without the Pulumi runtime; a
+    shard's stack (`prod.finance`) has its environment's (Pulumi.prod.yaml)."""
+    path = project_dir / f"Pulumi.{stack.partition('.')[0]}.yaml"
     where = path.name
     if not path.is_file():
         known = sorted(p.name for p in project_dir.glob("Pulumi.*.yaml"))

@@ -63,7 +63,14 @@ def lakeform_commands() -> list[tuple[str, list[str]]]:
 
 def test_workflows_run_each_lakeform_command_with_arguments_it_takes() -> None:
     commands = lakeform_commands()
-    assert {argv[0] for _, argv in commands} == {"validate", "plan", "up", "outputs", "drift"}
+    assert {argv[0] for _, argv in commands} == {
+        "validate",
+        "plan",
+        "up",
+        "outputs",
+        "drift",
+        "shards",
+    }
     for where, argv in commands:
         args = make_parser().parse_args(argv)
         assert args.command == argv[0], where
@@ -146,10 +153,31 @@ def test_only_the_deploy_job_holds_the_state_write_credentials() -> None:
         for job_name, job in (w.get("jobs") or {}).items()
         if any(s.startswith("STATE_BACKEND_WRITE_") for s in secrets_in(job))
     }
-    assert writers == {("deploy-stack.yml", "up")}
+    deployers = {"prepare", "up", "up-wave-2", "up-wave-3"}  # state moves, then one job a wave
+    assert writers == {("deploy-stack.yml", name) for name in deployers}
     deploy = workflows()["deploy-stack.yml"]
     assert triggers(deploy) == {"workflow_call"}
-    assert deploy["jobs"]["up"]["environment"] == "${{ inputs.stack }}"
+    for name in deployers:
+        assert deploy["jobs"][name]["environment"] == "${{ inputs.stack }}"
+
+
+def test_a_sharded_stack_deploys_its_shards_as_a_matrix_in_reference_order() -> None:
+    """Each wave is a matrix of the waves `lakeform shards --json` prints, after the wave before
+    it; one concurrency group per shard stack, and a failed shard does not cancel the others."""
+    jobs = workflows()["deploy-stack.yml"]["jobs"]
+    assert "lakeform shards" in json.dumps(jobs["prepare"]["steps"])
+    assert "--move" in json.dumps(jobs["prepare"]["steps"])
+    waves = ["up", "up-wave-2", "up-wave-3"]
+    for n, name in enumerate(waves):
+        job = jobs[name]
+        assert job["strategy"]["matrix"]["include"] == (
+            f"${{{{ fromJSON(needs.prepare.outputs.waves)[{n}] }}}}"
+        )
+        assert job["strategy"]["fail-fast"] is False
+        assert job["concurrency"]["group"] == "lakeform-stack-${{ matrix.stack }}"
+        assert job["needs"] == ["prepare", *waves[max(n - 1, 0) : n]]
+        runs = [step.get("run") for step in job["steps"]]
+        assert 'uv run lakeform up --stack "${{ matrix.stack }}" --yes' in runs
     assert triggers(workflows()["deploy.yml"]) == {"push", "workflow_dispatch"}
 
 
