@@ -20,9 +20,9 @@ from cli.plan import ABSENT, FieldChange, Plan, RowChange, show
 from cli.pulumienv import workspace_client
 from components.files import RowFiles, upload_base
 from components.jobs import JobArgs, UnknownRowReference, job_spec
+from components.names import from_rest
+from components.names import inputs as names_inputs
 from components.pipelines import PipelineArgs, pipeline_spec
-from devtools.localprovider.names import table as names_table
-from devtools.localprovider.wire import from_rest
 from metadata import KINDS, MetadataError, apply_stack_defaults, load_rows
 from metadata.settings import load_stack_settings
 from metadata.shards import ShardError, layout, split_stack
@@ -141,7 +141,7 @@ def _rest_fields(fields: Mapping[str, Any]) -> dict[str, Any]:
 
 def _inputs(kind: str) -> Mapping[str, Any]:
     token = KINDS[kind].resource_type
-    return names_table()["resources"][token]["inputs"]
+    return names_inputs(token)
 
 
 def compare(

@@ -72,12 +72,10 @@ def make_parser() -> Parser:
         schema,
         shards,
         validate,
-        workspace,
     )
 
     validate.register(sub)
     schema.register(sub)
-    workspace.register(sub)
     export.register(sub)
     import_bundle.register(sub)
     recover.register(sub)

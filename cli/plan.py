@@ -2,7 +2,7 @@
 
 Steps are cli/engine.py's records of Pulumi's structured events. Resources are named by row key
 (children such as uploads `<key>/<path>`), and the component type says the kind (metadata.kinds);
-provider property names become REST names through the local provider's one names table.
+provider property names become REST names through the names table (components/names.json).
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from devtools.localprovider.names import table as names_table
+from components.names import inputs as names_inputs
 from metadata.kinds import KINDS, Kind, Rows
 from metadata.settings import StackSettings
 
@@ -179,8 +179,7 @@ def rest_name(resource_type: str, wire: str) -> str:
 
 
 def _inputs(resource_type: str) -> Mapping[str, Any]:
-    resource = names_table()["resources"].get(resource_type) or {}
-    return resource.get("inputs") or {}
+    return names_inputs(resource_type)
 
 
 def _snake(name: str) -> str:

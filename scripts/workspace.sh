@@ -29,7 +29,7 @@ start)
         exit 1
     fi
     echo "==> starting the local workspace at $host (log: $state_dir/workspace.log)"
-    nohup .venv/bin/lakeform workspace serve --host 127.0.0.1 --port "$port" \
+    nohup .venv/bin/python -m devtools.workspace serve --host 127.0.0.1 --port "$port" \
         --state "$state_dir/workspace.json" >"$state_dir/workspace.log" 2>&1 &
     echo $! >"$pid_file"
     for _ in $(seq 1 100); do

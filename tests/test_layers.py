@@ -19,6 +19,9 @@ FORBIDDEN: dict[str, tuple[str, ...]] = {
     "components": ("stacks", "cli", "devtools"),
     # The Pulumi program's runtime: it wires rows to components; the CLI is not part of it.
     "stacks": ("cli", "devtools"),
+    # The product's command line: dev tools (the local workspace, the local provider, the
+    # toolchain builder, benchmarks) may use it, never the other way round.
+    "cli": ("devtools",),
 }
 """Top-level package -> the project packages it must not import."""
 
@@ -161,6 +164,11 @@ BAD: dict[str, str] = {
     "if TYPE_CHECKING:\n    from stacks import config\n",
     "stacks.__init__": "",
     "stacks.config": "from ..metadata import a\n",
+    "cli.__init__": "",
+    "cli.browse": "def f():\n    from devtools.localprovider.client import is_loopback\n",
+    "devtools.__init__": "",
+    "devtools.localprovider.__init__": "",
+    "devtools.localprovider.client": "",
 }
 
 
@@ -170,6 +178,7 @@ BAD: dict[str, str] = {
         "metadata.a:2: imports stacks.config (metadata must not)",
         "metadata.b:2: imports metadata.a inside a function or class",
         "components.c:4: imports stacks.config (components must not)",
+        "cli.browse:2: imports devtools.localprovider.client (cli must not)",
     ],
 )
 def test_the_checks_catch_what_they_are_for(expected: str) -> None:

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from devtools.localprovider.client import is_loopback
+from cli.hosts import is_loopback
 
 LOCAL_TOKEN = "lakeform-local-token"
 """What `make demo` uses: the local workspace accepts any non-empty token."""

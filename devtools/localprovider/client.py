@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import ipaddress
 import os
-import re
-import string
 import threading
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
+
+from cli import hosts
 
 PLUGIN_VERSION = "1.106.0"
 """The pulumi_databricks release whose plugin this one answers for (pyproject.toml's pin)."""
@@ -19,15 +18,6 @@ NOT_LOOPBACK = (
     "this is Lakeform's local Databricks provider, which talks only to a workspace on this "
     "machine (127.0.0.0/8, localhost, [::1]); databricks:host is {host!r}{why}. For a real "
     "workspace install the real plugin: pulumi plugin install resource databricks {version}"
-)
-
-_HOST_CHARACTERS = frozenset(string.ascii_letters + string.digits + ".-:/[]")
-"""All a loopback URL needs. Anything else (`@` user info, `\\`, `%` escapes and zone ids,
-whitespace, control characters, `?`, `#`) is where URL parsers disagree on the host."""
-
-_HOST_URL = re.compile(
-    r"(?:(?P<scheme>[a-z]+)://)?(?P<name>\[[0-9a-f:.]+\]|[a-z0-9.-]+)(?::(?P<port>[0-9]{1,5}))?/?",
-    re.IGNORECASE,
 )
 
 
@@ -66,44 +56,15 @@ def _integer(name: str, raw: str | None, default: int) -> int:
 
 
 def loopback_url(host: str) -> str:
-    """The URL the client is given for databricks:host `host`: `http(s)://<name>[:port]`,
-    rebuilt from the pieces checked here, so the client connects to exactly the host that was
-    checked. A ConfigError for a host off the loopback or anything but that plain form."""
-
-    def refuse(why: str = "") -> ConfigError:
-        return ConfigError(NOT_LOOPBACK.format(host=host, why=why, version=PLUGIN_VERSION))
-
-    odd = sorted({c for c in host if c not in _HOST_CHARACTERS})
-    if odd:
-        shown = ", ".join(repr(c) for c in odd)
-        raise refuse(f" (not a plain http(s)://host[:port] URL: it holds {shown})")
-    found = _HOST_URL.fullmatch(host)
-    if found is None:
-        raise refuse(" (not a plain http(s)://host[:port] URL)")
-    scheme = (found["scheme"] or "http").lower()
-    if scheme not in ("http", "https"):
-        raise refuse(f" (scheme {found['scheme']!r}: only http and https)")
-    name = found["name"].lower()
-    port = None if found["port"] is None else int(found["port"])
-    if port is not None and not 0 < port < 65536:
-        raise refuse(f" (port {found['port']} is out of range)")
-    if name != "localhost":
-        try:
-            address = ipaddress.ip_address(name.strip("[]"))
-        except ValueError:
-            raise refuse() from None
-        if name.startswith("[") != (address.version == 6) or not address.is_loopback:
-            raise refuse()
-    return f"{scheme}://{name}" if port is None else f"{scheme}://{name}:{port}"
-
-
-def is_loopback(host: str) -> bool:
-    """Whether `host` is a plain URL of a workspace on this machine (see loopback_url)."""
+    """The URL the client is given for databricks:host `host` (cli.hosts.loopback_url: the client
+    connects to exactly the host that was checked). A ConfigError for a host off the loopback or
+    anything but a plain http(s)://host[:port] URL."""
     try:
-        loopback_url(host)
-    except ConfigError:
-        return False
-    return True
+        return hosts.loopback_url(host)
+    except hosts.NotLoopback as refused:
+        raise ConfigError(
+            NOT_LOOPBACK.format(host=host, why=refused.why, version=PLUGIN_VERSION)
+        ) from None
 
 
 def configure(variables: Mapping[str, str], args: Mapping[str, Any]) -> ProviderConfig:

@@ -7,7 +7,8 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from devtools.localprovider.wire import Fields, is_unknown
+from components.names import Fields
+from devtools.localprovider.wire import is_unknown
 
 Suppress = Callable[[Any, Any], bool]
 """(old, new) -> True when the provider shows no difference at this path."""

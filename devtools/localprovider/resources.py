@@ -17,10 +17,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
 
-from devtools.localprovider import names
+from components import names
+from components.names import Fields, from_rest, to_rest
 from devtools.localprovider.client import Client, NotFound
 from devtools.localprovider.diff import Differ, absent_in_config, absent_or_default, empty
-from devtools.localprovider.wire import UNKNOWN, Fields, from_rest, is_unknown, to_rest
+from devtools.localprovider.wire import UNKNOWN, is_unknown
 
 Props = dict[str, Any]
 

@@ -16,9 +16,9 @@ import grpc
 from google.protobuf import empty_pb2, json_format, struct_pb2
 from pulumi.runtime.proto import plugin_pb2, provider_pb2, provider_pb2_grpc
 
+from components.names import unknown_properties
 from devtools.localprovider.client import PLUGIN_VERSION, Client, ConfigError, configure
 from devtools.localprovider.resources import KINDS, Kind, ResourceError
-from devtools.localprovider.wire import unknown_properties
 
 log = logging.getLogger("lakeform.localprovider")
 

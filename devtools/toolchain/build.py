@@ -165,7 +165,7 @@ LOCAL_HOME = pinning.REPO / ".lakeform" / "pulumi-home"
 the user's ~/.pulumi, so the real plugin is never shadowed where it is installed."""
 LAUNCHER = pinning.REPO / ".lakeform" / "localprovider" / PROVIDER
 LAUNCHER_TEXT = """#!/bin/sh
-# Lakeform's local Databricks provider (devtools/localprovider/ in {repo}): loopback workspaces only.
+# Lakeform's local Databricks provider (devtools/localprovider/ in {repo}): loopback only.
 # Installed by `make toolchain` into {home}, never into ~/.pulumi.
 exec "{python}" -m devtools.localprovider "$@"
 """
@@ -224,8 +224,8 @@ def choose_provider(pins: pinning.Pins, bin_path: Path) -> dict[str, str]:
     return {
         "PULUMI_HOME": str(LOCAL_HOME),
         "LAKEFORM_PROVIDER_USED": (
-            f"local: the Lakeform local provider (devtools/localprovider/, loopback workspaces only), "
-            f"as databricks {pins.databricks} in {LOCAL_HOME}"
+            "local: the Lakeform local provider (devtools/localprovider/, loopback workspaces "
+            f"only), as databricks {pins.databricks} in {LOCAL_HOME}"
         ),
     }
 

@@ -56,7 +56,7 @@ class RequestLog:
 
     def __init__(self, limit: int = 100_000) -> None:
         self._lock = threading.Lock()
-        # Bounded, so a long-running `lakeform workspace serve` does not grow without end.
+        # Bounded, so a long-running `python -m devtools.workspace serve` does not grow without end.
         self._records: deque[RequestRecord] = deque(maxlen=limit)
 
     def append(self, record: RequestRecord) -> None:

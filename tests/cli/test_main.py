@@ -24,8 +24,6 @@ ROOT = Path(__file__).resolve().parents[2]
 COMMANDS = [
     "validate",
     "schema",
-    "workspace",
-    "workspace serve",
     "export",
     "import-bundle",
     "recover",

@@ -9,7 +9,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from devtools.localprovider.client import Client, ConfigError, configure, is_loopback
+from cli.hosts import is_loopback
+from devtools.localprovider.client import Client, ConfigError, configure
 from tests.localprovider.plugin import RecordingWorkspace, recording_workspace
 
 TOKEN = "dapi-the-token-that-must-not-leave"

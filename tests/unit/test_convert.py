@@ -1,16 +1,19 @@
-"""Every field of the metadata models maps to a provider input (so none is silently lost)."""
+"""Every field of the metadata models maps to a provider input through the names table (so none
+is silently lost), and API-shaped rows become the provider's input types."""
 
 from __future__ import annotations
 
+import copy
 import typing
+from collections.abc import Mapping
 from typing import Any
 
 import pulumi_databricks as databricks
 import pytest
-from pulumi import _types as pulumi_types
 from pydantic import BaseModel
 
-from components._convert import UnmappedFieldError, _fields, _strip_input, field_name, to_input
+from components import names
+from components._convert import UnmappedFieldError, to_input
 from metadata.models import JobRow, PipelineRow, QualityMonitorRow
 from metadata.settings import StackSettings
 from stacks.config import LakeformError
@@ -34,54 +37,53 @@ def _models(annotation: Any) -> list[type[BaseModel]]:
     return [m for arg in typing.get_args(annotation) for m in _models(arg)]
 
 
-def _input_class(tp: Any) -> type | None:
-    tp = _strip_input(tp)
-    if isinstance(tp, type) and pulumi_types.is_input_type(tp):
-        return tp
-    args = typing.get_args(tp)
-    if args:
-        return _input_class(args[0])
-    return None
+def _object(node: Mapping[str, Any]) -> Mapping[str, Any] | None:
+    """The object node inside an array or map node (or the node itself), if any."""
+    while node["type"] in ("array", "map"):
+        node = node["items"]
+    return node if node["type"] == "object" else None
 
 
-def _unmapped(model: type[BaseModel], target: type, path: str, seen: set[Any]) -> list[str]:
-    if (model, target) in seen:
+def _unmapped(model: type[BaseModel], fields: names.Fields, path: str, seen: set[Any]) -> list[str]:
+    if (model, id(fields)) in seen:
         return []
-    seen.add((model, target))
+    seen.add((model, id(fields)))
     problems: list[str] = []
     for name, info in model.model_fields.items():
         api = info.alias or name
         if api in LAKEFORM_ONLY.get(model.__name__, set()):
             continue
-        try:
-            provider_name = field_name(target, api)
-        except UnmappedFieldError:
-            problems.append(f"{path}.{api} ({target.__name__})")
+        found = names.by_rest(fields).get(api)
+        if found is None:
+            problems.append(f"{path}.{api}")
             continue
-        sub_target = _input_class(_fields(target)[provider_name])
+        block = _object(found[1])
         for sub_model in _models(info.annotation):
-            if sub_target is not None:
-                problems += _unmapped(sub_model, sub_target, f"{path}.{api}", seen)
+            if block is not None:
+                problems += _unmapped(sub_model, block["fields"], f"{path}.{api}", seen)
     return problems
 
 
 @pytest.mark.parametrize(
-    ("model", "target"),
+    ("model", "resource_type"),
     [
-        (JobRow, databricks.JobArgs),
-        (PipelineRow, databricks.PipelineArgs),
-        (QualityMonitorRow, databricks.QualityMonitorArgs),
+        (JobRow, "databricks:index/job:Job"),
+        (PipelineRow, "databricks:index/pipeline:Pipeline"),
+        (QualityMonitorRow, "databricks:index/qualityMonitor:QualityMonitor"),
     ],
 )
-def test_every_metadata_field_has_a_provider_input(model: type[BaseModel], target: type) -> None:
-    assert sorted(set(_unmapped(model, target, model.__name__, set())) - METADATA_GAPS) == []
+def test_every_metadata_field_has_a_provider_input(
+    model: type[BaseModel], resource_type: str
+) -> None:
+    fields = names.inputs(resource_type)
+    assert sorted(set(_unmapped(model, fields, model.__name__, set())) - METADATA_GAPS) == []
 
 
 # Places where the models' types allow a field the provider has no input for, and a validator in
 # metadata/ rejects it with a message naming the row (tests/metadata/test_rejections.py).
 METADATA_GAPS = {
     # for_each_task inside for_each_task: ForEachTask._one_level refuses it.
-    "JobRow.tasks.for_each_task.task.for_each_task (JobTaskForEachTaskTaskArgs)",
+    "JobRow.tasks.for_each_task.task.for_each_task",
 }
 
 
@@ -90,13 +92,9 @@ def test_a_row_the_provider_cannot_take_is_a_clean_error_before_any_resource(
 ) -> None:
     # A provider without a `description` input stands for any field metadata accepts that the
     # provider (say, an older pin) lacks.
-    def fields_without_description(cls: type) -> dict[str, Any]:
-        found = dict(_fields(cls))
-        if cls is databricks.JobArgs:
-            found.pop("description")
-        return found
-
-    monkeypatch.setattr("components._convert._fields", fields_without_description)
+    table = copy.deepcopy(names.table())
+    del table["resources"]["databricks:index/job:Job"]["inputs"]["description"]
+    monkeypatch.setattr(names, "table", lambda: table)
     p = program("dev")
     the_rows = rows(
         jobs={
@@ -138,17 +136,13 @@ def test_git_source_and_plural_blocks_are_renamed() -> None:
         },
         databricks.JobArgs,
     )
-    assert args.git_source is not None
-    assert pulumi_types.input_type_to_dict(args.git_source) == {
-        "url": "u",
-        "provider": "gitHub",
-        "tag": "v1",
-    }
-    assert args.email_notifications is not None
-    assert pulumi_types.input_type_to_dict(args.email_notifications) == {
-        "onStarts": ["a"],
-        "onSuccesses": ["b"],
-    }
+    source = args.git_source
+    assert isinstance(source, databricks.JobGitSourceArgs)
+    assert (source.url, source.provider, source.tag, source.branch) == ("u", "gitHub", "v1", None)
+    notifications = args.email_notifications
+    assert isinstance(notifications, databricks.JobEmailNotificationsArgs)
+    assert (notifications.on_starts, notifications.on_successes) == (["a"], ["b"])
+    assert notifications.on_failures is None
 
 
 def test_an_unknown_row_reference_is_a_clean_error(program) -> None:

@@ -18,7 +18,7 @@ from typing import IO
 import pytest
 from databricks.sdk.service.workspace import ImportFormat
 
-from cli.main import main
+from devtools.workspace.command import main
 from devtools.workspace.state import StateError, Store
 from devtools.workspace.testing import running_workspace
 from tests.workspace.helpers import FAST, call
@@ -78,14 +78,13 @@ def test_a_corrupt_state_file_is_a_clear_error(tmp_path: Path) -> None:
         Store(state)
 
 
-def _start_cli(state: Path) -> tuple[subprocess.Popen[str], str]:
+def _start_serve(state: Path) -> tuple[subprocess.Popen[str], str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("DATABRICKS_")}
     proc = subprocess.Popen(
         [
             sys.executable,
             "-m",
-            "cli.main",
-            "workspace",
+            "devtools.workspace",
             "serve",
             "--port",
             "0",
@@ -127,7 +126,7 @@ def _create_job(url: str, name: str) -> int:
 
 def test_kill_9_mid_writes_loses_no_acknowledged_write(tmp_path: Path) -> None:
     state = tmp_path / "ws.json"
-    proc, url = _start_cli(state)
+    proc, url = _start_serve(state)
     acknowledged: list[int] = []
     stop = threading.Event()
 
@@ -160,9 +159,9 @@ def test_kill_9_mid_writes_loses_no_acknowledged_write(tmp_path: Path) -> None:
     assert not list(tmp_path.glob(".ws.json.*.tmp"))  # Store cleaned up a torn temp file
 
 
-def test_cli_stops_cleanly_on_sigterm(tmp_path: Path) -> None:
+def test_serve_stops_cleanly_on_sigterm(tmp_path: Path) -> None:
     state = tmp_path / "ws.json"
-    proc, url = _start_cli(state)
+    proc, url = _start_serve(state)
     job_id = _create_job(url, "kept")
     proc.send_signal(signal.SIGTERM)
     output, _ = proc.communicate(timeout=20)
@@ -171,18 +170,18 @@ def test_cli_stops_cleanly_on_sigterm(tmp_path: Path) -> None:
     assert str(job_id) in Store(state).data["jobs"]
 
 
-def test_cli_reports_a_busy_port(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_serve_reports_a_busy_port(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     with socket.socket() as busy:
         busy.bind(("127.0.0.1", 0))
         busy.listen()
         port = busy.getsockname()[1]
-        code = main(["workspace", "serve", "--port", str(port), "--state", str(tmp_path / "s")])
+        code = main(["serve", "--port", str(port), "--state", str(tmp_path / "s")])
     assert code == 1
     assert f"cannot listen on 127.0.0.1:{port}" in capsys.readouterr().err
 
 
-def test_cli_reports_a_bad_state_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_serve_reports_a_bad_state_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     bad = tmp_path / "bad.json"
     bad.write_text("[]")
-    assert main(["workspace", "serve", "--port", "0", "--state", str(bad)]) == 1
+    assert main(["serve", "--port", "0", "--state", str(bad)]) == 1
     assert "not a Lakeform workspace state" in capsys.readouterr().err

@@ -1,4 +1,5 @@
-"""`lakeform workspace serve`: run the local Databricks workspace until SIGINT or SIGTERM."""
+"""`python -m devtools.workspace serve`: run the local Databricks workspace until SIGINT or
+SIGTERM. A dev tool of its own, not a `lakeform` command: the product never imports devtools."""
 
 from __future__ import annotations
 
@@ -8,14 +9,20 @@ import os
 import signal
 import sys
 import threading
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+
+from devtools.workspace.app import RunTimings
+from devtools.workspace.server import WorkspaceServer
+from devtools.workspace.state import StateError
+
+PROG = "python -m devtools.workspace"
+STEP_ENV = "LAKEFORM_WORKSPACE_RUN_STEP_SECONDS"
 
 
-def register(sub: Any) -> None:
-    p: argparse.ArgumentParser = sub.add_parser(
-        "workspace",
-        help="the local Databricks workspace (for the demo and the tests)",
+def make_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog=PROG,
         description="The local Databricks workspace: the embedded default the `local` stack "
         "deploys to, and what the tests drive (devtools/workspace/README.md).",
     )
@@ -58,9 +65,12 @@ def register(sub: Any) -> None:
     )
     serve.add_argument("--verbose", action="store_true", help="log every request")
     serve.set_defaults(run=run_serve)
+    return p
 
 
-STEP_ENV = "LAKEFORM_WORKSPACE_RUN_STEP_SECONDS"
+def main(argv: Sequence[str] | None = None) -> int:
+    args = make_parser().parse_args(argv)
+    return int(args.run(args))
 
 
 def _step(value: str) -> float:
@@ -74,10 +84,6 @@ def _step(value: str) -> float:
 
 
 def run_serve(args: argparse.Namespace) -> int:
-    from devtools.workspace.app import RunTimings
-    from devtools.workspace.server import WorkspaceServer
-    from devtools.workspace.state import StateError
-
     logging.basicConfig(
         level=logging.INFO if args.verbose else logging.WARNING,
         format="%(asctime)s %(levelname)s %(message)s",
@@ -92,11 +98,11 @@ def run_serve(args: argparse.Namespace) -> int:
             timings=RunTimings.steps(args.run_step_seconds) if args.run_step_seconds else None,
         )
     except StateError as exc:
-        print(f"lakeform workspace serve: {exc}", file=sys.stderr)
+        print(f"{PROG} serve: {exc}", file=sys.stderr)
         return 1
     except OSError as exc:
         print(
-            f"lakeform workspace serve: cannot listen on {args.host}:{args.port}: "
+            f"{PROG} serve: cannot listen on {args.host}:{args.port}: "
             f"{exc.strerror or exc}; pick another --port",
             file=sys.stderr,
         )
