@@ -13,7 +13,7 @@ import os
 import subprocess
 import sys
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -97,7 +97,7 @@ def write_shard_files(env: Environment) -> None:
 # --- what each stack's state holds, and what moves ---------------------------------------------
 
 
-def held(resources: list[Mapping[str, Any]]) -> dict[Row, list[str]]:
+def held(resources: Sequence[Mapping[str, Any]]) -> dict[Row, list[str]]:
     """(kind, key) -> the URNs of the row's resources in one stack's state (its export).
 
     A row's resources are children of its kind's group; one that `pulumi state move` brought in
