@@ -1,5 +1,5 @@
 """Shard figures: one environment of N jobs as 1 stack against 10 shards (lakeform:settings.shards,
-by hash), through the `lakeform` command, one local workspace each (prints figures; nothing
+by a tag), through the `lakeform` command, one local workspace each (prints figures; nothing
 asserted).
 
     uv run python -m devtools.benchmarks.bench_shards --jobs 500 2000   # sizes
@@ -76,11 +76,20 @@ def project(tmp: Path, ws: Any, rows: dict[str, Any], shards: int) -> Project:
             shutil.copytree(src, source / name, ignore=shutil.ignore_patterns("__pycache__"))
         else:
             shutil.copy2(src, source / name)
-    (source / "rows").mkdir()
-    (source / "rows" / "bench.yaml").write_text(yaml.safe_dump(rows, sort_keys=False))
     settings: dict[str, Any] = {"metadata_paths": ["rows"]}
     if shards > 1:
-        settings["shards"] = {"by": "hash", "count": shards}
+        # By a `shard` tag that keeps each job with the pipeline it runs (as a team tag would):
+        # by hash, jobs and pipelines of two shards name each other both ways, a cycle that
+        # `lakeform validate` refuses.
+        names = [str(n) for n in range(shards)]
+        pipelines = len(rows["pipelines"])
+        for i, key in enumerate(rows["pipelines"]):
+            rows["pipelines"][key]["tags"] = {"shard": names[i % shards]}
+        for i, key in enumerate(rows["jobs"]):
+            rows["jobs"][key]["tags"] = {"shard": names[(i % pipelines) % shards]}
+        settings["shards"] = {"by": "tag", "tag": "shard", "names": names, "default": "0"}
+    (source / "rows").mkdir()
+    (source / "rows" / "bench.yaml").write_text(yaml.safe_dump(rows, sort_keys=False))
     (source / "Pulumi.bench.yaml").write_text(
         yaml.safe_dump({"config": {"lakeform:settings": settings}})
     )
