@@ -18,6 +18,7 @@ from typing import Any
 from cli import drift as workspace_drift
 from cli import run as runner
 from cli import saved
+from cli import table as control_table
 from cli.engine import Engine, EngineError, Progress, Step
 from cli.files import write_atomic
 from cli.plan import Plan, build_plan, for_review
@@ -187,7 +188,13 @@ def _for_review(plan: Plan, stack: str) -> Plan:
     settings = load_stack_settings(root, stack)
     folders = [Path(p) for p in settings.metadata_paths]
     try:
-        rows = load_rows(folders, root=root, stack=stack, settings=settings)
+        rows = load_rows(
+            folders,
+            root=root,
+            stack=stack,
+            settings=settings,
+            tables=control_table.stack_tables(root, stack),
+        )
     except MetadataError:  # the preview's program reads the same rows: it would have failed
         rows = None
     return for_review(plan, settings, rows)
@@ -409,6 +416,11 @@ def _after_up(engine: Engine, args: argparse.Namespace) -> int:
     """The outputs, then the rows `--run` names."""
     outputs = engine.outputs()
     _print_outputs(outputs, as_json=False)
+    recorded = control_table.after_up(
+        engine.project, engine.stack_name, outputs, saved.update_number(engine)
+    )
+    if recorded != 0:
+        return recorded
     return run_after(engine, outputs, args)
 
 

@@ -15,6 +15,7 @@ from typing import Any
 
 from pulumi.automation import Deployment
 
+from cli import table as control_table
 from cli.engine import Engine, EngineError
 from cli.plan import ABSENT, FieldChange, Plan, RowChange, show
 from cli.pulumienv import workspace_client
@@ -84,6 +85,7 @@ def expected(project: Path, stack: str, outputs: Mapping[str, Any]) -> Expected:
             root=project,
             stack=stack,
             settings=settings,
+            tables=control_table.stack_tables(project, stack),
         )
     except MetadataError as err:
         raise EngineError(f"invalid metadata:\n{err}") from None

@@ -67,9 +67,15 @@ def run(args: argparse.Namespace) -> int:
         print("FAILED: nothing written", file=sys.stderr)
         return 1
     if not any(imported.rows.values()):
+        if imported.other_kinds:
+            has = "it has kinds Lakeform does not deploy: " + ", ".join(imported.other_kinds)
+        elif imported.skipped:
+            has = "what it has instead is listed above"
+        else:
+            has = "it defines no resources"
         print(
             f"lakeform import-bundle: {bundle}: no job, pipeline or quality monitor that Lakeform "
-            "deploys (what the bundle has instead is listed above)",
+            f"deploys; {has}",
             file=sys.stderr,
         )
         print("FAILED: nothing written", file=sys.stderr)

@@ -71,6 +71,7 @@ def make_parser() -> Parser:
         run,
         schema,
         shards,
+        table,
         validate,
     )
 
@@ -84,6 +85,7 @@ def make_parser() -> Parser:
     environment.register(sub)
     shards.register(sub)
     run.register(sub)
+    table.register(sub)
     for i, p in enumerate(list(walk(parser))):
         # On every command, before or after its name; SUPPRESS: a subcommand that is not given
         # it leaves the top-level value alone.

@@ -362,7 +362,7 @@ def for_review(plan: Plan, settings: StackSettings, rows: Rows | None) -> Plan:
     for row in plan.rows:
         pos = None if rows is None else rows.where(row.kind, row.key)
         if pos is not None and row.action != "delete":
-            row.source = f"{pos.file}:{pos.line}"
+            row.source = pos.file if pos.line == 0 else f"{pos.file}:{pos.line}"
         kind = KINDS[row.kind]
         protects = settings.protect and kind.protected is not None
         if row.action not in ("delete", "replace") or not (protects or row.protected):

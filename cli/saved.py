@@ -21,6 +21,7 @@ from typing import Any
 from pydantic import TypeAdapter, ValidationError
 
 from cli import drift as workspace_drift
+from cli import table as control_table
 from cli.drift import Drifted
 from cli.engine import Engine
 from cli.plan import Plan, build_plan, kind_of, rest_name, urn_parts
@@ -71,7 +72,13 @@ def row_fields(project: Path, stack: str, settings: StackSettings) -> dict[str, 
     """`kind.key` -> {field: hash} of every row of the stack, resolved as the program reads them."""
     folders = [Path(p) for p in settings.metadata_paths]
     try:
-        rows = load_rows(folders, root=project, stack=stack, settings=settings)
+        rows = load_rows(
+            folders,
+            root=project,
+            stack=stack,
+            settings=settings,
+            tables=control_table.stack_tables(project, stack),
+        )
     except MetadataError as err:
         raise StalePlan(f"the rows do not load:\n{err}") from None
     out: dict[str, dict[str, str]] = {}
@@ -107,6 +114,16 @@ def stack_version(engine: Engine) -> str:
         return "never deployed"
     last = history[0]
     return f"{last.kind} {last.version or 0} started {last.start_time.isoformat()}"
+
+
+def update_number(engine: Engine) -> int:
+    """The stack's last update's number: its version where the backend numbers updates, else
+    (a DIY backend numbers every update 0) how many updates its history holds."""
+    stack = engine.stack()
+    last = stack.history(page_size=1, show_secrets=False)
+    if last and last[0].version:
+        return int(last[0].version)
+    return len(stack.history(show_secrets=False))
 
 
 def comparable(plan: Plan) -> list[dict[str, Any]]:

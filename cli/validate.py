@@ -48,6 +48,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _validate(root: Path, paths: list[Path], stack: str | None, *, as_json: bool = False) -> int:
+    from cli import table as control_table
     from metadata import MetadataError, Rows, load_rows
 
     stacks = [stack] if stack else _stack_names(root)
@@ -66,7 +67,8 @@ def _validate(root: Path, paths: list[Path], stack: str | None, *, as_json: bool
             Path(p) for p in (settings.metadata_paths if settings else DEFAULT_PATHS)
         ]
         try:
-            rows = load_rows(folders, root=root, stack=name, settings=settings)
+            tables = None if name is None else control_table.stack_tables(root, name)
+            rows = load_rows(folders, root=root, stack=name, settings=settings, tables=tables)
         except MetadataError as err:
             outcomes[name] = list(err.problems)
             warnings.update((str(w), w) for w in err.warnings if str(w) not in warnings)

@@ -17,7 +17,7 @@ from components.files import RowFiles, Upload, create_uploads, dedupe, file_uplo
 from components.permissions import create_permissions
 from components.wiring import Wiring, url
 from metadata.models import JobRow
-from metadata.paths import uploads_from_repository
+from metadata.paths import LIBRARY_FILES, is_uploaded_library, uploads_from_repository
 
 LAKEFORM_ONLY = ("previous_keys", "disabled", "stack_overrides", "permissions")
 """Row fields that are not job settings: Lakeform's own (already applied by metadata), and
@@ -144,6 +144,32 @@ def _sorted_webhooks(block: dict[str, Any]) -> None:
         }
 
 
+def _uploaded_library(path: str, ctx: _Ctx) -> str:
+    """The workspace path of a repository wheel or JAR, uploaded with the row's files (as the
+    Databricks CLI uploads a bundle's local libraries to its artifact folder)."""
+    upload = file_upload(ctx.base, ctx.args.key, path, ctx.args.files.contents[path])
+    ctx.uploads.append(upload)
+    return upload.path
+
+
+def _library(library: dict[str, Any], ctx: _Ctx) -> dict[str, Any]:
+    for kind in LIBRARY_FILES:
+        path = library.get(kind)
+        if isinstance(path, str) and is_uploaded_library(path):
+            library[kind] = _uploaded_library(path, ctx)
+    return library
+
+
+def _environments(spec: dict[str, Any], ctx: _Ctx) -> None:
+    for env in cast("list[dict[str, Any]]", spec.get("environments") or []):
+        inner = cast("dict[str, Any] | None", env.get("spec"))
+        if inner and inner.get("dependencies"):
+            inner["dependencies"] = [
+                _uploaded_library(d, ctx) if is_uploaded_library(d) else d
+                for d in cast("list[str]", inner["dependencies"])
+            ]
+
+
 def _task(task: dict[str, Any], ctx: _Ctx) -> dict[str, Any]:
     task = dict(task)
     _sorted_webhooks(task)
@@ -153,6 +179,9 @@ def _task(task: dict[str, Any], ctx: _Ctx) -> dict[str, Any]:
             block = dict(task[task_type])
             mapper(block, task, ctx)
             task[task_type] = block
+    libraries = cast("list[dict[str, Any]]", task.get("libraries") or [])
+    if libraries:
+        task["libraries"] = [_library(dict(lib), ctx) for lib in libraries]
     deps = cast("list[dict[str, Any]]", task.pop("depends_on", None) or [])
     if deps:  # an empty list is left out: the API echoes none, so [] would never settle
         task["depends_on"] = sorted(deps, key=lambda d: (d["task_key"], d.get("outcome") or ""))
@@ -167,6 +196,7 @@ def job_spec(args: JobArgs) -> tuple[dict[str, Any], list[Upload]]:
     _sorted_webhooks(spec)
     ctx = _Ctx(args=args, base=args.files.folder)
     tasks = [_task(t, ctx) for t in spec["tasks"]]
+    _environments(spec, ctx)
     spec["tasks"] = sorted(tasks, key=lambda t: t["task_key"])
     return spec, dedupe(ctx.uploads)
 

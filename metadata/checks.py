@@ -21,10 +21,12 @@ from metadata.models.shared import Permission
 from metadata.notebooks import NOTEBOOK_LANGUAGES, jupyter_language
 from metadata.overrides import REF
 from metadata.paths import (
+    LIBRARY_FILES,
     LeavesRepository,
     clean_path,
     inside_repository,
     is_repo_relative,
+    is_uploaded_library,
     repo_glob,
     uploads_from_repository,
 )
@@ -158,6 +160,11 @@ def check_job(row: Resolved, ctx: CheckContext) -> Iterator[Problem]:
     known = sorted(keys)
     clusters = {c.job_cluster_key for c in job.job_clusters or []}
     environments = {e.environment_key for e in job.environments or []}
+    for e, env in enumerate(job.environments or []):
+        for d, dep in enumerate((env.spec.dependencies or []) if env.spec else []):
+            if is_uploaded_library(dep):
+                eparts = ("environments", e, "spec", "dependencies", d)
+                yield from _repo_file(loc, eparts, dep, ctx.repo)
     for i, task in enumerate(job.tasks):
         parts: tuple[Part, ...] = ("tasks", i)
         for d, dep in enumerate(task.depends_on or []):
@@ -246,6 +253,11 @@ def _task(
     git: bool,
 ) -> Iterator[Problem]:
     res, repo = ctx.res, ctx.repo
+    for n, library in enumerate(task.libraries or []):
+        for kind in LIBRARY_FILES:
+            path = getattr(library, kind)
+            if path is not None and is_uploaded_library(path):
+                yield from _repo_file(loc, (*parts, "libraries", n, kind), path, repo)
     # Paths read from the job's Git repository are not this repository's to check.
     nb = task.notebook_task
     if nb is not None and uploads_from_repository(nb.notebook_path, nb.source, git):

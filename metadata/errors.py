@@ -22,13 +22,16 @@ def format_path(parts: tuple[Part, ...]) -> str:
 
 
 class Pos(NamedTuple):
-    """Where a value sits in a metadata file (1-based line and column)."""
+    """Where a value sits in a metadata file (1-based line and column); line 0: a place that has
+    no lines, such as a control table's cell, named whole by `file`."""
 
     file: str
     line: int
     col: int
 
     def __str__(self) -> str:
+        if self.line == 0:
+            return self.file
         return f"{self.file}:{self.line}:{self.col}"
 
 

@@ -9,7 +9,9 @@ from pathlib import Path
 from typing import Any
 
 from metadata.checks import CheckContext, Repo, previous_keys
+from metadata.delta import TableError, Tables
 from metadata.errors import MetadataError, Problem
+from metadata.formats.control_table import read_records
 from metadata.kinds import KINDS, Rows
 from metadata.raw import RawRow, display_name, metadata_files, read_file
 from metadata.resolve import resolve
@@ -45,15 +47,35 @@ def load_rows(
     stack: str | None = None,
     settings: StackSettings | None = None,
     stacks: Collection[str] = (),
+    tables: Tables | None = None,
 ) -> Rows:
-    """Read, resolve for `stack` and validate every row under `paths`.
+    """Read, resolve for `stack` and validate every row under `paths`, and of the settings'
+    `control_tables` (reached through `tables`; default: databricks-sdk's own auth).
 
     `settings` gives `${var.NAME}` values and the default warehouse; without settings, variable
     references are left as written, and neither they nor SQL warehouses are checked.
     `stacks` names stacks that overrides may use besides those with a Pulumi.<stack>.yaml (ones
     about to be created). Raises MetadataError listing every problem."""
     with _no_cyclic_gc():
-        return _load_rows(paths, root=Path(root), stack=stack, settings=settings, stacks=stacks)
+        return _load_rows(
+            paths, root=Path(root), stack=stack, settings=settings, stacks=stacks, tables=tables
+        )
+
+
+def table_rows(names: Sequence[str], tables: Tables) -> tuple[list[RawRow], list[Problem]]:
+    """Raw rows of each control table, in order; a table that cannot be read is one problem."""
+    raws: list[RawRow] = []
+    problems: list[Problem] = []
+    for name in names:
+        try:
+            columns, records = tables.read(name)
+            read = read_records(name, columns, records)
+        except (TableError, ValueError) as err:
+            problems.append(Problem(None, "", str(err)))
+            continue
+        raws.extend(read.rows)
+        problems.extend(read.problems)
+    return raws, problems
 
 
 def _load_rows(
@@ -63,6 +85,7 @@ def _load_rows(
     stack: str | None,
     settings: StackSettings | None,
     stacks: Collection[str],
+    tables: Tables | None,
 ) -> Rows:
     files, problems = metadata_files(paths, root)
     raws: list[RawRow] = []
@@ -70,6 +93,11 @@ def _load_rows(
         rows, file_problems = read_file(path, display_name(path, root))
         raws.extend(rows)
         problems.extend(file_problems)
+    if settings is not None and settings.control_tables:
+        # after the files: a key in both is reported on the table's row, naming the file's line
+        rows, table_problems = table_rows(settings.control_tables, tables or Tables())
+        raws.extend(rows)
+        problems.extend(table_problems)
     res = resolve(
         raws, stack=stack, settings=settings, stacks=known_stacks(root) | {stack or "", *stacks}
     )

@@ -15,6 +15,18 @@ def is_repo_relative(path: str) -> bool:
     return re.match(r"^[A-Za-z][A-Za-z0-9+.-]*:", path) is None
 
 
+LIBRARY_FILES = ("whl", "jar")
+"""A task library's kinds that name one file: a repository-relative one is uploaded."""
+LIBRARY_SUFFIXES = (".whl", ".jar")
+
+
+def is_uploaded_library(path: str) -> bool:
+    """Whether a task library path, or a serverless environment dependency, names a wheel or JAR
+    of this repository, which Lakeform uploads with the row's other files (a pip requirement such
+    as `pandas>=2` never ends in .whl)."""
+    return is_repo_relative(path) and path.endswith(LIBRARY_SUFFIXES) and " " not in path
+
+
 def uploads_from_repository(path: str, source: str | None, job_has_git_source: bool) -> bool:
     """Whether a task's path names a file of this repository that Lakeform uploads. A task whose
     source is GIT, or unset in a job with `git_source` (the Jobs API then defaults it to GIT),

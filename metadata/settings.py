@@ -23,6 +23,30 @@ from metadata.paths import clean_path
 from metadata.yamlsrc import depth_problem
 
 STACKS = ("local", "dev", "staging", "prod")
+TABLE_SCHEMES = ("file", "s3", "s3a", "abfss", "gs")
+"""Storage URIs a control table may have: what delta-rs reads (local files, S3, ADLS Gen2, GCS)."""
+UC_NAME = re.compile(r"^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$")
+
+
+def table_problem(name: str) -> str:
+    """Why `name` is neither a Unity Catalog table name nor a storage URI ('' when it is one)."""
+    scheme, sep, rest = name.partition("://")
+    if sep:
+        if scheme not in TABLE_SCHEMES:
+            return (
+                f"{name!r}: storage URIs may be {', '.join(s + '://' for s in TABLE_SCHEMES)}; "
+                f"got {scheme}://"
+            )
+        return "" if rest.strip("/") else f"{name!r}: the URI names no table folder"
+    if UC_NAME.match(name):
+        return ""
+    return (
+        f"{name!r}: expected a Unity Catalog name catalog.schema.table or a storage URI "
+        "(file:///path, s3://bucket/path, abfss://container@account.dfs.core.windows.net/path, "
+        "gs://bucket/path)"
+    )
+
+
 SETTINGS_KEY = "lakeform:settings"
 
 
@@ -85,6 +109,13 @@ class StackSettings(_Model):
 
     metadata_paths: list[str] = Field(default_factory=lambda: ["resources"])
     """Folders or files of metadata rows, relative to the project root."""
+    control_tables: list[str] = Field(default_factory=list)
+    """Delta control tables whose rows are read next to `metadata_paths`: a Unity Catalog name
+    (`catalog.schema.table`) or a storage URI (`file://`, `s3://`, `abfss://`, `gs://`); either
+    lakeflow-jobs-meta's control table or a Lakeform table (kind, key, row as JSON)."""
+    deployments_table: str | None = None
+    """Where `lakeform up` records what the stack deployed (a name or URI as above); default: the
+    first control table's name with `_jobs` appended, as lakeflow-jobs-meta names its jobs table."""
     variables: dict[str, str] = Field(default_factory=dict)
     """Values for `${var.NAME}` in any string of a row, e.g. `catalog: olist_dev`."""
     name_prefix: str = ""
@@ -136,6 +167,31 @@ class StackSettings(_Model):
             )
         return root
 
+    @field_validator("control_tables")
+    @classmethod
+    def _table_names(cls, value: list[str]) -> list[str]:
+        bad = [t for t in value if table_problem(t)]
+        if bad:
+            raise ValueError(table_problem(bad[0]))
+        if len(set(value)) != len(value):
+            raise ValueError(f"a table is listed twice: {value}")
+        return value
+
+    @field_validator("deployments_table")
+    @classmethod
+    def _deployments_name(cls, value: str | None) -> str | None:
+        if value is not None and table_problem(value):
+            raise ValueError(table_problem(value))
+        return value
+
+    def deployments(self) -> str | None:
+        """The deployments table: `deployments_table`, else `<first control table>_jobs`."""
+        if self.deployments_table is not None:
+            return self.deployments_table
+        if not self.control_tables:
+            return None
+        return self.control_tables[0].rstrip("/") + "_jobs"
+
     @field_validator("release")
     @classmethod
     def _release_entries(cls, value: list[str]) -> list[str]:
@@ -147,7 +203,9 @@ class StackSettings(_Model):
 
     def empty_refusal(self, paths: Sequence[str] | None = None) -> str:
         """Why a run that loaded zero rows is refused (deploy and `lakeform validate` alike)."""
-        where = ", ".join(self.metadata_paths if paths is None else paths)
+        where = ", ".join(
+            [*(self.metadata_paths if paths is None else paths), *self.control_tables]
+        )
         return (
             f"no metadata rows were loaded from {where}; refusing to deploy, since that would "
             "delete every job, pipeline and monitor of the stack. Check "

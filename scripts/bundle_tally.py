@@ -6,7 +6,8 @@ For each folder holding a databricks.yml (templates, `*.tmpl`, are skipped), a t
 gets this repository's Pulumi.yaml and Pulumi.<stack>.yaml files and a copy of the bundle under
 `bundles/<name>` (the bundle inside the repository, where its notebooks can be uploaded from);
 then `lakeform import-bundle bundles/<name> -o resources/<name>` and `lakeform validate` run
-in it. Prints OK or the first error line per bundle, the tally, and the first errors ranked by
+in it (a bundle whose includes or sync paths reach `../` comes with the folders above it that
+they reach). Prints OK or the first error line per bundle, the tally, and the first errors ranked by
 how many bundles each stops (numbers and quoted names folded so alike errors count together).
 """
 
@@ -65,8 +66,14 @@ def tally_one(bundle: Path, root: Path) -> tuple[bool, str, str]:
         project = Path(tmp)
         for f in PROJECT.glob("Pulumi*.yaml"):
             shutil.copy(f, project / f.name)
-        shutil.copytree(bundle, project / "bundles" / name, symlinks=True)
-        imp = lakeform(["import-bundle", f"bundles/{name}", "-o", f"resources/{name}"], project)
+        # the folders its includes and sync paths reach (`../common`) come with it, as they
+        # would in the repository that holds the bundle
+        base = bundle
+        for _ in range(_levels_up(bundle)):
+            base = base.parent if base != root else base
+        shutil.copytree(base, project / "bundles" / name, symlinks=True)
+        inner = f"bundles/{name}/{bundle.relative_to(base).as_posix()}".rstrip("/.")
+        imp = lakeform(["import-bundle", inner, "-o", f"resources/{name}"], project)
         log = f"$ import-bundle\n{imp.stdout}{imp.stderr}"
         if imp.returncode != 0:
             return False, "import: " + first_error(imp), log
@@ -75,6 +82,18 @@ def tally_one(bundle: Path, root: Path) -> tuple[bool, str, str]:
         if val.returncode != 0:
             return False, "validate: " + first_error(val), log
         return True, val.stdout.strip().splitlines()[-1], log
+
+
+def _levels_up(bundle: Path) -> int:
+    """How many folders above the bundle its `include` and `sync.paths` entries reach."""
+    import yaml
+
+    try:
+        doc = yaml.safe_load((bundle / "databricks.yml").read_text(encoding="utf-8")) or {}
+    except (OSError, yaml.YAMLError):
+        return 0
+    entries = [*(doc.get("include") or []), *((doc.get("sync") or {}).get("paths") or [])]
+    return max((Path(str(e)).parts.count("..") for e in entries), default=0)
 
 
 def fold(error: str) -> str:

@@ -22,13 +22,19 @@ python3 devtools/toolchain/build.py build
 eval "$(.venv/bin/python -m cli.pulumienv --stack "$stack")"
 echo "==> databricks provider: $LAKEFORM_PROVIDER_USED"
 
+config=()
 if [ "$stack" = local ]; then
     LAKEFORM_WORKSPACE_PORT=$port scripts/workspace.sh start
+    # Some sample rows come from Delta control tables in the local workspace's Unity Catalog:
+    # made and filled with deltalake once, kept afterwards (edit them and run make demo again).
+    .venv/bin/python -m devtools.workspace.demo_tables "$state_dir" Pulumi.local.yaml \
+        "$state_dir/Pulumi.local.demo.yaml"
+    config=(--config-file "$state_dir/Pulumi.local.demo.yaml")
 fi
 pulumi stack select "$stack" --create --non-interactive >/dev/null
 
 if [ "$action" = preview ]; then
-    exec pulumi preview --diff --non-interactive --stack "$stack"
+    exec pulumi preview --diff --non-interactive --stack "$stack" "${config[@]}"
 fi
 
 # A run killed mid-way leaves pending creates; adopt what they made rather than duplicate it.
@@ -36,7 +42,7 @@ fi
 
 echo "==> pulumi up (stack $stack, state in $PULUMI_BACKEND_URL)"
 # One resource the workspace refuses must not stop the others; the run still fails and says which.
-pulumi up --yes --non-interactive --continue-on-error --stack "$stack"
+pulumi up --yes --non-interactive --continue-on-error --stack "$stack" "${config[@]}"
 
 echo
 echo "==> stack outputs (pulumi stack output --json --stack $stack)"
@@ -50,6 +56,8 @@ if [ "$stack" = local ]; then
     cat <<MSG
 
 Deployed to the local workspace at $host (its state: $state_dir/workspace.json).
+  Control tables:     lakeform_local.ops.etl_control (lakeflow-jobs-meta's layout) and
+                      lakeform_local.ops.lakeform_rows, Delta tables in $state_dir/unity-catalog/
   List the jobs:      curl -s -H 'Authorization: Bearer x' $host/api/2.2/jobs/list | python3 -m json.tool
   Preview a change:   edit resources/*.yaml, then: make preview
   Run a row:          .venv/bin/lakeform run olist_main_pipeline --stack local --full-refresh

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 import pulumi
 
 from metadata import MetadataError, Rows, load_rows
+from metadata.delta import Tables
 from metadata.settings import (
     SETTINGS_KEY,
     SettingsError,
@@ -76,7 +78,9 @@ def load_stack_rows(settings: StackSettings, root: Path) -> Rows:
     paths = [root / p for p in settings.metadata_paths]
     stack, _ = split_stack(pulumi.get_stack())  # a shard reads its environment's rows
     try:
-        rows = load_rows(paths, root=root, stack=stack, settings=settings)
+        rows = load_rows(
+            paths, root=root, stack=stack, settings=settings, tables=Tables(_workspace_client)
+        )
     except MetadataError as err:
         # the warnings too: they often explain the problems (an old spelling read differently)
         warnings = "".join(f"\nwarning: {w}" for w in err.warnings)
@@ -84,6 +88,20 @@ def load_stack_rows(settings: StackSettings, root: Path) -> Rows:
     for warning in rows.warnings:
         pulumi.log.warn(f"metadata: {warning}")
     return rows
+
+
+def _workspace_client() -> Any:
+    """The stack's workspace for Unity Catalog calls (control tables named catalog.schema.table):
+    the provider's host, and its token (`databricks:token`, else databricks-sdk's own auth,
+    e.g. DATABRICKS_TOKEN, which the CLI sets for stack `local`)."""
+    from databricks.sdk import WorkspaceClient
+
+    config = pulumi.Config("databricks")
+    host = config.get("host") or os.environ.get("DATABRICKS_HOST")
+    token = os.environ.get("DATABRICKS_TOKEN") or config.get("token")
+    if host and token:
+        return WorkspaceClient(host=host, token=token, auth_type="pat")
+    return WorkspaceClient(host=host)
 
 
 def workspace_host(settings: StackSettings) -> str | None:

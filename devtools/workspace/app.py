@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+import tempfile
 import threading
 import urllib.parse
 from collections.abc import Callable, Mapping, Sequence
@@ -139,6 +140,12 @@ class Workspace:
         timings: RunTimings | None = None,
     ) -> None:
         self.store = Store(state_path)
+        self.tables_root = (
+            state_path.parent / "unity-catalog"
+            if state_path is not None
+            else Path(tempfile.mkdtemp(prefix="lakeform-uc-"))
+        )
+        """Unity Catalog tables: <root>/<catalog>/<schema>/<table>, each a Delta table."""
         self.lock = threading.RLock()
         self.timings = timings or RunTimings()
         self.monitor_failures: dict[str, str] = {}

@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
-from devtools.workspace import identity, jobs, monitors, objects, permissions, pipelines, runs
+from devtools.workspace import (
+    catalog,
+    identity,
+    jobs,
+    monitors,
+    objects,
+    permissions,
+    pipelines,
+    runs,
+)
 from devtools.workspace.app import Route
 
 ROUTES: list[Route] = [
@@ -10,6 +19,7 @@ ROUTES: list[Route] = [
     *jobs.ROUTES,
     *pipelines.ROUTES,
     *monitors.ROUTES,
+    *catalog.ROUTES,
     *objects.ROUTES,
     *permissions.ROUTES,
     *runs.ROUTES,

@@ -33,6 +33,9 @@ log = logging.getLogger("lakeform.workspace")
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 
+READ_ONLY_POSTS = frozenset({"catalog.temporary_table_credentials"})
+
+
 @dataclass(frozen=True)
 class RequestRecord:
     """One answered call: `path` as sent, without the query; `route` names the endpoint."""
@@ -48,7 +51,8 @@ class RequestRecord:
 
     @property
     def is_write(self) -> bool:
-        return self.method in WRITE_METHODS
+        # asking Unity Catalog for temporary credentials is a POST that changes nothing
+        return self.method in WRITE_METHODS and self.route not in READ_ONLY_POSTS
 
 
 class RequestLog:

@@ -90,6 +90,13 @@ class RunningWorkspace:
     def state_path(self) -> Path | None:
         return self.server.workspace.store.path
 
+    def table_folder(self, full_name: str) -> Path:
+        """Where this workspace keeps Unity Catalog table `catalog.schema.table` (a Delta table
+        written there exists for the Tables API)."""
+        from devtools.workspace.catalog import table_folder
+
+        return table_folder(self.server.workspace.tables_root, full_name)
+
     def env(self) -> dict[str, str]:
         """Environment variables that point a Databricks client (or Pulumi) at this workspace."""
         return {"DATABRICKS_HOST": self.url, "DATABRICKS_TOKEN": self.token}

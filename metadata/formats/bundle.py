@@ -15,12 +15,15 @@ import copy
 import glob
 import os
 import re
+import subprocess
+import tomllib
 from collections.abc import Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, cast
 
-from metadata.errors import Problem
+from metadata.errors import Pos, Problem
+from metadata.formats import bundle_python
 from metadata.kinds import KINDS
 from metadata.located import Locator, Part
 from metadata.models.jobs import TASK_TYPES as TASK_TYPE_NAMES
@@ -80,6 +83,14 @@ class Imported:
     """`${...}` the rows use that became stack variables holding REPLACE-ME until set."""
     short_name_used: bool = False
     root_path_used: bool = False
+    other_kinds: list[str] = field(default_factory=list[str])
+    """`resources.<kind> at file:line` of each kind Lakeform does not deploy, for the refusal of
+    a bundle with nothing else."""
+    per_stack: dict[str, dict[str, str]] = field(default_factory=dict[str, dict[str, str]])
+    """Stack variable -> target -> its value ("": every other stack's), for a field of a kind
+    Lakeform does not deploy that targets change."""
+    artifacts_built: bool | None = None
+    """None until the bundle's artifacts are built (once, when a library needs them)."""
 
 
 class BundleError(Exception):
@@ -103,8 +114,9 @@ def import_bundle(bundle: Path, root: Path, stacks: Collection[str] = ()) -> Imp
         _file_name(loc, ("bundle", "name"), out.name, "the rows file", ("bundle", "name"))
     )
     for i, pattern in enumerate(_items(located.get("include"))):
-        found = _include(main.parent, str(pattern), loc, i, problems)
+        found = _include(main.parent, root, str(pattern), loc, i, problems)
         documents.extend((path, _read(path, root)) for path in found)
+    documents.extend(_python_documents(main.parent, documents, root, out))
     for path, doc in documents:
         doc_loc = Locator(_rel(path, root), (), doc, None)
         for name in _map(doc.get("targets")):
@@ -112,8 +124,22 @@ def import_bundle(bundle: Path, root: Path, stacks: Collection[str] = ()) -> Imp
     if problems:
         raise BundleError("\n".join(str(p) for p in problems))
     at = {path: Locator(_rel(path, root), (), doc, None) for path, doc in documents}
+    synced = _sync_root(main.parent, documents)
+    if synced == main.parent.resolve():
+        synced = main.parent
+    else:
+        if not resolve_within(root, synced)[1]:
+            raise BundleError(
+                f"{_rel(main, root)}: sync.paths reach '{synced}', outside the project (the "
+                "current directory): import from a folder that holds them"
+            )
+        out.notes.append(
+            f"sync.paths reach outside the bundle folder: ${{workspace.file_path}} is "
+            f"{_rel(synced, root)}, the folder holding them all, as the CLI infers it"
+        )
     documents = [(path, cast("dict[str, Any]", plain(doc))) for path, doc in documents]
     variables: dict[str, str | None] = {}
+    variable_at: dict[str, str] = {}
     targets: dict[str, dict[str, Any]] = {}
     overrides: dict[str, dict[str, dict[str, dict[str, Any]]]] = {}
     """target -> kind -> key -> the partial row, converted, merged over every file."""
@@ -137,41 +163,51 @@ def import_bundle(bundle: Path, root: Path, stacks: Collection[str] = ()) -> Imp
                     for key, row in _map(rows).items():
                         place = others.setdefault(f"targets.{target}.{kind}", {})
                         place[key] = merge_bundle(place.get(key), row)
+    for path, doc in documents:
+        for name, spec in _map(doc.get("artifacts")).items():
+            artifacts[name] = {
+                **_map(spec),
+                "_folder": path.parent,
+                "_at": str(at[path].pos(("artifacts", name))),
+            }
     typed = _typed_variables(documents, stacks)
     defined: dict[tuple[str, str], str] = {}
     """(kind, key) of each row -> where it is defined (`file:line:col`)."""
     for path, doc in documents:
-        ctx = _Ctx(out, at[path], path.parent, main.parent, root, others, artifacts, typed)
+        ctx = _Ctx(out, at[path], path.parent, synced, root, others, artifacts, typed)
         for key in doc:
             if key in TARGET_WIDE:
                 wide[key] = merge_bundle(wide.get(key), doc[key])
             elif key == "python":
                 python = _map(doc[key])
-                loaders = ", ".join(
-                    f"'{x}'"
-                    for x in [*_items(python.get("resources")), *_items(python.get("mutators"))]
-                )
-                out.skipped.append(
-                    f"{at[path].pos((key,))}: python: resources defined or changed in Python "
-                    f"(loaders and mutators {loaders or 'none'}) are not imported: Lakeform reads "
-                    "YAML and does not run the bundle's code; write those resources as YAML (the "
-                    "Databricks CLI prints them: databricks bundle validate --output json) and "
-                    "import again"
-                )
+                mutators = ", ".join(f"'{x}'" for x in _items(python.get("mutators")))
+                if mutators:
+                    ctx.refuse(
+                        (key, "mutators"),
+                        f"python.mutators {mutators} change resources in Python after they are "
+                        "loaded; Lakeform runs the bundle's resource loaders but not its "
+                        "mutators: make the change in the YAML or in the loader, and import again",
+                    )
+                for name in python:
+                    if name not in ("resources", "mutators", "venv_path"):
+                        out.skipped.append(f"{at[path].pos((key, name))}: python.{name} (unknown)")
             elif key == "artifacts":
                 for name, spec in _map(doc[key]).items():
-                    ctx.artifacts[name] = _map(spec)
-                    out.skipped.append(
-                        f"{at[path].pos((key, name))}: artifacts.{name} (Lakeform does not build "
-                        "artifacts: a library that names its output is refused)"
-                    )
+                    for field_name in _map(spec):
+                        if field_name not in ARTIFACT_FIELDS:
+                            out.skipped.append(
+                                f"{at[path].pos((key, name, field_name))}: artifacts.{name}."
+                                f"{field_name} (no Lakeform equivalent)"
+                            )
             elif key not in TOP_KEYS:
                 out.skipped.append(f"{at[path].pos((key,))}: {key} (no Lakeform equivalent)")
         for name, spec in _map(doc.get("variables")).items():
             variables[name] = _variable(spec, f"variables.{name}", out)
+            variable_at[name] = str(at[path].pos(("variables", name)))
         permissions.extend(_map(p) for p in _items(doc.get("permissions")))
         for kind, rows in _map(doc.get("resources")).items():
             if kind not in KINDS:
+                out.other_kinds.append(f"resources.{kind} at {at[path].pos(('resources', kind))}")
                 out.skipped.append(
                     f"{at[path].pos(('resources', kind))}: resources.{kind} (a kind Lakeform "
                     "does not deploy)"
@@ -231,6 +267,21 @@ def import_bundle(bundle: Path, root: Path, stacks: Collection[str] = ()) -> Imp
             value = _variable(spec, f"targets.{name}.variables.{var}", out)
             if value is not None:
                 stack_vars[var] = value
+        for var, value in variables.items():
+            # a target's stack only: a project stack that is no target may hold the value in
+            # its settings already (kept by the merge; validate checks it)
+            used = "${var." + var + "}" in converted and name in targets
+            if value is None and var not in stack_vars and var not in typed and used:
+                out.problems.append(
+                    f"{variable_at[var]}: variables.{var}: no value for stack {name} (no "
+                    "default, and the target sets none); the CLI refuses to deploy a variable "
+                    f"without a value too: give it a default, or a value in "
+                    f"targets.{name}.variables"
+                )
+        for variable, by_target in out.per_stack.items():
+            # a stack that is no target takes the default target's, as it takes its variables
+            source = name if name in targets else (default or "")
+            stack_vars[variable] = by_target.get(source, by_target[""])
         if uses_target:
             stack_vars[TARGET_VARIABLE] = name
         for ref in sorted(out.placeholders):
@@ -275,6 +326,91 @@ def import_bundle(bundle: Path, root: Path, stacks: Collection[str] = ()) -> Imp
             "import the bundle into a folder only those stacks' metadata_paths name)"
         )
     return out
+
+
+def _python_documents(
+    folder: Path, documents: list[tuple[Path, Any]], root: Path, out: Imported
+) -> list[tuple[Path, Any]]:
+    """The resources the bundle defines in Python (`python.resources` loaders), run for each
+    target as the CLI runs them, as one more document located at the Python lines that define
+    them. The rows are the same for every stack: a loader that gives a target other resources
+    is refused."""
+    python: dict[str, Any] = {}
+    python_at: Pos | None = None
+    names: list[str] = []
+    defaults: dict[str, Any] = {}
+    per_target: dict[str, dict[str, Any]] = {}
+    for path, doc in documents:
+        if "python" in doc and _items(_map(doc["python"]).get("resources")):
+            python = cast("dict[str, Any]", plain(doc["python"]))
+            python_at = Locator(_rel(path, root), (), doc, None).pos(("python", "resources"))
+        for name, spec in _map(doc.get("variables")).items():
+            spec_map = _map(spec)
+            defaults[name] = spec_map.get("default") if isinstance(spec, dict) else spec
+        for name, target in _map(doc.get("targets")).items():
+            if name not in names:
+                names.append(name)
+            for var, spec in _map(_map(target).get("variables")).items():
+                value = _map(spec).get("default") if isinstance(spec, dict) else spec
+                per_target.setdefault(name, {})[var] = plain(value)
+    if not python or python_at is None:
+        return []
+    default = next(
+        (
+            n
+            for _, d in documents
+            for n, t in _map(d.get("targets")).items()
+            if _map(t).get("default") is True
+        ),
+        names[0] if names else "default",
+    )
+    order = [default, *(n for n in names if n != default)]
+    where = f"{python_at}: python.resources"
+    _, venv_note = bundle_python.interpreter(folder, cast("str | None", python.get("venv_path")))
+    if venv_note:
+        out.notes.append(f"{python_at}: {venv_note}")
+    results: dict[
+        str, tuple[dict[str, Any], dict[tuple[str | int, ...], tuple[str, int, int]]]
+    ] = {}
+    for target in order:
+        values = {k: plain(v) for k, v in defaults.items()} | per_target.get(target, {})
+        try:
+            resources, locations, warnings = bundle_python.load(
+                folder, python, out.name, target, values
+            )
+        except bundle_python.PythonLoadError as err:
+            raise BundleError(
+                f"{where}: the bundle's Python loaders failed for target {target}: {err}"
+            ) from None
+        out.notes.extend(f"{where}: {w}" for w in warnings)
+        results[target] = (resources, locations)
+    first, locations = results[default]
+    for target, (resources, _) in results.items():
+        if resources != first:
+            differ = sorted(
+                f"{kind}.{key}"
+                for kind in {*first, *resources}
+                for key in {*_map(first.get(kind)), *_map(resources.get(kind))}
+                if _map(first.get(kind)).get(key) != _map(resources.get(kind)).get(key)
+            )
+            raise BundleError(
+                f"{where}: the Python loaders give target {target} other resources than target "
+                f"{default} ({', '.join(differ)}); a Lakeform row is the same for every stack: "
+                "make the loader's result the same for every target, with the differences in "
+                "targets.<name>.resources or variables"
+            )
+    count = sum(len(_map(v)) for v in first.values())
+    out.notes.append(
+        f"{where}: {count} resource{'s' if count != 1 else ''} loaded by running the bundle's "
+        f"Python code ({', '.join(str(x) for x in _items(python.get('resources')))}), as the "
+        "Databricks CLI does"
+    )
+
+    def file_of(name: str) -> str:
+        return _rel(folder / name, root)
+
+    doc = bundle_python.located({"resources": first}, locations, file_of, python_at)
+    return [(folder / bundle_python.GENERATED, doc)]
 
 
 KEYED_LISTS = {
@@ -554,33 +690,67 @@ def _file_name(
 
 
 def _include(
-    folder: Path, pattern: str, loc: Locator, i: int, problems: list[Problem]
+    folder: Path, root: Path, pattern: str, loc: Locator, i: int, problems: list[Problem]
 ) -> list[Path]:
-    """The files an `include` pattern names, all inside the bundle folder (symlinks followed);
-    a pattern or match outside it is a problem, and nothing outside is read."""
-    if Path(pattern).is_absolute() or ".." in Path(pattern).parts:
+    """The files an `include` pattern names, relative to the bundle folder; they may lie outside
+    it, as the CLI allows (process_root_includes.go refuses only absolute paths), but inside the
+    project (symlinks followed): a pattern or match outside it is a problem, and nothing
+    outside is read."""
+    if Path(pattern).is_absolute():
         problems.append(
             loc.problem(
                 ("include", i),
-                f"'{pattern}' is outside the bundle folder; includes are relative to "
-                "databricks.yml's folder and stay inside it",
+                f"'{pattern}' is absolute; includes are relative to databricks.yml's folder "
+                "(the CLI refuses an absolute one too)",
+            )
+        )
+        return []
+    base, inside = resolve_within(root, folder / _fixed_prefix(pattern))
+    if not inside:
+        problems.append(
+            loc.problem(
+                ("include", i),
+                f"'{pattern}' leads to '{base}', outside the project (the current directory); "
+                "includes stay inside it",
             )
         )
         return []
     found: list[Path] = []
     for name in sorted(glob.glob(str(folder / pattern), recursive=True)):
-        target, inside = resolve_within(folder, Path(name))
+        target, inside = resolve_within(root, Path(name))
         if not inside:
             problems.append(
                 loc.problem(
                     ("include", i),
-                    f"'{pattern}' matches '{Path(name).relative_to(folder).as_posix()}', which "
-                    f"resolves to '{target}', outside the bundle folder; includes stay inside it",
+                    f"'{pattern}' matches '{os.path.relpath(name, folder)}', which resolves to "
+                    f"'{target}', outside the project (the current directory); includes stay "
+                    "inside it",
                 )
             )
             return []
         found.append(Path(name))
     return found
+
+
+def _fixed_prefix(pattern: str) -> str:
+    """The folders of a glob pattern before its first wildcard."""
+    fixed: list[str] = []
+    for part in Path(pattern).parts[:-1]:
+        if any(c in part for c in "*?["):
+            break
+        fixed.append(part)
+    return os.path.join(*fixed) if fixed else "."
+
+
+def _sync_root(folder: Path, documents: list[tuple[Path, Any]]) -> Path:
+    """The folder the CLI syncs, `${workspace.file_path}`: the bundle folder, or the folder
+    holding it and every `sync.paths` entry when one lies outside it (the CLI's
+    sync_infer_root.go)."""
+    roots = [folder.resolve()]
+    for path, doc in documents:
+        for entry in _items(_map(doc.get("sync")).get("paths")):
+            roots.append((path.parent / str(entry)).resolve())
+    return Path(os.path.commonpath(roots))
 
 
 def _read(path: Path, root: Path) -> dict[str, Any]:
@@ -673,7 +843,23 @@ def _row(
                 at = ctx.loc.pos((*parts, "tasks", i, name))
                 out.skipped.append(f"{at}: {where}.tasks[{i}].{name} (no Lakeform field)")
                 del task[name]
+    trigger = _map(row.get("trigger")) if kind == "jobs" else {}
+    for name in ("file_arrival", "table_update"):
+        for field_name in ZERO_IS_UNSET:
+            if _map(trigger.get(name)).get(field_name) == 0:
+                at = ctx.loc.pos((*parts, "trigger", name, field_name))
+                out.skipped.append(
+                    f"{at}: {where}.trigger.{name}.{field_name}: 0 (the provider sends no 0 "
+                    "here, so the API's default applies; left out, which deploys the same)"
+                )
+                del _map(trigger[name])[field_name]
     return cast("dict[str, Any]", _convert(row, ctx, parts))
+
+
+ZERO_IS_UNSET = ("min_time_between_triggers_seconds", "wait_after_last_change_seconds")
+"""Trigger fields the provider never sends as 0 (terraform-provider-databricks v1.128.0
+jobs/resource_job.go FileArrival, TableUpdate: plain int32, omitempty, no ForceSendFields), so a
+bundle's 0 deploys as unset; Lakeform's rows refuse 0 (the API's minimum is 60)."""
 
 
 PATH_KEYS = {"notebook_path", "python_file", "path", "include", "root_path"}
@@ -704,24 +890,109 @@ def _convert(value: Any, ctx: _Ctx, parts: tuple[Part, ...], key: str = "") -> A
                 out[k.removesuffix("_id")] = ref.group(2)  # a reference by row key
             else:
                 out[k] = _convert(v, ctx, (*parts, k), k)
+                if out[k] in ([], {}) and v not in ([], {}):  # emptied by the conversion
+                    del out[k]
         return out
     if isinstance(value, list):
         items = cast("list[Any]", value)
-        return [_convert(v, ctx, (*parts, i), key) for i, v in enumerate(items)]
+        converted: list[Any] = []
+        for i, v in enumerate(items):
+            if key == "dependencies" and isinstance(v, str) and EDITABLE_BUNDLE.fullmatch(v):
+                converted.extend(_editable_bundle(v, ctx, (*parts, i)))
+            elif key == "dependencies" and isinstance(v, str) and _is_local_library(v):
+                # each file a glob matches, as the CLI expands globs in dependencies
+                converted.extend(_local_library(v, ctx, (*parts, i)))
+            else:
+                converted.append(_convert(v, ctx, (*parts, i), key))
+        return converted
     if isinstance(value, str):
         if key in PATH_KEYS and FILE_PATH.match(value):  # the bundle root, synced
             return _rel(ctx.bundle / FILE_PATH.sub("", value, count=1), ctx.root)
         whole = WHOLE_VARIABLE.fullmatch(value)
         if whole and whole.group(1) in ctx.typed:
-            return _typed(whole.group(1), ctx, parts, value)
+            typed = _typed(whole.group(1), ctx, parts, value)
+            if (
+                len(parts) >= 2
+                and parts[-2] in STRING_MAPS
+                and isinstance(typed, bool | int | float)
+            ):
+                # a map of strings: the CLI's normalize turns a number or boolean into its text
+                return str(typed).lower() if isinstance(typed, bool) else str(typed)
+            return typed
         value = _interpolate(value, ctx, parts)
         if key in LIBRARY_KEYS and is_repo_relative(value) and value.endswith((".whl", ".jar")):
-            _local_library(value, ctx, parts)
+            found = _local_library(value, ctx, parts)
+            if len(found) == 1:
+                return found[0]
+            if found:
+                ctx.refuse(
+                    parts,
+                    f"'{value}' matches {len(found)} files ({', '.join(found)}); this field "
+                    "takes one: name it",
+                )
         elif key in PATH_KEYS and is_repo_relative(value) and "${" not in value:
             return _rel(ctx.folder / value, ctx.root)
     return value
 
 
+EDITABLE_BUNDLE = re.compile(r"\s*(-e|--editable)\s+\$\{workspace\.file_path\}/?\s*")
+"""An environment dependency that installs the bundle folder, as the CLI syncs it, as a Python
+project (the templates' pipelines have it)."""
+
+
+def _editable_bundle(value: str, ctx: _Ctx, parts: tuple[Part, ...]) -> list[str]:
+    """`--editable ${workspace.file_path}` -> the dependencies the bundle's pyproject.toml lists
+    (what the install brings besides the project itself), the rest said; refused when they
+    cannot be read."""
+    where = f"{ctx.loc.pos(parts)}: {ctx.loc.path(parts)}"
+    pyproject = ctx.bundle / "pyproject.toml"
+    if not pyproject.is_file():
+        if (ctx.bundle / "setup.py").is_file():
+            ctx.refuse(
+                parts,
+                f"'{value}' installs the bundle folder's setup.py project, whose dependencies "
+                "Lakeform cannot read: list them here instead (pip requirement strings)",
+            )
+            return [value]
+        ctx.out.skipped.append(
+            f"{where}: '{value}' (the bundle folder has no pyproject.toml: no Python project to "
+            "install; left out)"
+        )
+        return []
+    try:
+        project = _map(tomllib.loads(pyproject.read_text(encoding="utf-8")).get("project"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as err:
+        ctx.refuse(parts, f"'{value}': {_rel(pyproject, ctx.root)} cannot be read: {err}")
+        return [value]
+    if "dependencies" in _items(project.get("dynamic")):
+        ctx.refuse(
+            parts,
+            f"'{value}': {_rel(pyproject, ctx.root)} declares its dependencies dynamic, which "
+            "Lakeform cannot read: list them here instead (pip requirement strings)",
+        )
+        return [value]
+    deps = [str(d) for d in _items(project.get("dependencies"))]
+    ctx.out.skipped.append(
+        f"{where}: '{value}' installs the bundle's Python project "
+        f"'{project.get('name', '?')}': its dependencies from "
+        f"{_rel(pyproject, ctx.root)} ({', '.join(deps) or 'none'}) are listed instead; the "
+        "project's own package is not installed (Lakeform uploads only the files rows name): "
+        "if the code imports it, build a wheel, copy it to a volume and add that path"
+    )
+    return deps
+
+
+STRING_MAPS = {
+    "base_parameters",
+    "named_parameters",
+    "spark_env_vars",
+    "spark_conf",
+    "custom_tags",
+    "tags",
+    "configuration",
+}
+"""Fields that map names to strings: a typed variable's number or boolean there becomes text, as
+the CLI's convert.Normalize makes it (libs/dyn/convert/normalize.go normalizeString)."""
 WHOLE_VARIABLE = re.compile(r"\$\{var\.([A-Za-z0-9_-]+)\}")
 DIFFERS = object()
 """A typed variable whose value is not the same in every stack."""
@@ -776,7 +1047,17 @@ def _typed(name: str, ctx: _Ctx, parts: tuple[Part, ...], text: str) -> Any:
             "each target's in stack_overrides.<stack>",
         )
         return text
-    return copy.deepcopy(value)
+    return _interpolated(copy.deepcopy(value), ctx, parts)
+
+
+def _interpolated(value: Any, ctx: _Ctx, parts: tuple[Part, ...]) -> Any:
+    """Every string in a typed variable's value with its `${...}` given their meaning (a list
+    default may hold `${workspace.current_user.userName}`)."""
+    if isinstance(value, dict):
+        return {k: _interpolated(v, ctx, parts) for k, v in cast("dict[str, Any]", value).items()}
+    if isinstance(value, list):
+        return [_interpolated(v, ctx, parts) for v in cast("list[Any]", value)]
+    return _interpolate(value, ctx, parts) if isinstance(value, str) else value
 
 
 def _field(resource: Any, name: str) -> Any:
@@ -787,20 +1068,107 @@ def _field(resource: Any, name: str) -> Any:
     return value
 
 
-def _local_library(value: str, ctx: _Ctx, parts: tuple[Part, ...]) -> None:
-    """Refuse a library that is a local file (a build's output, or a file the CLI uploads):
-    Lakeform neither builds nor uploads libraries."""
-    builds = ", ".join(
-        f"artifacts.{name}" + (f" (build: {spec['build']!r})" if spec.get("build") else "")
-        for name, spec in ctx.artifacts.items()
+ARTIFACT_FIELDS = ("type", "path", "build", "files", "executable", "dynamic_version")
+"""An artifact's fields the import reads (the build runs; `dynamic_version` and `executable`
+change how the CLI runs or names it, which the notes say)."""
+BUILD_TIMEOUT_SECONDS = 900
+
+
+def _is_local_library(value: str) -> bool:
+    return (
+        "${" not in value
+        and is_repo_relative(value)
+        and value.endswith((".whl", ".jar"))
+        and " " not in value
     )
-    origin = f"is built by the bundle's {builds}" if builds else "is a local file the CLI uploads"
-    ctx.refuse(
-        parts,
-        f"'{value}' {origin}; Lakeform neither builds nor uploads libraries: build it, copy it "
-        "to a volume or the workspace and write that path (e.g. "
-        "/Volumes/<catalog>/<schema>/<volume>/<file>)",
-    )
+
+
+def _local_library(value: str, ctx: _Ctx, parts: tuple[Part, ...]) -> list[str]:
+    """A library that is a local file (a build's output, or a file the CLI uploads): the
+    bundle's artifacts built first, as the CLI builds them before a deploy, then each file the
+    path (a glob) matches, repository-relative: Lakeform uploads it with the row's other files.
+    Refused when nothing matches or a match lies outside the project."""
+    built = _build_artifacts(ctx)
+    if built is None:
+        return []
+    matches = sorted(glob.glob(str(ctx.folder / value)))
+    found: list[str] = []
+    for match in matches:
+        target, inside = resolve_within(ctx.root, Path(match))
+        if not inside:
+            ctx.refuse(
+                parts,
+                f"'{value}' matches '{match}', which resolves to '{target}', outside the "
+                "project: Lakeform uploads files of the project only",
+            )
+            return []
+        found.append(_rel(Path(match), ctx.root))
+    if not found:
+        builds = ", ".join(
+            f"artifacts.{name}" + (f" (build: {spec['build']!r})" if spec.get("build") else "")
+            for name, spec in ctx.artifacts.items()
+        )
+        after = f" after building the bundle's {builds}" if builds else ""
+        ctx.refuse(
+            parts,
+            f"'{value}' matches no file{after}; Lakeform uploads the library file as the CLI "
+            "does, so it must exist: build or download it (see the bundle's README), or write a "
+            "volume or workspace path (e.g. /Volumes/<catalog>/<schema>/<volume>/<file>)",
+        )
+    return found
+
+
+def _build_artifacts(ctx: _Ctx) -> bool | None:
+    """Run each artifact's `build` in its `path` once, as the CLI does before deploying
+    (bundle/artifacts/build.go: the command through the shell, in the artifact's folder);
+    None when one failed (refused, naming it)."""
+    state = ctx.out.artifacts_built
+    if state is not None:
+        return state or None
+    ok = True
+    for name, spec in ctx.artifacts.items():
+        command = spec.get("build")
+        folder = cast("Path", spec["_folder"]) / str(spec.get("path") or ".")
+        where = str(spec["_at"])
+        if not command:
+            continue
+        if not resolve_within(ctx.root, folder)[1]:
+            ctx.out.problems.append(
+                f"{where}: artifacts.{name}.path: '{spec.get('path')}' is outside the project"
+            )
+            ok = False
+            continue
+        try:
+            proc = subprocess.run(
+                ["bash", "-c", str(command)],
+                cwd=folder,
+                capture_output=True,
+                text=True,
+                timeout=BUILD_TIMEOUT_SECONDS,
+            )
+        except (OSError, subprocess.TimeoutExpired) as err:
+            proc = None
+            reason = str(err)
+        else:
+            lines = (proc.stderr.strip() or proc.stdout.strip()).splitlines()
+            reason = lines[-1] if lines else f"exit {proc.returncode}"
+        if proc is None or proc.returncode != 0:
+            ctx.out.problems.append(
+                f"{where}: artifacts.{name}.build: {command!r} failed in "
+                f"{_rel(folder, ctx.root)}: {reason}; the CLI builds it the same way before a "
+                "deploy: make the build work here (its tools installed), or build it yourself "
+                "and remove the build, and import again"
+            )
+            ok = False
+            continue
+        ctx.out.notes.append(
+            f"{where}: artifacts.{name}: built by running {command!r} in "
+            f"{_rel(folder, ctx.root)}, as the CLI does before a deploy; the rows name the built "
+            "file, which lakeform up uploads as it finds it: build again before a deploy when "
+            "the code changes (the CLI builds at every deploy)"
+        )
+    ctx.out.artifacts_built = ok
+    return ok or None
 
 
 def _interpolate(value: str, ctx: _Ctx, parts: tuple[Part, ...], depth: int = 0) -> str:
@@ -875,13 +1243,30 @@ def _other_field(
         and _field(merge_bundle(resource, resources[key]), name) != _field(resource, name)
     ]
     if differs:
-        ctx.refuse(
-            parts,
-            f"'{text}': {kind} is a kind Lakeform does not deploy, and the {kind} '{key}''s "
-            f"{name} differs in target{'s' if len(differs) > 1 else ''} {', '.join(differs)}: "
-            "write ${var.NAME} with each stack's value in its lakeform:settings.variables",
+        per_target = {
+            target: _field(
+                merge_bundle(resource, ctx.others[f"targets.{target}.{kind}"][key]), name
+            )
+            for target in differs
+        }
+        values = [value, *per_target.values()]
+        if not all(isinstance(v, str) for v in values):
+            ctx.refuse(
+                parts,
+                f"'{text}': {kind} is a kind Lakeform does not deploy, and the {kind} '{key}''s "
+                f"{name} differs in target{'s' if len(differs) > 1 else ''} "
+                f"{', '.join(differs)} and is not a plain value in each: write ${{var.NAME}} "
+                "with each stack's value in its lakeform:settings.variables",
+            )
+            return text
+        variable = re.sub(r"[^A-Za-z0-9_]", "_", f"{kind}_{key}_{name}")
+        ctx.out.per_stack[variable] = {"": cast("str", value), **cast("dict[str, str]", per_target)}
+        ctx.out.notes.append(
+            f"{ctx.loc.pos(parts)}: {text} is the {kind} '{key}''s {name}, which targets "
+            f"{', '.join(differs)} change (Lakeform does not deploy {kind}): the rows have "
+            f"${{var.{variable}}}, each stack's value as its target writes it"
         )
-        return text
+        return "${var." + variable + "}"
     if not isinstance(value, str) or depth > 8:
         what = f"no {kind} '{key}'" if resource is None else f"its {name} is not a plain value"
         ctx.refuse(

@@ -131,6 +131,18 @@ def _str(dumper: yaml.SafeDumper, value: str) -> yaml.Node:
 _Dumper.add_representer(str, _str)
 
 
+def yaml_text(value: Any) -> str:
+    """`value` as block-style YAML, keys in their order, multi-line strings as `|` blocks."""
+    return yaml.dump(
+        value,
+        Dumper=_Dumper,
+        sort_keys=False,
+        default_flow_style=False,
+        allow_unicode=True,
+        width=100,
+    )
+
+
 def to_yaml(export: Export, header: Sequence[str] = ()) -> str:
     """The rows as one metadata file, each row under its key, led by a `# not exported:` comment
     for every field it leaves out; rows in key order."""

@@ -371,6 +371,10 @@ def _sanitize(name: str) -> str:
     return key or "job"
 
 
+sanitize = _sanitize
+"""A job name -> the row key lakeflow-jobs-meta's 0.1 releases' jobs get here."""
+
+
 # --- source rows (seed 001) ----------------------------------------------------------------------
 
 SOURCE_FIELDS = (

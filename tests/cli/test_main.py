@@ -34,6 +34,9 @@ COMMANDS = [
     "outputs",
     "run",
     "shards",
+    "table",
+    "table push",
+    "table pull",
 ]
 
 

@@ -365,39 +365,31 @@ def outside(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return folder
 
 
+OUTSIDE = "outside the project (the current directory); includes stay inside it"
+
+
 @pytest.mark.parametrize(
     ("include", "link", "problem"),
     [
-        (
-            "{relative}/*.yml",
-            None,
-            "'{relative}/*.yml' is outside the bundle folder; includes "
-            "are relative to databricks.yml's folder and stay inside it",
-        ),
+        ("{relative}/*.yml", None, "'{relative}/*.yml' leads to '{outside}', " + OUTSIDE),
         (
             "{outside}/*.yml",
             None,
-            "'{outside}/*.yml' is outside the bundle folder; includes "
-            "are relative to databricks.yml's folder and stay inside it",
+            "'{outside}/*.yml' is absolute; includes are relative to databricks.yml's folder "
+            "(the CLI refuses an absolute one too)",
         ),
-        (
-            "linked/*.yml",
-            "linked",
-            "'linked/*.yml' matches 'linked/evil.yml', which resolves to "
-            "'{outside}/evil.yml', outside the bundle folder; includes stay inside it",
-        ),
+        ("linked/*.yml", "linked", "'linked/*.yml' leads to '{outside}', " + OUTSIDE),
         (
             "resources/*.yml",
             "resources/evil.yml",
-            "'resources/*.yml' matches "
-            "'resources/evil.yml', which resolves to '{outside}/evil.yml', outside the bundle "
-            "folder; includes stay inside it",
+            "'resources/*.yml' matches 'resources/evil.yml', which resolves to "
+            "'{outside}/evil.yml', " + OUTSIDE,
         ),
         (
             "**/*.yml",
             "linked",
-            "'**/*.yml' matches 'linked/evil.yml', which resolves to "
-            "'{outside}/evil.yml', outside the bundle folder; includes stay inside it",
+            "'**/*.yml' matches 'linked/evil.yml', which resolves to '{outside}/evil.yml', "
+            + OUTSIDE,
         ),
     ],
 )
@@ -826,18 +818,66 @@ def test_every_provider_task_type_is_modelled_or_refused_by_name() -> None:
     assert provider == set(TASK_TYPES) | set(TASK_TYPES_LATER)
 
 
+BUILD = "mkdir -p dist && printf 'PK built' > dist/refs-0.1-py3-none-any.whl"
+"""A build command of the shape `uv build --wheel` has: it writes dist/<name>-<version>.whl."""
+
+
+def test_an_artifact_is_built_as_the_cli_builds_it_and_its_file_uploaded(
+    refs: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (refs / "b/databricks.yml").write_text(
+        (refs / "b/databricks.yml").read_text()
+        + f'artifacts:\n  wheel:\n    type: whl\n    build: "{BUILD}"\n'
+    )
+    _edit(
+        refs / "b/resources/job.yml",
+        "        - task_key: main\n",
+        "        - task_key: main\n          libraries: [{whl: ../dist/*.whl}]\n",
+    )
+    assert not (refs / "b/dist").exists()
+    assert main(["import-bundle", "b", "-o", "resources/refs"]) == 0
+    # built in the artifact's folder (the bundle's), as the CLI does before a deploy
+    assert (refs / "b/dist/refs-0.1-py3-none-any.whl").read_bytes() == b"PK built"
+    job = yaml.safe_load((refs / "resources/refs/refs.yaml").read_text())["jobs"]["refs_job"]
+    assert job["tasks"][0]["libraries"] == [{"whl": "b/dist/refs-0.1-py3-none-any.whl"}]
+    assert (
+        f"note: b/databricks.yml:11:3: artifacts.wheel: built by running {BUILD!r} in b, as the "
+        "CLI does before a deploy; the rows name the built file, which lakeform up uploads as "
+        "it finds it: build again before a deploy when the code changes (the CLI builds at "
+        "every deploy)"
+    ) in capsys.readouterr().err.splitlines()
+    assert main(["validate"]) == 0
+    # validate refuses a row whose library file is gone (the deploy would upload it)
+    (refs / "b/dist/refs-0.1-py3-none-any.whl").unlink()
+    assert main(["validate"]) == 1
+    assert (
+        "resources/refs/refs.yaml:21:9: jobs.refs_job.tasks[0].libraries[0].whl: file not "
+        "found: 'b/dist/refs-0.1-py3-none-any.whl'"
+    ) in capsys.readouterr().out
+
+
 @pytest.mark.parametrize(
-    ("artifacts", "origin"),
+    ("artifacts", "message"),
     [
         (
-            "artifacts: {default: {type: whl, build: poetry build}}\n",
-            "is built by the bundle's artifacts.default (build: 'poetry build')",
+            "artifacts: {default: {type: whl, build: no-such-tool build}}\n",
+            "lakeform import-bundle: b/databricks.yml:10:13: artifacts.default.build: 'no-such-"
+            "tool build' failed in b: bash: line 1: no-such-tool: command not found; the CLI "
+            "builds it the same way before a deploy: make the build work here (its tools "
+            "installed), or build it yourself and remove the build, and import again",
         ),
-        ("", "is a local file the CLI uploads"),
+        (
+            "",
+            "lakeform import-bundle: b/resources/job.yml:14:24: resources.jobs.refs_job.tasks[0]."
+            "libraries[0].whl: '../dist/*.whl' matches no file; Lakeform uploads the library "
+            "file as the CLI does, so it must exist: build or download it (see the bundle's "
+            "README), or write a volume or workspace path (e.g. "
+            "/Volumes/<catalog>/<schema>/<volume>/<file>)",
+        ),
     ],
 )
-def test_a_library_built_or_uploaded_by_the_cli_is_refused(
-    refs: Path, capsys: pytest.CaptureFixture[str], artifacts: str, origin: str
+def test_a_library_whose_build_fails_or_that_is_missing_is_refused(
+    refs: Path, capsys: pytest.CaptureFixture[str], artifacts: str, message: str
 ) -> None:
     (refs / "b/databricks.yml").write_text((refs / "b/databricks.yml").read_text() + artifacts)
     _edit(
@@ -846,28 +886,177 @@ def test_a_library_built_or_uploaded_by_the_cli_is_refused(
         "        - task_key: main\n          libraries: [{whl: ../dist/*.whl}]\n",
     )
     assert main(["import-bundle", "b", "-o", "resources/refs"]) == 1
-    assert capsys.readouterr().err.splitlines()[-2:] == [
-        "lakeform import-bundle: b/resources/job.yml:14:24: resources.jobs.refs_job.tasks[0]."
-        f"libraries[0].whl: '../dist/*.whl' {origin}; Lakeform neither builds nor uploads "
-        "libraries: build it, copy it to a volume or the workspace and write that path (e.g. "
-        "/Volumes/<catalog>/<schema>/<volume>/<file>)",
-        "FAILED: nothing written",
-    ]
+    assert capsys.readouterr().err.splitlines()[-2:] == [message, "FAILED: nothing written"]
+    assert not (refs / "resources/refs").exists()
 
 
-def test_python_defined_resources_are_named_and_not_imported(
-    refs: Path, capsys: pytest.CaptureFixture[str]
+PYTHON_FILES = {
+    # as the CLI's pydabs template writes it: a loader in resources/__init__.py that loads every
+    # module of the package, one job per module, paths relative to the bundle folder
+    "databricks.yml": """
+        bundle: {name: py}
+        python:
+          venv_path: .venv
+          resources: ["resources:load_resources"]
+        include: [resources/*.yml]
+        variables:
+          catalog: {default: main}
+        targets:
+          dev: {default: true, mode: development}
+          prod: {variables: {catalog: prod}}
+    """,
+    "resources/__init__.py": """
+        from databricks.bundles.core import Bundle, Resources
+        from databricks.bundles.core import load_resources_from_current_package_module
+
+
+        def load_resources(bundle: Bundle) -> Resources:
+            return load_resources_from_current_package_module()
+    """,
+    "resources/etl.py": """
+        from databricks.bundles.jobs import Job
+
+        etl = Job.from_dict(
+            {
+                "name": "etl",
+                "parameters": [{"name": "catalog", "default": "${var.catalog}"}],
+                "tasks": [
+                    {"task_key": "load", "notebook_task": {"notebook_path": "src/load.py"}},
+                    {
+                        "task_key": "refresh",
+                        "depends_on": [{"task_key": "load"}],
+                        "pipeline_task": {"pipeline_id": "${resources.pipelines.clean.id}"},
+                    },
+                ],
+            }
+        )
+    """,
+    "resources/clean.pipeline.yml": """
+        resources:
+          pipelines:
+            clean:
+              name: clean
+              catalog: ${var.catalog}
+              schema: sales
+              serverless: true
+              libraries: [{file: {path: ../src/clean.py}}]
+    """,
+    "src/load.py": "# Databricks notebook source\nprint(1)\n",
+    "src/clean.py": "print(1)\n",
+}
+
+
+@pytest.fixture
+def pybundle(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    for name, text in PYTHON_FILES.items():
+        (tmp_path / "b" / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / "b" / name).write_text(textwrap.dedent(text).lstrip("\n"))
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def test_python_defined_resources_are_loaded_by_running_the_bundles_loaders(
+    pybundle: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    (refs / "b/databricks.yml").write_text(
-        (refs / "b/databricks.yml").read_text()
-        + "python:\n  venv_path: .venv\n  resources: ['resources:load_resources']\n"
-    )
-    assert main(["import-bundle", "b", "-o", "resources/refs"]) == 0  # the YAML rows still are
+    assert main(["import-bundle", "b", "-o", "resources/py"]) == 0
+    rows = yaml.safe_load((pybundle / "resources/py/py.yaml").read_text())
+    job = rows["jobs"]["etl"]
+    # the paths are relative to the bundle folder, as the CLI resolves them for Python resources
+    assert job["tasks"][0] == {
+        "task_key": "load",
+        "notebook_task": {"notebook_path": "b/src/load.py"},
+    }
+    assert job["tasks"][1]["pipeline_task"] == {"pipeline": "clean"}
+    assert job["parameters"] == [{"name": "catalog", "default": "${var.catalog}"}]
+    assert list(rows["pipelines"]) == ["clean"]
+    err = capsys.readouterr().err.splitlines()
     assert (
-        "not imported: b/databricks.yml:10:1: python: resources defined or changed in Python "
-        "(loaders and mutators 'resources:load_resources') are not imported: Lakeform reads YAML "
-        "and does not run the bundle's code; write those resources as YAML (the Databricks CLI "
-        "prints them: databricks bundle validate --output json) and import again"
+        "note: b/databricks.yml:4:3: python.resources: 1 resource loaded by running the bundle's "
+        "Python code (resources:load_resources), as the Databricks CLI does"
+    ) in err
+    assert (
+        "note: b/databricks.yml:4:3: python.venv_path: '.venv' does not exist in the bundle "
+        "folder: its Python code ran in Lakeform's own Python (which has databricks-bundles); "
+        "create the venv (e.g. uv sync) if the code needs the bundle's own dependencies"
+    ) in err
+    assert main(["validate"]) == 0
+    assert "1 job, 1 pipeline" in capsys.readouterr().out
+
+
+def test_a_python_resource_lakeform_refuses_is_named_at_its_python_line(
+    pybundle: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _edit(pybundle / "b/resources/etl.py", '"${var.catalog}"', '"${resources.volumes.raw.id}"')
+    assert main(["import-bundle", "b", "-o", "resources/py"]) == 1
+    lines = capsys.readouterr().err.splitlines()
+    # the line of `etl = Job.from_dict(`, as the CLI's locations.json gives it
+    assert lines[-2].startswith(
+        "lakeform import-bundle: b/resources/etl.py:3:1: resources.jobs.etl.parameters[0]."
+        "default: '${resources.volumes.raw.id}': "
+    )
+    assert not (pybundle / "resources/py").exists()
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "message"),
+    [
+        (
+            '"name": "etl",',
+            '"name": "etl", "max_concurrent_runs": "many",',
+            "b/databricks.yml:4:3: python.resources: the bundle's Python loaders failed for "
+            "target dev: Error while loading 'resources.etl': ValueError: ",
+        ),
+        (
+            "return load_resources_from_current_package_module()",
+            "raise RuntimeError('no manifest')",
+            "b/databricks.yml:4:3: python.resources: the bundle's Python loaders failed for "
+            "target dev: ",
+        ),
+    ],
+)
+def test_a_python_loader_that_fails_is_refused_with_its_error(
+    pybundle: Path, capsys: pytest.CaptureFixture[str], old: str, new: str, message: str
+) -> None:
+    path = pybundle / ("b/resources/etl.py" if "etl" in old else "b/resources/__init__.py")
+    _edit(path, old, new)
+    assert main(["import-bundle", "b", "-o", "resources/py"]) == 1
+    err = capsys.readouterr().err
+    assert f"lakeform import-bundle: {message}" in err
+    assert ("no manifest" in err) if "RuntimeError" in new else ("many" in err)
+    assert "Traceback" not in err
+    assert not (pybundle / "resources/py").exists()
+
+
+def test_python_resources_that_differ_per_target_or_python_mutators_are_refused(
+    pybundle: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _edit(
+        pybundle / "b/resources/__init__.py",
+        "    return load_resources_from_current_package_module()",
+        "    resources = load_resources_from_current_package_module()\n"
+        "    if bundle.target == 'prod':\n"
+        "        resources.add_resource('extra', resources.jobs['etl'])\n"
+        "    return resources",
+    )
+    assert main(["import-bundle", "b", "-o", "resources/py"]) == 1
+    assert (
+        "lakeform import-bundle: b/databricks.yml:4:3: python.resources: the Python loaders give "
+        "target prod other resources than target dev (jobs.extra); a Lakeform row is the same "
+        "for every stack: make the loader's result the same for every target, with the "
+        "differences in targets.<name>.resources or variables"
+    ) in capsys.readouterr().err.splitlines()
+    _edit(pybundle / "b/resources/__init__.py", "bundle.target == 'prod'", "False")
+    _edit(
+        pybundle / "b/databricks.yml",
+        "  venv_path: .venv\n",
+        "  venv_path: .venv\n  mutators: ['mutators:add_tags']\n",
+    )
+    assert main(["import-bundle", "b", "-o", "resources/py"]) == 1
+    assert (
+        "lakeform import-bundle: b/databricks.yml:4:3: python.mutators: python.mutators "
+        "'mutators:add_tags' change resources in Python after they are loaded; Lakeform runs "
+        "the bundle's resource loaders but not its mutators: make the change in the YAML or in "
+        "the loader, and import again"
     ) in capsys.readouterr().err.splitlines()
 
 
@@ -943,21 +1132,50 @@ def test_a_typed_variable_that_differs_between_targets_or_sits_in_a_string_is_re
     ]
 
 
-def test_a_field_of_another_kind_that_a_target_changes_is_refused(
+def test_a_field_of_another_kind_that_a_target_changes_becomes_a_stack_variable(
     refs: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     _edit(
         refs / "b/databricks.yml",
         "  dev: {default: true,",
-        "  prod: {resources: {schemas: {sales: {name: gold}}}}\n  dev: {default: true,",
+        "  prod: {resources: {schemas: {sales: {name: gold}}}}\n"
+        "  uat: {resources: {schemas: {sales: {name: [not, plain]}}}}\n"
+        "  dev: {default: true,",
     )
-    assert main(["import-bundle", "b", "-o", "resources/refs"]) == 1
+    assert main(["import-bundle", "b", "-o", "resources/refs"]) == 1  # a list is no value
     assert (
         "lakeform import-bundle: b/resources/job.yml:5:26: resources.jobs.refs_job.parameters[0]."
         "default: '${resources.schemas.sales.name}': schemas is a kind Lakeform does not deploy, "
-        "and the schemas 'sales''s name differs in target prod: write ${var.NAME} with each "
-        "stack's value in its lakeform:settings.variables"
+        "and the schemas 'sales''s name differs in targets prod, uat and is not a plain value in "
+        "each: write ${var.NAME} with each stack's value in its lakeform:settings.variables"
     ) in capsys.readouterr().err.splitlines()
+    _edit(
+        refs / "b/databricks.yml",
+        "  uat: {resources: {schemas: {sales: {name: [not, plain]}}}}\n",
+        "",
+    )
+    assert main(["import-bundle", "b", "-o", "resources/refs"]) == 0
+    job = yaml.safe_load((refs / "resources/refs/refs.yaml").read_text())["jobs"]["refs_job"]
+    assert job["parameters"][0] == {
+        "name": "schema",
+        "default": "${var.schemas_sales_name}",
+    }
+    assert (
+        "note: b/resources/job.yml:5:26: ${resources.schemas.sales.name} is the schemas "
+        "'sales''s name, which targets prod change (Lakeform does not deploy schemas): the rows "
+        "have ${var.schemas_sales_name}, each stack's value as its target writes it"
+    ) in capsys.readouterr().err.splitlines()
+    values = {
+        stack: parse_settings(
+            yaml.safe_load((refs / f"Pulumi.{stack}.yaml").read_text())["config"][
+                "lakeform:settings"
+            ],
+            stack,
+        ).variables["schemas_sales_name"]
+        for stack in ("dev", "prod")
+    }
+    assert values == {"dev": "sales_dev", "prod": "gold"}
+    assert main(["validate"]) == 0
 
 
 def test_a_stack_file_without_settings_or_with_flow_settings_gets_them(
@@ -996,3 +1214,239 @@ def test_a_resource_defined_in_two_files_is_refused(
         "jobs.main_job is defined twice (also at resources/again.job.yml:3:5)",
         "FAILED: nothing written",
     ]
+
+
+EDITABLE = """
+bundle: {name: ed}
+resources:
+  pipelines:
+    ed_etl:
+      name: ed_etl
+      catalog: main
+      schema: sales
+      serverless: true
+      libraries: [{file: {path: src/etl.py}}]
+      environment:
+        dependencies:
+          - --editable ${workspace.file_path}
+"""
+
+
+@pytest.mark.parametrize(
+    ("pyproject", "rows_deps", "said"),
+    [
+        (
+            '[project]\nname = "ed"\ndependencies = ["requests>=2", "pyyaml"]\n',
+            ["requests>=2", "pyyaml"],
+            "not imported: b/databricks.yml:13:13: resources.pipelines.ed_etl.environment."
+            "dependencies[0]: '--editable ${workspace.file_path}' installs the bundle's Python "
+            "project 'ed': its "
+            "dependencies from b/pyproject.toml (requests>=2, pyyaml) are listed instead; the "
+            "project's own package is not installed (Lakeform uploads only the files rows name): "
+            "if the code imports it, build a wheel, copy it to a volume and add that path",
+        ),
+        (
+            None,
+            None,
+            "not imported: b/databricks.yml:13:13: resources.pipelines.ed_etl.environment."
+            "dependencies[0]: '--editable ${workspace.file_path}' (the bundle folder has no "
+            "pyproject.toml: no "
+            "Python project to install; left out)",
+        ),
+    ],
+)
+def test_an_editable_install_of_the_bundle_folder_becomes_its_projects_dependencies(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    pyproject: str | None,
+    rows_deps: list[str] | None,
+    said: str,
+) -> None:
+    (tmp_path / "b/src").mkdir(parents=True)
+    (tmp_path / "b/databricks.yml").write_text(EDITABLE)
+    (tmp_path / "b/src/etl.py").write_text("print(1)\n")
+    if pyproject is not None:
+        (tmp_path / "b/pyproject.toml").write_text(pyproject)
+    monkeypatch.chdir(tmp_path)
+    assert main(["import-bundle", "b", "-o", "resources/ed"]) == 0
+    assert said in capsys.readouterr().err.splitlines()
+    pipeline = yaml.safe_load((tmp_path / "resources/ed/ed.yaml").read_text())["pipelines"][
+        "ed_etl"
+    ]
+    if rows_deps is None:
+        assert "environment" not in pipeline  # emptied by the conversion, so left out
+    else:
+        assert pipeline["environment"] == {"dependencies": rows_deps}
+    assert main(["validate"]) == 0
+
+
+def test_an_editable_install_of_a_project_with_dynamic_dependencies_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "b").mkdir()
+    (tmp_path / "b/databricks.yml").write_text(EDITABLE)
+    (tmp_path / "b/pyproject.toml").write_text(
+        '[project]\nname = "ed"\ndynamic = ["dependencies"]\n'
+    )
+    monkeypatch.chdir(tmp_path)
+    assert main(["import-bundle", "b", "-o", "resources/ed"]) == 1
+    assert capsys.readouterr().err.splitlines()[-2:] == [
+        "lakeform import-bundle: b/databricks.yml:13:13: resources.pipelines.ed_etl.environment."
+        "dependencies[0]: '--editable ${workspace.file_path}': b/pyproject.toml declares its "
+        "dependencies dynamic, which Lakeform cannot read: list them here instead (pip "
+        "requirement strings)",
+        "FAILED: nothing written",
+    ]
+
+
+def test_a_zero_trigger_interval_the_provider_never_sends_is_left_out_and_said(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "b").mkdir()
+    (tmp_path / "b/nb.py").write_text("# Databricks notebook source\n")
+    (tmp_path / "b/databricks.yml").write_text(
+        textwrap.dedent("""
+            bundle: {name: trig}
+            resources:
+              jobs:
+                on_table:
+                  trigger:
+                    table_update:
+                      table_names: [main.sales.orders]
+                      min_time_between_triggers_seconds: 0
+                      wait_after_last_change_seconds: 120
+                  tasks: [{task_key: main, notebook_task: {notebook_path: nb.py}}]
+        """)
+    )
+    monkeypatch.chdir(tmp_path)
+    assert main(["import-bundle", "b", "-o", "resources/trig"]) == 0
+    assert capsys.readouterr().err.splitlines() == [
+        "not imported: b/databricks.yml:9:11: jobs.on_table.trigger.table_update."
+        "min_time_between_triggers_seconds: 0 (the provider sends no 0 here, so the API's "
+        "default applies; left out, which deploys the same)"
+    ]
+    job = yaml.safe_load((tmp_path / "resources/trig/trig.yaml").read_text())["jobs"]["on_table"]
+    assert job["trigger"]["table_update"] == {
+        "table_names": ["main.sales.orders"],
+        "wait_after_last_change_seconds": 120,
+    }
+    assert main(["validate"]) == 0
+
+
+@pytest.mark.parametrize(
+    ("text", "has"),
+    [
+        (
+            "bundle: {name: dash}\nresources:\n  dashboards:\n    d: {display_name: d}\n"
+            "  schemas:\n    s: {name: s, catalog_name: main}\n",
+            "it has kinds Lakeform does not deploy: resources.dashboards at b/databricks.yml:3:3, "
+            "resources.schemas at b/databricks.yml:5:3",
+        ),
+        ("bundle: {name: empty}\ntargets: {dev: {default: true}}\n", "it defines no resources"),
+    ],
+)
+def test_a_bundle_with_nothing_lakeform_deploys_is_refused_naming_what_it_has(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    text: str,
+    has: str,
+) -> None:
+    (tmp_path / "b").mkdir()
+    (tmp_path / "b/databricks.yml").write_text(text)
+    monkeypatch.chdir(tmp_path)
+    assert main(["import-bundle", "b", "-o", "resources/x"]) == 1
+    assert capsys.readouterr().err.splitlines()[-2:] == [
+        f"lakeform import-bundle: b: no job, pipeline or quality monitor that Lakeform deploys; "
+        f"{has}",
+        "FAILED: nothing written",
+    ]
+    assert not (tmp_path / "resources").exists()
+
+
+SHARED = {
+    # two bundles sharing a folder beside them, as the CLI allows (`../common`), with sync paths
+    # that make the folder above them the synced root
+    "app/databricks.yml": """
+        bundle: {name: app}
+        sync: {paths: [../common, .]}
+        include: [../common/*.yml]
+        targets: {dev: {default: true}}
+    """,
+    "common/job.yml": """
+        variables:
+          alert_to: {type: complex, default: ["${workspace.current_user.userName}"]}
+          enabled: {default: false}
+        resources:
+          jobs:
+            shared_job:
+              email_notifications: {on_failure: "${var.alert_to}"}
+              tasks:
+                - task_key: main
+                  notebook_task:
+                    notebook_path: ../common/src/nb.py
+                    base_parameters: {enabled: "${var.enabled}"}
+                - task_key: run
+                  spark_python_task: {python_file: "${workspace.file_path}/app/main.py"}
+    """,
+    "common/src/nb.py": "# Databricks notebook source\n",
+    "app/main.py": "print(1)\n",
+}
+
+
+def test_an_include_beside_the_bundle_is_read_and_sync_paths_set_the_synced_root(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for name, text in SHARED.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(textwrap.dedent(text).lstrip("\n"))
+    monkeypatch.chdir(tmp_path)
+    assert main(["import-bundle", "app", "-o", "resources/app"]) == 0
+    job = yaml.safe_load((tmp_path / "resources/app/app.yaml").read_text())["jobs"]["shared_job"]
+    # paths relative to the included file; ${workspace.file_path} the folder holding app and common
+    assert job["tasks"][0]["notebook_task"] == {
+        "notebook_path": "common/src/nb.py",
+        "base_parameters": {"enabled": "false"},  # a boolean in a map of strings: its text
+    }
+    assert job["tasks"][1]["spark_python_task"] == {"python_file": "app/main.py"}
+    # a list variable's `${workspace.current_user.userName}` gets its meaning like any other
+    assert job["email_notifications"] == {"on_failure": ["${var.current_user_name}"]}
+    err = capsys.readouterr().err.splitlines()
+    assert (
+        "note: sync.paths reach outside the bundle folder: ${workspace.file_path} is ., the "
+        "folder holding them all, as the CLI infers it"
+    ) in err
+    assert main(["validate"]) == 0
+
+
+def test_a_variable_the_rows_use_with_no_value_for_a_stack_is_refused_at_its_definition(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "b").mkdir()
+    (tmp_path / "b/nb.py").write_text("# Databricks notebook source\n")
+    (tmp_path / "b/databricks.yml").write_text(
+        textwrap.dedent("""
+            bundle: {name: req}
+            variables:
+              template: {description: required}
+              unused: {description: never referred to}
+            resources:
+              jobs:
+                req_job:
+                  parameters: [{name: template, default: "${var.template}"}]
+                  tasks: [{task_key: main, notebook_task: {notebook_path: nb.py}}]
+            targets:
+              dev: {default: true}
+              prod: {variables: {template: t.json}}
+        """).lstrip("\n")
+    )
+    monkeypatch.chdir(tmp_path)
+    assert main(["import-bundle", "b", "-o", "resources/req"]) == 1
+    assert capsys.readouterr().err.splitlines()[-2:] == [
+        "lakeform import-bundle: b/databricks.yml:3:3: variables.template: no value for stack "
+        "dev (no default, and the target sets none); the CLI refuses to deploy a variable "
+        "without a value too: give it a default, or a value in targets.dev.variables",
+        "FAILED: nothing written",
+    ]
+    assert not (tmp_path / "resources").exists()

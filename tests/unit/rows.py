@@ -24,6 +24,8 @@ SOURCES = {
     "src/pipelines/main/silver.sql": b"CREATE MATERIALIZED VIEW s AS SELECT 1;\n",
     "src/pipelines/cdc.py": b"import dlt\n",
     "src/explore.ipynb": b'{"cells": [], "metadata": {"language_info": {"name": "sql"}}}',
+    "dist/demo-0.1-py3-none-any.whl": b"PK\x03\x04 a wheel",
+    "lib/print_args.jar": b"PK\x03\x04 a jar",
 }
 GLOBS = {"src/pipelines/main/**": ["src/pipelines/main/bronze.py", "src/pipelines/main/silver.sql"]}
 

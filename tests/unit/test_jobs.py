@@ -459,3 +459,49 @@ def test_webhook_destinations_are_sent_sorted_by_id(program) -> None:
         "onStarts": [{"id": "b"}],
     }
     assert inputs["tasks"][0]["webhookNotifications"] == {"onSuccesses": [{"id": "x"}, {"id": "y"}]}
+
+
+def test_repository_wheels_and_jars_are_uploaded_and_libraries_point_at_them(program) -> None:
+    p = program("dev")
+    wheel = "dist/demo-0.1-py3-none-any.whl"
+    the_rows = rows(
+        jobs={
+            "daily": job(
+                environments=[
+                    {
+                        "environment_key": "default",
+                        "spec": {"environment_version": "4", "dependencies": [wheel, "pandas>=2"]},
+                    }
+                ],
+                tasks=[
+                    {
+                        "task_key": "wheel",
+                        "environment_key": "default",
+                        "python_wheel_task": {"package_name": "demo", "entry_point": "main"},
+                    },
+                    {
+                        "task_key": "jar",
+                        "spark_jar_task": {"main_class_name": "PrintArgs"},
+                        "libraries": [
+                            {"jar": "lib/print_args.jar"},
+                            {"whl": "/Volumes/main/libs/other.whl"},
+                            {"pypi": {"package": "faker"}},
+                        ],
+                    },
+                ],
+            )
+        }
+    )
+    p.run(lambda: build_rows(_settings(), the_rows, "dev"))
+    assert p.names(FILE) == ["daily/dist/demo-0.1-py3-none-any.whl", "daily/lib/print_args.jar"]
+    jar = p.one(FILE, "daily/lib/print_args.jar")
+    assert base64.b64decode(jar.inputs["contentBase64"]) == b"PK\x03\x04 a jar"
+    spec = p.one(JOB, "daily").inputs
+    tasks = {t["taskKey"]: t for t in spec["tasks"]}
+    assert tasks["jar"]["libraries"] == [
+        {"jar": f"{ROOT}/lib/print_args.jar"},
+        {"whl": "/Volumes/main/libs/other.whl"},  # a workspace or volume path stays as it is
+        {"pypi": {"package": "faker"}},
+    ]
+    assert spec["environments"][0]["spec"]["dependencies"] == [f"{ROOT}/{wheel}", "pandas>=2"]
+    assert {jar.urn, p.one(FILE, f"daily/{wheel}").urn} <= set(p.one(JOB, "daily").depends_on)
