@@ -34,6 +34,15 @@ def _stack_arg(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--stack", default="local", help="the stack (Pulumi.<stack>.yaml); default local"
     )
+    p.add_argument(
+        "-j",
+        "--jobs",
+        type=int,
+        default=1,
+        metavar="N",
+        help="a sharded stack (lakeform:settings.shards): run N shards at once, each its own "
+        "engine process (default 1)",
+    )
 
 
 class _Format(argparse.Action):
@@ -447,6 +456,11 @@ def _after_up(engine: Engine, args: argparse.Namespace) -> int:
     )
     if recorded != 0:
         return recorded
+    return run_after(engine, outputs, args)
+
+
+def run_after(engine: Engine, outputs: dict[str, Any], args: argparse.Namespace) -> int:
+    """The rows `--run` names, one by one, after a deploy."""
     if args.run_keys:
         opts = runner.Options(
             cancel_on_interrupt=args.cancel_on_interrupt, poll_seconds=args.poll_seconds
@@ -502,3 +516,11 @@ def _print_outputs(outputs: dict[str, Any], *, as_json: bool) -> None:
         for key, value in sorted((outputs.get(kind) or {}).items()):
             fields = "  ".join(f"{k}={v}" for k, v in sorted(value.items()) if k in ("id", "url"))
             print(f"{kind}.{key}  {fields}")
+
+
+# For cli/shards.py, which runs these over every shard of a sharded stack.
+guarded = _guarded
+write_output = _write
+confirmed = _confirmed
+row_progress = _row_progress
+print_outputs = _print_outputs

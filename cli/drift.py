@@ -27,6 +27,7 @@ from components.pipelines import PipelineArgs, pipeline_spec
 from metadata import KINDS, MetadataError, apply_stack_defaults, load_rows
 from metadata.kinds import JOBS, PIPELINES
 from metadata.settings import load_stack_settings
+from metadata.shards import ShardError, layout, split_stack
 from stacks.build import RepoFiles, RepoGlobs
 
 NEVER_ANSWERED: dict[str, frozenset[str]] = {
@@ -77,6 +78,7 @@ def expected(project: Path, stack: str, outputs: Mapping[str, Any]) -> Expected:
     from the conversion the program uses (components.jobs.job_spec, pipeline_spec), references
     resolved to the deployed ids. A row not deployed yet, or naming one that is not, is left out:
     the plan creates or updates it anyway."""
+    stack, shard = split_stack(stack)  # a shard (prod.finance): its rows of prod's
     settings = load_stack_settings(project, stack)
     try:
         rows = load_rows(
@@ -89,6 +91,12 @@ def expected(project: Path, stack: str, outputs: Mapping[str, Any]) -> Expected:
     except MetadataError as err:
         raise EngineError(f"invalid metadata:\n{err}") from None
     rows = apply_stack_defaults(rows, settings, stack)
+    if shard is not None:
+        try:
+            lay = layout(rows, settings, stack)
+        except ShardError as err:
+            raise EngineError(f"invalid shards:\n{err}") from None
+        rows = rows if lay is None else lay.rows(rows, shard)
     ids = {kind: _ids(outputs.get(kind)) for kind in (JOBS.name, PIPELINES.name)}
     contents, globs = RepoFiles(project), RepoGlobs(project)
 

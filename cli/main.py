@@ -64,12 +64,14 @@ def make_parser() -> Parser:
     from cli import (
         browse,
         deploy,
+        environment,
         export,
         import_bundle,
         policy,
         recover,
         run,
         schema,
+        shards,
         table,
         validate,
         watch,
@@ -83,6 +85,8 @@ def make_parser() -> Parser:
     recover.register(sub)
     browse.register(sub)
     deploy.register(sub)
+    environment.register(sub)
+    shards.register(sub)
     run.register(sub)
     watch.register(sub)
     table.register(sub)

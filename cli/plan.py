@@ -19,8 +19,9 @@ from metadata.errors import Pos
 from metadata.kinds import KINDS, Kind, Rows
 from metadata.settings import StackSettings
 
-ACTIONS: tuple[str, ...] = ("create", "update", "replace", "delete")
-"""Plan actions, in the order totals and sections list them."""
+ACTIONS: tuple[str, ...] = ("create", "update", "replace", "delete", "move")
+"""Plan actions, in the order totals and sections list them (`move`: a row going to another
+shard of a sharded environment, its resources moved between the stacks' states, not recreated)."""
 DRIFT_ACTIONS: tuple[str, ...] = ("update", "delete")
 """What a refresh finds: a resource changed, or gone, in the workspace."""
 _OPS = {
@@ -72,6 +73,10 @@ class RowChange:
     """Where the row is written, `file:line` (rows still in the metadata; see `for_review`)."""
     attention: str = ""
     """Why deleting or replacing this row of a protected kind deserves a careful look."""
+    moved_from: str = ""
+    """For a move: the stack whose state holds the row now (`pulumi state move` takes it to
+    `moved_to`)."""
+    moved_to: str = ""
 
 
 @dataclass
@@ -121,7 +126,7 @@ class Plan:
         return {
             "stack": self.stack,
             "kind": "drift" if self.drift else "plan",
-            "totals": self.totals(),
+            "totals": {a: n for a, n in self.totals().items() if a != "move" or n},
             "rows_before": self.existing,
             "rows": [
                 {
@@ -135,6 +140,7 @@ class Plan:
                     "tasks": r.task_status,
                     "source": r.source or None,
                     "attention": r.attention or None,
+                    **({"moved": [r.moved_from, r.moved_to]} if r.action == "move" else {}),
                 }
                 for r in self.rows
             ],

@@ -100,7 +100,7 @@ def workspace_client(stack: str, config: Callable[[str], str | None]) -> Any:
     authentication (profiles, OAuth). `config` reads one key of the stack's config."""
     from databricks.sdk import WorkspaceClient
 
-    if stack == LOCAL_STACK:
+    if _env_of(stack) == LOCAL_STACK:
         host = config("databricks:host")
         return None if not host else WorkspaceClient(host=host, token=LOCAL_TOKEN, auth_type="pat")
     host = config("databricks:host") or os.environ.get("DATABRICKS_HOST")
@@ -110,6 +110,11 @@ def workspace_client(stack: str, config: Callable[[str], str | None]) -> Any:
     if token:
         return WorkspaceClient(host=host, token=token, auth_type="pat")
     return WorkspaceClient(host=host)
+
+
+def _env_of(stack: str) -> str:
+    """The environment of a stack: a shard `local.a` is stack local's (its workspace, token)."""
+    return stack.partition(".")[0]
 
 
 def pulumi_env(project: Path, stack: str, base: Mapping[str, str] | None = None) -> dict[str, str]:
@@ -124,9 +129,9 @@ def pulumi_env(project: Path, stack: str, base: Mapping[str, str] | None = None)
         state = project / ".lakeform" / "state"
         state.mkdir(parents=True, exist_ok=True)
         env["PULUMI_BACKEND_URL"] = file_backend(state)
-    if stack == LOCAL_STACK and "PULUMI_CONFIG_PASSPHRASE" not in base:
+    if _env_of(stack) == LOCAL_STACK and "PULUMI_CONFIG_PASSPHRASE" not in base:
         env["PULUMI_CONFIG_PASSPHRASE"] = LOCAL_PASSPHRASE
-    if stack == LOCAL_STACK:
+    if _env_of(stack) == LOCAL_STACK:
         env.update(local_credentials(base))
     return env
 

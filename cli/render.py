@@ -21,9 +21,10 @@ VERBS = {
     "update": "to update",
     "replace": "to replace",
     "delete": "to delete",
+    "move": "to move to another shard",
 }
 DRIFT_VERBS = {"update": "changed in the workspace", "delete": "deleted in the workspace"}
-SIGNS = {"create": "+", "update": "~", "replace": "-/+", "delete": "-"}
+SIGNS = {"create": "+", "update": "~", "replace": "-/+", "delete": "-", "move": ">"}
 
 
 def _verbs(plan: Plan) -> dict[str, str]:
@@ -34,19 +35,24 @@ def summary(plan: Plan) -> str:
     totals = plan.totals()
     verbs = _verbs(plan)
     parts = [
-        f"{totals[a]} {verbs[a]}" for a in ACTIONS if a in verbs and (totals[a] or not plan.drift)
+        f"{totals[a]} {verbs[a]}"
+        for a in ACTIONS
+        if a in verbs and (totals[a] or not (plan.drift or a == "move"))
     ]
     changed = sum(totals.values())
     if plan.drift:
         head = f"drift in stack {plan.stack}: " + (", ".join(parts) if changed else "none")
     else:
         head = f"plan for stack {plan.stack}: " + ", ".join(parts)
-    unchanged = max(plan.existing - totals["update"] - totals["replace"] - totals["delete"], 0)
+    changing = ("update", "replace", "delete", "move")
+    unchanged = max(plan.existing - sum(totals[a] for a in changing), 0)
     return f"{head} ({plan.existing} rows in the stack, {unchanged} unchanged)"
 
 
 def _row_notes(row: RowChange) -> str:
     notes: list[str] = [row.source] if row.source else []
+    if row.action == "move":
+        notes.append(f"moved from {row.moved_from} to {row.moved_to}, not recreated")
     if row.action == "replace" and row.forced_by:
         notes.append(f"forced by {', '.join(row.forced_by)}")
     if row.protected and row.action in ("delete", "replace"):
@@ -137,7 +143,8 @@ Style = Callable[[RowChange], list[str]]
 def table(plan: Plan) -> list[str]:
     """Counts by kind and action: one line per kind, one column per action."""
     verbs = _verbs(plan)
-    actions = [a for a in ACTIONS if a in verbs]
+    moves = any(r.action == "move" for r in plan.rows)  # a column only in sharded plans
+    actions = [a for a in ACTIONS if a in verbs and (a != "move" or moves)]
     lines = [
         "| kind | " + " | ".join(verbs[a] for a in actions) + " |",
         "|---|" + "---:|" * len(actions),

@@ -81,6 +81,10 @@ def _validate(root: Path, paths: list[Path], stack: str | None, *, as_json: bool
         if rows.total == 0 and settings is not None and not settings.allow_empty:
             outcomes[name] = [settings.empty_refusal([str(f) for f in folders])]
             continue
+        shard_problems = _shard_problems(rows, settings, name)
+        if shard_problems:
+            outcomes[name] = shard_problems
+            continue
         outcomes[name] = rows
         if name is not None and settings is not None:
             # The stack's policies, on its final rows: what the policy pack will check in the
@@ -193,10 +197,27 @@ def policy_report(rows: Rows, settings: StackSettings, stack: str) -> PolicyRepo
     return check_rows(kinds, settings.policies, final.field_pos)
 
 
+def _shard_problems(rows: Any, settings: Any, stack: str | None) -> list[Problem | str]:
+    """A sharded stack's rows that no shard takes, and shards naming each other in a cycle."""
+    from metadata import apply_stack_defaults
+    from metadata.shards import ShardError, layout
+
+    if settings is None or stack is None or settings.shards is None:
+        return []
+    try:
+        layout(apply_stack_defaults(rows, settings, stack), settings, stack)
+    except ShardError as err:
+        return list(str(err).splitlines())
+    return []
+
+
 def _stack_names(root: Path) -> list[str]:
-    return sorted(
+    """Every stack with a Pulumi.<stack>.yaml; a shard's file (Pulumi.prod.finance.yaml) is
+    checked with its stack."""
+    names = (
         p.name.removeprefix("Pulumi.").removesuffix(".yaml") for p in root.glob("Pulumi.*.yaml")
     )
+    return sorted(n for n in names if "." not in n)
 
 
 def _settings(root: Path, stack: str) -> Any:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from pathlib import Path, PurePosixPath
-from typing import Any, cast
+from typing import Any, Literal, cast
 
 import yaml
 from pydantic import (
@@ -95,6 +95,52 @@ class WatchVolume(_Model):
         return "/".join(parts)
 
 
+SHARD_NAME = r"[A-Za-z0-9_-]+"
+"""A shard's name: the part after the dot of its Pulumi stack (`prod.finance`)."""
+
+
+class Shards(_Model):
+    """How a stack's rows are split over several Pulumi stacks, `<stack>.<shard>` each (own
+    state, lock and outputs), so a large environment deploys side by side (metadata/shards.py)."""
+
+    by: Literal["folder", "tag", "hash"]
+    """`folder`: the folder a row is written in; `tag`: the value of one of the row's tags;
+    `hash`: a stable hash of `<kind>.<key>` into `count` shards named `00`, `01`, ..."""
+    folders: dict[str, list[str]] = Field(default_factory=dict)
+    """`by: folder`: shard -> folders (project-relative) whose rows it deploys."""
+    tag: str | None = None
+    """`by: tag`: the tag whose value names the row's shard (e.g. `team`)."""
+    names: list[str] = Field(default_factory=list)
+    """`by: tag`: the tag values that are shards."""
+    count: int | None = Field(default=None, ge=1, le=100)
+    """`by: hash`: the number of shards."""
+    default: str | None = None
+    """The shard of a row outside every folder, or without the tag (or with another value)."""
+
+    @model_validator(mode="after")
+    def _complete(self) -> Shards:
+        needs = {"folder": "folders", "tag": "tag", "hash": "count"}
+        if not getattr(self, needs[self.by]):
+            raise ValueError(f"by: {self.by} needs `{needs[self.by]}`")
+        if self.by == "tag" and not self.names:
+            raise ValueError("by: tag needs `names`, the tag values that are shards")
+        names = self.shard_names()
+        bad = [n for n in names if not re.fullmatch(SHARD_NAME, n)]
+        if bad:
+            raise ValueError(f"shard names may hold letters, digits, '-' and '_' only; got {bad}")
+        if self.default is not None and self.default not in names:
+            raise ValueError(f"default {self.default!r} is not a shard; shards: {names}")
+        return self
+
+    def shard_names(self) -> list[str]:
+        """Every shard, in the order written (hash: `00` .. `count-1`)."""
+        if self.by == "folder":
+            return list(self.folders)
+        if self.by == "tag":
+            return list(dict.fromkeys(self.names))
+        return [f"{i:02d}" for i in range(self.count or 0)]
+
+
 class StackSettings(_Model):
     """Everything that differs between stacks; read from the `lakeform:settings` config key."""
 
@@ -144,6 +190,10 @@ class StackSettings(_Model):
     """Deploy policies for the stack (`rules:` name -> mandatory/advisory/disabled,
     `required_tags:`), checked by `lakeform validate --stack`, `lakeform plan/up` and the
     policy pack in policies/ (README: Policies)."""
+
+    shards: Shards | None = None
+    """Split the stack's rows over several Pulumi stacks `<stack>.<shard>`, deployed side by
+    side by `lakeform up --stack <stack>` (README: Sharding large environments)."""
 
     @model_validator(mode="after")
     def _volume_folder_deployed(self) -> StackSettings:
@@ -281,8 +331,9 @@ def parse_settings(value: object, where: str, lines: dict[str, int] | None = Non
 
 
 def load_stack_settings(project_dir: Path, stack: str) -> StackSettings:
-    """Read `Pulumi.<stack>.yaml`'s `config: lakeform:settings` without the Pulumi runtime."""
-    path = project_dir / f"Pulumi.{stack}.yaml"
+    """Read `Pulumi.<stack>.yaml`'s `config: lakeform:settings` without the Pulumi runtime; a
+    shard's stack (`prod.finance`) has its environment's (Pulumi.prod.yaml)."""
+    path = project_dir / f"Pulumi.{stack.partition('.')[0]}.yaml"
     where = path.name
     if not path.is_file():
         known = sorted(p.name for p in project_dir.glob("Pulumi.*.yaml"))

@@ -17,8 +17,11 @@ from components.registry import COMPONENTS
 from components.wiring import Component, Derived, Wiring
 from metadata import KINDS, Rows, apply_stack_defaults
 from metadata.kinds import Kind
+from metadata.models.jobs import KIND as JOB_KIND
+from metadata.models.pipelines import KIND as PIPELINE_KIND
 from metadata.paths import LeavesRepository, inside_repository, repo_glob
 from metadata.settings import StackSettings
+from metadata.shards import Layout, ShardError, layout, split_stack
 from stacks.config import LakeformError
 from stacks.guard import guard_protected_rows
 
@@ -89,17 +92,86 @@ class References(Mapping[str, pulumi.Input[Any]]):
     only when a row names it, since every Output costs the Python SDK work until the program
     ends."""
 
-    def __init__(self, built: Mapping[str, Component]) -> None:
+    def __init__(
+        self, built: Mapping[str, Component], foreign: Mapping[str, pulumi.Input[Any]] | None = None
+    ) -> None:
         self._built = built
+        self._foreign = foreign or {}
 
     def __getitem__(self, key: str) -> pulumi.Input[Any]:
-        return self._built[key].reference
+        if key in self._built:
+            return self._built[key].reference
+        return self._foreign[key]
 
     def __iter__(self) -> Iterator[str]:
-        return iter(self._built)
+        yield from self._built
+        yield from (k for k in self._foreign if k not in self._built)
 
     def __len__(self) -> int:
-        return len(self._built)
+        return len(set(self._built) | set(self._foreign))
+
+
+FOREIGN: dict[str, Callable[[Mapping[str, Any]], Any]] = {
+    JOB_KIND: lambda output: int(output["id"]),
+    PIPELINE_KIND: lambda output: str(output["id"]),
+}
+"""What a row naming a row of another shard is given, from that shard's stack output (as the
+component's `reference`: a job's id as a number, a pipeline's id)."""
+
+
+class ShardOutputs:
+    """Rows of other shards, read from their stacks' outputs: one StackReference per stack."""
+
+    def __init__(self, env: str) -> None:
+        self._env = env
+        self._stacks: dict[str, pulumi.StackReference] = {}
+
+    def reference(self, stack: str, kind: str, key: str) -> pulumi.Output[Any]:
+        if stack not in self._stacks:
+            name = f"{pulumi.get_organization()}/{pulumi.get_project()}/{stack}"
+            self._stacks[stack] = pulumi.StackReference(f"lakeform-shard-{stack}", stack_name=name)
+        env = self._env
+
+        def pick(rows: Any) -> Any:
+            by_key: Mapping[str, Any] = (
+                cast("Mapping[str, Any]", rows) if isinstance(rows, Mapping) else {}
+            )
+            row: Any = by_key.get(key)
+            if isinstance(row, Mapping) and cast("Mapping[str, Any]", row).get("id") is not None:
+                return FOREIGN[kind](cast("Mapping[str, Any]", row))
+            if pulumi.runtime.is_dry_run():
+                return _unknown()  # known once that shard is deployed (it deploys first)
+            raise LakeformError(
+                f"{kind}.{key}: deployed by stack {stack}, which has not deployed it yet; "
+                f"deploy {stack} first (lakeform up --stack {env} deploys the shards in "
+                "reference order)"
+            )
+
+        return self._stacks[stack].get_output(kind).apply(pick)
+
+
+async def _value(value: Any) -> Any:
+    return value
+
+
+def _unknown() -> pulumi.Output[Any]:
+    """A value known only after the deploy, as a preview shows an id not created yet."""
+    return pulumi.Output(set(), _value(None), _value(False))
+
+
+def _moved_alias(
+    args: pulumi.ResourceTransformationArgs,
+) -> pulumi.ResourceTransformationResult | None:
+    """A row's resources, under their kind's group, also answer to the URN they have at the
+    stack's root: where `pulumi state move` puts a resource whose parent stays behind (its
+    group belongs to the shard it came from). The next deploy puts it back under the group, the
+    same resource (no replace)."""
+    if not isinstance(args.opts.parent, RowGroup):
+        return None
+    root = pulumi.ResourceOptions(aliases=[pulumi.Alias(parent=pulumi.ROOT_STACK_RESOURCE)])
+    return pulumi.ResourceTransformationResult(
+        args.props, pulumi.ResourceOptions.merge(args.opts, root)
+    )
 
 
 def kind_order() -> list[Kind]:
@@ -167,11 +239,16 @@ WiringFor = Callable[[str, str, Mapping[str, Mapping[str, pulumi.Input[Any]]]], 
 """(kind, row key, references) -> the row's wiring."""
 
 
-def preflight(rows: Rows, wiring: WiringFor) -> None:
+def preflight(
+    rows: Rows, wiring: WiringFor, foreign: Mapping[str, Mapping[str, str]] | None = None
+) -> None:
     """Map every row to provider inputs before any resource exists; one clean error lists every
     row the provider cannot take (a field metadata accepts that the provider has no input for)."""
     problems: list[str] = []
-    placeholders = {kind: {key: "0" for key in rows.of(kind)} for kind in KINDS}
+    placeholders = {
+        kind: {key: "0" for key in [*rows.of(kind), *(foreign or {}).get(kind, {})]}
+        for kind in KINDS
+    }
     for kind in KINDS:
         for key, row in sorted(rows.of(kind).items()):
             try:
@@ -202,12 +279,26 @@ def build(
 ) -> Built:
     """Create the components for `rows` in this stack and export one output per kind (`jobs`,
     `pipelines`, `quality_monitors`) keyed by row key. Rows not yet final for the stack are made
-    so by metadata (`apply_stack_defaults`); components only ever see final rows."""
+    so by metadata (`apply_stack_defaults`); components only ever see final rows.
+
+    A shard's stack (`prod.finance`, lakeform:settings.shards) builds only the rows of its
+    shard, with the environment's defaults (rows, names, tags and uploads do not depend on the
+    shard, so a row moved between shards is the same resource), and takes the rows of other
+    shards that its rows name from those shards' outputs."""
+    pulumi_stack = stack
+    stack, shard = split_stack(stack)
     rows = apply_stack_defaults(rows, settings, stack)
     check_not_empty(settings, rows, stack)
     if settings.protect:
         check_release(settings, rows)
-        guard_protected_rows(settings, rows, stack)
+        # Against the whole environment: a row moved to another shard is not removed.
+        guard_protected_rows(settings, rows, pulumi_stack)
+    foreign: dict[str, dict[str, str]] = {}
+    if shard is not None:
+        lay = _layout(rows, settings, stack)
+        foreign = lay.foreign(rows, shard)
+        rows = lay.rows(rows, shard)
+        pulumi.runtime.register_stack_transformation(_moved_alias)
     contents = sources if sources is not None else RepoFiles(root)
     globs = glob_matches if glob_matches is not None else RepoGlobs(root)
 
@@ -226,9 +317,19 @@ def build(
             parent=groups.get(kind),
         )
 
-    preflight(rows, wiring)
+    preflight(rows, wiring, foreign)
     built: Built = {kind: {} for kind in KINDS}
-    references = {kind: References(built[kind]) for kind in KINDS}
+    outputs = ShardOutputs(stack)
+    references = {
+        kind: References(
+            built[kind],
+            {
+                key: outputs.reference(there, kind, key)
+                for key, there in foreign.get(kind, {}).items()
+            },
+        )
+        for kind in KINDS
+    }
     for kind in kind_order():
         of_kind = rows.of(kind.name)
         if of_kind:  # a kind without rows gets no component
@@ -240,6 +341,18 @@ def build(
             built[kind.name][key] = component
     export(built, host)
     return built
+
+
+def _layout(rows: Rows, settings: StackSettings, env: str) -> Layout:
+    try:
+        lay = layout(rows, settings, env)
+    except ShardError as err:
+        raise LakeformError(f"invalid shards:\n{err}") from None
+    if lay is None:
+        raise LakeformError(
+            f"stack {env}.<shard>: Pulumi.{env}.yaml has no lakeform:settings.shards"
+        )
+    return lay
 
 
 def export(built: Built, host: str | None) -> None:

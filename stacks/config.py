@@ -10,16 +10,27 @@ import pulumi
 
 from metadata import MetadataError, Rows, load_rows
 from metadata.delta import Tables
-from metadata.settings import SETTINGS_KEY, SettingsError, StackSettings, parse_settings
+from metadata.settings import (
+    SETTINGS_KEY,
+    SettingsError,
+    StackSettings,
+    load_stack_settings,
+    parse_settings,
+)
+from metadata.shards import SHARD_KEY, same_config, shard_config, split_stack
 
 
 class LakeformError(pulumi.RunError):
     """A user-facing error: Pulumi prints `error: <message>` without a traceback."""
 
 
-def load_settings() -> StackSettings:
-    """This stack's `lakeform:settings`, validated; a clear error names each bad field."""
+def load_settings(root: Path | None = None) -> StackSettings:
+    """This stack's `lakeform:settings`, validated; a clear error names each bad field. A shard
+    (`prod.finance`) reads its environment's, from Pulumi.prod.yaml."""
     stack = pulumi.get_stack()
+    env, shard = split_stack(stack)
+    if shard is not None:
+        return _shard_settings(root or Path.cwd(), env, shard)
     value = pulumi.Config("lakeform").get_object("settings")
     if value is None:
         raise LakeformError(
@@ -32,11 +43,40 @@ def load_settings() -> StackSettings:
         raise LakeformError(f"invalid stack settings:\n{err}") from None
 
 
+def _shard_settings(root: Path, env: str, shard: str) -> StackSettings:
+    """The environment's settings for one of its shards, once its shard file is current."""
+    own = root / f"Pulumi.{env}.{shard}.yaml"
+    write = f"run `lakeform shards --stack {env} --write`"
+    try:
+        settings = load_stack_settings(root, env)
+    except SettingsError as err:
+        raise LakeformError(f"invalid stack settings:\n{err}") from None
+    if settings.shards is None or shard not in settings.shards.shard_names():
+        known = settings.shards.shard_names() if settings.shards else []
+        raise LakeformError(
+            f"stack {env}.{shard}: Pulumi.{env}.yaml has no shard {shard!r} "
+            f"(lakeform:settings.shards: {', '.join(known) or 'none'})"
+        )
+    named = pulumi.Config("lakeform").get(SHARD_KEY.split(":", 1)[1])
+    env_text = (root / f"Pulumi.{env}.yaml").read_text(encoding="utf-8")
+    text = own.read_text(encoding="utf-8") if own.is_file() else None
+    if (
+        named != shard
+        or text is None
+        or not same_config(shard_config(env, env_text, shard, text), text)
+    ):
+        raise LakeformError(
+            f"{own.name} is missing or out of date with Pulumi.{env}.yaml (its provider "
+            f"settings and secrets are copied from there): {write}"
+        )
+    return settings
+
+
 def load_stack_rows(settings: StackSettings, root: Path) -> Rows:
     """The stack's metadata rows, resolved for it (`build` applies the stack-wide defaults); bad
     metadata: a clean error listing each problem."""
     paths = [root / p for p in settings.metadata_paths]
-    stack = pulumi.get_stack()
+    stack, _ = split_stack(pulumi.get_stack())  # a shard reads its environment's rows
     try:
         rows = load_rows(
             paths, root=root, stack=stack, settings=settings, tables=Tables(_workspace_client)

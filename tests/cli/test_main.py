@@ -35,6 +35,7 @@ COMMANDS = [
     "outputs",
     "run",
     "watch",
+    "shards",
     "table",
     "table push",
     "table pull",

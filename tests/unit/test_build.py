@@ -15,7 +15,7 @@ from metadata.kinds import JOBS
 from metadata.settings import StackSettings
 from stacks.build import build, row_order
 from stacks.config import LakeformError
-from tests.unit.conftest import Program
+from tests.unit.conftest import Program, configure
 from tests.unit.rows import JOB, build_rows, job, monitor, pipeline, rows
 
 NB = {"notebook_path": "/abs/nb"}
@@ -306,3 +306,28 @@ def test_a_symlink_changed_after_validation_is_refused_when_read(
         p.run(lambda: build(StackSettings(), the_rows, stack="dev", root=root))
     assert str(info.value) == message.format(outside=outside.resolve())
     assert p.monitor.registrations == []  # refused before any resource, nothing uploaded
+
+
+def test_a_shard_builds_its_rows_and_reads_the_rows_of_other_shards_from_their_outputs(
+    program,
+) -> None:
+    """Stack dev.b of a stack sharded by tag: its own rows only; a job of shard a that one of its
+    rows runs comes from dev.a's outputs (a StackReference), as a number."""
+    settings = StackSettings.model_validate(
+        {"shards": {"by": "tag", "tag": "team", "names": ["a", "b"]}}
+    )
+    the_rows = rows(
+        jobs={
+            "first": job(tags={"team": "a"}, tasks=[{"task_key": "t", "notebook_task": NB}]),
+            "second": job(
+                tags={"team": "b"}, tasks=[{"task_key": "t", "run_job_task": {"job": "first"}}]
+            ),
+        }
+    )
+    p = configure("dev.b", previous_outputs={"jobs": {"first": {"id": "4242", "name": "x"}}})
+    p.run(lambda: build_rows(settings, the_rows, "dev.b"))
+    assert p.names(JOB) == ["second"]
+    assert p.one(JOB, "second").inputs["tasks"][0]["runJobTask"]["jobId"] == 4242
+    # tags and names are the environment's, so a row is the same resource in any shard
+    assert p.one(JOB, "second").inputs["tags"]["lakeform_stack"] == "dev"
+    assert set(p.outputs["jobs"]) == {"second"}

@@ -1,0 +1,171 @@
+"""lakeform:settings.shards: which shard deploys each row, the shard order, every refusal."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+import yaml
+
+from metadata import apply_stack_defaults
+from metadata.settings import SettingsError, StackSettings, parse_settings
+from metadata.shards import (
+    SHARD_KEY,
+    ShardError,
+    layout,
+    same_config,
+    shard_config,
+    split_stack,
+    stable_hash,
+)
+from tests.metadata.conftest import SETTINGS, Project
+
+JOB = """
+jobs:
+  {key}:
+    name: {key}
+    tags: {{team: {team}}}
+    tasks:
+      - task_key: t
+        notebook_task: {{notebook_path: src/nb.py}}
+"""
+RUNNER = """
+jobs:
+  {key}:
+    name: {key}
+    tasks:
+      - task_key: t
+        run_job_task: {{job: {runs}}}
+"""
+
+
+def sharded(**shards: Any) -> StackSettings:
+    return SETTINGS.model_copy(update={"shards": parse_settings({"shards": shards}, "x").shards})
+
+
+def placed(project: Project, settings: StackSettings) -> dict[str, str]:
+    rows = apply_stack_defaults(project.load(settings=settings), settings, "dev")
+    lay = layout(rows, settings, "dev")
+    assert lay is not None
+    return {key: shard for (_, key), shard in lay.of.items()}
+
+
+@pytest.mark.parametrize(
+    ("shards", "message"),
+    [
+        ({"by": "folder"}, "by: folder needs `folders`"),
+        ({"by": "tag", "names": ["a"]}, "by: tag needs `tag`"),
+        ({"by": "tag", "tag": "team"}, "by: tag needs `names`"),
+        ({"by": "hash"}, "by: hash needs `count`"),
+        ({"by": "hash", "count": 0}, "greater than or equal to 1"),
+        (
+            {"by": "folder", "folders": {"a.b": ["x"]}},
+            r"letters, digits, '-' and '_' only; got \['a.b'\]",
+        ),
+        ({"by": "tag", "tag": "t", "names": ["a"], "default": "z"}, "default 'z' is not a shard"),
+        ({"by": "size"}, "lakeform:settings.shards.by: Input should be 'folder', 'tag' or 'hash'"),
+    ],
+)
+def test_settings_refuse_an_incomplete_split(shards: dict[str, Any], message: str) -> None:
+    with pytest.raises(SettingsError, match=message):
+        parse_settings({"shards": shards}, "Pulumi.prod.yaml")
+
+
+def test_by_folder_the_deepest_folder_wins_and_the_default_takes_the_rest(project: Project) -> None:
+    project.write("finance/a.yaml", JOB.format(key="a", team="x"))
+    project.write("finance/eu/b.yaml", JOB.format(key="b", team="x"))
+    project.write("c.yaml", JOB.format(key="c", team="x"))
+    settings = sharded(
+        by="folder",
+        folders={"fin": ["resources/finance/"], "eu": ["./resources/finance/eu"], "rest": []},
+        default="rest",
+    )
+    assert placed(project, settings) == {"a": "fin", "b": "eu", "c": "rest"}
+
+
+def test_by_tag_a_row_goes_to_its_tag_value(project: Project) -> None:
+    project.write("a.yaml", JOB.format(key="a", team="finance"))
+    project.write("b.yaml", JOB.format(key="b", team="marketing"))
+    project.write("c.yaml", JOB.format(key="c", team="other"))
+    settings = sharded(by="tag", tag="team", names=["finance", "marketing"], default="finance")
+    assert placed(project, settings) == {"a": "finance", "b": "marketing", "c": "finance"}
+
+
+def test_by_hash_is_stable_and_spreads_rows(project: Project) -> None:
+    for i in range(40):
+        project.write(f"j{i}.yaml", JOB.format(key=f"j{i}", team="x"))
+    settings = sharded(by="hash", count=4)
+    where = placed(project, settings)
+    assert set(where.values()) == {"00", "01", "02", "03"}
+    assert where["j7"] == f"{stable_hash('jobs', 'j7', 4):02d}"
+    # sha256, not Python's salted hash(): the same in every process and release (a change
+    # would move rows between shards)
+    assert stable_hash("jobs", "daily", 10) == 3
+
+
+def test_a_row_no_shard_takes_is_named_with_its_file(project: Project) -> None:
+    project.write("finance/a.yaml", JOB.format(key="a", team="x"))
+    project.write("other/b.yaml", JOB.format(key="b", team="x"))
+    settings = sharded(by="folder", folders={"fin": ["resources/finance"]})
+    rows = apply_stack_defaults(project.load(settings=settings), settings, "dev")
+    with pytest.raises(ShardError) as info:
+        layout(rows, settings, "dev")
+    assert str(info.value) == (
+        "resources/other/b.yaml:2: jobs.b: no shard takes it: its file is under none of "
+        "['resources/finance']; add its folder, or set shards.default; "
+        "Pulumi.dev.yaml: lakeform:settings.shards"
+    )
+
+
+def test_references_order_the_shards_and_a_cycle_is_refused(project: Project) -> None:
+    project.write("a/x.yaml", RUNNER.format(key="x", runs="y"))
+    project.write("b/y.yaml", JOB.format(key="y", team="t"))
+    project.write("c/z.yaml", RUNNER.format(key="z", runs="x"))
+    settings = sharded(
+        by="folder", folders={"c": ["resources/c"], "a": ["resources/a"], "b": ["resources/b"]}
+    )
+    rows = apply_stack_defaults(project.load(settings=settings), settings, "dev")
+    lay = layout(rows, settings, "dev")
+    assert lay is not None
+    assert lay.order() == ["b", "a", "c"]
+    assert lay.waves() == [["b"], ["a"], ["c"]]
+    assert lay.foreign(rows, "a") == {
+        "jobs": {"y": "dev.b"},
+        "pipelines": {},
+        "quality_monitors": {},
+    }
+    assert set(lay.rows(rows, "a").jobs) == {"x"}
+
+    project.write("b/y.yaml", RUNNER.format(key="y", runs="z"))
+    rows = apply_stack_defaults(project.load(settings=settings), settings, "dev")
+    with pytest.raises(ShardError, match="shards name each other in a cycle") as info:
+        layout(rows, settings, "dev")
+    cycle = "c -> a (jobs.z -> jobs.x); a -> b (jobs.x -> jobs.y); b -> c (jobs.y -> jobs.z)"
+    assert cycle in str(info.value)
+
+
+def test_a_shard_stack_file_copies_the_provider_settings_not_lakeform_settings() -> None:
+    env = yaml.safe_dump(
+        {
+            "encryptionsalt": "v1:abc",
+            "config": {
+                "databricks:host": "https://x",
+                "databricks:token": {"secure": "v1:zzz"},
+                "lakeform:settings": {"shards": {"by": "hash", "count": 2}},
+            },
+        }
+    )
+    text = shard_config("prod", env, "01")
+    assert text.startswith("# Generated by `lakeform shards --stack prod --write`")
+    assert yaml.safe_load(text) == {
+        "encryptionsalt": "v1:abc",
+        "config": {
+            "databricks:host": "https://x",
+            "databricks:token": {"secure": "v1:zzz"},
+            SHARD_KEY: "01",
+        },
+    }
+    assert same_config(text, text)
+    assert not same_config(shard_config("prod", env.replace("https://x", "https://y"), "01"), text)
+    assert split_stack("prod.01") == ("prod", "01")
+    assert split_stack("prod") == ("prod", None)
