@@ -374,4 +374,4 @@ def test_bad_input_stops_the_deploy_with_file_and_line_and_changes_nothing(
         assert refused.returncode != 0, path
         assert message in refused.stdout, refused.stdout[-2000:]
     assert workspace.requests.writes() == {}
-    assert len(workspace_jobs(workspace)) == 7
+    assert len(workspace_jobs(workspace)) == 8

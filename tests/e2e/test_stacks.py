@@ -31,7 +31,7 @@ def test_dev_and_prod_side_by_side_apply_their_settings(
     dev.up()
     prod.up()
     jobs = {j.settings.name: j.job_id for j in workspace.client().jobs.list()}
-    assert len(jobs) == 14
+    assert len(jobs) == 16
     api = workspace.client().api_client
     dev_daily = api.do(
         "GET",
@@ -118,7 +118,7 @@ def test_throttling_and_unavailability_are_retried_and_a_500_fails_only_its_reso
     assert failed.returncode != 0
     assert "host_quality" in failed.stdout
     assert workspace.faults.pending == []
-    assert len(workspace_jobs(workspace)) == 7  # the throttled creates went through
+    assert len(workspace_jobs(workspace)) == 8  # the throttled creates went through
     assert len(workspace_pipelines(workspace)) == 2
     with pytest.raises(Exception, match="does not exist"):
         monitor(workspace, table)
@@ -182,7 +182,7 @@ def test_a_killed_deploy_is_recovered_without_duplicates(
     assert recover.returncode == 0, recover.stdout + recover.stderr
     local.up()
     jobs = [j.settings.tags["lakeform_key"] for j in workspace.client().jobs.list()]
-    assert sorted(jobs) == sorted(set(jobs)) and len(jobs) == 7, jobs
+    assert sorted(jobs) == sorted(set(jobs)) and len(jobs) == 8, jobs
     assert len(workspace_pipelines(workspace)) == 2
     local.up()
     assert local.changes() == {"same": SAMPLE_RESOURCES}

@@ -133,6 +133,7 @@ def test_references_order_the_shards_and_a_cycle_is_refused(project: Project) ->
         "jobs": {"y": "dev.b"},
         "pipelines": {},
         "quality_monitors": {},
+        "data_quality_monitors": {},
     }
     assert set(lay.rows(rows, "a").jobs) == {"x"}
 
