@@ -10,7 +10,7 @@ export PATH := $(TOOLCHAIN_BIN):$(PATH)
 export PULUMI_SKIP_UPDATE_CHECK := true
 export PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION := true
 
-PY_PATHS := cli components metadata stacks devtools tests scripts __main__.py
+PY_PATHS := cli components metadata stacks devtools policies tests scripts __main__.py
 # uv from PATH, else the one `make setup` installs with pip (a fresh machine has neither).
 UV := $(shell command -v uv 2>/dev/null || echo python3 -m uv)
 STACK ?= local
