@@ -251,3 +251,18 @@ def plain(value: Any) -> Any:
     if isinstance(value, list):
         return [plain(v) for v in value]  # pyright: ignore[reportUnknownVariableType]
     return value
+
+
+def located(value: Any, pos: Pos | None) -> Any:
+    """Plain JSON-like data (parsed from a string cell) as LMap/LList, every part at `pos`."""
+    if isinstance(value, dict):
+        out = LMap(pos)
+        for k, v in value.items():  # pyright: ignore[reportUnknownVariableType]
+            out.put(str(k), located(v, pos), pos)  # pyright: ignore[reportUnknownArgumentType]
+        return out
+    if isinstance(value, list):
+        out_list = LList(pos)
+        for v in value:  # pyright: ignore[reportUnknownVariableType]
+            out_list.put(located(v, pos), pos)
+        return out_list
+    return value

@@ -29,7 +29,7 @@ from metadata.formats import lakeflow_jobs_meta as compat
 from metadata.kinds import KINDS
 from metadata.messages import suggest, yaml_type
 from metadata.raw import ROW_KEY, RawRow, split_rows
-from metadata.yamlsrc import MAX_DEPTH, TOO_DEEP, LList, LMap, nesting_depth, plain
+from metadata.yamlsrc import MAX_DEPTH, TOO_DEEP, LList, LMap, located, nesting_depth, plain
 
 Schema = Sequence[tuple[str, str]]
 """(column, Spark SQL type) in table order."""
@@ -139,20 +139,6 @@ def _json(text: Any, pos: Pos, problems: list[Problem], what: str, field: str) -
         problems.append(Problem(pos, field, TOO_DEEP))
         return False, None
     return True, located(value, pos)
-
-
-def located(value: Any, pos: Pos | None) -> Any:
-    if isinstance(value, dict):
-        out = LMap(pos)
-        for k, v in value.items():  # pyright: ignore[reportUnknownVariableType]
-            out.put(str(k), located(v, pos), pos)  # pyright: ignore[reportUnknownArgumentType]
-        return out
-    if isinstance(value, list):
-        out_list = LList(pos)
-        for v in value:  # pyright: ignore[reportUnknownVariableType]
-            out_list.put(located(v, pos), pos)
-        return out_list
-    return value
 
 
 # --- Lakeform's table ----------------------------------------------------------------------------

@@ -15,7 +15,7 @@ from typing import Any
 from metadata.errors import Pos, Problem
 from metadata.messages import suggest, yaml_type
 from metadata.models.jobs import Task
-from metadata.yamlsrc import MAX_DEPTH, TOO_DEEP, LList, LMap, nesting_depth, plain
+from metadata.yamlsrc import MAX_DEPTH, TOO_DEEP, LList, LMap, located, nesting_depth, plain
 
 SUPPORTED_VERSIONS = ("1.0", "2.0")
 """`1.0`: files of its 0.1 releases (jobs as a list with job_name); `2.0`: a map of jobs too."""
@@ -648,22 +648,8 @@ def _json_map(r: _Reader, path: str, source: LMap, key: str) -> LMap | None:
         if too_deep:
             r.problem(pos, f"{path}.{key}", TOO_DEEP)
             return None
-        value = _located(value, pos)
+        value = located(value, pos)
     if not isinstance(value, LMap):
         r.problem(pos, f"{path}.{key}", f"expected a mapping; got {yaml_type(value)}")
         return None
-    return value
-
-
-def _located(value: Any, pos: Pos | None) -> Any:
-    if isinstance(value, dict):
-        out = LMap(pos)
-        for k, v in value.items():  # pyright: ignore[reportUnknownVariableType]
-            out.put(str(k), _located(v, pos), pos)  # pyright: ignore[reportUnknownArgumentType]
-        return out
-    if isinstance(value, list):
-        out_list = LList(pos)
-        for v in value:  # pyright: ignore[reportUnknownVariableType]
-            out_list.put(_located(v, pos), pos)
-        return out_list
     return value
