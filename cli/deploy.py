@@ -23,7 +23,7 @@ from cli.engine import Engine, EngineError, PolicyRefused, Progress, Step
 from cli.files import write_atomic
 from cli.plan import Plan, build_plan, for_review, with_policies
 from cli.render import FORMATS, text
-from metadata import MetadataError, load_rows
+from metadata import MetadataError
 from metadata.kinds import KINDS
 from metadata.settings import SettingsError, StackSettings, load_stack_settings
 
@@ -191,15 +191,8 @@ def _for_review(plan: Plan, stack: str) -> Plan:
     """The plan with each row's file:line and why a protected row's delete or replace matters."""
     root = Path.cwd()
     settings = load_stack_settings(root, stack)
-    folders = [Path(p) for p in settings.metadata_paths]
     try:
-        rows = load_rows(
-            folders,
-            root=root,
-            stack=stack,
-            settings=settings,
-            tables=control_table.stack_tables(root, stack),
-        )
+        rows = control_table.stack_rows(root, stack, settings)
     except MetadataError:  # the preview's program reads the same rows: it would have failed
         rows = None
     return for_review(plan, settings, rows)

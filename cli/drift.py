@@ -24,7 +24,7 @@ from components.jobs import JobArgs, UnknownRowReference, job_spec
 from components.names import from_rest
 from components.names import inputs as names_inputs
 from components.pipelines import PipelineArgs, pipeline_spec
-from metadata import KINDS, MetadataError, apply_stack_defaults, load_rows
+from metadata import KINDS, MetadataError, apply_stack_defaults
 from metadata.kinds import JOBS, PIPELINES
 from metadata.settings import load_stack_settings
 from metadata.shards import ShardError, layout, split_stack
@@ -81,13 +81,7 @@ def expected(project: Path, stack: str, outputs: Mapping[str, Any]) -> Expected:
     stack, shard = split_stack(stack)  # a shard (prod.finance): its rows of prod's
     settings = load_stack_settings(project, stack)
     try:
-        rows = load_rows(
-            [project / p for p in settings.metadata_paths],
-            root=project,
-            stack=stack,
-            settings=settings,
-            tables=control_table.stack_tables(project, stack),
-        )
+        rows = control_table.stack_rows(project, stack, settings)
     except MetadataError as err:
         raise EngineError(f"invalid metadata:\n{err}") from None
     rows = apply_stack_defaults(rows, settings, stack)

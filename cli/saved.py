@@ -26,7 +26,7 @@ from cli.drift import Drifted
 from cli.engine import Engine
 from cli.plan import Plan, build_plan, kind_of, rest_name, urn_parts
 from cli.version import version
-from metadata import KINDS, MetadataError, load_rows
+from metadata import KINDS, MetadataError
 from metadata.settings import StackSettings
 
 FORMAT = "lakeform-saved-plan/1"
@@ -71,15 +71,8 @@ def program_version(engine: Engine) -> dict[str, str]:
 
 def row_fields(project: Path, stack: str, settings: StackSettings) -> dict[str, dict[str, str]]:
     """`kind.key` -> {field: hash} of every row of the stack, resolved as the program reads them."""
-    folders = [Path(p) for p in settings.metadata_paths]
     try:
-        rows = load_rows(
-            folders,
-            root=project,
-            stack=stack,
-            settings=settings,
-            tables=control_table.stack_tables(project, stack),
-        )
+        rows = control_table.stack_rows(project, stack, settings)
     except MetadataError as err:
         raise StalePlan(f"the rows do not load:\n{err}") from None
     out: dict[str, dict[str, str]] = {}

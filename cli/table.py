@@ -13,7 +13,7 @@ import yaml
 
 from cli.files import write_atomic
 from cli.pulumienv import workspace_client
-from metadata import MetadataError, load_rows
+from metadata import MetadataError, Rows, load_rows
 from metadata.delta import (
     TableError,
     TableMissing,
@@ -94,6 +94,18 @@ def stack_tables(root: Path, stack: str) -> Tables:
         return w
 
     return Tables(client)
+
+
+def stack_rows(root: Path, stack: str, settings: StackSettings) -> Rows:
+    """The stack's rows as its program reads them: every folder of `metadata_paths` and its
+    control tables (raises MetadataError)."""
+    return load_rows(
+        [Path(p) for p in settings.metadata_paths],
+        root=root,
+        stack=stack,
+        settings=settings,
+        tables=stack_tables(root, stack),
+    )
 
 
 def stack_table_versions(root: Path, stack: str) -> dict[str, int | None]:

@@ -424,17 +424,10 @@ class Watcher:
     def _rows(self, settings: StackSettings) -> dict[str, str] | list[str]:
         """`kind.key` -> digest of each final row, or the problems (file:line: field: why)."""
         from cli import table
-        from metadata import KINDS, MetadataError, apply_stack_defaults, load_rows
+        from metadata import KINDS, MetadataError, apply_stack_defaults
 
-        folders = [Path(p) for p in settings.metadata_paths]
         try:
-            rows = load_rows(
-                folders,
-                root=self.root,
-                stack=self.stack,
-                settings=settings,
-                tables=table.stack_tables(self.root, self.stack),
-            )
+            rows = table.stack_rows(self.root, self.stack, settings)
         except MetadataError as err:
             return [str(p) for p in err.problems]
         except table.TableError as err:
