@@ -6,6 +6,7 @@ summarizes by row; tests record them once from a real run and replay them.
 
 from __future__ import annotations
 
+import functools
 import json
 import sys
 import tempfile
@@ -156,7 +157,7 @@ class Engine:
     def stack(self) -> auto.Stack:
         if self._stack is None:
             bin_dir = Path(self.env["PATH"].split(":", 1)[0])
-            command = auto.PulumiCommand(root=str(bin_dir.parent), skip_version_check=True)
+            command = _pulumi_command(bin_dir.parent)
             workspace = auto.LocalWorkspace(
                 work_dir=str(self.project), pulumi_command=command, env_vars=self.env
             )
@@ -288,6 +289,13 @@ class Engine:
         except auto.CommandError as err:
             raise EngineError(_first_error(str(err))) from None
         return {name: value.value for name, value in outputs.items()}
+
+
+@functools.cache
+def _pulumi_command(root: Path) -> auto.PulumiCommand:
+    """One per toolchain and process: making one runs `pulumi version`, once per shard's engine
+    otherwise."""
+    return auto.PulumiCommand(root=str(root), skip_version_check=True)
 
 
 def _first_error(text: str) -> str:

@@ -13,6 +13,7 @@ workspace's port)."""
 from __future__ import annotations
 
 import argparse
+import functools
 import os
 import shlex
 import subprocess
@@ -36,8 +37,19 @@ class EnvError(RuntimeError):
 
 
 def _build(command: str) -> str:
+    return _build_in(command, tuple(sorted(os.environ.items())))
+
+
+@functools.cache
+def _build_in(command: str, environ: tuple[tuple[str, str], ...]) -> str:
+    """build.py's answer, once per process and environment: a sharded stack makes an engine per
+    shard, and each asked again (two Python start-ups, 1 to 2 s a shard on a busy machine)."""
     done = subprocess.run(
-        [sys.executable, str(BUILD), command], capture_output=True, text=True, check=False
+        [sys.executable, str(BUILD), command],
+        capture_output=True,
+        text=True,
+        check=False,
+        env=dict(environ),
     )
     if done.returncode != 0:
         detail = (done.stderr or done.stdout).strip().splitlines()
