@@ -28,6 +28,10 @@ from metadata.shards import Layout, ShardError, layout, same_config, shard_confi
 
 T = TypeVar("T")
 
+SETUP_WORKERS = 4
+"""`pulumi stack select` and `stack export` of the shards' stacks at once (short CLI processes;
+one after another they cost seconds per shard before any preview starts)."""
+
 Row = tuple[str, str]
 """(kind, key)."""
 
@@ -159,7 +163,10 @@ def exported(engine: Engine) -> list[Mapping[str, Any]]:
 
 def states(env: Environment, engines: Mapping[str, Engine]) -> dict[str, dict[Row, list[str]]]:
     """What each shard's stack holds, and the environment's own stack when it still exists."""
-    out = {stack: held(exported(engine)) for stack, engine in engines.items()}
+    # Each export is a `pulumi` process: side by side, as the shards' stacks are independent.
+    with ThreadPoolExecutor(max_workers=SETUP_WORKERS) as pool:
+        held_by = pool.map(lambda engine: held(exported(engine)), engines.values())
+        out = dict(zip(engines, held_by, strict=True))
     first = next(iter(engines.values()))
     names = {s.name for s in first.stack().workspace.list_stacks()}
     if env.name in names:
@@ -283,8 +290,8 @@ def engines(env: Environment) -> dict[str, Engine]:
     """One engine per shard stack, each stack created when new (its file written first)."""
     write_shard_files(env)
     out = {stack: Engine(env.root, stack) for stack in env.stacks()}
-    for engine in out.values():
-        engine.stack()
+    with ThreadPoolExecutor(max_workers=SETUP_WORKERS) as pool:
+        list(pool.map(lambda engine: engine.stack(), out.values()))
     return out
 
 
