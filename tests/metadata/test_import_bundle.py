@@ -1028,7 +1028,7 @@ def test_a_python_loader_that_fails_is_refused_with_its_error(
     assert not (pybundle / "resources/py").exists()
 
 
-def test_python_resources_that_differ_per_target_or_python_mutators_are_refused(
+def test_python_resources_that_differ_per_target_are_refused(
     pybundle: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     _edit(
@@ -1046,19 +1046,95 @@ def test_python_resources_that_differ_per_target_or_python_mutators_are_refused(
         "for every stack: make the loader's result the same for every target, with the "
         "differences in targets.<name>.resources or variables"
     ) in capsys.readouterr().err.splitlines()
-    _edit(pybundle / "b/resources/__init__.py", "bundle.target == 'prod'", "False")
+
+
+MUTATORS = """
+from dataclasses import replace
+
+from databricks.bundles.core import Bundle, job_mutator
+from databricks.bundles.jobs import Job, JobEmailNotifications
+
+
+@job_mutator
+def page_on_failure(bundle: Bundle, job: Job) -> Job:
+    if bundle.target == "dev":
+        return job
+    emails = JobEmailNotifications.from_dict({"on_failure": ["oncall@example.com"]})
+    return replace(job, email_notifications=emails)
+
+
+@job_mutator
+def one_hour(job: Job) -> Job:
+    return replace(job, timeout_seconds=3600, tags={"team": "data"})
+"""
+
+
+def test_python_mutators_run_over_each_targets_jobs_and_their_changes_are_imported(
+    pybundle: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (pybundle / "b/mutators.py").write_text(MUTATORS)
     _edit(
         pybundle / "b/databricks.yml",
         "  venv_path: .venv\n",
-        "  venv_path: .venv\n  mutators: ['mutators:add_tags']\n",
+        "  venv_path: .venv\n  mutators: ['mutators:page_on_failure', 'mutators:one_hour']\n",
+    )
+    assert main(["import-bundle", "b", "-o", "resources/py"]) == 0
+    job = yaml.safe_load((pybundle / "resources/py/py.yaml").read_text())["jobs"]["etl"]
+    # the same change in every target: in the row; one target's: in its stack override
+    assert job["timeout_seconds"] == 3600
+    assert job["tags"] == {"team": "data"}
+    assert job["stack_overrides"]["prod"]["email_notifications"] == {
+        "on_failure": ["oncall@example.com"]
+    }
+    assert "email_notifications" not in job["stack_overrides"].get("dev", {})
+    assert "email_notifications" not in job
+    err = capsys.readouterr().err.splitlines()
+    # pointed at the last mutator that changed the job, as the CLI's locations.json says
+    assert (
+        "note: b/mutators.py:16:1: jobs.etl: python.mutators set tags, timeout_seconds alike in "
+        "every target: in the row"
+    ) in err
+    assert (
+        "note: b/mutators.py:16:1: jobs.etl: python.mutators set email_notifications in target "
+        "prod only: in its stack_overrides (a project stack that is no target does not get it)"
+    ) in err
+    assert main(["validate"]) == 0
+
+
+def test_a_python_mutator_that_fails_or_removes_a_task_is_refused(
+    pybundle: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (pybundle / "b/mutators.py").write_text(
+        MUTATORS.replace(
+            'return replace(job, timeout_seconds=3600, tags={"team": "data"})', "1 / 0"
+        )
+    )
+    _edit(
+        pybundle / "b/databricks.yml",
+        "  venv_path: .venv\n",
+        "  venv_path: .venv\n  mutators: ['mutators:one_hour']\n",
     )
     assert main(["import-bundle", "b", "-o", "resources/py"]) == 1
-    assert (
-        "lakeform import-bundle: b/databricks.yml:4:3: python.mutators: python.mutators "
-        "'mutators:add_tags' change resources in Python after they are loaded; Lakeform runs "
-        "the bundle's resource loaders but not its mutators: make the change in the YAML or in "
-        "the loader, and import again"
-    ) in capsys.readouterr().err.splitlines()
+    err = capsys.readouterr().err.splitlines()
+    assert err[-2].startswith(
+        "lakeform import-bundle: b/databricks.yml:4:3: python.mutators: the bundle's mutators "
+        "failed for target dev: "
+    )
+    assert "ZeroDivisionError" in err[-2]
+    (pybundle / "b/mutators.py").write_text(
+        MUTATORS.replace(
+            'return replace(job, timeout_seconds=3600, tags={"team": "data"})',
+            "return replace(job, tasks=job.tasks[:1])",
+        )
+    )
+    assert main(["import-bundle", "b", "-o", "resources/py"]) == 1
+    assert capsys.readouterr().err.splitlines()[-3:-1] == [
+        f"lakeform import-bundle: b/databricks.yml:4:3: python.mutators: in target {t} they "
+        "change jobs.etl in a way a Lakeform row cannot say (removes refresh from a list of "
+        "named items): make that change in the YAML, and import again"
+        for t in ("dev", "prod")
+    ]
+    assert not (pybundle / "resources/py").exists()
 
 
 TYPED = """
@@ -1113,7 +1189,34 @@ def test_variables_without_targets_numbers_lists_and_maps_are_typed(
     assert main(["validate"]) == 0
 
 
-def test_a_typed_variable_that_differs_between_targets_or_sits_in_a_string_is_refused(
+def test_a_typed_variable_that_differs_between_targets_goes_into_stack_overrides(
+    typed: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # as real bundles write it: `development: ${var.dev_mode}`, true in dev, false in prod
+    (typed / "b/databricks.yml").write_text(
+        TYPED.replace(
+            "          notebook_task: {notebook_path: nb.py}",
+            "          notebook_task: {notebook_path: nb.py}\n"
+            "          max_retries: ${var.retries}",
+        ).replace("  runs: {default: 2}", "  runs: {default: 2}\n  retries: {default: 1}")
+        + "targets:\n  dev: {default: true, variables: {runs: 4}}\n"
+        "  prod: {variables: {retries: 3}}\n"
+    )
+    assert main(["import-bundle", "b", "-o", "resources/typed"]) == 0
+    job = yaml.safe_load((typed / "resources/typed/typed.yaml").read_text())["jobs"]["typed_job"]
+    assert job["max_concurrent_runs"] == 4  # the default target's value in the row
+    assert job["tasks"][0]["max_retries"] == 1
+    assert job["stack_overrides"] == {
+        "prod": {"max_concurrent_runs": 2, "tasks": [{"task_key": "main", "max_retries": 3}]}
+    }
+    assert (
+        "note: b/databricks.yml:20:11: jobs.typed_job.tasks[0].max_retries: the variable's value "
+        "differs between targets: the row has dev's, stack_overrides.prod its own, 3"
+    ) in capsys.readouterr().err.splitlines()
+    assert main(["validate"]) == 0
+
+
+def test_a_list_or_map_variable_inside_a_string_is_refused(
     typed: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     (typed / "b/databricks.yml").write_text(
@@ -1121,14 +1224,10 @@ def test_a_typed_variable_that_differs_between_targets_or_sits_in_a_string_is_re
         + "targets:\n  dev: {variables: {runs: 4}}\n  prod: {}\n"
     )
     assert main(["import-bundle", "b", "-o", "resources/typed"]) == 1
-    assert capsys.readouterr().err.splitlines()[-3:] == [
-        "lakeform import-bundle: b/databricks.yml:11:7: resources.jobs.typed_job."
-        "max_concurrent_runs: '${var.runs}': the variable runs is a number, list or map whose "
-        "value differs between targets, and Lakeform's variables are strings: write the value "
-        "here and each target's in stack_overrides.<stack>",
+    assert capsys.readouterr().err.splitlines()[-2:] == [
         "lakeform import-bundle: b/databricks.yml:12:14: resources.jobs.typed_job.tags.all: "
-        "'${var.libs}' is a list or map (or differs between targets) inside a string: only a "
-        "field that is exactly the variable can take it",
+        "'${var.libs}' is a list or map inside a string: only a field that is exactly the "
+        "variable can take it",
         "FAILED: nothing written",
     ]
 
