@@ -86,6 +86,9 @@ class Imported:
     other_kinds: list[str] = field(default_factory=list[str])
     """`resources.<kind> at file:line` of each kind Lakeform does not deploy, for the refusal of
     a bundle with nothing else."""
+    only_in_targets: list[str] = field(default_factory=list[str])
+    """`<kind>.<key> at file:line (only in targets ...)` of each row defined only in targets,
+    for the refusal of a bundle with nothing else."""
     per_stack: dict[str, dict[str, str]] = field(default_factory=dict[str, dict[str, str]])
     """Stack variable -> target -> its value ("": every other stack's), for a field of a kind
     Lakeform does not deploy that targets change."""
@@ -172,6 +175,18 @@ def import_bundle(bundle: Path, root: Path, stacks: Collection[str] = ()) -> Imp
                 "_folder": path.parent,
                 "_at": str(at[path].pos(("artifacts", name))),
             }
+    setup_py = main.parent / "setup.py"
+    if not artifacts and setup_py.is_file():
+        # the CLI's artifacts.whl.AutoDetect (bundle/artifacts/whl/autodetect.go): no artifacts
+        # and a setup.py in the bundle folder make one, built with `<python> setup.py
+        # bdist_wheel` (whl/infer.go) when a task names a local wheel
+        artifacts[INFERRED_ARTIFACT] = {
+            "type": "whl",
+            "build": "python3 setup.py bdist_wheel",
+            "_folder": main.parent,
+            "_at": f"{_rel(setup_py, root)}:1:1",
+            "_inferred": True,
+        }
     typed = _typed_variables(documents, stacks)
     mutators: tuple[dict[str, Any], str] | None = None
     defined: dict[tuple[str, str], str] = {}
@@ -320,6 +335,10 @@ def import_bundle(bundle: Path, root: Path, stacks: Collection[str] = ()) -> Imp
             "workspace_root (the folder Lakeform uploads under)"
         )
     for (kind, key), names in only_in.items():
+        out.only_in_targets.append(
+            f"{kind}.{key} at {first_seen[(kind, key)]} (only in target"
+            f"{'s' if len(names) > 1 else ''} {', '.join(names)})"
+        )
         out.skipped.append(
             f"{first_seen[(kind, key)]}: {kind}.{key} is defined only in target"
             f"{'s' if len(names) > 1 else ''} {', '.join(names)} (a Lakeform row deploys to "
@@ -1377,6 +1396,8 @@ def _field(resource: Any, name: str) -> Any:
     return value
 
 
+INFERRED_ARTIFACT = "python_artifact"
+"""The artifact the CLI infers from a setup.py when a bundle defines none."""
 ARTIFACT_FIELDS = ("type", "path", "build", "files", "executable", "dynamic_version")
 """An artifact's fields the import reads (the build runs; `dynamic_version` and `executable`
 change how the CLI runs or names it, which the notes say)."""
@@ -1439,6 +1460,11 @@ def _build_artifacts(ctx: _Ctx) -> bool | None:
         command = spec.get("build")
         folder = cast("Path", spec["_folder"]) / str(spec.get("path") or ".")
         where = str(spec["_at"])
+        inferred = (
+            " (the artifact the CLI makes for a bundle with a setup.py and no artifacts)"
+            if spec.get("_inferred")
+            else ""
+        )
         if not command:
             continue
         if not resolve_within(ctx.root, folder)[1]:
@@ -1463,7 +1489,7 @@ def _build_artifacts(ctx: _Ctx) -> bool | None:
             reason = lines[-1] if lines else f"exit {proc.returncode}"
         if proc is None or proc.returncode != 0:
             ctx.out.problems.append(
-                f"{where}: artifacts.{name}.build: {command!r} failed in "
+                f"{where}: artifacts.{name}{inferred}.build: {command!r} failed in "
                 f"{_rel(folder, ctx.root)}: {reason}; the CLI builds it the same way before a "
                 "deploy: make the build work here (its tools installed), or build it yourself "
                 "and remove the build, and import again"
@@ -1471,7 +1497,7 @@ def _build_artifacts(ctx: _Ctx) -> bool | None:
             ok = False
             continue
         ctx.out.notes.append(
-            f"{where}: artifacts.{name}: built by running {command!r} in "
+            f"{where}: artifacts.{name}{inferred}: built by running {command!r} in "
             f"{_rel(folder, ctx.root)}, as the CLI does before a deploy; the rows name the built "
             "file, which lakeform up uploads as it finds it: build again before a deploy when "
             "the code changes (the CLI builds at every deploy)"
@@ -1510,12 +1536,17 @@ def _interpolate(value: str, ctx: _Ctx, parts: tuple[Part, ...], depth: int = 0)
             ctx.out.root_path_used = True
             return "${var." + ROOT_VARIABLE + "}"
         if ref == "workspace.file_path":
+            rest = FILE_PATH.sub("", value, count=1) if FILE_PATH.match(value) else ""
             ctx.refuse(
                 parts,
-                f"'{m.group(0)}' is the bundle folder as the Databricks CLI syncs it; Lakeform "
-                "uploads only the files a row names, each to the row's own folder: name the "
-                "file in a path field (notebook_path, python_file, libraries, ...) by its path, "
-                "or write a workspace path (e.g. a built wheel's) instead",
+                f"'{value}': {m.group(0)} is the workspace folder the Databricks CLI syncs the "
+                "whole bundle folder to; Lakeform syncs no folder, it uploads only the files "
+                "rows name in path fields (notebook_path, python_file, libraries, ...), each "
+                "under its row's own folder, so it has no such path: put "
+                f"{repr(rest) if rest else 'the files'} where the job can read it (a volume, "
+                "/Volumes/<catalog>/<schema>/<volume>/..., or a Git folder of the repository) "
+                "and write that path here, or ${var.NAME} with each stack's path in its "
+                "lakeform:settings.variables",
             )
             return m.group(0)
         resource = RESOURCE_REF.match(ref)

@@ -764,10 +764,25 @@ def test_interpolations_get_their_meaning_in_a_stack(
         ),
         (
             "--editable ${workspace.file_path}",
-            "'${workspace.file_path}' is the bundle folder as the Databricks CLI syncs it; "
-            "Lakeform uploads only the files a row names, each to the row's own folder: name the "
-            "file in a path field (notebook_path, python_file, libraries, ...) by its path, or "
-            "write a workspace path (e.g. a built wheel's) instead",
+            "'--editable ${workspace.file_path}': ${workspace.file_path} is the workspace folder "
+            "the Databricks CLI syncs the whole bundle folder to; Lakeform syncs no folder, it "
+            "uploads only the files rows name in path fields (notebook_path, python_file, "
+            "libraries, ...), each under its row's own folder, so it has no such path: put the "
+            "files where the job can read it (a volume, /Volumes/<catalog>/<schema>/<volume>/..., "
+            "or a Git folder of the repository) and write that path here, or ${var.NAME} with "
+            "each stack's path in its lakeform:settings.variables",
+        ),
+        (
+            # a job parameter naming a data file of the bundle, as a notebook reads it at run time
+            "${workspace.file_path}/data/products.json",
+            "'${workspace.file_path}/data/products.json': ${workspace.file_path} is the workspace "
+            "folder the Databricks CLI syncs the whole bundle folder to; Lakeform syncs no "
+            "folder, it uploads only the files rows name in path fields (notebook_path, "
+            "python_file, libraries, ...), each under its row's own folder, so it has no such "
+            "path: put 'data/products.json' where the job can read it (a volume, "
+            "/Volumes/<catalog>/<schema>/<volume>/..., or a Git folder of the repository) and "
+            "write that path here, or ${var.NAME} with each stack's path in its "
+            "lakeform:settings.variables",
         ),
     ],
 )
@@ -855,6 +870,40 @@ def test_an_artifact_is_built_as_the_cli_builds_it_and_its_file_uploaded(
         "resources/refs/refs.yaml:21:9: jobs.refs_job.tasks[0].libraries[0].whl: file not "
         "found: 'b/dist/refs-0.1-py3-none-any.whl'"
     ) in capsys.readouterr().out
+
+
+SETUP_PY = """
+import pathlib
+import sys
+
+# stands in for setuptools: what matters is that the import runs it as the CLI does
+assert sys.argv[1:] == ["bdist_wheel"], sys.argv
+pathlib.Path("dist").mkdir(exist_ok=True)
+pathlib.Path("dist/refs-0.2-py3-none-any.whl").write_bytes(b"PK setup.py")
+"""
+
+
+def test_a_bundle_with_a_setup_py_and_no_artifacts_builds_its_wheel_as_the_cli_does(
+    refs: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (refs / "b/setup.py").write_text(SETUP_PY)
+    _edit(
+        refs / "b/resources/job.yml",
+        "        - task_key: main\n",
+        "        - task_key: main\n          libraries: [{whl: ../dist/*.whl}]\n",
+    )
+    assert main(["import-bundle", "b", "-o", "resources/refs"]) == 0
+    assert (refs / "b/dist/refs-0.2-py3-none-any.whl").read_bytes() == b"PK setup.py"
+    job = yaml.safe_load((refs / "resources/refs/refs.yaml").read_text())["jobs"]["refs_job"]
+    assert job["tasks"][0]["libraries"] == [{"whl": "b/dist/refs-0.2-py3-none-any.whl"}]
+    assert (
+        "note: b/setup.py:1:1: artifacts.python_artifact (the artifact the CLI makes for a bundle "
+        "with a setup.py and no artifacts): built by running 'python3 setup.py bdist_wheel' in "
+        "b, as the CLI does before a deploy; the rows name the built file, which lakeform up "
+        "uploads as it finds it: build again before a deploy when the code changes (the CLI "
+        "builds at every deploy)"
+    ) in capsys.readouterr().err.splitlines()
+    assert main(["validate"]) == 0
 
 
 @pytest.mark.parametrize(
@@ -1443,7 +1492,17 @@ def test_a_zero_trigger_interval_the_provider_never_sends_is_left_out_and_said(
             "it has kinds Lakeform does not deploy: resources.dashboards at b/databricks.yml:3:3, "
             "resources.schemas at b/databricks.yml:5:3",
         ),
-        ("bundle: {name: empty}\ntargets: {dev: {default: true}}\n", "it defines no resources"),
+        (
+            "bundle: {name: empty}\nsync: {include: [./*]}\ntargets: {dev: {default: true}}\n",
+            "it defines no resources",
+        ),
+        (
+            "bundle: {name: per_target}\ntargets:\n  dev:\n    default: true\n"
+            "    resources: {jobs: {j: {tasks: [{task_key: t, notebook_task: "
+            "{notebook_path: n.py}}]}}}\n  prod: {resources: {jobs: {j: {name: j}}}}\n",
+            "it has rows defined only in targets: jobs.j at b/databricks.yml:5:24 (only in "
+            "targets dev, prod)",
+        ),
     ],
 )
 def test_a_bundle_with_nothing_lakeform_deploys_is_refused_naming_what_it_has(
