@@ -149,6 +149,8 @@ def import_bundle(bundle: Path, root: Path, stacks: Collection[str] = ()) -> Imp
     overrides: dict[str, dict[str, dict[str, dict[str, Any]]]] = {}
     """target -> kind -> key -> the partial row, converted, merged over every file."""
     first_seen: dict[tuple[str, str], str] = {}
+    target_problems: dict[tuple[str, str], list[str]] = {}
+    """(kind, key) -> what its targets' overrides have that is refused."""
     """(kind, key) of a row defined only in targets -> `file:line` of its first definition."""
     permissions: list[dict[str, Any]] = []
     wide: dict[str, Any] = {}
@@ -248,9 +250,13 @@ def import_bundle(bundle: Path, root: Path, stacks: Collection[str] = ()) -> Imp
                     )
                     continue
                 for key, partial_any in _map(rows).items():
+                    before = len(out.problems)
                     partial = _row(
                         kind, key, partial_any, ctx, (*parts, key), f"targets.{name}.{kind}.{key}"
                     )
+                    # kept aside: a row defined only in targets is not imported (and listed)
+                    target_problems.setdefault((kind, key), []).extend(out.problems[before:])
+                    del out.problems[before:]
                     first_seen.setdefault((kind, key), str(at[path].pos((*parts, key))))
                     kind_over = overrides.setdefault(name, {}).setdefault(kind, {})
                     kind_over[key] = merge_bundle(kind_over.get(key), partial)
@@ -275,6 +281,9 @@ def import_bundle(bundle: Path, root: Path, stacks: Collection[str] = ()) -> Imp
     if not stacks_targets:
         for key in wide:
             out.skipped.append(f"{key} (the bundle has no targets: no stack to put it in)")
+    for ident, found in target_problems.items():
+        if ident[1] in out.rows.get(ident[0], {}):
+            out.problems.extend(found)
     only_in: dict[tuple[str, str], list[str]] = {}
     for name, target in stacks_targets.items():
         stack_vars = {k: v for k, v in variables.items() if v is not None}

@@ -13,6 +13,7 @@ import yaml
 from cli.main import main
 from metadata import apply_stack_defaults, load_rows
 from metadata.formats.bundle import TASK_TYPES_LATER
+from metadata.models.jobs import TASK_TYPES as TASK_TYPE_NAMES
 from metadata.settings import parse_settings
 
 IPYNB = '{"cells": [], "metadata": {"kernelspec": {"language": "python"}}, "nbformat": 4}'
@@ -1609,3 +1610,50 @@ def test_a_variable_the_rows_use_with_no_value_for_a_stack_is_refused_at_its_def
         "FAILED: nothing written",
     ]
     assert not (tmp_path / "resources").exists()
+
+
+TARGET_ONLY = """
+bundle: {name: only}
+resources:
+  jobs:
+    a:
+      tasks: [{task_key: t, notebook_task: {notebook_path: n.py}}]
+targets:
+  dev: {default: true}
+  prod:
+    resources:
+      jobs:
+        JOB:
+          tasks:
+            - task_key: refresh
+              dashboard_task: {dashboard_id: "${resources.dashboards.d.id}"}
+"""
+
+
+def test_what_a_row_defined_only_in_a_target_has_does_not_stop_the_import(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "b").mkdir()
+    (tmp_path / "b/n.py").write_text("# Databricks notebook source\n")
+    (tmp_path / "b/databricks.yml").write_text(TARGET_ONLY.replace("JOB", "b"))
+    monkeypatch.chdir(tmp_path)
+    # the row is not imported (listed): what it would have been refused for does not count
+    assert main(["import-bundle", "b", "-o", "resources/only"]) == 0
+    assert (
+        "not imported: b/databricks.yml:12:9: jobs.b is defined only in target prod (a Lakeform "
+        "row deploys to every stack that reads its folder: define it under the top-level "
+        "resources, or import the bundle into a folder only those stacks' metadata_paths name)"
+    ) in capsys.readouterr().err.splitlines()
+    # the same override of an imported row is refused, naming the kind it refers to
+    (tmp_path / "b/databricks.yml").write_text(TARGET_ONLY.replace("JOB", "a"))
+    assert main(["import-bundle", "b", "-o", "resources/only2"]) == 1
+    assert capsys.readouterr().err.splitlines()[-3:] == [
+        "lakeform import-bundle: b/databricks.yml:15:15: targets.prod.resources.jobs.a.tasks[0]."
+        "dashboard_task: task type dashboard_task is not supported by Lakeform yet; supported: "
+        + ", ".join(TASK_TYPE_NAMES),
+        "lakeform import-bundle: b/databricks.yml:15:32: targets.prod.resources.jobs.a.tasks[0]."
+        "dashboard_task.dashboard_id: '${resources.dashboards.d.id}': dashboards is a kind "
+        "Lakeform does not deploy, so the dashboards 'd' has no id Lakeform knows: write the id, "
+        "or ${var.NAME} with the id in each stack's lakeform:settings.variables",
+        "FAILED: nothing written",
+    ]
