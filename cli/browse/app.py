@@ -212,15 +212,16 @@ def create_app(config: Config) -> Starlette:
             return page(request, "error.html", 404, message=f"{ref}: not in the listing")
         detail: dict[str, Any] = {}
         graph, error = "", ""
+        kind = KINDS[found.kind]
+        browse = kind.browse
         try:
             api = config.connect()
-            kind = KINDS[found.kind]
             if kind.rest is not None:
                 detail = get_one(
                     api, kind.name, int(found.id) if kind.rest.numeric_id else found.id
                 )
-            if kind.browse is not None and kind.browse.tasks is not None:
-                graph = task_graph_svg(kind.browse.tasks(detail))
+            if browse is not None and browse.tasks is not None:
+                graph = task_graph_svg(browse.tasks(detail))
         except Exception as err:
             error = in_words(err)
         return page(
@@ -230,6 +231,7 @@ def create_app(config: Config) -> Starlette:
             link=browser.link(found),
             detail=json.dumps(detail, indent=2) if detail else "",
             graph=graph,
+            sources=browse is not None and browse.sources,
             error=error,
             managed=managed_as(found, config.stack),
         )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, Protocol, TypeVar
 
 from pydantic import BaseModel
 
@@ -13,7 +13,46 @@ from metadata.errors import Problem
 from metadata.formats.api import ExportedRow
 from metadata.located import Locator
 from metadata.models.jobs import RowReference
+from metadata.models.shared import EmailNotifications, RunAs, lakeform_tags
 from metadata.validated import Resolved
+
+
+class StackDefaults(Protocol):
+    """What a kind's stack step reads of the stack's settings (metadata/settings.py's
+    `StackSettings`, which imports the registry and so cannot be imported here)."""
+
+    @property
+    def name_prefix(self) -> str: ...
+    @property
+    def pause_schedules(self) -> bool: ...
+    @property
+    def development(self) -> bool: ...
+    @property
+    def default_warehouse_id(self) -> str | None: ...
+    @property
+    def email_notifications(self) -> EmailNotifications | None: ...
+    @property
+    def tags(self) -> dict[str, str]: ...
+    @property
+    def run_as(self) -> RunAs | None: ...
+
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def replace_fields(model: M, **changes: Any) -> M:
+    """`model` with `changes`; a name that is not a field of the model is a programming error."""
+    unknown = set(changes) - set(type(model).model_fields)
+    if unknown:
+        raise AttributeError(f"{type(model).__name__} has no field {', '.join(sorted(unknown))}")
+    return model.model_copy(update=changes)
+
+
+def stack_tags(
+    settings: StackDefaults, stack: str, key: str, own: dict[str, str] | None
+) -> dict[str, str]:
+    """Stack tags, then the row's (they win), then Lakeform's (they win over both)."""
+    return {**settings.tags, **(own or {}), **lakeform_tags(stack, key)}
 
 
 def _name(item: Mapping[str, Any]) -> str:
@@ -100,6 +139,9 @@ class Browse:
     answer lacks tags, schedule); `tables`: no list call, the stack's tables are asked."""
     tasks: Callable[[Mapping[str, Any]], list[Any]] | None = None
     """The tasks a detail answer holds, drawn as a graph; None: no graph."""
+    sources: bool = False
+    """Its rows name workspace notebooks and files an export can fetch with them (the page
+    offers "with sources"; cli/browse/sources.py finds them)."""
     row_object: Callable[[Any], str] | None = None
     """A row -> the full name of the object it monitors, for kinds whose resources carry no
     tags: the listing finds a stack's by these names (and `tables` reads ask for them)."""
@@ -183,6 +225,9 @@ class Kind:
     """None: `lakeform drift` does not compare the kind."""
     run: Run | None = None
     """None: `lakeform run` does not start rows of the kind."""
+    for_stack: Callable[[str, Any, StackDefaults, str], Any] | None = None
+    """(row key, row, the stack's settings, stack) -> the row with the stack-wide defaults
+    applied (name prefix, tags, ...); None: the kind takes none."""
     foreign: Callable[[Mapping[str, Any]], Any] | None = None
     """A row's stack output -> what a row of another shard naming it is given (its component's
     `reference`); None: rows of other shards cannot name it."""

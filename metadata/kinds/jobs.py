@@ -8,10 +8,22 @@ from typing import Any
 from metadata.checks import check_job
 from metadata.errors import Problem
 from metadata.formats.api import as_dict, as_list, job_row, tags_of
-from metadata.kinds.base import Browse, Drift, ExportOption, Kind, Recovery, Rest, Run
+from metadata.kinds.base import (
+    Browse,
+    Drift,
+    ExportOption,
+    Kind,
+    Recovery,
+    Rest,
+    Run,
+    StackDefaults,
+    replace_fields,
+    stack_tags,
+)
 from metadata.located import Locator
 from metadata.models.jobs import KIND, JobRow, Task, TaskDependency, job_references
 from metadata.models.pipelines import KIND as PIPELINES
+from metadata.models.shared import EmailNotifications
 
 
 def explicit_dependencies(job: JobRow, loc: Locator, problems: list[Problem]) -> JobRow | None:
@@ -104,6 +116,50 @@ def _list_name(job: Mapping[str, Any]) -> str:
     return str((as_dict(job.get("settings")) or {}).get("name") or "")
 
 
+def job_for_stack(key: str, job: JobRow, settings: StackDefaults, stack: str) -> JobRow:
+    """Name prefix, tags, paused schedules and triggers, default notifications, run_as and SQL
+    warehouse."""
+    changes: dict[str, Any] = {
+        "name": settings.name_prefix + (job.name or key),
+        "tags": stack_tags(settings, stack, key, job.tags),
+        "tasks": [_task_for_stack(t, settings.default_warehouse_id) for t in job.tasks],
+    }
+    if settings.pause_schedules:
+        for name, block in (
+            ("schedule", job.schedule),
+            ("trigger", job.trigger),
+            ("continuous", job.continuous),
+        ):
+            if block is not None:
+                changes[name] = replace_fields(block, pause_status="PAUSED")
+    if job.email_notifications is None and settings.email_notifications is not None:
+        changes["email_notifications"] = _notifications(settings.email_notifications)
+    if job.run_as is None and settings.run_as is not None:
+        changes["run_as"] = settings.run_as
+    return replace_fields(job, **changes)
+
+
+def _notifications(defaults: EmailNotifications) -> EmailNotifications:
+    """The stack's default notifications without its empty lists (nothing to send there)."""
+    return EmailNotifications.model_validate({k: v for k, v in defaults.model_dump().items() if v})
+
+
+def _task_for_stack(task: Task, warehouse_id: str | None) -> Task:
+    """A SQL task without a warehouse runs on the stack's default warehouse."""
+    if warehouse_id is None:
+        return task
+    if task.sql_task is not None and task.sql_task.warehouse_id is None:
+        return replace_fields(
+            task, sql_task=replace_fields(task.sql_task, warehouse_id=warehouse_id)
+        )
+    loop = task.for_each_task
+    if loop is not None:
+        return replace_fields(
+            task, for_each_task=replace_fields(loop, task=_task_for_stack(loop.task, warehouse_id))
+        )
+    return task
+
+
 JOBS = Kind(
     name=KIND,
     row_model=JobRow,
@@ -137,12 +193,13 @@ JOBS = Kind(
         all_flag="--all-jobs",
         list_name=_list_name,
     ),
-    browse=Browse(item=browse_labels, link="/jobs/{id}", tasks=_tasks),
+    browse=Browse(item=browse_labels, link="/jobs/{id}", tasks=_tasks, sources=True),
     # The Jobs API answers run_as_user_name, not settings.run_as; nor the table trigger's
     # condition (databricks/cli #6315).
     drift=Drift(
         body="settings", never_answered=frozenset({"run_as", "trigger.table_update.condition"})
     ),
     run=Run(starter="cli.run:JobRun", options=("--param", "--only")),
+    for_stack=job_for_stack,
     foreign=lambda output: int(output["id"]),
 )

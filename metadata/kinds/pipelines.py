@@ -7,7 +7,18 @@ from typing import Any
 
 from metadata.checks import check_pipeline
 from metadata.formats.api import as_dict, pipeline_row, tags_of
-from metadata.kinds.base import Browse, Drift, ExportOption, Kind, Recovery, Rest, Run
+from metadata.kinds.base import (
+    Browse,
+    Drift,
+    ExportOption,
+    Kind,
+    Recovery,
+    Rest,
+    Run,
+    StackDefaults,
+    replace_fields,
+    stack_tags,
+)
 from metadata.models.pipelines import KIND, PipelineRow
 
 
@@ -33,6 +44,19 @@ def browse_labels(pipeline: Mapping[str, Any]) -> dict[str, Any]:
 def _name_like(name: str) -> dict[str, Any]:
     quoted = name.replace("'", "''")
     return {"filter": f"name LIKE '{quoted}'"}
+
+
+def pipeline_for_stack(
+    key: str, pipeline: PipelineRow, settings: StackDefaults, stack: str
+) -> PipelineRow:
+    """Name prefix, tags, and development mode (never continuous) in a development stack."""
+    changes: dict[str, Any] = {
+        "name": settings.name_prefix + (pipeline.name or key),
+        "tags": stack_tags(settings, stack, key, pipeline.tags),
+    }
+    if settings.development:
+        changes.update(development=True, continuous=False)
+    return replace_fields(pipeline, **changes)
 
 
 PIPELINES = Kind(
@@ -63,7 +87,7 @@ PIPELINES = Kind(
         all_flag="--all-pipelines",
     ),
     # The list answer has no tags, schedule or last change: each pipeline is read.
-    browse=Browse(item=browse_labels, link="/pipelines/{id}", read="list_then_get"),
+    browse=Browse(item=browse_labels, link="/pipelines/{id}", read="list_then_get", sources=True),
     # The Pipelines API never answers allow_duplicate_names (#6076), and its run_as stands
     # beside the spec; catalog and edition are compared without case by service and provider.
     drift=Drift(
@@ -72,5 +96,6 @@ PIPELINES = Kind(
         caseless=frozenset({"catalog", "edition"}),
     ),
     run=Run(starter="cli.run:PipelineUpdate", options=("--full-refresh", "--refresh")),
+    for_stack=pipeline_for_stack,
     foreign=lambda output: str(output["id"]),
 )
