@@ -8,13 +8,13 @@ import shlex
 import tempfile
 import threading
 import urllib.parse
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from metadata.kinds import JOBS, KINDS, PIPELINES, QUALITY_MONITORS
+from metadata.kinds import KINDS
 
 if TYPE_CHECKING:
     from metadata.formats.export import Export
@@ -59,7 +59,9 @@ def get_one(api: Api, kind: str, ident: Any) -> dict[str, Any]:
         path, param = rest.get.split("?", 1)
         query: dict[str, Any] = {param: ident}
     else:
-        path, query = rest.get.replace("{id}", urllib.parse.quote(str(ident), safe="")), {}
+        parts = str(ident).split("/", rest.id_field.count("/"))
+        quoted = "/".join(urllib.parse.quote(part, safe="") for part in parts)
+        path, query = rest.get.replace("{id}", quoted), {}
     answer: dict[str, Any] = api("GET", path, query=query) if query else api("GET", path)
     token = answer.pop("next_page_token", None) if rest.paged else None
     while token:
@@ -83,16 +85,41 @@ def list_all(
     return list_pages(api, rest.list_path, rest.list_items, rest.list_query, on_page)
 
 
-def get_job(api: Api, job_id: int) -> dict[str, Any]:
-    return get_one(api, JOBS.name, job_id)
+UC = "/api/2.1/unity-catalog"
 
 
-def get_pipeline(api: Api, pipeline_id: str) -> dict[str, Any]:
-    return get_one(api, PIPELINES.name, pipeline_id)
+def catalog_names(api: Api, wanted: Iterable[tuple[str, str]]) -> dict[str, str]:
+    """Unity Catalog id -> full name of the schemas and tables `wanted` names ((`schema` |
+    `table`, id)): the catalogs listed, their schemas (SchemasAPI.list) and, when a table is
+    wanted, those schemas' tables (TablesAPI.list). Ids not found are left out."""
+    wanted = set(wanted)
+    if not wanted:
+        return {}
+    ids = {ident for _, ident in wanted}
+    names: dict[str, str] = {}
+    catalogs = [str(c["name"]) for c in list_pages(api, f"{UC}/catalogs", "catalogs", {})]
+    for cat in catalogs:
+        for schema in list_pages(api, f"{UC}/schemas", "schemas", {"catalog_name": cat}):
+            names[str(schema.get("schema_id"))] = str(schema.get("full_name"))
+            if not any(t == "table" and i not in names for t, i in wanted):
+                continue
+            query = {"catalog_name": cat, "schema_name": schema.get("name")}
+            for table in list_pages(api, f"{UC}/tables", "tables", query):
+                names[str(table.get("table_id"))] = str(table.get("full_name"))
+        if ids <= set(names):
+            break
+    return {i: names[i] for i in ids if i in names}
 
 
-def get_monitor(api: Api, table: str) -> dict[str, Any]:
-    return get_one(api, QUALITY_MONITORS.name, table)
+def with_catalog_names(api: Api, kind: str, answers: list[dict[str, Any]]) -> None:
+    """Add `full_names` {id: name} to each answer of a kind whose answers name Unity Catalog
+    objects by id (`Rest.catalog_ids`), with one look-up for them all."""
+    rest = KINDS[kind].rest
+    if rest is None or rest.catalog_ids is None or not answers:
+        return
+    names = catalog_names(api, [pair for a in answers for pair in rest.catalog_ids(a)])
+    for answer in answers:
+        answer["full_names"] = {i: names[i] for _, i in rest.catalog_ids(answer) if i in names}
 
 
 GETTERS: dict[str, str] = {name: kind.rest.noun for name, kind in KINDS.items() if kind.rest}
@@ -134,6 +161,7 @@ def fetch_each(
                 failures.append(answer)
             else:
                 out.append(answer)
+    with_catalog_names(api, kind, out)
     return out
 
 
@@ -247,10 +275,9 @@ __all__ = [
     "Built",
     "adoption_steps",
     "build_rows",
+    "catalog_names",
     "fetch_each",
-    "get_job",
-    "get_monitor",
-    "get_pipeline",
+    "get_one",
     "list_pages",
     "validate_text",
 ]

@@ -31,18 +31,11 @@ from metadata.settings import load_stack_settings
 from metadata.shards import ShardError, layout, split_stack
 from stacks.build import RepoFiles, RepoGlobs
 
-NEVER_ANSWERED: dict[str, frozenset[str]] = {
-    # The Jobs API answers run_as_user_name, not settings.run_as; nor the table trigger's condition
-    # (databricks/cli #6315). The Pipelines API never answers allow_duplicate_names (#6076), and
-    # its run_as stands beside the spec.
-    JOBS.name: frozenset({"run_as", "trigger.table_update.condition"}),
-    PIPELINES.name: frozenset({"allow_duplicate_names", "run_as"}),
-}
-"""Row fields (REST paths, tasks left out) the workspace never answers: not compared."""
+DRIFTED: tuple[str, ...] = tuple(name for name, kind in KINDS.items() if kind.drift is not None)
+"""Kinds `lakeform drift` compares (their plug-in's `Kind.drift`: which answer field holds the
+row's fields, which fields the workspace never answers or compares without case)."""
 MISSING: Any = object()
 """A field the workspace (or the row, for an extra task) does not hold."""
-CASELESS: dict[str, frozenset[str]] = {PIPELINES.name: frozenset({"catalog", "edition"})}
-"""Fields the service (and the provider) compare without case."""
 
 
 @dataclass
@@ -92,7 +85,7 @@ def expected(project: Path, stack: str, outputs: Mapping[str, Any]) -> Expected:
         except ShardError as err:
             raise EngineError(f"invalid shards:\n{err}") from None
         rows = rows if lay is None else lay.rows(rows, shard)
-    ids = {kind: _ids(outputs.get(kind)) for kind in (JOBS.name, PIPELINES.name)}
+    ids = {kind: _ids(outputs.get(kind)) for kind in DRIFTED}
     contents, globs = RepoFiles(project), RepoGlobs(project)
 
     def files(kind: str, key: str) -> RowFiles:
@@ -151,7 +144,9 @@ def compare(
     not hold. Blocks are compared on the fields the row sets (the service fills others, such as
     a schedule's pause_status); maps (tags, configuration) whole; tasks by task_key; other lists
     by position."""
-    walk = _Walk(NEVER_ANSWERED.get(kind, frozenset()), CASELESS.get(kind, frozenset()))
+    drift = KINDS[kind].drift
+    assert drift is not None, kind
+    walk = _Walk(drift.never_answered, drift.caseless)
     walk.object(_rest_fields(_inputs(kind)), want, held, "", "")
     return walk.out
 
@@ -170,7 +165,8 @@ class _Walk:
         path: str,
         plain: str,
     ) -> None:
-        """`plain` is `path` without list indexes (what NEVER_ANSWERED and CASELESS name)."""
+        """`plain` is `path` without list indexes (what `Drift.never_answered` and `caseless`
+        name)."""
         for name, value in sorted(want.items()):
             bare = f"{plain}.{name}" if plain else name
             if bare not in self.skip:
@@ -235,9 +231,11 @@ Get = Callable[[str, str], Mapping[str, Any] | None]
 
 
 def sdk_reader(engine: Engine) -> Get:
-    """GET jobs/get and pipelines/get through databricks-sdk, on the stack's workspace as its
-    provider reaches it (cli.pulumienv.workspace_client)."""
+    """GET each drifted kind's resource (`Kind.rest`) through databricks-sdk, on the stack's
+    workspace as its provider reaches it (cli.pulumienv.workspace_client)."""
     from databricks.sdk.errors import NotFound
+
+    from cli.adopt import get_one
 
     config = {name: value.value for name, value in engine.stack().get_all_config().items()}
     client = workspace_client(engine.stack_name, lambda key: config.get(key) or None)
@@ -247,11 +245,10 @@ def sdk_reader(engine: Engine) -> Get:
 
     def get(kind: str, id_: str) -> Mapping[str, Any] | None:
         try:
-            if kind == JOBS.name:
-                answer = api.do("GET", "/api/2.2/jobs/get", query={"job_id": id_})
-                return dict(answer.get("settings") or {})  # pyright: ignore[reportUnknownArgumentType,reportAttributeAccessIssue,reportUnknownMemberType]
-            answer = api.do("GET", f"/api/2.0/pipelines/{id_}")
-            return dict(answer.get("spec") or {})  # pyright: ignore[reportUnknownArgumentType,reportAttributeAccessIssue,reportUnknownMemberType]
+            drift = KINDS[kind].drift
+            assert drift is not None, kind
+            # Every page of a job's tasks and clusters read (get_one), as the provider does.
+            return dict(get_one(api.do, kind, id_).get(drift.body) or {})
         except NotFound:
             return None
 
@@ -338,7 +335,7 @@ def tell_state(deployment: dict[str, Any], found: Iterable[Drifted]) -> int:
     id, history kept). Returns the resources edited."""
     edited = 0
     by_urn = {(d.kind, d.key): d for d in found if not d.gone}
-    types = {KINDS[kind].resource_type: kind for kind in (JOBS.name, PIPELINES.name)}
+    types = {KINDS[kind].resource_type: kind for kind in DRIFTED}
     for resource in deployment.get("resources") or []:
         kind = types.get(str(resource.get("type")))
         drifted = by_urn.get((kind or "", str(resource.get("urn", "")).rsplit("::", 1)[-1]))

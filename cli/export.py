@@ -1,4 +1,4 @@
-"""`lakeform export`: existing jobs, pipelines and quality monitors -> metadata rows to adopt."""
+"""`lakeform export`: existing resources of every exported kind -> metadata rows to adopt."""
 
 from __future__ import annotations
 
@@ -6,18 +6,19 @@ import argparse
 import json
 import sys
 import time
+import urllib.parse
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, TextIO
 
-from metadata.kinds import JOBS, KINDS, PIPELINES, QUALITY_MONITORS
+from metadata.kinds import KINDS, Kind
 
 
 def register(sub: Any) -> None:
     p: argparse.ArgumentParser = sub.add_parser(
         "export",
-        help="write existing jobs, pipelines and quality monitors as metadata rows",
-        description="Read jobs, pipelines and quality monitors from a Databricks workspace and "
+        help=f"write existing {_kinds()} as metadata rows",
+        description=f"Read {_kinds()} from a Databricks workspace and "
         "write them as Lakeform metadata rows (YAML), so what was built by hand can be adopted. "
         "Auth is databricks-sdk's: DATABRICKS_HOST/DATABRICKS_TOKEN, ~/.databrickscfg, or "
         "--host/--profile. Rows are validated before anything is written; fields Lakeform has "
@@ -25,25 +26,31 @@ def register(sub: Any) -> None:
         "also writes the `pulumi import --file` document that adopts the resources into a stack "
         "without recreating them (see metadata/README.md).",
     )
-    p.add_argument(
-        "--job-id", type=int, action="append", default=[], metavar="N", help="a job (repeatable)"
-    )
-    p.add_argument(
-        "--pipeline-id", action="append", default=[], metavar="ID", help="a pipeline (repeatable)"
-    )
-    p.add_argument(
-        "--monitor",
-        action="append",
-        default=[],
-        metavar="TABLE",
-        help="the quality monitor of this table (repeatable)",
-    )
-    p.add_argument("--all-jobs", action="store_true", help="every job of the workspace")
-    p.add_argument("--all-pipelines", action="store_true", help="every pipeline of the workspace")
+    for kind in KINDS.values():
+        option = kind.export_option
+        if option is None:
+            continue
+        p.add_argument(
+            option.flag,
+            dest=_dest(option.flag),
+            type=int if option.numeric else str,
+            action="append",
+            default=[],
+            metavar=option.metavar,
+            help=option.help,
+        )
+        if option.all_flag is not None:
+            what = kind.name.replace("_", " ")
+            p.add_argument(
+                option.all_flag,
+                dest=_dest(option.all_flag),
+                action="store_true",
+                help=f"every {what.removesuffix('s')} of the workspace",
+            )
     p.add_argument(
         "--name-contains",
         metavar="TEXT",
-        help="with --all-jobs/--all-pipelines: only names containing TEXT (case-insensitive)",
+        help=f"with {'/'.join(_all_flags())}: only names containing TEXT (case-insensitive)",
     )
     p.add_argument("-o", "--output", type=Path, help="file to write (default: standard output)")
     p.add_argument("--import-file", type=Path, help="also write the pulumi import file here")
@@ -56,6 +63,27 @@ def register(sub: Any) -> None:
     p.add_argument("--host", help="workspace URL (default: DATABRICKS_HOST or the profile's)")
     p.add_argument("--profile", help="~/.databrickscfg profile")
     p.set_defaults(run=run)
+
+
+def _dest(flag: str) -> str:
+    return flag.removeprefix("--").replace("-", "_")
+
+
+def _exported() -> list[Kind]:
+    return [k for k in KINDS.values() if k.export_option is not None]
+
+
+def _kinds() -> str:
+    names = [k.name.replace("_", " ") for k in _exported()]
+    return ", ".join(names[:-1]) + f" and {names[-1]}" if len(names) > 1 else "".join(names)
+
+
+def _all_flags() -> list[str]:
+    return [
+        k.export_option.all_flag
+        for k in _exported()
+        if k.export_option and k.export_option.all_flag
+    ]
 
 
 def run(args: argparse.Namespace) -> int:
@@ -87,21 +115,23 @@ class Progress:
 
 def _export(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from databricks.sdk import WorkspaceClient
+    from databricks.sdk.errors.base import DatabricksError
 
-    from cli.adopt import build_rows, fetch_each
+    from cli.adopt import build_rows, fetch_each, with_catalog_names
     from cli.files import write_atomic
     from metadata.formats.export import import_file
 
-    wanted = args.job_id or args.pipeline_id or args.monitor or args.all_jobs or args.all_pipelines
-    if not wanted:
+    options = {k.name: k.export_option for k in _exported() if k.export_option is not None}
+    listing = [n for n, o in options.items() if o.all_flag and getattr(args, _dest(o.all_flag))]
+    if not listing and not any(getattr(args, _dest(o.flag)) for o in options.values()):
+        flags = [f for o in options.values() for f in (o.flag, o.all_flag) if f]
         print(
-            "lakeform export: nothing to export: give --job-id, --pipeline-id, --monitor, "
-            "--all-jobs or --all-pipelines",
+            f"lakeform export: nothing to export: give {', '.join(flags[:-1])} or {flags[-1]}",
             file=err,
         )
         return 1
-    if args.name_contains is not None and not (args.all_jobs or args.all_pipelines):
-        print("lakeform export: --name-contains filters --all-jobs/--all-pipelines", file=err)
+    if args.name_contains is not None and not listing:
+        print(f"lakeform export: --name-contains filters {'/'.join(_all_flags())}", file=err)
         return 1
     for target in (args.output, args.import_file):
         if target is not None and target.exists() and not args.force:
@@ -115,22 +145,30 @@ def _export(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     needle = (args.name_contains or "").lower()
     failures: list[str] = []
 
-    job_ids: list[int] = list(dict.fromkeys(args.job_id))
-    if args.all_jobs:
-        for job in _pages(api, JOBS.name, err):
-            name = str((job.get("settings") or {}).get("name") or "")
-            if needle in name.lower() and job["job_id"] not in job_ids:
-                job_ids.append(job["job_id"])
-    pipeline_ids: list[str] = list(dict.fromkeys(args.pipeline_id))
-    if args.all_pipelines:
-        for p in _pages(api, PIPELINES.name, err):
-            if needle in str(p.get("name") or "").lower() and p["pipeline_id"] not in pipeline_ids:
-                pipeline_ids.append(p["pipeline_id"])
-    wanted_ids: dict[str, list[Any]] = {
-        JOBS.name: job_ids,
-        PIPELINES.name: pipeline_ids,
-        QUALITY_MONITORS.name: list(dict.fromkeys(args.monitor)),
-    }
+    wanted_ids: dict[str, list[Any]] = {}
+    for name, option in options.items():
+        rest = KINDS[name].rest
+        assert rest is not None, name
+        idents: list[Any] = []
+        for given in dict.fromkeys(getattr(args, _dest(option.flag))):
+            if option.by_name is None:
+                idents.append(given)
+                continue
+            try:
+                path, field, ident = option.by_name(given)
+                answer = api("GET", urllib.parse.quote(path, safe="/"))
+            except (ValueError, DatabricksError) as e:
+                failures.append(f"{rest.noun} {given}: {e}")
+                continue
+            idents.append(ident.format(answer[field]))
+        if name in listing:
+            items = list(_pages(api, name, err))
+            with_catalog_names(api, name, items)
+            for item in items:
+                ident = int(rest.ident(item)) if rest.numeric_id else rest.ident(item)
+                if needle in option.list_name(item).lower() and ident not in idents:
+                    idents.append(ident)
+        wanted_ids[name] = list(dict.fromkeys(idents))
     answers = {
         kind: fetch_each(
             api, kind, idents, failures, Progress(err, kind.replace("_", " "), len(idents)).at

@@ -157,24 +157,27 @@ def lookups(w: Any) -> Any:
     """The look-ups recovery needs, answered by a databricks-sdk WorkspaceClient."""
     from databricks.sdk.errors import NotFound
 
-    from cli.adopt import get_one
-    from metadata.kinds import JOBS, PIPELINES
+    from cli.adopt import get_one, list_pages
+    from metadata.kinds import KINDS
     from stacks.recover import Workspace
 
-    def jobs_named(name: str) -> Iterator[tuple[str, Mapping[str, str]]]:
-        for job in w.jobs.list(name=name):
-            if job.job_id is None:
-                continue
-            settings = w.jobs.get(job.job_id).settings
-            if settings is not None and settings.name == name:
-                yield str(job.job_id), settings.tags or {}
+    def named(kind: str) -> Callable[[str], Iterator[tuple[str, Mapping[str, str]]]]:
+        """(id, tags) of every object of `kind` named exactly `name`: its list call filtered by
+        name (`Recovery.name_query`), each one read for its name and tags (`Recovery.body`)."""
+        recovery, rest = KINDS[kind].recovery, KINDS[kind].rest
+        assert recovery is not None and rest is not None, kind
+        name_query, path = recovery.name_query, rest.list_path
+        assert name_query is not None and path is not None, kind
 
-    def pipelines_named(name: str) -> Iterator[tuple[str, Mapping[str, str]]]:
-        quoted = name.replace("'", "''")
-        for state in w.pipelines.list_pipelines(filter=f"name LIKE '{quoted}'"):
-            if state.name == name and state.pipeline_id:
-                spec = w.pipelines.get(state.pipeline_id).spec
-                yield state.pipeline_id, (spec.tags if spec is not None and spec.tags else {})
+        def found(name: str) -> Iterator[tuple[str, Mapping[str, str]]]:
+            query = {**rest.list_query, **name_query(name)}
+            for item in list_pages(w.api_client.do, path, rest.list_items, query):
+                ident = rest.ident(item)
+                body = get_one(w.api_client.do, kind, ident).get(recovery.body) or {}
+                if body.get("name") == name:
+                    yield ident, dict(body.get("tags") or {})
+
+        return found
 
     def exists(get: Callable[[str], object]) -> Callable[[str], bool]:
         def found(name: str) -> bool:
@@ -190,7 +193,11 @@ def lookups(w: Any) -> Any:
         return exists(lambda i: get_one(w.api_client.do, kind, i))(ident)
 
     return Workspace(
-        named={JOBS.name: jobs_named, PIPELINES.name: pipelines_named},
+        named={
+            name: named(name)
+            for name, kind in KINDS.items()
+            if kind.recovery is not None and kind.recovery.name_query is not None
+        },
         exists=kind_exists,
         path_exists=exists(w.workspace.get_status),
     )

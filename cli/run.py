@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import difflib
+import importlib
 import itertools
 import json
 import sys
@@ -19,7 +20,7 @@ from pathlib import Path
 from typing import Any, Protocol, TextIO
 
 from cli.pulumienv import workspace_client
-from metadata.kinds import JOBS, PIPELINES, QUALITY_MONITORS
+from metadata.kinds import JOBS, KINDS, PIPELINES, QUALITY_MONITORS
 
 INTERRUPTED = 130
 
@@ -186,11 +187,8 @@ def check_options(target: Target, opts: Options) -> None:
         "--full-refresh": opts.full_refresh,
         "--refresh": opts.refresh is not None,
     }
-    allowed = {
-        JOBS.name: ("--param", "--only"),
-        PIPELINES.name: ("--full-refresh", "--refresh"),
-        QUALITY_MONITORS.name: (),
-    }[target.kind]
+    run = KINDS[target.kind].run
+    allowed = () if run is None else run.options
     wrong = [flag for flag, on in given.items() if on and flag not in allowed]
     if wrong:
         what = f"only {', '.join(allowed)}" if allowed else "none of them"
@@ -416,11 +414,18 @@ class MonitorRefresh:
         )
 
 
-STARTERS: dict[str, Callable[[Any, Target, Options], Follow]] = {
-    JOBS.name: JobRun,
-    PIPELINES.name: PipelineUpdate,
-    QUALITY_MONITORS.name: MonitorRefresh,
-}
+STARTERS: tuple[str, ...] = tuple(name for name, kind in KINDS.items() if kind.run is not None)
+"""Kinds whose rows `lakeform run` starts (their plug-in's `Kind.run`)."""
+
+
+def starter(kind: str) -> Callable[[Any, Target, Options], Follow]:
+    """The class that starts and follows a run of a row of `kind` (`Kind.run.starter`,
+    `module:Class`)."""
+    run = KINDS[kind].run
+    assert run is not None, kind
+    module, name = run.starter.split(":")
+    found: Callable[[Any, Target, Options], Follow] = getattr(importlib.import_module(module), name)
+    return found
 
 
 @dataclass
@@ -441,7 +446,7 @@ def execute(w: Any, target: Target, opts: Options, console: Console) -> int:
     """Start the row's run and follow it: 0 succeeded, 1 did not, 130 interrupted."""
     check_options(target, opts)
     say = console.err
-    follow = STARTERS[target.kind](w, target, opts)
+    follow = starter(target.kind)(w, target, opts)
     print(f"==> {target.name}: {follow.title}: {follow.url}", file=say, flush=True)
     if not opts.wait:
         if opts.as_json:

@@ -17,8 +17,6 @@ from components.registry import COMPONENTS
 from components.wiring import Component, Derived, Wiring
 from metadata import KINDS, Rows, apply_stack_defaults
 from metadata.kinds import Kind
-from metadata.models.jobs import KIND as JOB_KIND
-from metadata.models.pipelines import KIND as PIPELINE_KIND
 from metadata.paths import LeavesRepository, inside_repository, repo_glob
 from metadata.settings import StackSettings
 from metadata.shards import Layout, ShardError, layout, split_stack
@@ -111,14 +109,6 @@ class References(Mapping[str, pulumi.Input[Any]]):
         return len(set(self._built) | set(self._foreign))
 
 
-FOREIGN: dict[str, Callable[[Mapping[str, Any]], Any]] = {
-    JOB_KIND: lambda output: int(output["id"]),
-    PIPELINE_KIND: lambda output: str(output["id"]),
-}
-"""What a row naming a row of another shard is given, from that shard's stack output (as the
-component's `reference`: a job's id as a number, a pipeline's id)."""
-
-
 class ShardOutputs:
     """Rows of other shards, read from their stacks' outputs: one StackReference per stack."""
 
@@ -138,7 +128,10 @@ class ShardOutputs:
             )
             row: Any = by_key.get(key)
             if isinstance(row, Mapping) and cast("Mapping[str, Any]", row).get("id") is not None:
-                return FOREIGN[kind](cast("Mapping[str, Any]", row))
+                # What the row naming it is given (`Kind.foreign`: a job's id as a number).
+                foreign = KINDS[kind].foreign
+                assert foreign is not None, kind
+                return foreign(cast("Mapping[str, Any]", row))
             if pulumi.runtime.is_dry_run():
                 return _unknown()  # known once that shard is deployed (it deploys first)
             raise LakeformError(

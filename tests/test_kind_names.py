@@ -49,6 +49,50 @@ def literals(source: str) -> list[tuple[int, str]]:
     ]
 
 
+ENTRIES = frozenset(n.upper() for n in KIND_NAMES)
+"""The registry's entries (`metadata.kinds.JOBS`, ...): `JOBS.name` is a kind's name too."""
+
+
+def _kind_constants(tree: ast.AST) -> set[str]:
+    """Local names of the kinds' `KIND` constants (`from metadata.models.jobs import KIND as
+    JOB_KIND`) and of the registry's entries imported from metadata.kinds."""
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.ImportFrom) or node.module is None:
+            continue
+        for alias in node.names:
+            from_model = node.module.startswith("metadata.models.") and alias.name == "KIND"
+            from_registry = node.module == "metadata.kinds" and alias.name in ENTRIES
+            if from_model or from_registry:
+                names.add(alias.asname or alias.name)
+    return names
+
+
+def _names_a_kind(node: ast.expr | None, constants: set[str]) -> bool:
+    if isinstance(node, ast.Name):
+        return node.id in constants
+    return (
+        isinstance(node, ast.Attribute)
+        and node.attr == "name"
+        and isinstance(node.value, ast.Name)
+        and node.value.id in constants
+    )
+
+
+def per_kind_maps(source: str) -> list[int]:
+    """Lines of dict displays keyed by a kind (`{JOBS.name: ..., PIPELINES.name: ...}`,
+    `{JOB_KIND: ...}`): a per-kind map, which belongs in the kinds' plug-ins."""
+    tree = ast.parse(source)
+    constants = _kind_constants(tree)
+    return sorted(
+        {
+            node.lineno
+            for node in ast.walk(tree)
+            if isinstance(node, ast.Dict) and any(_names_a_kind(k, constants) for k in node.keys)
+        }
+    )
+
+
 def offenders(root: Path = ROOT) -> list[str]:
     owners = plugin_files()
     found: list[str] = []
@@ -59,9 +103,16 @@ def offenders(root: Path = ROOT) -> list[str]:
             rel = path.relative_to(root).as_posix()
             if rel in ALLOWED:
                 continue
-            for line, name in literals(path.read_text(encoding="utf-8")):
+            source = path.read_text(encoding="utf-8")
+            for line, name in literals(source):
                 if rel not in owners.get(name, set()):
                     found.append(f"{rel}:{line}: the kind name {name!r} outside its plug-in")
+            if not any(rel in files for files in owners.values()):
+                found.extend(
+                    f"{rel}:{line}: a map keyed by kind outside the plug-ins (declare it in "
+                    "metadata/kinds/base.py's Kind)"
+                    for line in per_kind_maps(source)
+                )
     return found
 
 
@@ -83,3 +134,22 @@ def test_the_check_finds_a_literal_and_spares_the_plug_in(tmp_path: Path) -> Non
 def test_every_allowed_file_exists_and_still_needs_it() -> None:
     for rel in ALLOWED:
         assert literals((ROOT / rel).read_text(encoding="utf-8")), rel
+
+
+def test_the_check_finds_a_map_keyed_by_kind_outside_the_plug_ins(tmp_path: Path) -> None:
+    (tmp_path / "cli").mkdir()
+    (tmp_path / "cli" / "x.py").write_text(
+        "from metadata.kinds import JOBS, PIPELINES\n"
+        "from metadata.models.monitors import KIND as MONITORS\n"
+        "STARTERS = {JOBS.name: 1,\n  PIPELINES.name: 2}\n"
+        "LATER = {MONITORS: 3}\n"
+        "FINE = {JOBS.name.upper(): 4, 'key': JOBS.name}\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "components").mkdir()
+    (tmp_path / "components" / "jobs.py").write_text(
+        "from metadata.models.pipelines import KIND as PIPELINES\nIDS = {PIPELINES: 1}\n",
+        encoding="utf-8",
+    )
+    said = "a map keyed by kind outside the plug-ins (declare it in metadata/kinds/base.py's Kind)"
+    assert offenders(tmp_path) == [f"cli/x.py:3: {said}", f"cli/x.py:5: {said}"]

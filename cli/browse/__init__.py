@@ -82,9 +82,10 @@ def stack_host(root: Path, stack: str) -> str:
 
 
 def stack_tables(root: Path, stack: str) -> dict[str, str]:
-    """Table -> stack for the monitors the stack's rows declare (empty when they do not load:
-    the page still lists jobs and pipelines)."""
-    from metadata import MetadataError, load_rows
+    """Object (table, schema) -> stack for the rows of kinds without tags the stack's rows
+    declare (monitors; `Browse.row_object`); empty when they do not load: the page still lists
+    the others."""
+    from metadata import KINDS, MetadataError, load_rows
     from metadata.settings import SettingsError, load_stack_settings
 
     try:
@@ -93,7 +94,12 @@ def stack_tables(root: Path, stack: str) -> dict[str, str]:
         rows = load_rows(folders, root=root, stack=stack, settings=settings)
     except (MetadataError, SettingsError, OSError):
         return {}
-    return {m.table_name: stack for m in rows.quality_monitors.values()}
+    return {
+        browse.row_object(row): stack
+        for kind, browse in ((k, k.browse) for k in KINDS.values())
+        if browse is not None and browse.row_object is not None
+        for row in rows.of(kind.name).values()
+    }
 
 
 def connector(host: str | None, profile: str | None) -> tuple[str, Callable[[], Any]]:

@@ -31,7 +31,7 @@ from starlette.responses import (
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from cli.adopt import GETTERS, Api, get_job, get_pipeline
+from cli.adopt import GETTERS, Api, get_one
 from cli.browse.catalog import KIND_LABELS, Catalog, Item
 from cli.browse.errors import in_words
 from cli.browse.exporter import Exporter, target_problems
@@ -39,7 +39,7 @@ from cli.browse.graph import task_graph_svg
 from cli.browse.guard import TOKEN_FIELD, Body, Guard
 from cli.browse.query import MANAGED, SORTS, Filters, managed_as, run
 from cli.browse.state import Selected, StateFile, Targets
-from metadata.kinds import JOBS, PIPELINES
+from metadata.kinds import KINDS
 
 HERE = Path(__file__).parent
 
@@ -94,11 +94,9 @@ class Browser:
 
     def link(self, item: Item) -> str:
         host = self.config.host.rstrip("/")
-        if item.kind == JOBS.name:
-            return f"{host}/jobs/{item.id}"
-        if item.kind == PIPELINES.name:
-            return f"{host}/pipelines/{item.id}"
-        return f"{host}/explore/data/{item.id.replace('.', '/')}?activeTab=quality"
+        browse = KINDS[item.kind].browse
+        assert browse is not None, item.kind
+        return host + browse.link.format(id=item.id, path=item.name.replace(".", "/"))
 
     def status(self) -> dict[str, Any]:
         listing = self.catalog.listing
@@ -214,13 +212,16 @@ def create_app(config: Config) -> Starlette:
             return page(request, "error.html", 404, message=f"{ref}: not in the listing")
         detail: dict[str, Any] = {}
         graph, error = "", ""
+        kind = KINDS[found.kind]
+        browse = kind.browse
         try:
             api = config.connect()
-            if found.kind == JOBS.name:
-                detail = get_job(api, int(found.id))
-                graph = task_graph_svg((detail.get("settings") or {}).get("tasks") or [])
-            elif found.kind == PIPELINES.name:
-                detail = get_pipeline(api, found.id)
+            if kind.rest is not None:
+                detail = get_one(
+                    api, kind.name, int(found.id) if kind.rest.numeric_id else found.id
+                )
+            if browse is not None and browse.tasks is not None:
+                graph = task_graph_svg(browse.tasks(detail))
         except Exception as err:
             error = in_words(err)
         return page(
@@ -230,6 +231,7 @@ def create_app(config: Config) -> Starlette:
             link=browser.link(found),
             detail=json.dumps(detail, indent=2) if detail else "",
             graph=graph,
+            sources=browse is not None and browse.sources,
             error=error,
             managed=managed_as(found, config.stack),
         )

@@ -1,4 +1,4 @@
-"""What the page lists: every job, pipeline and monitor of the workspace, read once in the
+"""What the page lists: every resource of each browsed kind in the workspace, read once in the
 background (with progress), cached on disk, and read again on demand."""
 
 from __future__ import annotations
@@ -12,11 +12,11 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from cli.adopt import PARALLEL, Api, get_monitor, get_pipeline, list_all
+from cli.adopt import PARALLEL, Api, get_one, list_all, with_catalog_names
 from cli.browse.errors import in_words
-from metadata.kinds import JOBS, KINDS, PIPELINES, QUALITY_MONITORS
+from metadata.kinds import JOBS, KINDS
 
-KIND_LABELS = {name: kind.key_word for name, kind in KINDS.items()}
+KIND_LABELS = {name: kind.key_word for name, kind in KINDS.items() if kind.browse is not None}
 
 
 @dataclass
@@ -24,9 +24,9 @@ class Item:
     """One listed resource, with what people search and filter on."""
 
     kind: str
-    """`jobs`, `pipelines` or `quality_monitors` (as in rows)."""
+    """The kind's name (as in rows)."""
     id: str
-    """Job id, pipeline id or monitored table: what `pulumi import` needs."""
+    """The id its kind's `rest.get` takes: job id, pipeline id, monitored table, ..."""
     name: str
     creator: str = ""
     trigger: str = ""
@@ -43,77 +43,24 @@ class Item:
         return f"{self.kind}:{self.id}"
 
 
-def _schedule(settings: Mapping[str, Any]) -> tuple[str, str]:
-    """(trigger, state) of a job from its settings."""
-    schedule = settings.get("schedule") or {}
-    trigger = settings.get("trigger") or {}
-    continuous = settings.get("continuous") or {}
-    if schedule:
-        paused = schedule.get("pause_status") == "PAUSED"
-        cron = f"{schedule.get('quartz_cron_expression', '?')} ({schedule.get('timezone_id', '')})"
-        return cron, "paused" if paused else "scheduled"
-    if continuous:
-        return "continuous", "paused" if continuous.get("pause_status") == "PAUSED" else "active"
-    if trigger:
-        paused = trigger.get("pause_status") == "PAUSED"
-        kinds = [k for k in ("file_arrival", "table_update", "periodic", "table") if k in trigger]
-        return (kinds[0].replace("_", " ") if kinds else "trigger"), (
-            "paused" if paused else "active"
-        )
-    return "manual", "manual"
+def item_of(kind: str, answer: Mapping[str, Any], stack_objects: Mapping[str, str]) -> Item:
+    """An API answer -> the listed item, labelled by the kind's `Browse.item`. Its stack: the
+    `lakeform_stack` tag of a Lakeform-managed one; for kinds without tags, the stack whose rows
+    name it (`stack_objects`, full name -> stack)."""
+    browse = KINDS[kind].browse
+    assert browse is not None, kind
+    labels = browse.item(answer)
+    item = Item(kind=kind, **labels)
+    tags = item.tags
+    if tags.get("lakeform_managed") == "true":
+        item.stack = tags.get("lakeform_stack", "")
+    elif "lakeform_managed" not in tags:
+        item.stack = stack_objects.get(item.name, "")
+    return item
 
 
 def job_item(job: Mapping[str, Any]) -> Item:
-    settings = job.get("settings") or {}
-    trigger, state = _schedule(settings)
-    tags = {str(k): str(v) for k, v in (settings.get("tags") or {}).items()}
-    return Item(
-        kind=JOBS.name,
-        id=str(job.get("job_id", "")),
-        name=str(settings.get("name") or f"job {job.get('job_id')}"),
-        creator=str(job.get("creator_user_name") or ""),
-        trigger=trigger,
-        state=state,
-        tags=tags,
-        changed=int(job.get("created_time") or 0),
-        stack=tags.get("lakeform_stack", "") if tags.get("lakeform_managed") == "true" else "",
-    )
-
-
-def pipeline_item(pipeline: Mapping[str, Any]) -> Item:
-    spec = pipeline.get("spec") or {}
-    tags = {str(k): str(v) for k, v in (spec.get("tags") or {}).items()}
-    continuous = bool(spec.get("continuous"))
-    return Item(
-        kind=PIPELINES.name,
-        id=str(pipeline.get("pipeline_id", "")),
-        name=str(pipeline.get("name") or spec.get("name") or ""),
-        creator=str(pipeline.get("creator_user_name") or ""),
-        trigger="continuous" if continuous else "triggered",
-        state=str(pipeline.get("state") or "").lower(),
-        tags=tags,
-        changed=int(pipeline.get("last_modified") or 0),
-        stack=tags.get("lakeform_stack", "") if tags.get("lakeform_managed") == "true" else "",
-    )
-
-
-def monitor_item(monitor: Mapping[str, Any], stack_tables: Mapping[str, str]) -> Item:
-    schedule = monitor.get("schedule") or {}
-    table = str(monitor.get("table_name") or "")
-    profile = next((k for k in ("time_series", "snapshot", "inference_log") if k in monitor), "")
-    cron = schedule.get("quartz_cron_expression")
-    return Item(
-        kind=QUALITY_MONITORS.name,
-        id=table,
-        name=table,
-        creator="",
-        trigger=f"{cron} ({schedule.get('timezone_id', '')})" if cron else "manual refresh",
-        state=str(monitor.get("status") or "").removeprefix("MONITOR_STATUS_").lower(),
-        tags={"profile": profile} if profile else {},
-        changed=0,
-        # Monitors carry no tags: one is the stack's when a row of the stack names its table.
-        stack=stack_tables.get(table, ""),
-    )
+    return item_of(JOBS.name, job, {})
 
 
 @dataclass
@@ -212,8 +159,6 @@ class Catalog:
         listing.finished = time.time()
 
     def _read_all(self, listing: Listing) -> list[Item]:
-        from databricks.sdk.errors import NotFound
-
         api = self.connect()
         items: list[Item] = []
         listing.counts = dict.fromkeys(KIND_LABELS, 0)
@@ -225,37 +170,51 @@ class Catalog:
 
             return on_page
 
-        for job in list_all(api, JOBS.name, counted(JOBS.name)):
-            items.append(job_item(job))
-        # The list answer has no tags, schedule or last change: each pipeline is read.
-        states = list(list_all(api, PIPELINES.name, counted(PIPELINES.name)))
-        done = [0]
-
-        def one_pipeline(state: Mapping[str, Any]) -> Item:
-            answer = get_pipeline(api, str(state["pipeline_id"]))
-            done[0] += 1
-            listing.detail = f"reading pipelines: {done[0]}/{len(states)}"
-            return pipeline_item(answer)
-
-        with ThreadPoolExecutor(max_workers=PARALLEL) as pool:
-            items.extend(pool.map(one_pipeline, states))
-
-        tables = list(dict.fromkeys(self.monitor_tables()))
-        found = [0]
-
-        def one_monitor(table: str) -> Item | None:
-            try:
-                answer = get_monitor(api, table)
-            except NotFound:
-                return None
-            found[0] += 1
-            listing.counts[QUALITY_MONITORS.name] = found[0]
-            listing.detail = f"looking for monitors on {len(tables)} tables: {found[0]} found"
-            return monitor_item(answer, self.stack_tables)
-
-        with ThreadPoolExecutor(max_workers=PARALLEL) as pool:
-            items.extend(i for i in pool.map(one_monitor, tables) if i is not None)
+        for name in KIND_LABELS:
+            items.extend(self._read_kind(api, name, listing, counted(name)))
         return items
 
+    def _read_kind(
+        self, api: Api, kind: str, listing: Listing, on_page: Callable[[int, bool], None]
+    ) -> list[Item]:
+        """Every resource of `kind` as its `Browse.read` says it is found."""
+        from databricks.sdk.errors import NotFound
 
-__all__ = ["KIND_LABELS", "Catalog", "Item", "Listing", "job_item", "monitor_item", "pipeline_item"]
+        browse, rest = KINDS[kind].browse, KINDS[kind].rest
+        assert browse is not None and rest is not None, kind
+        what = KIND_LABELS[kind]
+        if browse.read == "tables":
+            # Schemas named by other kinds' rows are not tables.
+            tables = [t for t in dict.fromkeys(self.monitor_tables()) if t.count(".") == 2]
+            found = [0]
+
+            def on_table(table: str) -> dict[str, Any] | None:
+                try:
+                    answer = get_one(api, kind, table)
+                except NotFound:
+                    return None
+                found[0] += 1
+                listing.counts[kind] = found[0]
+                listing.detail = f"looking for {what}s on {len(tables)} tables: {found[0]} found"
+                return answer
+
+            with ThreadPoolExecutor(max_workers=PARALLEL) as pool:
+                answers = [a for a in pool.map(on_table, tables) if a is not None]
+        else:
+            answers = list(list_all(api, kind, on_page))
+            if browse.read == "list_then_get":
+                done = [0]
+
+                def read(listed: Mapping[str, Any]) -> dict[str, Any]:
+                    answer = get_one(api, kind, rest.ident(listed))
+                    done[0] += 1
+                    listing.detail = f"reading {what}s: {done[0]}/{len(answers)}"
+                    return answer
+
+                with ThreadPoolExecutor(max_workers=PARALLEL) as pool:
+                    answers = list(pool.map(read, answers))
+        with_catalog_names(api, kind, answers)
+        return [item_of(kind, a, self.stack_tables) for a in answers]
+
+
+__all__ = ["KIND_LABELS", "Catalog", "Item", "Listing", "item_of", "job_item"]

@@ -176,8 +176,7 @@ class Exporter:
                 got = fetch_each(api, kind, idents, failures, step)
                 base += len(of_kind)
                 for answer in got:
-                    ident = answer.get(rest.id_field)
-                    self.answers[f"{kind}:{ident}"] = answer
+                    self.answers[f"{kind}:{rest.ident(answer)}"] = answer
         by_kind: dict[str, list[dict[str, Any]]] = {kind: [] for kind in KINDS}
         for s in selected:
             answer = self.answers.get(f"{s.kind}:{s.id}")

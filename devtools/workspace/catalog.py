@@ -21,6 +21,7 @@ import uuid
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from devtools.workspace import paging
 from devtools.workspace.app import Request, Response, route
 from devtools.workspace.errors import ApiError, invalid
 
@@ -76,6 +77,21 @@ def all_tables(ws: Workspace) -> list[str]:
     ]
 
 
+def list_tables(ws: Workspace, req: Request) -> Response:
+    """GET /api/2.1/unity-catalog/tables?catalog_name=&schema_name= (databricks-sdk
+    `TablesAPI.list`, paged by max_results/page_token)."""
+    cat, schema = req.arg("catalog_name"), req.arg("schema_name")
+    if not cat or not schema:
+        raise invalid("catalog_name and schema_name are required")
+    names = sorted(n for n in all_tables(ws) if n.split(".")[:2] == [cat.lower(), schema.lower()])
+    size = req.arg_int("max_results", 0) or 1000
+    start = paging.offset(req)
+    body: dict[str, object] = {"tables": [_info(ws, n) for n in names[start : start + size]]}
+    if start + size < len(names):
+        body["next_page_token"] = paging.token(start + size)
+    return Response(body=body)
+
+
 def temporary_table_credentials(ws: Workspace, req: Request) -> Response:
     body = req.json()
     table_id = body.get("table_id")
@@ -93,6 +109,7 @@ def temporary_table_credentials(ws: Workspace, req: Request) -> Response:
 
 
 ROUTES = [
+    route("GET", r"/api/2\.1/unity-catalog/tables", "catalog.tables_list", list_tables),
     route(
         "GET",
         r"/api/2\.1/unity-catalog/tables/(?P<full_name>[^/]+)",

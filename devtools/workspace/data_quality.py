@@ -65,6 +65,38 @@ def get_schema(ws: Workspace, req: Request) -> dict[str, Any]:
     return _schema_info(ws, req.params["full_name"])
 
 
+def _known_schemas(ws: Workspace) -> list[str]:
+    """Every schema a look-up minted, and those holding a table (given an id here)."""
+    for table in catalog.all_tables(ws):
+        _schema_info(ws, table.rsplit(".", 1)[0])
+    return sorted(_catalog(ws)["schemas"])
+
+
+def _page(req: Request, field: str, items: list[dict[str, Any]]) -> dict[str, Any]:
+    # UC lists page by max_results/page_token (databricks-sdk CatalogsAPI.list, SchemasAPI.list)
+    size = req.arg_int("max_results", 0) or 1000
+    offset = paging.offset(req)
+    answer: dict[str, Any] = {field: items[offset : offset + size]}
+    if offset + size < len(items):
+        answer["next_page_token"] = paging.token(offset + size)
+    return answer
+
+
+def list_catalogs(ws: Workspace, req: Request) -> dict[str, Any]:
+    """GET /api/2.1/unity-catalog/catalogs (CatalogsAPI.list): the catalogs of known schemas."""
+    names = sorted({name.split(".")[0] for name in _known_schemas(ws)})
+    return _page(req, "catalogs", [{"name": n, "full_name": n} for n in names])
+
+
+def list_schemas(ws: Workspace, req: Request) -> dict[str, Any]:
+    """GET /api/2.1/unity-catalog/schemas?catalog_name= (SchemasAPI.list)."""
+    wanted = req.arg("catalog_name")
+    if not wanted:
+        raise invalid("catalog_name is required")
+    names = [n for n in _known_schemas(ws) if n.split(".")[0] == wanted]
+    return _page(req, "schemas", [_schema_info(ws, n) for n in names])
+
+
 def _object_name(ws: Workspace, object_type: str, object_id: str) -> str:
     """The full name of the schema or table with that id (minted by a look-up above)."""
     if object_type not in OBJECT_TYPES:
@@ -203,6 +235,8 @@ ROUTES = [
     route(
         "GET", r"/api/2\.1/unity-catalog/schemas/(?P<full_name>[^/]+)", "uc.schemas.get", get_schema
     ),
+    route("GET", r"/api/2\.1/unity-catalog/catalogs", "uc.catalogs.list", list_catalogs),
+    route("GET", r"/api/2\.1/unity-catalog/schemas", "uc.schemas.list", list_schemas),
     route("POST", _M, "data_quality.create_monitor", create),
     route("GET", _M, "data_quality.list_monitor", list_monitors),
     route("GET", _ONE, "data_quality.get_monitor", get),

@@ -100,8 +100,17 @@ class ExportedRow:
 
 def as_dict(value: object) -> dict[str, Any] | None:
     """`value` if it is a mapping (API answers are JSON), else None."""
-    """`value` as a JSON object, or None."""
     return cast("dict[str, Any]", value) if isinstance(value, dict) else None
+
+
+def as_list(value: object) -> list[Any]:
+    """`value` if it is a list (API answers are JSON), else empty."""
+    return cast("list[Any]", value) if isinstance(value, list) else []
+
+
+def tags_of(body: Mapping[str, Any]) -> dict[str, str]:
+    """The `tags` of a job's settings or a pipeline's spec, as strings."""
+    return {str(k): str(v) for k, v in (as_dict(body.get("tags")) or {}).items()}
 
 
 def _model_of(annotation: Any) -> tuple[type[BaseModel] | None, bool]:

@@ -141,6 +141,19 @@ def _json(text: Any, pos: Pos, problems: list[Problem], what: str, field: str) -
     return True, located(value, pos)
 
 
+def _json_object(
+    text: Any, pos: Pos, problems: list[Problem], what: str, field: str
+) -> LMap | None:
+    """A JSON object cell (empty: `{}`) -> its located object; None with a problem otherwise."""
+    ok, value = _json(text or "{}", pos, problems, what, field)
+    if not ok:
+        return None
+    if not isinstance(value, LMap):
+        problems.append(Problem(pos, field, "expected a JSON object"))
+        return None
+    return value
+
+
 # --- Lakeform's table ----------------------------------------------------------------------------
 
 
@@ -293,19 +306,11 @@ def _lfjm_job(
     label = f"{key}/{first.get('task_key')}"
     job = LMap(_cell(name, label))
     job.put("name", first["job_name"], _cell(name, label, "job_name"))
-    ok, config = _json(
-        first.get("job_config") or "{}",
-        _cell(name, label, "job_config"),
-        problems,
-        "the job's settings",
-        f"jobs.{key}",
-    )
-    if not ok:
-        return None
-    if not isinstance(config, LMap):
-        problems.append(
-            Problem(_cell(name, label, "job_config"), f"jobs.{key}", "expected a JSON object")
-        )
+    config = _json_object(
+        first.get("job_config"), _cell(name, label, "job_config"), problems,
+        "the job's settings", f"jobs.{key}",
+    )  # fmt: skip
+    if config is None:
         return None
     for rec in records[1:]:
         for column in ("job_name", "job_config"):
@@ -352,23 +357,11 @@ def _lfjm_job(
             return None
         if depends:
             task.put("depends_on", depends, _cell(name, row, "depends_on"))
-        ok, task_config = _json(
-            rec.get("task_config") or "{}",
-            _cell(name, row, "task_config"),
-            problems,
-            "the task's settings",
-            f"jobs.{key}.tasks[{task_key}]",
-        )
-        if not ok:
-            return None
-        if not isinstance(task_config, LMap):
-            problems.append(
-                Problem(
-                    _cell(name, row, "task_config"),
-                    f"jobs.{key}.tasks[{task_key}]",
-                    "expected a JSON object",
-                )
-            )
+        task_config = _json_object(
+            rec.get("task_config"), _cell(name, row, "task_config"), problems,
+            "the task's settings", f"jobs.{key}.tasks[{task_key}]",
+        )  # fmt: skip
+        if task_config is None:
             return None
         for k, v in task_config.items():
             task.put(k, v, task_config.key_pos.get(k))

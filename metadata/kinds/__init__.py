@@ -15,7 +15,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from metadata.errors import Part, Pos, Problem
-from metadata.kinds.base import Kind, Recovery, Rest
+from metadata.kinds.base import Browse, Drift, ExportOption, Kind, Recovery, Rest, Run
 from metadata.kinds.data_quality_monitors import DATA_QUALITY_MONITORS
 from metadata.kinds.jobs import JOBS
 from metadata.kinds.pipelines import PIPELINES
@@ -36,10 +36,14 @@ __all__ = [
     "PIPELINES",
     "PROTECTED_KINDS",
     "QUALITY_MONITORS",
+    "Browse",
+    "Drift",
+    "ExportOption",
     "Kind",
     "Recovery",
     "Rest",
     "Rows",
+    "Run",
 ]
 
 

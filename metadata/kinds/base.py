@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, Protocol, TypeVar
 
 from pydantic import BaseModel
 
@@ -13,7 +13,50 @@ from metadata.errors import Problem
 from metadata.formats.api import ExportedRow
 from metadata.located import Locator
 from metadata.models.jobs import RowReference
+from metadata.models.shared import EmailNotifications, RunAs, lakeform_tags
 from metadata.validated import Resolved
+
+
+class StackDefaults(Protocol):
+    """What a kind's stack step reads of the stack's settings (metadata/settings.py's
+    `StackSettings`, which imports the registry and so cannot be imported here)."""
+
+    @property
+    def name_prefix(self) -> str: ...
+    @property
+    def pause_schedules(self) -> bool: ...
+    @property
+    def development(self) -> bool: ...
+    @property
+    def default_warehouse_id(self) -> str | None: ...
+    @property
+    def email_notifications(self) -> EmailNotifications | None: ...
+    @property
+    def tags(self) -> dict[str, str]: ...
+    @property
+    def run_as(self) -> RunAs | None: ...
+
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def replace_fields(model: M, **changes: Any) -> M:
+    """`model` with `changes`; a name that is not a field of the model is a programming error."""
+    unknown = set(changes) - set(type(model).model_fields)
+    if unknown:
+        raise AttributeError(f"{type(model).__name__} has no field {', '.join(sorted(unknown))}")
+    return model.model_copy(update=changes)
+
+
+def stack_tags(
+    settings: StackDefaults, stack: str, key: str, own: dict[str, str] | None
+) -> dict[str, str]:
+    """Stack tags, then the row's (they win), then Lakeform's (they win over both)."""
+    return {**settings.tags, **(own or {}), **lakeform_tags(stack, key)}
+
+
+def _name(item: Mapping[str, Any]) -> str:
+    return str(item.get("name") or "")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -25,6 +68,10 @@ class Recovery:
     row's; `id`: the object whose id is the input `match` (a monitor's table)."""
     match: str
     """Resource input (as the engine's state spells it) that names the object."""
+    name_query: Callable[[str], Mapping[str, Any]] | None = None
+    """`by="tags"`: the list call's query finding the objects named so (`rest.list_path`)."""
+    body: str = ""
+    """`by="tags"`: the GET answer's field holding `name` and `tags`."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -35,7 +82,8 @@ class Rest:
     get: str
     """GET path; `{id}` is replaced by the quoted id, or `path?param` passes it as `param`."""
     id_field: str
-    """The answer's field holding the id, e.g. `job_id`."""
+    """The answer's field holding the id, e.g. `job_id`; `a/b`: the id is `/`-separated parts
+    (`object_type/object_id`: `schema/<uuid>`), each quoted in the GET path."""
     noun: str
     """How a failed read names the resource before its id: `job 12`, `monitor on main.s.t`."""
     numeric_id: bool = False
@@ -48,6 +96,77 @@ class Rest:
     """The list answer's field holding the page's items."""
     list_query: Mapping[str, Any] = field(default_factory=dict[str, Any])
     """Query of the list call besides the page token (its page size)."""
+    catalog_ids: Callable[[Mapping[str, Any]], Iterable[tuple[str, str]]] | None = None
+    """The Unity Catalog objects an answer names by id, as (`schema` | `table`, id): the CLI
+    looks up their full names and adds them to the answer as `full_names` {id: name}."""
+
+    def ident(self, answer: Mapping[str, Any]) -> str:
+        """The id of the resource an answer describes, as `get` takes it."""
+        return "/".join(str(answer.get(part, "")) for part in self.id_field.split("/"))
+
+
+@dataclass(frozen=True, kw_only=True)
+class ExportOption:
+    """How `lakeform export` is told which resources of the kind to read."""
+
+    flag: str
+    """Repeatable option naming one resource, e.g. `--job-id`."""
+    metavar: str
+    help: str
+    numeric: bool = False
+    """The option's value is an integer (job ids)."""
+    all_flag: str | None = None
+    """Option reading every resource of the kind (its `rest.list_path`), e.g. `--all-jobs`."""
+    list_name: Callable[[Mapping[str, Any]], str] = _name
+    """The name `--name-contains` filters a list answer's item by."""
+    by_name: Callable[[str], tuple[str, str, str]] | None = None
+    """The option names the object by full name: name -> (GET path answering its id, that
+    answer's id field, the id `rest.get` takes with `{}` for it); None: the option is the id."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class Browse:
+    """How `lakeform browse` lists and labels the kind."""
+
+    item: Callable[[Mapping[str, Any]], dict[str, Any]]
+    """An API answer -> the listing's labels: id, name, creator, trigger, state, tags, changed
+    (ms) (`cli/browse/catalog.py` `Item`)."""
+    link: str
+    """The resource's page under the workspace host: `{id}` its id (`/jobs/{id}`), `{path}` its
+    name with dots as slashes (a table's page)."""
+    read: Literal["list", "list_then_get", "tables"] = "list"
+    """`list`: the list answer labels it; `list_then_get`: each listed one is read (the list
+    answer lacks tags, schedule); `tables`: no list call, the stack's tables are asked."""
+    tasks: Callable[[Mapping[str, Any]], list[Any]] | None = None
+    """The tasks a detail answer holds, drawn as a graph; None: no graph."""
+    sources: bool = False
+    """Its rows name workspace notebooks and files an export can fetch with them (the page
+    offers "with sources"; cli/browse/sources.py finds them)."""
+    row_object: Callable[[Any], str] | None = None
+    """A row -> the full name of the object it monitors, for kinds whose resources carry no
+    tags: the listing finds a stack's by these names (and `tables` reads ask for them)."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class Drift:
+    """How `lakeform drift` compares a deployed resource with its row."""
+
+    body: str
+    """The GET answer's field holding what the row sets (`settings`, `spec`)."""
+    never_answered: frozenset[str] = frozenset()
+    """Row fields (REST paths) the workspace never answers: not compared."""
+    caseless: frozenset[str] = frozenset()
+    """Fields the service (and the provider) compare without case."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class Run:
+    """How `lakeform run` starts a row of the kind and follows it."""
+
+    starter: str
+    """`module:Class` under cli/ that starts and follows it (`cli.run:JobRun`)."""
+    options: tuple[str, ...] = ()
+    """Options of `lakeform run` that apply to it."""
 
 
 def _no_problems(row: Resolved, ctx: CheckContext) -> Iterator[Problem]:
@@ -98,6 +217,20 @@ class Kind:
     validated: Callable[[Any, Locator, list[Problem]], BaseModel | None] | None = None
     """A step after the model validated the row (e.g. a job's implicit dependencies made
     explicit); None with problems added drops the row."""
+    export_option: ExportOption | None = None
+    """None: `lakeform export` has no option for the kind."""
+    browse: Browse | None = None
+    """None: `lakeform browse` does not list the kind."""
+    drift: Drift | None = None
+    """None: `lakeform drift` does not compare the kind."""
+    run: Run | None = None
+    """None: `lakeform run` does not start rows of the kind."""
+    for_stack: Callable[[str, Any, StackDefaults, str], Any] | None = None
+    """(row key, row, the stack's settings, stack) -> the row with the stack-wide defaults
+    applied (name prefix, tags, ...); None: the kind takes none."""
+    foreign: Callable[[Mapping[str, Any]], Any] | None = None
+    """A row's stack output -> what a row of another shard naming it is given (its component's
+    `reference`); None: rows of other shards cannot name it."""
 
     @property
     def component_module(self) -> str:

@@ -2,13 +2,28 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from metadata.checks import check_job
 from metadata.errors import Problem
-from metadata.formats.api import job_row
-from metadata.kinds.base import Kind, Recovery, Rest
+from metadata.formats.api import as_dict, as_list, job_row, tags_of
+from metadata.kinds.base import (
+    Browse,
+    Drift,
+    ExportOption,
+    Kind,
+    Recovery,
+    Rest,
+    Run,
+    StackDefaults,
+    replace_fields,
+    stack_tags,
+)
 from metadata.located import Locator
 from metadata.models.jobs import KIND, JobRow, Task, TaskDependency, job_references
 from metadata.models.pipelines import KIND as PIPELINES
+from metadata.models.shared import EmailNotifications
 
 
 def explicit_dependencies(job: JobRow, loc: Locator, problems: list[Problem]) -> JobRow | None:
@@ -57,6 +72,94 @@ def explicit_dependencies(job: JobRow, loc: Locator, problems: list[Problem]) ->
     return job.model_copy(update={"tasks": tasks})
 
 
+def _schedule(settings: Mapping[str, Any]) -> tuple[str, str]:
+    """(trigger, state) of a job from its settings."""
+    schedule = as_dict(settings.get("schedule")) or {}
+    trigger = as_dict(settings.get("trigger")) or {}
+    continuous = as_dict(settings.get("continuous")) or {}
+    if schedule:
+        paused = schedule.get("pause_status") == "PAUSED"
+        cron = f"{schedule.get('quartz_cron_expression', '?')} ({schedule.get('timezone_id', '')})"
+        return cron, "paused" if paused else "scheduled"
+    if continuous:
+        return "continuous", "paused" if continuous.get("pause_status") == "PAUSED" else "active"
+    if trigger:
+        paused = trigger.get("pause_status") == "PAUSED"
+        kinds = [k for k in ("file_arrival", "table_update", "periodic", "table") if k in trigger]
+        return (kinds[0].replace("_", " ") if kinds else "trigger"), (
+            "paused" if paused else "active"
+        )
+    return "manual", "manual"
+
+
+def browse_labels(job: Mapping[str, Any]) -> dict[str, Any]:
+    """A jobs/list (or jobs/get) answer -> its labels in `lakeform browse`."""
+    settings = as_dict(job.get("settings")) or {}
+    trigger, state = _schedule(settings)
+    return {
+        "id": str(job.get("job_id", "")),
+        "name": str(settings.get("name") or f"job {job.get('job_id')}"),
+        "creator": str(job.get("creator_user_name") or ""),
+        "trigger": trigger,
+        "state": state,
+        "tags": tags_of(settings),
+        # The Jobs API has no last change: its creation.
+        "changed": int(job.get("created_time") or 0),
+    }
+
+
+def _tasks(job: Mapping[str, Any]) -> list[Any]:
+    return as_list((as_dict(job.get("settings")) or {}).get("tasks"))
+
+
+def _list_name(job: Mapping[str, Any]) -> str:
+    return str((as_dict(job.get("settings")) or {}).get("name") or "")
+
+
+def job_for_stack(key: str, job: JobRow, settings: StackDefaults, stack: str) -> JobRow:
+    """Name prefix, tags, paused schedules and triggers, default notifications, run_as and SQL
+    warehouse."""
+    changes: dict[str, Any] = {
+        "name": settings.name_prefix + (job.name or key),
+        "tags": stack_tags(settings, stack, key, job.tags),
+        "tasks": [_task_for_stack(t, settings.default_warehouse_id) for t in job.tasks],
+    }
+    if settings.pause_schedules:
+        for name, block in (
+            ("schedule", job.schedule),
+            ("trigger", job.trigger),
+            ("continuous", job.continuous),
+        ):
+            if block is not None:
+                changes[name] = replace_fields(block, pause_status="PAUSED")
+    if job.email_notifications is None and settings.email_notifications is not None:
+        changes["email_notifications"] = _notifications(settings.email_notifications)
+    if job.run_as is None and settings.run_as is not None:
+        changes["run_as"] = settings.run_as
+    return replace_fields(job, **changes)
+
+
+def _notifications(defaults: EmailNotifications) -> EmailNotifications:
+    """The stack's default notifications without its empty lists (nothing to send there)."""
+    return EmailNotifications.model_validate({k: v for k, v in defaults.model_dump().items() if v})
+
+
+def _task_for_stack(task: Task, warehouse_id: str | None) -> Task:
+    """A SQL task without a warehouse runs on the stack's default warehouse."""
+    if warehouse_id is None:
+        return task
+    if task.sql_task is not None and task.sql_task.warehouse_id is None:
+        return replace_fields(
+            task, sql_task=replace_fields(task.sql_task, warehouse_id=warehouse_id)
+        )
+    loop = task.for_each_task
+    if loop is not None:
+        return replace_fields(
+            task, for_each_task=replace_fields(loop, task=_task_for_stack(loop.task, warehouse_id))
+        )
+    return task
+
+
 JOBS = Kind(
     name=KIND,
     row_model=JobRow,
@@ -76,8 +179,27 @@ JOBS = Kind(
         list_items="jobs",
         list_query={"limit": 100},
     ),
-    recovery=Recovery(by="tags", match="name"),
+    recovery=Recovery(
+        by="tags", match="name", name_query=lambda name: {"name": name}, body="settings"
+    ),
     refers_to=(PIPELINES, KIND),
     references=job_references,
     validated=explicit_dependencies,
+    export_option=ExportOption(
+        flag="--job-id",
+        metavar="N",
+        help="a job (repeatable)",
+        numeric=True,
+        all_flag="--all-jobs",
+        list_name=_list_name,
+    ),
+    browse=Browse(item=browse_labels, link="/jobs/{id}", tasks=_tasks, sources=True),
+    # The Jobs API answers run_as_user_name, not settings.run_as; nor the table trigger's
+    # condition (databricks/cli #6315).
+    drift=Drift(
+        body="settings", never_answered=frozenset({"run_as", "trigger.table_update.condition"})
+    ),
+    run=Run(starter="cli.run:JobRun", options=("--param", "--only")),
+    for_stack=job_for_stack,
+    foreign=lambda output: int(output["id"]),
 )

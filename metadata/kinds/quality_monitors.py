@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from metadata.checks import check_monitor
-from metadata.formats.api import monitor_row
-from metadata.kinds.base import Kind, Recovery, Rest
+from metadata.formats.api import as_dict, monitor_row
+from metadata.kinds.base import Browse, ExportOption, Kind, Recovery, Rest, Run
 from metadata.models.monitors import KIND, QualityMonitorRow
 
 
@@ -21,6 +22,21 @@ def _replaced_by(row: QualityMonitorRow) -> dict[str, Any]:
         "table_name": row.table_name,
         "warehouse_id": row.warehouse_id,
         "skip_builtin_dashboard": bool(row.skip_builtin_dashboard),
+    }
+
+
+def browse_labels(monitor: Mapping[str, Any]) -> dict[str, Any]:
+    """A tables/{name}/monitor answer -> its labels in `lakeform browse`."""
+    schedule = as_dict(monitor.get("schedule")) or {}
+    table = str(monitor.get("table_name") or "")
+    profile = next((k for k in ("time_series", "snapshot", "inference_log") if k in monitor), "")
+    cron = schedule.get("quartz_cron_expression")
+    return {
+        "id": table,
+        "name": table,
+        "trigger": f"{cron} ({schedule.get('timezone_id', '')})" if cron else "manual refresh",
+        "state": str(monitor.get("status") or "").removeprefix("MONITOR_STATUS_").lower(),
+        "tags": {"profile": profile} if profile else {},
     }
 
 
@@ -41,4 +57,10 @@ QUALITY_MONITORS = Kind(
     protected="deleting or resetting a monitor loses its history",
     reset=_reset,
     replaced_by=_replaced_by,
+    export_option=ExportOption(
+        flag="--monitor", metavar="TABLE", help="the quality monitor of this table (repeatable)"
+    ),
+    # Monitors carry no tags and have no list call: browse asks for the stack's tables'.
+    browse=Browse(item=browse_labels, link="/explore/data/{path}?activeTab=quality", read="tables"),
+    run=Run(starter="cli.run:MonitorRefresh"),
 )

@@ -260,7 +260,8 @@ def test_honest_requests_with_the_token_pass(small: Small, browse: Running) -> N
         ('{"items": [1]}', "items[0]: not an object"),
         (
             '{"items": [{"kind": "secrets", "id": "1"}]}',
-            "items[0].kind: 'secrets'; known: jobs, pipelines, quality_monitors",
+            "items[0].kind: 'secrets'; known: jobs, pipelines, quality_monitors, "
+            "data_quality_monitors",
         ),
         ('{"items": [{"kind": "jobs", "id": null}]}', "items[0].id: a non-empty string or number"),
         ("{not json", "the body is not JSON"),

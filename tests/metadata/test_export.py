@@ -571,7 +571,8 @@ def test_references_to_resources_not_exported_stay_ids() -> None:
 
 
 def test_jobs_with_more_than_a_page_of_tasks_are_read_whole() -> None:
-    from cli.adopt import get_job as _get_job
+    from cli.adopt import get_one
+    from metadata.kinds import JOBS
 
     pages = {
         None: {
@@ -591,7 +592,7 @@ def test_jobs_with_more_than_a_page_of_tasks_are_read_whole() -> None:
         assert (method, path, query["job_id"]) == ("GET", "/api/2.2/jobs/get", 1)
         return copy.deepcopy(pages[query.get("page_token")])
 
-    job = _get_job(fake_api, 1)
+    job = get_one(fake_api, JOBS.name, 1)
     assert [t["task_key"] for t in job["settings"]["tasks"]] == ["t0", "t1", "t2"]
     assert job["settings"]["job_clusters"] == [{"job_cluster_key": "c"}]
     assert "next_page_token" not in job
