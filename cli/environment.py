@@ -30,6 +30,7 @@ from cli.shards import (
     scratch,
     side_by_side,
     states,
+    write_shard_files,
 )
 from metadata import KINDS
 from metadata.settings import load_stack_settings
@@ -453,6 +454,7 @@ def up_shard_saved(args: argparse.Namespace) -> int:
     record = _record(args.plan, args.stack)
     what, again = deploy.refused_words(args.plan, name)
     _same_inputs(env, record, args.plan)
+    write_shard_files(env)  # a fresh checkout (a GitOps runner) may not have them
     shards = {stack: Engine(env.root, stack) for stack in env.stacks()}
     engine = shards[args.stack]
     pending = [
