@@ -63,7 +63,9 @@ def _either(
             print(f"lakeform {args.command}: error: {err}", file=sys.stderr)
             return 1
         if env is None and getattr(args, "plan", None) is not None and "." in args.stack:
-            return deploy.guarded(up_shard_saved, args)  # a shard's part of a saved plan
+            # A shard's part of its sharded stack's saved plan; a shard's own saved plan (plan
+            # --stack prod.finance --save) is an ordinary one.
+            return deploy.guarded(lambda a: up_shard_saved(a, ordinary), args)
         if env is None:
             return ordinary(args)
         return deploy.guarded(lambda a: sharded(env, a), args)
@@ -443,10 +445,12 @@ def up_saved(env: Environment, args: argparse.Namespace) -> int:
     return 0
 
 
-def up_shard_saved(args: argparse.Namespace) -> int:
+def up_shard_saved(args: argparse.Namespace, ordinary: Command) -> int:
     """`up --stack <stack>.<shard> --plan`: one shard's part of a sharded stack's saved plan,
     after `up --stack <stack> --plan --prepare` checked every shard, applied the guard and made
     the moves (GitOps: one matrix job per shard, each wave after the one before)."""
+    if isinstance(saved.read_any(args.plan), saved.Saved):
+        return ordinary(args)
     name, shard = split_stack(args.stack)
     env = environment(Path.cwd(), name)
     if env is None or shard not in env.layout.shards:
