@@ -286,12 +286,29 @@ def engine_differences(saved: Mapping[str, Any], now: Mapping[str, Any]) -> list
         resource_type = str(goal_new.get("type") or goal_old.get("type") or "")
         inputs = _input_names(goal_old.get("inputDiff") or {}, goal_new.get("inputDiff") or {})
         out += [f"{name}.{rest_name(resource_type, wire)}: planned otherwise" for wire in inputs]
+        old_options, new_options = _unordered(goal_old), _unordered(goal_new)
         options = sorted(
             k
             for k in set(goal_old) | set(goal_new)
-            if k != "inputDiff" and goal_old.get(k) != goal_new.get(k)
+            if k != "inputDiff" and old_options.get(k) != new_options.get(k)
         )
         out += [f"{name}: option {k} planned otherwise" for k in options]
+    return out
+
+
+def _unordered(goal: Mapping[str, Any]) -> dict[str, Any]:
+    """A resource goal with its dependency lists sorted: the Python SDK gathers a resource's
+    dependencies in a set, so two previews of the same program list them in either order (seen
+    with a job naming a job and a file: `dependencies` in another order, nothing else)."""
+    out = dict(goal)
+    if isinstance(out.get("dependencies"), list):
+        out["dependencies"] = sorted(map(str, out["dependencies"]))
+    by_property = out.get("propertyDependencies")
+    if isinstance(by_property, Mapping):
+        deps = cast("Mapping[str, Any]", by_property)
+        out["propertyDependencies"] = {
+            k: sorted(map(str, v)) if isinstance(v, list) else v for k, v in deps.items()
+        }
     return out
 
 

@@ -122,9 +122,9 @@ def test_a_stale_saved_plan_of_a_sharded_stack_is_refused_before_any_write(
     edit(project, "finance", {"ledger": {"timeout_seconds": 900}})
     assert save(project).returncode == 0
     campaigns = int(outputs(project)["jobs"]["campaigns"]["id"])
-    body = {"job_id": campaigns, "new_settings": {"timeout_seconds": 42}}
+    body = {"job_id": campaigns, "new_settings": {"name": "Campaigns (by hand)"}}
     workspace.client().api_client.do("POST", "/api/2.2/jobs/update", body=body)
-    refused(project, workspace, "the workspace changed since:\n  jobs.campaigns.timeout_seconds")
+    refused(project, workspace, "the workspace changed since:\n  jobs.campaigns.name: ")
 
 
 def test_a_saved_plan_moves_rows_between_shards_and_applies_shard_by_shard(
