@@ -53,5 +53,5 @@ def test_an_ordinary_up_plan_refuses_a_sharded_stacks_plan_and_says_which(tmp_pa
 def test_a_sharded_plan_missing_a_field_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "plan.json"
     path.write_text('{"format": "lakeform-saved-environment/1", "stack": "prod"}')
-    with pytest.raises(StalePlan, match="plan.json is not a Lakeform saved plan: program: Field"):
+    with pytest.raises(StalePlan, match=r"plan\.json is not a Lakeform saved plan: program: Field"):
         read_any(path)
