@@ -199,13 +199,14 @@ def private_pulumi_uses(sources: Mapping[str, str]) -> list[str]:
     found: list[str] = []
     for module, source in sorted(sources.items()):
         for node in ast.walk(ast.parse(source)):
-            names: list[str] = []
             if isinstance(node, ast.Import):
                 names = [alias.name for alias in node.names]
             elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
                 names = [node.module] + [f"{node.module}.{a.name}" for a in node.names]
             elif isinstance(node, ast.Attribute):
                 names = [ast.unparse(node)]
+            else:
+                continue
             found += [
                 f"{module}:{node.lineno}: {name}"
                 for name in names
