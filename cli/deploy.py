@@ -111,6 +111,13 @@ def register(sub: Any) -> None:
         help="apply exactly this saved plan (`lakeform plan --save PLAN`), or refuse before any "
         "write when the rows, the settings, the workspace, the stack or the program changed since",
     )
+    up.add_argument(
+        "--prepare",
+        action="store_true",
+        help="with --plan, a sharded stack: check every shard's saved plan, apply the "
+        "mass-delete guard and move rows between shards, but deploy no shard (then `lakeform "
+        "up --stack <stack>.<shard> --plan PLAN` per shard, in reference order: GitOps)",
+    )
     up.add_argument("--yes", action="store_true", help="deploy without asking")
     up.add_argument(
         "--allow-deletes",
@@ -405,6 +412,11 @@ def guard_deletes(plan: Plan, settings: StackSettings, allow: int | None) -> str
 def run_up(args: argparse.Namespace, engine: Engine | None = None) -> int:
     """`lakeform up`; `engine`: one already set up for the stack (`lakeform watch` keeps one)."""
     settings = load_stack_settings(Path.cwd(), args.stack)
+    if getattr(args, "prepare", False):
+        raise EngineError(
+            f"--prepare takes the saved plan (--plan) of a sharded stack; stack {args.stack} "
+            "is not sharded (lakeform:settings.shards)"
+        )
     if args.plan is not None:
         return _up_saved(args, settings)
     engine = engine or _engine(args)
@@ -517,3 +529,5 @@ write_output = _write
 confirmed = _confirmed
 row_progress = _row_progress
 print_outputs = _print_outputs
+preview_plan = _plan
+refused_words = _refused

@@ -16,7 +16,7 @@ import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from pydantic import TypeAdapter, ValidationError
 
@@ -146,21 +146,77 @@ class Saved:
 
     @classmethod
     def read(cls, path: Path) -> Saved:
-        try:
-            data = json.loads(path.read_text())
-        except (OSError, UnicodeDecodeError, ValueError) as err:
-            raise StalePlan(f"cannot read the saved plan {path}: {err}") from None
-        if not isinstance(data, dict) or data.get("format") != FORMAT:
-            raise StalePlan(f"{path} is not a Lakeform saved plan ({FORMAT})")
-        body: dict[str, Any] = {k: v for k, v in data.items() if k != "format"}
-        try:
-            return TypeAdapter(cls).validate_python(body)
-        except ValidationError as err:
-            first = err.errors()[0]
-            where = ".".join(str(p) for p in first["loc"])
+        found = read_any(path)
+        if not isinstance(found, Saved):
             raise StalePlan(
-                f"{path} is not a Lakeform saved plan: {where}: {first['msg']}"
-            ) from None
+                f"{path} is the saved plan of the sharded stack {found.stack}: apply it with "
+                f"lakeform up --stack {found.stack} --plan {path}"
+            )
+        return found
+
+
+@dataclass
+class SavedShard:
+    """One shard's part of a sharded stack's saved plan (a `Saved` without what the environment
+    holds once for all shards)."""
+
+    stack_version: str
+    plan: list[dict[str, Any]]
+    workspace: list[str]
+    engine_plan: dict[str, Any]
+
+
+@dataclass
+class SavedEnvironment:
+    """A sharded stack's saved plan: one engine plan per shard, the rows, settings and program
+    once, the moves between the shards' states, and the environment's plan as reviewed."""
+
+    stack: str
+    program: dict[str, str]
+    settings: dict[str, str]
+    rows: dict[str, dict[str, str]]
+    order: list[str]
+    """The shards' stacks in reference order (each after those it names)."""
+    moves: list[dict[str, str]]
+    """{kind, key, source, dest}: rows `up --plan` moves between stacks' states first."""
+    versions: dict[str, str]
+    """The last update of every stack holding the environment's rows when saved."""
+    plan: list[dict[str, Any]]
+    """The environment's plan (moves once, as `move`), as `comparable`."""
+    existing: int
+    shards: dict[str, SavedShard]
+
+    def to_json(self) -> str:
+        body = {"format": ENVIRONMENT_FORMAT, **TypeAdapter(SavedEnvironment).dump_python(self)}
+        return json.dumps(body, indent=1, sort_keys=True) + "\n"
+
+
+ENVIRONMENT_FORMAT = "lakeform-saved-environment/1"
+
+
+def read_any(path: Path) -> Saved | SavedEnvironment:
+    """A saved plan file: one stack's (`Saved`) or a sharded stack's (`SavedEnvironment`)."""
+    try:
+        data = json.loads(path.read_text())
+    except (OSError, UnicodeDecodeError, ValueError) as err:
+        raise StalePlan(f"cannot read the saved plan {path}: {err}") from None
+    kinds: dict[str, type[Saved] | type[SavedEnvironment]] = {
+        FORMAT: Saved,
+        ENVIRONMENT_FORMAT: SavedEnvironment,
+    }
+    if not isinstance(data, dict):
+        data = {}
+    fields = cast("dict[str, Any]", data)
+    cls = kinds.get(str(fields.get("format")))
+    if cls is None:
+        raise StalePlan(f"{path} is not a Lakeform saved plan ({FORMAT})")
+    body = {k: v for k, v in fields.items() if k != "format"}
+    try:
+        return TypeAdapter(cls).validate_python(body)
+    except ValidationError as err:
+        first = err.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        raise StalePlan(f"{path} is not a Lakeform saved plan: {where}: {first['msg']}") from None
 
 
 def changed_fields(
@@ -230,12 +286,29 @@ def engine_differences(saved: Mapping[str, Any], now: Mapping[str, Any]) -> list
         resource_type = str(goal_new.get("type") or goal_old.get("type") or "")
         inputs = _input_names(goal_old.get("inputDiff") or {}, goal_new.get("inputDiff") or {})
         out += [f"{name}.{rest_name(resource_type, wire)}: planned otherwise" for wire in inputs]
+        old_options, new_options = _unordered(goal_old), _unordered(goal_new)
         options = sorted(
             k
             for k in set(goal_old) | set(goal_new)
-            if k != "inputDiff" and goal_old.get(k) != goal_new.get(k)
+            if k != "inputDiff" and old_options.get(k) != new_options.get(k)
         )
         out += [f"{name}: option {k} planned otherwise" for k in options]
+    return out
+
+
+def _unordered(goal: Mapping[str, Any]) -> dict[str, Any]:
+    """A resource goal with its dependency lists sorted: the Python SDK gathers a resource's
+    dependencies in a set, so two previews of the same program list them in either order (seen
+    with a job naming a job and a file: `dependencies` in another order, nothing else)."""
+    out = dict(goal)
+    if isinstance(out.get("dependencies"), list):
+        out["dependencies"] = sorted(map(str, out["dependencies"]))
+    by_property = out.get("propertyDependencies")
+    if isinstance(by_property, Mapping):
+        deps = cast("Mapping[str, Any]", by_property)
+        out["propertyDependencies"] = {
+            k: sorted(map(str, v)) if isinstance(v, list) else v for k, v in deps.items()
+        }
     return out
 
 

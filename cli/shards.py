@@ -12,9 +12,11 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 import threading
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
@@ -22,6 +24,7 @@ from typing import Any, TypeVar
 from cli.engine import Engine, EngineError
 from cli.files import write_atomic
 from cli.plan import Plan, RowChange, for_review, kind_of, urn_parts
+from cli.pulumienv import file_backend
 from metadata import KINDS, MetadataError, Rows, apply_stack_defaults, load_rows
 from metadata.settings import SettingsError, StackSettings, load_stack_settings
 from metadata.shards import Layout, ShardError, layout, same_config, shard_config
@@ -197,6 +200,33 @@ def move(engine: Engine, moves: list[Move]) -> None:
             raise EngineError(f"pulumi state move from {source} to {dest} failed: {detail}")
 
 
+@contextmanager
+def scratch(
+    env: Environment, by_stack: Mapping[str, Engine], moves: list[Move]
+) -> Iterator[dict[str, Engine]]:
+    """Engines for the shards as they will be once `moves` are made, nothing written to the
+    stacks: with moves, copies of every stack holding the environment's rows (`pulumi stack
+    export`, then import) in a scratch `file://` backend, the moves made there. A saved plan is
+    previewed there, so it is the plan `up --plan` applies after making the same moves."""
+    if not moves:
+        yield dict(by_stack)
+        return
+    first = next(iter(by_stack.values()))
+    first.progress.say("==> the moves below are made in a scratch copy of the states, to plan")
+    with tempfile.TemporaryDirectory(prefix="lakeform-moves-") as tmp:
+        backend = file_backend(Path(tmp))
+        copies: dict[str, Engine] = {}
+        for stack in sorted(set(by_stack) | {m.source for m in moves}):
+            real = by_stack.get(stack) or Engine(env.root, stack)
+            deployment = real.stack().export_stack()
+            copy = Engine(env.root, stack, real.progress)
+            copy.env = {**copy.env, "PULUMI_BACKEND_URL": backend}
+            copy.stack().import_stack(deployment)
+            copies[stack] = copy
+        move(next(iter(copies.values())), moves)
+        yield {stack: copies[stack] for stack in by_stack}
+
+
 # --- running shards side by side ----------------------------------------------------------------
 
 
@@ -273,6 +303,11 @@ def combined(env: Environment, plans: Mapping[str, Plan], moves: list[Move]) -> 
     existing = sum(p.existing for p in plans.values())
     existing += len([m for m in moves if m.source not in plans])  # held by the old stack
     plan = Plan(stack=env.name, rows=rows, existing=existing, drift=False)
+    levels = {"mandatory": 0, "advisory": 1}
+    plan.policies = sorted(
+        (p for stack in env.stacks() if stack in plans for p in plans[stack].policies),
+        key=lambda p: (levels.get(p.level, 2), p.kind, p.key, p.rule),
+    )
     return for_review(plan, env.settings, env.rows)
 
 

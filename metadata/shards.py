@@ -114,9 +114,41 @@ class Layout:
         ]
 
 
-def _shard_of(spec: Shards, kind: str, key: str, row: Any, file: str | None) -> str | None:
+def components(rows: Rows) -> dict[tuple[str, str], tuple[str, str]]:
+    """(kind, key) -> the smallest `kind.key` of its connected component of the reference graph
+    (rows naming each other, directly or through others, either way): what `by: hash` hashes, so
+    rows that reference each other land in one shard. A row naming no row and named by none is
+    its own component: it hashes as itself."""
+    parent: dict[tuple[str, str], tuple[str, str]] = {}
+
+    def root(row: tuple[str, str]) -> tuple[str, str]:
+        while parent.get(row, row) != row:
+            parent[row] = parent.get(parent[row], parent[row])  # halve the path
+            row = parent[row]
+        return row
+
+    for kind in KINDS:
+        for key, row in rows.of(kind).items():
+            for reference in KINDS[kind].references(row):
+                other = (reference.kind, reference.key)
+                if reference.key not in rows.of(reference.kind):
+                    continue  # unknown: refused by validation, not a shard's business
+                a, b = root((kind, key)), root(other)
+                if a != b:
+                    small, large = sorted((a, b), key=_dotted)
+                    parent[large] = small
+    return {(kind, key): root((kind, key)) for kind in KINDS for key in rows.of(kind)}
+
+
+def _dotted(row: tuple[str, str]) -> str:
+    return f"{row[0]}.{row[1]}"
+
+
+def _shard_of(
+    spec: Shards, kind: str, key: str, row: Any, file: str | None, group: tuple[str, str]
+) -> str | None:
     if spec.by == "hash":
-        return spec.shard_names()[stable_hash(kind, key, spec.count or 1)]
+        return spec.shard_names()[stable_hash(group[0], group[1], spec.count or 1)]
     if spec.by == "tag":
         tags = cast("dict[str, str] | None", getattr(row, "tags", None)) or {}
         value = tags.get(spec.tag or "")
@@ -139,10 +171,12 @@ def layout(rows: Rows, settings: StackSettings, env: str) -> Layout | None:
     where = f"Pulumi.{env}.yaml: {SETTINGS_KEY}.shards"
     of: dict[tuple[str, str], str] = {}
     problems: list[str] = []
+    groups = components(rows) if spec.by == "hash" else {}
     for kind in KINDS:
         for key, row in sorted(rows.of(kind).items()):
             pos = rows.where(kind, key)
-            shard = _shard_of(spec, kind, key, row, pos.file if pos else None)
+            group = groups.get((kind, key), (kind, key))
+            shard = _shard_of(spec, kind, key, row, pos.file if pos else None, group)
             if shard is None:
                 at = f"{pos.file}:{pos.line}: " if pos else ""
                 problems.append(f"{at}{kind}.{key}: {_no_shard(spec)}; {where}")

@@ -58,19 +58,27 @@ def lakeform_commands() -> list[tuple[str, list[str]]]:
         for line in path.read_text().splitlines():
             match = re.search(r"uv run lakeform (.*?)(?: [>|].*)?$", line)
             if match:
-                command = re.sub(r"\$\{\{ *[\w.]+ *\}\}", "dev", match.group(1))
+                command = re.sub(r"\$\{\{ *matrix\.stack *\}\}", "dev.a", match.group(1))
+                command = re.sub(r"\$\{\{ *[\w.]+ *\}\}", "dev", command)
                 found.append((path.name, shlex.split(command)))
     return found
 
 
 def test_workflows_run_each_lakeform_command_with_arguments_it_takes() -> None:
     commands = lakeform_commands()
-    assert {argv[0] for _, argv in commands} == {"validate", "plan", "up", "outputs", "drift"}
+    assert {argv[0] for _, argv in commands} == {
+        "validate",
+        "plan",
+        "up",
+        "outputs",
+        "drift",
+        "shards",
+    }
     for where, argv in commands:
         args = make_parser().parse_args(argv)
         assert args.command == argv[0], where
         if argv[0] != "validate":
-            assert args.stack == "dev", f"{where}: {argv} names no --stack"
+            assert args.stack in ("dev", "dev.a"), f"{where}: {argv} names no --stack"
 
 
 # Pull requests run their own code (rows, program, even workflow files) in `validate` and `plan`:
@@ -148,10 +156,14 @@ def test_only_the_deploy_job_holds_the_state_write_credentials() -> None:
         for job_name, job in (w.get("jobs") or {}).items()
         if any(s.startswith("STATE_BACKEND_WRITE_") for s in secrets_in(job))
     }
-    assert writers == {("deploy-stack.yml", "up")}
+    deployers = {"prepare", "wave-1", "wave-2", "wave-3"}  # checks and moves, then the waves
+    assert writers == {("deploy-stack.yml", name) for name in deployers}
     deploy = workflows()["deploy-stack.yml"]
     assert triggers(deploy) == {"workflow_call"}
-    assert deploy["jobs"]["up"]["environment"] == "${{ inputs.stack }}"
+    for name in deployers:
+        assert deploy["jobs"][name]["environment"] == "${{ inputs.stack }}"
+    # the outputs are read after the deploy with the read-only credentials
+    assert deploy["jobs"]["outputs"]["environment"] == "${{ inputs.stack }}-plan"
     assert triggers(workflows()["deploy.yml"]) == {"push", "workflow_dispatch"}
 
 
@@ -264,7 +276,7 @@ def saved_plan_findings(plan_wf: dict[Any, Any], deploy_wf: dict[Any, Any]) -> l
     if comment is None or comment < saving or "always()" not in str(plan_steps[comment].get("if")):
         found.append("plan.yml: no comment after the plan, also when the plan is refused")
 
-    steps: list[dict[Any, Any]] = deploy_wf["jobs"]["up"]["steps"]
+    steps: list[dict[Any, Any]] = deploy_wf["jobs"]["prepare"]["steps"]
     ups = [i for i, s in enumerate(steps) if runs(s, "up")]
     for i in ups:
         if "--plan" not in lakeform_argv(steps[i])[0]:
@@ -294,7 +306,7 @@ def saved_plan_findings(plan_wf: dict[Any, Any], deploy_wf: dict[Any, Any]) -> l
         found.append("deploy-stack.yml: the artifact is not taken from the pull request's run")
     expected = f"{fetched.get('path')}/{saved_file}"
     applied = [i for i in ups if option(lakeform_argv(steps[i])[0], "--plan") == expected]
-    if not applied or applied[0] < download:
+    if not applied or applied[0] < download or len(applied) != len(ups):
         return [*found, f"deploy-stack.yml: no `lakeform up --plan {expected}` after the download"]
     apply = applied[0]
     replan = first(steps, lambda s: runs(s, "plan"))
@@ -318,7 +330,8 @@ def test_the_deploy_applies_the_plan_saved_on_the_pull_request_or_stops() -> Non
     wfs = workflows()
     assert saved_plan_findings(wfs["plan.yml"], wfs["deploy-stack.yml"]) == []
     # The artifact is read from another workflow's run: the job's token may read actions.
-    assert wfs["deploy-stack.yml"]["jobs"]["up"]["permissions"]["actions"] == "read"
+    for job in ("prepare", "wave-1", "wave-2", "wave-3"):
+        assert wfs["deploy-stack.yml"]["jobs"][job]["permissions"]["actions"] == "read"
     # The order, as a reviewer reads the files: plan, keep, comment; find, fetch, apply, else stop.
     plan_names = [s.get("name", s.get("uses")) for s in wfs["plan.yml"]["jobs"]["plan"]["steps"]]
     assert plan_names[-3:] == [
@@ -327,15 +340,15 @@ def test_the_deploy_applies_the_plan_saved_on_the_pull_request_or_stops() -> Non
         "Post or update the stack's comment",
     ]
     deploy_names = [
-        s.get("name", s.get("uses")) for s in wfs["deploy-stack.yml"]["jobs"]["up"]["steps"]
+        s.get("name", s.get("uses")) for s in wfs["deploy-stack.yml"]["jobs"]["prepare"]["steps"]
     ]
     assert deploy_names[2:] == [
+        "Shards in reference order",
         "Find the plan saved for this commit's pull request",
         "Download the saved plan",
         "lakeform up (the saved plan, exactly)",
+        "Check every shard's saved plan, guard the environment, move rows",
         "Plan again and stop for review",
-        "Stack outputs",
-        "actions/upload-artifact@v4",
     ]
 
 
@@ -344,7 +357,7 @@ def deploy_with(change: str) -> tuple[dict[Any, Any], dict[Any, Any]]:
     wfs = workflows()
     plan, deploy = wfs["plan.yml"], wfs["deploy-stack.yml"]
     plan_steps = plan["jobs"]["plan"]["steps"]
-    steps = deploy["jobs"]["up"]["steps"]
+    steps = deploy["jobs"]["prepare"]["steps"]
     by_name = {s.get("name"): s for s in steps}
     if change == "fresh up":
         by_name["lakeform up (the saved plan, exactly)"]["run"] = (
@@ -393,4 +406,140 @@ def test_a_deploy_that_would_apply_something_unreviewed_is_caught(
 ) -> None:
     assert saved_plan_findings(*deploy_with("none")) == []
     found = saved_plan_findings(*deploy_with(change))
+    assert any(f.startswith(finding) for f in found), found
+
+
+# A sharded stack (README: Sharding large environments) deploys as a matrix: `prepare` reads the
+# waves from `lakeform shards --json`, checks every shard's saved plan and applies the one
+# mass-delete guard over the environment (`up --plan --prepare`) before any shard job starts;
+# each wave is a matrix of those shards, after the wave before, one concurrency group per shard.
+WAVES = ("wave-1", "wave-2", "wave-3")
+WAVES_OUTPUT = "${{ fromJSON(needs.prepare.outputs.waves)[%d] }}"
+
+
+def matrix_findings(deploy_wf: dict[Any, Any]) -> list[str]:
+    """What breaks "shards deploy in reference order, several at once, after the whole
+    environment's checks and guard"."""
+    found: list[str] = []
+    jobs: dict[str, Any] = deploy_wf["jobs"]
+    prepare = jobs["prepare"]
+    steps: list[dict[Any, Any]] = prepare["steps"]
+    listing = first(
+        steps,
+        lambda s: any(
+            argv[:1] == ["shards"] and "--json" in argv and option(argv, "--stack") == "<stack>"
+            for argv in lakeform_argv(s)
+        ),
+    )
+    if listing is None:
+        return ["deploy-stack.yml: prepare does not list the shards (lakeform shards --json)"]
+    step = steps[listing]
+    script = str(step.get("run"))
+    if not re.search(r'echo "waves=\$\(jq -c \.waves shards\.json\)" >> "\$GITHUB_OUTPUT"', script):
+        found.append("deploy-stack.yml: the waves are not the output of lakeform shards --json")
+    if (
+        prepare.get("outputs", {}).get("waves")
+        != f"${{{{ steps.{step.get('id')}.outputs.waves }}}}"
+    ):
+        found.append("deploy-stack.yml: prepare does not hand the waves to the wave jobs")
+    limit = re.search(r'if \[ "\$waves" -gt (\d+) \]; then', script)
+    if limit is None or int(limit[1]) != len([j for j in jobs if j.startswith("wave-")]):
+        found.append("deploy-stack.yml: more waves than wave jobs are not refused")
+    guard = first(
+        steps,
+        lambda s: any(
+            argv[:1] == ["up"] and "--prepare" in argv and "--plan" in argv
+            for argv in lakeform_argv(s)
+        ),
+    )
+    if guard is None or guard < listing:
+        found.append("deploy-stack.yml: prepare does not check every shard and guard the stack")
+    for n, name in enumerate(WAVES):
+        job = jobs.get(name)
+        if job is None:
+            found.append(f"deploy-stack.yml: no job {name}")
+            continue
+        if job.get("needs") != ["prepare", *WAVES[max(n - 1, 0) : n]]:
+            found.append(f"deploy-stack.yml: {name} does not run after prepare and the wave before")
+        if job.get("strategy", {}).get("matrix", {}).get("include") != WAVES_OUTPUT % n:
+            found.append(f"deploy-stack.yml: {name}'s matrix is not wave {n} of lakeform shards")
+        if job.get("strategy", {}).get("fail-fast") is not False:
+            found.append(f"deploy-stack.yml: {name}: a failed shard cancels the others")
+        group = job.get("concurrency", {}).get("group")
+        if group != "deploy-${{ inputs.stack }}-${{ matrix.shard }}":
+            found.append(f"deploy-stack.yml: {name}: not one concurrency group per shard")
+        ups = [s for s in job["steps"] if runs(s, "up")]
+        matrix_ups = [
+            s
+            for s in ups
+            if '--stack "${{ matrix.stack }}"' in str(s["run"])
+            and option(lakeform_argv(s)[0], "--plan") == "saved-plan/plan-<stack>.json"
+        ]
+        if len(ups) != 1 or len(matrix_ups) != 1:
+            found.append(f"deploy-stack.yml: {name} does not apply its shard's saved plan")
+        download = next((s for s in job["steps"] if uses(s, "actions/download-artifact")), {})
+        if download.get("with", {}).get("run-id") != "${{ needs.prepare.outputs.run_id }}":
+            found.append(f"deploy-stack.yml: {name}: the saved plan is not the pull request's")
+    return found
+
+
+def test_a_sharded_stack_deploys_its_shards_as_a_matrix_in_reference_order() -> None:
+    deploy = workflows()["deploy-stack.yml"]
+    assert matrix_findings(deploy) == []
+    jobs = deploy["jobs"]
+    assert jobs["prepare"]["outputs"]["run_id"] == "${{ steps.saved.outputs.run_id }}"
+    # the whole environment, one deploy at a time (deploy.yml); the shards each in their group
+    for stack in ("dev", "staging", "prod"):
+        assert workflows()["deploy.yml"]["jobs"][stack]["concurrency"] == {
+            "group": f"lakeform-environment-{stack}",
+            "cancel-in-progress": False,
+        }
+
+
+def matrix_with(change: str) -> dict[Any, Any]:
+    deploy = workflows()["deploy-stack.yml"]
+    jobs = deploy["jobs"]
+    if change == "no guard":
+        jobs["wave-1"]["needs"] = []
+    elif change == "static matrix":
+        jobs["wave-2"]["strategy"]["matrix"]["include"] = [{"stack": "prod.a", "shard": "a"}]
+    elif change == "one group":
+        jobs["wave-1"]["concurrency"]["group"] = "deploy-${{ inputs.stack }}"
+    elif change == "waves at once":
+        jobs["wave-3"]["needs"] = ["prepare"]
+    elif change == "fail fast":
+        jobs["wave-2"]["strategy"]["fail-fast"] = True
+    elif change == "no prepare":
+        jobs["prepare"]["steps"] = [
+            s for s in jobs["prepare"]["steps"] if "--prepare" not in str(s.get("run"))
+        ]
+    elif change == "fresh up":
+        step = jobs["wave-1"]["steps"][-1]
+        step["run"] = 'uv run lakeform up --stack "${{ matrix.stack }}" --yes'
+    elif change == "no limit":
+        step = jobs["prepare"]["steps"][2]
+        step["run"] = step["run"].replace("-gt 3 ]", "-gt 4 ]")
+    elif change == "waves by hand":
+        step = jobs["prepare"]["steps"][2]
+        step["run"] = step["run"].replace("jq -c .waves shards.json", "echo '[]'")
+    return deploy
+
+
+@pytest.mark.parametrize(
+    ("change", "finding"),
+    [
+        ("no guard", "deploy-stack.yml: wave-1 does not run after prepare"),
+        ("static matrix", "deploy-stack.yml: wave-2's matrix is not wave 1 of lakeform shards"),
+        ("one group", "deploy-stack.yml: wave-1: not one concurrency group per shard"),
+        ("waves at once", "deploy-stack.yml: wave-3 does not run after prepare and the wave"),
+        ("fail fast", "deploy-stack.yml: wave-2: a failed shard cancels the others"),
+        ("no prepare", "deploy-stack.yml: prepare does not check every shard and guard"),
+        ("fresh up", "deploy-stack.yml: wave-1 does not apply its shard's saved plan"),
+        ("no limit", "deploy-stack.yml: more waves than wave jobs are not refused"),
+        ("waves by hand", "deploy-stack.yml: the waves are not the output of lakeform shards"),
+    ],
+)
+def test_a_matrix_that_skips_the_order_or_the_guard_is_caught(change: str, finding: str) -> None:
+    assert matrix_findings(matrix_with("none")) == []
+    found = matrix_findings(matrix_with(change))
     assert any(f.startswith(finding) for f in found), found

@@ -103,6 +103,36 @@ def test_by_hash_is_stable_and_spreads_rows(project: Project) -> None:
     assert stable_hash("jobs", "daily", 10) == 3
 
 
+def test_by_hash_rows_that_name_each_other_share_a_shard(project: Project) -> None:
+    # 30 runners each running their own job: hashed one by one, pairs would cross the 4 shards
+    # both ways (a cycle); hashed by their component (its smallest `kind.key`), each pair is
+    # together and no shard names another.
+    for i in range(30):
+        project.write(f"r{i}.yaml", RUNNER.format(key=f"run{i}", runs=f"job{i}"))
+        project.write(f"j{i}.yaml", JOB.format(key=f"job{i}", team="x"))
+    # a chain a -> b <- c: one component, placed by `jobs.a`
+    project.write("a.yaml", RUNNER.format(key="a", runs="b"))
+    project.write("b.yaml", JOB.format(key="b", team="x"))
+    project.write("c.yaml", RUNNER.format(key="c", runs="b"))
+    project.write("alone.yaml", JOB.format(key="alone", team="x"))
+    settings = sharded(by="hash", count=4)
+    rows = apply_stack_defaults(project.load(settings=settings), settings, "dev")
+    lay = layout(rows, settings, "dev")  # no ShardError: no cycle
+    assert lay is not None
+    assert lay.needs == {}
+    where = {key: shard for (_, key), shard in lay.of.items()}
+    for i in range(30):
+        assert where[f"run{i}"] == where[f"job{i}"] == f"{stable_hash('jobs', f'job{i}', 4):02d}"
+    assert len({where[f"job{i}"] for i in range(30)}) == 4  # still spread
+    assert where["a"] == where["b"] == where["c"] == f"{stable_hash('jobs', 'a', 4):02d}"
+    # one by one, these would have been split: the pairs hashed by their own key
+    assert any(
+        stable_hash("jobs", f"run{i}", 4) != stable_hash("jobs", f"job{i}", 4) for i in range(30)
+    )
+    # a row naming none and named by none hashes as itself, as before components
+    assert where["alone"] == f"{stable_hash('jobs', 'alone', 4):02d}"
+
+
 def test_a_row_no_shard_takes_is_named_with_its_file(project: Project) -> None:
     project.write("finance/a.yaml", JOB.format(key="a", team="x"))
     project.write("other/b.yaml", JOB.format(key="b", team="x"))
