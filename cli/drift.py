@@ -20,16 +20,12 @@ from cli import table as control_table
 from cli.engine import Engine, EngineError
 from cli.plan import ABSENT, FieldChange, Plan, RowChange, show
 from cli.pulumienv import workspace_client
-from components.files import RowFiles, upload_base
-from components.jobs import JobArgs, UnknownRowReference, job_spec
 from components.names import from_rest
 from components.names import inputs as names_inputs
-from components.pipelines import PipelineArgs, pipeline_spec
 from metadata import KINDS, MetadataError, apply_stack_defaults
 from metadata.kinds import JOBS, PIPELINES
 from metadata.settings import load_stack_settings
 from metadata.shards import ShardError, layout, split_stack
-from stacks.build import RepoFiles, RepoGlobs
 
 DRIFTED: tuple[str, ...] = tuple(name for name, kind in KINDS.items() if kind.drift is not None)
 """Kinds `lakeform drift` compares (their plug-in's `Kind.drift`: which answer field holds the
@@ -72,6 +68,13 @@ def expected(project: Path, stack: str, outputs: Mapping[str, Any]) -> Expected:
     from the conversion the program uses (components.jobs.job_spec, pipeline_spec), references
     resolved to the deployed ids. A row not deployed yet, or naming one that is not, is left out:
     the plan creates or updates it anyway."""
+    # The program's own conversion imports pulumi_databricks (over a second): only here, so
+    # every other lakeform command starts without it.
+    from components.files import RowFiles, upload_base
+    from components.jobs import JobArgs, UnknownRowReference, job_spec
+    from components.pipelines import PipelineArgs, pipeline_spec
+    from stacks.build import RepoFiles, RepoGlobs
+
     stack, shard = split_stack(stack)  # a shard (prod.finance): its rows of prod's
     settings = load_stack_settings(project, stack)
     try:
