@@ -83,7 +83,12 @@ def register(sub: Any) -> None:
         "each) and deletes; a Mermaid task graph for jobs whose tasks change (markdown).",
     )
     _stack_arg(plan)
-    plan.add_argument("--refresh", action="store_true", help="read the workspace first")
+    plan.add_argument(
+        "--refresh",
+        action="store_true",
+        help="read the workspace first (every plan does where Pulumi.yaml sets "
+        "options.refresh: always, as Lakeform's own does)",
+    )
     plan.add_argument(
         "--save",
         type=Path,
