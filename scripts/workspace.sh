@@ -32,12 +32,21 @@ start)
     nohup .venv/bin/python -m devtools.workspace serve --host 127.0.0.1 --port "$port" \
         --state "$state_dir/workspace.json" >"$state_dir/workspace.log" 2>&1 &
     echo $! >"$pid_file"
-    for _ in $(seq 1 100); do
+    # Ready when it answers; on a loaded machine its start (importing the SDK, loading the state)
+    # can take far longer than the usual second, so wait up to a minute unless it has exited.
+    deadline=$((SECONDS + ${LAKEFORM_WORKSPACE_START_SECONDS:-60}))
+    while [ "$SECONDS" -lt "$deadline" ]; do
         answering && exit 0
         kill -0 "$(cat "$pid_file")" 2>/dev/null || break
-        sleep 0.1
+        sleep 0.2
     done
-    echo "error: the local workspace did not start; its log says:" >&2
+    answering && exit 0
+    if kill -0 "$(cat "$pid_file")" 2>/dev/null; then
+        echo "error: the local workspace did not answer at $host within" \
+            "${LAKEFORM_WORKSPACE_START_SECONDS:-60} s (LAKEFORM_WORKSPACE_START_SECONDS); its log says:" >&2
+    else
+        echo "error: the local workspace did not start; its log says:" >&2
+    fi
     cat "$state_dir/workspace.log" >&2
     exit 1
     ;;

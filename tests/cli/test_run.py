@@ -172,7 +172,16 @@ def test_an_undefined_parameter_is_refused(ws: RunningWorkspace) -> None:
         run(ws, job_target(job_id), Options(poll_seconds=0.02, params={"dya": "x"}))
 
 
-def test_no_wait_prints_the_run_id_and_url_and_leaves_it_running(ws: RunningWorkspace) -> None:
+@pytest.fixture
+def slow_ws(clean_databricks_env: None) -> Iterator[RunningWorkspace]:
+    """A workspace whose every run state lasts a minute: a run is still going when looked at
+    again, however loaded the machine."""
+    with running_workspace(timings=RunTimings.steps(60)) as running:
+        yield running
+
+
+def test_no_wait_prints_the_run_id_and_url_and_leaves_it_running(slow_ws: RunningWorkspace) -> None:
+    ws = slow_ws
     job_id = make_job(ws, [task("a")])
     code, out, _ = run(ws, job_target(job_id), Options(wait=False))
     assert code == 0
@@ -193,7 +202,14 @@ def pipeline_target(pipeline_id: str) -> Target:
     return resolve({"pipelines": {"orders": {"id": pipeline_id}}}, "orders", "local")
 
 
-def test_a_pipeline_full_refresh(ws: RunningWorkspace) -> None:
+def test_a_pipeline_full_refresh(clean_databricks_env: None) -> None:
+    # Each state before RUNNING lasts a second: a poll every 0.02 s sees RESETTING even when a
+    # loaded machine answers one in a few tenths (ws's 0.05 s steps could be skipped over).
+    with running_workspace(timings=RunTimings(pending=1.0, running=0.05)) as ws:
+        full_refresh(ws)
+
+
+def full_refresh(ws: RunningWorkspace) -> None:
     pipeline_id = make_pipeline(ws)
     opts = Options(poll_seconds=0.02, full_refresh=True, as_json=True)
     code, out, err = run(ws, pipeline_target(pipeline_id), opts)

@@ -125,3 +125,48 @@ def lakeform_deployed(
     own workspace."""
     with lakeform_once.started(tmp_path) as project:
         yield project
+
+
+def lakeform_up(project: Project) -> None:
+    """`lakeform up --yes -j 2`: what deploys a sharded stack (each shard its own stack)."""
+    done = project.lakeform("up", "--stack", project.stack, "--yes", "-j", "2")
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+@pytest.fixture(scope="session")
+def sharded_once(tmp_path_factory: pytest.TempPathFactory) -> Deployed:
+    return deploy_once(
+        tmp_path_factory.mktemp("sharded"),
+        lambda tmp, ws: Project.copy_of(
+            PROGRAMS / "sharded", tmp, workspace=ws, stack="e2e", include=LAKEFORM_PROGRAM
+        ),
+        lakeform_up,
+    )
+
+
+@pytest.fixture
+def sharded_deployed(
+    sharded_once: Deployed, clean_databricks_env: None, tmp_path: Path
+) -> Iterator[Project]:
+    """tests/e2e/programs/sharded, stack `e2e` split into shards e2e.finance and e2e.marketing,
+    deployed by `lakeform up` to its own workspace."""
+    with sharded_once.started(tmp_path) as project:
+        yield project
+
+
+@pytest.fixture(scope="session")
+def prod_once(tmp_path_factory: pytest.TempPathFactory) -> Deployed:
+    return deploy_once(
+        tmp_path_factory.mktemp("prod"),
+        lambda tmp, ws: lakeform_project(tmp, workspace=ws, stack="prod"),
+    )
+
+
+@pytest.fixture
+def prod_deployed(
+    prod_once: Deployed, clean_databricks_env: None, tmp_path: Path
+) -> Iterator[Project]:
+    """Lakeform's program with the repository's rows and stack file, stack `prod` (protected
+    rows), deployed to its own workspace."""
+    with prod_once.started(tmp_path) as project:
+        yield project

@@ -300,6 +300,9 @@ class Deployed:
     def workspace_copy(self, tmp: Path) -> Path:
         """A copy of the workspace's state file in `tmp`, for running_workspace(state_path=...)."""
         tmp.mkdir(parents=True, exist_ok=True)
+        tables = self.root / "unity-catalog"  # the workspace's Delta tables, beside its state
+        if tables.is_dir():
+            shutil.copytree(tables, tmp / "unity-catalog")
         return Path(shutil.copy2(self.root / "workspace.json", tmp / "workspace.json"))
 
     def copy(self, tmp: Path, *, workspace: RunningWorkspace) -> Project:
@@ -309,7 +312,9 @@ class Deployed:
         the workspace's state (`workspace_copy`)."""
         shutil.copytree(self.root / "program", tmp / "program")
         shutil.copytree(self.root / "state", tmp / "state")
-        for path in [tmp / "program" / f"Pulumi.{self.stack}.yaml", *(tmp / "state").rglob("*")]:
+        # Pulumi.<stack>.yaml, and those of its shards (Pulumi.<stack>.<shard>.yaml)
+        stack_files = (tmp / "program").glob(f"Pulumi.{self.stack}*.yaml")
+        for path in [*stack_files, *(tmp / "state").rglob("*")]:
             if path.is_file():
                 text = path.read_text()
                 if self.url in text:
@@ -325,12 +330,17 @@ class Deployed:
             yield self.copy(tmp, workspace=workspace)
 
 
-def deploy_once(root: Path, make: Callable[[Path, RunningWorkspace], Project]) -> Deployed:
-    """`make(root, workspace)` the project and `pulumi up` it against a workspace persisted in
-    `root/workspace.json`, then stop that workspace: a Deployed to copy from."""
+def deploy_once(
+    root: Path,
+    make: Callable[[Path, RunningWorkspace], Project],
+    deploy: Callable[[Project], object] = Project.up,
+) -> Deployed:
+    """`make(root, workspace)` the project and `deploy` it (default `pulumi up`) against a
+    workspace persisted in `root/workspace.json`, then stop that workspace: a Deployed to copy
+    from."""
     with running_workspace(state_path=root / "workspace.json") as ws:
         project = make(root, ws)
-        project.up()
+        deploy(project)
         return Deployed(root=root, stack=project.stack, url=ws.url)
 
 

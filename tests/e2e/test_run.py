@@ -4,32 +4,28 @@ after a good deploy. The following of runs itself is tested in tests/cli/test_ru
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
-import pytest
+import yaml
 
-from devtools.workspace.testing import RunningWorkspace
-from tests.e2e.conftest import PROGRAMS
-from tests.e2e.harness import LAKEFORM_PROGRAM, Project
+from tests.e2e.harness import Project
 
 STACK = "e2e"
 
 
-@pytest.fixture
-def lakeform(workspace: RunningWorkspace, tmp_path: Path) -> Project:
-    return Project.copy_of(
-        PROGRAMS / "lakeform", tmp_path, workspace=workspace, stack=STACK, include=LAKEFORM_PROGRAM
-    )
-
-
-def test_up_run_runs_the_row_only_after_a_good_deploy(
-    lakeform: Project, workspace: RunningWorkspace
-) -> None:
-    # The workspace refuses every job: the deploy fails and nothing is run.
-    workspace.faults.error("POST", "/api/2.*/jobs/create", times=100)
+def test_up_run_runs_the_row_only_after_a_good_deploy(lakeform_deployed: Project) -> None:
+    lakeform, workspace = lakeform_deployed, lakeform_deployed.workspace
+    # A change to deploy, and the workspace refuses every job update: the deploy fails and
+    # nothing is run.
+    rows_file = lakeform.dir / "resources" / "rows.yaml"
+    rows = yaml.safe_load(rows_file.read_text())
+    rows["jobs"]["daily"]["timeout_seconds"] = 900
+    rows_file.write_text(yaml.safe_dump(rows, sort_keys=False))
+    workspace.faults.error("POST", "/api/2.*/jobs/reset", times=100)
+    workspace.requests.clear()
     failed = lakeform.lakeform("up", "--stack", STACK, "--yes", "--run", "daily")
     assert failed.returncode == 1
     assert "lakeform up: error:" in failed.stderr, failed.stderr
+    assert workspace.requests.count(route="jobs.reset") > 0  # the deploy did try
     assert workspace.requests.count(route="jobs.run_now") == 0
     assert "==> jobs.daily" not in failed.stderr
 

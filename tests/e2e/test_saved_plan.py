@@ -5,27 +5,23 @@ from __future__ import annotations
 
 import json
 import subprocess
-from pathlib import Path
 
 import pytest
 import yaml
 
 from devtools.workspace.testing import RunningWorkspace
-from tests.e2e.conftest import PROGRAMS
-from tests.e2e.harness import LAKEFORM_PROGRAM, Project
+from tests.e2e.harness import Project
 from tests.e2e.test_plan import STACK, edit_rows, job_names, weekly_timeout
 
 WORDS = {"create": "created", "update": "updated", "delete": "deleted", "replace": "replaced"}
 
 
 @pytest.fixture
-def saved(workspace: RunningWorkspace, tmp_path: Path) -> Project:
-    """Lakeform's program on tests/e2e/programs/lakeform's rows, deployed, then every kind of
-    change made to the rows and saved as plan.json."""
-    project = Project.copy_of(
-        PROGRAMS / "lakeform", tmp_path, workspace=workspace, stack=STACK, include=LAKEFORM_PROGRAM
-    )
-    project.up()
+def saved(lakeform_deployed: Project) -> Project:
+    """Lakeform's program on tests/e2e/programs/lakeform's rows, deployed (a copy,
+    conftest.lakeform_deployed), then every kind of change made to the rows and saved as
+    plan.json."""
+    project = lakeform_deployed
     edit_rows(project)
     made = project.lakeform("plan", "--stack", STACK, "--save", "plan.json")
     assert made.returncode == 0, made.stderr
@@ -43,8 +39,9 @@ def history(project: Project) -> int:
 
 
 def test_a_saved_plan_applies_exactly_its_creates_updates_replaces_and_deletes(
-    saved: Project, workspace: RunningWorkspace
+    saved: Project,
 ) -> None:
+    workspace = saved.workspace
     planned = json.loads((saved.dir / "plan.json").read_text())["plan"]
     applied = apply(saved)
     assert applied.returncode == 0, applied.stderr
@@ -78,9 +75,8 @@ def refused(project: Project, workspace: RunningWorkspace, *expected: str) -> No
     assert history(project) == versions
 
 
-def test_a_stale_saved_plan_is_refused_before_any_write(
-    saved: Project, workspace: RunningWorkspace
-) -> None:
+def test_a_stale_saved_plan_is_refused_before_any_write(saved: Project) -> None:
+    workspace = saved.workspace
     rows_file = saved.dir / "resources" / "rows.yaml"
     reviewed = rows_file.read_text()
     rows = yaml.safe_load(reviewed)

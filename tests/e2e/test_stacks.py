@@ -24,12 +24,11 @@ from tests.e2e.test_lifecycle import (
 
 
 def test_dev_and_prod_side_by_side_apply_their_settings(
-    workspace: RunningWorkspace, tmp_path: Path
+    prod_deployed: Project, tmp_path: Path
 ) -> None:
+    prod, workspace = prod_deployed, prod_deployed.workspace
     dev = lakeform_project(tmp_path / "dev", workspace=workspace, stack="dev")
-    prod = lakeform_project(tmp_path / "prod", workspace=workspace, stack="prod")
     dev.up()
-    prod.up()
     jobs = {j.settings.name: j.job_id for j in workspace.client().jobs.list()}
     assert len(jobs) == 16
     api = workspace.client().api_client
@@ -62,15 +61,14 @@ def test_dev_and_prod_side_by_side_apply_their_settings(
     assert not any(r.get("protect") for r in dev.state())
     # The prod guard reads prod's own state while the engine writes it: no sidecar files to
     # read half written (cli.pulumienv.file_backend).
-    state = tmp_path / "prod" / "state"
+    state = prod.dir.parent / "state"
     assert list(state.rglob("*.json")) and not list(state.rglob("*.attrs"))
 
 
 def test_prod_refuses_to_drop_a_protected_row_until_it_is_released(
-    workspace: RunningWorkspace, tmp_path: Path
+    prod_deployed: Project,
 ) -> None:
-    prod = lakeform_project(tmp_path, workspace=workspace, stack="prod")
-    prod.up()
+    prod, workspace = prod_deployed, prod_deployed.workspace
     edit_rows(
         prod,
         "resources/wanderbricks/monitors.yaml",
