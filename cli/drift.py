@@ -254,8 +254,12 @@ def sdk_reader(engine: Engine) -> Get:
     return get
 
 
-def find(rows: Expected, get: Get) -> list[Drifted]:
-    """The rows whose job or pipeline no longer holds what the row sets (or is gone)."""
+def find(rows: Expected, get: Get, *, emails: bool = False) -> list[Drifted]:
+    """The rows whose job or pipeline no longer holds what the row sets (or is gone); with
+    `emails`, also each job holding an email list its row leaves empty (cli/emails.py: the
+    provider keeps a list's last address, so neither its read nor `compare` sees it)."""
+    from cli.emails import in_workspace  # cli.emails builds on this module
+
     found: list[Drifted] = []
     for (kind, key), (id_, spec) in sorted(rows.items()):
         held = get(kind, id_)
@@ -263,18 +267,23 @@ def find(rows: Expected, get: Get) -> list[Drifted]:
             found.append(Drifted(kind=kind, key=key, id=id_, gone=True))
             continue
         changes = compare(kind, spec, held)
+        if emails and kind == JOBS.name:
+            changes += in_workspace(spec, held)
         if changes:
             found.append(Drifted(kind=kind, key=key, id=id_, changes=changes, held=held))
     return found
 
 
-def check(engine: Engine, outputs: Mapping[str, Any] | None = None) -> list[Drifted]:
-    """Every deployed job and pipeline of the engine's stack compared with its row."""
+def check(
+    engine: Engine, outputs: Mapping[str, Any] | None = None, *, emails: bool = False
+) -> list[Drifted]:
+    """Every deployed job and pipeline of the engine's stack compared with its row (`emails`:
+    see `find`)."""
     rows = expected(engine.project, engine.stack_name, outputs or engine.outputs())
     if not rows:
         return []
     engine.progress.say(f"==> comparing {len(rows)} jobs and pipelines with their rows")
-    return find(rows, sdk_reader(engine))
+    return find(rows, sdk_reader(engine), emails=emails)
 
 
 # -- reporting --------------------------------------------------------------------------------
