@@ -67,12 +67,29 @@ def run(args: argparse.Namespace) -> int:
         print("FAILED: nothing written", file=sys.stderr)
         return 1
     if not any(imported.rows.values()):
-        if imported.other_kinds:
-            has = "it has kinds Lakeform does not deploy: " + ", ".join(imported.other_kinds)
-        elif imported.skipped:
-            has = "what it has instead is listed above"
-        else:
-            has = "it defines no resources"
+        has = (
+            "; ".join(
+                [
+                    *(
+                        [
+                            "it has kinds Lakeform does not deploy: "
+                            + ", ".join(imported.other_kinds)
+                        ]
+                        if imported.other_kinds
+                        else []
+                    ),
+                    *(
+                        [
+                            "it has rows defined only in targets: "
+                            + ", ".join(imported.only_in_targets)
+                        ]
+                        if imported.only_in_targets
+                        else []
+                    ),
+                ]
+            )
+            or "it defines no resources"
+        )
         print(
             f"lakeform import-bundle: {bundle}: no job, pipeline or quality monitor that Lakeform "
             f"deploys; {has}",

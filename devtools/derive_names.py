@@ -22,13 +22,16 @@ dataclass counterpart keeps its snake name and is listed under `unverified`;
 tests/unit/test_names.py holds the reviewed list, so a new SDK property cannot go unmapped
 silently, and fails when the committed table is not what the installed packages give.
 
-This is the only place that reads Pulumi's private `pulumi._types` (the wire names and types of
-input classes, which have no public accessor): at development time, never in the program.
+The wire names are read from the generated SDK's own source: each property's getter carries
+`@pulumi.getter(name="wireName")` (or a bare `@pulumi.getter`, when the wire name is the Python
+one), read here with `ast`; the types are the getters' return annotations (`typing.get_type_hints`).
+Nothing reads Pulumi's private `pulumi._types`.
 """
 
 from __future__ import annotations
 
 import argparse
+import ast
 import collections.abc
 import dataclasses
 import functools
@@ -36,6 +39,7 @@ import importlib
 import importlib.metadata
 import inspect
 import json
+import pathlib
 import pkgutil
 import sys
 import typing
@@ -46,7 +50,6 @@ import databricks.sdk.service as services
 import pulumi
 import pulumi_databricks
 from databricks.sdk.service import iam
-from pulumi import _types as pulumi_types  # pyright: ignore[reportPrivateUsage]
 
 from components.names import TABLE, table
 
@@ -79,8 +82,82 @@ array|map|any, "class" and "fields": {wire: Node} for objects, "items": Node for
 maps}."""
 
 
+@functools.cache
+def _module_getters(path: str) -> dict[str, dict[str, str]]:
+    """Class name -> {Python property name: wire name} for every `@pulumi.getter` property of
+    the classes defined in the module at `path` (generated SDK source, parsed once)."""
+    tree = ast.parse(pathlib.Path(path).read_text(encoding="utf-8"))
+    classes: dict[str, dict[str, str]] = {}
+    for node in tree.body:
+        if not isinstance(node, ast.ClassDef):
+            continue
+        names: dict[str, str] = {}
+        for item in node.body:
+            if isinstance(item, ast.FunctionDef):
+                wire = _getter_name(item)
+                if wire is not None:
+                    names[_mangled(node.name, item.name)] = wire
+        classes[node.name] = names
+    return classes
+
+
+def _mangled(cls: str, name: str) -> str:
+    """`name` as the class stores it: Python mangles `__private` names inside a class body."""
+    if name.startswith("__") and not name.endswith("__"):
+        return f"_{cls.lstrip('_')}{name}"
+    return name
+
+
+def _getter_name(fn: ast.FunctionDef) -> str | None:
+    """The wire name a `@pulumi.getter` or `@pulumi.getter(name="x")` decorator gives `fn`."""
+    for decorator in fn.decorator_list:
+        call = decorator if isinstance(decorator, ast.Call) else None
+        target = call.func if call is not None else decorator
+        if ast.unparse(target) != "pulumi.getter":
+            continue
+        for keyword in call.keywords if call is not None else ():
+            if keyword.arg == "name" and isinstance(keyword.value, ast.Constant):
+                return str(keyword.value.value)
+        return fn.name
+    return None
+
+
+def _is_input_type(cls: type) -> bool:
+    """Whether `cls` is one of pulumi_databricks' generated input types (`...Args`)."""
+    return _generated(cls) and cls.__name__.endswith("Args")
+
+
+def _generated(cls: type) -> bool:
+    module = sys.modules.get(cls.__module__)
+    return (
+        module is not None
+        and module.__name__.startswith(pulumi_databricks.__name__ + ".")
+        and cls.__name__ in _module_getters(inspect.getfile(module))
+    )
+
+
+@functools.cache
+def _getters(cls: type) -> dict[str, tuple[str, Any]]:
+    """Python property name -> (wire name, annotated type) of a generated pulumi_databricks
+    class (input type or resource); empty for any other class."""
+    if not _generated(cls):
+        return {}
+    module = sys.modules[cls.__module__]
+    names = _module_getters(inspect.getfile(module)).get(cls.__name__, {})
+    namespace = {**vars(module), "Output": pulumi.Output, "T": type(None)}
+    return {
+        snake: (
+            wire,
+            typing.get_type_hints(getattr(cls, snake).fget, globalns=namespace)["return"],
+        )
+        for snake, wire in names.items()
+    }
+
+
 def _strip(tp: Any) -> Any:
     """Remove pulumi.Input / Optional / Awaitable / Output wrappers from an annotation."""
+    if typing.get_origin(tp) is pulumi.Output:
+        tp = typing.get_args(tp)[0]
     while typing.get_origin(tp) is typing.Union:
         args = [
             a
@@ -155,7 +232,7 @@ def _node(tp: Any, sdk_tp: Any, path: str, unverified: list[str]) -> Node:
             "type": "map",
             "items": _node(typing.get_args(tp)[1], None, path + "{}", unverified),
         }
-    if isinstance(tp, type) and pulumi_types.is_input_type(tp):
+    if isinstance(tp, type) and _is_input_type(tp):
         return {
             "type": "object",
             "class": _class_name(tp),
@@ -166,8 +243,9 @@ def _node(tp: Any, sdk_tp: Any, path: str, unverified: list[str]) -> Node:
 
 
 def _object(cls: type, sdk: type | None, path: str, unverified: list[str]) -> dict[str, Node]:
-    py_to_wire = pulumi_types.input_type_py_to_pulumi_names(cls)
-    types = pulumi_types.input_type_types(cls)
+    getters = _getters(cls)
+    py_to_wire = {snake: wire for snake, (wire, _) in getters.items()}
+    types = {wire: tp for wire, tp in getters.values()}
     fields: dict[str, Node] = {}
     for snake, wire in sorted(py_to_wire.items(), key=lambda kv: kv[1]):
         rest = _rest_name(sdk, snake)
@@ -210,8 +288,8 @@ def derive(resources: Mapping[str, str | None]) -> dict[str, Any]:
         args = getattr(pulumi_databricks, class_name + "Args")
         missing: list[str] = []
         inputs = _object(args, _sdk_dataclass(sdk_name), "", missing)
-        state = pulumi_types.resource_types(resource)
-        outputs = {wire: _node(tp, None, wire, [])["type"] for wire, tp in sorted(state.items())}
+        state = _getters(resource).values()
+        outputs = {wire: _node(tp, None, wire, [])["type"] for wire, tp in sorted(state)}
         derived[token] = {
             "args": _class_name(args),
             "sdk": sdk_name or None,

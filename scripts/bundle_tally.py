@@ -9,6 +9,10 @@ then `lakeform import-bundle bundles/<name> -o resources/<name>` and `lakeform v
 in it (a bundle whose includes or sync paths reach `../` comes with the folders above it that
 they reach). Prints OK or the first error line per bundle, the tally, and the first errors ranked by
 how many bundles each stops (numbers and quoted names folded so alike errors count together).
+
+The stack files are copied without their deploy `policies` (Pulumi.prod.yaml's make every prod
+job need a timeout and failure emails): the tally measures the import, and a project's policy
+rules are its own; `--policies` keeps them, to see what a bundle would need to pass them.
 """
 
 from __future__ import annotations
@@ -60,12 +64,27 @@ def first_error(proc: subprocess.CompletedProcess[str]) -> str:
     return lines[-1] if lines else f"exit {proc.returncode}"
 
 
-def tally_one(bundle: Path, root: Path) -> tuple[bool, str, str]:
+def copy_stacks(project: Path, policies: bool) -> None:
+    """This repository's Pulumi.yaml and stack files into `project`, without `policies`
+    unless asked."""
+    import yaml
+
+    for f in PROJECT.glob("Pulumi*.yaml"):
+        if policies:
+            shutil.copy(f, project / f.name)
+            continue
+        doc = yaml.safe_load(f.read_text(encoding="utf-8")) or {}
+        settings = (doc.get("config") or {}).get("lakeform:settings")
+        if isinstance(settings, dict):
+            settings.pop("policies", None)
+        (project / f.name).write_text(yaml.safe_dump(doc, sort_keys=False), encoding="utf-8")
+
+
+def tally_one(bundle: Path, root: Path, policies: bool = False) -> tuple[bool, str, str]:
     name = re.sub(r"[^A-Za-z0-9_-]", "_", bundle.relative_to(root).as_posix()) or "bundle"
     with tempfile.TemporaryDirectory(prefix="lakeform-tally-") as tmp:
         project = Path(tmp)
-        for f in PROJECT.glob("Pulumi*.yaml"):
-            shutil.copy(f, project / f.name)
+        copy_stacks(project, policies)
         # the folders its includes and sync paths reach (`../common`) come with it, as they
         # would in the repository that holds the bundle
         base = bundle
@@ -111,13 +130,16 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("root", type=Path)
     parser.add_argument("-v", "--verbose", action="store_true", help="print each full output")
+    parser.add_argument(
+        "--policies", action="store_true", help="keep the stack files' deploy policies"
+    )
     args = parser.parse_args()
     root: Path = args.root.resolve()
     found = bundles(root)
     reasons: Counter[str] = Counter()
     ok = 0
     for bundle in found:
-        passed, line, log = tally_one(bundle, root)
+        passed, line, log = tally_one(bundle, root, args.policies)
         rel = bundle.relative_to(root).as_posix()
         print(f"{'OK  ' if passed else 'FAIL'} {rel}: {line}")
         if args.verbose:

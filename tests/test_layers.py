@@ -191,3 +191,42 @@ def test_the_checks_catch_what_they_are_for(expected: str) -> None:
 def test_a_cycle_is_found_even_through_a_late_or_relative_import() -> None:
     sources = {k.removesuffix(".__init__"): v for k, v in BAD.items()}
     assert cycles(graph(sources)) == [["metadata.a", "metadata.b", "stacks.config"]]
+
+
+def private_pulumi_uses(sources: Mapping[str, str]) -> list[str]:
+    """`module:line: name` for every use of a private module of the Pulumi SDK (`pulumi._types`,
+    `from pulumi import _utils`): internals that change without notice between releases."""
+    found: list[str] = []
+    for module, source in sorted(sources.items()):
+        for node in ast.walk(ast.parse(source)):
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                names = [node.module] + [f"{node.module}.{a.name}" for a in node.names]
+            elif isinstance(node, ast.Attribute):
+                names = [ast.unparse(node)]
+            else:
+                continue
+            found += [
+                f"{module}:{node.lineno}: {name}"
+                for name in names
+                if name.startswith("pulumi._") or name.startswith("pulumi.runtime._")
+            ]
+    return sorted(set(found))
+
+
+def test_no_module_uses_the_pulumi_sdks_private_modules() -> None:
+    assert private_pulumi_uses(project_sources()) == []
+
+
+def test_a_private_pulumi_use_is_found() -> None:
+    sources = {
+        "a": "from pulumi import _types\n",
+        "b": "import pulumi\nx = pulumi._types.input_type_types\n",
+        "c": "import pulumi\nx = pulumi.getter\n",
+    }
+    assert private_pulumi_uses(sources) == [
+        "a:1: pulumi._types",
+        "b:2: pulumi._types",
+        "b:2: pulumi._types.input_type_types",
+    ]

@@ -86,11 +86,16 @@ class Imported:
     other_kinds: list[str] = field(default_factory=list[str])
     """`resources.<kind> at file:line` of each kind Lakeform does not deploy, for the refusal of
     a bundle with nothing else."""
+    only_in_targets: list[str] = field(default_factory=list[str])
+    """`<kind>.<key> at file:line (only in targets ...)` of each row defined only in targets,
+    for the refusal of a bundle with nothing else."""
     per_stack: dict[str, dict[str, str]] = field(default_factory=dict[str, dict[str, str]])
     """Stack variable -> target -> its value ("": every other stack's), for a field of a kind
     Lakeform does not deploy that targets change."""
     artifacts_built: bool | None = None
     """None until the bundle's artifacts are built (once, when a library needs them)."""
+    pending: list[_Pending] = field(default_factory=list["_Pending"])
+    """Fields that are exactly a typed variable whose value differs between stacks."""
 
 
 class BundleError(Exception):
@@ -144,6 +149,8 @@ def import_bundle(bundle: Path, root: Path, stacks: Collection[str] = ()) -> Imp
     overrides: dict[str, dict[str, dict[str, dict[str, Any]]]] = {}
     """target -> kind -> key -> the partial row, converted, merged over every file."""
     first_seen: dict[tuple[str, str], str] = {}
+    target_problems: dict[tuple[str, str], list[str]] = {}
+    """(kind, key) -> what its targets' overrides have that is refused."""
     """(kind, key) of a row defined only in targets -> `file:line` of its first definition."""
     permissions: list[dict[str, Any]] = []
     wide: dict[str, Any] = {}
@@ -170,7 +177,20 @@ def import_bundle(bundle: Path, root: Path, stacks: Collection[str] = ()) -> Imp
                 "_folder": path.parent,
                 "_at": str(at[path].pos(("artifacts", name))),
             }
+    setup_py = main.parent / "setup.py"
+    if not artifacts and setup_py.is_file():
+        # the CLI's artifacts.whl.AutoDetect (bundle/artifacts/whl/autodetect.go): no artifacts
+        # and a setup.py in the bundle folder make one, built with `<python> setup.py
+        # bdist_wheel` (whl/infer.go) when a task names a local wheel
+        artifacts[INFERRED_ARTIFACT] = {
+            "type": "whl",
+            "build": "python3 setup.py bdist_wheel",
+            "_folder": main.parent,
+            "_at": f"{_rel(setup_py, root)}:1:1",
+            "_inferred": True,
+        }
     typed = _typed_variables(documents, stacks)
+    mutators: tuple[dict[str, Any], str] | None = None
     defined: dict[tuple[str, str], str] = {}
     """(kind, key) of each row -> where it is defined (`file:line:col`)."""
     for path, doc in documents:
@@ -180,14 +200,8 @@ def import_bundle(bundle: Path, root: Path, stacks: Collection[str] = ()) -> Imp
                 wide[key] = merge_bundle(wide.get(key), doc[key])
             elif key == "python":
                 python = _map(doc[key])
-                mutators = ", ".join(f"'{x}'" for x in _items(python.get("mutators")))
-                if mutators:
-                    ctx.refuse(
-                        (key, "mutators"),
-                        f"python.mutators {mutators} change resources in Python after they are "
-                        "loaded; Lakeform runs the bundle's resource loaders but not its "
-                        "mutators: make the change in the YAML or in the loader, and import again",
-                    )
+                if _items(python.get("mutators")):
+                    mutators = (python, str(at[path].pos((key, "mutators"))))
                 for name in python:
                     if name not in ("resources", "mutators", "venv_path"):
                         out.skipped.append(f"{at[path].pos((key, name))}: python.{name} (unknown)")
@@ -236,12 +250,19 @@ def import_bundle(bundle: Path, root: Path, stacks: Collection[str] = ()) -> Imp
                     )
                     continue
                 for key, partial_any in _map(rows).items():
+                    before = len(out.problems)
                     partial = _row(
                         kind, key, partial_any, ctx, (*parts, key), f"targets.{name}.{kind}.{key}"
                     )
+                    # kept aside: a row defined only in targets is not imported (and listed)
+                    target_problems.setdefault((kind, key), []).extend(out.problems[before:])
+                    del out.problems[before:]
                     first_seen.setdefault((kind, key), str(at[path].pos((*parts, key))))
                     kind_over = overrides.setdefault(name, {}).setdefault(kind, {})
                     kind_over[key] = merge_bundle(kind_over.get(key), partial)
+    if mutators is not None:
+        mutator_ctx = _Ctx(out, loc, main.parent, synced, root, others, artifacts, typed)
+        _apply_mutators(mutators, documents, mutator_ctx)
     for kind, rows in out.rows.items():
         for row in rows.values():
             if permissions and kind in PERMISSION_LEVELS:
@@ -260,6 +281,9 @@ def import_bundle(bundle: Path, root: Path, stacks: Collection[str] = ()) -> Imp
     if not stacks_targets:
         for key in wide:
             out.skipped.append(f"{key} (the bundle has no targets: no stack to put it in)")
+    for ident, found in target_problems.items():
+        if ident[1] in out.rows.get(ident[0], {}):
+            out.problems.extend(found)
     only_in: dict[tuple[str, str], list[str]] = {}
     for name, target in stacks_targets.items():
         stack_vars = {k: v for k, v in variables.items() if v is not None}
@@ -301,6 +325,7 @@ def import_bundle(bundle: Path, root: Path, stacks: Collection[str] = ()) -> Imp
         if out.root_path_used:
             root_path = out.settings[name].get("workspace_root", DEFAULT_WORKSPACE_ROOT)
             out.settings[name]["variables"].setdefault(ROOT_VARIABLE, root_path)
+    _apply_pending(out)
     for ref in sorted(out.placeholders):
         variable, meaning = PLACEHOLDER_VARIABLES[ref]
         out.skipped.append(
@@ -319,6 +344,10 @@ def import_bundle(bundle: Path, root: Path, stacks: Collection[str] = ()) -> Imp
             "workspace_root (the folder Lakeform uploads under)"
         )
     for (kind, key), names in only_in.items():
+        out.only_in_targets.append(
+            f"{kind}.{key} at {first_seen[(kind, key)]} (only in target"
+            f"{'s' if len(names) > 1 else ''} {', '.join(names)})"
+        )
         out.skipped.append(
             f"{first_seen[(kind, key)]}: {kind}.{key} is defined only in target"
             f"{'s' if len(names) > 1 else ''} {', '.join(names)} (a Lakeform row deploys to "
@@ -411,6 +440,213 @@ def _python_documents(
 
     doc = bundle_python.located({"resources": first}, locations, file_of, python_at)
     return [(folder / bundle_python.GENERATED, doc)]
+
+
+def _apply_mutators(
+    mutators: tuple[dict[str, Any], str],
+    documents: list[tuple[Path, dict[str, Any]]],
+    ctx: _Ctx,
+) -> None:
+    """The bundle's `python.mutators` run over its resources as each target has them, as the
+    CLI runs them after loading (phase apply_mutators, with the target's variables); what they
+    change, told from the package's own reading of the unchanged resources, is converted like
+    YAML at the mutator's Python line: into the row when every target gets the same change,
+    else into each target's stack_overrides."""
+    python, where = mutators
+    names = list(_items(python.get("mutators")))
+    out = ctx.out
+    defaults: dict[str, Any] = {}
+    per_target: dict[str, dict[str, Any]] = {}
+    base: dict[str, Any] = {}
+    target_resources: dict[str, Any] = {}
+    default = None
+    for _, doc in documents:
+        base = merge_bundle(base, _map(doc.get("resources")))
+        for name, spec in _map(doc.get("variables")).items():
+            defaults[name] = _map(spec).get("default") if isinstance(spec, dict) else spec
+        for name, body in _map(doc.get("targets")).items():
+            if _map(body).get("default") is True:
+                default = name
+            target_resources[name] = merge_bundle(
+                target_resources.get(name, {}), _map(_map(body).get("resources"))
+            )
+            for var, spec in _map(_map(body).get("variables")).items():
+                value = _map(spec).get("default") if isinstance(spec, dict) else spec
+                per_target.setdefault(name, {})[var] = value
+    targets = list(target_resources) or ["default"]
+    if default in targets:
+        targets = [default, *(t for t in targets if t != default)]
+    changes: dict[str, dict[tuple[str, str], Any]] = {}
+    locations: dict[tuple[str | int, ...], tuple[str, int, int]] = {}
+    for target in targets:
+        resources = merge_bundle(base, target_resources.get(target, {}))
+        values = defaults | per_target.get(target, {})
+        try:
+            before, _, _ = bundle_python.mutate(
+                ctx.bundle, python, out.name, target, values, resources, []
+            )
+            after, found, warnings = bundle_python.mutate(
+                ctx.bundle, python, out.name, target, values, resources, names
+            )
+        except bundle_python.PythonLoadError as err:
+            out.problems.append(
+                f"{where}: python.mutators: the bundle's mutators failed for target {target}: {err}"
+            )
+            return
+        out.notes.extend(f"{where}: python.mutators: {w}" for w in warnings)
+        locations.update(found)
+        for kind in KINDS:
+            for key, resource in _map(after.get(kind)).items():
+                try:
+                    change = _change(_map(before.get(kind)).get(key), resource)
+                except _Unsupported as err:
+                    out.problems.append(
+                        f"{where}: python.mutators: in target {target} they change {kind}.{key} "
+                        f"in a way a Lakeform row cannot say ({err} from a list of named "
+                        "items): make that change in the YAML, and import again"
+                    )
+                    continue
+                if change is not None:
+                    changes.setdefault(target, {})[(kind, key)] = change
+    changed = sorted({ident for found in changes.values() for ident in found})
+    if not changed:
+        out.notes.append(f"{where}: python.mutators ran for each target and changed nothing")
+        return
+
+    def file_of(name: str) -> str:
+        return _rel(ctx.bundle / name, ctx.root)
+
+    top = Pos(*_pos_parts(where))
+    missing = object()
+    for kind, key in changed:
+        row = out.rows.get(kind, {}).get(key)
+        if row is None:
+            continue  # defined only in targets: listed as not imported already
+        per = {t: _map(changes.get(t, {}).get((kind, key))) for t in targets}
+        first = per[targets[0]]
+        # a field every target's mutators set alike goes in the row, the rest per target
+        common = {
+            f: v for f, v in first.items() if all(c.get(f, missing) == v for c in per.values())
+        }
+        parts = ("resources", kind, key)
+        for target, change in [("", common), *per.items()]:
+            change = change if not target else {f: v for f, v in change.items() if f not in common}
+            if not change:
+                continue
+            doc = bundle_python.located(
+                {"resources": {kind: {key: change}}}, locations, file_of, top
+            )
+            mutated = _Ctx(
+                out,
+                Locator(_rel(ctx.bundle / bundle_python.GENERATED, ctx.root), (), doc, None),
+                ctx.bundle,
+                ctx.bundle,
+                ctx.root,
+                ctx.others,
+                ctx.artifacts,
+                ctx.typed,
+            )
+            converted = _row(kind, key, change, mutated, parts, f"{kind}.{key}")
+            fields = ", ".join(sorted(converted))
+            if not target:
+                out.rows[kind][key] = row = _replace(row, converted, keep_none=False)
+                for stack, over in _map(row.get("stack_overrides")).items():
+                    if set(_map(over)) & set(converted):
+                        row["stack_overrides"][stack] = _replace(over, converted, keep_none=True)
+                out.notes.append(
+                    f"{mutated.loc.pos(parts)}: {kind}.{key}: python.mutators set {fields} "
+                    "alike in every target: in the row"
+                )
+                continue
+            overrides_of = row.setdefault("stack_overrides", {})
+            overrides_of[target] = _replace(overrides_of.get(target), converted, keep_none=True)
+            out.notes.append(
+                f"{mutated.loc.pos(parts)}: {kind}.{key}: python.mutators set {fields} in target "
+                f"{target} only: in its stack_overrides (a project stack that is no target does "
+                "not get it)"
+            )
+
+
+def _pos_parts(where: str) -> tuple[str, int, int]:
+    """`file:line:col` -> its parts."""
+    file, line, col = where.rsplit(":", 2)
+    return file, int(line), int(col)
+
+
+class _Unsupported(Exception):
+    """A mutator's change that a partial row cannot say."""
+
+
+def _ident(items: list[Any]) -> str | None:
+    """The key that names every item of a list (task_key, ...), if one does."""
+    return next(
+        (
+            k
+            for k in KEYED_LISTS.values()
+            if items and all(isinstance(i, dict) and k in i for i in items)
+        ),
+        None,
+    )
+
+
+def _change(before: Any, after: Any) -> Any:
+    """The partial that turns `before` into `after`: changed keys with their new value (maps
+    compared key by key, named lists item by item), a removed key as None; None when equal."""
+    if before == after:
+        return None
+    if isinstance(before, dict) and isinstance(after, dict):
+        old, new = _map(before), _map(after)
+        change: dict[str, Any] = {k: None for k in old if k not in new}
+        for k, v in new.items():
+            if k not in old:
+                change[k] = copy.deepcopy(v)
+            elif old[k] != v:
+                change[k] = _change(old[k], v)
+        return change
+    if isinstance(before, list) and isinstance(after, list):
+        ident = _ident([*_items(before), *_items(after)])
+        if ident is not None:
+            old_items = {_map(i)[ident]: i for i in _items(before)}
+            gone = set(old_items) - {_map(i)[ident] for i in _items(after)}
+            if gone:
+                raise _Unsupported(f"removes {', '.join(sorted(str(g) for g in gone))}")
+            items: list[Any] = []
+            for item in _items(after):
+                name = _map(item)[ident]
+                inner = _change(old_items.get(name), item)
+                if inner is not None:
+                    items.append({ident: name, **_map(inner)} if name in old_items else item)
+            return items
+    return copy.deepcopy(cast("Any", after))
+
+
+def _replace(base: Any, change: Any, keep_none: bool) -> Any:
+    """`change` over `base`: maps key by key, lists of named items (tasks, ...) item by item,
+    anything else replaced; a None removes the key (kept as None, the removal, in a stack
+    override)."""
+    if isinstance(base, dict) and isinstance(change, dict):
+        merged = dict(_map(base))
+        for k, v in _map(change).items():
+            if v is None and not keep_none:
+                merged.pop(k, None)
+            else:
+                merged[k] = _replace(merged.get(k), v, keep_none) if v is not None else None
+        return merged
+    if isinstance(base, list) and isinstance(change, list):
+        items = [*_items(base), *_items(change)]
+        ident = _ident(items)
+        if ident is None:
+            return copy.deepcopy(cast("Any", change))
+        merged_list = [copy.deepcopy(i) for i in _items(base)]
+        index = {_map(i)[ident]: n for n, i in enumerate(merged_list)}
+        for item in _items(change):
+            at = index.get(_map(item)[ident])
+            if at is None:
+                merged_list.append(copy.deepcopy(item))
+            else:
+                merged_list[at] = _replace(merged_list[at], item, keep_none)
+        return merged_list
+    return copy.deepcopy(change)
 
 
 KEYED_LISTS = {
@@ -813,7 +1049,7 @@ class _Ctx:
     """The bundle's `artifacts` (builds the CLI runs before deploying)."""
     typed: dict[str, Any]
     """Variables whose value is no string (a number, a list, a map) -> the value every stack
-    has, or DIFFERS: a field that is exactly `${var.X}` takes the value itself."""
+    has, or a PerStack: a field that is exactly `${var.X}` takes the value itself."""
 
     def refuse(self, parts: tuple[Part, ...], message: str) -> None:
         self.out.problems.append(str(self.loc.problem(parts, message)))
@@ -994,8 +1230,31 @@ STRING_MAPS = {
 """Fields that map names to strings: a typed variable's number or boolean there becomes text, as
 the CLI's convert.Normalize makes it (libs/dyn/convert/normalize.go normalizeString)."""
 WHOLE_VARIABLE = re.compile(r"\$\{var\.([A-Za-z0-9_-]+)\}")
-DIFFERS = object()
-"""A typed variable whose value is not the same in every stack."""
+
+
+@dataclass(frozen=True)
+class PerStack:
+    """A typed variable whose value is not the same in every stack."""
+
+    values: dict[str, Any]
+    """stack -> the variable's value there."""
+    base: str
+    """The stack whose value the row takes (the default target's, else the first); the
+    others' that differ become `stack_overrides`."""
+
+
+@dataclass
+class _Pending:
+    """A field that is exactly a per-stack typed variable: each stack's value, converted."""
+
+    kind: str
+    key: str
+    path: tuple[Part, ...]
+    """The field's path inside the row."""
+    values: dict[str, Any]
+    base: str
+    at: str
+    """`file:line:col` of the field, for a refusal."""
 
 
 def _typed_variables(
@@ -1003,7 +1262,7 @@ def _typed_variables(
 ) -> dict[str, Any]:
     """Variables with a value that is no string in some stack (any value, when there is no
     stack) -> that value when every stack (target, or stack taking the default target's
-    variables) has the same, else DIFFERS."""
+    variables) has the same, else a PerStack."""
     defaults: dict[str, Any] = {}
     per_target: dict[str, dict[str, Any]] = {}
     default_target = None
@@ -1032,14 +1291,39 @@ def _typed_variables(
             continue
         if all(v is None for v in values):
             continue
-        typed[name] = values[0] if all(v == values[0] for v in values) else DIFFERS
+        if all(v == values[0] for v in values):
+            typed[name] = values[0]
+        else:
+            by_stack = {str(n): v for n, v in zip(names, values, strict=True)}
+            base = default_target if default_target in by_stack else str(names[0])
+            typed[name] = PerStack(by_stack, base)
     return typed
 
 
 def _typed(name: str, ctx: _Ctx, parts: tuple[Part, ...], text: str) -> Any:
-    """The value of typed variable `name` for a field that is exactly `text`, `${var.name}`."""
+    """The value of typed variable `name` for a field that is exactly `text`, `${var.name}`.
+    One that differs between stacks: in a target's own resources, that target's value; in a
+    row, the base stack's value, each other stack's that differs kept for its
+    `stack_overrides` (as the CLI substitutes each target's value in its own deploy)."""
     value = ctx.typed[name]
-    if value is DIFFERS:
+    if isinstance(value, PerStack):
+        if len(parts) > 2 and parts[0] == "targets":
+            return _interpolated(copy.deepcopy(value.values.get(str(parts[1]))), ctx, parts)
+        converted = {
+            stack: _interpolated(copy.deepcopy(v), ctx, parts) for stack, v in value.values.items()
+        }
+        if parts[:1] == ("resources",) and len(parts) > 3:
+            ctx.out.pending.append(
+                _Pending(
+                    str(parts[1]),
+                    str(parts[2]),
+                    parts[3:],
+                    converted,
+                    value.base,
+                    str(ctx.loc.pos(parts)),
+                )
+            )
+            return converted[value.base]
         ctx.refuse(
             parts,
             f"'{text}': the variable {name} is a number, list or map whose value differs "
@@ -1048,6 +1332,59 @@ def _typed(name: str, ctx: _Ctx, parts: tuple[Part, ...], text: str) -> Any:
         )
         return text
     return _interpolated(copy.deepcopy(value), ctx, parts)
+
+
+def _apply_pending(out: Imported) -> None:
+    """Each field that is exactly a per-stack typed variable: the row holds the base stack's
+    value, and each stack whose value differs gets it in its `stack_overrides`, as a partial
+    row whose lists name their items by key (task_key, ...), merged with the target's own."""
+    for item in out.pending:
+        row = out.rows.get(item.kind, {}).get(item.key)
+        if row is None:
+            continue
+        for stack, value in item.values.items():
+            if stack == item.base or value == item.values[item.base]:
+                continue
+            partial = _partial(row, item.path, value)
+            if partial is None:
+                out.problems.append(
+                    f"{item.at}: {item.kind}.{item.key}: the value differs in stack {stack}, "
+                    "and the field sits in a list whose items have no key (task_key, name, ...) "
+                    "that a stack override could name: write each stack's value in "
+                    "stack_overrides.<stack>"
+                )
+                break
+            overrides = row.setdefault("stack_overrides", {})
+            overrides[stack] = merge_bundle(overrides.get(stack), partial)
+            out.notes.append(
+                f"{item.at}: {item.kind}.{item.key}.{_dotted(item.path)}: the variable's value "
+                f"differs between targets: the row has {item.base}'s, stack_overrides.{stack} "
+                f"its own, {value!r}"
+            )
+
+
+def _dotted(path: tuple[Part, ...]) -> str:
+    """("tasks", 0, "timeout_seconds") -> "tasks[0].timeout_seconds"."""
+    return "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in path).lstrip(".")
+
+
+def _partial(row: Any, path: tuple[Part, ...], value: Any) -> Any:
+    """The partial row that sets `value` at `path` in `row`, list items named by their key."""
+    if not path:
+        return copy.deepcopy(value)
+    step, rest = path[0], path[1:]
+    if isinstance(step, int):
+        items = _items(row)
+        if step >= len(items):
+            return None
+        item = _map(items[step])
+        ident = next((k for k in KEYED_LISTS.values() if k in item), None)
+        inner = _partial(item, rest, value)
+        if ident is None or inner is None:
+            return None
+        return [{ident: item[ident], **_map(inner)}]
+    inner = _partial(_map(row).get(step), rest, value)
+    return None if inner is None else {step: inner}
 
 
 def _interpolated(value: Any, ctx: _Ctx, parts: tuple[Part, ...]) -> Any:
@@ -1068,6 +1405,8 @@ def _field(resource: Any, name: str) -> Any:
     return value
 
 
+INFERRED_ARTIFACT = "python_artifact"
+"""The artifact the CLI infers from a setup.py when a bundle defines none."""
 ARTIFACT_FIELDS = ("type", "path", "build", "files", "executable", "dynamic_version")
 """An artifact's fields the import reads (the build runs; `dynamic_version` and `executable`
 change how the CLI runs or names it, which the notes say)."""
@@ -1130,6 +1469,11 @@ def _build_artifacts(ctx: _Ctx) -> bool | None:
         command = spec.get("build")
         folder = cast("Path", spec["_folder"]) / str(spec.get("path") or ".")
         where = str(spec["_at"])
+        inferred = (
+            " (the artifact the CLI makes for a bundle with a setup.py and no artifacts)"
+            if spec.get("_inferred")
+            else ""
+        )
         if not command:
             continue
         if not resolve_within(ctx.root, folder)[1]:
@@ -1154,7 +1498,7 @@ def _build_artifacts(ctx: _Ctx) -> bool | None:
             reason = lines[-1] if lines else f"exit {proc.returncode}"
         if proc is None or proc.returncode != 0:
             ctx.out.problems.append(
-                f"{where}: artifacts.{name}.build: {command!r} failed in "
+                f"{where}: artifacts.{name}{inferred}.build: {command!r} failed in "
                 f"{_rel(folder, ctx.root)}: {reason}; the CLI builds it the same way before a "
                 "deploy: make the build work here (its tools installed), or build it yourself "
                 "and remove the build, and import again"
@@ -1162,7 +1506,7 @@ def _build_artifacts(ctx: _Ctx) -> bool | None:
             ok = False
             continue
         ctx.out.notes.append(
-            f"{where}: artifacts.{name}: built by running {command!r} in "
+            f"{where}: artifacts.{name}{inferred}: built by running {command!r} in "
             f"{_rel(folder, ctx.root)}, as the CLI does before a deploy; the rows name the built "
             "file, which lakeform up uploads as it finds it: build again before a deploy when "
             "the code changes (the CLI builds at every deploy)"
@@ -1189,23 +1533,29 @@ def _interpolate(value: str, ctx: _Ctx, parts: tuple[Part, ...], depth: int = 0)
             ctx.out.placeholders.add(ref)
             return "${var." + name + "}"
         typed = ctx.typed.get(ref.removeprefix("var.")) if ref.startswith("var.") else None
-        if isinstance(typed, list | dict) or typed is DIFFERS:
+        listed = [*typed.values.values()] if isinstance(typed, PerStack) else [typed]
+        if any(isinstance(v, list | dict) for v in listed):
             ctx.refuse(
                 parts,
-                f"'{m.group(0)}' is a list or map (or differs between targets) inside a "
-                "string: only a field that is exactly the variable can take it",
+                f"'{m.group(0)}' is a list or map inside a string: only a field that is "
+                "exactly the variable can take it",
             )
             return m.group(0)
         if ref == "workspace.root_path":
             ctx.out.root_path_used = True
             return "${var." + ROOT_VARIABLE + "}"
         if ref == "workspace.file_path":
+            rest = FILE_PATH.sub("", value, count=1) if FILE_PATH.match(value) else ""
             ctx.refuse(
                 parts,
-                f"'{m.group(0)}' is the bundle folder as the Databricks CLI syncs it; Lakeform "
-                "uploads only the files a row names, each to the row's own folder: name the "
-                "file in a path field (notebook_path, python_file, libraries, ...) by its path, "
-                "or write a workspace path (e.g. a built wheel's) instead",
+                f"'{value}': {m.group(0)} is the workspace folder the Databricks CLI syncs the "
+                "whole bundle folder to; Lakeform syncs no folder, it uploads only the files "
+                "rows name in path fields (notebook_path, python_file, libraries, ...), each "
+                "under its row's own folder, so it has no such path: put "
+                f"{repr(rest) if rest else 'the files'} where the job can read it (a volume, "
+                "/Volumes/<catalog>/<schema>/<volume>/..., or a Git folder of the repository) "
+                "and write that path here, or ${var.NAME} with each stack's path in its "
+                "lakeform:settings.variables",
             )
             return m.group(0)
         resource = RESOURCE_REF.match(ref)

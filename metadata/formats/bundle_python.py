@@ -62,13 +62,42 @@ def load(
 ) -> tuple[dict[str, Any], dict[tuple[str | int, ...], tuple[str, int, int]], list[str]]:
     """The resources the bundle's Python loaders return for `target` (kind -> key -> resource),
     each value's location (path -> file relative to the bundle, line, column), and warnings."""
-    python_exe, _ = interpreter(bundle, cast("str | None", python.get("venv_path")))
     conf = {"resources": list(cast("list[str]", python.get("resources") or []))}
+    return _run("load_resources", bundle, python, conf, bundle_name, target, variables, {})
+
+
+def mutate(
+    bundle: Path,
+    python: dict[str, Any],
+    bundle_name: str,
+    target: str,
+    variables: dict[str, Any],
+    resources: dict[str, Any],
+    mutators: list[str],
+) -> tuple[dict[str, Any], dict[tuple[str | int, ...], tuple[str, int, int]], list[str]]:
+    """`resources` (the target's, YAML and Python ones) after the bundle's `mutators` ran over
+    them, as the CLI's apply_mutators phase runs them; with no mutators, the same resources as
+    the package reads and writes them back (to tell the mutators' changes from that)."""
+    conf = {"mutators": mutators}
+    return _run("apply_mutators", bundle, python, conf, bundle_name, target, variables, resources)
+
+
+def _run(
+    phase: str,
+    bundle: Path,
+    python: dict[str, Any],
+    conf: dict[str, Any],
+    bundle_name: str,
+    target: str,
+    variables: dict[str, Any],
+    resources: dict[str, Any],
+) -> tuple[dict[str, Any], dict[tuple[str | int, ...], tuple[str, int, int]], list[str]]:
+    python_exe, _ = interpreter(bundle, cast("str | None", python.get("venv_path")))
     given = {
         "bundle": {"name": bundle_name, "target": target},
         "python": conf,
         "variables": {k: {"value": v, "default": v} for k, v in variables.items()},
-        "resources": {},
+        "resources": resources,
     }
     with tempfile.TemporaryDirectory(prefix="lakeform-python-") as tmp:
         files = {
@@ -76,7 +105,7 @@ def load(
             for name in ("input", "output", "diagnostics", "locations")
         }
         files["input"].write_text(json.dumps(given), encoding="utf-8")
-        args = [python_exe, "-m", "databricks.bundles.build", "--phase", "load_resources"]
+        args = [python_exe, "-m", "databricks.bundles.build", "--phase", phase]
         for name, path in files.items():
             args += [f"--{name}", str(path)]
         try:

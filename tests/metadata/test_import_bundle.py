@@ -13,6 +13,7 @@ import yaml
 from cli.main import main
 from metadata import apply_stack_defaults, load_rows
 from metadata.formats.bundle import TASK_TYPES_LATER
+from metadata.models.jobs import TASK_TYPES as TASK_TYPE_NAMES
 from metadata.settings import parse_settings
 
 IPYNB = '{"cells": [], "metadata": {"kernelspec": {"language": "python"}}, "nbformat": 4}'
@@ -764,10 +765,25 @@ def test_interpolations_get_their_meaning_in_a_stack(
         ),
         (
             "--editable ${workspace.file_path}",
-            "'${workspace.file_path}' is the bundle folder as the Databricks CLI syncs it; "
-            "Lakeform uploads only the files a row names, each to the row's own folder: name the "
-            "file in a path field (notebook_path, python_file, libraries, ...) by its path, or "
-            "write a workspace path (e.g. a built wheel's) instead",
+            "'--editable ${workspace.file_path}': ${workspace.file_path} is the workspace folder "
+            "the Databricks CLI syncs the whole bundle folder to; Lakeform syncs no folder, it "
+            "uploads only the files rows name in path fields (notebook_path, python_file, "
+            "libraries, ...), each under its row's own folder, so it has no such path: put the "
+            "files where the job can read it (a volume, /Volumes/<catalog>/<schema>/<volume>/..., "
+            "or a Git folder of the repository) and write that path here, or ${var.NAME} with "
+            "each stack's path in its lakeform:settings.variables",
+        ),
+        (
+            # a job parameter naming a data file of the bundle, as a notebook reads it at run time
+            "${workspace.file_path}/data/products.json",
+            "'${workspace.file_path}/data/products.json': ${workspace.file_path} is the workspace "
+            "folder the Databricks CLI syncs the whole bundle folder to; Lakeform syncs no "
+            "folder, it uploads only the files rows name in path fields (notebook_path, "
+            "python_file, libraries, ...), each under its row's own folder, so it has no such "
+            "path: put 'data/products.json' where the job can read it (a volume, "
+            "/Volumes/<catalog>/<schema>/<volume>/..., or a Git folder of the repository) and "
+            "write that path here, or ${var.NAME} with each stack's path in its "
+            "lakeform:settings.variables",
         ),
     ],
 )
@@ -855,6 +871,40 @@ def test_an_artifact_is_built_as_the_cli_builds_it_and_its_file_uploaded(
         "resources/refs/refs.yaml:21:9: jobs.refs_job.tasks[0].libraries[0].whl: file not "
         "found: 'b/dist/refs-0.1-py3-none-any.whl'"
     ) in capsys.readouterr().out
+
+
+SETUP_PY = """
+import pathlib
+import sys
+
+# stands in for setuptools: what matters is that the import runs it as the CLI does
+assert sys.argv[1:] == ["bdist_wheel"], sys.argv
+pathlib.Path("dist").mkdir(exist_ok=True)
+pathlib.Path("dist/refs-0.2-py3-none-any.whl").write_bytes(b"PK setup.py")
+"""
+
+
+def test_a_bundle_with_a_setup_py_and_no_artifacts_builds_its_wheel_as_the_cli_does(
+    refs: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (refs / "b/setup.py").write_text(SETUP_PY)
+    _edit(
+        refs / "b/resources/job.yml",
+        "        - task_key: main\n",
+        "        - task_key: main\n          libraries: [{whl: ../dist/*.whl}]\n",
+    )
+    assert main(["import-bundle", "b", "-o", "resources/refs"]) == 0
+    assert (refs / "b/dist/refs-0.2-py3-none-any.whl").read_bytes() == b"PK setup.py"
+    job = yaml.safe_load((refs / "resources/refs/refs.yaml").read_text())["jobs"]["refs_job"]
+    assert job["tasks"][0]["libraries"] == [{"whl": "b/dist/refs-0.2-py3-none-any.whl"}]
+    assert (
+        "note: b/setup.py:1:1: artifacts.python_artifact (the artifact the CLI makes for a bundle "
+        "with a setup.py and no artifacts): built by running 'python3 setup.py bdist_wheel' in "
+        "b, as the CLI does before a deploy; the rows name the built file, which lakeform up "
+        "uploads as it finds it: build again before a deploy when the code changes (the CLI "
+        "builds at every deploy)"
+    ) in capsys.readouterr().err.splitlines()
+    assert main(["validate"]) == 0
 
 
 @pytest.mark.parametrize(
@@ -1028,7 +1078,7 @@ def test_a_python_loader_that_fails_is_refused_with_its_error(
     assert not (pybundle / "resources/py").exists()
 
 
-def test_python_resources_that_differ_per_target_or_python_mutators_are_refused(
+def test_python_resources_that_differ_per_target_are_refused(
     pybundle: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     _edit(
@@ -1046,19 +1096,95 @@ def test_python_resources_that_differ_per_target_or_python_mutators_are_refused(
         "for every stack: make the loader's result the same for every target, with the "
         "differences in targets.<name>.resources or variables"
     ) in capsys.readouterr().err.splitlines()
-    _edit(pybundle / "b/resources/__init__.py", "bundle.target == 'prod'", "False")
+
+
+MUTATORS = """
+from dataclasses import replace
+
+from databricks.bundles.core import Bundle, job_mutator
+from databricks.bundles.jobs import Job, JobEmailNotifications
+
+
+@job_mutator
+def page_on_failure(bundle: Bundle, job: Job) -> Job:
+    if bundle.target == "dev":
+        return job
+    emails = JobEmailNotifications.from_dict({"on_failure": ["oncall@example.com"]})
+    return replace(job, email_notifications=emails)
+
+
+@job_mutator
+def one_hour(job: Job) -> Job:
+    return replace(job, timeout_seconds=3600, tags={"team": "data"})
+"""
+
+
+def test_python_mutators_run_over_each_targets_jobs_and_their_changes_are_imported(
+    pybundle: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (pybundle / "b/mutators.py").write_text(MUTATORS)
     _edit(
         pybundle / "b/databricks.yml",
         "  venv_path: .venv\n",
-        "  venv_path: .venv\n  mutators: ['mutators:add_tags']\n",
+        "  venv_path: .venv\n  mutators: ['mutators:page_on_failure', 'mutators:one_hour']\n",
+    )
+    assert main(["import-bundle", "b", "-o", "resources/py"]) == 0
+    job = yaml.safe_load((pybundle / "resources/py/py.yaml").read_text())["jobs"]["etl"]
+    # the same change in every target: in the row; one target's: in its stack override
+    assert job["timeout_seconds"] == 3600
+    assert job["tags"] == {"team": "data"}
+    assert job["stack_overrides"]["prod"]["email_notifications"] == {
+        "on_failure": ["oncall@example.com"]
+    }
+    assert "email_notifications" not in job["stack_overrides"].get("dev", {})
+    assert "email_notifications" not in job
+    err = capsys.readouterr().err.splitlines()
+    # pointed at the last mutator that changed the job, as the CLI's locations.json says
+    assert (
+        "note: b/mutators.py:16:1: jobs.etl: python.mutators set tags, timeout_seconds alike in "
+        "every target: in the row"
+    ) in err
+    assert (
+        "note: b/mutators.py:16:1: jobs.etl: python.mutators set email_notifications in target "
+        "prod only: in its stack_overrides (a project stack that is no target does not get it)"
+    ) in err
+    assert main(["validate"]) == 0
+
+
+def test_a_python_mutator_that_fails_or_removes_a_task_is_refused(
+    pybundle: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (pybundle / "b/mutators.py").write_text(
+        MUTATORS.replace(
+            'return replace(job, timeout_seconds=3600, tags={"team": "data"})', "1 / 0"
+        )
+    )
+    _edit(
+        pybundle / "b/databricks.yml",
+        "  venv_path: .venv\n",
+        "  venv_path: .venv\n  mutators: ['mutators:one_hour']\n",
     )
     assert main(["import-bundle", "b", "-o", "resources/py"]) == 1
-    assert (
-        "lakeform import-bundle: b/databricks.yml:4:3: python.mutators: python.mutators "
-        "'mutators:add_tags' change resources in Python after they are loaded; Lakeform runs "
-        "the bundle's resource loaders but not its mutators: make the change in the YAML or in "
-        "the loader, and import again"
-    ) in capsys.readouterr().err.splitlines()
+    err = capsys.readouterr().err.splitlines()
+    assert err[-2].startswith(
+        "lakeform import-bundle: b/databricks.yml:4:3: python.mutators: the bundle's mutators "
+        "failed for target dev: "
+    )
+    assert "ZeroDivisionError" in err[-2]
+    (pybundle / "b/mutators.py").write_text(
+        MUTATORS.replace(
+            'return replace(job, timeout_seconds=3600, tags={"team": "data"})',
+            "return replace(job, tasks=job.tasks[:1])",
+        )
+    )
+    assert main(["import-bundle", "b", "-o", "resources/py"]) == 1
+    assert capsys.readouterr().err.splitlines()[-3:-1] == [
+        f"lakeform import-bundle: b/databricks.yml:4:3: python.mutators: in target {t} they "
+        "change jobs.etl in a way a Lakeform row cannot say (removes refresh from a list of "
+        "named items): make that change in the YAML, and import again"
+        for t in ("dev", "prod")
+    ]
+    assert not (pybundle / "resources/py").exists()
 
 
 TYPED = """
@@ -1113,7 +1239,34 @@ def test_variables_without_targets_numbers_lists_and_maps_are_typed(
     assert main(["validate"]) == 0
 
 
-def test_a_typed_variable_that_differs_between_targets_or_sits_in_a_string_is_refused(
+def test_a_typed_variable_that_differs_between_targets_goes_into_stack_overrides(
+    typed: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # as real bundles write it: `development: ${var.dev_mode}`, true in dev, false in prod
+    (typed / "b/databricks.yml").write_text(
+        TYPED.replace(
+            "          notebook_task: {notebook_path: nb.py}",
+            "          notebook_task: {notebook_path: nb.py}\n"
+            "          max_retries: ${var.retries}",
+        ).replace("  runs: {default: 2}", "  runs: {default: 2}\n  retries: {default: 1}")
+        + "targets:\n  dev: {default: true, variables: {runs: 4}}\n"
+        "  prod: {variables: {retries: 3}}\n"
+    )
+    assert main(["import-bundle", "b", "-o", "resources/typed"]) == 0
+    job = yaml.safe_load((typed / "resources/typed/typed.yaml").read_text())["jobs"]["typed_job"]
+    assert job["max_concurrent_runs"] == 4  # the default target's value in the row
+    assert job["tasks"][0]["max_retries"] == 1
+    assert job["stack_overrides"] == {
+        "prod": {"max_concurrent_runs": 2, "tasks": [{"task_key": "main", "max_retries": 3}]}
+    }
+    assert (
+        "note: b/databricks.yml:20:11: jobs.typed_job.tasks[0].max_retries: the variable's value "
+        "differs between targets: the row has dev's, stack_overrides.prod its own, 3"
+    ) in capsys.readouterr().err.splitlines()
+    assert main(["validate"]) == 0
+
+
+def test_a_list_or_map_variable_inside_a_string_is_refused(
     typed: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     (typed / "b/databricks.yml").write_text(
@@ -1121,14 +1274,10 @@ def test_a_typed_variable_that_differs_between_targets_or_sits_in_a_string_is_re
         + "targets:\n  dev: {variables: {runs: 4}}\n  prod: {}\n"
     )
     assert main(["import-bundle", "b", "-o", "resources/typed"]) == 1
-    assert capsys.readouterr().err.splitlines()[-3:] == [
-        "lakeform import-bundle: b/databricks.yml:11:7: resources.jobs.typed_job."
-        "max_concurrent_runs: '${var.runs}': the variable runs is a number, list or map whose "
-        "value differs between targets, and Lakeform's variables are strings: write the value "
-        "here and each target's in stack_overrides.<stack>",
+    assert capsys.readouterr().err.splitlines()[-2:] == [
         "lakeform import-bundle: b/databricks.yml:12:14: resources.jobs.typed_job.tags.all: "
-        "'${var.libs}' is a list or map (or differs between targets) inside a string: only a "
-        "field that is exactly the variable can take it",
+        "'${var.libs}' is a list or map inside a string: only a field that is exactly the "
+        "variable can take it",
         "FAILED: nothing written",
     ]
 
@@ -1344,7 +1493,17 @@ def test_a_zero_trigger_interval_the_provider_never_sends_is_left_out_and_said(
             "it has kinds Lakeform does not deploy: resources.dashboards at b/databricks.yml:3:3, "
             "resources.schemas at b/databricks.yml:5:3",
         ),
-        ("bundle: {name: empty}\ntargets: {dev: {default: true}}\n", "it defines no resources"),
+        (
+            "bundle: {name: empty}\nsync: {include: [./*]}\ntargets: {dev: {default: true}}\n",
+            "it defines no resources",
+        ),
+        (
+            "bundle: {name: per_target}\ntargets:\n  dev:\n    default: true\n"
+            "    resources: {jobs: {j: {tasks: [{task_key: t, notebook_task: "
+            "{notebook_path: n.py}}]}}}\n  prod: {resources: {jobs: {j: {name: j}}}}\n",
+            "it has rows defined only in targets: jobs.j at b/databricks.yml:5:24 (only in "
+            "targets dev, prod)",
+        ),
     ],
 )
 def test_a_bundle_with_nothing_lakeform_deploys_is_refused_naming_what_it_has(
@@ -1451,3 +1610,50 @@ def test_a_variable_the_rows_use_with_no_value_for_a_stack_is_refused_at_its_def
         "FAILED: nothing written",
     ]
     assert not (tmp_path / "resources").exists()
+
+
+TARGET_ONLY = """
+bundle: {name: only}
+resources:
+  jobs:
+    a:
+      tasks: [{task_key: t, notebook_task: {notebook_path: n.py}}]
+targets:
+  dev: {default: true}
+  prod:
+    resources:
+      jobs:
+        JOB:
+          tasks:
+            - task_key: refresh
+              dashboard_task: {dashboard_id: "${resources.dashboards.d.id}"}
+"""
+
+
+def test_what_a_row_defined_only_in_a_target_has_does_not_stop_the_import(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "b").mkdir()
+    (tmp_path / "b/n.py").write_text("# Databricks notebook source\n")
+    (tmp_path / "b/databricks.yml").write_text(TARGET_ONLY.replace("JOB", "b"))
+    monkeypatch.chdir(tmp_path)
+    # the row is not imported (listed): what it would have been refused for does not count
+    assert main(["import-bundle", "b", "-o", "resources/only"]) == 0
+    assert (
+        "not imported: b/databricks.yml:12:9: jobs.b is defined only in target prod (a Lakeform "
+        "row deploys to every stack that reads its folder: define it under the top-level "
+        "resources, or import the bundle into a folder only those stacks' metadata_paths name)"
+    ) in capsys.readouterr().err.splitlines()
+    # the same override of an imported row is refused, naming the kind it refers to
+    (tmp_path / "b/databricks.yml").write_text(TARGET_ONLY.replace("JOB", "a"))
+    assert main(["import-bundle", "b", "-o", "resources/only2"]) == 1
+    assert capsys.readouterr().err.splitlines()[-3:] == [
+        "lakeform import-bundle: b/databricks.yml:15:15: targets.prod.resources.jobs.a.tasks[0]."
+        "dashboard_task: task type dashboard_task is not supported by Lakeform yet; supported: "
+        + ", ".join(TASK_TYPE_NAMES),
+        "lakeform import-bundle: b/databricks.yml:15:32: targets.prod.resources.jobs.a.tasks[0]."
+        "dashboard_task.dashboard_id: '${resources.dashboards.d.id}': dashboards is a kind "
+        "Lakeform does not deploy, so the dashboards 'd' has no id Lakeform knows: write the id, "
+        "or ${var.NAME} with the id in each stack's lakeform:settings.variables",
+        "FAILED: nothing written",
+    ]
