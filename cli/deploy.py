@@ -503,7 +503,7 @@ def run_drift(args: argparse.Namespace) -> int:
     run = engine.preview_refresh()
     plan = build_plan(engine.stack_name, run.done, drift=True)
     # With the email lists a row emptied that the job still holds (the provider keeps them).
-    plan = workspace_drift.merge(plan, workspace_drift.check(engine, emails=True))
+    plan = workspace_drift.merge(plan, workspace_drift.check(engine, jobs_also=emails.in_workspace))
     _write(FORMATS[args.format](plan), args.output)
     return DRIFTED if plan.rows else 0
 

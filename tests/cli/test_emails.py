@@ -173,11 +173,11 @@ def test_drift_names_each_list_the_row_empties_that_the_job_holds() -> None:
 
 
 def test_drift_reports_them_only_where_asked_and_as_row_then_workspace() -> None:
-    """`lakeform drift` asks (`emails=True`); `up` and saved plans compare without them, as
+    """`lakeform drift` asks (`jobs_also`); `up` and saved plans compare without them, as
     `up` finds the lists from the state (`pending`)."""
     specs = {("jobs", "daily"): ("7", ROW)}
     assert drift.find(specs, lambda _kind, _id: HELD) == []
-    (found,) = drift.find(specs, lambda _kind, _id: HELD, emails=True)
+    (found,) = drift.find(specs, lambda _kind, _id: HELD, jobs_also=in_workspace)
     assert found.fields == ["email_notifications", "tasks"]
     (reported,) = drift.as_rows([found], drift=True)
     assert [(f.path, f.old, f.new) for f in reported.fields] == [
