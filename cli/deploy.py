@@ -254,6 +254,10 @@ def _save_plan(args: argparse.Namespace) -> int:
     with tempfile.TemporaryDirectory(prefix="lakeform-plan-") as tmp:
         engine_plan = Path(tmp) / "update-plan.json"
         plan = _plan(engine, save=engine_plan)
+        # The email lists `up --plan` empties after the deploy, as `up` does (cli/emails.py).
+        plan = workspace_drift.merge(
+            plan, emails.as_drifted(emails.pending(engine, engine.outputs()))
+        )
         if plan.refused:
             plan = _for_review(plan, args.stack)
             _write(FORMATS[args.format](plan), args.output)
@@ -342,7 +346,11 @@ def _check_saved(engine: Engine, record: saved.Saved, path: Path, settings: Stac
         raise saved.refusal(f"{what}: the workspace changed since", drifted, again)
     with tempfile.TemporaryDirectory(prefix="lakeform-plan-") as tmp:
         engine_plan = Path(tmp) / "update-plan.json"
-        plan = _for_review(_plan(engine, save=engine_plan), stack)
+        plan = _plan(engine, save=engine_plan)
+        plan = workspace_drift.merge(
+            plan, emails.as_drifted(emails.pending(engine, engine.outputs()))
+        )
+        plan = _for_review(plan, stack)
         fresh = json.loads(engine_plan.read_text())
     if plan.refused:
         lines = [f"[{p.level}] {p.rule}: {p.kind}.{p.key}: {p.message}" for p in plan.policies]
@@ -373,10 +381,13 @@ def _up_saved(args: argparse.Namespace, settings: StackSettings) -> int:
     # (or the question was asked) would otherwise stop the deploy in the middle.
     _same_inputs(engine, record, args.plan, load_stack_settings(Path.cwd(), args.stack))
     _same_stack(engine, record, args.plan)
+    # The stack and rows are as when checked, so these are the lists the plan shows.
+    kept = emails.pending(engine, engine.outputs())
     with tempfile.TemporaryDirectory(prefix="lakeform-plan-") as tmp:
         engine_plan = Path(tmp) / "update-plan.json"
         engine_plan.write_text(json.dumps(record.engine_plan))
         engine.up(hook=_row_progress(engine.progress), plan=engine_plan)
+    emails.clear(engine, kept)
     return _after_up(engine, args)
 
 
@@ -508,7 +519,8 @@ def run_drift(args: argparse.Namespace) -> int:
     engine = _engine(args)
     run = engine.preview_refresh()
     plan = build_plan(engine.stack_name, run.done, drift=True)
-    plan = workspace_drift.merge(plan, workspace_drift.check(engine))
+    # With the email lists a row emptied that the job still holds (the provider keeps them).
+    plan = workspace_drift.merge(plan, workspace_drift.check(engine, jobs_also=emails.in_workspace))
     _write(FORMATS[args.format](plan), args.output)
     return DRIFTED if plan.rows else 0
 

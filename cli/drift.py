@@ -258,8 +258,14 @@ def sdk_reader(engine: Engine) -> Get:
     return get
 
 
-def find(rows: Expected, get: Get) -> list[Drifted]:
-    """The rows whose job or pipeline no longer holds what the row sets (or is gone)."""
+JobCheck = Callable[[Mapping[str, Any], Mapping[str, Any]], list[tuple[str, Any, Any]]]
+"""(the row's job settings, the job's) -> more (path, row value, workspace value) findings."""
+
+
+def find(rows: Expected, get: Get, *, jobs_also: JobCheck | None = None) -> list[Drifted]:
+    """The rows whose job or pipeline no longer holds what the row sets (or is gone), with
+    what `jobs_also` finds for each job (`lakeform drift`: cli.emails.in_workspace, the email
+    lists a row leaves empty that the job holds, which `compare` cannot see)."""
     found: list[Drifted] = []
     ordered = sorted(rows.items())
     # One GET per row: a few at once, since each waits on the workspace (a round trip to a real
@@ -272,18 +278,23 @@ def find(rows: Expected, get: Get) -> list[Drifted]:
             found.append(Drifted(kind=kind, key=key, id=id_, gone=True))
             continue
         changes = compare(kind, spec, held)
+        if jobs_also is not None and kind == JOBS.name:
+            changes += jobs_also(spec, held)
         if changes:
             found.append(Drifted(kind=kind, key=key, id=id_, changes=changes, held=held))
     return found
 
 
-def check(engine: Engine, outputs: Mapping[str, Any] | None = None) -> list[Drifted]:
-    """Every deployed job and pipeline of the engine's stack compared with its row."""
+def check(
+    engine: Engine, outputs: Mapping[str, Any] | None = None, *, jobs_also: JobCheck | None = None
+) -> list[Drifted]:
+    """Every deployed job and pipeline of the engine's stack compared with its row (`jobs_also`:
+    see `find`)."""
     rows = expected(engine.project, engine.stack_name, outputs or engine.outputs())
     if not rows:
         return []
     engine.progress.say(f"==> comparing {len(rows)} jobs and pipelines with their rows")
-    return find(rows, sdk_reader(engine))
+    return find(rows, sdk_reader(engine), jobs_also=jobs_also)
 
 
 # -- reporting --------------------------------------------------------------------------------

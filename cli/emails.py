@@ -7,7 +7,9 @@ jobs/resource_job.go `JobSettingsResource.CustomizeSchema`). Removing a list's l
 shows no diff, and an update for another field sends the state's list again: the job keeps the
 address. After the deploy, each such list the state still holds and the job still holds is emptied
 with a partial `jobs/update` (new_settings replaces a top-level field, and a task by task_key,
-whole), and the state is told, so nothing is written on the next deploy.
+whole), and the state is told, so nothing is written on the next deploy: by `lakeform up`, and by
+`lakeform up --plan` for the lists its saved plan shows. `lakeform drift` reports each list a row
+leaves empty that the job holds in the workspace (`in_workspace`), whatever the state says.
 """
 
 from __future__ import annotations
@@ -89,6 +91,19 @@ def emptied(spec: Mapping[str, Any], state: Mapping[str, Any]) -> list[tuple[Pla
         for place, block in rows.items()  # the job first, then its tasks in order
         for name, prop in LISTS.items()
         if not block.get(name) and (held.get(place) or {}).get(prop)
+    ]
+
+
+def in_workspace(spec: Mapping[str, Any], held: Mapping[str, Any]) -> list[tuple[str, Any, Any]]:
+    """(path, MISSING, the job's list) for each list the row (API-shaped `spec`) leaves empty that
+    the job's settings (jobs/get, REST names) hold, at places the row has: what `lakeform drift`
+    reports (cli.drift.find), as its own comparison only sees the fields a row sets."""
+    rows, blocks = _blocks(spec, wire=False), _blocks(held, wire=False)
+    return [
+        (_path(place, name), MISSING, (blocks.get(place) or {})[name])
+        for place, block in rows.items()
+        for name in LISTS
+        if not block.get(name) and (blocks.get(place) or {}).get(name)
     ]
 
 

@@ -76,7 +76,7 @@ def read_marker(root: Path) -> dict[str, object] | None:
 
 def is_complete(pins: pinning.Pins, root: Path) -> bool:
     marker = read_marker(root)
-    if marker is None or marker.get("pulumi") != pins.pulumi:
+    if marker is None or marker.get("pulumi") != pins.engine:
         return False
     if marker.get("databricks") != pins.databricks:
         return False
@@ -257,7 +257,7 @@ def official_install(pins: pinning.Pins) -> str | None:
         ).stdout.strip()
     except (OSError, subprocess.SubprocessError):
         return None
-    if version != f"v{pins.pulumi}" or not plugin_installed(found, pins):
+    if version != f"v{pins.engine}" or not plugin_installed(found, pins):
         return None
     return f"{found} ({version}) with the databricks plugin {pins.databricks}"
 
@@ -351,8 +351,8 @@ def install_script(src: Path, dest: Path) -> None:
 
 def release_ldflags(pins: pinning.Pins) -> str:
     return (
-        f"-X {pins.pulumi_facts['sdk_module']}/go/common/version.Version=v{pins.pulumi} "
-        f"-X main.version={pins.pulumi}"
+        f"-X {pins.pulumi_facts['sdk_module']}/go/common/version.Version=v{pins.engine} "
+        f"-X main.version={pins.engine}"
     )
 
 
@@ -385,7 +385,7 @@ def build(pins: pinning.Pins) -> int:
         return 0
 
     started = time.monotonic()
-    log(f"building pulumi {pins.pulumi} + databricks {pins.databricks} into {root}")
+    log(f"building pulumi {pins.engine} + databricks {pins.databricks} into {root}")
     caches = go_env("GOMODCACHE", "GOCACHE")
     log(f"Go caches: GOMODCACHE={caches['GOMODCACHE']}, GOCACHE={caches['GOCACHE']}")
     check_checksum_database()
@@ -410,7 +410,8 @@ def build(pins: pinning.Pins) -> int:
     provider_stage(pins, bin_path)
 
     marker = {
-        "pulumi": pins.pulumi,
+        "pulumi": pins.engine,
+        "python_sdk": pins.pulumi,
         "databricks": pins.databricks,
         "binaries": binaries(pins),
         "go": go_env("GOVERSION")["GOVERSION"],
@@ -468,7 +469,10 @@ def main(argv: list[str]) -> int:
         # and the provider's: without them plain `pulumi` finds no databricks plugin
         return provider_env(pins)
     if command == "check":
-        print(f"pins agree: pulumi {pins.pulumi}, pulumi-databricks {pins.databricks}")
+        print(
+            f"pins agree: pulumi {pins.pulumi} (engine {pins.engine}), "
+            f"pulumi-databricks {pins.databricks}"
+        )
         return 0
     if command == "status":
         return status(pins)

@@ -2,7 +2,9 @@
 devtools/toolchain/versions.toml.
 
 pyproject.toml's exact pins `pulumi==X` and `pulumi-databricks==Y` are the one place that chooses
-the versions; the build reads them here and looks up their Go facts in versions.toml. Stdlib only:
+the versions; the build reads them here and looks up their Go facts in versions.toml, which may
+pair the Python SDK with a newer engine (`engine`: the proxy serves Go releases PyPI has no SDK
+for, and the engine accepts older SDKs). Stdlib only:
 `make toolchain` runs this with the system python3, before any virtual environment exists.
 """
 
@@ -32,15 +34,21 @@ class PinError(Exception):
 @dataclass(frozen=True)
 class Pins:
     pulumi: str
-    """The Pulumi CLI / language host / `pulumi` PyPI SDK version, e.g. 3.259.0."""
+    """The `pulumi` PyPI SDK version the program imports, e.g. 3.272.0."""
     databricks: str
     """The databricks provider plugin / `pulumi-databricks` PyPI SDK version, e.g. 1.106.0."""
     pulumi_facts: dict[str, Any]
     databricks_facts: dict[str, Any]
 
     @property
+    def engine(self) -> str:
+        """The Pulumi CLI / language host version built for it: versions.toml's `engine` for
+        the SDK's entry, else the SDK's own version."""
+        return str(self.pulumi_facts.get("engine", self.pulumi))
+
+    @property
     def dir_name(self) -> str:
-        return f"pulumi-{self.pulumi}_databricks-{self.databricks}"
+        return f"pulumi-{self.engine}_databricks-{self.databricks}"
 
 
 def _normalise(name: str) -> str:
@@ -121,13 +129,14 @@ def go_mod_requires(go_mod: Path = CLI_GO_MOD) -> dict[str, str]:
 def check_go_mod(pins: Pins, go_mod: Path = CLI_GO_MOD) -> None:
     """Raise PinError unless the CLI wrapper module requires the pinned Pulumi release."""
     requires = go_mod_requires(go_mod)
-    want = f"v{pins.pulumi}"
+    want = f"v{pins.engine}"
+    paired = "" if pins.engine == pins.pulumi else f" (its engine in versions.toml: {pins.engine})"
     for module in (pins.pulumi_facts["cli_module"], pins.pulumi_facts["sdk_module"]):
         got = requires.get(module)
         if got != want:
             raise PinError(
                 f"{go_mod}: requires {module} {got or '(nothing)'}, but pyproject.toml pins "
-                f"pulumi=={pins.pulumi}; run `go get {module}@{want}` in {go_mod.parent}"
+                f"pulumi=={pins.pulumi}{paired}; run `go get {module}@{want}` in {go_mod.parent}"
             )
 
 

@@ -1,11 +1,13 @@
 """Which email lists `lakeform up` empties after the deploy (the provider keeps a list's last
-address), the partial jobs/update it sends, and what it tells the state (cli/emails.py)."""
+address), the partial jobs/update it sends, what it tells the state, and which lists `lakeform
+drift` reports the job still holds (cli/emails.py)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from cli.emails import LISTS, as_drifted, emptied, find, forget, update_body
+from cli import drift
+from cli.emails import LISTS, as_drifted, emptied, find, forget, in_workspace, update_body
 from components.names import table
 from metadata import KINDS
 
@@ -134,3 +136,52 @@ def test_the_state_forgets_the_emptied_lists() -> None:
     assert state["tasks"][0]["emailNotifications"] == {}
     assert state["tasks"][1]["forEachTask"]["task"]["emailNotifications"] == {}
     assert find(deployment, {("jobs", "daily"): ("7", ROW)}) == []
+
+
+HELD: dict[str, Any] = {  # jobs/get's settings: REST names
+    "name": "daily",
+    "email_notifications": {"on_failure": ["f@x"], "on_success": ["s@x"]},
+    "tasks": [
+        {
+            "task_key": "a",
+            "notebook_task": {"notebook_path": "/x"},
+            "email_notifications": {"on_start": ["a@x"]},
+        },
+        {
+            "task_key": "b",
+            "for_each_task": {
+                "inputs": "[1]",
+                "task": {"task_key": "inner", "email_notifications": {"on_failure": ["i@x"]}},
+            },
+        },
+    ],
+}
+
+
+def test_drift_names_each_list_the_row_empties_that_the_job_holds() -> None:
+    assert in_workspace(ROW, HELD) == [
+        ("email_notifications.on_failure", drift.MISSING, ["f@x"]),
+        ("tasks[a].email_notifications.on_start", drift.MISSING, ["a@x"]),
+        ("tasks[b].for_each_task.task.email_notifications.on_failure", drift.MISSING, ["i@x"]),
+    ]
+    row = {**ROW, "email_notifications": {"on_success": ["s@x"], "on_failure": ["f@x"]}}
+    assert [path for path, _, _ in in_workspace(row, HELD)] == [
+        "tasks[a].email_notifications.on_start",
+        "tasks[b].for_each_task.task.email_notifications.on_failure",
+    ]
+    assert in_workspace(ROW, {"name": "daily", "tasks": [{"task_key": "a"}]}) == []
+
+
+def test_drift_reports_them_only_where_asked_and_as_row_then_workspace() -> None:
+    """`lakeform drift` asks (`jobs_also`); `up` and saved plans compare without them, as
+    `up` finds the lists from the state (`pending`)."""
+    specs = {("jobs", "daily"): ("7", ROW)}
+    assert drift.find(specs, lambda _kind, _id: HELD) == []
+    (found,) = drift.find(specs, lambda _kind, _id: HELD, jobs_also=in_workspace)
+    assert found.fields == ["email_notifications", "tasks"]
+    (reported,) = drift.as_rows([found], drift=True)
+    assert [(f.path, f.old, f.new) for f in reported.fields] == [
+        ("email_notifications.on_failure", "(none)", '["f@x"]'),
+        ("tasks[a].email_notifications.on_start", "(none)", '["a@x"]'),
+        ("tasks[b].for_each_task.task.email_notifications.on_failure", "(none)", '["i@x"]'),
+    ]

@@ -38,7 +38,7 @@ def test_the_plugin_exits_when_its_engine_is_gone(which: str) -> None:
             else language_pb2_grpc.LanguageRuntimeStub
         )(running.channel())
         info = stub.GetPluginInfo(empty_pb2.Empty(), timeout=30)
-        assert info.version == ("1.106.0" if which == "provider" else "3.259.0")
+        assert info.version == ("1.106.0" if which == "provider" else "3.276.0")
         # Alive while the engine answers, and checking it.
         assert wait_until(lambda: engine.checks >= 3, 30), engine.checks
         assert running.proc.poll() is None

@@ -21,7 +21,7 @@ def _complete_dir(build: ModuleType, pins: ModuleType, home: Path) -> Path:
         exe.write_text("#!/bin/sh\n", encoding="utf-8")
         exe.chmod(0o755)
     marker = {
-        "pulumi": loaded.pulumi,
+        "pulumi": loaded.engine,
         "databricks": loaded.databricks,
         "language_host_source": build.source_hash(),
     }
@@ -161,7 +161,7 @@ def test_official_pulumi_at_the_pins_means_nothing_is_built(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     loaded = pins.load()
-    _fake_official_pulumi(tmp_path / "official", loaded.pulumi, loaded.databricks)
+    _fake_official_pulumi(tmp_path / "official", loaded.engine, loaded.databricks)
     monkeypatch.setenv("PATH", f"{tmp_path / 'official'}:/usr/bin:/bin")
     monkeypatch.setenv("LAKEFORM_TOOLCHAIN_HOME", str(tmp_path / "home"))
     monkeypatch.setattr(build, "go_build", _no_go)
@@ -175,7 +175,7 @@ def test_official_pulumi_at_other_versions_is_not_used(
     build: ModuleType, pins: ModuleType, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, which: str
 ) -> None:
     loaded = pins.load()
-    cli = "3.1.0" if which == "cli" else loaded.pulumi
+    cli = "3.1.0" if which == "cli" else loaded.engine
     plugin = "1.0.0" if which == "plugin" else loaded.databricks
     _fake_official_pulumi(tmp_path / "official", cli, plugin)
     monkeypatch.setenv("PATH", f"{tmp_path / 'official'}:/usr/bin:/bin")
