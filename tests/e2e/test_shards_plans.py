@@ -9,22 +9,14 @@ import json
 import shutil
 import subprocess
 from dataclasses import replace
-from pathlib import Path
 
 import yaml
 
 from devtools.workspace.testing import RunningWorkspace
 from tests.e2e.harness import Project
-from tests.e2e.test_shards import job_settings, outputs, sharded, stack_rows, up
+from tests.e2e.test_shards import job_settings, outputs, stack_rows
 
 STACK = "e2e"
-
-
-def deployed(workspace: RunningWorkspace, tmp: Path) -> Project:
-    project = sharded(workspace, tmp)
-    result = up(project)
-    assert result.returncode == 0, result.stderr
-    return project
 
 
 def edit(project: Project, folder: str, change: dict[str, object]) -> None:
@@ -52,9 +44,9 @@ def histories(project: Project) -> dict[str, int]:
 
 
 def test_a_saved_plan_of_a_sharded_stack_applies_each_shard_in_reference_order(
-    workspace: RunningWorkspace, tmp_path: Path
+    sharded_deployed: Project,
 ) -> None:
-    project = deployed(workspace, tmp_path)
+    project, workspace = sharded_deployed, sharded_deployed.workspace
     edit(project, "finance", {"ledger": {"timeout_seconds": 600}})
     edit(project, "marketing", {"campaigns": {"timeout_seconds": 700}})
     made = save(project, "--format", "markdown", "-o", "plan.md")
@@ -97,9 +89,9 @@ def refused(project: Project, workspace: RunningWorkspace, *expected: str) -> No
 
 
 def test_a_stale_saved_plan_of_a_sharded_stack_is_refused_before_any_write(
-    workspace: RunningWorkspace, tmp_path: Path
+    sharded_deployed: Project,
 ) -> None:
-    project = deployed(workspace, tmp_path)
+    project, workspace = sharded_deployed, sharded_deployed.workspace
     edit(project, "finance", {"ledger": {"timeout_seconds": 600}})
     assert save(project).returncode == 0
     marketing = project.dir / "resources" / "marketing" / "jobs.yaml"
@@ -128,9 +120,9 @@ def test_a_stale_saved_plan_of_a_sharded_stack_is_refused_before_any_write(
 
 
 def test_a_saved_plan_moves_rows_between_shards_and_applies_shard_by_shard(
-    workspace: RunningWorkspace, tmp_path: Path
+    sharded_deployed: Project,
 ) -> None:
-    project = deployed(workspace, tmp_path)
+    project, workspace = sharded_deployed, sharded_deployed.workspace
     before = outputs(project)
     resources = project.dir / "resources"
     shutil.move(resources / "marketing" / "jobs.yaml", resources / "finance" / "campaigns.yaml")
