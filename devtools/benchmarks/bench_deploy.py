@@ -30,13 +30,15 @@ from typing import Any
 import yaml
 
 from devtools.workspace.testing import running_workspace
-from tests.e2e.harness import REPO, Project, provider_used
+from tests.e2e.harness import REPO, Project, copy_from_repository, provider_used
 
 NOTEBOOK = "/Workspace/Shared/bench/ingest"
 SQL_FILE = "/Workspace/Shared/bench/report.sql"
 PIPELINE_FILE = "/Workspace/Shared/bench/pipeline.py"
 
 PLAIN_PROGRAM = Path(__file__).with_name("plain_program") / "__main__.py"
+BENCH_PROGRAM = ("__main__.py", "Pulumi.yaml", "metadata", "stacks", "components")
+"""What the benchmarks copy of Lakeform's program (no policy pack: their stacks name none)."""
 """The same resources written directly with pulumi_databricks (reads spec.json)."""
 
 
@@ -141,12 +143,7 @@ def timed(action: Callable[[], object]) -> float:
 def lakeform_project(tmp: Path, ws: Any, rows: dict[str, Any]) -> Project:
     source = tmp / "lakeform-src"
     source.mkdir()
-    for name in ("__main__.py", "Pulumi.yaml", "metadata", "stacks", "components"):
-        src = REPO / name
-        if src.is_dir():
-            shutil.copytree(src, source / name, ignore=shutil.ignore_patterns("__pycache__"))
-        else:
-            shutil.copy2(src, source / name)
+    copy_from_repository(BENCH_PROGRAM, source)
     (source / "rows").mkdir()
     (source / "rows" / "bench.yaml").write_text(yaml.safe_dump(rows, sort_keys=False))
     stack = {"config": {"lakeform:settings": {"metadata_paths": ["rows"]}}}

@@ -18,7 +18,6 @@ import json
 import os
 import resource
 import runpy
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -84,17 +83,13 @@ def make_project(tmp: Path, jobs: int, shards: int) -> Path:
     stack files written as `lakeform shards --write` writes them."""
     import yaml
 
-    from devtools.benchmarks.bench_deploy import lakeform_rows, model
+    from devtools.benchmarks.bench_deploy import BENCH_PROGRAM, lakeform_rows, model
     from devtools.benchmarks.bench_shards import shard_rows
+    from tests.e2e.harness import copy_from_repository
 
     source = tmp / "project"
     source.mkdir()
-    for name in ("__main__.py", "Pulumi.yaml", "metadata", "stacks", "components"):
-        src = REPO / name
-        if src.is_dir():
-            shutil.copytree(src, source / name, ignore=shutil.ignore_patterns("__pycache__"))
-        else:
-            shutil.copy2(src, source / name)
+    copy_from_repository(BENCH_PROGRAM, source)
     rows = lakeform_rows(model(jobs, ""))
     settings: dict[str, Any] = {"metadata_paths": ["rows"]}
     if shards > 1:

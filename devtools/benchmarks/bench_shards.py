@@ -23,7 +23,6 @@ import argparse
 import os
 import platform
 import resource
-import shutil
 import subprocess
 import tempfile
 import threading
@@ -37,9 +36,9 @@ from typing import Any
 
 import yaml
 
-from devtools.benchmarks.bench_deploy import lakeform_rows, model
+from devtools.benchmarks.bench_deploy import BENCH_PROGRAM, lakeform_rows, model
 from devtools.workspace.testing import running_workspace
-from tests.e2e.harness import REPO, Project, provider_used
+from tests.e2e.harness import REPO, Project, copy_from_repository, provider_used
 
 ROLES = {
     "program": lambda argv: any(b"language-python-exec" in a for a in argv),
@@ -116,12 +115,7 @@ def shard_rows(rows: dict[str, Any], shards: int) -> dict[str, Any]:
 def project(tmp: Path, ws: Any, rows: dict[str, Any], shards: int) -> Project:
     source = tmp / "src"
     source.mkdir(parents=True)
-    for name in ("__main__.py", "Pulumi.yaml", "metadata", "stacks", "components"):
-        src = REPO / name
-        if src.is_dir():
-            shutil.copytree(src, source / name, ignore=shutil.ignore_patterns("__pycache__"))
-        else:
-            shutil.copy2(src, source / name)
+    copy_from_repository(BENCH_PROGRAM, source)
     settings: dict[str, Any] = {"metadata_paths": ["rows"]}
     if shards > 1:
         settings["shards"] = shard_rows(rows, shards)

@@ -32,7 +32,7 @@ import shlex
 import shutil
 import subprocess
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -47,6 +47,21 @@ REPO = Path(__file__).resolve().parents[2]
 BUILD = REPO / "devtools" / "toolchain" / "build.py"
 LAKEFORM_PROGRAM = ("__main__.py", "Pulumi.yaml", "metadata", "stacks", "components", "policies")
 """What `Project.copy_of(..., include=LAKEFORM_PROGRAM)` takes from the repository."""
+
+
+def copy_from_repository(names: Iterable[str], target: Path) -> None:
+    """Copy the repository's files and folders `names` into `target` (folders merged into what
+    is there, without bytecode)."""
+    for name in names:
+        src = REPO / name
+        if src.is_dir():
+            shutil.copytree(
+                src, target / name, ignore=shutil.ignore_patterns("__pycache__"), dirs_exist_ok=True
+            )
+        else:
+            shutil.copy2(src, target / name)
+
+
 RATE_LIMIT_OFF = 1000
 """`databricks:rateLimit` of test stacks: requests a second, far above what one run sends, so the
 client-side limit (15/s by default, the real provider's) costs no time. 0 would mean "off" to the
@@ -133,17 +148,7 @@ class Project:
         target = tmp / "program"
         tmp.mkdir(parents=True, exist_ok=True)
         shutil.copytree(source, target, ignore=shutil.ignore_patterns("__pycache__", ".lakeform"))
-        for name in include:
-            src = REPO / name
-            if src.is_dir():
-                shutil.copytree(
-                    src,
-                    target / name,
-                    ignore=shutil.ignore_patterns("__pycache__"),
-                    dirs_exist_ok=True,
-                )
-            else:
-                shutil.copy2(src, target / name)
+        copy_from_repository(include, target)
         project_file = target / "Pulumi.yaml"
         project = yaml.safe_load(project_file.read_text())
         project["runtime"] = {"name": "python", "options": {"virtualenv": str(REPO / ".venv")}}
@@ -352,12 +357,7 @@ def lakeform_project(
     passphrase)."""
     source = tmp / "source"
     source.mkdir(parents=True)
-    for name in (*LAKEFORM_PROGRAM, "resources", "src"):
-        src = REPO / name
-        if src.is_dir():
-            shutil.copytree(src, source / name, ignore=shutil.ignore_patterns("__pycache__"))
-        else:
-            shutil.copy2(src, source / name)
+    copy_from_repository((*LAKEFORM_PROGRAM, "resources", "src"), source)
     stack_file = yaml.safe_load((REPO / f"Pulumi.{stack}.yaml").read_text())
     stack_file.pop("encryptionsalt", None)
     (source / f"Pulumi.{stack}.yaml").write_text(yaml.safe_dump(stack_file, sort_keys=False))
