@@ -228,6 +228,9 @@ class Kind:
     for_stack: Callable[[str, Any, StackDefaults, str], Any] | None = None
     """(row key, row, the stack's settings, stack) -> the row with the stack-wide defaults
     applied (name prefix, tags, ...); None: the kind takes none."""
+    output_id: str = "id"
+    """The field of a row's stack output naming its resource (the deployments table's `id`): the
+    resource's id, or for a monitor the full name of what it monitors."""
     foreign: Callable[[Mapping[str, Any]], Any] | None = None
     """A row's stack output -> what a row of another shard naming it is given (its component's
     `reference`); None: rows of other shards cannot name it."""
