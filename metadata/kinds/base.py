@@ -139,9 +139,11 @@ class Browse:
     answer lacks tags, schedule); `tables`: no list call, the stack's tables are asked."""
     tasks: Callable[[Mapping[str, Any]], list[Any]] | None = None
     """The tasks a detail answer holds, drawn as a graph; None: no graph."""
-    sources: bool = False
-    """Its rows name workspace notebooks and files an export can fetch with them (the page
-    offers "with sources"; cli/browse/sources.py finds them)."""
+    sources: Callable[[Mapping[str, Any]], Iterator[tuple[str, dict[str, Any], str]]] | None = None
+    """An exported row -> (where, block, field) of each of its fields that may name a workspace
+    notebook or file by path (`tasks[0].notebook_task`, the block, `notebook_path`): an export
+    can fetch them with the row (the page offers "with sources"; cli/browse/sources.py keeps the
+    workspace paths). None: its rows name none."""
     row_object: Callable[[Any], str] | None = None
     """A row -> the full name of the object it monitors, for kinds whose resources carry no
     tags: the listing finds a stack's by these names (and `tables` reads ask for them)."""

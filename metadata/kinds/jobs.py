@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from metadata.checks import check_job
@@ -116,6 +116,28 @@ def _list_name(job: Mapping[str, Any]) -> str:
     return str((as_dict(job.get("settings")) or {}).get("name") or "")
 
 
+def source_fields(job: Mapping[str, Any]) -> Iterator[tuple[str, dict[str, Any], str]]:
+    """The notebook and file path fields of an exported job's tasks (and of their for_each_task's
+    task). A job with a git_source reads its tasks' files from Git, as does a block whose source
+    is GIT: those are not the workspace's to export."""
+    if "git_source" in job:
+        return
+    for i, task in enumerate(as_list(job.get("tasks"))):
+        outer = as_dict(task) or {}
+        inner = as_dict((as_dict(outer.get("for_each_task")) or {}).get("task"))
+        for where, each in ((f"tasks[{i}]", outer), (f"tasks[{i}].for_each_task.task", inner)):
+            if each is None:
+                continue
+            sql = as_dict(each.get("sql_task")) or {}
+            for name, block, key in (
+                ("notebook_task", as_dict(each.get("notebook_task")), "notebook_path"),
+                ("spark_python_task", as_dict(each.get("spark_python_task")), "python_file"),
+                ("sql_task.file", as_dict(sql.get("file")), "path"),
+            ):
+                if block is not None and block.get("source") != "GIT":
+                    yield f"{where}.{name}", block, key
+
+
 def job_for_stack(key: str, job: JobRow, settings: StackDefaults, stack: str) -> JobRow:
     """Name prefix, tags, paused schedules and triggers, default notifications, run_as and SQL
     warehouse."""
@@ -193,7 +215,7 @@ JOBS = Kind(
         all_flag="--all-jobs",
         list_name=_list_name,
     ),
-    browse=Browse(item=browse_labels, link="/jobs/{id}", tasks=_tasks, sources=True),
+    browse=Browse(item=browse_labels, link="/jobs/{id}", tasks=_tasks, sources=source_fields),
     # The Jobs API answers run_as_user_name, not settings.run_as; nor the table trigger's
     # condition (databricks/cli #6315).
     drift=Drift(
