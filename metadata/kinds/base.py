@@ -14,6 +14,7 @@ from metadata.formats.api import ExportedRow
 from metadata.located import Locator
 from metadata.models.jobs import RowReference
 from metadata.models.shared import EmailNotifications, RunAs, lakeform_tags
+from metadata.policy import FactsOf
 from metadata.validated import Resolved
 
 
@@ -230,6 +231,9 @@ class Kind:
     for_stack: Callable[[str, Any, StackDefaults, str], Any] | None = None
     """(row key, row, the stack's settings, stack) -> the row with the stack-wide defaults
     applied (name prefix, tags, ...); None: the kind takes none."""
+    policy: FactsOf | None = None
+    """How the deploy policies (metadata/policy.py) read its rows and its resources' inputs;
+    None: no rule reads the kind."""
     output_id: str = "id"
     """The field of a row's stack output naming its resource (the deployments table's `id`): the
     resource's id, or for a monitor the full name of what it monitors."""

@@ -24,6 +24,7 @@ from metadata.located import Locator
 from metadata.models.jobs import KIND, JobRow, Task, TaskDependency, job_references
 from metadata.models.pipelines import KIND as PIPELINES
 from metadata.models.shared import EmailNotifications
+from metadata.policy import JOB_FACTS
 
 
 def explicit_dependencies(job: JobRow, loc: Locator, problems: list[Problem]) -> JobRow | None:
@@ -223,5 +224,6 @@ JOBS = Kind(
     ),
     run=Run(starter="cli.run:JobRun", options=("--param", "--only")),
     for_stack=job_for_stack,
+    policy=JOB_FACTS,
     foreign=lambda output: int(output["id"]),
 )

@@ -20,6 +20,7 @@ from metadata.kinds.base import (
     stack_tags,
 )
 from metadata.models.pipelines import KIND, PipelineRow
+from metadata.policy import PIPELINE_FACTS
 
 
 def _replaced_by(row: PipelineRow) -> dict[str, Any]:
@@ -108,5 +109,6 @@ PIPELINES = Kind(
     ),
     run=Run(starter="cli.run:PipelineUpdate", options=("--full-refresh", "--refresh")),
     for_stack=pipeline_for_stack,
+    policy=PIPELINE_FACTS,
     foreign=lambda output: str(output["id"]),
 )
