@@ -160,6 +160,10 @@ class Drift:
     """Row fields (REST paths) the workspace never answers: not compared."""
     caseless: frozenset[str] = frozenset()
     """Fields the service (and the provider) compare without case."""
+    kept_email_lists: bool = False
+    """The provider keeps an address list of an `email_notifications` block (the resource's, its
+    tasks' and their for_each_task's task's) that the row empties: `lakeform up` empties them
+    after the deploy and `lakeform drift` reports them (cli/emails.py, Jobs API settings)."""
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -220,7 +220,11 @@ JOBS = Kind(
     # The Jobs API answers run_as_user_name, not settings.run_as; nor the table trigger's
     # condition (databricks/cli #6315).
     drift=Drift(
-        body="settings", never_answered=frozenset({"run_as", "trigger.table_update.condition"})
+        body="settings",
+        never_answered=frozenset({"run_as", "trigger.table_update.condition"}),
+        # terraform-provider-databricks v1.128.0 suppresses a list's count going to 0
+        # (`conditionalDiffSuppressor`, set on every email_notifications field of the job).
+        kept_email_lists=True,
     ),
     run=Run(starter="cli.run:JobRun", options=("--param", "--only")),
     for_stack=job_for_stack,
