@@ -206,6 +206,9 @@ class Kind:
     export: Callable[[Mapping[str, Any]], ExportedRow] | None = None
     """An API answer describing an existing resource -> its row (`lakeform export`); None: the
     kind is not exported."""
+    link_exported: Callable[[ExportedRow, Mapping[str, Mapping[str, str]]], None] | None = None
+    """After an export: the ids an exported row names of other exported rows -> their row keys
+    ({kind: {resource id: key}}), a note for each id left as it is; None: it names none."""
     rest: Rest | None = None
     """None: the CLI does not read existing resources of this kind (export, browse)."""
     recovery: Recovery | None = None

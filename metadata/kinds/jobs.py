@@ -7,7 +7,7 @@ from typing import Any
 
 from metadata.checks import check_job
 from metadata.errors import Problem
-from metadata.formats.api import as_dict, as_list, job_row, tags_of
+from metadata.formats.api import ExportedRow, as_dict, as_list, job_row, tags_of
 from metadata.kinds.base import (
     Browse,
     Drift,
@@ -21,7 +21,14 @@ from metadata.kinds.base import (
     stack_tags,
 )
 from metadata.located import Locator
-from metadata.models.jobs import KIND, JobRow, Task, TaskDependency, job_references
+from metadata.models.jobs import (
+    KIND,
+    TASK_REFERENCES,
+    JobRow,
+    Task,
+    TaskDependency,
+    job_references,
+)
 from metadata.models.pipelines import KIND as PIPELINES
 from metadata.models.shared import EmailNotifications
 from metadata.policy import JOB_FACTS
@@ -139,6 +146,31 @@ def source_fields(job: Mapping[str, Any]) -> Iterator[tuple[str, dict[str, Any],
                     yield f"{where}.{name}", block, key
 
 
+def link_exported(job: ExportedRow, keys: Mapping[str, Mapping[str, str]]) -> None:
+    """`pipeline_task.pipeline_id` / `run_job_task.job_id` of an exported job -> row key: the
+    task references the jobs model declares (`TASK_REFERENCES`), read backwards."""
+    for i, outer in enumerate(as_list(job.row.get("tasks"))):
+        task = as_dict(outer) or {}
+        inner = as_dict((as_dict(task.get("for_each_task")) or {}).get("task"))
+        for where, each in ((f"tasks[{i}]", task), (f"tasks[{i}].for_each_task.task", inner)):
+            if each is None:
+                continue
+            for kind, how in TASK_REFERENCES.items():
+                block = as_dict(each.get(how.block))
+                if block is None or how.id_field not in block:
+                    continue
+                ident = str(block[how.id_field])
+                key = keys.get(kind, {}).get(ident)
+                if key is None:
+                    job.notes.append(
+                        f"{where}.{how.block}.{how.id_field} {ident} kept as an id "
+                        f"(that {how.field} is not in this export)"
+                    )
+                    continue
+                del block[how.id_field]
+                each[how.block] = {how.field: key, **block}
+
+
 def job_for_stack(key: str, job: JobRow, settings: StackDefaults, stack: str) -> JobRow:
     """Name prefix, tags, paused schedules and triggers, default notifications, run_as and SQL
     warehouse."""
@@ -192,6 +224,7 @@ JOBS = Kind(
     description="Databricks jobs (Jobs API 2.2 settings), keyed by row key.",
     check=check_job,
     export=job_row,
+    link_exported=link_exported,
     rest=Rest(
         get="/api/2.2/jobs/get?job_id",
         id_field="job_id",

@@ -628,3 +628,16 @@ def test_json_says_what_was_exported_and_what_was_not(
     failed = json.loads(capsys.readouterr().out)
     assert failed["ok"] is False and "999999" in failed["problems"][0]
     assert not (tmp_path / "none.yaml").exists()
+
+
+def test_a_loops_task_naming_an_exported_job_names_its_row() -> None:
+    loop = {"inputs": "[1, 2]", "task": {"task_key": "each", "run_job_task": {"job_id": 7}}}
+    parent = {
+        "job_id": 5,
+        "settings": {"name": "parent", "tasks": [{"task_key": "a", "for_each_task": loop}]},
+    }
+    child = {"job_id": 7, "settings": {"name": "child", "tasks": [{"task_key": "t"}]}}
+    export = build_export({"jobs": [parent, child]})
+    row = next(r for r in export.jobs if r.key == "parent")
+    assert row.row["tasks"][0]["for_each_task"]["task"]["run_job_task"] == {"job": "child"}
+    assert row.notes == []
