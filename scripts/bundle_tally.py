@@ -135,6 +135,7 @@ def fold(error: str) -> str:
     error = re.sub(r"^(import|validate): \S+?:\d+:\d+: ", r"\1: ", error)
     kinds = r"(jobs|pipelines|quality_monitors)"
     error = re.sub(rf"^(import|validate): {kinds}\.[\w-]+", r"\1: \2.X", error)
+    error = re.sub(r"\bbundles/[^\s:()]+", "PATH", error)
     error = re.sub(r"'[^']*'", "'…'", error)
     error = re.sub(r"\b[\w.\[\]-]+\.(yml|yaml|py)\b", "FILE", error)
     return re.sub(r"\d+", "N", error)
