@@ -381,3 +381,22 @@ def detailed_diff(preview: dict[str, Any], name: str) -> dict[str, str]:
         if step["urn"].split("::")[-1] == name and step.get("op") not in ("same", "refresh"):
             return {path: d["kind"] for path, d in (step.get("detailedDiff") or {}).items()}
     return {}
+
+
+def up_steps(project: Project, *args: str) -> dict[str, Any]:
+    """`pulumi up --yes --skip-preview --json *args`: the update's own steps in the shape of
+    `Project.preview()` ({"steps": [{"op", "urn", "detailedDiff"}], "changeSummary"}), so one
+    engine run both deploys and shows what it did (steps_by_op and detailed_diff read it)."""
+    result = project.pulumi("up", "--yes", "--skip-preview", "--json", *args)
+    steps: list[dict[str, Any]] = []
+    summary: dict[str, int] = {}
+    for line in result.stdout.splitlines():
+        event = json.loads(line)
+        if "resourcePreEvent" in event:
+            step = event["resourcePreEvent"]["metadata"]
+            diff = step.get("detailedDiff") or {}
+            kinds = {path: {"kind": d["diffKind"]} for path, d in diff.items()}
+            steps.append({"op": step["op"], "urn": step["urn"], "detailedDiff": kinds})
+        elif "summaryEvent" in event:
+            summary = event["summaryEvent"]["resourceChanges"]
+    return {"steps": steps, "changeSummary": summary}

@@ -19,7 +19,7 @@ from devtools.workspace.testing import RunningWorkspace
 from metadata import apply_stack_defaults, load_rows
 from metadata.settings import load_stack_settings
 from stacks.build import RepoFiles, RepoGlobs
-from tests.e2e.harness import Project, detailed_diff, lakeform_project, steps_by_op
+from tests.e2e.harness import Project, detailed_diff, lakeform_project, steps_by_op, up_steps
 
 SAMPLE_RESOURCES = 41  # 8 jobs, 2 pipelines, 5 monitors, 23 uploads, a component per kind (3)
 
@@ -147,30 +147,27 @@ def test_first_deploy_holds_every_row_field_by_field_then_a_second_deploy_writes
 def test_reordered_tasks_change_nothing_and_one_changed_field_is_one_write(
     sample_deployed: Project,
 ) -> None:
+    """Both edits in one deploy: its own steps (`up --json`) show the changed field alone, so the
+    reversed task list is no change (Lakeform sorts tasks), and one write is all it makes."""
     local, workspace = sample_deployed, sample_deployed.workspace
     before = workspace_jobs(workspace)["olist_daily"]
 
-    def reverse_tasks(doc: dict[str, Any]) -> None:
+    def reverse_tasks_and_longer_timeout(doc: dict[str, Any]) -> None:
         doc["jobs"]["olist_daily"]["tasks"].reverse()
-
-    edit_rows(local, "resources/olist/olist_jobs.yaml", reverse_tasks)
-    workspace.requests.clear()
-    local.up()
-    assert workspace.requests.writes() == {}, "Lakeform sorts tasks: their order is no change"
-
-    def longer_timeout(doc: dict[str, Any]) -> None:
         doc["jobs"]["olist_daily"]["timeout_seconds"] = 12345
 
-    edit_rows(local, "resources/olist/olist_jobs.yaml", longer_timeout)
-    preview = local.preview()
-    assert steps_by_op(preview) == {"update": ["olist_daily"]}
-    assert detailed_diff(preview, "olist_daily") == {"timeoutSeconds": "update"}
+    edit_rows(local, "resources/olist/olist_jobs.yaml", reverse_tasks_and_longer_timeout)
     workspace.requests.clear()
-    local.up()
+    steps = up_steps(local)
+    assert steps_by_op(steps) == {"update": ["olist_daily"]}
+    assert detailed_diff(steps, "olist_daily") == {"timeoutSeconds": "update"}, (
+        "Lakeform sorts tasks: their order is no change"
+    )
     assert workspace.requests.writes() == {"jobs.reset": 1}
     after = workspace_jobs(workspace)["olist_daily"]
     assert after["job_id"] == before["job_id"]
     assert after["settings"]["timeout_seconds"] == 12345
+    assert after["settings"]["tasks"] == before["settings"]["tasks"]
 
 
 def test_a_row_renamed_with_previous_keys_keeps_its_resource(

@@ -121,24 +121,6 @@ def test_plan_markdown_guard_refuses_then_allows_and_outputs_match(
     assert outputs["jobs"]["hourly"]["url"] == f"{workspace.url}/jobs/{jobs['Hourly']}"
 
 
-def test_drift_exit_codes_after_an_out_of_band_edit_and_after_putting_it_back(
-    lakeform_deployed: Project,
-) -> None:
-    lakeform, workspace = lakeform_deployed, lakeform_deployed.workspace
-    timeout = weekly_timeout(workspace)
-
-    timeout(42)
-    drifted = lakeform.lakeform("drift", "--stack", STACK)
-    assert drifted.returncode == 2, drifted.stderr
-    assert "drift in stack e2e: 1 changed in the workspace" in drifted.stdout
-    assert "~ weekly\n        timeout_seconds: 600 -> 42\n" in drifted.stdout
-
-    timeout(600)
-    clean = lakeform.lakeform("drift", "--stack", STACK)
-    assert clean.returncode == 0, clean.stdout + clean.stderr
-    assert "drift in stack e2e: none" in clean.stdout
-
-
 def read_only(project: Project, state: Path, *argv: str) -> subprocess.CompletedProcess[str]:
     """`argv` run in the project with its file backend read-only: a private read-only bind mount
     when root (permissions do not stop root), else the folder's write bits cleared."""
@@ -163,20 +145,31 @@ def contents(folder: Path) -> dict[str, bytes]:
     return {str(p.relative_to(folder)): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
 
 
-def test_plan_and_drift_need_only_read_access_to_the_state_backend(
+def test_plan_and_drift_need_only_read_access_and_drift_exits_2_until_an_edit_is_put_back(
     lakeform_deployed: Project,
 ) -> None:
     """What lets pull-request plans and nightly drift run with read-only state credentials
     (.github/workflows/plan.yml): preview and refresh --preview-only take no lock and save
-    nothing on a DIY backend. `pulumi up` fails on the same folder: it is read-only."""
-    lakeform = lakeform_deployed
+    nothing on a DIY backend. `pulumi up` fails on the same folder: it is read-only.
+    Drift's exit codes on the same runs: 2 after an out-of-band edit, 0 once it is put back."""
+    lakeform, workspace = lakeform_deployed, lakeform_deployed.workspace
     state = lakeform.dir.parent / "state"
     before = contents(state)
     cli = str(REPO / ".venv" / "bin" / "lakeform")
+    timeout = weekly_timeout(workspace)
+
+    timeout(42)
+    drifted = read_only(lakeform, state, cli, "drift", "--stack", STACK)
+    assert drifted.returncode == 2, drifted.stdout + drifted.stderr
+    assert "drift in stack e2e: 1 changed in the workspace" in drifted.stdout
+    assert "~ weekly\n        timeout_seconds: 600 -> 42\n" in drifted.stdout
+
+    timeout(600)
     planned = read_only(lakeform, state, cli, "plan", "--stack", STACK, "--refresh")
     assert planned.returncode == 0, planned.stdout + planned.stderr
-    drift = read_only(lakeform, state, cli, "drift", "--stack", STACK)
-    assert drift.returncode == 0, drift.stdout + drift.stderr
+    clean = read_only(lakeform, state, cli, "drift", "--stack", STACK)
+    assert clean.returncode == 0, clean.stdout + clean.stderr
+    assert "drift in stack e2e: none" in clean.stdout
     assert contents(state) == before
     up = read_only(lakeform, state, "pulumi", "up", "--yes", "--non-interactive", "--stack", STACK)
     assert up.returncode != 0

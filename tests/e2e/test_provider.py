@@ -13,7 +13,7 @@ from typing import Any, ClassVar
 import pytest
 
 from devtools.workspace.testing import RunningWorkspace
-from tests.e2e.harness import Project, detailed_diff, steps_by_op
+from tests.e2e.harness import Project, detailed_diff, steps_by_op, up_steps
 
 JOB = "databricks:index/job:Job"
 PIPELINE = "databricks:index/pipeline:Pipeline"
@@ -124,12 +124,10 @@ def test_one_changed_field_is_one_update_in_place(
     one_of_each, workspace = one_of_each_deployed, one_of_each_deployed.workspace
     before = only_job(workspace)
     one_of_each.config("t:timeout", "900")
-    preview = one_of_each.preview("--diff")
-    assert steps_by_op(preview) == {"update": ["job"]}
-    assert detailed_diff(preview, "job") == {"timeoutSeconds": "update"}
-
     workspace.requests.clear()
-    one_of_each.up()
+    steps = up_steps(one_of_each)  # the update's own steps: no preview run before it
+    assert steps_by_op(steps) == {"update": ["job"]}
+    assert detailed_diff(steps, "job") == {"timeoutSeconds": "update"}
     assert workspace.requests.writes() == {"jobs.reset": 1}
     after = only_job(workspace)
     assert after["job_id"] == before["job_id"]
@@ -156,13 +154,11 @@ def test_a_notebook_path_change_replaces_it_and_the_job_follows(
 ) -> None:
     one_of_each, workspace = one_of_each_deployed, one_of_each_deployed.workspace
     one_of_each.config("t:folder", "/Workspace/Shared/e2e2")
-    preview = one_of_each.preview("--diff")
-    ops = steps_by_op(preview)
+    steps = up_steps(one_of_each)  # the update's own steps: no preview run before it
+    ops = steps_by_op(steps)
     assert ops["replace"] == ["notebook", "source"]
-    assert detailed_diff(preview, "notebook") == {"path": "update-replace"}
+    assert detailed_diff(steps, "notebook") == {"path": "update-replace"}
     assert sorted(ops["update"]) == ["job", "pipeline"]
-
-    one_of_each.up()
     api = workspace.client().api_client
     listing = api.do("GET", "/api/2.0/workspace/list", query={"path": "/Workspace/Shared/e2e2"})
     assert sorted(o["path"] for o in listing["objects"]) == [
@@ -205,20 +201,21 @@ def test_a_job_deleted_by_hand_is_recreated(
     one_of_each, workspace = one_of_each_deployed, one_of_each_deployed.workspace
     old = only_job(workspace)["job_id"]
     workspace.client().jobs.delete(old)
-    preview = one_of_each.preview(refresh=True)
-    assert steps_by_op(preview) == {"create": ["job"]}
-    one_of_each.up("--refresh")
+    steps = up_steps(one_of_each, "--refresh")  # the update's own steps: no preview before it
+    assert steps_by_op(steps) == {"create": ["job"]}
     new = only_job(workspace)
     assert new["job_id"] != old
     assert one_of_each.outputs()["job_id"] == str(new["job_id"])
 
 
 def test_tasks_out_of_task_key_order_never_settle_as_with_the_real_provider(
-    one_of_each: Project, workspace: RunningWorkspace
+    one_of_each_deployed: Project,
 ) -> None:
     """The real provider sorts tasks when it sends and reads them, and compares the list by
     position: a program declaring tasks out of order gets a diff on every run (pulumi-databricks
-    #49). Lakeform sorts them (see test_lifecycle); this plugin must not hide the problem."""
+    #49). Lakeform sorts them (see test_lifecycle); this plugin must not hide the problem.
+    (Starts from the program deployed in order: the first up sends the reversed list.)"""
+    one_of_each, workspace = one_of_each_deployed, one_of_each_deployed.workspace
     one_of_each.config("t:reverse", "true")
     one_of_each.up()
     assert [t["task_key"] for t in only_job(workspace)["settings"]["tasks"]] == [

@@ -38,29 +38,6 @@ def history(project: Project) -> int:
     return len(json.loads(project.pulumi("stack", "history", "--json").stdout))
 
 
-def test_a_saved_plan_applies_exactly_its_creates_updates_replaces_and_deletes(
-    saved: Project,
-) -> None:
-    workspace = saved.workspace
-    planned = json.loads((saved.dir / "plan.json").read_text())["plan"]
-    applied = apply(saved)
-    assert applied.returncode == 0, applied.stderr
-    done = {line.strip() for line in applied.stderr.splitlines() if line.startswith("  ")}
-    rows = {f"{r['kind']}.{r['key']}: {WORDS[r['action']]}" for r in planned}
-    assert rows == {
-        "jobs.hourly: created",
-        "jobs.daily: updated",
-        "jobs.weekly: updated",
-        "jobs.legacy: deleted",
-        "pipelines.sales: replaced",
-    }
-    assert {line for line in done if line.split(": ")[-1] in WORDS.values()} == rows
-    assert sorted(job_names(workspace)) == ["Daily", "Hourly", "Weekly"]
-    again = saved.lakeform("plan", "--stack", STACK)
-    assert again.returncode == 0, again.stderr
-    assert "0 to create, 0 to update, 0 to replace, 0 to delete" in again.stdout
-
-
 def refused(project: Project, workspace: RunningWorkspace, *expected: str) -> None:
     """`up --plan` exits 1 naming each of `expected`, with no write to the workspace or the
     stack."""
@@ -75,7 +52,12 @@ def refused(project: Project, workspace: RunningWorkspace, *expected: str) -> No
     assert history(project) == versions
 
 
-def test_a_stale_saved_plan_is_refused_before_any_write(saved: Project) -> None:
+def test_a_stale_saved_plan_is_refused_before_any_write_and_a_fresh_one_applies_exactly(
+    saved: Project,
+) -> None:
+    """One saved plan (its `lakeform plan --save` is the set-up): refused while anything it
+    depends on differs, applied exactly once all is put back, then refused once more because
+    that apply deployed the stack since it was saved."""
     workspace = saved.workspace
     rows_file = saved.dir / "resources" / "rows.yaml"
     reviewed = rows_file.read_text()
@@ -127,7 +109,26 @@ def test_a_stale_saved_plan_is_refused_before_any_write(saved: Project) -> None:
     )
     timeout(600)
 
-    saved.up()  # someone deploys the stack meanwhile
+    # All put back: the plan applies exactly its creates, updates, replaces and deletes.
+    planned = json.loads((saved.dir / "plan.json").read_text())["plan"]
+    applied = apply(saved)
+    assert applied.returncode == 0, applied.stderr
+    done = {line.strip() for line in applied.stderr.splitlines() if line.startswith("  ")}
+    rows = {f"{r['kind']}.{r['key']}: {WORDS[r['action']]}" for r in planned}
+    assert rows == {
+        "jobs.hourly: created",
+        "jobs.daily: updated",
+        "jobs.weekly: updated",
+        "jobs.legacy: deleted",
+        "pipelines.sales: replaced",
+    }
+    assert {line for line in done if line.split(": ")[-1] in WORDS.values()} == rows
+    assert sorted(job_names(workspace)) == ["Daily", "Hourly", "Weekly"]
+    again = saved.lakeform("plan", "--stack", STACK)
+    assert again.returncode == 0, again.stderr
+    assert "0 to create, 0 to update, 0 to replace, 0 to delete" in again.stdout
+
+    # The stack was deployed since the plan was saved (by that apply): the plan is stale.
     refused(
         saved,
         workspace,
