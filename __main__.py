@@ -11,6 +11,6 @@ from stacks.heap import settle_imports, settle_registered
 settle_imports()
 ROOT = Path(__file__).resolve().parent
 settings = load_settings(ROOT)
-rows = load_stack_rows(settings, ROOT)
-build(settings, rows, stack=pulumi.get_stack(), root=ROOT, host=workspace_host(settings))
+rows, part = load_stack_rows(settings, ROOT)
+build(settings, rows, stack=pulumi.get_stack(), root=ROOT, host=workspace_host(settings), part=part)
 settle_registered()

@@ -83,11 +83,23 @@ def register(sub: Any) -> None:
         "each) and deletes; a Mermaid task graph for jobs whose tasks change (markdown).",
     )
     _stack_arg(plan)
-    plan.add_argument(
+    reads = plan.add_mutually_exclusive_group()
+    reads.add_argument(
         "--refresh",
-        action="store_true",
+        action="store_const",
+        const=True,
         help="read the workspace first (every plan does where Pulumi.yaml sets "
         "options.refresh: always, as Lakeform's own does)",
+    )
+    reads.add_argument(
+        "--no-refresh",
+        action="store_const",
+        const=False,
+        dest="refresh",
+        help="trust the state: compare the rows with the stack as last deployed, reading "
+        "nothing from the workspace (every stack and shard; fast). A change made in the "
+        "workspace by hand (drift) is not seen: `lakeform drift` shows it, and a plain plan or "
+        "`lakeform up` reads it",
     )
     plan.add_argument(
         "--save",
@@ -189,7 +201,7 @@ def _engine(args: argparse.Namespace) -> Engine:
     return Engine(Path.cwd(), args.stack)
 
 
-def _plan(engine: Engine, *, refresh: bool = False, save: Path | None = None) -> Plan:
+def _plan(engine: Engine, *, refresh: bool | None = None, save: Path | None = None) -> Plan:
     """The engine's plan with the policy pack's findings; a plan a mandatory policy refuses
     comes back too (`plan.refused`), so it can be shown: nothing was written."""
     try:
@@ -215,8 +227,9 @@ def run_plan(args: argparse.Namespace) -> int:
         return _save_plan(args)
     engine = _engine(args)
     plan = _plan(engine, refresh=args.refresh)
-    # What `up` will put back although the provider's read cannot see it (nothing written here).
-    plan = workspace_drift.merge(plan, workspace_drift.check(engine))
+    if args.refresh is not False:  # --no-refresh reads nothing from the workspace
+        # What `up` will put back although the provider's read cannot see it (nothing written).
+        plan = workspace_drift.merge(plan, workspace_drift.check(engine))
     plan = workspace_drift.merge(plan, emails.as_drifted(emails.pending(engine, engine.outputs())))
     plan = _for_review(plan, args.stack)
     _write(FORMATS[args.format](plan), args.output)
@@ -232,9 +245,9 @@ def run_plan(args: argparse.Namespace) -> int:
 
 def _save_plan(args: argparse.Namespace) -> int:
     """`plan --save`: the plan, and what `up --plan` checks before applying it."""
-    if args.refresh:
+    if args.refresh is not None:
         raise saved.StalePlan(
-            "--save does not take --refresh: a saved plan needs a workspace "
+            "--save does not take --refresh or --no-refresh: a saved plan needs a workspace "
             "that matches the stack, which it checks itself"
         )
     root = Path.cwd()

@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, TextIO, cast
 
 from pulumi import automation as auto
 from pulumi.automation import events as ev
@@ -158,7 +158,7 @@ class Engine:
         if self._stack is None:
             bin_dir = Path(self.env["PATH"].split(":", 1)[0])
             command = _pulumi_command(bin_dir.parent)
-            workspace = auto.LocalWorkspace(
+            workspace = _Workspace(
                 work_dir=str(self.project), pulumi_command=command, env_vars=self.env
             )
             try:
@@ -234,23 +234,32 @@ class Engine:
         lines = [e for e in run.errors if not e.startswith("update failed")]
         return EngineError("\n".join(lines) if lines else _first_error(str(err)))
 
-    def preview(self, *, refresh: bool = False, save: Path | None = None) -> Run:
-        """A preview; with `save`, the engine's update plan is written there (for `up(plan=)`)."""
+    def preview(self, *, refresh: bool | None = None, save: Path | None = None) -> Run:
+        """A preview; with `save`, the engine's update plan is written there (for `up(plan=)`).
+        `refresh`: True reads every resource first, False trusts the state (no read), None does
+        as Pulumi.yaml's options.refresh says (Lakeform's: always)."""
         run = Run()
-        self.progress.say(
-            f"==> planning stack {self.stack_name}{' (with refresh)' if refresh else ''}"
-        )
+        how = {None: "", True: " (with refresh)", False: " (no refresh: the state as deployed)"}
+        self.progress.say(f"==> planning stack {self.stack_name}{how[refresh]}")
+        stack = self.stack()
+        # The SDK passes `--refresh` when true but never `--refresh=false`, which is what
+        # overrides the project's `refresh: always` (pulumi 3.276 pkg/cmd/pulumi/operations/
+        # io.go GetRefreshOption: an explicit flag wins over proj.Options.Refresh).
+        workspace = cast("_Workspace", stack.workspace)
+        workspace.extra = ["--refresh=false"] if refresh is False else []
         try:
             with self._policy_args() as policies:
-                self.stack().preview(
+                stack.preview(
                     on_event=self._listen(run, "planned", None),
-                    refresh=refresh,
+                    refresh=refresh is True,
                     diff=False,
                     plan=None if save is None else str(save),
                     **policies,
                 )
         except auto.CommandError as err:
             raise self._fail(run, err) from None
+        finally:
+            workspace.extra = []
         return run
 
     def preview_refresh(self) -> Run:
@@ -289,6 +298,16 @@ class Engine:
         except auto.CommandError as err:
             raise EngineError(_first_error(str(err))) from None
         return {name: value.value for name, value in outputs.items()}
+
+
+class _Workspace(auto.LocalWorkspace):
+    """A LocalWorkspace that adds `extra` to the command it runs next (the SDK's hook for
+    arguments of every command; empty but for the one preview that sets it)."""
+
+    extra: list[str] = []  # noqa: RUF012  # replaced, never mutated
+
+    def serialize_args_for_op(self, stack_name: str) -> list[str]:
+        return list(self.extra)
 
 
 @functools.cache

@@ -222,9 +222,9 @@ def _late_references(env: Environment, plans: dict[str, Plan]) -> list[str]:
 
 def save_plan(env: Environment, args: argparse.Namespace) -> int:
     """`plan --save` of a sharded stack: every shard's plan, and what `up --plan` checks."""
-    if args.refresh:
+    if args.refresh is not None:
         raise saved.StalePlan(
-            "--save does not take --refresh: a saved plan needs a workspace "
+            "--save does not take --refresh or --no-refresh: a saved plan needs a workspace "
             "that matches the stack, which it checks itself"
         )
     by_stack = engines(env)

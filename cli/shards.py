@@ -27,7 +27,15 @@ from cli.plan import Plan, RowChange, for_review, kind_of, urn_parts
 from cli.pulumienv import file_backend
 from metadata import KINDS, MetadataError, Rows, apply_stack_defaults, load_rows
 from metadata.settings import SettingsError, StackSettings, load_stack_settings
-from metadata.shards import Layout, ShardError, layout, same_config, shard_config
+from metadata.shards import (
+    INDEX,
+    Layout,
+    ShardError,
+    inputs_digest,
+    layout,
+    same_config,
+    shard_config,
+)
 
 T = TypeVar("T")
 
@@ -48,6 +56,8 @@ class Environment:
     settings: StackSettings
     rows: Rows
     layout: Layout
+    digest: str | None = None
+    """What the rows were read from (metadata/shards.py `inputs_digest`); None: not digested."""
 
     def stacks(self) -> list[str]:
         return self.layout.stacks()
@@ -65,6 +75,7 @@ def environment(root: Path, stack: str) -> Environment | None:
     settings = load_stack_settings(root, stack)
     if settings.shards is None:
         return None
+    digest = inputs_digest(root, settings, stack)  # before reading: an edit meanwhile is missed
     try:
         rows = load_rows(
             [root / p for p in settings.metadata_paths], root=root, stack=stack, settings=settings
@@ -77,13 +88,21 @@ def environment(root: Path, stack: str) -> Environment | None:
     except ShardError as err:
         raise EngineError(f"invalid shards:\n{err}") from None
     assert lay is not None
-    return Environment(root=root, name=stack, settings=settings, rows=rows, layout=lay)
+    return Environment(
+        root=root, name=stack, settings=settings, rows=rows, layout=lay, digest=digest
+    )
 
 
 def shard_files(env: Environment) -> dict[Path, str]:
-    """Each shard's `Pulumi.<stack>.<shard>.yaml` that is missing or out of date, with its text."""
+    """Each shard's `Pulumi.<stack>.<shard>.yaml` that is missing or out of date, with its text,
+    and the index of the shards' rows their programs read (metadata/shards.py `INDEX`)."""
     env_text = (env.root / f"Pulumi.{env.name}.yaml").read_text(encoding="utf-8")
     out: dict[Path, str] = {}
+    if env.digest is not None:
+        index = env.root / INDEX.format(env=env.name)
+        text = env.layout.index(env.rows, env.digest)
+        if not index.is_file() or index.read_text(encoding="utf-8") != text:
+            out[index] = text
     for shard in env.layout.shards:
         path = env.root / f"Pulumi.{env.layout.stack(shard)}.yaml"
         old = path.read_text(encoding="utf-8") if path.is_file() else None
@@ -98,7 +117,8 @@ def write_shard_files(env: Environment) -> None:
     if files:
         write_atomic(files)
         for path in files:
-            print(f"wrote {path.name}", file=sys.stderr)
+            if path.suffix == ".yaml":  # the index is the CLI's own business
+                print(f"wrote {path.name}", file=sys.stderr)
 
 
 # --- what each stack's state holds, and what moves ---------------------------------------------

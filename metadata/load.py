@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 import gc
-from collections.abc import Collection, Generator, Sequence
+from collections.abc import Collection, Generator, Mapping, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +18,7 @@ from metadata.kinds import KINDS, Rows
 from metadata.raw import RawRow, display_name, metadata_files, read_file
 from metadata.resolve import resolve
 from metadata.settings import STACKS, StackSettings
+from metadata.yamlsrc import Keep
 
 
 def known_stacks(root: Path) -> set[str]:
@@ -40,6 +43,27 @@ def _no_cyclic_gc() -> Generator[None]:
             gc.enable()
 
 
+@dataclass(frozen=True)
+class Only:
+    """The part of the rows to load: a shard's, of an environment whose rows were all read and
+    checked before (metadata/shards.py). Its rows are resolved and checked as ever; the others
+    are not built, and references to them are taken as known."""
+
+    files: frozenset[str]
+    """The files (as named in messages) that hold the rows: no other is read."""
+    rows: Mapping[str, frozenset[str]]
+    """kind -> keys of the rows to load."""
+    present: Mapping[str, frozenset[str]]
+    """kind -> keys of every row of the environment (what references may name)."""
+
+    def wants(self, kind: str, key: str) -> bool:
+        # a key with `${var.NAME}` is known only once resolved: read, then kept or not
+        return key in self.rows.get(kind, ()) or "${" in key
+
+    def keep(self) -> Keep:
+        return {kind: functools.partial(self.wants, kind) for kind in KINDS}
+
+
 def load_rows(
     paths: Sequence[Path],
     *,
@@ -48,6 +72,7 @@ def load_rows(
     settings: StackSettings | None = None,
     stacks: Collection[str] = (),
     tables: Tables | None = None,
+    only: Only | None = None,
 ) -> Rows:
     """Read, resolve for `stack` and validate every row under `paths`, and of the settings'
     `control_tables` (reached through `tables`; default: databricks-sdk's own auth).
@@ -55,10 +80,17 @@ def load_rows(
     `settings` gives `${var.NAME}` values and the default warehouse; without settings, variable
     references are left as written, and neither they nor SQL warehouses are checked.
     `stacks` names stacks that overrides may use besides those with a Pulumi.<stack>.yaml (ones
-    about to be created). Raises MetadataError listing every problem."""
+    about to be created). `only`: load just those rows. Raises MetadataError listing every
+    problem."""
     with _no_cyclic_gc():
         return _load_rows(
-            paths, root=Path(root), stack=stack, settings=settings, stacks=stacks, tables=tables
+            paths,
+            root=Path(root),
+            stack=stack,
+            settings=settings,
+            stacks=stacks,
+            tables=tables,
+            only=only,
         )
 
 
@@ -86,11 +118,16 @@ def _load_rows(
     settings: StackSettings | None,
     stacks: Collection[str],
     tables: Tables | None,
+    only: Only | None,
 ) -> Rows:
     files, problems = metadata_files(paths, root)
     raws: list[RawRow] = []
+    keep = only.keep() if only is not None else None
     for path in files:
-        rows, file_problems = read_file(path, display_name(path, root))
+        name = display_name(path, root)
+        if only is not None and name not in only.files:
+            continue
+        rows, file_problems = read_file(path, name, keep)
         raws.extend(rows)
         problems.extend(file_problems)
     if settings is not None and settings.control_tables:
@@ -98,9 +135,17 @@ def _load_rows(
         rows, table_problems = table_rows(settings.control_tables, tables or Tables())
         raws.extend(rows)
         problems.extend(table_problems)
+    if only is not None:
+        raws = [r for r in raws if only.wants(r.kind, r.key)]
     res = resolve(
-        raws, stack=stack, settings=settings, stacks=known_stacks(root) | {stack or "", *stacks}
+        raws,
+        stack=stack,
+        settings=settings,
+        stacks=known_stacks(root) | {stack or "", *stacks},
+        present=only.present if only is not None else None,
     )
+    if only is not None:  # a `${var.NAME}` key read to learn it: another shard's row
+        res.rows = [r for r in res.rows if r.key in only.rows.get(r.kind, ())]
     problems.extend(res.problems)
     warehouse = None if settings is None else bool(settings.default_warehouse_id)
     ctx = CheckContext(res, Repo(root), warehouse)

@@ -12,7 +12,7 @@ from metadata.errors import Pos, Problem
 from metadata.formats import lakeflow_jobs_meta as compat
 from metadata.kinds import KINDS
 from metadata.messages import suggest, yaml_type
-from metadata.yamlsrc import LList, LMap, parse_text
+from metadata.yamlsrc import Keep, LList, LMap, parse_text
 
 ROW_KEY = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_-]*$")
 KEY_VARIABLE = re.compile(r"\$\{var\.[A-Za-z0-9_-]+\}")
@@ -65,20 +65,22 @@ def metadata_files(paths: Sequence[Path], root: Path) -> tuple[list[Path], list[
     return unique, problems
 
 
-def read_file(path: Path, name: str) -> tuple[list[RawRow], list[Problem]]:
-    """Rows of one metadata file in any supported format."""
+def read_file(
+    path: Path, name: str, keep: Keep | None = None
+) -> tuple[list[RawRow], list[Problem]]:
+    """Rows of one metadata file in any supported format (`keep`: see `parse_text`)."""
     try:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError as err:
         return [], [Problem(Pos(name, 1, 1), "", f"not UTF-8 text ({err.reason})")]
     except OSError as err:
         return [], [Problem(Pos(name, 1, 1), "", f"cannot read: {err.strerror}")]
-    return read_text(text, name)
+    return read_text(text, name, keep)
 
 
-def read_text(text: str, name: str) -> tuple[list[RawRow], list[Problem]]:
+def read_text(text: str, name: str, keep: Keep | None = None) -> tuple[list[RawRow], list[Problem]]:
     """Rows of one metadata document; `name` is the file name used in messages."""
-    data, problems = parse_text(text, name)
+    data, problems = parse_text(text, name, keep)
     if problems:
         return [], problems
     if data is None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
@@ -28,8 +28,13 @@ def resolve(
     stack: str | None,
     settings: StackSettings | None,
     stacks: Collection[str],
+    present: Mapping[str, Collection[str]] | None = None,
 ) -> Resolution:
-    res = Resolution(present={k: set() for k in KINDS}, disabled={k: set() for k in KINDS})
+    """`present`: keys of rows not among `raws` that references may name (kind -> keys)."""
+    known = present or {}
+    res = Resolution(
+        present={k: set(known.get(k, ())) for k in KINDS}, disabled={k: set() for k in KINDS}
+    )
     first: dict[tuple[str, str], RawRow] = {}
     for raw in raws:
         if "${" in raw.key:

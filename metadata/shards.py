@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import hashlib
 import itertools
+import json
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, cast
 
 import yaml
 
-from metadata.kinds import KINDS, Rows
+from metadata.kinds import KINDS, PROTECTED_KINDS, Rows
+from metadata.load import Only, known_stacks
+from metadata.raw import display_name, metadata_files
 from metadata.settings import SETTINGS_KEY, Shards, StackSettings
 
 SHARD_KEY = "lakeform:shard"
@@ -20,6 +24,12 @@ GENERATED = (
 )
 COPIED = ("encryptionsalt", "secretsprovider", "encryptedkey")
 """Top-level keys of a stack file the shard's copy keeps (how its secrets are encrypted)."""
+
+
+INDEX = ".lakeform/shards/{env}.json"
+"""Where `lakeform plan/up` leave each shard's part of the environment for its program
+(`Layout.index`), under the project; ignored by git."""
+INDEX_VERSION = 1
 
 
 class ShardError(ValueError):
@@ -87,6 +97,45 @@ class Layout:
                     if there is not None and there != shard:
                         out[other][ref] = self.stack(there)
         return out
+
+    def part(self, rows: Rows, shard: str) -> ShardPart:
+        """What the program of `shard` takes of the environment `rows` besides its own rows."""
+        return ShardPart(
+            shard=shard,
+            foreign=self.foreign(rows, shard),
+            present={kind: sorted(rows.of(kind)) for kind in KINDS},
+            total=rows.total,
+            protected=protected_view(rows),
+        )
+
+    def index(self, rows: Rows, digest: str) -> str:
+        """The environment's shards for their programs, as JSON (`read_index`): each shard's
+        rows and the files holding them, and its `part`; for the metadata `digest` describes."""
+        shards: dict[str, Any] = {}
+        for shard in self.shards:
+            mine = {kind: sorted(k for k in rows.of(kind) if self.of.get((kind, k)) == shard)
+                    for kind in KINDS}  # fmt: skip
+            files = {pos.file for kind in KINDS for k in mine[kind]
+                     if (pos := rows.where(kind, k)) is not None}  # fmt: skip
+            foreign = self.foreign(rows, shard)
+            shards[shard] = {
+                "rows": mine,
+                "files": sorted(files),
+                "foreign": {kind: named for kind, named in foreign.items() if named},
+            }
+        view = protected_view(rows)
+        return json.dumps(
+            {
+                "version": INDEX_VERSION,
+                "env": self.env,
+                "digest": digest,
+                "total": rows.total,
+                "present": {kind: sorted(rows.of(kind)) for kind in KINDS},
+                "protected": {"rows": view.rows, "renamed": view.renamed},
+                "shards": shards,
+            },
+            sort_keys=True,
+        )
 
     def order(self) -> list[str]:
         """Every shard after the shards it names (a cycle is refused by `layout`)."""
@@ -265,3 +314,105 @@ def shard_config(env: str, env_text: str, shard: str, existing: str | None = Non
 def same_config(generated: str, existing: str) -> bool:
     """Whether a shard file holds what `shard_config` would write (comments aside)."""
     return yaml.safe_load(generated) == yaml.safe_load(existing)
+
+
+@dataclass(frozen=True)
+class Protected:
+    """What stacks/guard.py compares with a stack's last outputs: every row of a protected kind
+    in the environment (a row moved to another shard is not removed from it)."""
+
+    rows: dict[str, dict[str, dict[str, Any]]]
+    """kind -> key -> {"replaced_by": the fields that replace it, "reset": its reset count}."""
+    renamed: dict[str, list[str]]
+    """kind -> the previous_keys of its rows (renamed rows keep their resources)."""
+
+
+def protected_view(rows: Rows) -> Protected:
+    out: dict[str, dict[str, dict[str, Any]]] = {}
+    renamed: dict[str, list[str]] = {}
+    for kind in PROTECTED_KINDS:
+        replaced_by, reset = KINDS[kind].replaced_by, KINDS[kind].reset
+        out[kind] = {
+            key: {
+                "replaced_by": replaced_by(row) if replaced_by is not None else None,
+                "reset": reset(row) if reset is not None else None,
+            }
+            for key, row in rows.of(kind).items()
+        }
+        earlier: set[str] = set()
+        for row in rows.of(kind).values():
+            earlier.update(cast("list[str] | None", getattr(row, "previous_keys", None)) or [])
+        renamed[kind] = sorted(earlier)
+    return Protected(rows=out, renamed=renamed)
+
+
+@dataclass(frozen=True)
+class ShardPart:
+    """What the program of one shard (Pulumi stack `<env>.<shard>`) takes of its environment
+    besides its own rows."""
+
+    shard: str
+    foreign: dict[str, dict[str, str]]
+    """kind -> key -> the stack of each row of another shard that its rows name."""
+    present: dict[str, list[str]]
+    """kind -> keys of every row of the environment."""
+    total: int
+    """Rows of the environment (a shard with none of them is not an empty environment)."""
+    protected: Protected
+
+
+def inputs_digest(root: Path, settings: StackSettings, env: str) -> str | None:
+    """A digest of what the environment's rows and shards are made of: its stack file, the
+    stacks' names (overrides may name them) and every metadata file, path and bytes (hashing
+    them is milliseconds; parsing them is seconds). None when rows come from control tables too
+    (read from the workspace, not digested: each shard's program then reads every row)."""
+    if settings.control_tables:
+        return None
+    files, problems = metadata_files([root / p for p in settings.metadata_paths], root)
+    if problems:
+        return None
+    digest = hashlib.sha256(f"lakeform shards {INDEX_VERSION}\0".encode())
+    digest.update((root / f"Pulumi.{env}.yaml").read_bytes())
+    # not the shards' own stack files: written from this stack file, often after the digest
+    digest.update("\0".join(sorted(s for s in known_stacks(root) if "." not in s)).encode())
+    for path in files:
+        data = path.read_bytes()
+        digest.update(f"\0{display_name(path, root)}\0{len(data)}\0".encode())
+        digest.update(data)
+    return digest.hexdigest()
+
+
+def read_index(
+    root: Path, settings: StackSettings, env: str, shard: str
+) -> tuple[Only, ShardPart] | None:
+    """The rows of `shard` to load and its part of the environment, from the index `lakeform
+    plan/up` wrote, when it describes the metadata as it is now; else None (run by hand after an
+    edit, or a fresh checkout: the program reads every row and works the shards out itself)."""
+    path = root / INDEX.format(env=env)
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(data, dict):
+        return None
+    index = cast("dict[str, Any]", data)
+    if index.get("version") != INDEX_VERSION or index.get("env") != env:
+        return None
+    shards = cast("dict[str, Any]", index.get("shards") or {})
+    mine = cast("dict[str, Any] | None", shards.get(shard))
+    if mine is None or index.get("digest") != inputs_digest(root, settings, env):
+        return None
+    present = {kind: frozenset(index["present"].get(kind, [])) for kind in KINDS}
+    only = Only(
+        files=frozenset(mine["files"]),
+        rows={kind: frozenset(mine["rows"].get(kind, [])) for kind in KINDS},
+        present=present,
+    )
+    part = ShardPart(
+        shard=shard,
+        foreign={kind: dict(mine["foreign"].get(kind, {})) for kind in KINDS},
+        present={kind: sorted(keys) for kind, keys in present.items()},
+        total=int(index["total"]),
+        protected=Protected(rows=index["protected"]["rows"], renamed=index["protected"]["renamed"]),
+    )
+    return only, part

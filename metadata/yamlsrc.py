@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any, cast
 
 import yaml
@@ -123,11 +123,22 @@ def depth_problem(text: str, file: str) -> Problem | None:
     return None
 
 
-def parse_text(text: str, file: str) -> tuple[Any, list[Problem]]:
-    """Parse one YAML document into LMap/LList/scalars; problems instead of exceptions."""
-    too_deep = depth_problem(text, file)
-    if too_deep is not None:
-        return None, [too_deep]
+Keep = Mapping[str, Callable[[str], bool]]
+"""Top-level key -> which keys of the mapping under it to build (a kind's rows)."""
+
+
+def parse_text(text: str, file: str, keep: Keep | None = None) -> tuple[Any, list[Problem]]:
+    """Parse one YAML document into LMap/LList/scalars; problems instead of exceptions.
+
+    With `keep`, a document whose top-level keys are all in `keep` (rows by kind: `jobs: {key:
+    row}`) holds only the entries it keeps under them (the rest are composed, never built), and
+    the depth is not checked: for a file whose exact bytes were read in full before (a shard's
+    program reading its rows of an environment the `lakeform` command validated,
+    metadata/shards.py)."""
+    if keep is None:
+        too_deep = depth_problem(text, file)
+        if too_deep is not None:
+            return None, [too_deep]
     try:
         root = cast("Node | None", yaml.compose(text, Loader=_LOADER))  # pyright: ignore[reportUnknownMemberType]
     except yaml.MarkedYAMLError as err:
@@ -142,8 +153,18 @@ def parse_text(text: str, file: str) -> tuple[Any, list[Problem]]:
     if root is None:
         return None, []
     builder = _Builder(file)
+    if keep is not None and _by_kind(root, keep):
+        builder.keep = keep
     value = builder.build(root)
     return value, builder.problems
+
+
+def _by_kind(root: Node, keep: Keep) -> bool:
+    """Whether `root` is a mapping with only keys of `keep` (the rows' own format; a
+    compatibility reader's conversion needs the whole document)."""
+    return isinstance(root, MappingNode) and all(
+        isinstance(k, ScalarNode) and k.value in keep for k, _ in root.value
+    )
 
 
 MAX_NODES = 2_000_000
@@ -162,6 +183,7 @@ class _Builder:
         """Where the node being built is: duplicate keys are named by their full path."""
         self.merged: dict[int, int] = {}  # mapping node -> entries added by `<<` merge keys
         self.count = 0
+        self.keep: Keep | None = None
 
     def pos(self, node: Node) -> Pos:
         return Pos(self.file, node.start_mark.line + 1, node.start_mark.column + 1)
@@ -228,6 +250,10 @@ class _Builder:
                     key = str(key_node.value) if isinstance(key_node, ScalarNode) else repr(key)
                 else:
                     self.problems.append(Problem(kpos, "", "mapping keys must be strings"))
+                    continue
+            if self.keep is not None and len(self.path) == 1:
+                wanted = self.keep.get(str(self.path[0]))
+                if wanted is not None and not wanted(key):
                     continue
             self.path.append(key)
             value = self.build(value_node)

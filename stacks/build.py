@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, cast
 
@@ -19,7 +19,7 @@ from metadata import KINDS, Rows, apply_stack_defaults
 from metadata.kinds import Kind
 from metadata.paths import LeavesRepository, inside_repository, repo_glob
 from metadata.settings import StackSettings
-from metadata.shards import Layout, ShardError, layout, split_stack
+from metadata.shards import Layout, ShardError, ShardPart, layout, protected_view, split_stack
 from stacks.config import LakeformError
 from stacks.guard import guard_protected_rows
 
@@ -205,17 +205,18 @@ def row_order(kind: Kind, rows: Mapping[str, BaseModel]) -> list[str]:
     return order
 
 
-def check_not_empty(settings: StackSettings, rows: Rows, stack: str) -> None:
+def check_not_empty(settings: StackSettings, total: int, stack: str) -> None:
     """Refuse a run that loads zero rows: it would delete every resource of the stack."""
-    if rows.total == 0 and not settings.allow_empty:
+    if total == 0 and not settings.allow_empty:
         raise LakeformError(f"stack {stack}: {settings.empty_refusal()}")
 
 
-def check_release(settings: StackSettings, rows: Rows) -> None:
-    """Warn about release entries, so a lifted protection is never forgotten."""
+def check_release(settings: StackSettings, present: Mapping[str, Collection[str]]) -> None:
+    """Warn about release entries, so a lifted protection is never forgotten (`present`: kind
+    -> keys of the environment's rows)."""
     for entry in settings.release:
         kind, key = entry.split(".", 1)
-        if key in rows.of(kind):
+        if key in present.get(kind, ()):
             pulumi.log.warn(
                 f"lakeform:settings.release: {entry} is released (not protected): once this run "
                 "is deployed its row can be removed, or a monitor reset; then take it out of "
@@ -269,6 +270,7 @@ def build(
     host: str | None = None,
     sources: Mapping[str, bytes] | None = None,
     glob_matches: Mapping[str, Sequence[str]] | None = None,
+    part: ShardPart | None = None,
 ) -> Built:
     """Create the components for `rows` in this stack and export one output per kind (`jobs`,
     `pipelines`, `quality_monitors`) keyed by row key. Rows not yet final for the stack are made
@@ -277,20 +279,24 @@ def build(
     A shard's stack (`prod.finance`, lakeform:settings.shards) builds only the rows of its
     shard, with the environment's defaults (rows, names, tags and uploads do not depend on the
     shard, so a row moved between shards is the same resource), and takes the rows of other
-    shards that its rows name from those shards' outputs."""
+    shards that its rows name from those shards' outputs. Given its `part` of the environment
+    (`load_stack_rows`), `rows` are the shard's own; else the environment's, split here."""
     pulumi_stack = stack
     stack, shard = split_stack(stack)
     rows = apply_stack_defaults(rows, settings, stack)
-    check_not_empty(settings, rows, stack)
-    if settings.protect:
-        check_release(settings, rows)
-        # Against the whole environment: a row moved to another shard is not removed.
-        guard_protected_rows(settings, rows, pulumi_stack)
-    foreign: dict[str, dict[str, str]] = {}
-    if shard is not None:
+    if shard is not None and part is None:
         lay = _layout(rows, settings, stack)
-        foreign = lay.foreign(rows, shard)
+        part = lay.part(rows, shard)
         rows = lay.rows(rows, shard)
+    check_not_empty(settings, part.total if part else rows.total, stack)
+    if settings.protect:
+        # Against the whole environment: a row moved to another shard is not removed.
+        check_release(settings, part.present if part else _keys(rows))
+        view = part.protected if part else protected_view(rows)
+        guard_protected_rows(settings, view, pulumi_stack)
+    foreign: dict[str, dict[str, str]] = {}
+    if part is not None:
+        foreign = part.foreign
         pulumi.runtime.register_stack_transformation(_moved_alias)
     contents = sources if sources is not None else RepoFiles(root)
     globs = glob_matches if glob_matches is not None else RepoGlobs(root)
@@ -334,6 +340,10 @@ def build(
             built[kind.name][key] = component
     export(built, host)
     return built
+
+
+def _keys(rows: Rows) -> dict[str, list[str]]:
+    return {kind: list(rows.of(kind)) for kind in KINDS}
 
 
 def _layout(rows: Rows, settings: StackSettings, env: str) -> Layout:

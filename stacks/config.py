@@ -17,7 +17,14 @@ from metadata.settings import (
     load_stack_settings,
     parse_settings,
 )
-from metadata.shards import SHARD_KEY, same_config, shard_config, split_stack
+from metadata.shards import (
+    SHARD_KEY,
+    ShardPart,
+    read_index,
+    same_config,
+    shard_config,
+    split_stack,
+)
 
 
 class LakeformError(pulumi.RunError):
@@ -72,14 +79,26 @@ def _shard_settings(root: Path, env: str, shard: str) -> StackSettings:
     return settings
 
 
-def load_stack_rows(settings: StackSettings, root: Path) -> Rows:
+def load_stack_rows(settings: StackSettings, root: Path) -> tuple[Rows, ShardPart | None]:
     """The stack's metadata rows, resolved for it (`build` applies the stack-wide defaults); bad
-    metadata: a clean error listing each problem."""
+    metadata: a clean error listing each problem.
+
+    A shard reads its environment's rows; only its own, with its part of the environment, when
+    `lakeform plan/up` left the environment's shards for it (metadata/shards.py `read_index`)
+    and the metadata is as then: each shard's program then parses, checks and holds a tenth of
+    the rows, not all of them. Else (run by hand after an edit) every row, split by `build`."""
+    stack, shard = split_stack(pulumi.get_stack())
+    indexed = read_index(root, settings, stack, shard) if shard is not None else None
+    only, part = indexed if indexed is not None else (None, None)
     paths = [root / p for p in settings.metadata_paths]
-    stack, _ = split_stack(pulumi.get_stack())  # a shard reads its environment's rows
     try:
         rows = load_rows(
-            paths, root=root, stack=stack, settings=settings, tables=Tables(_workspace_client)
+            paths,
+            root=root,
+            stack=stack,
+            settings=settings,
+            tables=Tables(_workspace_client),
+            only=only,
         )
     except MetadataError as err:
         # the warnings too: they often explain the problems (an old spelling read differently)
@@ -87,7 +106,7 @@ def load_stack_rows(settings: StackSettings, root: Path) -> Rows:
         raise LakeformError(f"invalid metadata:\n{err}{warnings}") from None
     for warning in rows.warnings:
         pulumi.log.warn(f"metadata: {warning}")
-    return rows
+    return rows, part
 
 
 def _workspace_client() -> Any:

@@ -8,9 +8,10 @@ from typing import Any, cast
 
 import pulumi
 
-from metadata import KINDS, Rows
+from metadata import KINDS
 from metadata.kinds import PROTECTED_KINDS
 from metadata.settings import StackSettings
+from metadata.shards import Protected
 from stacks.config import LakeformError
 
 
@@ -24,37 +25,33 @@ def _was_protected(info: object, settings: StackSettings, kind: str, key: str) -
 
 
 def protected_changes(
-    previous: Mapping[str, Any], rows: Rows, settings: StackSettings
+    previous: Mapping[str, Any], current: Protected, settings: StackSettings
 ) -> list[str]:
     """What this run would do to rows the last deployment protected: `kind.key: why`, for rows
     gone from the metadata (not renamed via previous_keys), monitors whose `reset` changed, and
     rows whose replacing fields (the kind's `replaced_by`) changed."""
     problems: list[str] = []
     for kind in PROTECTED_KINDS:
-        current = rows.of(kind)
-        reset = KINDS[kind].reset
-        renamed: set[str] = set()
-        for row in current.values():
-            earlier: list[str] = getattr(row, "previous_keys", None) or []
-            renamed.update(earlier)
+        rows = current.rows.get(kind, {})
+        renamed = set(current.renamed.get(kind, []))
         before = cast("Mapping[str, Any]", previous.get(kind) or {})
         for key in sorted(before):
             info = before[key]
             if not _was_protected(info, settings, kind, key):
                 continue
             entry = f"{kind}.{key}"
-            if key not in current and key not in renamed:
+            if key not in rows and key not in renamed:
                 problems.append(f"{entry}: removed from the metadata, but protected")
                 continue
-            row = current.get(key)
+            row = rows.get(key)
             recorded: Mapping[str, Any] = (
                 cast("Mapping[str, Any]", info) if isinstance(info, Mapping) else {}
             )
-            replaced_by = KINDS[kind].replaced_by
             old_fields = recorded.get("replaced_by")
-            if row is not None and replaced_by is not None and isinstance(old_fields, Mapping):
+            now_fields = row.get("replaced_by") if row is not None else None
+            if isinstance(now_fields, Mapping) and isinstance(old_fields, Mapping):
                 before_fields = cast("Mapping[str, Any]", old_fields)
-                for name, value in replaced_by(row).items():
+                for name, value in cast("Mapping[str, Any]", now_fields).items():
                     if name in before_fields and before_fields[name] != value:
                         problems.append(
                             f"{entry}: {name} changed from {before_fields[name]!r} to "
@@ -62,11 +59,12 @@ def protected_changes(
                             "is protected"
                         )
             old_reset = recorded.get("reset")
-            if row is None or reset is None or not isinstance(old_reset, int | float):
+            reset = row.get("reset") if row is not None else None
+            if not isinstance(reset, int) or not isinstance(old_reset, int | float):
                 continue
-            if int(old_reset) != reset(row):
+            if int(old_reset) != reset:
                 problems.append(
-                    f"{entry}: reset changed from {int(old_reset)} to {reset(row)}, "
+                    f"{entry}: reset changed from {int(old_reset)} to {reset}, "
                     f"but the {KINDS[kind].key_word} is protected"
                 )
     return problems
@@ -87,9 +85,10 @@ def protection_message(stack: str, problems: list[str]) -> str:
     )
 
 
-def guard_protected_rows(settings: StackSettings, rows: Rows, stack: str) -> None:
-    """Compare with this stack's last outputs (a StackReference to itself) and fail the run with
-    the release steps, instead of leaving Pulumi to refuse the delete or replacement."""
+def guard_protected_rows(settings: StackSettings, current: Protected, stack: str) -> None:
+    """Compare the rows (`protected_view` of the environment's) with this stack's last outputs
+    (a StackReference to itself) and fail the run with the release steps, instead of leaving
+    Pulumi to refuse the delete or replacement."""
     if not settings.protect:
         return
     name = f"{pulumi.get_organization()}/{pulumi.get_project()}/{stack}"
@@ -97,7 +96,7 @@ def guard_protected_rows(settings: StackSettings, rows: Rows, stack: str) -> Non
 
     def check(values: list[Any]) -> None:
         outputs: dict[str, Any] = dict(zip(PROTECTED_KINDS, values, strict=True))
-        problems = protected_changes(outputs, rows, settings)
+        problems = protected_changes(outputs, current, settings)
         if problems:
             raise LakeformError(protection_message(stack, problems))
 

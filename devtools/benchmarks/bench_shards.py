@@ -6,8 +6,10 @@ asserted).
     uv run python -m devtools.benchmarks.bench_shards --jobs 500 -j 2 --shards 10
 
 Per size and layout: `lakeform up --yes` from empty (preview, then deploy; the shards `-j` at
-once, each its own engine), a no-change `lakeform plan`, `lakeform up` of one changed row (its
-write calls, counted at the local workspace), and the peak resident memory (VmHWM, sampled from
+once, each its own engine), a no-change `lakeform plan` (which reads every resource: Pulumi.yaml's
+`refresh: always`) and `lakeform plan --no-refresh` (which trusts the state and reads nothing),
+`lakeform up` of one changed row (its write calls, counted at the local workspace; `--plans-only`
+leaves it out), and the peak resident memory (VmHWM, sampled from
 /proc while they run) of the largest process of each kind: the Python program the language host
 runs (__main__.py), the engine (`pulumi`), the provider plugin and the `lakeform` command. Per
 command, a `#` line adds its CPU seconds (every process under it), when its first preview and
@@ -196,7 +198,9 @@ def lakeform(p: Project, ws: Any, *args: str) -> Timed:
     )
 
 
-def measure(jobs: int, shards: int, parallel: int) -> tuple[dict[str, Timed], Peaks]:
+def measure(
+    jobs: int, shards: int, parallel: int, plans_only: bool = False
+) -> tuple[dict[str, Timed], Peaks]:
     figures: dict[str, Timed] = {}
     j = ["-j", str(parallel)]
     with tempfile.TemporaryDirectory() as tmpdir, running_workspace() as ws:
@@ -204,6 +208,9 @@ def measure(jobs: int, shards: int, parallel: int) -> tuple[dict[str, Timed], Pe
         with peak_memory(p.dir) as peaks:
             figures["up"] = lakeform(p, ws, "up", "--yes", *j)
             figures["plan"] = lakeform(p, ws, "plan", *j)
+            figures["plan_no_refresh"] = lakeform(p, ws, "plan", "--no-refresh", *j)
+            if plans_only:
+                return figures, peaks
             path = p.dir / "rows" / "bench.yaml"
             rows = yaml.safe_load(path.read_text())
             rows["jobs"]["j0"]["timeout_seconds"] = 7200
@@ -220,32 +227,39 @@ def main() -> None:
     parser.add_argument(
         "--only", choices=("stack", "shards"), help="measure one layout only (default both)"
     )
+    parser.add_argument(
+        "--plans-only", action="store_true", help="up from empty and the plans; no one-row up"
+    )
     args = parser.parse_args()
     print(f"# {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {platform.node()}, {os.cpu_count()} cores")
     print(f"# provider: {provider_used()}; provider's default rate limit; default checkpoints")
     print(
         f"{'jobs':>6} {'layout':>14} {'up (empty)':>11} {'plan (no change)':>17} "
-        f"{'up (1 row)':>11} {'writes':>7} {'peak MB: program':>17} {'engine':>7} "
-        f"{'provider':>9} {'lakeform':>9}"
+        f"{'--no-refresh':>13} {'up (1 row)':>11} {'writes':>7} {'peak MB: program':>17} "
+        f"{'engine':>7} {'provider':>9} {'lakeform':>9}"
     )
     layouts = [("stack", 1), ("shards", args.shards)]
     for jobs in args.jobs:
         for name, count in layouts:
             if args.only and args.only != name:
                 continue
-            f, peaks = measure(jobs, count, args.j)
+            f, peaks = measure(jobs, count, args.j, args.plans_only)
             label = "1 stack" if count == 1 else f"{count} shards -j{args.j}"
             mb = {role: kb / 1024 for role, kb in peaks.kb.items()}
+            one = f.get("one_row")
+            one_row = f"{one.seconds:>10.1f}s" if one else f"{'-':>11}"
+            writes = sum(one.writes.values()) if one else "-"
             print(
                 f"{jobs:>6} {label:>14} {f['up'].seconds:>10.1f}s {f['plan'].seconds:>16.1f}s "
-                f"{f['one_row'].seconds:>10.1f}s {sum(f['one_row'].writes.values()):>7} "
+                f"{f['plan_no_refresh'].seconds:>12.1f}s {one_row} {writes:>7} "
                 f"{mb['program']:>17.0f} {mb['engine']:>7.0f} {mb['provider']:>9.0f} "
                 f"{mb['lakeform']:>9.0f}",
                 flush=True,
             )
-            for what in ("up", "plan", "one_row"):
-                print(f"#   {what}: {f[what].phases()}", flush=True)
-            print(f"#   one-row writes: {f['one_row'].writes}", flush=True)
+            for what, timed in f.items():
+                print(f"#   {what}: {timed.phases()}", flush=True)
+            if one:
+                print(f"#   one-row writes: {one.writes}", flush=True)
             starts = ", ".join(f"{r} {len(p)}" for r, p in peaks.pids.items())
             print(f"#   processes seen: {starts}", flush=True)
 

@@ -7,12 +7,15 @@ from typing import Any
 import pytest
 import yaml
 
-from metadata import apply_stack_defaults
+from metadata import apply_stack_defaults, load_rows
 from metadata.settings import SettingsError, StackSettings, parse_settings
 from metadata.shards import (
+    INDEX,
     SHARD_KEY,
     ShardError,
+    inputs_digest,
     layout,
+    read_index,
     same_config,
     shard_config,
     split_stack,
@@ -173,6 +176,63 @@ def test_references_order_the_shards_and_a_cycle_is_refused(project: Project) ->
         layout(rows, settings, "dev")
     cycle = "c -> a (jobs.z -> jobs.x); a -> b (jobs.x -> jobs.y); b -> c (jobs.y -> jobs.z)"
     assert cycle in str(info.value)
+
+
+def test_a_shard_loads_only_its_rows_from_the_index_while_the_metadata_is_unchanged(
+    project: Project,
+) -> None:
+    """The index `lakeform plan/up` writes: shard b's program reads the one file holding its
+    rows, builds only them (the same rows as the whole environment split), takes the job of
+    shard a that one of them runs as known, and reads it from dev.a's outputs."""
+    project.write(
+        "ab.yaml",
+        """
+        jobs:
+          first:
+            name: first
+            tags: {team: a}
+            tasks: [{task_key: t, notebook_task: {notebook_path: src/nb.py}}]
+          second:
+            name: second
+            tags: {team: b}
+            tasks: [{task_key: t, run_job_task: {job: first}}]
+        """,
+    )
+    project.write("a.yaml", JOB.format(key="alone", team="a"))
+    (project.root / "Pulumi.dev.yaml").write_text("config: {}\n")
+    settings = sharded(by="tag", tag="team", names=["a", "b"])
+    rows = apply_stack_defaults(project.load(settings=settings), settings, "dev")
+    lay = layout(rows, settings, "dev")
+    assert lay is not None
+    digest = inputs_digest(project.root, settings, "dev")
+    assert digest is not None
+    index = project.root / INDEX.format(env="dev")
+    index.parent.mkdir(parents=True)
+    index.write_text(lay.index(rows, digest))
+
+    found = read_index(project.root, settings, "dev", "b")
+    assert found is not None
+    only, part = found
+    assert only.files == {"resources/ab.yaml"}
+    mine = load_rows([project.root / "resources"], root=project.root, stack="dev",
+                     settings=settings, only=only)  # fmt: skip
+    assert apply_stack_defaults(mine, settings, "dev") == lay.rows(rows, "b")
+    assert set(mine.positions) == {("jobs", "second")}
+    assert part.foreign["jobs"] == {"first": "dev.a"}
+    assert part.total == 3
+    assert part.present["jobs"] == ["alone", "first", "second"]
+    assert read_index(project.root, settings, "dev", "c") is None  # no such shard
+
+    # any edit of the metadata or the stack file: the program reads every row again
+    for path, text in (
+        (project.root / "resources" / "a.yaml", JOB.format(key="alone", team="b")),
+        (project.root / "Pulumi.dev.yaml", "config: {x: 1}\n"),
+    ):
+        before = path.read_text()
+        path.write_text(text)
+        assert read_index(project.root, settings, "dev", "b") is None
+        path.write_text(before)
+        assert read_index(project.root, settings, "dev", "b") is not None
 
 
 def test_a_shard_stack_file_copies_the_provider_settings_not_lakeform_settings() -> None:
