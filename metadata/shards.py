@@ -363,7 +363,8 @@ class ShardPart:
 
 def inputs_digest(root: Path, settings: StackSettings, env: str) -> str | None:
     """A digest of what the environment's rows and shards are made of: its stack file, the
-    stacks' names (overrides may name them) and every metadata file, path and bytes (hashing
+    stacks' names (overrides may name them), every metadata file, path and bytes, and the code
+    of metadata/ that reads and places the rows (hashing
     them is milliseconds; parsing them is seconds). None when rows come from control tables too
     (read from the workspace, not digested: each shard's program then reads every row)."""
     if settings.control_tables:
@@ -372,6 +373,10 @@ def inputs_digest(root: Path, settings: StackSettings, env: str) -> str | None:
     if problems:
         return None
     digest = hashlib.sha256(f"lakeform shards {INDEX_VERSION}\0".encode())
+    # The code that reads and places rows: an index written by another version of it (an
+    # upgrade, or a CLI installed apart from the project's program) is not trusted.
+    for source in sorted(Path(__file__).resolve().parent.rglob("*.py")):
+        digest.update(source.read_bytes())
     digest.update((root / f"Pulumi.{env}.yaml").read_bytes())
     # not the shards' own stack files: written from this stack file, often after the digest
     digest.update("\0".join(sorted(s for s in known_stacks(root) if "." not in s)).encode())
