@@ -503,7 +503,7 @@ def _after_up(
         outputs = engine.outputs()
     _print_outputs(outputs, as_json=False)
     recorded = control_table.after_up(
-        engine.project, engine.stack_name, outputs, saved.update_number(engine, version)
+        engine.project, engine.stack_name, outputs, lambda: saved.update_number(engine, version)
     )
     if recorded != 0:
         return recorded

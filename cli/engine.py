@@ -12,7 +12,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -307,11 +307,18 @@ class Engine:
         return run
 
     def outputs(self) -> dict[str, Any]:
+        """The stack's outputs, secrets in plain text: one `pulumi stack output` run (the
+        Automation API's `Stack.outputs` runs it twice, the second to learn which are secret,
+        which Lakeform never asks)."""
+        workspace = self.stack().workspace
+        assert isinstance(workspace, auto.LocalWorkspace)
+        args = ["stack", "output", "--json", "--show-secrets", "--stack", self.stack_name]
         try:
-            outputs: Mapping[str, auto.OutputValue] = self.stack().outputs()
+            done = workspace.pulumi_command.run(args, str(self.project), self.env)
         except auto.CommandError as err:
             raise EngineError(_first_error(str(err))) from None
-        return {name: value.value for name, value in outputs.items()}
+        outputs: dict[str, Any] = json.loads(done.stdout)
+        return outputs
 
 
 @functools.cache
