@@ -278,7 +278,8 @@ def find(rows: Expected, get: Get, *, jobs_also: JobCheck | None = None) -> list
             found.append(Drifted(kind=kind, key=key, id=id_, gone=True))
             continue
         changes = compare(kind, spec, held)
-        if jobs_also is not None and kind == JOBS.name:
+        drift = KINDS[kind].drift
+        if jobs_also is not None and drift is not None and drift.kept_email_lists:
             changes += jobs_also(spec, held)
         if changes:
             found.append(Drifted(kind=kind, key=key, id=id_, changes=changes, held=held))

@@ -25,7 +25,14 @@ from cli.drift import MISSING, Drifted, Expected, expected
 from cli.engine import Engine, EngineError
 from cli.pulumienv import workspace_client
 from metadata import KINDS
-from metadata.models.jobs import KIND as JOB_KIND
+
+KEPT_BY: dict[str, str] = {
+    entry.resource_type: kind
+    for kind, entry in KINDS.items()
+    if entry.drift is not None and entry.drift.kept_email_lists
+}
+"""Resource type token -> the kind whose provider resource keeps emptied lists (its plug-in's
+`Drift.kept_email_lists`)."""
 
 LISTS: dict[str, str] = {
     "on_start": "onStarts",
@@ -45,6 +52,7 @@ task of that task's for_each_task."""
 class Kept:
     """A deployed job holding email lists its row leaves empty."""
 
+    kind: str
     key: str
     id: str
     lists: list[tuple[Place, str]] = field(default_factory=list[tuple[Place, str]])
@@ -109,13 +117,13 @@ def in_workspace(spec: Mapping[str, Any], held: Mapping[str, Any]) -> list[tuple
 
 def find(deployment: Mapping[str, Any], rows: Expected) -> list[Kept]:
     """Every deployed job of the state whose row empties a list the state still holds."""
-    token = KINDS[JOB_KIND].resource_type
     found: list[Kept] = []
     for resource in deployment.get("resources") or []:
-        if resource.get("type") != token:
+        kind = KEPT_BY.get(str(resource.get("type")))
+        if kind is None:
             continue
         key = str(resource.get("urn", "")).rsplit("::", 1)[-1]
-        row = rows.get((JOB_KIND, key))
+        row = rows.get((kind, key))
         if row is None or str(resource.get("id")) != row[0]:
             continue
         state = resource.get("outputs") or {}
@@ -123,7 +131,7 @@ def find(deployment: Mapping[str, Any], rows: Expected) -> list[Kept]:
         if lists:
             blocks = _blocks(state, wire=True)
             held = [blocks[place][LISTS[name]] for place, name in lists]
-            found.append(Kept(key=key, id=row[0], lists=lists, held=held))
+            found.append(Kept(kind=kind, key=key, id=row[0], lists=lists, held=held))
     return found
 
 
@@ -131,7 +139,7 @@ def as_drifted(kept: list[Kept]) -> list[Drifted]:
     """The lists as findings for a plan (`cli.drift.merge`): the state's value -> none."""
     return [
         Drifted(
-            kind=JOB_KIND,
+            kind=k.kind,
             key=k.key,
             id=k.id,
             changes=[(p, MISSING, v) for p, v in zip(k.paths(), k.held, strict=True)],
@@ -169,10 +177,9 @@ def update_body(settings: Mapping[str, Any], lists: list[tuple[Place, str]]) -> 
 def forget(deployment: dict[str, Any], kept: list[Kept]) -> None:
     """Remove the emptied lists from each job's state (outputs and inputs), as a refresh that
     read the job would."""
-    token = KINDS[JOB_KIND].resource_type
     by_id = {k.id: k for k in kept}
     for resource in deployment.get("resources") or []:
-        if resource.get("type") != token or str(resource.get("id")) not in by_id:
+        if str(resource.get("type")) not in KEPT_BY or str(resource.get("id")) not in by_id:
             continue
         for part in ("outputs", "inputs"):
             blocks = _blocks(resource.get(part) or {}, wire=True)
@@ -186,7 +193,7 @@ def pending(engine: Engine, outputs: Mapping[str, Any]) -> list[Kept]:
     """Before a deploy: the jobs whose state holds a list the row empties (a deploy will not
     empty it; `clear` does, after it)."""
     rows = expected(engine.project, engine.stack_name, outputs)
-    if not any(kind == JOB_KIND for kind, _ in rows):
+    if not any(kind in KEPT_BY.values() for kind, _ in rows):
         return []
     return find(engine.stack().export_stack().deployment or {}, rows)
 
@@ -211,7 +218,7 @@ def clear(engine: Engine, kept: list[Kept]) -> None:
                 "POST", "/api/2.2/jobs/update", body={"job_id": int(job.id), "new_settings": body}
             )
             engine.progress.say(
-                f"  jobs.{job.key}: emptied {', '.join(job.paths())} "
+                f"  {job.kind}.{job.key}: emptied {', '.join(job.paths())} "
                 "(the provider keeps a list's last address)"
             )
     exported = stack.export_stack()

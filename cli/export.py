@@ -60,6 +60,12 @@ def register(sub: Any) -> None:
         action="store_true",
         help="leave out rows that do not validate (named on stderr) instead of writing nothing",
     )
+    p.add_argument(
+        "--json",
+        action="store_true",
+        help="what was exported as JSON on stdout: each row's kind, key, id, the fields it leaves "
+        "out and notes, and the files written (needs -o: the rows cannot share stdout)",
+    )
     p.add_argument("--host", help="workspace URL (default: DATABRICKS_HOST or the profile's)")
     p.add_argument("--profile", help="~/.databrickscfg profile")
     p.set_defaults(run=run)
@@ -130,6 +136,12 @@ def _export(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             file=err,
         )
         return 1
+    if args.json and args.output is None:
+        print(
+            "lakeform export: --json prints the result on stdout: pass -o FILE for the rows",
+            file=err,
+        )
+        return 1
     if args.name_contains is not None and not listing:
         print(f"lakeform export: --name-contains filters {'/'.join(_all_flags())}", file=err)
         return 1
@@ -179,6 +191,7 @@ def _export(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         for line in failures:
             print(line, file=err)
         print("nothing written", file=err)
+        _json_result(args, out, problems=failures)
         return 1
 
     where = str(args.output) if args.output is not None else "<stdout>"
@@ -195,6 +208,7 @@ def _export(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             f"the exported rows do not validate: nothing written ({len(built.problems)} problems)",
             file=err,
         )
+        _json_result(args, out, problems=[line for line, _ in built.problems])
         return 1
     export, text = built.export, built.text
 
@@ -216,8 +230,45 @@ def _export(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
     counts = ", ".join(_count(len(export.of(kind)), kind.replace("_", " ")) for kind in KINDS)
     print(f"exported {counts} to {where}", file=err)
+    rows = [
+        {
+            "kind": r.kind,
+            "key": r.key,
+            "id": r.resource_id,
+            "not_exported": r.not_exported,
+            "notes": r.notes,
+        }
+        for r in export.all()
+    ]
+    skipped = [
+        {"name": label, "id": ident, "problems": lines} for label, ident, lines in built.skipped
+    ]
+    _json_result(args, out, rows=rows, skipped=skipped)
     _adoption_hint(args, err)
     return 0
+
+
+def _json_result(
+    args: argparse.Namespace,
+    out: TextIO,
+    *,
+    problems: list[str] | None = None,
+    rows: list[dict[str, Any]] | None = None,
+    skipped: list[dict[str, Any]] | None = None,
+) -> None:
+    """With --json, the result on stdout: `ok`, then the problems (nothing written) or the rows
+    exported, those skipped (--skip-invalid) and the files written."""
+    if not args.json:
+        return
+    result: dict[str, Any] = {"ok": not problems}
+    if problems:
+        result["problems"] = problems
+    else:
+        result["output"] = str(args.output)
+        result["import_file"] = None if args.import_file is None else str(args.import_file)
+        result["rows"] = rows or []
+        result["skipped"] = skipped or []
+    out.write(json.dumps(result, indent=2) + "\n")
 
 
 def _count(n: int, plural: str) -> str:

@@ -56,6 +56,12 @@ def run(args: argparse.Namespace) -> int:
             print(f"lakeform import-bundle: {line}", file=sys.stderr)
         print("FAILED: nothing written", file=sys.stderr)
         return 1
+    if not any(imported.rows.values()):
+        # not Lakeform failing: the bundle is out of its scope, so only what it has is said
+        # (the notes on its targets and variables would be about rows there are none of)
+        print(nothing_to_import(bundle, imported), file=sys.stderr)
+        print("nothing written", file=sys.stderr)
+        return 1
     # what has no place in Lakeform is said whatever happens next: it often explains a failure
     for what in imported.skipped:
         print(f"not imported: {what}", file=sys.stderr)
@@ -64,37 +70,6 @@ def run(args: argparse.Namespace) -> int:
     if imported.problems:
         for line in imported.problems:
             print(f"lakeform import-bundle: {line}", file=sys.stderr)
-        print("FAILED: nothing written", file=sys.stderr)
-        return 1
-    if not any(imported.rows.values()):
-        has = (
-            "; ".join(
-                [
-                    *(
-                        [
-                            "it has kinds Lakeform does not deploy: "
-                            + ", ".join(imported.other_kinds)
-                        ]
-                        if imported.other_kinds
-                        else []
-                    ),
-                    *(
-                        [
-                            "it has rows defined only in targets: "
-                            + ", ".join(imported.only_in_targets)
-                        ]
-                        if imported.only_in_targets
-                        else []
-                    ),
-                ]
-            )
-            or "it defines no resources"
-        )
-        print(
-            f"lakeform import-bundle: {bundle}: no job, pipeline or quality monitor that Lakeform "
-            f"deploys; {has}",
-            file=sys.stderr,
-        )
         print("FAILED: nothing written", file=sys.stderr)
         return 1
     rows_text = yaml.safe_dump(imported.rows, sort_keys=False, allow_unicode=True)
@@ -122,12 +97,59 @@ def run(args: argparse.Namespace) -> int:
             except MetadataError as err:
                 for p in err.problems:
                     where = f" [stack: {stack}]" if stack else ""
-                    print(str(p).replace(str(check), str(rows_file)) + where)
+                    print(_in_bundle(p, check, imported, stack) + where)
                 print("FAILED: nothing written", file=sys.stderr)
                 return 1
     return write_all(
         out_dir, {rows_file: rows_text}, force=args.force, root=root, stacks=stack_files
     )
+
+
+def _in_bundle(problem: Any, check: Path, imported: Any, stack: str | None) -> str:
+    """A problem of the rows (in a file not yet written) at the bundle line its field comes
+    from, with the bundle's field path; the rows' own path when it has none there."""
+    from metadata.formats.bundle import bundle_source
+
+    source = None
+    if problem.pos is not None and problem.pos.file == str(check):
+        source = bundle_source(imported, problem.path, stack)
+    if source is None:
+        return str(problem).replace(str(check), "the imported rows")
+    pos, path = source
+    message = problem.message
+    for var, at in imported.unset.items():
+        if message.startswith(f"unknown variable '${{var.{var}}}'"):
+            message = (
+                f"variable {var} (defined at {at}) has no value: no default, and no target "
+                "sets one (the CLI refuses to deploy it too): give it a default, or a value in "
+                "each stack's lakeform:settings.variables"
+            )
+    return f"{pos}: {path}: {message}"
+
+
+NOTHING_TO_IMPORT = "nothing to import"
+"""How the statement about a bundle with nothing Lakeform deploys begins (scripts/bundle_tally.py
+counts those apart)."""
+
+
+def nothing_to_import(bundle: Path, imported: Any) -> str:
+    """What a bundle with no job, pipeline or quality monitor has instead, each with file:line:
+    the kinds Lakeform does not deploy, or no resources at all (and the includes that match no
+    file, where a script may write them before a deploy)."""
+    lines = [
+        f"lakeform import-bundle: {bundle}: {NOTHING_TO_IMPORT}: Lakeform deploys jobs, "
+        "pipelines and quality monitors, and this bundle defines none"
+    ]
+    if imported.other_kinds:
+        lines[0] += (
+            "; it has only kinds Lakeform does not deploy (use the Databricks CLI for them):"
+        )
+        lines.extend(f"  {kind}" for kind in imported.other_kinds)
+    else:
+        lines[0] += " (no resources at all: the CLI would deploy only its synced files)"
+    if imported.empty_includes:
+        lines.append("  its includes that match no file: " + ", ".join(imported.empty_includes))
+    return "\n".join(lines)
 
 
 def _stacks_reading(root: Path, out_dir: Path) -> set[str]:

@@ -18,8 +18,8 @@ INTERRUPTED = 130
 """Ctrl-C: 128 + SIGINT, as shells report it."""
 
 DESCRIPTION = (
-    "Lakeform: Databricks jobs, Lakeflow Declarative Pipelines and quality monitors as reviewed "
-    "YAML rows, deployed by Pulumi."
+    "Lakeform: Databricks jobs, Lakeflow Declarative Pipelines, quality monitors and data quality "
+    "monitors as reviewed YAML rows, deployed by Pulumi."
 )
 EPILOG = (
     "exit codes: 0 success; 1 error (usage, bad input, failed run, internal error); 2 drift "

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any, Protocol, TextIO
 
 from cli.pulumienv import workspace_client
-from metadata.kinds import JOBS, KINDS, PIPELINES, QUALITY_MONITORS
+from metadata.kinds import KINDS
 
 INTERRUPTED = 130
 
@@ -47,27 +47,15 @@ def register(sub: Any) -> None:
         "--stack", default="local", help="the stack (Pulumi.<stack>.yaml); default local"
     )
     add_follow_args(p)
-    job = p.add_argument_group(JOBS.name)
-    job.add_argument(
-        "--param",
-        action="append",
-        default=[],
-        type=_param,
-        metavar="NAME=VALUE",
-        help="a job parameter for this run (repeatable)",
-    )
-    job.add_argument(
-        "--only", type=_names, metavar="TASK,...", help="run only these tasks of the job"
-    )
-    pipeline = p.add_argument_group(PIPELINES.name)
-    pipeline.add_argument(
-        "--full-refresh",
-        action="store_true",
-        help="reset the tables before the update (with --refresh: only those tables)",
-    )
-    pipeline.add_argument(
-        "--refresh", type=_names, metavar="TABLE,...", help="update only these tables"
-    )
+    # Each kind's options (its plug-in's `Kind.run.options`) under its name.
+    added: set[str] = set()
+    for kind in KINDS.values():
+        flags = [f for f in (kind.run.options if kind.run else ()) if f not in added]
+        if flags:
+            group = p.add_argument_group(kind.name)
+            for flag in flags:
+                group.add_argument(flag, **RUN_OPTIONS[flag])
+            added.update(flags)
     p.add_argument("--no-wait", action="store_true", help="print the run id and URL, and exit")
     p.add_argument("--json", action="store_true", help="the final state as JSON on stdout")
     p.set_defaults(run=run_command)
@@ -106,6 +94,32 @@ def _names(text: str) -> list[str]:
     if not all(names):
         raise argparse.ArgumentTypeError(f"expected comma-separated names, got {text!r}")
     return names
+
+
+RUN_OPTIONS: dict[str, dict[str, Any]] = {
+    "--param": {
+        "action": "append",
+        "default": [],
+        "type": _param,
+        "metavar": "NAME=VALUE",
+        "help": "a job parameter for this run (repeatable)",
+    },
+    "--only": {
+        "type": _names,
+        "metavar": "TASK,...",
+        "help": "run only these tasks of the job",
+    },
+    "--full-refresh": {
+        "action": "store_true",
+        "help": "reset the tables before the update (with --refresh: only those tables)",
+    },
+    "--refresh": {
+        "type": _names,
+        "metavar": "TABLE,...",
+        "help": "update only these tables",
+    },
+}
+"""Every option a kind's `Kind.run.options` may name: how `lakeform run` takes it."""
 
 
 @dataclass(frozen=True)
@@ -291,7 +305,7 @@ class JobRun:
             ok=done and result == "SUCCESS",
             failure=failure,
             result={
-                "kind": JOBS.name,
+                "kind": self.target.kind,
                 "key": self.target.key,
                 "job_id": self.job_id,
                 "run_id": self.run_id,
@@ -348,7 +362,7 @@ class PipelineUpdate:
             ok=state == "COMPLETED",
             failure=failure,
             result={
-                "kind": PIPELINES.name,
+                "kind": self.target.kind,
                 "key": self.target.key,
                 "pipeline_id": self.pipeline_id,
                 "update_id": self.update_id,
@@ -401,7 +415,7 @@ class MonitorRefresh:
             ok=state == "SUCCESS",
             failure=f"refresh {state}: {info.message or 'no message'}" if done else "",
             result={
-                "kind": QUALITY_MONITORS.name,
+                "kind": self.target.kind,
                 "key": self.target.key,
                 "table_name": self.table,
                 "refresh_id": self.refresh_id,

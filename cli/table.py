@@ -37,7 +37,7 @@ from metadata.formats.control_table import (
     schema_of,
 )
 from metadata.formats.export import yaml_text
-from metadata.kinds import JOBS, KINDS, QUALITY_MONITORS
+from metadata.kinds import KINDS
 from metadata.raw import RawRow, display_name, metadata_files, read_file
 from metadata.settings import SettingsError, StackSettings, load_stack_settings
 
@@ -356,13 +356,14 @@ def deployment_records(
 ) -> list[dict[str, Any]]:
     """Stack outputs -> deployments table records, one per row of every kind."""
     records: list[dict[str, Any]] = []
-    for kind in KINDS:
+    for kind, entry in KINDS.items():
         for key, out in sorted((outputs.get(kind) or {}).items()):
             if not isinstance(out, dict):
                 continue
-            ident = out.get("id") if kind != QUALITY_MONITORS.name else out.get("table_name")
+            ident = out.get(entry.output_id)
             job_id: int | None = None
-            if kind == JOBS.name and ident is not None:
+            # lakeflow-jobs-meta's bigint job_id: a numeric id (a job's).
+            if entry.rest is not None and entry.rest.numeric_id and ident is not None:
                 try:
                     job_id = int(ident)
                 except (TypeError, ValueError):

@@ -194,7 +194,8 @@ def policy_report(rows: Rows, settings: StackSettings, stack: str) -> PolicyRepo
 
     final = apply_stack_defaults(rows, settings, stack)
     kinds = {kind: final.of(kind) for kind in KINDS}
-    return check_rows(kinds, settings.policies, final.field_pos)
+    facts_of = {kind: entry.policy for kind, entry in KINDS.items() if entry.policy is not None}
+    return check_rows(kinds, facts_of, settings.policies, final.field_pos)
 
 
 def _shard_problems(rows: Any, settings: Any, stack: str | None) -> list[Problem | str]:

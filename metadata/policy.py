@@ -1,12 +1,13 @@
 """Lakeform's deploy policies, each rule defined once and run two ways.
 
 A rule reads a few facts about a job or a pipeline (who is told of a failed run, the timeout, the
-identity it runs as, ...). The facts come either from a final row (`facts_from_row`: what
+identity it runs as, ...). The facts come either from a final row (`FactsOf.row`: what
 `lakeform validate --stack S` checks, pointing at the row's file and line, before any engine
 run) or from the inputs of the Databricks resource the engine is about to create or update
-(`facts_from_props`: what the policy pack in `policies/` checks, through Pulumi CrossGuard, in
+(`FactsOf.props`: what the policy pack in `policies/` checks, through Pulumi CrossGuard, in
 `pulumi preview/up --policy-pack policies` and in `lakeform plan/up`). The rule itself, its
-message and its parameters are the same object in both.
+message and its parameters are the same object in both. A rule names the facts it reads, not
+kinds: a kind's plug-in says which facts its rows give (`Kind.policy`).
 
 Which rules run for a stack, and how (mandatory: refuses; advisory: warns and deploys), is the
 stack's `lakeform:settings.policies` (`PolicySettings`); `pack_config` turns it into Pulumi's
@@ -26,9 +27,7 @@ from typing import Any, Literal, cast
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from metadata.errors import Part, Pos, Problem, format_path
-from metadata.models.jobs import KIND as JOB_KIND
 from metadata.models.jobs import JobRow
-from metadata.models.pipelines import KIND as PIPELINE_KIND
 from metadata.models.pipelines import PipelineRow
 
 Enforcement = Literal["mandatory", "advisory", "disabled"]
@@ -63,6 +62,16 @@ Facts = JobFacts | PipelineFacts
 
 
 @dataclass(frozen=True)
+class FactsOf:
+    """How the rules read a kind's rows and resources: its plug-in's `Kind.policy`."""
+
+    row: Callable[[Any], Facts]
+    """A final row (its stack's defaults applied) -> its facts."""
+    props: Callable[[Mapping[str, Any]], Facts]
+    """The Databricks resource's inputs as the engine sends them -> the same facts."""
+
+
+@dataclass(frozen=True)
 class Params:
     """A rule's parameters for a stack."""
 
@@ -80,11 +89,11 @@ class Finding:
 @dataclass(frozen=True)
 class Rule:
     """One policy: its name (the same in settings, in the pack and in messages), what it asks,
-    the kinds of row it reads and the check."""
+    the facts it reads (so the kinds whose plug-in gives those) and the check."""
 
     name: str
     description: str
-    kinds: tuple[str, ...]
+    reads: tuple[type[JobFacts] | type[PipelineFacts], ...]
     check: Callable[[Any, Params], Iterator[Finding]]
     parameters: tuple[str, ...] = ()
     """Names of the Params fields this rule reads (its entries in the pack's config)."""
@@ -150,32 +159,32 @@ RULES: tuple[Rule, ...] = (
     Rule(
         "job-notifies-on-failure",
         "Every job tells someone (email or webhook) when a run fails.",
-        (JOB_KIND,),
+        (JobFacts,),
         _notifies_on_failure,
     ),
-    Rule("job-has-timeout", "Every job has a timeout.", (JOB_KIND,), _has_timeout),
+    Rule("job-has-timeout", "Every job has a timeout.", (JobFacts,), _has_timeout),
     Rule(
         "job-runs-as-service-principal",
         "Every job runs as a service principal, not as a person.",
-        (JOB_KIND,),
+        (JobFacts,),
         _runs_as_service_principal,
     ),
     Rule(
         "job-no-all-purpose-cluster",
         "No job task runs on an existing all-purpose cluster.",
-        (JOB_KIND,),
+        (JobFacts,),
         _no_all_purpose_cluster,
     ),
     Rule(
         "pipeline-not-development",
         "No pipeline is deployed in development mode.",
-        (PIPELINE_KIND,),
+        (PipelineFacts,),
         _pipeline_not_development,
     ),
     Rule(
         "required-tags",
         "Every job and pipeline carries the required tags.",
-        (JOB_KIND, PIPELINE_KIND),
+        (JobFacts, PipelineFacts),
         _required_tags,
         parameters=("required_tags",),
     ),
@@ -212,58 +221,62 @@ class PolicySettings(BaseModel):
         return Params(required_tags=tuple(self.required_tags))
 
 
-def facts_from_row(kind: str, row: BaseModel) -> Facts | None:
-    """The facts of a final row (its stack's defaults applied), or None for kinds no rule reads."""
-    if isinstance(row, JobRow):
-        email = row.email_notifications
-        hooks = row.webhook_notifications
-        recipients = [*(email.on_failure or [] if email else [])]
-        recipients += [h.id for h in (hooks.on_failure or [] if hooks else [])]
-        run_as = row.run_as
-        return JobFacts(
-            failure_recipients=tuple(recipients),
-            timeout_seconds=row.timeout_seconds,
-            run_as_service_principal=run_as.service_principal_name if run_as else None,
-            run_as_user=run_as.user_name if run_as else None,
-            all_purpose_tasks=tuple(
-                (i, t.task_key) for i, t in enumerate(row.tasks) if t.existing_cluster_id
-            ),
-            tags=dict(row.tags or {}),
-        )
-    if isinstance(row, PipelineRow):
-        return PipelineFacts(development=bool(row.development), tags=dict(row.tags or {}))
-    return None
+def job_facts(row: JobRow) -> JobFacts:
+    """The facts of a final job row."""
+    email = row.email_notifications
+    hooks = row.webhook_notifications
+    recipients = [*(email.on_failure or [] if email else [])]
+    recipients += [h.id for h in (hooks.on_failure or [] if hooks else [])]
+    run_as = row.run_as
+    return JobFacts(
+        failure_recipients=tuple(recipients),
+        timeout_seconds=row.timeout_seconds,
+        run_as_service_principal=run_as.service_principal_name if run_as else None,
+        run_as_user=run_as.user_name if run_as else None,
+        all_purpose_tasks=tuple(
+            (i, t.task_key) for i, t in enumerate(row.tasks) if t.existing_cluster_id
+        ),
+        tags=dict(row.tags or {}),
+    )
 
 
-def facts_from_props(kind: str, props: Mapping[str, Any]) -> Facts | None:
-    """The facts of a Databricks resource's inputs as the engine sends them to the policy pack
-    (pulumi-databricks property names; repeated blocks pluralised: `onFailures`)."""
-    if kind == JOB_KIND:
-        email = _mapping(props.get("emailNotifications"))
-        hooks = _mapping(props.get("webhookNotifications"))
-        run_as = _mapping(props.get("runAs"))
-        recipients = [str(a) for a in _list(email.get("onFailures"))]
-        recipients += [str(_mapping(h).get("id")) for h in _list(hooks.get("onFailures"))]
-        tasks = [_mapping(t) for t in _list(props.get("tasks"))]
-        timeout = props.get("timeoutSeconds")
-        return JobFacts(
-            failure_recipients=tuple(recipients),
-            timeout_seconds=int(timeout) if isinstance(timeout, int | float) else None,
-            run_as_service_principal=_str(run_as.get("servicePrincipalName")),
-            run_as_user=_str(run_as.get("userName")),
-            all_purpose_tasks=tuple(
-                (i, str(t.get("taskKey")))
-                for i, t in enumerate(tasks)
-                if t.get("existingClusterId")
-            ),
-            tags={str(k): str(v) for k, v in _mapping(props.get("tags")).items()},
-        )
-    if kind == PIPELINE_KIND:
-        return PipelineFacts(
-            development=props.get("development") is True,
-            tags={str(k): str(v) for k, v in _mapping(props.get("tags")).items()},
-        )
-    return None
+def job_facts_from_props(props: Mapping[str, Any]) -> JobFacts:
+    """The facts of a `databricks:index/job:Job`'s inputs as the engine sends them to the policy
+    pack (pulumi-databricks property names; repeated blocks pluralised: `onFailures`)."""
+    email = _mapping(props.get("emailNotifications"))
+    hooks = _mapping(props.get("webhookNotifications"))
+    run_as = _mapping(props.get("runAs"))
+    recipients = [str(a) for a in _list(email.get("onFailures"))]
+    recipients += [str(_mapping(h).get("id")) for h in _list(hooks.get("onFailures"))]
+    tasks = [_mapping(t) for t in _list(props.get("tasks"))]
+    timeout = props.get("timeoutSeconds")
+    return JobFacts(
+        failure_recipients=tuple(recipients),
+        timeout_seconds=int(timeout) if isinstance(timeout, int | float) else None,
+        run_as_service_principal=_str(run_as.get("servicePrincipalName")),
+        run_as_user=_str(run_as.get("userName")),
+        all_purpose_tasks=tuple(
+            (i, str(t.get("taskKey"))) for i, t in enumerate(tasks) if t.get("existingClusterId")
+        ),
+        tags={str(k): str(v) for k, v in _mapping(props.get("tags")).items()},
+    )
+
+
+def pipeline_facts(row: PipelineRow) -> PipelineFacts:
+    """The facts of a final pipeline row."""
+    return PipelineFacts(development=bool(row.development), tags=dict(row.tags or {}))
+
+
+def pipeline_facts_from_props(props: Mapping[str, Any]) -> PipelineFacts:
+    """The facts of a `databricks:index/pipeline:Pipeline`'s inputs."""
+    return PipelineFacts(
+        development=props.get("development") is True,
+        tags={str(k): str(v) for k, v in _mapping(props.get("tags")).items()},
+    )
+
+
+JOB_FACTS = FactsOf(row=job_facts, props=job_facts_from_props)
+PIPELINE_FACTS = FactsOf(row=pipeline_facts, props=pipeline_facts_from_props)
 
 
 def _mapping(value: object) -> Mapping[str, Any]:
@@ -281,9 +294,9 @@ def _str(value: object) -> str | None:
     return value if isinstance(value, str) and value else None
 
 
-def findings(rule: Rule, kind: str, facts: Facts | None, params: Params) -> list[Finding]:
-    """What `rule` finds wrong with one row's facts (nothing when it does not read `kind`)."""
-    if facts is None or kind not in rule.kinds:
+def findings(rule: Rule, facts: Facts | None, params: Params) -> list[Finding]:
+    """What `rule` finds wrong with one row's facts (nothing when it does not read such facts)."""
+    if facts is None or not isinstance(facts, rule.reads):
         return []
     return list(rule.check(facts, params))
 
@@ -322,19 +335,24 @@ PositionOf = Callable[[str, str, tuple[Part, ...]], Pos | None]
 
 
 def check_rows(
-    rows: Mapping[str, Mapping[str, BaseModel]], settings: PolicySettings, where: PositionOf
+    rows: Mapping[str, Mapping[str, BaseModel]],
+    facts_of: Mapping[str, FactsOf],
+    settings: PolicySettings,
+    where: PositionOf,
 ) -> PolicyReport:
     """Run the stack's rules on its final rows (kind -> key -> row), as `lakeform validate
-    --stack S` does before any engine run."""
+    --stack S` does before any engine run; `facts_of`: kind -> how the rules read its rows (the
+    kinds' `Kind.policy`; kinds without one are not read)."""
     report = PolicyReport()
     params = settings.params()
-    for rule in RULES:
-        level = settings.level(rule.name)
-        if level == "disabled":
-            continue
-        for kind in rule.kinds:
-            for key, row in rows.get(kind, {}).items():
-                for found in findings(rule, kind, facts_from_row(kind, row), params):
+    levels: dict[str, Enforcement] = {rule.name: settings.level(rule.name) for rule in RULES}
+    rules = [rule for rule in RULES if levels[rule.name] != "disabled"]
+    for kind, reader in facts_of.items():
+        for key, row in rows.get(kind, {}).items():
+            facts = reader.row(row) if rules else None
+            for rule in rules:
+                level = levels[rule.name]
+                for found in findings(rule, facts, params):
                     problem = Problem(
                         where(kind, key, found.field),
                         format_path((kind, key, *found.field)),

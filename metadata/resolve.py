@@ -15,10 +15,10 @@ from metadata.located import Locator, Part
 from metadata.messages import suggest, yaml_type
 from metadata.models.shared import OLD_OVERRIDES_KEY, OVERRIDES_KEY
 from metadata.overrides import merge, substitute
+from metadata.pydantic_problems import validation_problems
 from metadata.raw import ROW_KEY, RawRow
 from metadata.settings import StackSettings
 from metadata.validated import Resolution, Resolved
-from metadata.validation import validation_problems
 from metadata.yamlsrc import LMap, plain
 
 

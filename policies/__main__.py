@@ -26,7 +26,7 @@ from pulumi_policy import (
 )
 
 from metadata.kinds import KINDS
-from metadata.policy import PACK_NAME, RULES, Rule, facts_from_props, findings, params_from_config
+from metadata.policy import PACK_NAME, RULES, Rule, findings, params_from_config
 
 KIND_OF_TYPE = {entry.resource_type: kind for kind, entry in KINDS.items()}
 """Databricks resource type token -> Lakeform kind (`databricks:index/job:Job` -> jobs)."""
@@ -35,10 +35,11 @@ KIND_OF_TYPE = {entry.resource_type: kind for kind, entry in KINDS.items()}
 def _validator(rule: Rule):
     def validate(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
         kind = KIND_OF_TYPE.get(args.resource_type)
-        if kind is None or kind not in rule.kinds:
+        reader = None if kind is None else KINDS[kind].policy
+        if kind is None or reader is None:
             return
         params = params_from_config(args.get_config() or {})
-        for found in findings(rule, kind, facts_from_props(kind, args.props), params):
+        for found in findings(rule, reader.props(args.props), params):
             field = ".".join(str(p) for p in found.field)
             report_violation(f"{kind}.{args.name}.{field}: {found.message}", args.urn)
 

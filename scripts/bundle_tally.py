@@ -10,6 +10,12 @@ in it (a bundle whose includes or sync paths reach `../` comes with the folders 
 they reach). Prints OK or the first error line per bundle, the tally, and the first errors ranked by
 how many bundles each stops (numbers and quoted names folded so alike errors count together).
 
+A bundle with no job, pipeline or quality monitor (only apps, dashboards, ...; or no resources
+at all) is counted apart, as OUT: the import refuses it, naming what it has with file:line,
+because an empty import would exit 0 and write stack files for a bundle none of whose
+resources Lakeform will ever deploy. It is neither imported nor a fault of the import, so the
+tally gives the share of the other bundles as well.
+
 The stack files are copied without their deploy `policies` (Pulumi.prod.yaml's make every prod
 job need a timeout and failure emails): the tally measures the import, and a project's policy
 rules are its own; `--policies` keeps them, to see what a bundle would need to pass them.
@@ -31,6 +37,8 @@ from pathlib import Path
 
 PROJECT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(PROJECT))
+
+from cli.import_bundle import NOTHING_TO_IMPORT  # noqa: E402  (after the path above)
 
 
 def bundles(root: Path) -> list[Path]:
@@ -80,7 +88,12 @@ def copy_stacks(project: Path, policies: bool) -> None:
         (project / f.name).write_text(yaml.safe_dump(doc, sort_keys=False), encoding="utf-8")
 
 
-def tally_one(bundle: Path, root: Path, policies: bool = False) -> tuple[bool, str, str]:
+OK, OUT, FAIL = "OK", "OUT", "FAIL"
+"""Imported and validated; nothing Lakeform deploys (the import says what the bundle has
+instead: refused, and rightly so, it is out of Lakeform's scope); refused for another reason."""
+
+
+def tally_one(bundle: Path, root: Path, policies: bool = False) -> tuple[str, str, str]:
     name = re.sub(r"[^A-Za-z0-9_-]", "_", bundle.relative_to(root).as_posix()) or "bundle"
     with tempfile.TemporaryDirectory(prefix="lakeform-tally-") as tmp:
         project = Path(tmp)
@@ -95,12 +108,13 @@ def tally_one(bundle: Path, root: Path, policies: bool = False) -> tuple[bool, s
         imp = lakeform(["import-bundle", inner, "-o", f"resources/{name}"], project)
         log = f"$ import-bundle\n{imp.stdout}{imp.stderr}"
         if imp.returncode != 0:
-            return False, "import: " + first_error(imp), log
+            out_of_scope = f": {NOTHING_TO_IMPORT}: " in imp.stderr
+            return OUT if out_of_scope else FAIL, "import: " + first_error(imp), log
         val = lakeform(["validate"], project)
         log += f"$ validate\n{val.stdout}{val.stderr}"
         if val.returncode != 0:
-            return False, "validate: " + first_error(val), log
-        return True, val.stdout.strip().splitlines()[-1], log
+            return FAIL, "validate: " + first_error(val), log
+        return OK, val.stdout.strip().splitlines()[-1], log
 
 
 def _levels_up(bundle: Path) -> int:
@@ -121,6 +135,7 @@ def fold(error: str) -> str:
     error = re.sub(r"^(import|validate): \S+?:\d+:\d+: ", r"\1: ", error)
     kinds = r"(jobs|pipelines|quality_monitors)"
     error = re.sub(rf"^(import|validate): {kinds}\.[\w-]+", r"\1: \2.X", error)
+    error = re.sub(r"\bbundles/[^\s:()]+", "PATH", error)
     error = re.sub(r"'[^']*'", "'…'", error)
     error = re.sub(r"\b[\w.\[\]-]+\.(yml|yaml|py)\b", "FILE", error)
     return re.sub(r"\d+", "N", error)
@@ -137,18 +152,23 @@ def main() -> int:
     root: Path = args.root.resolve()
     found = bundles(root)
     reasons: Counter[str] = Counter()
-    ok = 0
+    counts: Counter[str] = Counter()
     for bundle in found:
-        passed, line, log = tally_one(bundle, root, args.policies)
+        status, line, log = tally_one(bundle, root, args.policies)
         rel = bundle.relative_to(root).as_posix()
-        print(f"{'OK  ' if passed else 'FAIL'} {rel}: {line}")
+        print(f"{status:4} {rel}: {line}")
         if args.verbose:
             print("    " + log.replace("\n", "\n    "))
-        if passed:
-            ok += 1
-        else:
+        counts[status] += 1
+        if status == FAIL:
             reasons[fold(line)] += 1
-    print(f"\n{ok}/{len(found)} bundles import and validate")
+    in_scope = len(found) - counts[OUT]
+    print(
+        f"\n{counts[OK]}/{len(found)} bundles import and validate; {counts[OUT]} have nothing "
+        f"Lakeform deploys (OUT: refused, naming what they have instead); {counts[FAIL]} refused "
+        f"otherwise (FAIL)\n{counts[OK]}/{in_scope} of the bundles with a job, pipeline or "
+        "quality monitor import and validate"
+    )
     for reason, n in reasons.most_common():
         print(f"{n:3} {reason}")
     return 0

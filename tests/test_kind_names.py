@@ -93,6 +93,29 @@ def per_kind_maps(source: str) -> list[int]:
     )
 
 
+def _operands(node: ast.Compare) -> list[ast.expr]:
+    """Each side of a comparison, and the items of a tuple, list or set on one side."""
+    found: list[ast.expr] = []
+    for side in (node.left, *node.comparators):
+        found.extend(side.elts if isinstance(side, ast.Tuple | ast.List | ast.Set) else [side])
+    return found
+
+
+def kind_comparisons(source: str) -> list[int]:
+    """Lines comparing with a kind (`kind == JOBS.name`, `kind is JOBS`, `k in (JOB_KIND, ...)`):
+    a per-kind branch, which belongs in the kinds' plug-ins as a field of their `Kind`."""
+    tree = ast.parse(source)
+    constants = _kind_constants(tree)
+    return sorted(
+        {
+            node.lineno
+            for node in ast.walk(tree)
+            if isinstance(node, ast.Compare)
+            and any(_names_a_kind(side, constants) for side in _operands(node))
+        }
+    )
+
+
 def offenders(root: Path = ROOT) -> list[str]:
     owners = plugin_files()
     found: list[str] = []
@@ -112,6 +135,11 @@ def offenders(root: Path = ROOT) -> list[str]:
                     f"{rel}:{line}: a map keyed by kind outside the plug-ins (declare it in "
                     "metadata/kinds/base.py's Kind)"
                     for line in per_kind_maps(source)
+                )
+                found.extend(
+                    f"{rel}:{line}: a branch on a kind outside the plug-ins (declare the "
+                    "difference as a field of metadata/kinds/base.py's Kind)"
+                    for line in kind_comparisons(source)
                 )
     return found
 
@@ -153,3 +181,26 @@ def test_the_check_finds_a_map_keyed_by_kind_outside_the_plug_ins(tmp_path: Path
     )
     said = "a map keyed by kind outside the plug-ins (declare it in metadata/kinds/base.py's Kind)"
     assert offenders(tmp_path) == [f"cli/x.py:3: {said}", f"cli/x.py:5: {said}"]
+
+
+def test_the_check_finds_a_branch_on_a_kind_outside_the_plug_ins(tmp_path: Path) -> None:
+    (tmp_path / "cli").mkdir()
+    (tmp_path / "cli" / "x.py").write_text(
+        "from metadata.kinds import JOBS, QUALITY_MONITORS as QM\n"
+        "from metadata.models.jobs import KIND as JOB_KIND\n"
+        "a = kind == JOBS.name\n"
+        "b = entry is not QM\n"
+        "c = kind in (JOB_KIND, 'x')\n"
+        "d = JOBS.name.upper() == kind\n"
+        "e = kind == entry.name\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "components").mkdir()
+    (tmp_path / "components" / "jobs.py").write_text(
+        "from metadata.models.jobs import KIND\nloop = ref.kind == KIND\n", encoding="utf-8"
+    )
+    said = (
+        "a branch on a kind outside the plug-ins (declare the difference as a field of "
+        "metadata/kinds/base.py's Kind)"
+    )
+    assert offenders(tmp_path) == [f"cli/x.py:{n}: {said}" for n in (3, 4, 5)]

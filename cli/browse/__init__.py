@@ -20,13 +20,13 @@ def register(sub: Any) -> None:
     p: argparse.ArgumentParser = sub.add_parser(
         "browse",
         help="a local web page to find, select and adopt existing jobs, pipelines and monitors",
-        description="Serve a page on this machine that lists a workspace's jobs, pipelines and "
-        "quality monitors, searches and filters them (by Lakeform's tags: managed by this stack, "
-        "another stack, or none), previews the rows `lakeform export` would write for a "
-        "selection, and writes them with their sources and the `pulumi import` file. Read-only "
-        "towards the workspace. Auth is databricks-sdk's (DATABRICKS_HOST/DATABRICKS_TOKEN, "
-        "~/.databrickscfg, --profile). The selection, filters and an export in progress are "
-        "kept in .lakeform/browse/.",
+        description="Serve a page on this machine that lists a workspace's jobs, pipelines, "
+        "quality monitors and data quality monitors, searches and filters them (by Lakeform's "
+        "tags: managed by this stack, another stack, or none), previews the rows `lakeform "
+        "export` would write for a selection, and writes them with their sources and the "
+        "`pulumi import` file. Read-only towards the workspace. Auth is databricks-sdk's "
+        "(DATABRICKS_HOST/DATABRICKS_TOKEN, ~/.databrickscfg, --profile). The selection, "
+        "filters and an export in progress are kept in .lakeform/browse/.",
     )
     where = p.add_mutually_exclusive_group()
     where.add_argument(

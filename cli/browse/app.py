@@ -231,7 +231,7 @@ def create_app(config: Config) -> Starlette:
             link=browser.link(found),
             detail=json.dumps(detail, indent=2) if detail else "",
             graph=graph,
-            sources=browse is not None and browse.sources,
+            sources=browse is not None and browse.sources is not None,
             error=error,
             managed=managed_as(found, config.stack),
         )
@@ -275,6 +275,8 @@ def create_app(config: Config) -> Starlette:
             preview=preview,
             targets=browser.state.state.targets,
             rows_by_ref={v.ref: v for v in preview.rows},
+            # Kinds whose rows may name notebooks and files (their plug-in's Browse.sources).
+            with_sources={k for k, kind in KINDS.items() if kind.browse and kind.browse.sources},
         )
 
     async def form(request: Request) -> dict[str, str]:

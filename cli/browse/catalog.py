@@ -14,7 +14,7 @@ from typing import Any
 
 from cli.adopt import PARALLEL, Api, get_one, list_all, with_catalog_names
 from cli.browse.errors import in_words
-from metadata.kinds import JOBS, KINDS
+from metadata.kinds import KINDS
 
 KIND_LABELS = {name: kind.key_word for name, kind in KINDS.items() if kind.browse is not None}
 
@@ -57,10 +57,6 @@ def item_of(kind: str, answer: Mapping[str, Any], stack_objects: Mapping[str, st
     elif "lakeform_managed" not in tags:
         item.stack = stack_objects.get(item.name, "")
     return item
-
-
-def job_item(job: Mapping[str, Any]) -> Item:
-    return item_of(JOBS.name, job, {})
 
 
 @dataclass
@@ -217,4 +213,4 @@ class Catalog:
         return [item_of(kind, a, self.stack_tables) for a in answers]
 
 
-__all__ = ["KIND_LABELS", "Catalog", "Item", "Listing", "item_of", "job_item"]
+__all__ = ["KIND_LABELS", "Catalog", "Item", "Listing", "item_of"]

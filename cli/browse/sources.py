@@ -6,13 +6,12 @@ from __future__ import annotations
 
 import base64
 import posixpath
-from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 from cli.adopt import Api
 from metadata.formats.export import ExportedRow
-from metadata.kinds import JOBS, PIPELINES
+from metadata.kinds import KINDS
 
 EXTENSIONS = {"PYTHON": ".py", "SQL": ".sql", "SCALA": ".scala", "R": ".r"}
 
@@ -28,14 +27,6 @@ class SourceRef:
     """`tasks[0].notebook_task.notebook_path`: for messages."""
 
 
-def _tasks(tasks: list[dict[str, Any]]) -> Iterator[tuple[str, dict[str, Any]]]:
-    for i, task in enumerate(tasks):
-        yield f"tasks[{i}]", task
-        inner = (task.get("for_each_task") or {}).get("task")
-        if isinstance(inner, dict):
-            yield f"tasks[{i}].for_each_task.task", inner  # pyright: ignore[reportUnknownArgumentType]
-
-
 def _workspace_path(value: object) -> str | None:
     """An absolute workspace path (not dbfs:, not a volume, not a repository-relative path)."""
     if not isinstance(value, str) or not value.startswith("/") or value.startswith("/Volumes/"):
@@ -44,29 +35,16 @@ def _workspace_path(value: object) -> str | None:
 
 
 def source_refs(row: ExportedRow) -> list[SourceRef]:
-    """The notebook and file paths of a job's tasks or a pipeline's libraries. A job with a
-    git_source reads its tasks' files from Git: those are not the workspace's to export."""
+    """The workspace notebooks and files a row names: of the path fields its kind's plug-in
+    lists (`Browse.sources`: a job's tasks, a pipeline's libraries), those holding an absolute
+    workspace path."""
+    browse = KINDS[row.kind].browse
+    fields = browse.sources if browse is not None else None
     refs: list[SourceRef] = []
-    if row.kind == JOBS.name and "git_source" not in row.row:
-        for where, task in _tasks(row.row.get("tasks", [])):
-            blocks = (
-                ("notebook_task", task.get("notebook_task"), "notebook_path"),
-                ("spark_python_task", task.get("spark_python_task"), "python_file"),
-                ("sql_task.file", (task.get("sql_task") or {}).get("file"), "path"),
-            )
-            for name, block, key in blocks:
-                if not isinstance(block, dict) or block.get("source") == "GIT":
-                    continue
-                path = _workspace_path(block.get(key))  # pyright: ignore[reportUnknownMemberType, reportUnknownArgumentType]
-                if path is not None:
-                    refs.append(SourceRef(block, key, path, f"{where}.{name}.{key}"))  # pyright: ignore[reportUnknownArgumentType]
-    if row.kind == PIPELINES.name:
-        for i, lib in enumerate(row.row.get("libraries", [])):
-            for name in ("notebook", "file"):
-                block = lib.get(name)
-                path = _workspace_path((block or {}).get("path"))
-                if path is not None:
-                    refs.append(SourceRef(block, "path", path, f"libraries[{i}].{name}.path"))
+    for where, block, key in fields(row.row) if fields is not None else ():
+        path = _workspace_path(block.get(key))
+        if path is not None:
+            refs.append(SourceRef(block, key, path, f"{where}.{key}"))
     return refs
 
 

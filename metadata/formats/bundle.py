@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, cast
 
-from metadata.errors import Pos, Problem
+from metadata.errors import Pos, Problem, format_path
 from metadata.formats import bundle_python
 from metadata.kinds import KINDS
 from metadata.located import Locator, Part
@@ -30,7 +30,7 @@ from metadata.models.jobs import TASK_TYPES as TASK_TYPE_NAMES
 from metadata.models.jobs import Task
 from metadata.paths import is_repo_relative, resolve_within
 from metadata.settings import StackSettings
-from metadata.yamlsrc import parse_text, plain
+from metadata.yamlsrc import LList, LMap, parse_text, plain
 
 ID_REF = re.compile(r"^\$\{resources\.(jobs|pipelines)\.([A-Za-z0-9_-]+)\.id\}$")
 FILE_PATH = re.compile(r"\$\{workspace\.file_path\}/?")
@@ -86,9 +86,18 @@ class Imported:
     other_kinds: list[str] = field(default_factory=list[str])
     """`resources.<kind> at file:line` of each kind Lakeform does not deploy, for the refusal of
     a bundle with nothing else."""
-    only_in_targets: list[str] = field(default_factory=list[str])
-    """`<kind>.<key> at file:line (only in targets ...)` of each row defined only in targets,
-    for the refusal of a bundle with nothing else."""
+    empty_includes: list[str] = field(default_factory=list[str])
+    """`'<pattern>' at file:line` of each `include` that matches no file (a bundle whose
+    resources a script writes before deploying has them), for the refusal of a bundle with
+    nothing Lakeform deploys."""
+    unset: dict[str, str] = field(default_factory=dict[str, str])
+    """Variable -> `file:line:col` of its definition, for each the rows use that has no default
+    and no value in any target (the CLI refuses to deploy those)."""
+    sources: dict[tuple[str, str], dict[str | None, tuple[Locator, tuple[Part, ...]]]] = field(
+        default_factory=dict[tuple[str, str], dict[str | None, tuple[Locator, tuple[Part, ...]]]]
+    )
+    """(kind, key) -> target (None: the top-level resources) -> the bundle file and the parts
+    where it defines the row, so a problem validate finds in a row points at the bundle."""
     per_stack: dict[str, dict[str, str]] = field(default_factory=dict[str, dict[str, str]])
     """Stack variable -> target -> its value ("": every other stack's), for a field of a kind
     Lakeform does not deploy that targets change."""
@@ -119,8 +128,11 @@ def import_bundle(bundle: Path, root: Path, stacks: Collection[str] = ()) -> Imp
         _file_name(loc, ("bundle", "name"), out.name, "the rows file", ("bundle", "name"))
     )
     for i, pattern in enumerate(_items(located.get("include"))):
+        before = len(problems)
         found = _include(main.parent, root, str(pattern), loc, i, problems)
         documents.extend((path, _read(path, root)) for path in found)
+        if not found and len(problems) == before:
+            out.empty_includes.append(f"'{pattern}' at {loc.pos(('include', i))}")
     documents.extend(_python_documents(main.parent, documents, root, out))
     for path, doc in documents:
         doc_loc = Locator(_rel(path, root), (), doc, None)
@@ -235,6 +247,7 @@ def import_bundle(bundle: Path, root: Path, stacks: Collection[str] = ()) -> Imp
                     )
                     continue
                 defined[(kind, key)] = str(ctx.loc.pos(parts))
+                out.sources.setdefault((kind, key), {})[None] = (ctx.loc, parts)
                 converted = _row(kind, key, row, ctx, parts, f"{kind}.{key}")
                 out.rows.setdefault(kind, {})[key] = converted
         # a target spread over several files is merged, as the CLI merges includes
@@ -244,6 +257,9 @@ def import_bundle(bundle: Path, root: Path, stacks: Collection[str] = ()) -> Imp
             for kind, rows in _map(_map(target_any).get("resources")).items():
                 parts = ("targets", name, "resources", kind)
                 if kind not in KINDS:
+                    out.other_kinds.append(
+                        f"targets.{name}.resources.{kind} at {at[path].pos(parts)}"
+                    )
                     out.skipped.append(
                         f"{at[path].pos(parts)}: targets.{name}.resources.{kind} (a kind "
                         "Lakeform does not deploy)"
@@ -258,11 +274,24 @@ def import_bundle(bundle: Path, root: Path, stacks: Collection[str] = ()) -> Imp
                     target_problems.setdefault((kind, key), []).extend(out.problems[before:])
                     del out.problems[before:]
                     first_seen.setdefault((kind, key), str(at[path].pos((*parts, key))))
+                    out.sources.setdefault((kind, key), {}).setdefault(
+                        name, (ctx.loc, (*parts, key))
+                    )
                     kind_over = overrides.setdefault(name, {}).setdefault(kind, {})
                     kind_over[key] = merge_bundle(kind_over.get(key), partial)
     if mutators is not None:
         mutator_ctx = _Ctx(out, loc, main.parent, synced, root, others, artifacts, typed)
         _apply_mutators(mutators, documents, mutator_ctx)
+    # a row defined only in some targets deploys to those targets only (the CLI merges it into
+    # them alone): the row is `disabled: true`, and `disabled: false` in those stacks' overrides
+    only_in: dict[tuple[str, str], list[str]] = {}
+    for name in targets:
+        for kind, rows in overrides.get(name, {}).items():
+            for key in rows:
+                if key not in out.rows.get(kind, {}):
+                    only_in.setdefault((kind, key), []).append(name)
+    for kind, key in only_in:
+        out.rows.setdefault(kind, {})[key] = {"disabled": True}
     for kind, rows in out.rows.items():
         for row in rows.values():
             if permissions and kind in PERMISSION_LEVELS:
@@ -284,7 +313,10 @@ def import_bundle(bundle: Path, root: Path, stacks: Collection[str] = ()) -> Imp
     for ident, found in target_problems.items():
         if ident[1] in out.rows.get(ident[0], {}):
             out.problems.extend(found)
-    only_in: dict[tuple[str, str], list[str]] = {}
+    for var, value in variables.items():
+        given = any(var in _map(t.get("variables")) for t in targets.values())
+        if value is None and var not in typed and not given:
+            out.unset[var] = variable_at[var]
     for name, target in stacks_targets.items():
         stack_vars = {k: v for k, v in variables.items() if v is not None}
         for var, spec in _map(target.get("variables")).items():
@@ -316,11 +348,7 @@ def import_bundle(bundle: Path, root: Path, stacks: Collection[str] = ()) -> Imp
                 out.skipped.append(f"targets.{name}.{key} (no Lakeform equivalent)")
         for kind, rows in overrides.get(name, {}).items():
             for key, partial in rows.items():
-                row = out.rows.get(kind, {}).get(key)
-                if row is None:
-                    only_in.setdefault((kind, key), []).append(name)
-                    continue
-                row.setdefault("stack_overrides", {})[name] = partial
+                out.rows[kind][key].setdefault("stack_overrides", {})[name] = partial
         _target_settings(name, target, wide, permissions, out)
         if out.root_path_used:
             root_path = out.settings[name].get("workspace_root", DEFAULT_WORKSPACE_ROOT)
@@ -344,17 +372,84 @@ def import_bundle(bundle: Path, root: Path, stacks: Collection[str] = ()) -> Imp
             "workspace_root (the folder Lakeform uploads under)"
         )
     for (kind, key), names in only_in.items():
-        out.only_in_targets.append(
-            f"{kind}.{key} at {first_seen[(kind, key)]} (only in target"
-            f"{'s' if len(names) > 1 else ''} {', '.join(names)})"
+        # a stack that is no target deploys what the default target does, as it takes its
+        # variables: the CLI deploys the default target when none is named
+        over = out.rows[kind][key].setdefault("stack_overrides", {})
+        followers = [s for s in stacks if s not in targets] if default in names else []
+        for s in followers:
+            over[s] = merge_bundle(over.get(s), copy.deepcopy(over[default]))
+        enabled = [*names, *followers]
+        _only_in_targets(out.rows[kind], key, enabled)
+        plural = "s" if len(names) > 1 else ""
+        also = (
+            f" and stack{'s' if len(followers) > 1 else ''} {', '.join(followers)}, no target, "
+            f"as the default target {default}"
+            if followers
+            else ""
         )
-        out.skipped.append(
-            f"{first_seen[(kind, key)]}: {kind}.{key} is defined only in target"
-            f"{'s' if len(names) > 1 else ''} {', '.join(names)} (a Lakeform row deploys to "
-            "every stack that reads its folder: define it under the top-level resources, or "
-            "import the bundle into a folder only those stacks' metadata_paths name)"
+        out.notes.append(
+            f"{first_seen[(kind, key)]}: {kind}.{key} is defined only in target{plural} "
+            f"{', '.join(names)}: imported with disabled: true, and disabled: false in the "
+            f"stack_overrides of {', '.join(names)}{also}, so it deploys to those stacks "
+            "only, as the CLI deploys it to those targets only"
         )
     return out
+
+
+PATH_PART = re.compile(r"\[(\d+)\]|([^.\[\]]+)")
+
+
+def bundle_source(out: Imported, path: str, stack: str | None) -> tuple[Pos | None, str] | None:
+    """Where in the bundle the field at `path` of an imported row (`jobs.a.tasks[0].x`, as a
+    problem of the rows names it) comes from, and its path there: the stack's target when it
+    writes more of that path than the top-level resources, else the row's definition. None
+    when `path` is no imported row's."""
+    parts: list[Part] = [int(i) if i else name for i, name in PATH_PART.findall(path)]
+    if len(parts) < 2 or not isinstance(parts[0], str) or not isinstance(parts[1], str):
+        return None
+    found = out.sources.get((parts[0], parts[1]))
+    if not found:
+        return None
+    rest = tuple(parts[2:])
+    choices = [c for c in (found.get(None), found.get(stack or "")) if c is not None]
+    if not choices:
+        choices = [next(iter(found.values()))]
+    loc, prefix = max(choices, key=lambda c: _depth(c[0].data, (*c[1], *rest)))
+    return loc.pos((*prefix, *rest)), format_path((*prefix, *rest))
+
+
+def _depth(data: Any, parts: tuple[Part, ...]) -> int:
+    """How many of `parts` the located source holds, from the start."""
+    node: Any = data
+    depth = 0
+    for part in parts:
+        in_map = isinstance(node, LMap) and isinstance(part, str) and part in node
+        in_list = isinstance(node, LList) and isinstance(part, int) and 0 <= part < len(node)
+        if not (in_map or in_list):
+            break
+        node = cast("Any", node)[part]
+        depth += 1
+    return depth
+
+
+def _only_in_targets(rows: dict[str, Any], key: str, names: list[str]) -> None:
+    """Row `key`, defined only in targets `names`, made `disabled: true` but in their
+    `stack_overrides`; defined alike in each and without bundle-wide fields, its definition is
+    the row's and the overrides only enable it. Other stacks' overrides of it are dropped: it is
+    disabled there."""
+    row = rows[key]
+    over = cast("dict[str, dict[str, Any]]", row.get("stack_overrides") or {})
+    parts = [over.get(n, {}) for n in names]
+    alike = set(row) <= {"disabled", "stack_overrides"} and all(p == parts[0] for p in parts)
+    body = parts[0] if alike else {}
+    rows[key] = {
+        **body,
+        "disabled": True,
+        **{k: v for k, v in row.items() if k not in ("disabled", "stack_overrides")},
+        "stack_overrides": {
+            n: {"disabled": False, **({} if alike else over.get(n, {}))} for n in names
+        },
+    }
 
 
 def _python_documents(

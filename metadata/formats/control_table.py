@@ -72,7 +72,8 @@ DEPLOYMENTS: Schema = (
 )
 """The deployments table: lakeflow-jobs-meta v0.2's jobs table columns (orchestrator.py
 `_create_job_tracking_table`), then what Lakeform adds for every kind. `job_name` holds the
-deployed name of pipelines too; `id` is each resource's id as a string (a monitor: its table)."""
+deployed name of pipelines too; `id` is each resource's id as a string (a monitor: the full
+name of what it monitors; the kind's `Kind.output_id`)."""
 
 SCHEMAS: dict[str, Schema] = {
     "lakeform": LAKEFORM,

@@ -11,15 +11,12 @@ import yaml
 
 from metadata.formats.api import (
     ExportedRow,
-    as_dict,
     job_row,
     monitor_row,
     pipeline_row,
     plain_output_type,
 )
 from metadata.kinds import KINDS
-from metadata.models.jobs import KIND as JOBS
-from metadata.models.jobs import TASK_REFERENCES
 from metadata.raw import ROW_KEY
 
 
@@ -70,34 +67,14 @@ def assign_keys(rows: Sequence[ExportedRow], taken: Iterable[str] = ()) -> None:
         row.key = key
 
 
-def _tasks(tasks: list[dict[str, Any]]) -> Iterable[tuple[str, dict[str, Any]]]:
-    for i, task in enumerate(tasks):
-        yield f"tasks[{i}]", task
-        inner = as_dict((as_dict(task.get("for_each_task")) or {}).get("task"))
-        if inner is not None:
-            yield f"tasks[{i}].for_each_task.task", inner
-
-
 def link_references(export: Export) -> None:
-    """`pipeline_task.pipeline_id` / `run_job_task.job_id` of an exported resource -> row key:
-    the task references the jobs model declares (`TASK_REFERENCES`), read backwards."""
-    keys = {kind: {r.resource_id: r.key for r in export.of(kind)} for kind in TASK_REFERENCES}
-    for job in export.of(JOBS):
-        for where, task in _tasks(job.row.get("tasks", [])):
-            for kind, how in TASK_REFERENCES.items():
-                block = task.get(how.block)
-                if not (isinstance(block, dict) and how.id_field in block):
-                    continue
-                ident = str(block[how.id_field])  # pyright: ignore[reportUnknownArgumentType]
-                key = keys[kind].get(ident)
-                if key is None:
-                    job.notes.append(
-                        f"{where}.{how.block}.{how.id_field} {ident} kept as an id "
-                        f"(that {how.field} is not in this export)"
-                    )
-                    continue
-                del block[how.id_field]
-                task[how.block] = {how.field: key, **block}
+    """Ids an exported row names of other exported rows -> their row keys (a job task's
+    `pipeline_id` / `job_id`), as each kind's plug-in reads them (`Kind.link_exported`)."""
+    keys = {kind: {r.resource_id: r.key for r in export.of(kind)} for kind in KINDS}
+    for kind in KINDS.values():
+        if kind.link_exported is not None:
+            for row in export.of(kind.name):
+                kind.link_exported(row, keys)
 
 
 def build_export(answers: Mapping[str, Iterable[Mapping[str, Any]]]) -> Export:

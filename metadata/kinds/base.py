@@ -14,6 +14,7 @@ from metadata.formats.api import ExportedRow
 from metadata.located import Locator
 from metadata.models.jobs import RowReference
 from metadata.models.shared import EmailNotifications, RunAs, lakeform_tags
+from metadata.policy import FactsOf
 from metadata.validated import Resolved
 
 
@@ -139,9 +140,11 @@ class Browse:
     answer lacks tags, schedule); `tables`: no list call, the stack's tables are asked."""
     tasks: Callable[[Mapping[str, Any]], list[Any]] | None = None
     """The tasks a detail answer holds, drawn as a graph; None: no graph."""
-    sources: bool = False
-    """Its rows name workspace notebooks and files an export can fetch with them (the page
-    offers "with sources"; cli/browse/sources.py finds them)."""
+    sources: Callable[[Mapping[str, Any]], Iterator[tuple[str, dict[str, Any], str]]] | None = None
+    """An exported row -> (where, block, field) of each of its fields that may name a workspace
+    notebook or file by path (`tasks[0].notebook_task`, the block, `notebook_path`): an export
+    can fetch them with the row (the page offers "with sources"; cli/browse/sources.py keeps the
+    workspace paths). None: its rows name none."""
     row_object: Callable[[Any], str] | None = None
     """A row -> the full name of the object it monitors, for kinds whose resources carry no
     tags: the listing finds a stack's by these names (and `tables` reads ask for them)."""
@@ -157,6 +160,10 @@ class Drift:
     """Row fields (REST paths) the workspace never answers: not compared."""
     caseless: frozenset[str] = frozenset()
     """Fields the service (and the provider) compare without case."""
+    kept_email_lists: bool = False
+    """The provider keeps an address list of an `email_notifications` block (the resource's, its
+    tasks' and their for_each_task's task's) that the row empties: `lakeform up` empties them
+    after the deploy and `lakeform drift` reports them (cli/emails.py, Jobs API settings)."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -199,6 +206,9 @@ class Kind:
     export: Callable[[Mapping[str, Any]], ExportedRow] | None = None
     """An API answer describing an existing resource -> its row (`lakeform export`); None: the
     kind is not exported."""
+    link_exported: Callable[[ExportedRow, Mapping[str, Mapping[str, str]]], None] | None = None
+    """After an export: the ids an exported row names of other exported rows -> their row keys
+    ({kind: {resource id: key}}), a note for each id left as it is; None: it names none."""
     rest: Rest | None = None
     """None: the CLI does not read existing resources of this kind (export, browse)."""
     recovery: Recovery | None = None
@@ -228,6 +238,12 @@ class Kind:
     for_stack: Callable[[str, Any, StackDefaults, str], Any] | None = None
     """(row key, row, the stack's settings, stack) -> the row with the stack-wide defaults
     applied (name prefix, tags, ...); None: the kind takes none."""
+    policy: FactsOf | None = None
+    """How the deploy policies (metadata/policy.py) read its rows and its resources' inputs;
+    None: no rule reads the kind."""
+    output_id: str = "id"
+    """The field of a row's stack output naming its resource (the deployments table's `id`): the
+    resource's id, or for a monitor the full name of what it monitors."""
     foreign: Callable[[Mapping[str, Any]], Any] | None = None
     """A row's stack output -> what a row of another shard naming it is given (its component's
     `reference`); None: rows of other shards cannot name it."""

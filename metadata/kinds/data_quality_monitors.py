@@ -232,4 +232,5 @@ DATA_QUALITY_MONITORS = Kind(
         link="/explore/data/{path}?activeTab=quality",
         row_object=lambda row: row.object_name,
     ),
+    output_id="object",
 )

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from metadata.checks import check_job
 from metadata.errors import Problem
-from metadata.formats.api import as_dict, as_list, job_row, tags_of
+from metadata.formats.api import ExportedRow, as_dict, as_list, job_row, tags_of
 from metadata.kinds.base import (
     Browse,
     Drift,
@@ -21,9 +21,17 @@ from metadata.kinds.base import (
     stack_tags,
 )
 from metadata.located import Locator
-from metadata.models.jobs import KIND, JobRow, Task, TaskDependency, job_references
+from metadata.models.jobs import (
+    KIND,
+    TASK_REFERENCES,
+    JobRow,
+    Task,
+    TaskDependency,
+    job_references,
+)
 from metadata.models.pipelines import KIND as PIPELINES
 from metadata.models.shared import EmailNotifications
+from metadata.policy import JOB_FACTS
 
 
 def explicit_dependencies(job: JobRow, loc: Locator, problems: list[Problem]) -> JobRow | None:
@@ -116,6 +124,53 @@ def _list_name(job: Mapping[str, Any]) -> str:
     return str((as_dict(job.get("settings")) or {}).get("name") or "")
 
 
+def source_fields(job: Mapping[str, Any]) -> Iterator[tuple[str, dict[str, Any], str]]:
+    """The notebook and file path fields of an exported job's tasks (and of their for_each_task's
+    task). A job with a git_source reads its tasks' files from Git, as does a block whose source
+    is GIT: those are not the workspace's to export."""
+    if "git_source" in job:
+        return
+    for i, task in enumerate(as_list(job.get("tasks"))):
+        outer = as_dict(task) or {}
+        inner = as_dict((as_dict(outer.get("for_each_task")) or {}).get("task"))
+        for where, each in ((f"tasks[{i}]", outer), (f"tasks[{i}].for_each_task.task", inner)):
+            if each is None:
+                continue
+            sql = as_dict(each.get("sql_task")) or {}
+            for name, block, key in (
+                ("notebook_task", as_dict(each.get("notebook_task")), "notebook_path"),
+                ("spark_python_task", as_dict(each.get("spark_python_task")), "python_file"),
+                ("sql_task.file", as_dict(sql.get("file")), "path"),
+            ):
+                if block is not None and block.get("source") != "GIT":
+                    yield f"{where}.{name}", block, key
+
+
+def link_exported(job: ExportedRow, keys: Mapping[str, Mapping[str, str]]) -> None:
+    """`pipeline_task.pipeline_id` / `run_job_task.job_id` of an exported job -> row key: the
+    task references the jobs model declares (`TASK_REFERENCES`), read backwards."""
+    for i, outer in enumerate(as_list(job.row.get("tasks"))):
+        task = as_dict(outer) or {}
+        inner = as_dict((as_dict(task.get("for_each_task")) or {}).get("task"))
+        for where, each in ((f"tasks[{i}]", task), (f"tasks[{i}].for_each_task.task", inner)):
+            if each is None:
+                continue
+            for kind, how in TASK_REFERENCES.items():
+                block = as_dict(each.get(how.block))
+                if block is None or how.id_field not in block:
+                    continue
+                ident = str(block[how.id_field])
+                key = keys.get(kind, {}).get(ident)
+                if key is None:
+                    job.notes.append(
+                        f"{where}.{how.block}.{how.id_field} {ident} kept as an id "
+                        f"(that {how.field} is not in this export)"
+                    )
+                    continue
+                del block[how.id_field]
+                each[how.block] = {how.field: key, **block}
+
+
 def job_for_stack(key: str, job: JobRow, settings: StackDefaults, stack: str) -> JobRow:
     """Name prefix, tags, paused schedules and triggers, default notifications, run_as and SQL
     warehouse."""
@@ -169,6 +224,7 @@ JOBS = Kind(
     description="Databricks jobs (Jobs API 2.2 settings), keyed by row key.",
     check=check_job,
     export=job_row,
+    link_exported=link_exported,
     rest=Rest(
         get="/api/2.2/jobs/get?job_id",
         id_field="job_id",
@@ -193,13 +249,18 @@ JOBS = Kind(
         all_flag="--all-jobs",
         list_name=_list_name,
     ),
-    browse=Browse(item=browse_labels, link="/jobs/{id}", tasks=_tasks, sources=True),
+    browse=Browse(item=browse_labels, link="/jobs/{id}", tasks=_tasks, sources=source_fields),
     # The Jobs API answers run_as_user_name, not settings.run_as; nor the table trigger's
     # condition (databricks/cli #6315).
     drift=Drift(
-        body="settings", never_answered=frozenset({"run_as", "trigger.table_update.condition"})
+        body="settings",
+        never_answered=frozenset({"run_as", "trigger.table_update.condition"}),
+        # terraform-provider-databricks v1.128.0 suppresses a list's count going to 0
+        # (`conditionalDiffSuppressor`, set on every email_notifications field of the job).
+        kept_email_lists=True,
     ),
     run=Run(starter="cli.run:JobRun", options=("--param", "--only")),
     for_stack=job_for_stack,
+    policy=JOB_FACTS,
     foreign=lambda output: int(output["id"]),
 )

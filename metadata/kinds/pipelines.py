@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from metadata.checks import check_pipeline
-from metadata.formats.api import as_dict, pipeline_row, tags_of
+from metadata.formats.api import as_dict, as_list, pipeline_row, tags_of
 from metadata.kinds.base import (
     Browse,
     Drift,
@@ -20,11 +20,21 @@ from metadata.kinds.base import (
     stack_tags,
 )
 from metadata.models.pipelines import KIND, PipelineRow
+from metadata.policy import PIPELINE_FACTS
 
 
 def _replaced_by(row: PipelineRow) -> dict[str, Any]:
     # storage is ForceNew in the provider: adding, changing or removing it replaces the pipeline.
     return {"storage": row.storage}
+
+
+def source_fields(pipeline: Mapping[str, Any]) -> Iterator[tuple[str, dict[str, Any], str]]:
+    """The notebook and file path fields of an exported pipeline's libraries."""
+    for i, lib in enumerate(as_list(pipeline.get("libraries"))):
+        for name in ("notebook", "file"):
+            block = as_dict((as_dict(lib) or {}).get(name))
+            if block is not None:
+                yield f"libraries[{i}].{name}", block, "path"
 
 
 def browse_labels(pipeline: Mapping[str, Any]) -> dict[str, Any]:
@@ -87,7 +97,9 @@ PIPELINES = Kind(
         all_flag="--all-pipelines",
     ),
     # The list answer has no tags, schedule or last change: each pipeline is read.
-    browse=Browse(item=browse_labels, link="/pipelines/{id}", read="list_then_get", sources=True),
+    browse=Browse(
+        item=browse_labels, link="/pipelines/{id}", read="list_then_get", sources=source_fields
+    ),
     # The Pipelines API never answers allow_duplicate_names (#6076), and its run_as stands
     # beside the spec; catalog and edition are compared without case by service and provider.
     drift=Drift(
@@ -97,5 +109,6 @@ PIPELINES = Kind(
     ),
     run=Run(starter="cli.run:PipelineUpdate", options=("--full-refresh", "--refresh")),
     for_stack=pipeline_for_stack,
+    policy=PIPELINE_FACTS,
     foreign=lambda output: str(output["id"]),
 )

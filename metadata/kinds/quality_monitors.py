@@ -63,4 +63,5 @@ QUALITY_MONITORS = Kind(
     # Monitors carry no tags and have no list call: browse asks for the stack's tables'.
     browse=Browse(item=browse_labels, link="/explore/data/{path}?activeTab=quality", read="tables"),
     run=Run(starter="cli.run:MonitorRefresh"),
+    output_id="table_name",
 )

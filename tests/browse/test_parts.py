@@ -7,12 +7,13 @@ from pathlib import Path
 import pytest
 
 from cli.browse import BrowseError, stack_host
-from cli.browse.catalog import Item, job_item
+from cli.browse.catalog import Item, item_of
 from cli.browse.errors import in_words
 from cli.browse.graph import layers, task_graph_svg
 from cli.browse.query import PAGE_SIZE, Filters, match, run
 from cli.browse.sources import repo_path, source_refs
 from cli.browse.state import Selected, StateFile
+from metadata.formats.api import monitor_row, pipeline_row
 from metadata.formats.export import job_row
 
 
@@ -95,13 +96,40 @@ def test_sources_are_the_workspace_paths_of_tasks_not_git_or_repository_ones() -
         },
     }
     assert [r.path for r in source_refs(job_row(job))] == ["/Workspace/Users/a/nb", "/Shared/q.sql"]
+    loop = {"task": {"task_key": "e", "notebook_task": {"notebook_path": "/Shared/each"}}}
+    job["settings"]["tasks"].append({"task_key": "e", "for_each_task": {"inputs": "[1]", **loop}})
+    refs = source_refs(job_row(job))
+    assert [(r.where, r.path) for r in refs][-1] == (
+        "tasks[4].for_each_task.task.notebook_task.notebook_path",
+        "/Shared/each",
+    )
+    job["settings"]["git_source"] = {"git_url": "https://example.com/r", "git_branch": "main"}
+    assert source_refs(job_row(job)) == []  # its tasks' files come from Git
+    pipeline = {
+        "pipeline_id": "p1",
+        "spec": {
+            "name": "p",
+            "libraries": [
+                {"notebook": {"path": "/Workspace/p/nb"}},
+                {"file": {"path": "/Volumes/main/v/f.py"}},
+                {"file": {"path": "/Shared/f.py"}},
+            ],
+        },
+    }
+    refs = source_refs(pipeline_row(pipeline))
+    assert [(r.where, r.path) for r in refs] == [
+        ("libraries[0].notebook.path", "/Workspace/p/nb"),
+        ("libraries[2].file.path", "/Shared/f.py"),
+    ]
+    assert source_refs(monitor_row({"table_name": "main.s.t", "snapshot": {}})) == []
     into = repo_path("src/adopted", "/Workspace/Users/a/nb", "PYTHON")
     assert into == "src/adopted/Users/a/nb.py"
     assert repo_path("src/adopted", "/Shared/../../etc/q.sql", None) == "src/adopted/etc/q.sql"
 
 
 def test_job_item_reads_schedule_and_lakeform_tags() -> None:
-    item = job_item(
+    item = item_of(
+        "jobs",
         {
             "job_id": 5,
             "creator_user_name": "ana",
@@ -114,7 +142,8 @@ def test_job_item_reads_schedule_and_lakeform_tags() -> None:
                 },
                 "tags": {"lakeform_managed": "true", "lakeform_stack": "dev"},
             },
-        }
+        },
+        {},
     )
     assert (item.trigger, item.state, item.stack) == ("0 0 6 * * ? (UTC)", "paused", "dev")
 

@@ -129,7 +129,7 @@ def test_version_names_the_package_and_both_pins() -> None:
 # --- --json --------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("command", ["validate", "plan", "drift", "outputs", "run"])
+@pytest.mark.parametrize("command", ["validate", "plan", "drift", "outputs", "export", "run"])
 def test_json_is_spelled_json_on_every_command_with_machine_output(command: str) -> None:
     parser = next(p for p in walk(make_parser()) if p.prog == f"lakeform {command}")
     args = parser.parse_args(["--json", *(["daily"] if command == "run" else [])])  # run KEY

@@ -212,3 +212,23 @@ def test_pull_writes_a_lakeflow_jobs_meta_table_in_its_own_format(
     assert "a lakeflow-jobs-meta v0.2 control table; `table push` writes Lakeform tables only" in (
         refused.stderr
     )
+
+
+def test_the_deployments_table_holds_each_kinds_id_and_a_jobs_number() -> None:
+    from cli.table import deployment_records
+
+    outputs = {
+        "jobs": {"daily": {"id": "12", "name": "Daily", "url": "https://h/jobs/12"}},
+        "pipelines": {"bronze": {"id": "ab-1", "name": "Bronze", "url": "https://h/p"}},
+        "quality_monitors": {"orders": {"table_name": "main.sales.orders"}},
+        "data_quality_monitors": {
+            "sales": {"object_type": "schema", "object": "main.sales", "object_id": "u-1"}
+        },
+    }
+    records = deployment_records(outputs, "dev", 3)
+    assert [(r["kind"], r["resource_id"], r["id"], r["job_id"]) for r in records] == [
+        ("jobs", "daily", "12", 12),
+        ("pipelines", "bronze", "ab-1", None),
+        ("quality_monitors", "orders", "main.sales.orders", None),
+        ("data_quality_monitors", "sales", "main.sales", None),
+    ]

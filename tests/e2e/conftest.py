@@ -170,3 +170,30 @@ def prod_deployed(
     rows), deployed to its own workspace."""
     with prod_once.started(tmp_path) as project:
         yield project
+
+
+def lakeform_up_unsharded(project: Project) -> None:
+    """`lakeform up --yes`, as the tests of tests/e2e/programs/settling deploy it."""
+    done = project.lakeform("up", "--stack", project.stack, "--yes")
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+@pytest.fixture(scope="session")
+def settling_once(tmp_path_factory: pytest.TempPathFactory) -> Deployed:
+    return deploy_once(
+        tmp_path_factory.mktemp("settling"),
+        lambda tmp, ws: Project.copy_of(
+            PROGRAMS / "settling", tmp, workspace=ws, stack="e2e", include=LAKEFORM_PROGRAM
+        ),
+        lakeform_up_unsharded,
+    )
+
+
+@pytest.fixture
+def settling_deployed(
+    settling_once: Deployed, clean_databricks_env: None, tmp_path: Path
+) -> Iterator[Project]:
+    """tests/e2e/programs/settling, stack `e2e`, deployed by `lakeform up` to its own workspace
+    (test_settling.py, test_emails.py)."""
+    with settling_once.started(tmp_path) as project:
+        yield project

@@ -1,12 +1,17 @@
 """A data quality monitor row through the real engine and the local provider: the schema's id
-looked up by name, the monitor deployed on it, the stack output, then a second up that writes
-nothing."""
+looked up by name, the monitor deployed on it, the stack output, a second up that writes
+nothing, then `lakeform export` giving back the rows that deployed them (the ids the deploy
+looked up turned back into names)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
+from cli.main import main
 from devtools.workspace.testing import RunningWorkspace
+from metadata import load_rows
 from tests.e2e.harness import LAKEFORM_PROGRAM, Project
 
 PROGRAMS = Path(__file__).parent / "programs"
@@ -26,13 +31,16 @@ data_quality_monitors:
 """
 
 
-def test_a_data_quality_monitor_row_deploys_then_a_second_up_writes_nothing(
-    workspace: RunningWorkspace, tmp_path: Path
+def test_data_quality_monitor_rows_deploy_a_second_up_writes_nothing_and_they_export_back(
+    workspace: RunningWorkspace, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """One test for what were two (this one and test_data_quality_export.py's), each of which
+    deployed these rows from empty: the export's set-up was this test's first deploy."""
     project = Project.copy_of(
         PROGRAMS / "lakeform", tmp_path, workspace=workspace, stack="e2e", include=LAKEFORM_PROGRAM
     )
-    (project.dir / "resources" / "rows.yaml").write_text(ROWS, encoding="utf-8")
+    rows_file = project.dir / "resources" / "rows.yaml"
+    rows_file.write_text(ROWS, encoding="utf-8")
     # The monitored table exists (a Delta table in its folder, devtools/workspace/catalog.py).
     (workspace.table_folder("main.sales.orders") / "_delta_log").mkdir(parents=True)
     project.up()
@@ -56,3 +64,16 @@ def test_a_data_quality_monitor_row_deploys_then_a_second_up_writes_nothing(
     project.up()
     assert workspace.requests.writes() == {}
     assert set(project.changes()) == {"same"}
+
+    # The deployed monitors exported: the rows that deployed them.
+    for k, v in workspace.env().items():
+        monkeypatch.setenv(k, v)
+    monkeypatch.chdir(project.dir)
+    exported_file = tmp_path / "exported.yaml"
+    assert main(["export", "--all-data-quality-monitors", "-o", str(exported_file)]) == 0
+    deployed = load_rows([rows_file], root=project.dir).data_quality_monitors
+    exported = load_rows([exported_file], root=project.dir).data_quality_monitors
+    assert exported == {
+        "main_sales": deployed["sales"],
+        "main_sales_orders": deployed["orders"],
+    }

@@ -7,28 +7,22 @@ from __future__ import annotations
 
 import json
 import re
-from pathlib import Path
 
 import pytest
 import yaml
 
-from devtools.workspace.testing import RunningWorkspace
-from tests.e2e.conftest import PROGRAMS
-from tests.e2e.harness import LAKEFORM_PROGRAM, Project, steps_by_op
+from tests.e2e.harness import Project, steps_by_op
 from tests.e2e.test_settling import JOB, jobs_by_name
 
 LISTS = ("email_notifications.on_failure", "tasks[only].email_notifications.on_failure")
 
 
 @pytest.fixture
-def emptied(workspace: RunningWorkspace, tmp_path: Path) -> Project:
-    """The settling program deployed, then its `emails` row's failure lists removed (and an
-    on_success list added, so the deploy has something to write)."""
-    project = Project.copy_of(
-        PROGRAMS / "settling", tmp_path, workspace=workspace, stack="e2e", include=LAKEFORM_PROGRAM
-    )
-    first = project.lakeform("up", "--stack", "e2e", "--yes")
-    assert first.returncode == 0, first.stdout + first.stderr
+def emptied(settling_deployed: Project) -> Project:
+    """The settling program deployed by `lakeform up` (a copy of conftest.settling_once), then
+    its `emails` row's failure lists removed (and an on_success list added, so the deploy has
+    something to write)."""
+    project = settling_deployed
     rows_file = project.dir / "resources" / "rows.yaml"
     rows = yaml.safe_load(rows_file.read_text())
     del rows["jobs"]["emails"]["email_notifications"]["on_failure"]
@@ -38,9 +32,8 @@ def emptied(workspace: RunningWorkspace, tmp_path: Path) -> Project:
     return project
 
 
-def test_up_with_a_saved_plan_empties_the_lists_the_plan_shows(
-    emptied: Project, workspace: RunningWorkspace
-) -> None:
+def test_up_with_a_saved_plan_empties_the_lists_the_plan_shows(emptied: Project) -> None:
+    workspace = emptied.workspace
     made = emptied.lakeform("plan", "--stack", "e2e", "--save", "plan.json")
     assert made.returncode == 0, made.stdout + made.stderr
     for path in LISTS:
@@ -72,8 +65,9 @@ def test_up_with_a_saved_plan_empties_the_lists_the_plan_shows(
 
 
 def test_drift_reports_the_lists_the_job_still_holds_until_up_empties_them(
-    emptied: Project, workspace: RunningWorkspace
+    emptied: Project,
 ) -> None:
+    workspace = emptied.workspace
     # A plain deploy (the real provider alike): on_success added, the failure lists kept.
     emptied.up()
     job = jobs_by_name(workspace)["Emails"]

@@ -91,6 +91,9 @@ def refused(project: Project, workspace: RunningWorkspace, *expected: str) -> No
 def test_a_stale_saved_plan_of_a_sharded_stack_is_refused_before_any_write(
     sharded_deployed: Project,
 ) -> None:
+    """One saved plan refused for each reason in turn. `up --plan` checks the rows, then the
+    stacks, then the workspace, so the workspace case comes before a shard is deployed (the
+    hand edit stays: the stack check, first, names the deployed shard)."""
     project, workspace = sharded_deployed, sharded_deployed.workspace
     edit(project, "finance", {"ledger": {"timeout_seconds": 600}})
     assert save(project).returncode == 0
@@ -105,18 +108,16 @@ def test_a_stale_saved_plan_of_a_sharded_stack_is_refused_before_any_write(
     )
     marketing.write_text(reviewed)
 
-    # one shard deployed in between (by hand: a shard is an ordinary stack)
-    shard = project.lakeform("up", "--stack", "e2e.finance", "--yes")
-    assert shard.returncode == 0, shard.stderr
-    refused(project, workspace, "stacks of e2e were deployed since:\n  stack e2e.finance: ")
-
     # the workspace edited by hand in the shard the plan does not change
-    edit(project, "finance", {"ledger": {"timeout_seconds": 900}})
-    assert save(project).returncode == 0
     campaigns = int(outputs(project)["jobs"]["campaigns"]["id"])
     body = {"job_id": campaigns, "new_settings": {"name": "Campaigns (by hand)"}}
     workspace.client().api_client.do("POST", "/api/2.2/jobs/update", body=body)
     refused(project, workspace, "the workspace changed since:\n  jobs.campaigns.name: ")
+
+    # one shard deployed in between (by hand: a shard is an ordinary stack)
+    shard = project.lakeform("up", "--stack", "e2e.finance", "--yes")
+    assert shard.returncode == 0, shard.stderr
+    refused(project, workspace, "stacks of e2e were deployed since:\n  stack e2e.finance: ")
 
 
 def test_a_saved_plan_moves_rows_between_shards_and_applies_shard_by_shard(

@@ -3,11 +3,13 @@
 another deploy's lock deploy nothing; no change runs no engine.
 
 Each test starts from its own copy of tests/e2e/programs/lakeform's rows deployed as stack `e2e`
-(conftest.lakeform_deployed), and first lets the watcher take that deployed state as its own.
+(conftest.lakeform_once) after a first `watch --once` took that deployed state as its own
+(`watched_once`: once a session, not once a test; it deploys nothing, checked there).
 """
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import os
@@ -16,6 +18,7 @@ import subprocess
 import sys
 import time
 from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +26,7 @@ import pytest
 import yaml
 
 from devtools.workspace.testing import RunningWorkspace
-from tests.e2e.harness import REPO, Project
+from tests.e2e.harness import REPO, Deployed, Project
 
 STACK = "e2e"
 
@@ -55,17 +58,43 @@ def job_names(project: Project) -> dict[str, int]:
     return {j.settings.name: j.job_id for j in project.workspace.client().jobs.list()}
 
 
-@pytest.fixture
-def watched(lakeform_deployed: Project) -> Project:
+@pytest.fixture(scope="session")
+def watched_once(lakeform_once: Deployed, tmp_path_factory: pytest.TempPathFactory) -> Deployed:
     """The deployed project after a first `watch --once`: it deploys nothing new (0 writes) and
-    records the deployed fingerprint."""
-    lakeform_deployed.workspace.requests.clear()
-    done, check = watch(lakeform_deployed)
-    assert done.returncode == 0, done.stderr
-    assert check["result"] == "deployed"
-    assert writes(lakeform_deployed) == Counter()
-    lakeform_deployed.workspace.requests.clear()
-    return lakeform_deployed
+    records the deployed fingerprint; each test gets a copy of the project, its backend, the
+    workspace and the watcher's state (.lakeform/watch/e2e.json, in the project)."""
+    root = tmp_path_factory.mktemp("watched")
+    with lakeform_once.started(root) as project:
+        project.workspace.requests.clear()
+        done, check = watch(project)
+        assert done.returncode == 0, done.stderr
+        assert check["result"] == "deployed"
+        assert writes(project) == Counter()
+        url = project.workspace.url
+    return Deployed(root=root, stack=STACK, url=url)
+
+
+def sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+@pytest.fixture
+def watched(
+    watched_once: Deployed, clean_databricks_env: None, tmp_path: Path
+) -> Iterator[Project]:
+    """A copy of `watched_once` with its own workspace. The copy's stack file names the copy's
+    workspace (Deployed.copy rewrites the address, as in the backend), so the watcher's record
+    of that file is rewritten alike: the digest `watch` takes of a file (cli/watch.py Folders),
+    of the copy's file instead of the deployed one; nothing else in the record changes."""
+    with watched_once.started(tmp_path) as project:
+        record = project.dir / ".lakeform" / "watch" / f"{STACK}.json"
+        state = json.loads(record.read_text())
+        item = f"file:{project.stack_file.name}"
+        assert state["deployed"][item] == sha256(watched_once.root / "program" / item[5:])
+        state["deployed"][item] = sha256(project.stack_file)
+        record.write_text(json.dumps(state))
+        project.workspace.requests.clear()
+        yield project
 
 
 def test_a_changed_row_is_one_deploy_writing_only_that_row_and_no_change_runs_no_engine(

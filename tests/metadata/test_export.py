@@ -596,3 +596,48 @@ def test_jobs_with_more_than_a_page_of_tasks_are_read_whole() -> None:
     assert [t["task_key"] for t in job["settings"]["tasks"]] == ["t0", "t1", "t2"]
     assert job["settings"]["job_clusters"] == [{"job_cluster_key": "c"}]
     assert "next_page_token" not in job
+
+
+def test_json_says_what_was_exported_and_what_was_not(
+    ws: RunningWorkspace, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    w = ws.client()
+    job_id = api(w, "POST", "/api/2.2/jobs/create", child_job_spec())["job_id"]
+    out = tmp_path / "rows.yaml"
+    assert export("--job-id", str(job_id), "--json") == 1  # stdout is the JSON's
+    assert "--json prints the result on stdout: pass -o FILE" in capsys.readouterr().err
+    assert export("--job-id", str(job_id), "-o", str(out), "--json") == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result == {
+        "ok": True,
+        "output": str(out),
+        "import_file": None,
+        "rows": [
+            {
+                "kind": "jobs",
+                "key": "olist_refresh",
+                "id": str(job_id),
+                "not_exported": [],
+                "notes": [],
+            }
+        ],
+        "skipped": [],
+    }
+    assert "olist_refresh:" in out.read_text()
+    assert export("--job-id", "999999", "-o", str(tmp_path / "none.yaml"), "--json") == 1
+    failed = json.loads(capsys.readouterr().out)
+    assert failed["ok"] is False and "999999" in failed["problems"][0]
+    assert not (tmp_path / "none.yaml").exists()
+
+
+def test_a_loops_task_naming_an_exported_job_names_its_row() -> None:
+    loop = {"inputs": "[1, 2]", "task": {"task_key": "each", "run_job_task": {"job_id": 7}}}
+    parent = {
+        "job_id": 5,
+        "settings": {"name": "parent", "tasks": [{"task_key": "a", "for_each_task": loop}]},
+    }
+    child = {"job_id": 7, "settings": {"name": "child", "tasks": [{"task_key": "t"}]}}
+    export = build_export({"jobs": [parent, child]})
+    row = next(r for r in export.jobs if r.key == "parent")
+    assert row.row["tasks"][0]["for_each_task"]["task"]["run_job_task"] == {"job": "child"}
+    assert row.notes == []

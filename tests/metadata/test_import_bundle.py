@@ -289,8 +289,9 @@ def test_nothing_is_written_when_the_rows_do_not_validate(
     )
     assert main(["import-bundle", ".", "-o", "resources/lakeform"]) == 1
     out = capsys.readouterr()
+    # at the bundle's line (the rows file it would be in is not written)
     assert out.out.splitlines()[0] == (
-        "resources/lakeform/demo.yaml:3:5: jobs.demo_job.name: "
+        "resources/demo.job.yml:4:7: resources.jobs.demo_job.name: "
         "'${bundle.uuid}' is not substituted by Lakeform (only ${var.NAME}, "
         "from the stack's lakeform:settings.variables) [stack: dev]"
     )
@@ -535,6 +536,45 @@ def test_settings_merge_into_the_stack_files_and_validate_runs_with_no_hand_step
     assert {p.name: p.read_text() for p in bundle.glob("Pulumi.*.yaml")} == before
 
 
+CRON = """
+bundle: {name: cron}
+resources:
+  jobs:
+    nightly:
+      schedule: {quartz_cron_expression: "0 6 * * *", timezone_id: UTC}
+      tasks: [{task_key: t, notebook_task: {notebook_path: n.py}}]
+targets:
+  dev: {default: true}
+  prod:
+    resources:
+      jobs:
+        nightly: {max_concurrent_runs: 5000}
+"""
+
+
+def test_what_validate_refuses_in_the_rows_points_at_the_bundle_line_it_comes_from(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "b").mkdir()
+    (tmp_path / "b/n.py").write_text("# Databricks notebook source\n")
+    (tmp_path / "b/databricks.yml").write_text(CRON)
+    monkeypatch.chdir(tmp_path)
+    assert main(["import-bundle", "b", "-o", "resources/cron"]) == 1
+    # a field of the row: the resource's line (the rows file is not written)
+    assert capsys.readouterr().out.splitlines() == [
+        "b/databricks.yml:6:18: resources.jobs.nightly.schedule.quartz_cron_expression: Quartz "
+        "cron needs 6 or 7 fields (seconds minutes hours day-of-month month day-of-week [year]); "
+        "got 5 in '0 6 * * *'; Quartz adds a seconds field first, e.g. '0 0 6 * * ?' [stack: dev]"
+    ]
+    # a field a target sets: the target's line
+    _edit(tmp_path / "b/databricks.yml", "0 6 * * *", "0 0 6 * * ?")
+    assert main(["import-bundle", "b", "-o", "resources/cron"]) == 1
+    assert capsys.readouterr().out.splitlines() == [
+        "b/databricks.yml:13:19: targets.prod.resources.jobs.nightly.max_concurrent_runs: "
+        "must be between 0 and 1000; got 5000 [stack: prod]"
+    ]
+
+
 def test_a_stack_that_is_no_target_gets_the_default_targets_variables(
     bundle: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -546,7 +586,8 @@ def test_a_stack_that_is_no_target_gets_the_default_targets_variables(
     # refused, naming stack and variable
     assert main(["import-bundle", ".", "-o", "resources/lakeform"]) == 1
     assert capsys.readouterr().out.splitlines()[0] == (
-        "resources/lakeform/demo.yaml:79:5: quality_monitors.orders_monitor.table_name: unknown "
+        "resources/demo.monitor.yml:4:7: resources.quality_monitors.orders_monitor.table_name: "
+        "unknown "
         "variable '${var.schema}'; known: bundle_target, catalog, warehouse_id (define it in the "
         "stack's lakeform:settings.variables) [stack: local]"
     )
@@ -652,14 +693,18 @@ def test_a_target_spread_over_several_files_is_merged_and_nothing_dropped_silent
             "tags": {"team": "data"},
         }
     }
-    assert list(rows["jobs"]) == ["main_job"]
+    # defined only in uat: deployed to that stack only
+    assert rows["jobs"]["only_here"] == {
+        "tasks": [{"task_key": "x", "notebook_task": {"notebook_path": "src/nb.py"}}],
+        "disabled": True,
+        "stack_overrides": {"uat": {"disabled": False}},
+    }
     assert capsys.readouterr().err.splitlines() == [
         "not imported: targets/two.yml:4:7: targets.uat.resources.clusters (a kind Lakeform "
         "does not deploy)",
-        "not imported: targets/two.yml:10:9: jobs.only_here is defined only in target uat (a "
-        "Lakeform row deploys to every stack that reads its folder: define it under the "
-        "top-level resources, or import the bundle into a folder only those stacks' "
-        "metadata_paths name)",
+        "note: targets/two.yml:10:9: jobs.only_here is defined only in target uat: imported "
+        "with disabled: true, and disabled: false in the stack_overrides of uat, so it deploys "
+        "to those stacks only, as the CLI deploys it to those targets only",
     ]
     # `uat` was no stack: now it is one, and validate reads the rows for it
     assert main(["validate"]) == 0
@@ -1489,20 +1534,24 @@ def test_a_zero_trigger_interval_the_provider_never_sends_is_left_out_and_said(
     [
         (
             "bundle: {name: dash}\nresources:\n  dashboards:\n    d: {display_name: d}\n"
-            "  schemas:\n    s: {name: s, catalog_name: main}\n",
-            "it has kinds Lakeform does not deploy: resources.dashboards at b/databricks.yml:3:3, "
-            "resources.schemas at b/databricks.yml:5:3",
+            "  schemas:\n    s: {name: s, catalog_name: main}\n"
+            "targets:\n  dev:\n    resources: {apps: {a: {name: a}}}\n",
+            [
+                "; it has only kinds Lakeform does not deploy (use the Databricks CLI for them):",
+                "  resources.dashboards at b/databricks.yml:3:3",
+                "  resources.schemas at b/databricks.yml:5:3",
+                "  targets.dev.resources.apps at b/databricks.yml:9:17",
+            ],
         ),
         (
-            "bundle: {name: empty}\nsync: {include: [./*]}\ntargets: {dev: {default: true}}\n",
-            "it defines no resources",
-        ),
-        (
-            "bundle: {name: per_target}\ntargets:\n  dev:\n    default: true\n"
-            "    resources: {jobs: {j: {tasks: [{task_key: t, notebook_task: "
-            "{notebook_path: n.py}}]}}}\n  prod: {resources: {jobs: {j: {name: j}}}}\n",
-            "it has rows defined only in targets: jobs.j at b/databricks.yml:5:24 (only in "
-            "targets dev, prod)",
+            # a bundle whose resources a script writes before deploying (`scratch/`)
+            "bundle: {name: empty}\ninclude: [scratch/resources/*.yml]\nsync: {include: [./*]}\n"
+            "targets: {dev: {default: true, variables: {x: 1}}}\nvariables: {x: {default: 0}}\n",
+            [
+                " (no resources at all: the CLI would deploy only its synced files)",
+                "  its includes that match no file: 'scratch/resources/*.yml' at "
+                "b/databricks.yml:2:11",
+            ],
         ),
     ],
 )
@@ -1511,18 +1560,22 @@ def test_a_bundle_with_nothing_lakeform_deploys_is_refused_naming_what_it_has(
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
     text: str,
-    has: str,
+    has: list[str],
 ) -> None:
     (tmp_path / "b").mkdir()
     (tmp_path / "b/databricks.yml").write_text(text)
     monkeypatch.chdir(tmp_path)
     assert main(["import-bundle", "b", "-o", "resources/x"]) == 1
-    assert capsys.readouterr().err.splitlines()[-2:] == [
-        f"lakeform import-bundle: b: no job, pipeline or quality monitor that Lakeform deploys; "
-        f"{has}",
-        "FAILED: nothing written",
+    # the statement alone: no notes on targets and variables of a bundle nothing is taken from,
+    # and no "FAILED", which would read as Lakeform's fault
+    assert capsys.readouterr().err.splitlines() == [
+        "lakeform import-bundle: b: nothing to import: Lakeform deploys jobs, pipelines and "
+        "quality monitors, and this bundle defines none" + has[0],
+        *has[1:],
+        "nothing written",
     ]
     assert not (tmp_path / "resources").exists()
+    assert not list(tmp_path.glob("Pulumi.*.yaml"))
 
 
 SHARED = {
@@ -1612,6 +1665,130 @@ def test_a_variable_the_rows_use_with_no_value_for_a_stack_is_refused_at_its_def
     assert not (tmp_path / "resources").exists()
 
 
+PER_TARGET = """
+bundle: {name: per_target}
+include: [resources/*.yml]
+variables: {suffix: {default: x}}
+targets:
+  dev:
+    default: true
+    resources:
+      jobs:
+        j:
+          name: j_${var.suffix}
+          tasks: [{task_key: t, notebook_task: {notebook_path: n.py}}]
+  staging: {}
+  prod:
+    resources:
+      jobs:
+        j:
+          name: j_prod
+          tasks: [{task_key: t, notebook_task: {notebook_path: n.py}}]
+"""
+SHARED_JOB = """
+shared: &shared
+  k:
+    tasks: [{task_key: t, notebook_task: {notebook_path: ../n.py}}]
+targets:
+  staging: {resources: {jobs: *shared}}
+  prod: {resources: {jobs: *shared}}
+"""
+
+
+def test_a_row_defined_only_in_some_targets_deploys_to_those_stacks_only(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "b/resources").mkdir(parents=True)
+    (tmp_path / "b/n.py").write_text("# Databricks notebook source\n")
+    (tmp_path / "b/databricks.yml").write_text(PER_TARGET)
+    (tmp_path / "b/resources/k.yml").write_text(SHARED_JOB)
+    # a stack of the project that is no target of the bundle, reading the rows
+    (tmp_path / "Pulumi.local.yaml").write_text(
+        "config:\n  lakeform:settings:\n    metadata_paths: [resources]\n"
+    )
+    monkeypatch.chdir(tmp_path)
+    assert main(["import-bundle", "b", "-o", "resources/b"]) == 0
+    rows = yaml.safe_load((tmp_path / "resources/b/per_target.yaml").read_text())["jobs"]
+    task = {"task_key": "t", "notebook_task": {"notebook_path": "b/n.py"}}
+    # defined differently per target: each of them enables it with its own definition; the
+    # stack that is no target as the default target does (the CLI deploys that one when no
+    # target is named; the stack takes its variables too)
+    dev = {"disabled": False, "name": "j_${var.suffix}", "tasks": [task]}
+    assert rows["j"] == {
+        "disabled": True,
+        "stack_overrides": {
+            "dev": dev,
+            "prod": {"disabled": False, "name": "j_prod", "tasks": [task]},
+            "local": dev,
+        },
+    }
+    # defined alike (a YAML anchor in two targets): the definition is the row's
+    assert rows["k"] == {
+        "tasks": [task],
+        "disabled": True,
+        "stack_overrides": {"staging": {"disabled": False}, "prod": {"disabled": False}},
+    }
+    assert (
+        "note: b/databricks.yml:10:9: jobs.j is defined only in targets dev, prod: imported with "
+        "disabled: true, and disabled: false in the stack_overrides of dev, prod and stack "
+        "local, no target, as the default target dev, so it deploys to those stacks only, as "
+        "the CLI deploys it to those targets only"
+    ) in capsys.readouterr().err.splitlines()
+    # what each stack deploys is what the CLI deploys to that target
+    from metadata import load_rows
+    from metadata.settings import load_stack_settings
+
+    deployed = {}
+    for stack in ("dev", "staging", "prod", "local"):
+        settings = load_stack_settings(tmp_path, stack)
+        loaded = load_rows(
+            [tmp_path / "resources/b"], root=tmp_path, stack=stack, settings=settings
+        )
+        deployed[stack] = sorted(loaded.jobs)
+    assert deployed == {"dev": ["j"], "staging": ["k"], "prod": ["j", "k"], "local": ["j"]}
+    assert main(["validate"]) == 0
+
+
+def test_a_variable_with_no_value_in_a_bundle_without_targets_is_named_where_it_is_used(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "b/vars").mkdir(parents=True)
+    (tmp_path / "b/nb.py").write_text("# Databricks notebook source\n")
+    (tmp_path / "b/vars/required.yml").write_text("variables:\n  template: {description: x}\n")
+    (tmp_path / "b/databricks.yml").write_text(
+        textwrap.dedent("""
+            bundle: {name: req}
+            include: [vars/*.yml]
+            resources:
+              jobs:
+                req_job:
+                  tasks:
+                    - task_key: main
+                      notebook_task:
+                        notebook_path: nb.py
+                        base_parameters: {template: "${var.template}"}
+        """).lstrip("\n")
+    )
+    (tmp_path / "Pulumi.dev.yaml").write_text(
+        "config:\n  lakeform:settings:\n    metadata_paths: [resources]\n"
+    )
+    monkeypatch.chdir(tmp_path)
+    # no target: the project's stack reads the rows; its settings could hold the value, so
+    # the import refuses only when they do not, at the line that uses it
+    assert main(["import-bundle", "b", "-o", "resources/req"]) == 1
+    assert capsys.readouterr().out.splitlines() == [
+        "b/databricks.yml:10:31: resources.jobs.req_job.tasks[0].notebook_task.base_parameters."
+        "template: variable template (defined at b/vars/required.yml:2:3) has no value: no "
+        "default, and no target sets one (the CLI refuses to deploy it too): give it a "
+        "default, or a value in each stack's lakeform:settings.variables [stack: dev]"
+    ]
+    (tmp_path / "Pulumi.dev.yaml").write_text(
+        "config:\n  lakeform:settings:\n    metadata_paths: [resources]\n"
+        "    variables: {template: t.json}\n"
+    )
+    assert main(["import-bundle", "b", "-o", "resources/req"]) == 0
+
+
 TARGET_ONLY = """
 bundle: {name: only}
 resources:
@@ -1630,30 +1807,25 @@ targets:
 """
 
 
-def test_what_a_row_defined_only_in_a_target_has_does_not_stop_the_import(
+def test_what_a_row_defined_only_in_a_target_has_is_refused_as_any_row(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     (tmp_path / "b").mkdir()
     (tmp_path / "b/n.py").write_text("# Databricks notebook source\n")
-    (tmp_path / "b/databricks.yml").write_text(TARGET_ONLY.replace("JOB", "b"))
     monkeypatch.chdir(tmp_path)
-    # the row is not imported (listed): what it would have been refused for does not count
-    assert main(["import-bundle", "b", "-o", "resources/only"]) == 0
-    assert (
-        "not imported: b/databricks.yml:12:9: jobs.b is defined only in target prod (a Lakeform "
-        "row deploys to every stack that reads its folder: define it under the top-level "
-        "resources, or import the bundle into a folder only those stacks' metadata_paths name)"
-    ) in capsys.readouterr().err.splitlines()
-    # the same override of an imported row is refused, naming the kind it refers to
-    (tmp_path / "b/databricks.yml").write_text(TARGET_ONLY.replace("JOB", "a"))
-    assert main(["import-bundle", "b", "-o", "resources/only2"]) == 1
-    assert capsys.readouterr().err.splitlines()[-3:] == [
-        "lakeform import-bundle: b/databricks.yml:15:15: targets.prod.resources.jobs.a.tasks[0]."
-        "dashboard_task: task type dashboard_task is not supported by Lakeform yet; supported: "
-        + ", ".join(TASK_TYPE_NAMES),
-        "lakeform import-bundle: b/databricks.yml:15:32: targets.prod.resources.jobs.a.tasks[0]."
-        "dashboard_task.dashboard_id: '${resources.dashboards.d.id}': dashboards is a kind "
-        "Lakeform does not deploy, so the dashboards 'd' has no id Lakeform knows: write the id, "
-        "or ${var.NAME} with the id in each stack's lakeform:settings.variables",
-        "FAILED: nothing written",
-    ]
+    # a row defined only in a target is imported (enabled in that stack alone): what it has
+    # that Lakeform refuses is refused, as in an override of a row defined for every target
+    for job in ("b", "a"):
+        (tmp_path / "b/databricks.yml").write_text(TARGET_ONLY.replace("JOB", job))
+        assert main(["import-bundle", "b", "-o", f"resources/{job}"]) == 1
+        assert capsys.readouterr().err.splitlines()[-3:] == [
+            f"lakeform import-bundle: b/databricks.yml:15:15: targets.prod.resources.jobs.{job}"
+            ".tasks[0].dashboard_task: task type dashboard_task is not supported by Lakeform "
+            "yet; supported: " + ", ".join(TASK_TYPE_NAMES),
+            f"lakeform import-bundle: b/databricks.yml:15:32: targets.prod.resources.jobs.{job}"
+            ".tasks[0].dashboard_task.dashboard_id: '${resources.dashboards.d.id}': dashboards "
+            "is a kind Lakeform does not deploy, so the dashboards 'd' has no id Lakeform knows: "
+            "write the id, or ${var.NAME} with the id in each stack's "
+            "lakeform:settings.variables",
+            "FAILED: nothing written",
+        ]

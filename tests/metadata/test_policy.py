@@ -14,7 +14,8 @@ import yaml
 from pulumi_policy.proxy import unknown_checking_proxy
 
 from cli.main import main
-from metadata.policy import RULES, PolicySettings, facts_from_props, findings, pack_config
+from metadata.kinds import KINDS
+from metadata.policy import RULES, PolicySettings, findings, pack_config
 from metadata.settings import SettingsError, parse_settings
 
 PROGRAM = Path(__file__).resolve().parents[1] / "e2e" / "programs" / "policies"
@@ -172,5 +173,7 @@ def test_each_rule_reads_resource_inputs(rule: Any) -> None:
     good = GOOD_JOB if kind == "jobs" else {"development": False, "tags": {"owner": "d"}}
     # As the pack receives them: wrapped in the policy SDK's read-only proxies.
     bad, good = unknown_checking_proxy(bad), unknown_checking_proxy(good)
-    assert [f.message for f in findings(rule, kind, facts_from_props(kind, bad), params)]
-    assert findings(rule, kind, facts_from_props(kind, good), params) == []
+    reader = KINDS[kind].policy
+    assert reader is not None, kind
+    assert [f.message for f in findings(rule, reader.props(bad), params)]
+    assert findings(rule, reader.props(good), params) == []
