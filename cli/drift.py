@@ -70,8 +70,8 @@ def expected(project: Path, stack: str, outputs: Mapping[str, Any]) -> Expected:
     the plan creates or updates it anyway."""
     # The program's own conversion, from its modules that do not import pulumi_databricks (two
     # seconds of CPU): the comparison needs the settings, not the provider's types.
-    from components.job_spec import JobArgs, UnknownRowReference, job_spec
-    from components.pipeline_spec import PipelineArgs, pipeline_spec
+    from components.jobs_spec import JobArgs, UnknownRowReference, job_spec
+    from components.pipelines_spec import PipelineArgs, pipeline_spec
     from components.uploads import RowFiles, upload_base
     from stacks.repo import RepoFiles, RepoGlobs
 

@@ -12,22 +12,22 @@ import pulumi_databricks as databricks
 from components._aliases import renamed_from
 from components._convert import to_input
 from components.files import create_uploads
-from components.job_spec import (
+from components.jobs_spec import (
     LAKEFORM_ONLY as LAKEFORM_ONLY,
 )
-from components.job_spec import (
+from components.jobs_spec import (
     TASK_MAPPERS as TASK_MAPPERS,
 )
-from components.job_spec import (
+from components.jobs_spec import (
     JobArgs as JobArgs,
 )
-from components.job_spec import (
+from components.jobs_spec import (
     TaskMapper as TaskMapper,
 )
-from components.job_spec import (
+from components.jobs_spec import (
     UnknownRowReference as UnknownRowReference,
 )
-from components.job_spec import (
+from components.jobs_spec import (
     job_spec as job_spec,
 )
 from components.permissions import create_permissions

@@ -12,9 +12,9 @@ from components._aliases import renamed_from
 from components._convert import to_input
 from components.files import create_uploads
 from components.permissions import create_permissions
-from components.pipeline_spec import LAKEFORM_ONLY as LAKEFORM_ONLY
-from components.pipeline_spec import PipelineArgs as PipelineArgs
-from components.pipeline_spec import pipeline_spec as pipeline_spec
+from components.pipelines_spec import LAKEFORM_ONLY as LAKEFORM_ONLY
+from components.pipelines_spec import PipelineArgs as PipelineArgs
+from components.pipelines_spec import pipeline_spec as pipeline_spec
 from components.wiring import ComponentKind, Wiring, url
 from metadata.kinds import KINDS
 from metadata.models.pipelines import KIND, PipelineRow
