@@ -19,7 +19,7 @@ from cli import drift as workspace_drift
 from cli import emails, saved
 from cli import run as runner
 from cli import table as control_table
-from cli.engine import Engine, EngineError, PolicyRefused, Progress, Step
+from cli.engine import Engine, EngineError, PolicyRefused, Progress, Run, Step
 from cli.files import write_atomic
 from cli.plan import Plan, build_plan, for_review, with_policies
 from cli.render import FORMATS, text
@@ -118,7 +118,9 @@ def register(sub: Any) -> None:
         "and record what drifted in the state, so the deploy puts it back in place; plan, "
         "refuse when more rows would be deleted than the stack allows "
         "(lakeform:settings.max_deletes; default 5 or 10% of the stack's rows, whichever is "
-        "larger) unless --allow-deletes covers them, then deploy and print the outputs.",
+        "larger) unless --allow-deletes covers them, then deploy and print the outputs. When the "
+        "preview changes no resource and no output, no update runs (the stack's history and "
+        "state stay as they are).",
     )
     _stack_arg(up)
     up.add_argument(
@@ -201,14 +203,23 @@ def _engine(args: argparse.Namespace) -> Engine:
     return Engine(Path.cwd(), args.stack)
 
 
-def _plan(engine: Engine, *, refresh: bool | None = None, save: Path | None = None) -> Plan:
-    """The engine's plan with the policy pack's findings; a plan a mandatory policy refuses
-    comes back too (`plan.refused`), so it can be shown: nothing was written."""
+def _preview(engine: Engine, *, refresh: bool | None = None, save: Path | None = None) -> Run:
+    """The engine's preview; one a mandatory policy refuses comes back too (`run.refused`), so
+    its plan can be shown: nothing was written."""
     try:
-        run = engine.preview(refresh=refresh, save=save)
+        return engine.preview(refresh=refresh, save=save)
     except PolicyRefused as err:
-        run = err.run
+        return err.run
+
+
+def _plan_of(engine: Engine, run: Run) -> Plan:
+    """A preview's plan with the policy pack's findings."""
     return with_policies(build_plan(engine.stack_name, run.steps), run.policies)
+
+
+def _plan(engine: Engine, *, refresh: bool | None = None, save: Path | None = None) -> Plan:
+    """The engine's plan with the policy pack's findings (`_preview`, `_plan_of`)."""
+    return _plan_of(engine, _preview(engine, refresh=refresh, save=save))
 
 
 def _for_review(plan: Plan, stack: str) -> Plan:
@@ -227,10 +238,11 @@ def run_plan(args: argparse.Namespace) -> int:
         return _save_plan(args)
     engine = _engine(args)
     plan = _plan(engine, refresh=args.refresh)
+    outputs = engine.outputs()
     if args.refresh is not False:  # --no-refresh reads nothing from the workspace
         # What `up` will put back although the provider's read cannot see it (nothing written).
-        plan = workspace_drift.merge(plan, workspace_drift.check(engine))
-    plan = workspace_drift.merge(plan, emails.as_drifted(emails.pending(engine, engine.outputs())))
+        plan = workspace_drift.merge(plan, workspace_drift.check(engine, outputs))
+    plan = workspace_drift.merge(plan, emails.as_drifted(emails.pending(engine, outputs)))
     plan = _for_review(plan, args.stack)
     _write(FORMATS[args.format](plan), args.output)
     if plan.refused:
@@ -399,9 +411,9 @@ def _up_saved(args: argparse.Namespace, settings: StackSettings) -> int:
     with tempfile.TemporaryDirectory(prefix="lakeform-plan-") as tmp:
         engine_plan = Path(tmp) / "update-plan.json"
         engine_plan.write_text(json.dumps(record.engine_plan))
-        engine.up(hook=_row_progress(engine.progress), plan=engine_plan)
+        done = engine.up(hook=_row_progress(engine.progress), plan=engine_plan)
     emails.clear(engine, kept)
-    return _after_up(engine, args)
+    return _after_up(engine, args, done.outputs, done.version)
 
 
 def _confirmed(stack: str) -> bool:
@@ -449,13 +461,15 @@ def run_up(args: argparse.Namespace, engine: Engine | None = None) -> int:
     if args.plan is not None:
         return _up_saved(args, settings)
     engine = engine or _engine(args)
+    outputs = engine.outputs()
     # Drift the provider's read cannot see goes into the state first, so the plan updates it.
-    drifted = workspace_drift.check(engine)
+    drifted = workspace_drift.check(engine, outputs)
     before = workspace_drift.repair(engine, drifted) if drifted else None
     try:
         # Email lists the row emptied that the provider keeps on the job: emptied after the deploy.
-        kept = emails.pending(engine, engine.outputs())
-        plan = workspace_drift.merge(_plan(engine), emails.as_drifted(kept))
+        kept = emails.pending(engine, outputs)
+        preview = _preview(engine)
+        plan = workspace_drift.merge(_plan_of(engine, preview), emails.as_drifted(kept))
         plan = _for_review(plan, args.stack)
         sys.stdout.write(text(plan))
         if plan.refused:
@@ -476,17 +490,33 @@ def run_up(args: argparse.Namespace, engine: Engine | None = None) -> int:
     except BaseException:
         _undo(engine, before, 1)
         raise
-    engine.up(hook=_row_progress(engine.progress))
+    version: int | None = None
+    if before is None and preview.changes_nothing:
+        # `pulumi up` would change no resource and no output: the update is skipped (no entry
+        # in the stack's history, no write to the workspace or the state); see
+        # docs/performance.md.
+        print(f"stack {args.stack} is up to date: no update runs (its history stays as it is)")
+    else:
+        done = engine.up(hook=_row_progress(engine.progress))
+        outputs = done.outputs if done.outputs is not None else engine.outputs()
+        version = done.version
     emails.clear(engine, kept)
-    return _after_up(engine, args)
+    return _after_up(engine, args, outputs, version)
 
 
-def _after_up(engine: Engine, args: argparse.Namespace) -> int:
-    """The outputs, then the rows `--run` names."""
-    outputs = engine.outputs()
+def _after_up(
+    engine: Engine,
+    args: argparse.Namespace,
+    outputs: dict[str, Any] | None = None,
+    version: int | None = None,
+) -> int:
+    """The outputs (`outputs`: the stack's, when already read), the deployments table, then the
+    rows `--run` names."""
+    if outputs is None:
+        outputs = engine.outputs()
     _print_outputs(outputs, as_json=False)
     recorded = control_table.after_up(
-        engine.project, engine.stack_name, outputs, saved.update_number(engine)
+        engine.project, engine.stack_name, outputs, lambda: saved.update_number(engine, version)
     )
     if recorded != 0:
         return recorded

@@ -12,7 +12,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -129,10 +129,31 @@ class Run:
     warnings: list[str] = field(default_factory=list[str])
     policies: list[PolicyViolation] = field(default_factory=list[PolicyViolation])
     """What the policy pack reported (the stack's lakeform:settings.policies)."""
+    outputs: dict[str, Any] | None = None
+    """After an update: the stack's outputs (the Automation API reads them once the update is
+    done; reading them again costs two more `pulumi stack output` runs)."""
+    version: int | None = None
+    """After an update: its number in the stack's history (0 where a DIY backend numbers none)."""
 
     @property
     def refused(self) -> bool:
         return any(v.level == "mandatory" for v in self.policies)
+
+    @property
+    def changes_nothing(self) -> bool:
+        """A preview after which `pulumi up` would write nothing: every step `same` (or the
+        refresh's reads), and no refreshed or planned outputs, stack outputs included, other
+        than the state's. A refresh that found anything changed (`refresh: always`) still needs
+        the update: it is what writes the refreshed outputs into the state."""
+        quiet = ("same", "refresh")
+        if any(s.get("op") not in quiet for s in [*self.steps, *self.done]):
+            return False
+        return all(_outputs(s, "old") == _outputs(s, "new") for s in self.done)
+
+
+def _outputs(step: Step, which: str) -> Any:
+    state = step.get(which)
+    return state.get("outputs") if isinstance(state, dict) else None
 
 
 StepHook = Callable[[str, Step], None]
@@ -282,7 +303,7 @@ class Engine:
             # As make demo: a resource the workspace refuses does not stop the others; the run
             # still fails and names it. A saved plan is applied exactly or stopped.
             with self._policy_args() as policies:
-                self.stack().up(
+                result = self.stack().up(
                     on_event=self._listen(run, "deployed", hook),
                     continue_on_error=plan is None,
                     plan=None if plan is None else str(plan),
@@ -290,14 +311,23 @@ class Engine:
                 )
         except auto.CommandError as err:
             raise self._fail(run, err) from None
+        run.outputs = {name: value.value for name, value in result.outputs.items()}
+        run.version = result.summary.version if result.summary is not None else None
         return run
 
     def outputs(self) -> dict[str, Any]:
+        """The stack's outputs, secrets in plain text: one `pulumi stack output` run (the
+        Automation API's `Stack.outputs` runs it twice, the second to learn which are secret,
+        which Lakeform never asks)."""
+        workspace = self.stack().workspace
+        assert isinstance(workspace, auto.LocalWorkspace)
+        args = ["stack", "output", "--json", "--show-secrets", "--stack", self.stack_name]
         try:
-            outputs: Mapping[str, auto.OutputValue] = self.stack().outputs()
+            done = workspace.pulumi_command.run(args, str(self.project), self.env)
         except auto.CommandError as err:
             raise EngineError(_first_error(str(err))) from None
-        return {name: value.value for name, value in outputs.items()}
+        outputs: dict[str, Any] = json.loads(done.stdout)
+        return outputs
 
 
 class _Workspace(auto.LocalWorkspace):

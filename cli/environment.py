@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from cli import deploy, saved
-from cli.engine import Engine, EngineError
+from cli.engine import Engine, EngineError, Run
 from cli.files import write_atomic
 from cli.plan import Plan, RowChange, build_plan
 from cli.render import FORMATS, text
@@ -99,9 +99,11 @@ def run_up(env: Environment, args: argparse.Namespace) -> int:
         raise EngineError("--prepare takes the saved plan of the sharded stack: add --plan PLAN")
     by_stack = engines(env)
     moves = planned_moves(env, states(env, by_stack))
+    runs: dict[str, Run] = {}
 
     def preview(stack: str) -> Plan:
-        return build_plan(stack, by_stack[stack].preview().steps)
+        runs[stack] = by_stack[stack].preview()
+        return build_plan(stack, runs[stack].steps)
 
     plans, errors = side_by_side(env.stacks(), preview, args.jobs)
     if errors:
@@ -119,10 +121,15 @@ def run_up(env: Environment, args: argparse.Namespace) -> int:
     if moves:
         move(next(iter(by_stack.values())), moves)
 
+    moved = {m.source for m in moves} | {m.dest for m in moves}
+
     def up(stack: str) -> dict[str, Any]:
         engine = by_stack[stack]
-        engine.up(hook=deploy.row_progress(engine.progress))
-        return engine.outputs()
+        if stack not in moved and runs[stack].changes_nothing:  # as cli/deploy.run_up
+            engine.progress.say(f"  stack {stack} is up to date: no update runs")
+            return engine.outputs()
+        done = engine.up(hook=deploy.row_progress(engine.progress))
+        return done.outputs if done.outputs is not None else engine.outputs()
 
     outputs, errors = side_by_side(env.stacks(), up, args.jobs, env.needs)
     # What deployed is shown even when a shard failed; the next run finishes the others.
@@ -403,8 +410,8 @@ def _apply_shard(engine: Engine, part: saved.SavedShard) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="lakeform-plan-") as tmp:
         engine_plan = Path(tmp) / "update-plan.json"
         engine_plan.write_text(json.dumps(part.engine_plan))
-        engine.up(hook=deploy.row_progress(engine.progress), plan=engine_plan)
-    return engine.outputs()
+        done = engine.up(hook=deploy.row_progress(engine.progress), plan=engine_plan)
+    return done.outputs if done.outputs is not None else engine.outputs()
 
 
 def up_saved(env: Environment, args: argparse.Namespace) -> int:

@@ -110,13 +110,16 @@ def stack_version(engine: Engine) -> str:
     return f"{last.kind} {last.version or 0} started {last.start_time.isoformat()}"
 
 
-def update_number(engine: Engine) -> int:
+def update_number(engine: Engine, version: int | None = None) -> int:
     """The stack's last update's number: its version where the backend numbers updates, else
-    (a DIY backend numbers every update 0) how many updates its history holds."""
+    (a DIY backend numbers every update 0) how many updates its history holds. `version`: the
+    last update's, when known (`Run.version` of `Engine.up`): no history read for it."""
     stack = engine.stack()
-    last = stack.history(page_size=1, show_secrets=False)
-    if last and last[0].version:
-        return int(last[0].version)
+    if version is None:
+        last = stack.history(page_size=1, show_secrets=False)
+        version = last[0].version if last else 0
+    if version:
+        return int(version)
     return len(stack.history(show_secrets=False))
 
 

@@ -402,8 +402,9 @@ def record_deployments(
     )
 
 
-def after_up(root: Path, stack: str, outputs: Mapping[str, Any], version: int) -> int:
-    """`lakeform up`'s last step: the deployments table, when the stack has one."""
+def after_up(root: Path, stack: str, outputs: Mapping[str, Any], version: Callable[[], int]) -> int:
+    """`lakeform up`'s last step: the deployments table, when the stack has one (`version`: the
+    last update's number, read only then: it costs a history read or two)."""
     try:
         settings = load_stack_settings(root, stack)
         name = settings.deployments()
@@ -411,7 +412,7 @@ def after_up(root: Path, stack: str, outputs: Mapping[str, Any], version: int) -
             return 0
         tables = stack_tables(root, stack)
         counts, table_version = record_deployments(
-            tables, name, outputs, stack, version, _who(tables, name)
+            tables, name, outputs, stack, version(), _who(tables, name)
         )
     except (SettingsError, TableError, ValueError) as err:
         print(

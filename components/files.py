@@ -3,94 +3,33 @@
 from __future__ import annotations
 
 import base64
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
-from typing import Literal
+from collections.abc import Sequence
 
 import pulumi
 import pulumi_databricks as databricks
 
 from components._aliases import renamed_from
-from metadata.notebooks import jupyter_language
-
-NOTEBOOK_LANGUAGES: dict[str, str | None] = {
-    ".py": "PYTHON",
-    ".sql": "SQL",
-    ".scala": "SCALA",
-    ".r": "R",
-    ".ipynb": None,
-}
-"""Notebook file extensions and the language they import as (None: a Jupyter notebook, whose
-language its metadata names)."""
-
-
-@dataclass(frozen=True, kw_only=True)
-class Upload:
-    """One file written to the workspace: a notebook or a plain workspace file."""
-
-    kind: Literal["notebook", "file"]
-    name: str
-    """Logical resource name: row key + path in the row's folder (stable, never an index)."""
-    path: str
-    """Absolute workspace path the task or library refers to."""
-    content: bytes
-    language: str | None = None
-    """Notebooks: PYTHON, SQL, SCALA or R (the provider requires one with the content)."""
-    format: Literal["SOURCE", "JUPYTER"] = "SOURCE"
-    """Notebooks: SOURCE, or JUPYTER for a .ipynb."""
-
-
-@dataclass(frozen=True, kw_only=True)
-class RowFiles:
-    """What a component needs to upload the repository files its row names."""
-
-    folder: str
-    """Workspace folder of this row's uploads (`upload_base`)."""
-    contents: Mapping[str, bytes] = field(default_factory=dict[str, bytes])
-    """Repository-relative path -> contents, for every repository file the row uses."""
-    globs: Mapping[str, Sequence[str]] = field(default_factory=dict[str, Sequence[str]])
-    """Repository-relative glob pattern -> the repository files it matches."""
-
-
-def upload_base(workspace_root: str, stack: str, kind: str, key: str) -> str:
-    """The workspace folder of one row's uploads: `<root>/<stack>/<kind>/<key>`.
-
-    One folder per row, so no two resources ever manage the same workspace path (a file shared by
-    two jobs is uploaded once for each; removing one job cannot delete the other's copy)."""
-    return f"{workspace_root}/{stack}/{kind}/{key}"
-
-
-def notebook_upload(base: str, key: str, rel: str, sources: Mapping[str, bytes]) -> Upload:
-    """A repository notebook; Databricks notebooks live at their path without the extension. A
-    Jupyter notebook's language is read from its metadata (metadata validation has refused one
-    that names none)."""
-    stem, language, jupyter = rel, "PYTHON", False
-    for ext, lang in NOTEBOOK_LANGUAGES.items():
-        if rel.lower().endswith(ext):
-            stem, jupyter = rel[: -len(ext)], lang is None
-            language = jupyter_language(sources[rel]) if jupyter else lang
-            break
-    return Upload(
-        kind="notebook",
-        name=f"{key}/{stem}",
-        path=f"{base}/{stem}",
-        content=sources[rel],
-        language=language,
-        format="JUPYTER" if jupyter else "SOURCE",
-    )
-
-
-def file_upload(base: str, key: str, rel: str, content: bytes) -> Upload:
-    """A plain workspace file (SQL file, Python file, pipeline source) at its relative path."""
-    return Upload(kind="file", name=f"{key}/{rel}", path=f"{base}/{rel}", content=content)
-
-
-def dedupe(uploads: Sequence[Upload]) -> list[Upload]:
-    """Uploads by name, first one wins, sorted by name (deterministic registration order)."""
-    seen: dict[str, Upload] = {}
-    for upload in uploads:
-        seen.setdefault(upload.name, upload)
-    return [seen[name] for name in sorted(seen)]
+from components.uploads import (
+    NOTEBOOK_LANGUAGES as NOTEBOOK_LANGUAGES,
+)
+from components.uploads import (
+    RowFiles as RowFiles,
+)
+from components.uploads import (
+    Upload as Upload,
+)
+from components.uploads import (
+    dedupe as dedupe,
+)
+from components.uploads import (
+    file_upload as file_upload,
+)
+from components.uploads import (
+    notebook_upload as notebook_upload,
+)
+from components.uploads import (
+    upload_base as upload_base,
+)
 
 
 def create_uploads(

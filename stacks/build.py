@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, cast
@@ -17,65 +16,12 @@ from components.registry import COMPONENTS
 from components.wiring import Component, Derived, Wiring
 from metadata import KINDS, Rows, apply_stack_defaults
 from metadata.kinds import Kind
-from metadata.paths import LeavesRepository, inside_repository, repo_glob
 from metadata.settings import StackSettings
 from metadata.shards import Layout, ShardError, ShardPart, layout, protected_view, split_stack
 from stacks.config import LakeformError
 from stacks.guard import guard_protected_rows
-
-
-class RepoFiles(Mapping[str, bytes]):
-    """Repository-relative path -> file contents, read on first use. Each path is resolved again
-    when read (metadata checked it, but a symlink may have changed since): one that leads out of
-    the repository is refused, and the file is never opened."""
-
-    def __init__(self, root: Path) -> None:
-        self._root = root
-        self._read: dict[str, bytes] = {}
-
-    def __getitem__(self, rel: str) -> bytes:
-        if rel not in self._read:
-            try:
-                path = inside_repository(self._root, rel)
-            except LeavesRepository as err:
-                raise LakeformError(f"cannot upload: {err}") from None
-            if not path.is_file():
-                raise KeyError(rel)
-            # O_NOFOLLOW: the resolved path has no symlink left; one put there since is refused.
-            fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
-            with os.fdopen(fd, "rb") as f:
-                self._read[rel] = f.read()
-        return self._read[rel]
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._read)
-
-    def __len__(self) -> int:
-        return len(self._read)
-
-
-class RepoGlobs(Mapping[str, Sequence[str]]):
-    """Repository-relative glob pattern -> matching files, sorted (`dir/**` means every file);
-    a pattern matching anything that leads out of the repository is refused (`repo_glob`)."""
-
-    def __init__(self, root: Path) -> None:
-        self._root = root
-        self._seen: dict[str, list[str]] = {}
-
-    def __getitem__(self, pattern: str) -> Sequence[str]:
-        if pattern not in self._seen:
-            try:
-                self._seen[pattern] = repo_glob(self._root, pattern)
-            except LeavesRepository as err:
-                raise LakeformError(f"cannot upload: {err}") from None
-        return self._seen[pattern]
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._seen)
-
-    def __len__(self) -> int:
-        return len(self._seen)
-
+from stacks.repo import RepoFiles as RepoFiles
+from stacks.repo import RepoGlobs as RepoGlobs
 
 Built = dict[str, dict[str, Component]]
 """The components of one stack: kind -> row key -> component."""

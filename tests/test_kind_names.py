@@ -36,6 +36,7 @@ def plugin_files() -> dict[str, set[str]]:
             f"metadata/kinds/{kind.name}.py",
             f"metadata/models/{module}.py",
             f"components/{module}.py",
+            f"components/{module}_spec.py",  # its row -> API settings, no resources (drift's)
         }
     return found
 

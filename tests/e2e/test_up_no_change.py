@@ -1,0 +1,51 @@
+"""`lakeform up` runs no update when its preview changes nothing, and deploys when it does."""
+
+from __future__ import annotations
+
+import json
+
+import yaml
+
+from tests.e2e.harness import Project
+
+
+def history(project: Project) -> list[dict[str, object]]:
+    return json.loads(project.pulumi("stack", "history", "--json").stdout)
+
+
+def test_a_no_change_up_runs_no_update_and_a_changed_row_still_deploys(
+    lakeform_deployed: Project,
+) -> None:
+    """One test, two `lakeform up`s: the second starts where the first left the stack, which
+    is the point (a skipped update must leave the stack deployable)."""
+    project, workspace = lakeform_deployed, lakeform_deployed.workspace
+    updates = len(history(project))
+    state = project.pulumi("stack", "export").stdout
+    outputs = project.outputs()
+
+    workspace.requests.clear()
+    same = project.lakeform("up", "--stack", project.stack, "--yes")
+    assert same.returncode == 0, same.stdout + same.stderr
+    assert "nothing to deploy" in same.stdout
+    assert "stack e2e is up to date: no update runs" in same.stdout
+    assert "deploying stack" not in same.stderr
+    # The outputs are printed as after a deploy.
+    daily = outputs["jobs"]["daily"]
+    assert f"jobs.daily  id={daily['id']}  url={daily['url']}" in same.stdout
+    assert len(history(project)) == updates
+    assert project.pulumi("stack", "export").stdout == state
+    assert workspace.requests.writes() == {}
+
+    rows_file = project.dir / "resources" / "rows.yaml"
+    rows = yaml.safe_load(rows_file.read_text())
+    rows["jobs"]["daily"]["timeout_seconds"] = 7200
+    rows_file.write_text(yaml.safe_dump(rows, sort_keys=False))
+    workspace.requests.clear()
+    changed = project.lakeform("up", "--stack", project.stack, "--yes")
+    assert changed.returncode == 0, changed.stdout + changed.stderr
+    assert "up to date" not in changed.stdout
+    assert "jobs.daily: updated" in changed.stderr
+    assert len(history(project)) == updates + 1
+    assert workspace.requests.writes() == {"jobs.reset": 1}
+    job = workspace.client().jobs.get(int(daily["id"]))
+    assert job.settings is not None and job.settings.timeout_seconds == 7200
