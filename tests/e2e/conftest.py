@@ -127,9 +127,9 @@ def lakeform_deployed(
         yield project
 
 
-def lakeform_up(project: Project) -> None:
-    """`lakeform up --yes -j 2`: what deploys a sharded stack (each shard its own stack)."""
-    done = project.lakeform("up", "--stack", project.stack, "--yes", "-j", "2")
+def lakeform_up(project: Project, *options: str) -> None:
+    """`lakeform up --yes [options]` of the project's stack, which must succeed."""
+    done = project.lakeform("up", "--stack", project.stack, "--yes", *options)
     assert done.returncode == 0, done.stdout + done.stderr
 
 
@@ -140,7 +140,7 @@ def sharded_once(tmp_path_factory: pytest.TempPathFactory) -> Deployed:
         lambda tmp, ws: Project.copy_of(
             PROGRAMS / "sharded", tmp, workspace=ws, stack="e2e", include=LAKEFORM_PROGRAM
         ),
-        lakeform_up,
+        lambda project: lakeform_up(project, "-j", "2"),  # each shard its own stack, two at once
     )
 
 
@@ -172,12 +172,6 @@ def prod_deployed(
         yield project
 
 
-def lakeform_up_unsharded(project: Project) -> None:
-    """`lakeform up --yes`, as the tests of tests/e2e/programs/settling deploy it."""
-    done = project.lakeform("up", "--stack", project.stack, "--yes")
-    assert done.returncode == 0, done.stdout + done.stderr
-
-
 @pytest.fixture(scope="session")
 def settling_once(tmp_path_factory: pytest.TempPathFactory) -> Deployed:
     return deploy_once(
@@ -185,7 +179,7 @@ def settling_once(tmp_path_factory: pytest.TempPathFactory) -> Deployed:
         lambda tmp, ws: Project.copy_of(
             PROGRAMS / "settling", tmp, workspace=ws, stack="e2e", include=LAKEFORM_PROGRAM
         ),
-        lakeform_up_unsharded,
+        lakeform_up,
     )
 
 
