@@ -392,16 +392,10 @@ def _up_saved(args: argparse.Namespace, settings: StackSettings) -> int:
     record = saved.Saved.read(args.plan)
     engine = _engine(args)
     plan = _check_saved(engine, record, args.plan, settings)
-    sys.stdout.write(text(plan))
     refusal = guard_deletes(plan, settings, args.allow_deletes)
-    if refusal is not None:
-        print(f"lakeform up: {refusal}", file=sys.stderr)
-        return 1
-    if not plan.rows:
-        print("nothing to deploy")
-        return 0
-    if not args.yes and not _confirmed(args.stack):
-        return 1
+    stop = _saved_gate(plan, refusal, args.stack, args.yes)
+    if stop is not None:
+        return stop
     # Again, just before the engine reads them: what changed while the workspace was compared
     # (or the question was asked) would otherwise stop the deploy in the middle.
     _same_inputs(engine, record, args.plan, load_stack_settings(Path.cwd(), args.stack))
@@ -414,6 +408,22 @@ def _up_saved(args: argparse.Namespace, settings: StackSettings) -> int:
         done = engine.up(hook=_row_progress(engine.progress), plan=engine_plan)
     emails.clear(engine, kept)
     return _after_up(engine, args, done.outputs, done.version)
+
+
+def _saved_gate(plan: Plan, refusal: str | None, stack: str, yes: bool) -> int | None:
+    """Before a saved plan is applied (one stack or a sharded one): the plan shown, then the
+    exit code when it is not to be (the mass-delete guard's `refusal`, nothing to deploy, not
+    confirmed), or None to go on."""
+    sys.stdout.write(text(plan))
+    if refusal is not None:
+        print(f"lakeform up: {refusal}", file=sys.stderr)
+        return 1
+    if not plan.rows:
+        print("nothing to deploy")
+        return 0
+    if not yes and not _confirmed(stack):
+        return 1
+    return None
 
 
 def _confirmed(stack: str) -> bool:
@@ -587,6 +597,7 @@ def _print_outputs(outputs: dict[str, Any], *, as_json: bool) -> None:
 guarded = _guarded
 write_output = _write
 confirmed = _confirmed
+saved_gate = _saved_gate
 row_progress = _row_progress
 print_outputs = _print_outputs
 preview_plan = _plan

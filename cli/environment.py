@@ -420,16 +420,10 @@ def up_saved(env: Environment, args: argparse.Namespace) -> int:
     record = _record(args.plan, env.name)
     by_stack = engines(env)
     plan, moves = _check_environment(env, record, args.plan, by_stack, args.jobs)
-    sys.stdout.write(text(plan))
     refusal = _saved_guard(record, env, args.allow_deletes)
-    if refusal is not None:
-        print(f"lakeform up: {refusal}", file=sys.stderr)
-        return 1
-    if not plan.rows:
-        print("nothing to deploy")
-        return 0
-    if not args.yes and not deploy.confirmed(env.name):
-        return 1
+    stop = deploy.saved_gate(plan, refusal, env.name, args.yes)
+    if stop is not None:
+        return stop
     # Again, just before anything is written (as the ordinary path does).
     _same_inputs(env, record, args.plan)
     _same_stacks(env, record, args.plan, _held_stacks(env, by_stack))
