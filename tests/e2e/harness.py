@@ -41,7 +41,7 @@ from typing import Any
 import yaml
 
 from cli.pulumienv import file_backend
-from devtools.workspace.testing import RunningWorkspace, running_workspace
+from devtools.workspace.testing import RunningWorkspace, RunTimings, running_workspace
 
 REPO = Path(__file__).resolve().parents[2]
 BUILD = REPO / "devtools" / "toolchain" / "build.py"
@@ -329,9 +329,10 @@ class Deployed:
         )
 
     @contextmanager
-    def started(self, tmp: Path) -> Iterator[Project]:
-        """A copy in `tmp` with its own workspace started from the copy of the workspace state."""
-        with running_workspace(state_path=self.workspace_copy(tmp)) as workspace:
+    def started(self, tmp: Path, *, timings: RunTimings | None = None) -> Iterator[Project]:
+        """A copy in `tmp` with its own workspace started from the copy of the workspace state
+        (`timings`: how long its runs stay in each state, as running_workspace takes them)."""
+        with running_workspace(state_path=self.workspace_copy(tmp), timings=timings) as workspace:
             yield self.copy(tmp, workspace=workspace)
 
 

@@ -4,16 +4,31 @@ after a good deploy. The following of runs itself is tested in tests/cli/test_ru
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from pathlib import Path
 
+import pytest
 import yaml
 
-from tests.e2e.harness import Project
+from devtools.workspace.testing import RunTimings
+from tests.e2e.harness import Deployed, Project
 
 STACK = "e2e"
 
 
-def test_up_run_runs_the_row_only_after_a_good_deploy(lakeform_deployed: Project) -> None:
-    lakeform, workspace = lakeform_deployed, lakeform_deployed.workspace
+@pytest.fixture
+def lakeform_running(
+    lakeform_once: Deployed, clean_databricks_env: None, tmp_path: Path
+) -> Iterator[Project]:
+    """conftest.lakeform_deployed whose workspace's runs pass each state in 0.05 s, not
+    0.1 s pending and 0.9 s running: the waits for the runs followed below (a chain of three
+    tasks, a pipeline update) shrink from seconds to a few polls; the states are the same."""
+    with lakeform_once.started(tmp_path, timings=RunTimings.steps(0.05)) as project:
+        yield project
+
+
+def test_up_run_runs_the_row_only_after_a_good_deploy(lakeform_running: Project) -> None:
+    lakeform, workspace = lakeform_running, lakeform_running.workspace
     # A change to deploy, and the workspace refuses every job update: the deploy fails and
     # nothing is run.
     rows_file = lakeform.dir / "resources" / "rows.yaml"
