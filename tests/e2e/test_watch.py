@@ -308,9 +308,11 @@ def test_a_watcher_killed_mid_deploy_is_recovered_by_the_next_check_without_dupl
 
     edit_rows(watched, add)
     # The engine creates the three at once: the first is answered, the others only after the
-    # kill (the workspace makes them all the same, as a service would that got the calls).
+    # kill (the workspace makes them all the same, as a service would that got the calls). The
+    # kill follows the first answer within a poll (0.1 s); the test then waits out the delay
+    # with nothing to do, so it is seconds, not more (it was 15).
     watched.workspace.faults.delay("POST", "/api/2.2/jobs/create", 0.1, times=1)
-    watched.workspace.faults.delay("POST", "/api/2.2/jobs/create", 15.0, times=2)
+    watched.workspace.faults.delay("POST", "/api/2.2/jobs/create", 5.0, times=2)
     proc = subprocess.Popen(
         [str(REPO / ".venv" / "bin" / "lakeform"), "watch", "--stack", STACK, "--once"],
         cwd=watched.dir,
