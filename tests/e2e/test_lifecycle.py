@@ -306,8 +306,9 @@ def test_lakeform_drift_sees_removals_the_provider_read_cannot_and_up_puts_them_
     up = local.lakeform("up", "--stack", "local", "--yes")
     assert up.returncode == 0, up.stdout + up.stderr
     assert workspace.requests.writes() == {"jobs.reset": 1, "pipelines.edit": 1}
-    assert local.outputs()["jobs"]["olist_daily"]["id"] == job_id
-    assert local.outputs()["pipelines"]["olist_main_pipeline"]["id"] == pipeline_id
+    out = local.outputs()
+    assert out["jobs"]["olist_daily"]["id"] == job_id
+    assert out["pipelines"]["olist_main_pipeline"]["id"] == pipeline_id
     after = api.do("GET", "/api/2.2/jobs/get", query={"job_id": job_id})["settings"]
     assert (after["schedule"], after["tags"]) == (job["schedule"], job["tags"])
     held = api.do("GET", f"/api/2.0/pipelines/{pipeline_id}")["spec"]
