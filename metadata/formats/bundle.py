@@ -1552,9 +1552,57 @@ def _local_library(value: str, ctx: _Ctx, parts: tuple[Part, ...]) -> list[str]:
     return found
 
 
+PYPI_BUILD_TOOLS = {
+    "poetry": "poetry",
+    "hatch": "hatch",
+    "pdm": "pdm",
+    "flit": "flit",
+    "uv": "uv",
+    "twine": "twine",
+}
+"""Build commands that are Python packages of the same name on PyPI (installed as tools)."""
+PYPI_BUILD_MODULES = {"build": "build", "wheel": "wheel", "setuptools": "setuptools", "pip": "pip"}
+"""Modules a build runs with `python -m X` (or imports, as `setup.py` does setuptools), and the
+PyPI package that brings each."""
+NOT_FOUND = re.compile(r"(?:^|: )([\w.+-]+): command not found$", re.MULTILINE)
+NO_MODULE = re.compile(r"No module named '?([\w]+)'?\s*$", re.MULTILINE)
+
+
+def _missing_tool(command: str, output: str) -> tuple[str, str] | None:
+    """When a build failed because its tool is not installed: (the tool, what to install).
+    bash says `<name>: command not found` (exit 127) for a missing command; Python says
+    `No module named <name>` for `python -m <name>` (or an import) of a missing package. A
+    missing submodule (`No module named 'setuptools.backends'`) is the project's own fault, not
+    a missing tool, so the generic message keeps the detail."""
+    found = NOT_FOUND.search(output)
+    if found:
+        tool = found.group(1)
+        package = PYPI_BUILD_TOOLS.get(tool)
+        if package:
+            how = (
+                f"install it from PyPI so '{tool}' is on PATH (`uv tool install {package}` or "
+                f"`pipx install {package}`)"
+            )
+        else:
+            how = f"install '{tool}' so it is on PATH"
+        return f"'{tool}'", how
+    module = NO_MODULE.search(output)
+    if module and module.group(1) in PYPI_BUILD_MODULES:
+        package = PYPI_BUILD_MODULES[module.group(1)]
+        python = command.split()[0] if command.split()[0].startswith("python") else "python3"
+        return (
+            f"the Python package '{package}'",
+            f"install it for the Python the command runs (`{python} -m pip install {package}`, "
+            f"or `uv pip install {package}` in the environment that has it)",
+        )
+    return None
+
+
 def _build_artifacts(ctx: _Ctx) -> bool | None:
     """Run each artifact's `build` in its `path` once, as the CLI does before deploying
-    (bundle/artifacts/build.go: the command through the shell, in the artifact's folder);
+    (databricks/cli bundle/artifacts/build.go doBuild: the command through the shell, bash
+    first (libs/exec/shell.go findShell), in the artifact's folder; files default to the
+    folder's dist/*.whl, bundle/artifacts/prepare.go);
     None when one failed (refused, naming it)."""
     state = ctx.out.artifacts_built
     if state is not None:
@@ -1592,12 +1640,23 @@ def _build_artifacts(ctx: _Ctx) -> bool | None:
             lines = (proc.stderr.strip() or proc.stdout.strip()).splitlines()
             reason = lines[-1] if lines else f"exit {proc.returncode}"
         if proc is None or proc.returncode != 0:
-            ctx.out.problems.append(
-                f"{where}: artifacts.{name}{inferred}.build: {command!r} failed in "
-                f"{_rel(folder, ctx.root)}: {reason}; the CLI builds it the same way before a "
-                "deploy: make the build work here (its tools installed), or build it yourself "
-                "and remove the build, and import again"
-            )
+            output = "" if proc is None else proc.stderr + proc.stdout
+            missing = _missing_tool(str(command), output)
+            if missing is not None:
+                tool, install = missing
+                ctx.out.problems.append(
+                    f"{where}: artifacts.{name}{inferred}.build: {command!r} needs {tool}, "
+                    f"which is not installed here ({reason}); the CLI runs the same command "
+                    f"before a deploy, so it needs it too: {install}, and import again (or "
+                    "build the file yourself and remove the build)"
+                )
+            else:
+                ctx.out.problems.append(
+                    f"{where}: artifacts.{name}{inferred}.build: {command!r} failed in "
+                    f"{_rel(folder, ctx.root)}: {reason}; the CLI builds it the same way "
+                    "before a deploy: make the build work here (its tools installed), or build "
+                    "it yourself and remove the build, and import again"
+                )
             ok = False
             continue
         ctx.out.notes.append(

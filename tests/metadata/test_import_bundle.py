@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import textwrap
 from pathlib import Path
 from typing import Any
@@ -958,9 +959,18 @@ def test_a_bundle_with_a_setup_py_and_no_artifacts_builds_its_wheel_as_the_cli_d
         (
             "artifacts: {default: {type: whl, build: no-such-tool build}}\n",
             "lakeform import-bundle: b/databricks.yml:10:13: artifacts.default.build: 'no-such-"
-            "tool build' failed in b: bash: line 1: no-such-tool: command not found; the CLI "
-            "builds it the same way before a deploy: make the build work here (its tools "
-            "installed), or build it yourself and remove the build, and import again",
+            "tool build' needs 'no-such-tool', which is not installed here (bash: line 1: "
+            "no-such-tool: command not found); the CLI runs the same command before a deploy, "
+            "so it needs it too: install 'no-such-tool' so it is on PATH, and import again (or "
+            "build the file yourself and remove the build)",
+        ),
+        (
+            # a build that runs and fails for a reason of its own: its last line shown
+            "artifacts: {default: {type: whl, build: echo no pyproject.toml here >&2; exit 3}}\n",
+            "lakeform import-bundle: b/databricks.yml:10:13: artifacts.default.build: 'echo no "
+            "pyproject.toml here >&2; exit 3' failed in b: no pyproject.toml here; the CLI builds "
+            "it the same way before a deploy: make the build work here (its tools installed), or "
+            "build it yourself and remove the build, and import again",
         ),
         (
             "",
@@ -983,6 +993,116 @@ def test_a_library_whose_build_fails_or_that_is_missing_is_refused(
     )
     assert main(["import-bundle", "b", "-o", "resources/refs"]) == 1
     assert capsys.readouterr().err.splitlines()[-2:] == [message, "FAILED: nothing written"]
+    assert not (refs / "resources/refs").exists()
+
+
+POETRY = """#!/bin/sh
+# stands in for `poetry build` (poetry-core writes dist/<name>-<version>-py3-none-any.whl and
+# the sdist); what matters is that the import runs it as the CLI does, in the artifact's folder
+[ "$1" = build ] || exit 2
+mkdir -p dist && printf 'PK poetry' > dist/refs_pkg-0.3-py3-none-any.whl
+printf 'sdist' > dist/refs_pkg-0.3.tar.gz
+"""
+
+
+def _path_with(folder: Path, tools: dict[str, str]) -> str:
+    """A PATH holding bash, mkdir and `tools` (name -> script) only, so a tool missing here is
+    missing whatever the machine has installed."""
+    import shutil
+
+    for command in ("bash", "mkdir"):
+        found = shutil.which(command)
+        assert found is not None
+        (folder / command).symlink_to(found)
+    for name, script in tools.items():
+        (folder / name).write_text(script)
+        (folder / name).chmod(0o755)
+    return str(folder)
+
+
+def _poetry_bundle(refs: Path) -> None:
+    """A bundle of the shape of the CLI's python_wheel_poetry example: a poetry project in a
+    sub-folder, an artifact built with `poetry build`, a task library naming its dist/*.whl."""
+    (refs / "b/pkg").mkdir()
+    (refs / "b/pkg/pyproject.toml").write_text(
+        '[tool.poetry]\nname = "refs_pkg"\nversion = "0.3"\n'
+        '[build-system]\nrequires = ["poetry-core"]\nbuild-backend = "poetry.core.masonry.api"\n'
+    )
+    (refs / "b/databricks.yml").write_text(
+        (refs / "b/databricks.yml").read_text()
+        + "artifacts:\n  pkg:\n    type: whl\n    path: ./pkg\n    build: poetry build\n"
+    )
+    _edit(
+        refs / "b/resources/job.yml",
+        "        - task_key: main\n",
+        "        - task_key: main\n          libraries: [{whl: ../pkg/dist/*.whl}]\n",
+    )
+
+
+def test_an_artifact_built_by_poetry_is_built_in_its_folder_and_its_wheel_uploaded(
+    refs: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    _poetry_bundle(refs)
+    monkeypatch.setenv("PATH", _path_with(tmp_path_factory.mktemp("bin"), {"poetry": POETRY}))
+    assert main(["import-bundle", "b", "-o", "resources/refs"]) == 0
+    assert (refs / "b/pkg/dist/refs_pkg-0.3-py3-none-any.whl").read_bytes() == b"PK poetry"
+    job = yaml.safe_load((refs / "resources/refs/refs.yaml").read_text())["jobs"]["refs_job"]
+    # the wheel only: the sdist beside it is no match of the task's glob
+    assert job["tasks"][0]["libraries"] == [{"whl": "b/pkg/dist/refs_pkg-0.3-py3-none-any.whl"}]
+    assert (
+        "note: b/databricks.yml:11:3: artifacts.pkg: built by running 'poetry build' in b/pkg, "
+        "as the CLI does before a deploy; the rows name the built file, which lakeform up "
+        "uploads as it finds it: build again before a deploy when the code changes (the CLI "
+        "builds at every deploy)"
+    ) in capsys.readouterr().err.splitlines()
+    assert main(["validate"]) == 0
+
+
+@pytest.mark.parametrize(
+    ("build", "message"),
+    [
+        (
+            "poetry build",
+            "lakeform import-bundle: b/databricks.yml:11:3: artifacts.pkg.build: 'poetry build' "
+            "needs 'poetry', which is not installed here (bash: line 1: poetry: command not "
+            "found); the CLI runs the same command before a deploy, so it needs it too: install "
+            "it from PyPI so 'poetry' is on PATH (`uv tool install poetry` or `pipx install "
+            "poetry`), and import again (or build the file yourself and remove the build)",
+        ),
+        (
+            "python3 -m build --wheel",
+            "lakeform import-bundle: b/databricks.yml:11:3: artifacts.pkg.build: 'python3 -m "
+            "build --wheel' needs the Python package 'build', which is not installed here (PY: "
+            "No module named build); the CLI runs the same command before a deploy, so it needs "
+            "it too: install it for the Python the command runs (`python3 -m pip install build`, "
+            "or `uv pip install build` in the environment that has it), and import again (or "
+            "build the file yourself and remove the build)",
+        ),
+    ],
+)
+def test_a_build_whose_tool_is_not_installed_is_refused_naming_what_to_install(
+    refs: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path_factory: pytest.TempPathFactory,
+    build: str,
+    message: str,
+) -> None:
+    import sys
+
+    _poetry_bundle(refs)
+    _edit(refs / "b/databricks.yml", "build: poetry build", f"build: {build}")
+    # python3 is this test's own interpreter, which has no `build` package (the dev environment
+    # does not install it; the assert below says so if that changes)
+    python = f'#!/bin/sh\nexec "{sys.executable}" "$@"\n'
+    monkeypatch.setenv("PATH", _path_with(tmp_path_factory.mktemp("bin"), {"python3": python}))
+    assert main(["import-bundle", "b", "-o", "resources/refs"]) == 1
+    err = capsys.readouterr().err.splitlines()
+    assert err[-1] == "FAILED: nothing written"
+    assert re.sub(r"\(\S*python3?\S*: No module", "(PY: No module", err[-2]) == message
     assert not (refs / "resources/refs").exists()
 
 
