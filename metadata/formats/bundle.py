@@ -1237,6 +1237,7 @@ def _convert(value: Any, ctx: _Ctx, parts: tuple[Part, ...], key: str = "") -> A
                 converted.append(_convert(v, ctx, (*parts, i), key))
         return converted
     if isinstance(value, str):
+        value = _without_workspace_prefix(value, ctx, parts)
         if key in PATH_KEYS and FILE_PATH.match(value):  # the bundle root, synced
             return _rel(ctx.bundle / FILE_PATH.sub("", value, count=1), ctx.root)
         whole = WHOLE_VARIABLE.fullmatch(value)
@@ -1669,6 +1670,24 @@ def _build_artifacts(ctx: _Ctx) -> bool | None:
     return ok or None
 
 
+WORKSPACE_PREFIXED = re.compile(r"/Workspace/?(\$\{workspace\.(?:root_path|file_path)\})")
+"""`/Workspace/${workspace.file_path}`: the CLI's RewriteWorkspacePrefix drops the `/Workspace`
+(databricks/cli bundle/config/mutator/rewrite_workspace_prefix.go), as the paths it stands for
+already start with it (prepend_workspace_prefix.go); without this the path would be doubled."""
+
+
+def _without_workspace_prefix(value: str, ctx: _Ctx, parts: tuple[Part, ...]) -> str:
+    """`value` with `/Workspace` dropped before `${workspace.root_path}` and
+    `${workspace.file_path}`, as the CLI drops it (and warns, as the note does)."""
+    rewritten = WORKSPACE_PREFIXED.sub(r"\1", value)
+    if rewritten != value:
+        ctx.out.notes.append(
+            f"{ctx.loc.pos(parts)}: {value!r} read as {rewritten!r}, as the CLI reads it (the "
+            "workspace path already starts with /Workspace; the CLI warns to write it so)"
+        )
+    return rewritten
+
+
 def _interpolate(value: str, ctx: _Ctx, parts: tuple[Part, ...], depth: int = 0) -> str:
     """Each `${...}` of the CLI given its meaning in a Lakeform stack, or refused (a problem at
     `parts`) with what to write instead; `${var.NAME}` stays as it is."""
@@ -1699,17 +1718,19 @@ def _interpolate(value: str, ctx: _Ctx, parts: tuple[Part, ...], depth: int = 0)
             ctx.out.root_path_used = True
             return "${var." + ROOT_VARIABLE + "}"
         if ref == "workspace.file_path":
-            rest = FILE_PATH.sub("", value, count=1) if FILE_PATH.match(value) else ""
+            rest = FILE_PATH.sub("", value, count=1).rstrip("/") if FILE_PATH.match(value) else ""
+            kind = next((p for p in parts if isinstance(p, str) and p in KINDS), "jobs")
+            reader = {"pipelines": "pipeline", "quality_monitors": "monitor"}.get(kind, "job")
             ctx.refuse(
                 parts,
                 f"'{value}': {m.group(0)} is the workspace folder the Databricks CLI syncs the "
                 "whole bundle folder to; Lakeform syncs no folder, it uploads only the files "
                 "rows name in path fields (notebook_path, python_file, libraries, ...), each "
                 "under its row's own folder, so it has no such path: put "
-                f"{repr(rest) if rest else 'the files'} where the job can read it (a volume, "
-                "/Volumes/<catalog>/<schema>/<volume>/..., or a Git folder of the repository) "
-                "and write that path here, or ${var.NAME} with each stack's path in its "
-                "lakeform:settings.variables",
+                f"{repr(rest) if rest else 'the files'} where the {reader} can read "
+                f"{'it' if rest else 'them'} (a volume, /Volumes/<catalog>/<schema>/<volume>/"
+                f"{rest or '...'}, or a Git folder of the repository) and write that path here, "
+                "or ${var.NAME} with each stack's path in its lakeform:settings.variables",
             )
             return m.group(0)
         resource = RESOURCE_REF.match(ref)

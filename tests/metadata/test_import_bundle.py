@@ -794,6 +794,34 @@ def test_interpolations_get_their_meaning_in_a_stack(
     assert main(["validate"]) == 0
 
 
+def test_a_workspace_path_written_with_a_workspace_prefix_is_read_as_the_cli_reads_it(
+    refs: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # `/Workspace/${workspace.root_path}` (and file_path): the CLI drops the /Workspace, as the
+    # path already starts with it (rewrite_workspace_prefix.go), so it is not doubled
+    _edit(
+        refs / "b/resources/job.yml",
+        '"${workspace.root_path}/state"',
+        '"/Workspace${workspace.root_path}/state"',
+    )
+    _edit(
+        refs / "b/resources/job.yml",
+        '"${workspace.file_path}/src/main.py"',
+        '"/Workspace/${workspace.file_path}/src/main.py"',
+    )
+    assert main(["import-bundle", "b", "-o", "resources/refs"]) == 0
+    job = yaml.safe_load((refs / "resources/refs/refs.yaml").read_text())["jobs"]["refs_job"]
+    assert job["parameters"][-1]["default"] == "${var.workspace_root}/state"
+    assert job["tasks"][0]["spark_python_task"] == {"python_file": "b/src/main.py"}
+    err = capsys.readouterr().err.splitlines()
+    assert (
+        "note: b/resources/job.yml:11:24: '/Workspace${workspace.root_path}/state' read as "
+        "'${workspace.root_path}/state', as the CLI reads it (the workspace path already starts "
+        "with /Workspace; the CLI warns to write it so)"
+    ) in err
+    assert main(["validate"]) == 0
+
+
 @pytest.mark.parametrize(
     ("value", "problem"),
     [
@@ -815,9 +843,9 @@ def test_interpolations_get_their_meaning_in_a_stack(
             "the Databricks CLI syncs the whole bundle folder to; Lakeform syncs no folder, it "
             "uploads only the files rows name in path fields (notebook_path, python_file, "
             "libraries, ...), each under its row's own folder, so it has no such path: put the "
-            "files where the job can read it (a volume, /Volumes/<catalog>/<schema>/<volume>/..., "
-            "or a Git folder of the repository) and write that path here, or ${var.NAME} with "
-            "each stack's path in its lakeform:settings.variables",
+            "files where the job can read them (a volume, /Volumes/<catalog>/<schema>/<volume>/"
+            "..., or a Git folder of the repository) and write that path here, or ${var.NAME} "
+            "with each stack's path in its lakeform:settings.variables",
         ),
         (
             # a job parameter naming a data file of the bundle, as a notebook reads it at run time
@@ -827,9 +855,21 @@ def test_interpolations_get_their_meaning_in_a_stack(
             "folder, it uploads only the files rows name in path fields (notebook_path, "
             "python_file, libraries, ...), each under its row's own folder, so it has no such "
             "path: put 'data/products.json' where the job can read it (a volume, "
-            "/Volumes/<catalog>/<schema>/<volume>/..., or a Git folder of the repository) and "
-            "write that path here, or ${var.NAME} with each stack's path in its "
+            "/Volumes/<catalog>/<schema>/<volume>/data/products.json, or a Git folder of the "
+            "repository) and write that path here, or ${var.NAME} with each stack's path in its "
             "lakeform:settings.variables",
+        ),
+        (
+            # a folder the notebook reads sibling files from, written with the /Workspace the
+            # CLI drops (rewrite_workspace_prefix.go): refused naming the folder, not the prefix
+            "/Workspace/${workspace.file_path}/src/",
+            "'${workspace.file_path}/src/': ${workspace.file_path} is the workspace folder the "
+            "Databricks CLI syncs the whole bundle folder to; Lakeform syncs no folder, it "
+            "uploads only the files rows name in path fields (notebook_path, python_file, "
+            "libraries, ...), each under its row's own folder, so it has no such path: put 'src' "
+            "where the job can read it (a volume, /Volumes/<catalog>/<schema>/<volume>/src, or a "
+            "Git folder of the repository) and write that path here, or ${var.NAME} with each "
+            "stack's path in its lakeform:settings.variables",
         ),
     ],
 )
