@@ -230,7 +230,11 @@ def import_bundle(bundle: Path, root: Path, stacks: Collection[str] = ()) -> Imp
         for name, spec in _map(doc.get("variables")).items():
             variables[name] = _variable(spec, f"variables.{name}", out)
             variable_at[name] = str(at[path].pos(("variables", name)))
-        permissions.extend(_map(p) for p in _items(doc.get("permissions")))
+        # interpolated as the rows' own fields are (`user_name: ${workspace.current_user.userName}`)
+        permissions.extend(
+            _map(_convert(_map(p), ctx, ("permissions", i)))
+            for i, p in enumerate(_items(doc.get("permissions")))
+        )
         for kind, rows in _map(doc.get("resources")).items():
             if kind not in KINDS:
                 out.other_kinds.append(f"resources.{kind} at {at[path].pos(('resources', kind))}")
@@ -253,6 +257,11 @@ def import_bundle(bundle: Path, root: Path, stacks: Collection[str] = ()) -> Imp
         # a target spread over several files is merged, as the CLI merges includes
         for name, target_any in _map(doc.get("targets")).items():
             target = {k: v for k, v in _map(target_any).items() if k != "resources"}
+            if "permissions" in target:
+                target["permissions"] = [
+                    _map(_convert(_map(p), ctx, ("targets", name, "permissions", i)))
+                    for i, p in enumerate(_items(target["permissions"]))
+                ]
             targets[name] = merge_bundle(targets.get(name, {}), target)
             for kind, rows in _map(_map(target_any).get("resources")).items():
                 parts = ("targets", name, "resources", kind)
@@ -296,7 +305,7 @@ def import_bundle(bundle: Path, root: Path, stacks: Collection[str] = ()) -> Imp
         for row in rows.values():
             if permissions and kind in PERMISSION_LEVELS:
                 row.setdefault("permissions", []).extend(_levels(kind, permissions))
-    converted = repr([out.rows, overrides])
+    converted = repr([out.rows, overrides, targets])  # targets: their permissions converted
     uses_target = "${var." + TARGET_VARIABLE + "}" in converted or TARGET_REF in repr(targets)
     # a stack that is no target takes the variables of the CLI's default target, if any
     default = next((n for n, t in targets.items() if _map(t).get("default") is True), None)
@@ -960,6 +969,16 @@ def _target_settings(
 def _run_as(name: str, run_as: dict[str, Any], out: Imported) -> None:
     """The stack's run_as for jobs; pipelines take it per row (run_as.go sets both)."""
     if not run_as:
+        return
+    if run_as == {"user_name": "${" + USER_NAME + "}"}:
+        # the user deploying: what a job runs as with no run_as (its owner, the deployer), as
+        # the CLI has it (resourcemutator/run_as.go skips its checks when run_as is the
+        # current user); a stack has no "user deploying" to name, so none is set
+        out.notes.append(
+            f"targets.{name}.run_as: ${{{USER_NAME}}}, the user deploying: not set, as jobs and "
+            "pipelines run as their owner, the principal that deploys the stack, when no run_as "
+            "is set"
+        )
         return
     out.settings[name]["run_as"] = run_as
     for key, pipeline in out.rows.get("pipelines", {}).items():

@@ -822,6 +822,60 @@ def test_a_workspace_path_written_with_a_workspace_prefix_is_read_as_the_cli_rea
     assert main(["validate"]) == 0
 
 
+DEPLOYER = {
+    # a bundle granting the user deploying CAN_MANAGE (bundle-wide) and CAN_VIEW (one target's),
+    # and running its jobs as that user, as real bundles write it
+    "databricks.yml": """
+        bundle: {name: perms}
+        permissions:
+          - {user_name: "${workspace.current_user.userName}", level: CAN_MANAGE}
+        resources:
+          jobs:
+            perms_job:
+              tasks:
+                - task_key: main
+                  notebook_task: {notebook_path: src/nb.py}
+        targets:
+          dev:
+            default: true
+            run_as: {user_name: "${workspace.current_user.userName}"}
+            permissions:
+              - {group_name: "${bundle.target}-readers", level: CAN_VIEW}
+    """,
+    "src/nb.py": "# Databricks notebook source\n",
+}
+
+
+def test_permissions_and_run_as_naming_the_user_deploying_get_their_stack_meaning(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for name, text in DEPLOYER.items():
+        (tmp_path / "b" / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / "b" / name).write_text(textwrap.dedent(text).lstrip("\n"))
+    monkeypatch.chdir(tmp_path)
+    assert main(["import-bundle", "b", "-o", "resources/perms"]) == 0
+    job = yaml.safe_load((tmp_path / "resources/perms/perms.yaml").read_text())["jobs"]
+    job = job["perms_job"]
+    # bundle-wide permissions are interpolated as the rows' own fields are
+    mine = {"user_name": "${var.current_user_name}", "level": "CAN_MANAGE"}
+    assert job["permissions"] == [mine]
+    # a target's too, joining the bundle's in that stack
+    assert job["stack_overrides"]["dev"]["permissions"] == [
+        mine,
+        {"group_name": "${var.bundle_target}-readers", "level": "CAN_VIEW"},
+    ]
+    dev = yaml.safe_load((tmp_path / "Pulumi.dev.yaml").read_text())["config"]
+    assert "run_as" not in dev["lakeform:settings"]
+    assert dev["lakeform:settings"]["variables"]["current_user_name"] == "REPLACE-ME"
+    err = capsys.readouterr().err.splitlines()
+    assert (
+        "note: targets.dev.run_as: ${workspace.current_user.userName}, the user deploying: not "
+        "set, as jobs and pipelines run as their owner, the principal that deploys the stack, "
+        "when no run_as is set"
+    ) in err
+    assert main(["validate"]) == 0
+
+
 @pytest.mark.parametrize(
     ("value", "problem"),
     [
