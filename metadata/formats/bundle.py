@@ -105,6 +105,9 @@ class Imported:
     """None until the bundle's artifacts are built (once, when a library needs them)."""
     pending: list[_Pending] = field(default_factory=list["_Pending"])
     """Fields that are exactly a typed variable whose value differs between stacks."""
+    relative_vars: dict[str, str] = field(default_factory=dict[str, str])
+    """Variable -> its value, for each string variable whose value is one relative path in every
+    target (`../src/procs`): in a path field it is the file's folder the CLI resolves it from."""
 
 
 class BundleError(Exception):
@@ -202,6 +205,7 @@ def import_bundle(bundle: Path, root: Path, stacks: Collection[str] = ()) -> Imp
             "_inferred": True,
         }
     typed = _typed_variables(documents, stacks)
+    out.relative_vars = _relative_variables(documents)
     mutators: tuple[dict[str, Any], str] | None = None
     defined: dict[tuple[str, str], str] = {}
     """(kind, key) of each row -> where it is defined (`file:line:col`)."""
@@ -1270,6 +1274,8 @@ def _convert(value: Any, ctx: _Ctx, parts: tuple[Part, ...], key: str = "") -> A
                 # a map of strings: the CLI's normalize turns a number or boolean into its text
                 return str(typed).lower() if isinstance(typed, bool) else str(typed)
             return typed
+        if key in PATH_KEYS:
+            value = _relative_variable_path(value, ctx, parts)
         value = _interpolate(value, ctx, parts)
         if key in LIBRARY_KEYS and is_repo_relative(value) and value.endswith((".whl", ".jar")):
             found = _local_library(value, ctx, parts)
@@ -1413,6 +1419,50 @@ def _typed_variables(
             base = default_target if default_target in by_stack else str(names[0])
             typed[name] = PerStack(by_stack, base)
     return typed
+
+
+VAR_REF = re.compile(r"\$\{var\.([A-Za-z0-9_-]+)\}")
+
+
+def _relative_variables(documents: list[tuple[Path, dict[str, Any]]]) -> dict[str, str]:
+    """Each string variable whose value is the same relative path (`../src`, `./notebooks`) in
+    every target: the default, and no target setting another."""
+    defaults: dict[str, Any] = {}
+    overridden: set[str] = set()
+    for _, doc in documents:
+        for name, spec in _map(doc.get("variables")).items():
+            defaults[name] = _map(spec).get("default") if isinstance(spec, dict) else spec
+        for body in _map(doc.get("targets")).values():
+            overridden.update(_map(_map(body).get("variables")))
+    return {
+        name: value
+        for name, value in defaults.items()
+        if name not in overridden
+        and isinstance(value, str)
+        and value.startswith(("./", "../"))
+        and "${" not in value
+    }
+
+
+def _relative_variable_path(value: str, ctx: _Ctx, parts: tuple[Part, ...]) -> str:
+    """A path field holding `${var.NAME}` whose value is a relative path (the same in every
+    target): the CLI substitutes variables before it translates paths, and the substituted
+    value keeps the location of the field (libs/dyn/dynvar/resolve.go: `dyn.NewValue(...,
+    ref.Value.Locations())`), so translate_paths.go resolves it from the folder of the file
+    holding the field. The value is put in here, and the path resolved the same way."""
+    first = VAR_REF.match(value)
+    if first is None or first.group(1) not in ctx.out.relative_vars:
+        return value  # only a variable that starts the path makes it a relative one
+    name = first.group(1)
+    result = ctx.out.relative_vars[name] + value[first.end() :]
+    ctx.out.notes.append(
+        f"{ctx.loc.pos(parts)}: {value!r}: ${{var.{name}}} is "
+        f"{ctx.out.relative_vars[name]!r} in every target, a path relative to this file: "
+        "read as the CLI reads it, from this file's folder"
+    )
+    # with other variables left (they differ per target), resolved here: the caller resolves
+    # only a path with none
+    return _rel(ctx.folder / result, ctx.root) if "${" in result else result
 
 
 def _typed(name: str, ctx: _Ctx, parts: tuple[Part, ...], text: str) -> Any:

@@ -822,6 +822,54 @@ def test_a_workspace_path_written_with_a_workspace_prefix_is_read_as_the_cli_rea
     assert main(["validate"]) == 0
 
 
+def test_a_path_built_from_a_variable_holding_a_relative_folder_is_resolved_as_the_cli_does(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # `notebook_path: ${var.base}/nb.py` with base `../src/jobs`, in resources/: the CLI
+    # substitutes, then resolves the path from the file holding the field
+    files = {
+        "databricks.yml": """
+            bundle: {name: relvar}
+            include: [resources/*.yml]
+            variables:
+              base: {default: ../src/jobs}
+              env: {default: dev}
+            targets:
+              dev: {default: true}
+              prod: {variables: {env: prod}}
+        """,
+        "resources/job.yml": """
+            resources:
+              jobs:
+                relvar_job:
+                  tasks:
+                    - task_key: main
+                      notebook_task: {notebook_path: "${var.base}/nb.py"}
+                    - task_key: other
+                      spark_python_task: {python_file: "${var.base}/${var.env}.py"}
+        """,
+        "src/jobs/nb.py": "# Databricks notebook source\n",
+        "src/jobs/dev.py": "print('dev')\n",
+        "src/jobs/prod.py": "print('prod')\n",
+    }
+    for name, text in files.items():
+        (tmp_path / "b" / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / "b" / name).write_text(textwrap.dedent(text).lstrip("\n"))
+    monkeypatch.chdir(tmp_path)
+    assert main(["import-bundle", "b", "-o", "resources/relvar"]) == 0
+    job = yaml.safe_load((tmp_path / "resources/relvar/relvar.yaml").read_text())["jobs"]
+    tasks = job["relvar_job"]["tasks"]
+    assert tasks[0]["notebook_task"] == {"notebook_path": "b/src/jobs/nb.py"}
+    # a variable that differs per target stays one, after the folder is resolved
+    assert tasks[1]["spark_python_task"] == {"python_file": "b/src/jobs/${var.env}.py"}
+    assert (
+        "note: b/resources/job.yml:6:27: '${var.base}/nb.py': ${var.base} is '../src/jobs' in "
+        "every target, a path relative to this file: read as the CLI reads it, from this "
+        "file's folder"
+    ) in capsys.readouterr().err.splitlines()
+    assert main(["validate"]) == 0
+
+
 DEPLOYER = {
     # a bundle granting the user deploying CAN_MANAGE (bundle-wide) and CAN_VIEW (one target's),
     # and running its jobs as that user, as real bundles write it
