@@ -516,8 +516,17 @@ def _python_documents(
                 folder, python, out.name, target, values
             )
         except bundle_python.PythonLoadError as err:
+            venv = python.get("venv_path")
+            hint = (
+                f"; python.venv_path '{venv}' does not exist, so they ran in Lakeform's own "
+                "Python, without the bundle's own packages: create the venv as the bundle says "
+                "(e.g. `uv sync` in its folder; the CLI runs the loaders in it too) and import "
+                "again"
+                if venv_note and "ModuleNotFoundError" in str(err)
+                else ""
+            )
             raise BundleError(
-                f"{where}: the bundle's Python loaders failed for target {target}: {err}"
+                f"{where}: the bundle's Python loaders failed for target {target}: {err}{hint}"
             ) from None
         out.notes.extend(f"{where}: {w}" for w in warnings)
         results[target] = (resources, locations)

@@ -1385,6 +1385,28 @@ def test_a_python_loader_that_fails_is_refused_with_its_error(
     assert not (pybundle / "resources/py").exists()
 
 
+def test_a_python_loader_needing_the_bundles_own_venv_that_is_missing_says_to_create_it(
+    pybundle: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # the loader imports the bundle's own package, which only its venv (`uv sync`) has
+    _edit(
+        pybundle / "b/resources/__init__.py",
+        "    return load_resources_from_current_package_module()",
+        "    import refs_own_package  # noqa: F401\n"
+        "    return load_resources_from_current_package_module()",
+    )
+    assert not (pybundle / "b/.venv").exists()
+    assert main(["import-bundle", "b", "-o", "resources/py"]) == 1
+    err = capsys.readouterr().err
+    assert "ModuleNotFoundError: No module named 'refs_own_package'" in err
+    assert (
+        "; python.venv_path '.venv' does not exist, so they ran in Lakeform's own Python, "
+        "without the bundle's own packages: create the venv as the bundle says (e.g. `uv sync` "
+        "in its folder; the CLI runs the loaders in it too) and import again\n"
+    ) in err
+    assert not (pybundle / "resources/py").exists()
+
+
 def test_python_resources_that_differ_per_target_are_refused(
     pybundle: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
