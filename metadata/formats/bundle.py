@@ -105,6 +105,9 @@ class Imported:
     """None until the bundle's artifacts are built (once, when a library needs them)."""
     pending: list[_Pending] = field(default_factory=list["_Pending"])
     """Fields that are exactly a typed variable whose value differs between stacks."""
+    file_path_is_default: bool = True
+    """The bundle sets no `workspace.file_path`, so it is the CLI's default,
+    `${workspace.root_path}/files` (bundle/config/mutator/define_default_workspace_paths.go)."""
     relative_vars: dict[str, str] = field(default_factory=dict[str, str])
     """Variable -> its value, for each string variable whose value is one relative path in every
     target (`../src/procs`): in a path field it is the file's folder the CLI resolves it from."""
@@ -192,6 +195,11 @@ def import_bundle(bundle: Path, root: Path, stacks: Collection[str] = ()) -> Imp
                 "_folder": path.parent,
                 "_at": str(at[path].pos(("artifacts", name))),
             }
+            if _map(spec).get("type") == "whl" and not {"build", "files"} & set(_map(spec)):
+                # a wheel with neither: the CLI builds it with `python setup.py bdist_wheel`
+                # (bundle/artifacts/prepare.go), as it builds the one it infers
+                artifacts[name]["build"] = DEFAULT_WHEEL_BUILD
+                artifacts[name]["_inferred_build"] = True
     setup_py = main.parent / "setup.py"
     if not artifacts and setup_py.is_file():
         # the CLI's artifacts.whl.AutoDetect (bundle/artifacts/whl/autodetect.go): no artifacts
@@ -199,13 +207,21 @@ def import_bundle(bundle: Path, root: Path, stacks: Collection[str] = ()) -> Imp
         # bdist_wheel` (whl/infer.go) when a task names a local wheel
         artifacts[INFERRED_ARTIFACT] = {
             "type": "whl",
-            "build": "python3 setup.py bdist_wheel",
+            "build": DEFAULT_WHEEL_BUILD,
             "_folder": main.parent,
             "_at": f"{_rel(setup_py, root)}:1:1",
             "_inferred": True,
         }
     typed = _typed_variables(documents, stacks)
     out.relative_vars = _relative_variables(documents)
+    out.file_path_is_default = not any(
+        "file_path" in _map(workspace)
+        for _, doc in documents
+        for workspace in (
+            doc.get("workspace"),
+            *(_map(t).get("workspace") for t in _map(doc.get("targets")).values()),
+        )
+    )
     mutators: tuple[dict[str, Any], str] | None = None
     defined: dict[tuple[str, str], str] = {}
     """(kind, key) of each row -> where it is defined (`file:line:col`)."""
@@ -1270,8 +1286,19 @@ def _convert(value: Any, ctx: _Ctx, parts: tuple[Part, ...], key: str = "") -> A
         return converted
     if isinstance(value, str):
         value = _without_workspace_prefix(value, ctx, parts)
+        if key in PATH_KEYS | LIBRARY_KEYS and ctx.out.file_path_is_default:
+            value = _root_files(value, ctx, parts)
         if key in PATH_KEYS and FILE_PATH.match(value):  # the bundle root, synced
             return _rel(ctx.bundle / FILE_PATH.sub("", value, count=1), ctx.root)
+        if (
+            key in LIBRARY_KEYS
+            and FILE_PATH.match(value)
+            and _is_local_library(FILE_PATH.sub("", value, count=1))
+        ):
+            # a library in the synced bundle folder: the bundle's local file, from this file's
+            # folder, which the library branch below builds (artifacts) and finds
+            rest = FILE_PATH.sub("", value, count=1)
+            value = Path(os.path.relpath(ctx.bundle / rest, ctx.folder)).as_posix()
         whole = WHOLE_VARIABLE.fullmatch(value)
         if whole and whole.group(1) in ctx.typed:
             typed = _typed(whole.group(1), ctx, parts, value)
@@ -1286,7 +1313,12 @@ def _convert(value: Any, ctx: _Ctx, parts: tuple[Part, ...], key: str = "") -> A
         if key in PATH_KEYS:
             value = _relative_variable_path(value, ctx, parts)
         value = _interpolate(value, ctx, parts)
-        if key in LIBRARY_KEYS and is_repo_relative(value) and value.endswith((".whl", ".jar")):
+        if (
+            key in LIBRARY_KEYS
+            and is_repo_relative(value)
+            and "${" not in value
+            and value.endswith((".whl", ".jar"))
+        ):
             found = _local_library(value, ctx, parts)
             if len(found) == 1:
                 return found[0]
@@ -1579,6 +1611,9 @@ def _field(resource: Any, name: str) -> Any:
     return value
 
 
+DEFAULT_WHEEL_BUILD = "python3 setup.py bdist_wheel"
+"""The CLI's build of a `whl` artifact with no `build` and no `files` (python.GetExecutable()
+is python3 where there is one)."""
 INFERRED_ARTIFACT = "python_artifact"
 """The artifact the CLI infers from a setup.py when a bundle defines none."""
 ARTIFACT_FIELDS = ("type", "path", "build", "files", "executable", "dynamic_version")
@@ -1704,6 +1739,14 @@ def _build_artifacts(ctx: _Ctx) -> bool | None:
             )
             ok = False
             continue
+        if not folder.is_dir():
+            ctx.out.problems.append(
+                f"{where}: artifacts.{name}.path: '{spec.get('path')}' is no folder "
+                f"({_rel(folder, ctx.root)}; names are case-sensitive): the CLI builds in it, "
+                "so it must exist"
+            )
+            ok = False
+            continue
         try:
             proc = subprocess.run(
                 ["bash", "-c", str(command)],
@@ -1738,14 +1781,34 @@ def _build_artifacts(ctx: _Ctx) -> bool | None:
                 )
             ok = False
             continue
+        default = " (the CLI's build of a whl artifact with no build or files)" * bool(
+            spec.get("_inferred_build")
+        )
         ctx.out.notes.append(
-            f"{where}: artifacts.{name}{inferred}: built by running {command!r} in "
+            f"{where}: artifacts.{name}{inferred}: built by running {command!r}{default} in "
             f"{_rel(folder, ctx.root)}, as the CLI does before a deploy; the rows name the built "
             "file, which lakeform up uploads as it finds it: build again before a deploy when "
             "the code changes (the CLI builds at every deploy)"
         )
     ctx.out.artifacts_built = ok
     return ok or None
+
+
+ROOT_FILES = re.compile(r"^\$\{workspace\.root_path\}/files(?=/|$)")
+
+
+def _root_files(value: str, ctx: _Ctx, parts: tuple[Part, ...]) -> str:
+    """`${workspace.root_path}/files/...` in a path or library field, with the bundle's
+    file_path the CLI's default (`${workspace.root_path}/files`): `${workspace.file_path}/...`,
+    the bundle's synced file, which Lakeform uploads itself."""
+    if not ROOT_FILES.match(value):
+        return value
+    rewritten = ROOT_FILES.sub("${workspace.file_path}", value, count=1)
+    ctx.out.notes.append(
+        f"{ctx.loc.pos(parts)}: {value!r} is {rewritten!r} (the CLI's default file_path is "
+        "${workspace.root_path}/files): the bundle's own file"
+    )
+    return rewritten
 
 
 WORKSPACE_PREFIXED = re.compile(r"/Workspace/?(\$\{workspace\.(?:root_path|file_path)\})")

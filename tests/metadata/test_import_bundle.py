@@ -1138,6 +1138,59 @@ def test_a_library_whose_build_fails_or_that_is_missing_is_refused(
     assert not (refs / "resources/refs").exists()
 
 
+def test_a_wheel_artifact_with_no_build_is_built_with_setup_py_and_named_by_its_synced_path(
+    refs: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # `type: whl` with neither build nor files: the CLI runs `python setup.py bdist_wheel` in
+    # its path (prepare.go); the task names the wheel where the CLI syncs it,
+    # /Workspace${workspace.root_path}/files/..., the default file_path
+    (refs / "b/lib").mkdir()
+    (refs / "b/lib/setup.py").write_text(SETUP_PY)
+    (refs / "b/databricks.yml").write_text(
+        (refs / "b/databricks.yml").read_text()
+        + "artifacts:\n  lib:\n    type: whl\n    path: ./lib\n"
+    )
+    _edit(
+        refs / "b/resources/job.yml",
+        "        - task_key: main\n",
+        "        - task_key: main\n          libraries:\n            - whl: "
+        '"/Workspace${workspace.root_path}/files/lib/dist/refs-0.2-py3-none-any.whl"\n',
+    )
+    assert main(["import-bundle", "b", "-o", "resources/refs"]) == 0
+    assert (refs / "b/lib/dist/refs-0.2-py3-none-any.whl").read_bytes() == b"PK setup.py"
+    job = yaml.safe_load((refs / "resources/refs/refs.yaml").read_text())["jobs"]["refs_job"]
+    assert job["tasks"][0]["libraries"] == [{"whl": "b/lib/dist/refs-0.2-py3-none-any.whl"}]
+    err = capsys.readouterr().err.splitlines()
+    assert (
+        "note: b/databricks.yml:11:3: artifacts.lib: built by running 'python3 setup.py "
+        "bdist_wheel' (the CLI's build of a whl artifact with no build or files) in b/lib, as the "
+        "CLI does before a deploy; the rows name the built file, which lakeform up uploads as it "
+        "finds it: build again before a deploy when the code changes (the CLI builds at every "
+        "deploy)"
+    ) in err
+    assert any("(the CLI's default file_path is ${workspace.root_path}/files)" in e for e in err)
+    assert main(["validate"]) == 0
+
+
+def test_a_wheel_artifact_whose_folder_is_missing_is_refused(
+    refs: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (refs / "b/databricks.yml").write_text(
+        (refs / "b/databricks.yml").read_text()
+        + "artifacts:\n  lib:\n    type: whl\n    path: ./Lib\n"
+    )
+    _edit(
+        refs / "b/resources/job.yml",
+        "        - task_key: main\n",
+        "        - task_key: main\n          libraries: [{whl: ../Lib/dist/*.whl}]\n",
+    )
+    assert main(["import-bundle", "b", "-o", "resources/refs"]) == 1
+    assert (
+        "lakeform import-bundle: b/databricks.yml:11:3: artifacts.lib.path: './Lib' is no folder "
+        "(b/Lib; names are case-sensitive): the CLI builds in it, so it must exist"
+    ) in capsys.readouterr().err.splitlines()
+
+
 POETRY = """#!/bin/sh
 # stands in for `poetry build` (poetry-core writes dist/<name>-<version>-py3-none-any.whl and
 # the sdist); what matters is that the import runs it as the CLI does, in the artifact's folder
