@@ -107,7 +107,7 @@ class Imported:
     """Fields that are exactly a typed variable whose value differs between stacks."""
     file_path_is_default: bool = True
     """The bundle sets no `workspace.file_path`, so it is the CLI's default,
-    `${workspace.root_path}/files` (bundle/config/mutator/define_default_workspace_paths.go)."""
+    `${workspace.root_path}/files` (bundle/config/mutator/default_workspace_paths.go)."""
     relative_vars: dict[str, str] = field(default_factory=dict[str, str])
     """Variable -> its value, for each string variable whose value is one relative path in every
     target (`../src/procs`): in a path field it is the file's folder the CLI resolves it from."""
