@@ -125,7 +125,7 @@ def import_bundle(bundle: Path, root: Path, stacks: Collection[str] = ()) -> Imp
     if not main.is_file():
         raise BundleError(f"{main}: no databricks.yml here")
     out = Imported()
-    located = _read(main, root)
+    located = _read(main, root, out)
     problems: list[Problem] = []
     documents = [(main, located)]
     loc = Locator(_rel(main, root), (), located, None)
@@ -136,7 +136,7 @@ def import_bundle(bundle: Path, root: Path, stacks: Collection[str] = ()) -> Imp
     for i, pattern in enumerate(_items(located.get("include"))):
         before = len(problems)
         found = _include(main.parent, root, str(pattern), loc, i, problems)
-        documents.extend((path, _read(path, root)) for path in found)
+        documents.extend((path, _read(path, root, out)) for path in found)
         if not found and len(problems) == before:
             out.empty_includes.append(f"'{pattern}' at {loc.pos(('include', i))}")
     documents.extend(_python_documents(main.parent, documents, root, out))
@@ -1132,13 +1132,14 @@ def _sync_root(folder: Path, documents: list[tuple[Path, Any]]) -> Path:
     return Path(os.path.commonpath(roots))
 
 
-def _read(path: Path, root: Path) -> dict[str, Any]:
+def _read(path: Path, root: Path, out: Imported) -> dict[str, Any]:
     """A bundle file as plain data; YAML errors name the file and line."""
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as err:
         raise BundleError(f"{path}: {err}") from None
     data, problems = parse_text(text, _rel(path, root))
+    problems = _same_value_duplicates(text, problems, out)
     if problems:
         raise BundleError("\n".join(str(p) for p in problems))
     if data is None:
@@ -1146,6 +1147,69 @@ def _read(path: Path, root: Path) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise BundleError(f"{path}: expected a mapping")
     return cast("dict[str, Any]", data)
+
+
+def _node_shape(node: Any) -> Any:
+    """A YAML node's tags and values without its places, to compare two nodes."""
+    value = node.value
+    if isinstance(value, list):
+        items = cast("list[Any]", value)
+        return (
+            node.tag,
+            [
+                _node_shape(i)
+                if not isinstance(i, tuple)
+                else tuple(_node_shape(x) for x in cast("tuple[Any, Any]", i))
+                for i in items
+            ],
+        )
+    return (node.tag, value)
+
+
+DUPLICATE_KEY = re.compile(r"^duplicate key '(.*)' \(first at line (\d+)\)$")
+
+
+def _same_value_duplicates(text: str, problems: list[Problem], out: Imported) -> list[Problem]:
+    """`problems` without each duplicate key whose value is the same as the first's (said in a
+    note instead). The CLI reads a key written twice without a word, the later value winning
+    (libs/dyn/yamlloader/loader.go loadMapping sets each pair; dyn.Mapping.SetLoc replaces);
+    where both values are the same nothing is lost, so only differing ones stay refused."""
+    duplicates = [p for p in problems if p.pos and DUPLICATE_KEY.match(p.message)]
+    if not duplicates:
+        return problems
+    import yaml
+
+    try:
+        root_node = cast("yaml.Node | None", yaml.compose(text, Loader=yaml.SafeLoader))  # pyright: ignore[reportUnknownMemberType]
+    except yaml.YAMLError:
+        return problems
+    same: set[tuple[int, int]] = set()
+    stack: list[yaml.Node] = [root_node] if root_node is not None else []
+    while stack:
+        node = stack.pop()
+        if isinstance(node, yaml.MappingNode):
+            first: dict[str, yaml.Node] = {}
+            for key, value in node.value:
+                name = getattr(key, "value", None)
+                if isinstance(name, str) and name in first:
+                    if _node_shape(first[name]) == _node_shape(value):
+                        same.add((key.start_mark.line + 1, key.start_mark.column + 1))
+                elif isinstance(name, str):
+                    first[name] = value
+                stack.append(value)
+        elif isinstance(node, yaml.SequenceNode):
+            stack.extend(node.value)
+    kept: list[Problem] = []
+    for problem in problems:
+        if problem in duplicates and problem.pos and (problem.pos.line, problem.pos.col) in same:
+            key = DUPLICATE_KEY.match(problem.message)
+            out.notes.append(
+                f"{problem.pos}: {problem.path}: written twice with the same value (first at "
+                f"line {key.group(2) if key else '?'}); the CLI reads it once, as does the import"
+            )
+        else:
+            kept.append(problem)
+    return kept
 
 
 def _map(value: Any) -> dict[str, Any]:

@@ -870,6 +870,37 @@ def test_a_path_built_from_a_variable_holding_a_relative_folder_is_resolved_as_t
     assert main(["validate"]) == 0
 
 
+@pytest.mark.parametrize("second", ["main", "other"])
+def test_a_key_written_twice_is_read_once_when_both_values_agree_and_refused_otherwise(
+    refs: Path, capsys: pytest.CaptureFixture[str], second: str
+) -> None:
+    # the CLI keeps the later value without a word (yamlloader.loadMapping, Mapping.SetLoc)
+    _edit(
+        refs / "b/databricks.yml",
+        "  dev: {default: true, workspace: {root_path: /Workspace/Shared/refs}}\n",
+        "  dev:\n    default: true\n    variables:\n      cat: main\n"
+        f"      schema: s\n      cat: {second}\n",
+    )
+    (refs / "b/databricks.yml").write_text(
+        (refs / "b/databricks.yml").read_text() + "variables:\n  cat: {default: x}\n  schema: {}\n"
+    )
+    code = main(["import-bundle", "b", "-o", "resources/refs"])
+    err = capsys.readouterr().err.splitlines()
+    if second == "main":
+        assert code == 0
+        assert (
+            "note: b/databricks.yml:14:7: targets.dev.variables.cat: written twice with the same "
+            "value (first at line 12); the CLI reads it once, as does the import"
+        ) in err
+    else:
+        assert code == 1
+        assert err[-2:] == [
+            "lakeform import-bundle: b/databricks.yml:14:7: targets.dev.variables.cat: "
+            "duplicate key 'cat' (first at line 12)",
+            "FAILED: nothing written",
+        ]
+
+
 DEPLOYER = {
     # a bundle granting the user deploying CAN_MANAGE (bundle-wide) and CAN_VIEW (one target's),
     # and running its jobs as that user, as real bundles write it
