@@ -10,7 +10,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from cli import hosts
-from components._sdk import defer_init
 
 PLUGIN_VERSION = "1.106.0"
 """The pulumi_databricks release whose plugin this one answers for (pyproject.toml's pin)."""
@@ -120,9 +119,6 @@ class Client:
     errors, with backoff until retryTimeoutSeconds) and timeouts as the provider's Go SDK."""
 
     def __init__(self, config: ProviderConfig) -> None:
-        # databricks/sdk/__init__.py imports every service module for WorkspaceClient (1.0 of
-        # the 1.3 CPU-s this import cost each engine run); the client needs only sdk.core.
-        defer_init("databricks.sdk")
         from databricks.sdk.core import ApiClient, Config
 
         self.config = config
