@@ -45,7 +45,8 @@ def load_settings(root: Path | None = None) -> StackSettings:
             "(see Pulumi.local.yaml for an example)"
         )
     try:
-        return parse_settings(value, f"Pulumi.{stack}.yaml")
+        # the project root, as the CLI's readers: a `clone_settings` file applies to both
+        return parse_settings(value, f"Pulumi.{stack}.yaml", root=root or Path.cwd())
     except SettingsError as err:
         raise LakeformError(f"invalid stack settings:\n{err}") from None
 
