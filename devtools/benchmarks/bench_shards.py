@@ -85,10 +85,14 @@ ENGINE_RUNS = (b"preview", b"up", b"refresh", b"destroy")
 
 def engine_run(argv: list[bytes]) -> tuple[str, str] | None:
     """(command, stack) of an engine process that previews or deploys one stack."""
-    if os.path.basename(argv[0]) != b"pulumi" or len(argv) < 2 or argv[1] not in ENGINE_RUNS:
+    if os.path.basename(argv[0]) != b"pulumi":
         return None
+    words = [a for a in argv[1:] if not a.startswith(b"-")]  # after `--non-interactive`
+    if not words or words[0] not in ENGINE_RUNS:
+        return None
+    command = words[0]
     stack = argv[argv.index(b"--stack") + 1] if b"--stack" in argv[:-1] else b"?"
-    return argv[1].decode(), stack.decode()
+    return command.decode(), stack.decode()
 
 
 class ShardLog:
