@@ -5,6 +5,8 @@ from __future__ import annotations
 import hashlib
 import itertools
 import json
+import os
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, cast
@@ -30,6 +32,10 @@ INDEX = ".lakeform/shards/{env}.json"
 """Where `lakeform plan/up` leave each shard's part of the environment for its program
 (`Layout.index`), under the project; ignored by git."""
 INDEX_VERSION = 1
+READS = ".lakeform/shards/{stack}.reads.json"
+"""What a shard's program read of the repository for its uploads at its last run (`record_reads`):
+each file's sha256 and each glob's matches. `lakeform plan --no-refresh` trusts a shard's last
+no-change result only while they are as then (cli/unchanged.py)."""
 
 
 class ShardError(ValueError):
@@ -421,3 +427,27 @@ def read_index(
         protected=Protected(rows=index["protected"]["rows"], renamed=index["protected"]["renamed"]),
     )
     return only, part
+
+
+def record_reads(
+    root: Path, stack: str, files: Mapping[str, bytes], globs: Mapping[str, Sequence[str]]
+) -> None:
+    """Leave what the program of shard `stack` read of the repository for its uploads (`READS`):
+    the sha256 of each file's bytes as read, and each glob's matches. Best effort: a project the
+    program cannot write to (a read-only checkout) has no record, and its shards are always
+    previewed."""
+    path = root / READS.format(stack=stack)
+    text = json.dumps(
+        {
+            "files": {rel: hashlib.sha256(data).hexdigest() for rel, data in files.items()},
+            "globs": {pattern: list(found) for pattern, found in globs.items()},
+        },
+        sort_keys=True,
+    )
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f"{path.name}.{os.getpid()}")
+        tmp.write_text(text, encoding="utf-8")
+        tmp.replace(path)
+    except OSError:
+        return

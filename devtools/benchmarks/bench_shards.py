@@ -7,8 +7,10 @@ asserted).
 
 Per size and layout: `lakeform up --yes` from empty (preview, then deploy; the shards `-j` at
 once, each its own engine), `lakeform plan --no-refresh` (which trusts the state and reads
-nothing), a no-change `lakeform plan` (which reads every resource: Pulumi.yaml's
-`refresh: always`),
+nothing; every shard previewed: the records of shards unchanged since their last up are removed
+first), the same again (sharded: with those records, cli/unchanged.py: no shard previewed), a
+no-change `lakeform plan` (which reads every resource: Pulumi.yaml's `refresh: always`), a
+`plan --no-refresh` of one changed row (sharded: its shard previewed),
 `lakeform up` of one changed row (its write calls, counted at the local workspace; `--plans-only`
 leaves it out), and the peak resident memory (VmHWM, sampled from
 /proc while they run) of the largest process of each kind: the Python program the language host
@@ -42,6 +44,7 @@ from typing import Any, TextIO
 
 import yaml
 
+from cli.unchanged import RECORD
 from devtools.benchmarks.bench_deploy import BENCH_PROGRAM, lakeform_rows, model
 from devtools.workspace.testing import running_workspace
 from tests.e2e.harness import REPO, Project, copy_from_repository, provider_used
@@ -321,7 +324,12 @@ def measure(
         shard_log = ShardLog(log, time.monotonic())
         with peak_memory(p.dir, shard_log) as peaks:
             run("up", "up", "--yes")
+            # every shard previewed: without the records of shards unchanged since their last
+            # up (cli/unchanged.py), as before them; then with the records that plan left
+            (p.dir / RECORD.format(env="bench")).unlink(missing_ok=True)
             run("plan_no_refresh", "plan", "--no-refresh")
+            if shards > 1:
+                run("plan_no_refresh_unchanged", "plan", "--no-refresh")
             run("plan", "plan")
             if plans_only:
                 return figures, peaks
@@ -329,6 +337,8 @@ def measure(
             rows = yaml.safe_load(path.read_text())
             rows["jobs"]["j0"]["timeout_seconds"] = 7200
             path.write_text(yaml.safe_dump(rows, sort_keys=False))
+            if shards > 1:
+                run("plan_no_refresh_one_row", "plan", "--no-refresh")
             run("one_row", "up", "--yes")
     return figures, peaks
 
