@@ -78,6 +78,18 @@ def _either(
 # --- plan, up, drift and outputs of a sharded stack ---
 
 
+def named_by(env: Environment, stacks: set[str]) -> set[str]:
+    """The stacks whose outputs rows of `stacks` read."""
+    shards = [split_stack(stack)[1] for stack in stacks]
+    return {
+        there
+        for shard in shards
+        if shard is not None
+        for named in env.layout.foreign(env.rows, shard).values()
+        for there in named.values()
+    }
+
+
 def state_digests(by_stack: dict[str, Engine]) -> dict[str, tuple[str, int]]:
     """Stack -> (its deployment's digest, rows it holds), exported now."""
     return {stack: (digest, len(rows)) for stack, (rows, digest) in exports(by_stack).items()}
@@ -167,8 +179,9 @@ def run_up(env: Environment, args: argparse.Namespace) -> int:
     if deployed and Book.applies(env):
         # What `plan --no-refresh` trusts of the shards deployed (cli/unchanged.py): their
         # states now, and those of the stacks they name.
+        read = {s: by_stack[s] for s in sorted(deployed | named_by(env, deployed))}
         book = Book(env, by_stack[env.stacks()[0]])
-        book.record(Stacks.of(state_digests(by_stack)), sorted(deployed), "up")
+        book.record(Stacks.of(state_digests(read)), sorted(deployed), "up")
     # What deployed is shown even when a shard failed; the next run finishes the others.
     deploy.print_outputs(merged_outputs(outputs, env.stacks()), as_json=False)
     if errors:

@@ -116,16 +116,19 @@ class ShardLog:
         if engine_run(proc.argv) is not None:
             self.engines.setdefault(pid, time.monotonic())
 
-    def _tree(self, root: int) -> list[Proc]:
+    def _pids(self, root: int) -> list[int]:
         children: dict[int, list[int]] = {}
         for pid, proc in self.procs.items():
             children.setdefault(proc.ppid, []).append(pid)
         out, todo = [], [root]
         while todo:
             pid = todo.pop()
-            out.append(self.procs[pid])
+            out.append(pid)
             todo += children.get(pid, [])
         return out
+
+    def _tree(self, root: int) -> list[Proc]:
+        return [self.procs[pid] for pid in self._pids(root)]
 
     def ended(self, alive: set[int]) -> None:
         """Report the engine runs no longer alive, then forget their processes."""
@@ -147,7 +150,8 @@ class ShardLog:
             self.lines.append(line)
             if self.out is not None:
                 print(line, file=self.out, flush=True)
-            for proc_pid in [q for q, p in self.procs.items() if q not in alive]:
+            # its processes that ended (not those of runs still going: their tree needs them)
+            for proc_pid in [q for q in self._pids(pid) if q not in alive]:
                 del self.procs[proc_pid]
 
 
