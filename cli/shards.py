@@ -59,6 +59,8 @@ class Environment:
     layout: Layout
     digest: str | None = None
     """What the rows were read from (metadata/shards.py `inputs_digest`); None: not digested."""
+    tables: str | None = None
+    """The control tables as read for the rows (metadata/load.py `table_rows`); None: none."""
 
     def stacks(self) -> list[str]:
         return self.layout.stacks()
@@ -83,6 +85,7 @@ def environment(root: Path, stack: str) -> Environment | None:
         )
     except MetadataError as err:
         raise EngineError(f"invalid metadata:\n{err}") from None
+    tables = rows.table_digest
     rows = apply_stack_defaults(rows, settings, stack)
     try:
         lay = layout(rows, settings, stack)
@@ -90,7 +93,13 @@ def environment(root: Path, stack: str) -> Environment | None:
         raise EngineError(f"invalid shards:\n{err}") from None
     assert lay is not None
     return Environment(
-        root=root, name=stack, settings=settings, rows=rows, layout=lay, digest=digest
+        root=root,
+        name=stack,
+        settings=settings,
+        rows=rows,
+        layout=lay,
+        digest=digest,
+        tables=tables,
     )
 
 
@@ -101,7 +110,7 @@ def shard_files(env: Environment) -> dict[Path, str]:
     out: dict[Path, str] = {}
     if env.digest is not None:
         index = env.root / INDEX.format(env=env.name)
-        text = env.layout.index(env.rows, env.digest)
+        text = env.layout.index(env.rows, env.digest, env.tables)
         if not index.is_file() or index.read_text(encoding="utf-8") != text:
             out[index] = text
     for shard in env.layout.shards:

@@ -114,9 +114,10 @@ class Layout:
             protected=protected_view(rows),
         )
 
-    def index(self, rows: Rows, digest: str) -> str:
+    def index(self, rows: Rows, digest: str, tables: str | None = None) -> str:
         """The environment's shards for their programs, as JSON (`read_index`): each shard's
-        rows and the files holding them, and its `part`; for the metadata `digest` describes."""
+        rows and the files holding them, and its `part`; for the metadata `digest` describes
+        and the control tables as read (`tables`: metadata/load.py `table_rows`)."""
         shards: dict[str, Any] = {}
         for shard in self.shards:
             mine = {kind: sorted(k for k in rows.of(kind) if self.of.get((kind, k)) == shard)
@@ -135,6 +136,7 @@ class Layout:
                 "version": INDEX_VERSION,
                 "env": self.env,
                 "digest": digest,
+                "tables": tables,
                 "total": rows.total,
                 "present": {kind: sorted(rows.of(kind)) for kind in KINDS},
                 "protected": {"rows": view.rows, "renamed": view.renamed},
@@ -371,10 +373,9 @@ def inputs_digest(root: Path, settings: StackSettings, env: str) -> str | None:
     """A digest of what the environment's rows and shards are made of: its stack file, the
     stacks' names (overrides may name them), every metadata file, path and bytes, and the code
     of metadata/ that reads and places the rows (hashing
-    them is milliseconds; parsing them is seconds). None when rows come from control tables too
-    (read from the workspace, not digested: each shard's program then reads every row)."""
-    if settings.control_tables:
-        return None
+    them is milliseconds; parsing them is seconds). Rows from control tables are not in it: the
+    index holds the digest of the tables as read (`Layout.index`), which a shard's program
+    compares with the tables it reads (metadata/load.py `StaleSplit`)."""
     files, problems = metadata_files([root / p for p in settings.metadata_paths], root)
     if problems:
         return None
@@ -418,6 +419,7 @@ def read_index(
         files=frozenset(mine["files"]),
         rows={kind: frozenset(mine["rows"].get(kind, [])) for kind in KINDS},
         present=present,
+        tables=index.get("tables"),
     )
     part = ShardPart(
         shard=shard,
