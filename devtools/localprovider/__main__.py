@@ -1,5 +1,15 @@
 """Run the plugin: the engine starts it and reads its port from the first line of stdout."""
 
-from devtools.localprovider.server import main
+from components._sdk import defer_init
+
+# The engine starts this plugin two or three times a run. Three package __init__.py files would
+# import far more than the plugin uses: databricks.sdk's every service module (1.0 CPU-s; the
+# client uses sdk.core alone), pulumi's and pulumi.runtime's the whole SDK and the automation
+# API (0.15 CPU-s; the server uses the protobuf modules of pulumi.runtime.proto alone). Deferred
+# here, in the plugin's own process: see components/_sdk.py.
+for package in ("databricks.sdk", "pulumi", "pulumi.runtime"):
+    defer_init(package)
+
+from devtools.localprovider.server import main  # noqa: E402
 
 main()

@@ -105,6 +105,12 @@ class Imported:
     """None until the bundle's artifacts are built (once, when a library needs them)."""
     pending: list[_Pending] = field(default_factory=list["_Pending"])
     """Fields that are exactly a typed variable whose value differs between stacks."""
+    file_path_is_default: bool = True
+    """The bundle sets no `workspace.file_path`, so it is the CLI's default,
+    `${workspace.root_path}/files` (bundle/config/mutator/default_workspace_paths.go)."""
+    relative_vars: dict[str, str] = field(default_factory=dict[str, str])
+    """Variable -> its value, for each string variable whose value is one relative path in every
+    target (`../src/procs`): in a path field it is the file's folder the CLI resolves it from."""
 
 
 class BundleError(Exception):
@@ -119,7 +125,7 @@ def import_bundle(bundle: Path, root: Path, stacks: Collection[str] = ()) -> Imp
     if not main.is_file():
         raise BundleError(f"{main}: no databricks.yml here")
     out = Imported()
-    located = _read(main, root)
+    located = _read(main, root, out)
     problems: list[Problem] = []
     documents = [(main, located)]
     loc = Locator(_rel(main, root), (), located, None)
@@ -130,7 +136,7 @@ def import_bundle(bundle: Path, root: Path, stacks: Collection[str] = ()) -> Imp
     for i, pattern in enumerate(_items(located.get("include"))):
         before = len(problems)
         found = _include(main.parent, root, str(pattern), loc, i, problems)
-        documents.extend((path, _read(path, root)) for path in found)
+        documents.extend((path, _read(path, root, out)) for path in found)
         if not found and len(problems) == before:
             out.empty_includes.append(f"'{pattern}' at {loc.pos(('include', i))}")
     documents.extend(_python_documents(main.parent, documents, root, out))
@@ -189,6 +195,11 @@ def import_bundle(bundle: Path, root: Path, stacks: Collection[str] = ()) -> Imp
                 "_folder": path.parent,
                 "_at": str(at[path].pos(("artifacts", name))),
             }
+            if _map(spec).get("type") == "whl" and not {"build", "files"} & set(_map(spec)):
+                # a wheel with neither: the CLI builds it with `python setup.py bdist_wheel`
+                # (bundle/artifacts/prepare.go), as it builds the one it infers
+                artifacts[name]["build"] = DEFAULT_WHEEL_BUILD
+                artifacts[name]["_inferred_build"] = True
     setup_py = main.parent / "setup.py"
     if not artifacts and setup_py.is_file():
         # the CLI's artifacts.whl.AutoDetect (bundle/artifacts/whl/autodetect.go): no artifacts
@@ -196,12 +207,21 @@ def import_bundle(bundle: Path, root: Path, stacks: Collection[str] = ()) -> Imp
         # bdist_wheel` (whl/infer.go) when a task names a local wheel
         artifacts[INFERRED_ARTIFACT] = {
             "type": "whl",
-            "build": "python3 setup.py bdist_wheel",
+            "build": DEFAULT_WHEEL_BUILD,
             "_folder": main.parent,
             "_at": f"{_rel(setup_py, root)}:1:1",
             "_inferred": True,
         }
     typed = _typed_variables(documents, stacks)
+    out.relative_vars = _relative_variables(documents)
+    out.file_path_is_default = not any(
+        "file_path" in _map(workspace)
+        for _, doc in documents
+        for workspace in (
+            doc.get("workspace"),
+            *(_map(t).get("workspace") for t in _map(doc.get("targets")).values()),
+        )
+    )
     mutators: tuple[dict[str, Any], str] | None = None
     defined: dict[tuple[str, str], str] = {}
     """(kind, key) of each row -> where it is defined (`file:line:col`)."""
@@ -230,7 +250,11 @@ def import_bundle(bundle: Path, root: Path, stacks: Collection[str] = ()) -> Imp
         for name, spec in _map(doc.get("variables")).items():
             variables[name] = _variable(spec, f"variables.{name}", out)
             variable_at[name] = str(at[path].pos(("variables", name)))
-        permissions.extend(_map(p) for p in _items(doc.get("permissions")))
+        # interpolated as the rows' own fields are (`user_name: ${workspace.current_user.userName}`)
+        permissions.extend(
+            _map(_convert(_map(p), ctx, ("permissions", i)))
+            for i, p in enumerate(_items(doc.get("permissions")))
+        )
         for kind, rows in _map(doc.get("resources")).items():
             if kind not in KINDS:
                 out.other_kinds.append(f"resources.{kind} at {at[path].pos(('resources', kind))}")
@@ -253,6 +277,11 @@ def import_bundle(bundle: Path, root: Path, stacks: Collection[str] = ()) -> Imp
         # a target spread over several files is merged, as the CLI merges includes
         for name, target_any in _map(doc.get("targets")).items():
             target = {k: v for k, v in _map(target_any).items() if k != "resources"}
+            if "permissions" in target:
+                target["permissions"] = [
+                    _map(_convert(_map(p), ctx, ("targets", name, "permissions", i)))
+                    for i, p in enumerate(_items(target["permissions"]))
+                ]
             targets[name] = merge_bundle(targets.get(name, {}), target)
             for kind, rows in _map(_map(target_any).get("resources")).items():
                 parts = ("targets", name, "resources", kind)
@@ -296,7 +325,7 @@ def import_bundle(bundle: Path, root: Path, stacks: Collection[str] = ()) -> Imp
         for row in rows.values():
             if permissions and kind in PERMISSION_LEVELS:
                 row.setdefault("permissions", []).extend(_levels(kind, permissions))
-    converted = repr([out.rows, overrides])
+    converted = repr([out.rows, overrides, targets])  # targets: their permissions converted
     uses_target = "${var." + TARGET_VARIABLE + "}" in converted or TARGET_REF in repr(targets)
     # a stack that is no target takes the variables of the CLI's default target, if any
     default = next((n for n, t in targets.items() if _map(t).get("default") is True), None)
@@ -503,8 +532,17 @@ def _python_documents(
                 folder, python, out.name, target, values
             )
         except bundle_python.PythonLoadError as err:
+            venv = python.get("venv_path")
+            hint = (
+                f"; python.venv_path '{venv}' does not exist, so they ran in Lakeform's own "
+                "Python, without the bundle's own packages: create the venv as the bundle says "
+                "(e.g. `uv sync` in its folder; the CLI runs the loaders in it too) and import "
+                "again"
+                if venv_note and "ModuleNotFoundError" in str(err)
+                else ""
+            )
             raise BundleError(
-                f"{where}: the bundle's Python loaders failed for target {target}: {err}"
+                f"{where}: the bundle's Python loaders failed for target {target}: {err}{hint}"
             ) from None
         out.notes.extend(f"{where}: {w}" for w in warnings)
         results[target] = (resources, locations)
@@ -961,6 +999,16 @@ def _run_as(name: str, run_as: dict[str, Any], out: Imported) -> None:
     """The stack's run_as for jobs; pipelines take it per row (run_as.go sets both)."""
     if not run_as:
         return
+    if run_as == {"user_name": "${" + USER_NAME + "}"}:
+        # the user deploying: what a job runs as with no run_as (its owner, the deployer), as
+        # the CLI has it (resourcemutator/run_as.go skips its checks when run_as is the
+        # current user); a stack has no "user deploying" to name, so none is set
+        out.notes.append(
+            f"targets.{name}.run_as: ${{{USER_NAME}}}, the user deploying: not set, as jobs and "
+            "pipelines run as their owner, the principal that deploys the stack, when no run_as "
+            "is set"
+        )
+        return
     out.settings[name]["run_as"] = run_as
     for key, pipeline in out.rows.get("pipelines", {}).items():
         if "run_as" not in pipeline and "run_as" not in _peek(pipeline, name):
@@ -1084,13 +1132,14 @@ def _sync_root(folder: Path, documents: list[tuple[Path, Any]]) -> Path:
     return Path(os.path.commonpath(roots))
 
 
-def _read(path: Path, root: Path) -> dict[str, Any]:
+def _read(path: Path, root: Path, out: Imported) -> dict[str, Any]:
     """A bundle file as plain data; YAML errors name the file and line."""
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as err:
         raise BundleError(f"{path}: {err}") from None
     data, problems = parse_text(text, _rel(path, root))
+    problems = _same_value_duplicates(text, problems, out)
     if problems:
         raise BundleError("\n".join(str(p) for p in problems))
     if data is None:
@@ -1098,6 +1147,69 @@ def _read(path: Path, root: Path) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise BundleError(f"{path}: expected a mapping")
     return cast("dict[str, Any]", data)
+
+
+def _node_shape(node: Any) -> Any:
+    """A YAML node's tags and values without its places, to compare two nodes."""
+    value = node.value
+    if isinstance(value, list):
+        items = cast("list[Any]", value)
+        return (
+            node.tag,
+            [
+                _node_shape(i)
+                if not isinstance(i, tuple)
+                else tuple(_node_shape(x) for x in cast("tuple[Any, Any]", i))
+                for i in items
+            ],
+        )
+    return (node.tag, value)
+
+
+DUPLICATE_KEY = re.compile(r"^duplicate key '(.*)' \(first at line (\d+)\)$")
+
+
+def _same_value_duplicates(text: str, problems: list[Problem], out: Imported) -> list[Problem]:
+    """`problems` without each duplicate key whose value is the same as the first's (said in a
+    note instead). The CLI reads a key written twice without a word, the later value winning
+    (libs/dyn/yamlloader/loader.go loadMapping sets each pair; dyn.Mapping.SetLoc replaces);
+    where both values are the same nothing is lost, so only differing ones stay refused."""
+    duplicates = [p for p in problems if p.pos and DUPLICATE_KEY.match(p.message)]
+    if not duplicates:
+        return problems
+    import yaml
+
+    try:
+        root_node = cast("yaml.Node | None", yaml.compose(text, Loader=yaml.SafeLoader))  # pyright: ignore[reportUnknownMemberType]
+    except yaml.YAMLError:
+        return problems
+    same: set[tuple[int, int]] = set()
+    stack: list[yaml.Node] = [root_node] if root_node is not None else []
+    while stack:
+        node = stack.pop()
+        if isinstance(node, yaml.MappingNode):
+            first: dict[str, yaml.Node] = {}
+            for key, value in node.value:
+                name = getattr(key, "value", None)
+                if isinstance(name, str) and name in first:
+                    if _node_shape(first[name]) == _node_shape(value):
+                        same.add((key.start_mark.line + 1, key.start_mark.column + 1))
+                elif isinstance(name, str):
+                    first[name] = value
+                stack.append(value)
+        elif isinstance(node, yaml.SequenceNode):
+            stack.extend(node.value)
+    kept: list[Problem] = []
+    for problem in problems:
+        if problem in duplicates and problem.pos and (problem.pos.line, problem.pos.col) in same:
+            key = DUPLICATE_KEY.match(problem.message)
+            out.notes.append(
+                f"{problem.pos}: {problem.path}: written twice with the same value (first at "
+                f"line {key.group(2) if key else '?'}); the CLI reads it once, as does the import"
+            )
+        else:
+            kept.append(problem)
+    return kept
 
 
 def _map(value: Any) -> dict[str, Any]:
@@ -1237,8 +1349,20 @@ def _convert(value: Any, ctx: _Ctx, parts: tuple[Part, ...], key: str = "") -> A
                 converted.append(_convert(v, ctx, (*parts, i), key))
         return converted
     if isinstance(value, str):
+        value = _without_workspace_prefix(value, ctx, parts)
+        if key in PATH_KEYS | LIBRARY_KEYS and ctx.out.file_path_is_default:
+            value = _root_files(value, ctx, parts)
         if key in PATH_KEYS and FILE_PATH.match(value):  # the bundle root, synced
             return _rel(ctx.bundle / FILE_PATH.sub("", value, count=1), ctx.root)
+        if (
+            key in LIBRARY_KEYS
+            and FILE_PATH.match(value)
+            and _is_local_library(FILE_PATH.sub("", value, count=1))
+        ):
+            # a library in the synced bundle folder: the bundle's local file, from this file's
+            # folder, which the library branch below builds (artifacts) and finds
+            rest = FILE_PATH.sub("", value, count=1)
+            value = Path(os.path.relpath(ctx.bundle / rest, ctx.folder)).as_posix()
         whole = WHOLE_VARIABLE.fullmatch(value)
         if whole and whole.group(1) in ctx.typed:
             typed = _typed(whole.group(1), ctx, parts, value)
@@ -1250,8 +1374,15 @@ def _convert(value: Any, ctx: _Ctx, parts: tuple[Part, ...], key: str = "") -> A
                 # a map of strings: the CLI's normalize turns a number or boolean into its text
                 return str(typed).lower() if isinstance(typed, bool) else str(typed)
             return typed
+        if key in PATH_KEYS:
+            value = _relative_variable_path(value, ctx, parts)
         value = _interpolate(value, ctx, parts)
-        if key in LIBRARY_KEYS and is_repo_relative(value) and value.endswith((".whl", ".jar")):
+        if (
+            key in LIBRARY_KEYS
+            and is_repo_relative(value)
+            and "${" not in value
+            and value.endswith((".whl", ".jar"))
+        ):
             found = _local_library(value, ctx, parts)
             if len(found) == 1:
                 return found[0]
@@ -1395,6 +1526,50 @@ def _typed_variables(
     return typed
 
 
+VAR_REF = re.compile(r"\$\{var\.([A-Za-z0-9_-]+)\}")
+
+
+def _relative_variables(documents: list[tuple[Path, dict[str, Any]]]) -> dict[str, str]:
+    """Each string variable whose value is the same relative path (`../src`, `./notebooks`) in
+    every target: the default, and no target setting another."""
+    defaults: dict[str, Any] = {}
+    overridden: set[str] = set()
+    for _, doc in documents:
+        for name, spec in _map(doc.get("variables")).items():
+            defaults[name] = _map(spec).get("default") if isinstance(spec, dict) else spec
+        for body in _map(doc.get("targets")).values():
+            overridden.update(_map(_map(body).get("variables")))
+    return {
+        name: value
+        for name, value in defaults.items()
+        if name not in overridden
+        and isinstance(value, str)
+        and value.startswith(("./", "../"))
+        and "${" not in value
+    }
+
+
+def _relative_variable_path(value: str, ctx: _Ctx, parts: tuple[Part, ...]) -> str:
+    """A path field holding `${var.NAME}` whose value is a relative path (the same in every
+    target): the CLI substitutes variables before it translates paths, and the substituted
+    value keeps the location of the field (libs/dyn/dynvar/resolve.go: `dyn.NewValue(...,
+    ref.Value.Locations())`), so translate_paths.go resolves it from the folder of the file
+    holding the field. The value is put in here, and the path resolved the same way."""
+    first = VAR_REF.match(value)
+    if first is None or first.group(1) not in ctx.out.relative_vars:
+        return value  # only a variable that starts the path makes it a relative one
+    name = first.group(1)
+    result = ctx.out.relative_vars[name] + value[first.end() :]
+    ctx.out.notes.append(
+        f"{ctx.loc.pos(parts)}: {value!r}: ${{var.{name}}} is "
+        f"{ctx.out.relative_vars[name]!r} in every target, a path relative to this file: "
+        "read as the CLI reads it, from this file's folder"
+    )
+    # with other variables left (they differ per target), resolved here: the caller resolves
+    # only a path with none
+    return _rel(ctx.folder / result, ctx.root) if "${" in result else result
+
+
 def _typed(name: str, ctx: _Ctx, parts: tuple[Part, ...], text: str) -> Any:
     """The value of typed variable `name` for a field that is exactly `text`, `${var.name}`.
     One that differs between stacks: in a target's own resources, that target's value; in a
@@ -1500,6 +1675,9 @@ def _field(resource: Any, name: str) -> Any:
     return value
 
 
+DEFAULT_WHEEL_BUILD = "python3 setup.py bdist_wheel"
+"""The CLI's build of a `whl` artifact with no `build` and no `files` (python.GetExecutable()
+is python3 where there is one)."""
 INFERRED_ARTIFACT = "python_artifact"
 """The artifact the CLI infers from a setup.py when a bundle defines none."""
 ARTIFACT_FIELDS = ("type", "path", "build", "files", "executable", "dynamic_version")
@@ -1552,9 +1730,57 @@ def _local_library(value: str, ctx: _Ctx, parts: tuple[Part, ...]) -> list[str]:
     return found
 
 
+PYPI_BUILD_TOOLS = {
+    "poetry": "poetry",
+    "hatch": "hatch",
+    "pdm": "pdm",
+    "flit": "flit",
+    "uv": "uv",
+    "twine": "twine",
+}
+"""Build commands that are Python packages of the same name on PyPI (installed as tools)."""
+PYPI_BUILD_MODULES = {"build": "build", "wheel": "wheel", "setuptools": "setuptools", "pip": "pip"}
+"""Modules a build runs with `python -m X` (or imports, as `setup.py` does setuptools), and the
+PyPI package that brings each."""
+NOT_FOUND = re.compile(r"(?:^|: )([\w.+-]+): command not found$", re.MULTILINE)
+NO_MODULE = re.compile(r"No module named '?([\w]+)'?\s*$", re.MULTILINE)
+
+
+def _missing_tool(command: str, output: str) -> tuple[str, str] | None:
+    """When a build failed because its tool is not installed: (the tool, what to install).
+    bash says `<name>: command not found` (exit 127) for a missing command; Python says
+    `No module named <name>` for `python -m <name>` (or an import) of a missing package. A
+    missing submodule (`No module named 'setuptools.backends'`) is the project's own fault, not
+    a missing tool, so the generic message keeps the detail."""
+    found = NOT_FOUND.search(output)
+    if found:
+        tool = found.group(1)
+        package = PYPI_BUILD_TOOLS.get(tool)
+        if package:
+            how = (
+                f"install it from PyPI so '{tool}' is on PATH (`uv tool install {package}` or "
+                f"`pipx install {package}`)"
+            )
+        else:
+            how = f"install '{tool}' so it is on PATH"
+        return f"'{tool}'", how
+    module = NO_MODULE.search(output)
+    if module and module.group(1) in PYPI_BUILD_MODULES:
+        package = PYPI_BUILD_MODULES[module.group(1)]
+        python = command.split()[0] if command.split()[0].startswith("python") else "python3"
+        return (
+            f"the Python package '{package}'",
+            f"install it for the Python the command runs (`{python} -m pip install {package}`, "
+            f"or `uv pip install {package}` in the environment that has it)",
+        )
+    return None
+
+
 def _build_artifacts(ctx: _Ctx) -> bool | None:
     """Run each artifact's `build` in its `path` once, as the CLI does before deploying
-    (bundle/artifacts/build.go: the command through the shell, in the artifact's folder);
+    (databricks/cli bundle/artifacts/build.go doBuild: the command through the shell, bash
+    first (libs/exec/shell.go findShell), in the artifact's folder; files default to the
+    folder's dist/*.whl, bundle/artifacts/prepare.go);
     None when one failed (refused, naming it)."""
     state = ctx.out.artifacts_built
     if state is not None:
@@ -1577,6 +1803,14 @@ def _build_artifacts(ctx: _Ctx) -> bool | None:
             )
             ok = False
             continue
+        if not folder.is_dir():
+            ctx.out.problems.append(
+                f"{where}: artifacts.{name}.path: '{spec.get('path')}' is no folder "
+                f"({_rel(folder, ctx.root)}; names are case-sensitive): the CLI builds in it, "
+                "so it must exist"
+            )
+            ok = False
+            continue
         try:
             proc = subprocess.run(
                 ["bash", "-c", str(command)],
@@ -1592,22 +1826,71 @@ def _build_artifacts(ctx: _Ctx) -> bool | None:
             lines = (proc.stderr.strip() or proc.stdout.strip()).splitlines()
             reason = lines[-1] if lines else f"exit {proc.returncode}"
         if proc is None or proc.returncode != 0:
-            ctx.out.problems.append(
-                f"{where}: artifacts.{name}{inferred}.build: {command!r} failed in "
-                f"{_rel(folder, ctx.root)}: {reason}; the CLI builds it the same way before a "
-                "deploy: make the build work here (its tools installed), or build it yourself "
-                "and remove the build, and import again"
-            )
+            output = "" if proc is None else proc.stderr + proc.stdout
+            missing = _missing_tool(str(command), output)
+            if missing is not None:
+                tool, install = missing
+                ctx.out.problems.append(
+                    f"{where}: artifacts.{name}{inferred}.build: {command!r} needs {tool}, "
+                    f"which is not installed here ({reason}); the CLI runs the same command "
+                    f"before a deploy, so it needs it too: {install}, and import again (or "
+                    "build the file yourself and remove the build)"
+                )
+            else:
+                ctx.out.problems.append(
+                    f"{where}: artifacts.{name}{inferred}.build: {command!r} failed in "
+                    f"{_rel(folder, ctx.root)}: {reason}; the CLI builds it the same way "
+                    "before a deploy: make the build work here (its tools installed), or build "
+                    "it yourself and remove the build, and import again"
+                )
             ok = False
             continue
+        default = " (the CLI's build of a whl artifact with no build or files)" * bool(
+            spec.get("_inferred_build")
+        )
         ctx.out.notes.append(
-            f"{where}: artifacts.{name}{inferred}: built by running {command!r} in "
+            f"{where}: artifacts.{name}{inferred}: built by running {command!r}{default} in "
             f"{_rel(folder, ctx.root)}, as the CLI does before a deploy; the rows name the built "
             "file, which lakeform up uploads as it finds it: build again before a deploy when "
             "the code changes (the CLI builds at every deploy)"
         )
     ctx.out.artifacts_built = ok
     return ok or None
+
+
+ROOT_FILES = re.compile(r"^\$\{workspace\.root_path\}/files(?=/|$)")
+
+
+def _root_files(value: str, ctx: _Ctx, parts: tuple[Part, ...]) -> str:
+    """`${workspace.root_path}/files/...` in a path or library field, with the bundle's
+    file_path the CLI's default (`${workspace.root_path}/files`): `${workspace.file_path}/...`,
+    the bundle's synced file, which Lakeform uploads itself."""
+    if not ROOT_FILES.match(value):
+        return value
+    rewritten = ROOT_FILES.sub("${workspace.file_path}", value, count=1)
+    ctx.out.notes.append(
+        f"{ctx.loc.pos(parts)}: {value!r} is {rewritten!r} (the CLI's default file_path is "
+        "${workspace.root_path}/files): the bundle's own file"
+    )
+    return rewritten
+
+
+WORKSPACE_PREFIXED = re.compile(r"/Workspace/?(\$\{workspace\.(?:root_path|file_path)\})")
+"""`/Workspace/${workspace.file_path}`: the CLI's RewriteWorkspacePrefix drops the `/Workspace`
+(databricks/cli bundle/config/mutator/rewrite_workspace_prefix.go), as the paths it stands for
+already start with it (prepend_workspace_prefix.go); without this the path would be doubled."""
+
+
+def _without_workspace_prefix(value: str, ctx: _Ctx, parts: tuple[Part, ...]) -> str:
+    """`value` with `/Workspace` dropped before `${workspace.root_path}` and
+    `${workspace.file_path}`, as the CLI drops it (and warns, as the note does)."""
+    rewritten = WORKSPACE_PREFIXED.sub(r"\1", value)
+    if rewritten != value:
+        ctx.out.notes.append(
+            f"{ctx.loc.pos(parts)}: {value!r} read as {rewritten!r}, as the CLI reads it (the "
+            "workspace path already starts with /Workspace; the CLI warns to write it so)"
+        )
+    return rewritten
 
 
 def _interpolate(value: str, ctx: _Ctx, parts: tuple[Part, ...], depth: int = 0) -> str:
@@ -1640,17 +1923,19 @@ def _interpolate(value: str, ctx: _Ctx, parts: tuple[Part, ...], depth: int = 0)
             ctx.out.root_path_used = True
             return "${var." + ROOT_VARIABLE + "}"
         if ref == "workspace.file_path":
-            rest = FILE_PATH.sub("", value, count=1) if FILE_PATH.match(value) else ""
+            rest = FILE_PATH.sub("", value, count=1).rstrip("/") if FILE_PATH.match(value) else ""
+            kind = next((p for p in parts if isinstance(p, str) and p in KINDS), "jobs")
+            reader = {"pipelines": "pipeline", "quality_monitors": "monitor"}.get(kind, "job")
             ctx.refuse(
                 parts,
                 f"'{value}': {m.group(0)} is the workspace folder the Databricks CLI syncs the "
                 "whole bundle folder to; Lakeform syncs no folder, it uploads only the files "
                 "rows name in path fields (notebook_path, python_file, libraries, ...), each "
                 "under its row's own folder, so it has no such path: put "
-                f"{repr(rest) if rest else 'the files'} where the job can read it (a volume, "
-                "/Volumes/<catalog>/<schema>/<volume>/..., or a Git folder of the repository) "
-                "and write that path here, or ${var.NAME} with each stack's path in its "
-                "lakeform:settings.variables",
+                f"{repr(rest) if rest else 'the files'} where the {reader} can read "
+                f"{'it' if rest else 'them'} (a volume, /Volumes/<catalog>/<schema>/<volume>/"
+                f"{rest or '...'}, or a Git folder of the repository) and write that path here, "
+                "or ${var.NAME} with each stack's path in its lakeform:settings.variables",
             )
             return m.group(0)
         resource = RESOURCE_REF.match(ref)

@@ -199,6 +199,52 @@ def _known_version(r: _Reader, data: LMap) -> bool:
     return False
 
 
+JOB_CONFIG_KEYS = (
+    "timeout_seconds",
+    "max_concurrent_runs",
+    "queue",
+    "continuous",
+    "trigger",
+    "schedule",
+    "tags",
+    "job_clusters",
+    "environments",
+    "notification_settings",
+)
+"""The job settings lakeflow-jobs-meta 0.1's files nest under a job's `job_config` (its
+metadata_manager.load_yaml stores these and no other; its orchestrator applies them to the job),
+before its jobs took them at their own level."""
+
+
+def _hoist_job_config(r: _Reader, key: str, job: LMap) -> LMap:
+    """A job whose settings sit under `job_config` (the framework's files up to 0.1.0) -> the
+    same job with them at its own level, where the framework's later files and the API have
+    them. A key the framework did not read from there, or one also set on the job, is an error
+    (never dropped, never silently one of two)."""
+    config = job.get("job_config")
+    if not isinstance(config, LMap):
+        return job  # absent; any other type is reported as an unknown field by the native rules
+    out = LMap(job.pos)
+    for k, v in job.items():
+        if k != "job_config":
+            out.put(k, v, job.key_pos.get(k))
+    for k, v in config.items():
+        kpos = config.key_pos.get(k)
+        if k not in JOB_CONFIG_KEYS:
+            r.problem(
+                kpos,
+                f"jobs.{key}.job_config.{k}",
+                "lakeflow-jobs-meta reads only "
+                f"{', '.join(JOB_CONFIG_KEYS)} from job_config (it ignores {k}): "
+                "set it on the job itself",
+            )
+        elif k in job:
+            r.problem(kpos, f"jobs.{key}.job_config.{k}", f"{k} is also set on the job; keep one")
+        else:
+            out.put(k, v, kpos)
+    return out
+
+
 def _lfjm_job(r: _Reader, key: str, job: Any, pos: Pos | None, out_jobs: LMap) -> None:
     if key in out_jobs:
         r.problem(pos, f"jobs.{key}", f"duplicate job '{key}'")
@@ -206,6 +252,7 @@ def _lfjm_job(r: _Reader, key: str, job: Any, pos: Pos | None, out_jobs: LMap) -
     if not isinstance(job, LMap):
         out_jobs.put(key, job, pos)  # the native rules report the type
         return
+    job = _hoist_job_config(r, key, job)
     r.job = key
     native = LMap(job.pos)
     alert: tuple[Any, Pos | None] | None = None

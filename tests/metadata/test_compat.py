@@ -322,6 +322,64 @@ def test_version_1_0_files_list_jobs_with_job_name(project: Project) -> None:
     assert job.tasks[0].timeout_seconds == 3600
 
 
+def test_job_settings_under_job_config_as_its_0_1_files_nest_them(project: Project) -> None:
+    # the framework's files up to 0.1.0 nested a job's settings under job_config (written for
+    # this test in that shape)
+    project.write(
+        "a.yaml",
+        """
+        metadata_version: "1.0"
+        jobs:
+          - job_name: nightly_load
+            job_config:
+              timeout_seconds: 600
+              max_concurrent_runs: 2
+              tags: {team: data}
+              job_clusters:
+                - job_cluster_key: small
+                  new_cluster:
+                    {spark_version: 15.4.x-scala2.12, node_type_id: i3.xlarge, num_workers: 1}
+              notification_settings:
+                email_notifications: {on_failure: [a@example.com]}
+            tasks:
+              - {task_key: t, task_type: notebook, file_path: src/nb.py, job_cluster_key: small}
+        """,
+    )
+    job = project.load().jobs["nightly_load"]
+    assert (job.timeout_seconds, job.max_concurrent_runs) == (600, 2)
+    assert job.tags == {"team": "data"}
+    assert [c.job_cluster_key for c in job.job_clusters or []] == ["small"]
+    assert job.email_notifications is not None
+    assert job.email_notifications.on_failure == ["a@example.com"]
+
+
+def test_job_config_keys_the_framework_never_read_or_set_twice_are_refused(
+    project: Project,
+) -> None:
+    project.write(
+        "a.yaml",
+        """
+        metadata_version: "1.0"
+        jobs:
+          - job_name: nightly_load
+            timeout_seconds: 60
+            job_config:
+              timeout_seconds: 600
+              run_as: {user_name: a@example.com}
+            tasks:
+              - {task_key: t, task_type: notebook, file_path: src/nb.py}
+        """,
+    )
+    assert project.problems() == [
+        "resources/a.yaml:6:7: jobs.nightly_load.job_config.timeout_seconds: timeout_seconds is "
+        "also set on the job; keep one",
+        "resources/a.yaml:7:7: jobs.nightly_load.job_config.run_as: lakeflow-jobs-meta "
+        "reads only timeout_seconds, max_concurrent_runs, queue, continuous, trigger, schedule, "
+        "tags, job_clusters, environments, notification_settings from job_config (it ignores "
+        "run_as): set it on the job itself",
+    ]
+
+
 def test_a_jobs_file_with_task_type_and_no_version_is_lakeflow_jobs_meta(project: Project) -> None:
     project.write(
         "a.yaml",

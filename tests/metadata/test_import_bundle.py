@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import textwrap
 from pathlib import Path
 from typing import Any
@@ -793,6 +794,167 @@ def test_interpolations_get_their_meaning_in_a_stack(
     assert main(["validate"]) == 0
 
 
+def test_a_workspace_path_written_with_a_workspace_prefix_is_read_as_the_cli_reads_it(
+    refs: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # `/Workspace/${workspace.root_path}` (and file_path): the CLI drops the /Workspace, as the
+    # path already starts with it (rewrite_workspace_prefix.go), so it is not doubled
+    _edit(
+        refs / "b/resources/job.yml",
+        '"${workspace.root_path}/state"',
+        '"/Workspace${workspace.root_path}/state"',
+    )
+    _edit(
+        refs / "b/resources/job.yml",
+        '"${workspace.file_path}/src/main.py"',
+        '"/Workspace/${workspace.file_path}/src/main.py"',
+    )
+    assert main(["import-bundle", "b", "-o", "resources/refs"]) == 0
+    job = yaml.safe_load((refs / "resources/refs/refs.yaml").read_text())["jobs"]["refs_job"]
+    assert job["parameters"][-1]["default"] == "${var.workspace_root}/state"
+    assert job["tasks"][0]["spark_python_task"] == {"python_file": "b/src/main.py"}
+    err = capsys.readouterr().err.splitlines()
+    assert (
+        "note: b/resources/job.yml:11:24: '/Workspace${workspace.root_path}/state' read as "
+        "'${workspace.root_path}/state', as the CLI reads it (the workspace path already starts "
+        "with /Workspace; the CLI warns to write it so)"
+    ) in err
+    assert main(["validate"]) == 0
+
+
+def test_a_path_built_from_a_variable_holding_a_relative_folder_is_resolved_as_the_cli_does(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # `notebook_path: ${var.base}/nb.py` with base `../src/jobs`, in resources/: the CLI
+    # substitutes, then resolves the path from the file holding the field
+    files = {
+        "databricks.yml": """
+            bundle: {name: relvar}
+            include: [resources/*.yml]
+            variables:
+              base: {default: ../src/jobs}
+              env: {default: dev}
+            targets:
+              dev: {default: true}
+              prod: {variables: {env: prod}}
+        """,
+        "resources/job.yml": """
+            resources:
+              jobs:
+                relvar_job:
+                  tasks:
+                    - task_key: main
+                      notebook_task: {notebook_path: "${var.base}/nb.py"}
+                    - task_key: other
+                      spark_python_task: {python_file: "${var.base}/${var.env}.py"}
+        """,
+        "src/jobs/nb.py": "# Databricks notebook source\n",
+        "src/jobs/dev.py": "print('dev')\n",
+        "src/jobs/prod.py": "print('prod')\n",
+    }
+    for name, text in files.items():
+        (tmp_path / "b" / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / "b" / name).write_text(textwrap.dedent(text).lstrip("\n"))
+    monkeypatch.chdir(tmp_path)
+    assert main(["import-bundle", "b", "-o", "resources/relvar"]) == 0
+    job = yaml.safe_load((tmp_path / "resources/relvar/relvar.yaml").read_text())["jobs"]
+    tasks = job["relvar_job"]["tasks"]
+    assert tasks[0]["notebook_task"] == {"notebook_path": "b/src/jobs/nb.py"}
+    # a variable that differs per target stays one, after the folder is resolved
+    assert tasks[1]["spark_python_task"] == {"python_file": "b/src/jobs/${var.env}.py"}
+    assert (
+        "note: b/resources/job.yml:6:27: '${var.base}/nb.py': ${var.base} is '../src/jobs' in "
+        "every target, a path relative to this file: read as the CLI reads it, from this "
+        "file's folder"
+    ) in capsys.readouterr().err.splitlines()
+    assert main(["validate"]) == 0
+
+
+@pytest.mark.parametrize("second", ["main", "other"])
+def test_a_key_written_twice_is_read_once_when_both_values_agree_and_refused_otherwise(
+    refs: Path, capsys: pytest.CaptureFixture[str], second: str
+) -> None:
+    # the CLI keeps the later value without a word (yamlloader.loadMapping, Mapping.SetLoc)
+    _edit(
+        refs / "b/databricks.yml",
+        "  dev: {default: true, workspace: {root_path: /Workspace/Shared/refs}}\n",
+        "  dev:\n    default: true\n    variables:\n      cat: main\n"
+        f"      schema: s\n      cat: {second}\n",
+    )
+    (refs / "b/databricks.yml").write_text(
+        (refs / "b/databricks.yml").read_text() + "variables:\n  cat: {default: x}\n  schema: {}\n"
+    )
+    code = main(["import-bundle", "b", "-o", "resources/refs"])
+    err = capsys.readouterr().err.splitlines()
+    if second == "main":
+        assert code == 0
+        assert (
+            "note: b/databricks.yml:14:7: targets.dev.variables.cat: written twice with the same "
+            "value (first at line 12); the CLI reads it once, as does the import"
+        ) in err
+    else:
+        assert code == 1
+        assert err[-2:] == [
+            "lakeform import-bundle: b/databricks.yml:14:7: targets.dev.variables.cat: "
+            "duplicate key 'cat' (first at line 12)",
+            "FAILED: nothing written",
+        ]
+
+
+DEPLOYER = {
+    # a bundle granting the user deploying CAN_MANAGE (bundle-wide) and CAN_VIEW (one target's),
+    # and running its jobs as that user, as real bundles write it
+    "databricks.yml": """
+        bundle: {name: perms}
+        permissions:
+          - {user_name: "${workspace.current_user.userName}", level: CAN_MANAGE}
+        resources:
+          jobs:
+            perms_job:
+              tasks:
+                - task_key: main
+                  notebook_task: {notebook_path: src/nb.py}
+        targets:
+          dev:
+            default: true
+            run_as: {user_name: "${workspace.current_user.userName}"}
+            permissions:
+              - {group_name: "${bundle.target}-readers", level: CAN_VIEW}
+    """,
+    "src/nb.py": "# Databricks notebook source\n",
+}
+
+
+def test_permissions_and_run_as_naming_the_user_deploying_get_their_stack_meaning(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for name, text in DEPLOYER.items():
+        (tmp_path / "b" / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / "b" / name).write_text(textwrap.dedent(text).lstrip("\n"))
+    monkeypatch.chdir(tmp_path)
+    assert main(["import-bundle", "b", "-o", "resources/perms"]) == 0
+    job = yaml.safe_load((tmp_path / "resources/perms/perms.yaml").read_text())["jobs"]
+    job = job["perms_job"]
+    # bundle-wide permissions are interpolated as the rows' own fields are
+    mine = {"user_name": "${var.current_user_name}", "level": "CAN_MANAGE"}
+    assert job["permissions"] == [mine]
+    # a target's too, joining the bundle's in that stack
+    assert job["stack_overrides"]["dev"]["permissions"] == [
+        mine,
+        {"group_name": "${var.bundle_target}-readers", "level": "CAN_VIEW"},
+    ]
+    dev = yaml.safe_load((tmp_path / "Pulumi.dev.yaml").read_text())["config"]
+    assert "run_as" not in dev["lakeform:settings"]
+    assert dev["lakeform:settings"]["variables"]["current_user_name"] == "REPLACE-ME"
+    err = capsys.readouterr().err.splitlines()
+    assert (
+        "note: targets.dev.run_as: ${workspace.current_user.userName}, the user deploying: not "
+        "set, as jobs and pipelines run as their owner, the principal that deploys the stack, "
+        "when no run_as is set"
+    ) in err
+    assert main(["validate"]) == 0
+
+
 @pytest.mark.parametrize(
     ("value", "problem"),
     [
@@ -814,9 +976,9 @@ def test_interpolations_get_their_meaning_in_a_stack(
             "the Databricks CLI syncs the whole bundle folder to; Lakeform syncs no folder, it "
             "uploads only the files rows name in path fields (notebook_path, python_file, "
             "libraries, ...), each under its row's own folder, so it has no such path: put the "
-            "files where the job can read it (a volume, /Volumes/<catalog>/<schema>/<volume>/..., "
-            "or a Git folder of the repository) and write that path here, or ${var.NAME} with "
-            "each stack's path in its lakeform:settings.variables",
+            "files where the job can read them (a volume, /Volumes/<catalog>/<schema>/<volume>/"
+            "..., or a Git folder of the repository) and write that path here, or ${var.NAME} "
+            "with each stack's path in its lakeform:settings.variables",
         ),
         (
             # a job parameter naming a data file of the bundle, as a notebook reads it at run time
@@ -826,9 +988,21 @@ def test_interpolations_get_their_meaning_in_a_stack(
             "folder, it uploads only the files rows name in path fields (notebook_path, "
             "python_file, libraries, ...), each under its row's own folder, so it has no such "
             "path: put 'data/products.json' where the job can read it (a volume, "
-            "/Volumes/<catalog>/<schema>/<volume>/..., or a Git folder of the repository) and "
-            "write that path here, or ${var.NAME} with each stack's path in its "
+            "/Volumes/<catalog>/<schema>/<volume>/data/products.json, or a Git folder of the "
+            "repository) and write that path here, or ${var.NAME} with each stack's path in its "
             "lakeform:settings.variables",
+        ),
+        (
+            # a folder the notebook reads sibling files from, written with the /Workspace the
+            # CLI drops (rewrite_workspace_prefix.go): refused naming the folder, not the prefix
+            "/Workspace/${workspace.file_path}/src/",
+            "'${workspace.file_path}/src/': ${workspace.file_path} is the workspace folder the "
+            "Databricks CLI syncs the whole bundle folder to; Lakeform syncs no folder, it "
+            "uploads only the files rows name in path fields (notebook_path, python_file, "
+            "libraries, ...), each under its row's own folder, so it has no such path: put 'src' "
+            "where the job can read it (a volume, /Volumes/<catalog>/<schema>/<volume>/src, or a "
+            "Git folder of the repository) and write that path here, or ${var.NAME} with each "
+            "stack's path in its lakeform:settings.variables",
         ),
     ],
 )
@@ -958,9 +1132,18 @@ def test_a_bundle_with_a_setup_py_and_no_artifacts_builds_its_wheel_as_the_cli_d
         (
             "artifacts: {default: {type: whl, build: no-such-tool build}}\n",
             "lakeform import-bundle: b/databricks.yml:10:13: artifacts.default.build: 'no-such-"
-            "tool build' failed in b: bash: line 1: no-such-tool: command not found; the CLI "
-            "builds it the same way before a deploy: make the build work here (its tools "
-            "installed), or build it yourself and remove the build, and import again",
+            "tool build' needs 'no-such-tool', which is not installed here (bash: line 1: "
+            "no-such-tool: command not found); the CLI runs the same command before a deploy, "
+            "so it needs it too: install 'no-such-tool' so it is on PATH, and import again (or "
+            "build the file yourself and remove the build)",
+        ),
+        (
+            # a build that runs and fails for a reason of its own: its last line shown
+            "artifacts: {default: {type: whl, build: echo no pyproject.toml here >&2; exit 3}}\n",
+            "lakeform import-bundle: b/databricks.yml:10:13: artifacts.default.build: 'echo no "
+            "pyproject.toml here >&2; exit 3' failed in b: no pyproject.toml here; the CLI builds "
+            "it the same way before a deploy: make the build work here (its tools installed), or "
+            "build it yourself and remove the build, and import again",
         ),
         (
             "",
@@ -983,6 +1166,169 @@ def test_a_library_whose_build_fails_or_that_is_missing_is_refused(
     )
     assert main(["import-bundle", "b", "-o", "resources/refs"]) == 1
     assert capsys.readouterr().err.splitlines()[-2:] == [message, "FAILED: nothing written"]
+    assert not (refs / "resources/refs").exists()
+
+
+def test_a_wheel_artifact_with_no_build_is_built_with_setup_py_and_named_by_its_synced_path(
+    refs: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # `type: whl` with neither build nor files: the CLI runs `python setup.py bdist_wheel` in
+    # its path (prepare.go); the task names the wheel where the CLI syncs it,
+    # /Workspace${workspace.root_path}/files/..., the default file_path
+    (refs / "b/lib").mkdir()
+    (refs / "b/lib/setup.py").write_text(SETUP_PY)
+    (refs / "b/databricks.yml").write_text(
+        (refs / "b/databricks.yml").read_text()
+        + "artifacts:\n  lib:\n    type: whl\n    path: ./lib\n"
+    )
+    _edit(
+        refs / "b/resources/job.yml",
+        "        - task_key: main\n",
+        "        - task_key: main\n          libraries:\n            - whl: "
+        '"/Workspace${workspace.root_path}/files/lib/dist/refs-0.2-py3-none-any.whl"\n',
+    )
+    assert main(["import-bundle", "b", "-o", "resources/refs"]) == 0
+    assert (refs / "b/lib/dist/refs-0.2-py3-none-any.whl").read_bytes() == b"PK setup.py"
+    job = yaml.safe_load((refs / "resources/refs/refs.yaml").read_text())["jobs"]["refs_job"]
+    assert job["tasks"][0]["libraries"] == [{"whl": "b/lib/dist/refs-0.2-py3-none-any.whl"}]
+    err = capsys.readouterr().err.splitlines()
+    assert (
+        "note: b/databricks.yml:11:3: artifacts.lib: built by running 'python3 setup.py "
+        "bdist_wheel' (the CLI's build of a whl artifact with no build or files) in b/lib, as the "
+        "CLI does before a deploy; the rows name the built file, which lakeform up uploads as it "
+        "finds it: build again before a deploy when the code changes (the CLI builds at every "
+        "deploy)"
+    ) in err
+    assert any("(the CLI's default file_path is ${workspace.root_path}/files)" in e for e in err)
+    assert main(["validate"]) == 0
+
+
+def test_a_wheel_artifact_whose_folder_is_missing_is_refused(
+    refs: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (refs / "b/databricks.yml").write_text(
+        (refs / "b/databricks.yml").read_text()
+        + "artifacts:\n  lib:\n    type: whl\n    path: ./Lib\n"
+    )
+    _edit(
+        refs / "b/resources/job.yml",
+        "        - task_key: main\n",
+        "        - task_key: main\n          libraries: [{whl: ../Lib/dist/*.whl}]\n",
+    )
+    assert main(["import-bundle", "b", "-o", "resources/refs"]) == 1
+    assert (
+        "lakeform import-bundle: b/databricks.yml:11:3: artifacts.lib.path: './Lib' is no folder "
+        "(b/Lib; names are case-sensitive): the CLI builds in it, so it must exist"
+    ) in capsys.readouterr().err.splitlines()
+
+
+POETRY = """#!/bin/sh
+# stands in for `poetry build` (poetry-core writes dist/<name>-<version>-py3-none-any.whl and
+# the sdist); what matters is that the import runs it as the CLI does, in the artifact's folder
+[ "$1" = build ] || exit 2
+mkdir -p dist && printf 'PK poetry' > dist/refs_pkg-0.3-py3-none-any.whl
+printf 'sdist' > dist/refs_pkg-0.3.tar.gz
+"""
+
+
+def _path_with(folder: Path, tools: dict[str, str]) -> str:
+    """A PATH holding bash, mkdir and `tools` (name -> script) only, so a tool missing here is
+    missing whatever the machine has installed."""
+    import shutil
+
+    for command in ("bash", "mkdir"):
+        found = shutil.which(command)
+        assert found is not None
+        (folder / command).symlink_to(found)
+    for name, script in tools.items():
+        (folder / name).write_text(script)
+        (folder / name).chmod(0o755)
+    return str(folder)
+
+
+def _poetry_bundle(refs: Path) -> None:
+    """A bundle of the shape of the CLI's python_wheel_poetry example: a poetry project in a
+    sub-folder, an artifact built with `poetry build`, a task library naming its dist/*.whl."""
+    (refs / "b/pkg").mkdir()
+    (refs / "b/pkg/pyproject.toml").write_text(
+        '[tool.poetry]\nname = "refs_pkg"\nversion = "0.3"\n'
+        '[build-system]\nrequires = ["poetry-core"]\nbuild-backend = "poetry.core.masonry.api"\n'
+    )
+    (refs / "b/databricks.yml").write_text(
+        (refs / "b/databricks.yml").read_text()
+        + "artifacts:\n  pkg:\n    type: whl\n    path: ./pkg\n    build: poetry build\n"
+    )
+    _edit(
+        refs / "b/resources/job.yml",
+        "        - task_key: main\n",
+        "        - task_key: main\n          libraries: [{whl: ../pkg/dist/*.whl}]\n",
+    )
+
+
+def test_an_artifact_built_by_poetry_is_built_in_its_folder_and_its_wheel_uploaded(
+    refs: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    _poetry_bundle(refs)
+    monkeypatch.setenv("PATH", _path_with(tmp_path_factory.mktemp("bin"), {"poetry": POETRY}))
+    assert main(["import-bundle", "b", "-o", "resources/refs"]) == 0
+    assert (refs / "b/pkg/dist/refs_pkg-0.3-py3-none-any.whl").read_bytes() == b"PK poetry"
+    job = yaml.safe_load((refs / "resources/refs/refs.yaml").read_text())["jobs"]["refs_job"]
+    # the wheel only: the sdist beside it is no match of the task's glob
+    assert job["tasks"][0]["libraries"] == [{"whl": "b/pkg/dist/refs_pkg-0.3-py3-none-any.whl"}]
+    assert (
+        "note: b/databricks.yml:11:3: artifacts.pkg: built by running 'poetry build' in b/pkg, "
+        "as the CLI does before a deploy; the rows name the built file, which lakeform up "
+        "uploads as it finds it: build again before a deploy when the code changes (the CLI "
+        "builds at every deploy)"
+    ) in capsys.readouterr().err.splitlines()
+    assert main(["validate"]) == 0
+
+
+@pytest.mark.parametrize(
+    ("build", "message"),
+    [
+        (
+            "poetry build",
+            "lakeform import-bundle: b/databricks.yml:11:3: artifacts.pkg.build: 'poetry build' "
+            "needs 'poetry', which is not installed here (bash: line 1: poetry: command not "
+            "found); the CLI runs the same command before a deploy, so it needs it too: install "
+            "it from PyPI so 'poetry' is on PATH (`uv tool install poetry` or `pipx install "
+            "poetry`), and import again (or build the file yourself and remove the build)",
+        ),
+        (
+            "python3 -m build --wheel",
+            "lakeform import-bundle: b/databricks.yml:11:3: artifacts.pkg.build: 'python3 -m "
+            "build --wheel' needs the Python package 'build', which is not installed here (PY: "
+            "No module named build); the CLI runs the same command before a deploy, so it needs "
+            "it too: install it for the Python the command runs (`python3 -m pip install build`, "
+            "or `uv pip install build` in the environment that has it), and import again (or "
+            "build the file yourself and remove the build)",
+        ),
+    ],
+)
+def test_a_build_whose_tool_is_not_installed_is_refused_naming_what_to_install(
+    refs: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path_factory: pytest.TempPathFactory,
+    build: str,
+    message: str,
+) -> None:
+    import sys
+
+    _poetry_bundle(refs)
+    _edit(refs / "b/databricks.yml", "build: poetry build", f"build: {build}")
+    # python3 is this test's own interpreter, which has no `build` package (the dev environment
+    # does not install it; the assert below says so if that changes)
+    python = f'#!/bin/sh\nexec "{sys.executable}" "$@"\n'
+    monkeypatch.setenv("PATH", _path_with(tmp_path_factory.mktemp("bin"), {"python3": python}))
+    assert main(["import-bundle", "b", "-o", "resources/refs"]) == 1
+    err = capsys.readouterr().err.splitlines()
+    assert err[-1] == "FAILED: nothing written"
+    assert re.sub(r"\(\S*python3?\S*: No module", "(PY: No module", err[-2]) == message
     assert not (refs / "resources/refs").exists()
 
 
@@ -1120,6 +1466,28 @@ def test_a_python_loader_that_fails_is_refused_with_its_error(
     assert f"lakeform import-bundle: {message}" in err
     assert ("no manifest" in err) if "RuntimeError" in new else ("many" in err)
     assert "Traceback" not in err
+    assert not (pybundle / "resources/py").exists()
+
+
+def test_a_python_loader_needing_the_bundles_own_venv_that_is_missing_says_to_create_it(
+    pybundle: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # the loader imports the bundle's own package, which only its venv (`uv sync`) has
+    _edit(
+        pybundle / "b/resources/__init__.py",
+        "    return load_resources_from_current_package_module()",
+        "    import refs_own_package  # noqa: F401\n"
+        "    return load_resources_from_current_package_module()",
+    )
+    assert not (pybundle / "b/.venv").exists()
+    assert main(["import-bundle", "b", "-o", "resources/py"]) == 1
+    err = capsys.readouterr().err
+    assert "ModuleNotFoundError: No module named 'refs_own_package'" in err
+    assert (
+        "; python.venv_path '.venv' does not exist, so they ran in Lakeform's own Python, "
+        "without the bundle's own packages: create the venv as the bundle says (e.g. `uv sync` "
+        "in its folder; the CLI runs the loaders in it too) and import again\n"
+    ) in err
     assert not (pybundle / "resources/py").exists()
 
 
