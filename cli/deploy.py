@@ -601,4 +601,6 @@ saved_gate = _saved_gate
 row_progress = _row_progress
 print_outputs = _print_outputs
 preview_plan = _plan
+preview_run = _preview
+plan_of = _plan_of
 refused_words = _refused

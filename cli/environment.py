@@ -120,8 +120,9 @@ def run_plan(env: Environment, args: argparse.Namespace) -> int:
             return Plan(stack=stack, rows=[], existing=found[stack][1])
         if book is not None:
             book.forget_reads(stack)
-        runs[stack] = by_stack[stack].preview(refresh=args.refresh)
-        return build_plan(stack, runs[stack].steps)
+        # With the policy pack's findings; one a mandatory rule refuses comes back too.
+        runs[stack] = deploy.preview_run(by_stack[stack], refresh=args.refresh)
+        return deploy.plan_of(by_stack[stack], runs[stack])
 
     plans, errors = side_by_side(env.stacks(), preview, args.jobs)
     if book is not None:
@@ -129,7 +130,15 @@ def run_plan(env: Environment, args: argparse.Namespace) -> int:
         book.record(Stacks.of(found), found_quiet, "plan")
     if errors:
         raise failure(errors)
-    deploy.write_output(FORMATS[args.format](combined(env, plans, moves)), args.output)
+    plan = combined(env, plans, moves)
+    deploy.write_output(FORMATS[args.format](plan), args.output)
+    if plan.refused:
+        print(
+            f"lakeform plan: error: stack {env.name}: refused by its policies "
+            "(lakeform:settings.policies); the plan above lists each mandatory rule broken",
+            file=sys.stderr,
+        )
+        return 1
     return 0
 
 
@@ -143,14 +152,21 @@ def run_up(env: Environment, args: argparse.Namespace) -> int:
     runs: dict[str, Run] = {}
 
     def preview(stack: str) -> Plan:
-        runs[stack] = by_stack[stack].preview()
-        return build_plan(stack, runs[stack].steps)
+        runs[stack] = deploy.preview_run(by_stack[stack])  # as run_plan's
+        return deploy.plan_of(by_stack[stack], runs[stack])
 
     plans, errors = side_by_side(env.stacks(), preview, args.jobs)
     if errors:
         raise failure(errors)
     plan = combined(env, plans, moves)
     sys.stdout.write(text(plan))
+    if plan.refused:
+        print(
+            f"lakeform up: refusing to deploy stack {env.name}: its policies "
+            "(lakeform:settings.policies) refuse the rows above; nothing was written",
+            file=sys.stderr,
+        )
+        return 1
     refusal = deploy.guard_deletes(plan, env.settings, args.allow_deletes)
     if refusal is not None:
         print(f"lakeform up: {refusal}", file=sys.stderr)
