@@ -587,10 +587,12 @@ def _print_outputs(outputs: dict[str, Any], *, as_json: bool) -> None:
     if as_json:
         print(json.dumps(outputs, indent=2, sort_keys=True))
         return
-    for kind in KINDS:
+    for kind, entry in KINDS.items():
         for key, value in sorted((outputs.get(kind) or {}).items()):
-            fields = "  ".join(f"{k}={v}" for k, v in sorted(value.items()) if k in ("id", "url"))
-            print(f"{kind}.{key}  {fields}")
+            # A monitor's id is the object it watches (Kind.output_id): its table, its schema.
+            fields = [f"id={value[entry.output_id]}"] if value.get(entry.output_id) else []
+            fields += [f"url={value['url']}"] if value.get("url") else []
+            print(f"{kind}.{key}  {'  '.join(fields)}".rstrip())
 
 
 # For cli/shards.py, which runs these over every shard of a sharded stack.
