@@ -294,6 +294,8 @@ def main() -> None:
     server = grpc.server(futures.ThreadPoolExecutor(max_workers=32))
     provider_pb2_grpc.add_ResourceProviderServicer_to_server(Provider(), server)
     port = server.add_insecure_port("127.0.0.1:0")
+    # Before the port is printed: from then on the engine (or a test) may end the plugin.
+    stop_on_interrupt(server)
     server.start()
     print(port, flush=True)  # the engine reads the port from the first line
     engine = engine_address(sys.argv[1:])
@@ -308,7 +310,6 @@ def main() -> None:
             os._exit(0)
 
         watch_engine(engine, engine_check_interval(), gone)
-    stop_on_interrupt(server)
     server.wait_for_termination()
     # Stopped by SIGINT: exit 0, as the real plugin does; os._exit, since a worker thread still
     # waiting on the workspace would hold the interpreter at exit.
