@@ -354,6 +354,55 @@ class Engine:
         outputs: dict[str, Any] = json.loads(done.stdout)
         return outputs
 
+    def exported(self) -> tuple[dict[str, Any], dict[str, Any]]:
+        """The stack's outputs (as `outputs`) and its deployment, from one `pulumi stack export
+        --show-secrets` run: for a command that needs both, one run instead of two."""
+        try:
+            deployment = dict(self.stack().export_stack().deployment or {})
+        except auto.CommandError as err:
+            raise EngineError(_first_error(str(err))) from None
+        outputs = outputs_of(deployment)
+        return (self.outputs() if outputs is None else outputs), deployment
+
+
+ROOT_STACK = "pulumi:pulumi:Stack"
+SECRET_SIG = "4dabf18193072939515e22adb298388d"
+SECRET = "1b47061264138c4ac30d75fd1eb44270"
+
+
+def outputs_of(deployment: dict[str, Any]) -> dict[str, Any] | None:
+    """The stack's outputs in an exported deployment as `pulumi stack output --json
+    --show-secrets` prints them, or None when a secret in them has no plaintext (an export
+    without --show-secrets). What that command prints (pulumi pkg/cmd/pulumi/stack/
+    stack_output.go getStackOutputs): the outputs of the root stack resource (pkg/resource/stack/
+    checkpoint.go GetRootStackResource: type pulumi:pulumi:Stack, no parent), each secret
+    replaced by its value; the export holds a secret as {SECRET_SIG: SECRET, "plaintext": its
+    value as JSON} (pkg/resource/stack/deployment.go SerializePropertyValue)."""
+    for resource in deployment.get("resources") or []:
+        if resource.get("type") == ROOT_STACK and not resource.get("parent"):
+            try:
+                return {k: _revealed(v) for k, v in (resource.get("outputs") or {}).items()}
+            except _NoPlaintext:
+                return None
+    return {}
+
+
+class _NoPlaintext(Exception):
+    pass
+
+
+def _revealed(value: Any) -> Any:
+    if isinstance(value, dict):
+        held = cast("dict[str, Any]", value)
+        if held.get(SECRET_SIG) == SECRET:
+            if not isinstance(held.get("plaintext"), str):
+                raise _NoPlaintext
+            return _revealed(json.loads(held["plaintext"]))
+        return {k: _revealed(v) for k, v in held.items()}
+    if isinstance(value, list):
+        return [_revealed(v) for v in cast("list[Any]", value)]
+    return value
+
 
 _CHECKPOINTS = (".json", ".json.gz", ".json.zst")
 
