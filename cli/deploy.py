@@ -589,10 +589,12 @@ def _print_outputs(outputs: dict[str, Any], *, as_json: bool) -> None:
     if as_json:
         print(json.dumps(outputs, indent=2, sort_keys=True))
         return
-    for kind in KINDS:
+    for kind, entry in KINDS.items():
         for key, value in sorted((outputs.get(kind) or {}).items()):
-            fields = "  ".join(f"{k}={v}" for k, v in sorted(value.items()) if k in ("id", "url"))
-            print(f"{kind}.{key}  {fields}")
+            # A monitor's id is the object it watches (Kind.output_id): its table, its schema.
+            fields = [f"id={value[entry.output_id]}"] if value.get(entry.output_id) else []
+            fields += [f"url={value['url']}"] if value.get("url") else []
+            print(f"{kind}.{key}  {'  '.join(fields)}".rstrip())
 
 
 # For cli/shards.py, which runs these over every shard of a sharded stack.
@@ -603,4 +605,6 @@ saved_gate = _saved_gate
 row_progress = _row_progress
 print_outputs = _print_outputs
 preview_plan = _plan
+preview_run = _preview
+plan_of = _plan_of
 refused_words = _refused

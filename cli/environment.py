@@ -23,6 +23,7 @@ from cli.shards import (
     combined,
     engines,
     environment,
+    exports,
     failure,
     merged_outputs,
     move,
@@ -32,9 +33,10 @@ from cli.shards import (
     states,
     write_shard_files,
 )
+from cli.unchanged import Book, Stacks, quiet
 from metadata import KINDS
 from metadata.settings import load_stack_settings
-from metadata.shards import split_stack
+from metadata.shards import READS, split_stack
 
 Command = Callable[[argparse.Namespace], int]
 
@@ -76,19 +78,67 @@ def _either(
 # --- plan, up, drift and outputs of a sharded stack ---
 
 
+def named_by(env: Environment, stacks: set[str]) -> set[str]:
+    """The stacks whose outputs rows of `stacks` read."""
+    shards = [split_stack(stack)[1] for stack in stacks]
+    return {
+        there
+        for shard in shards
+        if shard is not None
+        for named in env.layout.foreign(env.rows, shard).values()
+        for there in named.values()
+    }
+
+
+def state_digests(by_stack: dict[str, Engine]) -> dict[str, tuple[str, int]]:
+    """Stack -> (its deployment's digest, rows it holds), exported now."""
+    return {stack: (digest, len(rows)) for stack, (rows, digest) in exports(by_stack).items()}
+
+
 def run_plan(env: Environment, args: argparse.Namespace) -> int:
     if args.save is not None:
         return save_plan(env, args)
     by_stack = engines(env)
-    moves = planned_moves(env, states(env, by_stack))
+    found: dict[str, tuple[str, int]] = {}
+    moves = planned_moves(env, states(env, by_stack, found))
+    # Without a refresh, a shard whose inputs and state are as at its last up (or last
+    # no-change preview) is not previewed (cli/unchanged.py); a refreshing plan reads them all.
+    trusted = args.refresh is False and Book.applies(env)
+    book = Book(env, by_stack[env.stacks()[0]]) if trusted else None
+    moved = {m.source for m in moves} | {m.dest for m in moves}
+    skipped: dict[str, str] = {}
+    if book is not None:
+        among = [s for s in env.stacks() if s not in moved]
+        skipped = book.unchanged(Stacks.of(found), among)
+    runs: dict[str, Run] = {}
 
     def preview(stack: str) -> Plan:
-        return build_plan(stack, by_stack[stack].preview(refresh=args.refresh).steps)
+        if stack in skipped:
+            by_stack[stack].progress.say(
+                f"  stack {stack}: unchanged since {skipped[stack]}, not previewed"
+            )
+            return Plan(stack=stack, rows=[], existing=found[stack][1])
+        if book is not None:
+            book.forget_reads(stack)
+        # With the policy pack's findings; one a mandatory rule refuses comes back too.
+        runs[stack] = deploy.preview_run(by_stack[stack], refresh=args.refresh)
+        return deploy.plan_of(by_stack[stack], runs[stack])
 
     plans, errors = side_by_side(env.stacks(), preview, args.jobs)
+    if book is not None:
+        found_quiet = [s for s, r in runs.items() if quiet(r) and s not in {*errors, *moved}]
+        book.record(Stacks.of(found), found_quiet, "plan")
     if errors:
         raise failure(errors)
-    deploy.write_output(FORMATS[args.format](combined(env, plans, moves)), args.output)
+    plan = combined(env, plans, moves)
+    deploy.write_output(FORMATS[args.format](plan), args.output)
+    if plan.refused:
+        print(
+            f"lakeform plan: error: stack {env.name}: refused by its policies "
+            "(lakeform:settings.policies); the plan above lists each mandatory rule broken",
+            file=sys.stderr,
+        )
+        return 1
     return 0
 
 
@@ -102,14 +152,21 @@ def run_up(env: Environment, args: argparse.Namespace) -> int:
     runs: dict[str, Run] = {}
 
     def preview(stack: str) -> Plan:
-        runs[stack] = by_stack[stack].preview()
-        return build_plan(stack, runs[stack].steps)
+        runs[stack] = deploy.preview_run(by_stack[stack])  # as run_plan's
+        return deploy.plan_of(by_stack[stack], runs[stack])
 
     plans, errors = side_by_side(env.stacks(), preview, args.jobs)
     if errors:
         raise failure(errors)
     plan = combined(env, plans, moves)
     sys.stdout.write(text(plan))
+    if plan.refused:
+        print(
+            f"lakeform up: refusing to deploy stack {env.name}: its policies "
+            "(lakeform:settings.policies) refuse the rows above; nothing was written",
+            file=sys.stderr,
+        )
+        return 1
     refusal = deploy.guard_deletes(plan, env.settings, args.allow_deletes)
     if refusal is not None:
         print(f"lakeform up: {refusal}", file=sys.stderr)
@@ -128,10 +185,19 @@ def run_up(env: Environment, args: argparse.Namespace) -> int:
         if stack not in moved and runs[stack].changes_nothing:  # as cli/deploy.run_up
             engine.progress.say(f"  stack {stack} is up to date: no update runs")
             return engine.outputs()
+        (env.root / READS.format(stack=stack)).unlink(missing_ok=True)  # this run's anew
         done = engine.up(hook=deploy.row_progress(engine.progress))
+        deployed.add(stack)
         return done.outputs if done.outputs is not None else engine.outputs()
 
+    deployed: set[str] = set()
     outputs, errors = side_by_side(env.stacks(), up, args.jobs, env.needs)
+    if deployed and Book.applies(env):
+        # What `plan --no-refresh` trusts of the shards deployed (cli/unchanged.py): their
+        # states now, and those of the stacks they name.
+        read = {s: by_stack[s] for s in sorted(deployed | named_by(env, deployed))}
+        book = Book(env, by_stack[env.stacks()[0]])
+        book.record(Stacks.of(state_digests(read)), sorted(deployed), "up")
     # What deployed is shown even when a shard failed; the next run finishes the others.
     deploy.print_outputs(merged_outputs(outputs, env.stacks()), as_json=False)
     if errors:

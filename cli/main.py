@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
 import traceback
 from collections.abc import Iterator, Sequence
@@ -44,8 +45,75 @@ def walk(parser: argparse.ArgumentParser) -> Iterator[argparse.ArgumentParser]:
                 yield from walk(child)
 
 
-def make_parser() -> Parser:
-    """The `lakeform` argument parser with every subcommand."""
+COMMANDS: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
+    ("validate", (("validate", "check metadata rows"),)),
+    ("schema", (("schema", "write the JSON Schema of metadata files (for editor completion)"),)),
+    (
+        "policy",
+        (
+            (
+                "policy-config",
+                "the stack's policies as a Pulumi policy pack config (--policy-pack-config)",
+            ),
+        ),
+    ),
+    (
+        "export",
+        (
+            (
+                "export",
+                "write existing jobs, pipelines, quality monitors and data quality monitors as "
+                "metadata rows",
+            ),
+        ),
+    ),
+    (
+        "import_bundle",
+        (("import-bundle", "turn a Databricks Asset Bundle into rows and stack settings"),),
+    ),
+    ("recover", (("recover", "adopt what a killed `pulumi up` created (no duplicate jobs)"),)),
+    (
+        "browse",
+        (
+            (
+                "browse",
+                "a local web page to find, select and adopt existing jobs, pipelines and monitors",
+            ),
+        ),
+    ),
+    (
+        "deploy",
+        (
+            ("plan", "what a deploy would do, by row"),
+            ("up", "plan, the mass-delete guard, deploy, outputs"),
+            ("drift", "does the workspace still match the stack? (exit 0 yes, 2 drifted, 1 error)"),
+            ("outputs", "the stack outputs by row key (ids, URLs)"),
+        ),
+    ),
+    ("environment", ()),
+    (
+        "shards",
+        (("shards", "a sharded stack's shards, their rows and order; writes their stack files"),),
+    ),
+    ("run", (("run", "run a deployed job, pipeline update or monitor refresh and follow it"),)),
+    ("watch", (("watch", "deploy the stack whenever its rows change"),)),
+    ("table", (("table", "push YAML rows into a control table, or pull its rows as YAML"),)),
+)
+"""Each cli module with a `register(sub)`, in the order `lakeform --help` lists its commands, and
+the commands it registers with their help lines. Only the modules of the command being run are
+imported (most import the metadata models and Pulumi's Automation API: about a second of CPU);
+`lakeform --help`, `--version` and a usage error list the commands from here.
+tests/cli/test_main.py checks that these lines are what the modules register."""
+EXTENDS = {"environment": ("plan", "up", "drift", "outputs")}
+"""Modules that register no command of their own but change others' (cli/environment.py makes
+plan, up, drift and outputs run every shard of a sharded stack)."""
+EVERY = "*"
+
+
+def make_parser(command: str | None = EVERY) -> Parser:
+    """The `lakeform` argument parser with every subcommand registered by its module; with a
+    `command`, only that command's modules are imported and registered, the others listed by
+    name and help line only (enough for the top-level help and usage errors); None: none."""
     parser = Parser(prog="lakeform", description=DESCRIPTION, epilog=EPILOG)
     parser.add_argument(
         "--version",
@@ -60,36 +128,13 @@ def make_parser() -> Parser:
         title="commands",
         help="`lakeform COMMAND --help` gives its options",
     )
-
-    from cli import (
-        browse,
-        deploy,
-        environment,
-        export,
-        import_bundle,
-        policy,
-        recover,
-        run,
-        schema,
-        shards,
-        table,
-        validate,
-        watch,
-    )
-
-    validate.register(sub)
-    schema.register(sub)
-    policy.register(sub)
-    export.register(sub)
-    import_bundle.register(sub)
-    recover.register(sub)
-    browse.register(sub)
-    deploy.register(sub)
-    environment.register(sub)
-    shards.register(sub)
-    run.register(sub)
-    watch.register(sub)
-    table.register(sub)
+    for module, commands in COMMANDS:
+        names = [name for name, _ in commands] or list(EXTENDS.get(module, ()))
+        if command == EVERY or command in names:
+            importlib.import_module(f"cli.{module}").register(sub)
+        else:
+            for name, line in commands:
+                sub.add_parser(name, help=line)
     for i, p in enumerate(list(walk(parser))):
         # On every command, before or after its name; SUPPRESS: a subcommand that is not given
         # it leaves the top-level value alone.
@@ -102,8 +147,17 @@ def make_parser() -> Parser:
     return parser
 
 
+def command_of(argv: Sequence[str]) -> str | None:
+    """The command `argv` names: its first word that is not an option (the top-level options
+    take no value), when it is a command."""
+    known = {name for _, commands in COMMANDS for name, _ in commands}
+    first = next((a for a in argv if not a.startswith("-")), None)
+    return first if first in known else None
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    args = make_parser().parse_args(argv)
+    argv = sys.argv[1:] if argv is None else list(argv)
+    args = make_parser(command_of(argv)).parse_args(argv)
     command = f"lakeform {args.command}"
     try:
         return int(args.run(args))

@@ -8,6 +8,7 @@ Rows that changed shard move between the stacks' states (`pulumi state move`), n
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import subprocess
@@ -58,6 +59,8 @@ class Environment:
     layout: Layout
     digest: str | None = None
     """What the rows were read from (metadata/shards.py `inputs_digest`); None: not digested."""
+    tables: str | None = None
+    """The control tables as read for the rows (metadata/load.py `table_rows`); None: none."""
 
     def stacks(self) -> list[str]:
         return self.layout.stacks()
@@ -82,6 +85,7 @@ def environment(root: Path, stack: str) -> Environment | None:
         )
     except MetadataError as err:
         raise EngineError(f"invalid metadata:\n{err}") from None
+    tables = rows.table_digest
     rows = apply_stack_defaults(rows, settings, stack)
     try:
         lay = layout(rows, settings, stack)
@@ -89,7 +93,13 @@ def environment(root: Path, stack: str) -> Environment | None:
         raise EngineError(f"invalid shards:\n{err}") from None
     assert lay is not None
     return Environment(
-        root=root, name=stack, settings=settings, rows=rows, layout=lay, digest=digest
+        root=root,
+        name=stack,
+        settings=settings,
+        rows=rows,
+        layout=lay,
+        digest=digest,
+        tables=tables,
     )
 
 
@@ -100,7 +110,7 @@ def shard_files(env: Environment) -> dict[Path, str]:
     out: dict[Path, str] = {}
     if env.digest is not None:
         index = env.root / INDEX.format(env=env.name)
-        text = env.layout.index(env.rows, env.digest)
+        text = env.layout.index(env.rows, env.digest, env.tables)
         if not index.is_file() or index.read_text(encoding="utf-8") != text:
             out[index] = text
     for shard in env.layout.shards:
@@ -180,16 +190,39 @@ def planned_moves(env: Environment, states: Mapping[str, dict[Row, list[str]]]) 
 
 
 def exported(engine: Engine) -> list[Mapping[str, Any]]:
+    return _exported(engine)[0]
+
+
+def _exported(engine: Engine) -> tuple[list[Mapping[str, Any]], str]:
+    """The stack's resources, and a digest of its whole deployment (any update, state edit or
+    import changes it: cli/unchanged.py)."""
     deployment = engine.stack().export_stack().deployment or {}
-    return list(deployment.get("resources") or [])
+    digest = hashlib.sha256(json.dumps(deployment, sort_keys=True).encode()).hexdigest()
+    return list(deployment.get("resources") or []), digest
 
 
-def states(env: Environment, engines: Mapping[str, Engine]) -> dict[str, dict[Row, list[str]]]:
-    """What each shard's stack holds, and the environment's own stack when it still exists."""
+def exports(engines: Mapping[str, Engine]) -> dict[str, tuple[dict[Row, list[str]], str]]:
+    """Stack -> (what its state holds, a digest of its deployment), for each of `engines`."""
     # Each export is a `pulumi` process: side by side, as the shards' stacks are independent.
     with ThreadPoolExecutor(max_workers=SETUP_WORKERS) as pool:
-        held_by = pool.map(lambda engine: held(exported(engine)), engines.values())
-        out = dict(zip(engines, held_by, strict=True))
+        done = pool.map(_exported, engines.values())
+        return {
+            stack: (held(resources), digest)
+            for stack, (resources, digest) in zip(engines, done, strict=True)
+        }
+
+
+def states(
+    env: Environment,
+    engines: Mapping[str, Engine],
+    digests: dict[str, tuple[str, int]] | None = None,
+) -> dict[str, dict[Row, list[str]]]:
+    """What each shard's stack holds, and the environment's own stack when it still exists;
+    with `digests`, each shard's stack's deployment digest and rows held are added to it."""
+    found = exports(engines)
+    out = {stack: rows for stack, (rows, _) in found.items()}
+    if digests is not None:
+        digests.update({stack: (d, len(rows)) for stack, (rows, d) in found.items()})
     first = next(iter(engines.values()))
     names = {s.name for s in first.stack().workspace.list_stacks()}
     if env.name in names:

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import argparse
 import getpass
+import socket
 import sys
+import urllib.parse
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -12,7 +14,8 @@ from typing import Any
 import yaml
 
 from cli.files import write_atomic
-from cli.pulumienv import workspace_client
+from cli.hosts import NotLoopback, loopback_url
+from cli.pulumienv import LOCAL_STACK, workspace_client
 from metadata import MetadataError, Rows, load_rows
 from metadata.delta import (
     TableError,
@@ -88,12 +91,32 @@ def stack_tables(root: Path, stack: str) -> Tables:
     (cli.pulumienv.workspace_client; config read from Pulumi.<stack>.yaml)."""
 
     def client() -> Any:
-        w = workspace_client(stack, _stack_config(root, stack))
+        config = _stack_config(root, stack)
+        host = config("databricks:host")
+        if host and stack.partition(".")[0] == LOCAL_STACK and not _answers(host):
+            # else databricks-sdk retries the refused connection for 5 minutes, twice (its
+            # host metadata, when the client is made, then the call)
+            raise TableError(
+                f"the local workspace does not answer at {host} (Pulumi.{stack}.yaml "
+                "databricks:host): start it with `make workspace-start` (or `make demo`)"
+            )
+        w = workspace_client(stack, config)
         if w is None:
             raise TableError(f"no workspace host: set databricks:host in Pulumi.{stack}.yaml")
         return w
 
     return Tables(client)
+
+
+def _answers(host: str) -> bool:
+    """Whether something listens at the loopback `host` (a refused connection fails at once)."""
+    try:
+        url = urllib.parse.urlsplit(loopback_url(host))
+        port = url.port or (443 if url.scheme == "https" else 80)
+        with socket.create_connection((url.hostname or "", port), timeout=5):
+            return True
+    except (NotLoopback, ValueError, OSError):
+        return False
 
 
 def stack_rows(root: Path, stack: str, settings: StackSettings) -> Rows:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import functools
 import gc
+import hashlib
+import json
 from collections.abc import Collection, Generator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -43,6 +45,11 @@ def _no_cyclic_gc() -> Generator[None]:
             gc.enable()
 
 
+class StaleSplit(Exception):
+    """The control tables read now are not those the shards' split was made from: a shard's
+    program loads every row instead (stacks/config.py)."""
+
+
 @dataclass(frozen=True)
 class Only:
     """The part of the rows to load: a shard's, of an environment whose rows were all read and
@@ -55,6 +62,9 @@ class Only:
     """kind -> keys of the rows to load."""
     present: Mapping[str, frozenset[str]]
     """kind -> keys of every row of the environment (what references may name)."""
+    tables: str | None = None
+    """The digest of the control tables the split was made from (`table_rows`): read now, they
+    must be the same, else StaleSplit (the rows to load may be others)."""
 
     def wants(self, kind: str, key: str) -> bool:
         # a key with `${var.NAME}` is known only once resolved: read, then kept or not
@@ -94,20 +104,28 @@ def load_rows(
         )
 
 
-def table_rows(names: Sequence[str], tables: Tables) -> tuple[list[RawRow], list[Problem]]:
-    """Raw rows of each control table, in order; a table that cannot be read is one problem."""
+def table_rows(names: Sequence[str], tables: Tables) -> tuple[list[RawRow], list[Problem], str]:
+    """Raw rows of each control table, in order; a table that cannot be read is one problem.
+    And a digest of what was read (each table's columns and records, in any order): a shard's
+    split of the environment (metadata/shards.py) holds for the tables it was made from only."""
     raws: list[RawRow] = []
     problems: list[Problem] = []
+    digest = hashlib.sha256(b"control tables\0")
     for name in names:
+        digest.update(f"\0{name}\0".encode())
         try:
             columns, records = tables.read(name)
             read = read_records(name, columns, records)
         except (TableError, ValueError) as err:
             problems.append(Problem(None, "", str(err)))
+            digest.update(f"unread: {err}".encode())
             continue
+        digest.update(json.dumps(columns).encode())
+        for line in sorted(json.dumps(r, sort_keys=True, default=str) for r in records):
+            digest.update(f"\0{line}".encode())
         raws.extend(read.rows)
         problems.extend(read.problems)
-    return raws, problems
+    return raws, problems, digest.hexdigest()
 
 
 def _load_rows(
@@ -122,6 +140,7 @@ def _load_rows(
 ) -> Rows:
     files, problems = metadata_files(paths, root)
     raws: list[RawRow] = []
+    table_digest: str | None = None
     keep = only.keep() if only is not None else None
     for path in files:
         name = display_name(path, root)
@@ -132,7 +151,12 @@ def _load_rows(
         problems.extend(file_problems)
     if settings is not None and settings.control_tables:
         # after the files: a key in both is reported on the table's row, naming the file's line
-        rows, table_problems = table_rows(settings.control_tables, tables or Tables())
+        rows, table_problems, read = table_rows(settings.control_tables, tables or Tables())
+        if only is not None and only.tables != read:
+            raise StaleSplit(
+                "the control tables changed since the environment was split into shards"
+            )
+        table_digest = read
         raws.extend(rows)
         problems.extend(table_problems)
     if only is not None:
@@ -157,6 +181,7 @@ def _load_rows(
     positions = {(r.kind, r.key): r.loc.key_pos for r in res.rows if r.loc.key_pos is not None}
     sources = {(r.kind, r.key): r.loc for r in res.rows}
     out = Rows(warnings=_ordered(res.warnings), positions=positions, sources=sources)
+    out.table_digest = table_digest
     for r in res.rows:
         target: dict[str, Any] = getattr(out, r.kind)
         target[r.key] = r.model

@@ -194,6 +194,12 @@ class StackSettings(_Model):
     shards: Shards | None = None
     """Split the stack's rows over several Pulumi stacks `<stack>.<shard>`, deployed side by
     side by `lakeform up --stack <stack>` (README: Sharding large environments)."""
+    clone_settings: str | None = None
+    """A YAML file of settings, relative to the project root, that only this clone has: when it
+    exists, each field it sets replaces the stack file's, for every `lakeform` command and the
+    Pulumi program alike. `make demo` names the control tables it made in the local workspace
+    there (`.lakeform/` is not in git: CI and a fresh clone, which have no such tables, go
+    without them)."""
 
     @model_validator(mode="after")
     def _volume_folder_deployed(self) -> StackSettings:
@@ -209,6 +215,13 @@ class StackSettings(_Model):
                 f"({', '.join(self.metadata_paths)}), else its rows would never be deployed"
             )
         return self
+
+    @field_validator("clone_settings")
+    @classmethod
+    def _relative_file(cls, value: str | None) -> str | None:
+        if value is not None and (value == "" or PurePosixPath(value).is_absolute()):
+            raise ValueError(f"must be a file path relative to the project root, got {value!r}")
+        return value
 
     @field_validator("workspace_root")
     @classmethod
@@ -318,21 +331,63 @@ def _known_fields(loc: tuple[Any, ...]) -> list[str]:
     return sorted(model.model_fields)
 
 
-def parse_settings(value: object, where: str, lines: dict[str, int] | None = None) -> StackSettings:
-    """Validate a `lakeform:settings` mapping into StackSettings, or raise SettingsError."""
+def parse_settings(
+    value: object,
+    where: str,
+    lines: dict[str, int] | None = None,
+    root: Path | None = None,
+) -> StackSettings:
+    """Validate a `lakeform:settings` mapping into StackSettings, or raise SettingsError. With
+    the project `root`, the settings' `clone_settings` file, when it exists, replaces the
+    fields it sets (every reader of a stack's settings passes it, so all see the same)."""
     if not isinstance(value, dict):
         raise SettingsError(
             f"{where}: {SETTINGS_KEY}: expected a mapping of settings, got {type(value).__name__}"
         )
     try:
-        return StackSettings.model_validate(value)
+        settings = StackSettings.model_validate(value)
     except ValidationError as err:
         raise SettingsError(format_validation_error(err, where, lines)) from None
+    name = settings.clone_settings
+    if root is None or name is None or not (root / name).is_file():
+        return settings
+    return _with_clone_settings(cast("dict[str, object]", value), root, name)
 
 
-def load_stack_settings(project_dir: Path, stack: str) -> StackSettings:
+def _with_clone_settings(value: dict[str, object], root: Path, name: str) -> StackSettings:
+    path = root / name
+    text = path.read_text(encoding="utf-8")
+    too_deep = depth_problem(text, name)
+    if too_deep is not None:
+        raise SettingsError(str(too_deep))
+    try:
+        doc = cast("yaml.Node | None", yaml.compose(text))  # pyright: ignore[reportUnknownMemberType]
+        data: object = yaml.safe_load(text)
+    except yaml.YAMLError as err:
+        raise SettingsError(f"{name}: not valid YAML: {err}") from None
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise SettingsError(
+            f"{name}: expected a mapping of {SETTINGS_KEY} fields (clone_settings), "
+            f"got {type(data).__name__}"
+        )
+    fields = cast("dict[str, object]", data)
+    if "clone_settings" in fields:
+        raise SettingsError(
+            f"{name}:{_node_lines(doc).get('clone_settings', 1)}: clone_settings: not allowed "
+            "in a clone_settings file; name it in the stack file only"
+        )
+    try:
+        return StackSettings.model_validate({**value, **fields})
+    except ValidationError as err:
+        raise SettingsError(format_validation_error(err, name, _node_lines(doc))) from None
+
+
+def load_stack_settings(project_dir: Path, stack: str, *, clone: bool = True) -> StackSettings:
     """Read `Pulumi.<stack>.yaml`'s `config: lakeform:settings` without the Pulumi runtime; a
-    shard's stack (`prod.finance`) has its environment's (Pulumi.prod.yaml)."""
+    shard's stack (`prod.finance`) has its environment's (Pulumi.prod.yaml). With its
+    `clone_settings` file applied, unless `clone` is False (the stack file as committed)."""
     path = project_dir / f"Pulumi.{stack.partition('.')[0]}.yaml"
     where = path.name
     if not path.is_file():
@@ -354,16 +409,21 @@ def load_stack_settings(project_dir: Path, stack: str) -> StackSettings:
             "(see Pulumi.local.yaml for an example)"
         )
     value = cast("dict[str, object]", config)[SETTINGS_KEY]
-    return parse_settings(value, where, _settings_lines(doc))
+    return parse_settings(value, where, _settings_lines(doc), root=project_dir if clone else None)
 
 
 def _settings_lines(doc: yaml.Node | None) -> dict[str, int]:
     """Map dotted field paths under `lakeform:settings` to 1-based line numbers."""
-    lines: dict[str, int] = {}
     if not isinstance(doc, yaml.MappingNode):
-        return lines
+        return {}
     config = _child(doc, "config")
     settings = _child(config, SETTINGS_KEY) if config is not None else None
+    return {} if settings is None else _node_lines(settings)
+
+
+def _node_lines(settings: yaml.Node | None) -> dict[str, int]:
+    """Map dotted field paths under a settings mapping node to 1-based line numbers."""
+    lines: dict[str, int] = {}
     if settings is None:
         return lines
 

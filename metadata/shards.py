@@ -5,6 +5,8 @@ from __future__ import annotations
 import hashlib
 import itertools
 import json
+import os
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, cast
@@ -30,6 +32,10 @@ INDEX = ".lakeform/shards/{env}.json"
 """Where `lakeform plan/up` leave each shard's part of the environment for its program
 (`Layout.index`), under the project; ignored by git."""
 INDEX_VERSION = 1
+READS = ".lakeform/shards/{stack}.reads.json"
+"""What a shard's program read of the repository for its uploads at its last run (`record_reads`):
+each file's sha256 and each glob's matches. `lakeform plan --no-refresh` trusts a shard's last
+no-change result only while they are as then (cli/unchanged.py)."""
 
 
 class ShardError(ValueError):
@@ -108,9 +114,10 @@ class Layout:
             protected=protected_view(rows),
         )
 
-    def index(self, rows: Rows, digest: str) -> str:
+    def index(self, rows: Rows, digest: str, tables: str | None = None) -> str:
         """The environment's shards for their programs, as JSON (`read_index`): each shard's
-        rows and the files holding them, and its `part`; for the metadata `digest` describes."""
+        rows and the files holding them, and its `part`; for the metadata `digest` describes
+        and the control tables as read (`tables`: metadata/load.py `table_rows`)."""
         shards: dict[str, Any] = {}
         for shard in self.shards:
             mine = {kind: sorted(k for k in rows.of(kind) if self.of.get((kind, k)) == shard)
@@ -129,6 +136,7 @@ class Layout:
                 "version": INDEX_VERSION,
                 "env": self.env,
                 "digest": digest,
+                "tables": tables,
                 "total": rows.total,
                 "present": {kind: sorted(rows.of(kind)) for kind in KINDS},
                 "protected": {"rows": view.rows, "renamed": view.renamed},
@@ -365,10 +373,9 @@ def inputs_digest(root: Path, settings: StackSettings, env: str) -> str | None:
     """A digest of what the environment's rows and shards are made of: its stack file, the
     stacks' names (overrides may name them), every metadata file, path and bytes, and the code
     of metadata/ that reads and places the rows (hashing
-    them is milliseconds; parsing them is seconds). None when rows come from control tables too
-    (read from the workspace, not digested: each shard's program then reads every row)."""
-    if settings.control_tables:
-        return None
+    them is milliseconds; parsing them is seconds). Rows from control tables are not in it: the
+    index holds the digest of the tables as read (`Layout.index`), which a shard's program
+    compares with the tables it reads (metadata/load.py `StaleSplit`)."""
     files, problems = metadata_files([root / p for p in settings.metadata_paths], root)
     if problems:
         return None
@@ -412,6 +419,7 @@ def read_index(
         files=frozenset(mine["files"]),
         rows={kind: frozenset(mine["rows"].get(kind, [])) for kind in KINDS},
         present=present,
+        tables=index.get("tables"),
     )
     part = ShardPart(
         shard=shard,
@@ -421,3 +429,27 @@ def read_index(
         protected=Protected(rows=index["protected"]["rows"], renamed=index["protected"]["renamed"]),
     )
     return only, part
+
+
+def record_reads(
+    root: Path, stack: str, files: Mapping[str, bytes], globs: Mapping[str, Sequence[str]]
+) -> None:
+    """Leave what the program of shard `stack` read of the repository for its uploads (`READS`):
+    the sha256 of each file's bytes as read, and each glob's matches. Best effort: a project the
+    program cannot write to (a read-only checkout) has no record, and its shards are always
+    previewed."""
+    path = root / READS.format(stack=stack)
+    text = json.dumps(
+        {
+            "files": {rel: hashlib.sha256(data).hexdigest() for rel, data in files.items()},
+            "globs": {pattern: list(found) for pattern, found in globs.items()},
+        },
+        sort_keys=True,
+    )
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f"{path.name}.{os.getpid()}")
+        tmp.write_text(text, encoding="utf-8")
+        tmp.replace(path)
+    except OSError:
+        return

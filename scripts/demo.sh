@@ -22,19 +22,18 @@ python3 devtools/toolchain/build.py build
 eval "$(.venv/bin/python -m cli.pulumienv --stack "$stack")"
 echo "==> databricks provider: $LAKEFORM_PROVIDER_USED"
 
-config=()
 if [ "$stack" = local ]; then
     LAKEFORM_WORKSPACE_PORT=$port scripts/workspace.sh start
     # Some sample rows come from Delta control tables in the local workspace's Unity Catalog:
     # made and filled with deltalake once, kept afterwards (edit them and run make demo again).
-    .venv/bin/python -m devtools.workspace.demo_tables "$state_dir" Pulumi.local.yaml \
-        "$state_dir/Pulumi.local.demo.yaml"
-    config=(--config-file "$state_dir/Pulumi.local.demo.yaml")
+    # They are named in the stack's clone settings file (lakeform:settings.clone_settings), which
+    # every lakeform command reads too: `lakeform plan --stack local` then sees what was deployed.
+    .venv/bin/python -m devtools.workspace.demo_tables "$state_dir" Pulumi.local.yaml
 fi
 pulumi stack select "$stack" --create --non-interactive >/dev/null
 
 if [ "$action" = preview ]; then
-    exec pulumi preview --diff --non-interactive --stack "$stack" "${config[@]}"
+    exec pulumi preview --diff --non-interactive --stack "$stack"
 fi
 
 # A run killed mid-way leaves pending creates; adopt what they made rather than duplicate it.
@@ -42,7 +41,7 @@ fi
 
 echo "==> pulumi up (stack $stack, state in $PULUMI_BACKEND_URL)"
 # One resource the workspace refuses must not stop the others; the run still fails and says which.
-pulumi up --yes --non-interactive --continue-on-error --stack "$stack" "${config[@]}"
+pulumi up --yes --non-interactive --continue-on-error --stack "$stack"
 
 echo
 echo "==> stack outputs (pulumi stack output --json --stack $stack)"

@@ -17,7 +17,15 @@ from components.wiring import Component, Derived, Wiring
 from metadata import KINDS, Rows, apply_stack_defaults
 from metadata.kinds import Kind
 from metadata.settings import StackSettings
-from metadata.shards import Layout, ShardError, ShardPart, layout, protected_view, split_stack
+from metadata.shards import (
+    Layout,
+    ShardError,
+    ShardPart,
+    layout,
+    protected_view,
+    record_reads,
+    split_stack,
+)
 from stacks.config import LakeformError
 from stacks.guard import guard_protected_rows
 from stacks.repo import RepoFiles as RepoFiles
@@ -285,6 +293,9 @@ def build(
             )
             built[kind.name][key] = component
     export(built, host)
+    if shard is not None and sources is None and glob_matches is None:
+        # what `lakeform plan --no-refresh` checks before trusting this shard's last result
+        record_reads(root, pulumi_stack, contents, globs)
     return built
 
 

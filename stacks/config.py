@@ -10,6 +10,7 @@ import pulumi
 
 from metadata import MetadataError, Rows, load_rows
 from metadata.delta import Tables
+from metadata.load import StaleSplit
 from metadata.settings import (
     SETTINGS_KEY,
     SettingsError,
@@ -45,7 +46,8 @@ def load_settings(root: Path | None = None) -> StackSettings:
             "(see Pulumi.local.yaml for an example)"
         )
     try:
-        return parse_settings(value, f"Pulumi.{stack}.yaml")
+        # the project root, as the CLI's readers: a `clone_settings` file applies to both
+        return parse_settings(value, f"Pulumi.{stack}.yaml", root=root or Path.cwd())
     except SettingsError as err:
         raise LakeformError(f"invalid stack settings:\n{err}") from None
 
@@ -91,15 +93,15 @@ def load_stack_rows(settings: StackSettings, root: Path) -> tuple[Rows, ShardPar
     indexed = read_index(root, settings, stack, shard) if shard is not None else None
     only, part = indexed if indexed is not None else (None, None)
     paths = [root / p for p in settings.metadata_paths]
+    tables = Tables(_workspace_client)
     try:
-        rows = load_rows(
-            paths,
-            root=root,
-            stack=stack,
-            settings=settings,
-            tables=Tables(_workspace_client),
-            only=only,
-        )
+        try:
+            rows = load_rows(
+                paths, root=root, stack=stack, settings=settings, tables=tables, only=only
+            )
+        except StaleSplit:  # the control tables changed since the split: every row, as by hand
+            part = None
+            rows = load_rows(paths, root=root, stack=stack, settings=settings, tables=tables)
     except MetadataError as err:
         # the warnings too: they often explain the problems (an old spelling read differently)
         warnings = "".join(f"\nwarning: {w}" for w in err.warnings)

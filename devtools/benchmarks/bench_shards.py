@@ -6,15 +6,21 @@ asserted).
     uv run python -m devtools.benchmarks.bench_shards --jobs 500 -j 2 --shards 10
 
 Per size and layout: `lakeform up --yes` from empty (preview, then deploy; the shards `-j` at
-once, each its own engine), a no-change `lakeform plan` (which reads every resource: Pulumi.yaml's
-`refresh: always`) and `lakeform plan --no-refresh` (which trusts the state and reads nothing),
+once, each its own engine), `lakeform plan --no-refresh` (which trusts the state and reads
+nothing; every shard previewed: the records of shards unchanged since their last up are removed
+first), the same again (sharded: with those records, cli/unchanged.py: no shard previewed), a
+no-change `lakeform plan` (which reads every resource: Pulumi.yaml's `refresh: always`), a
+`plan --no-refresh` of one changed row (sharded: its shard previewed),
 `lakeform up` of one changed row (its write calls, counted at the local workspace; `--plans-only`
 leaves it out), and the peak resident memory (VmHWM, sampled from
 /proc while they run) of the largest process of each kind: the Python program the language host
 runs (__main__.py), the engine (`pulumi`), the provider plugin and the `lakeform` command. Per
 command, a `#` line adds its CPU seconds (every process under it), when its first preview and
 first deploy began, the workspace calls and the load average before and after: the machine is
-shared, so wall times are upper bounds. Rows as in bench_deploy (4 tasks a job; 1 pipeline per
+shared, so wall times are upper bounds. `--log FILE` copies the commands' progress lines there
+as they come, with each command's figures as it ends and one line per shard run (its start, end,
+the CPU seconds of its processes and their peak memory): what a run stopped half-way got to.
+Rows as in bench_deploy (4 tasks a job; 1 pipeline per
 10 jobs, 1 monitor per 20), the provider's default rate limit (15 requests/s per provider
 process), the engine's default checkpoints (one state save per step). Run it under `nice`.
 """
@@ -34,10 +40,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 import yaml
 
+from cli.unchanged import RECORD
 from devtools.benchmarks.bench_deploy import BENCH_PROGRAM, lakeform_rows, model
 from devtools.workspace.testing import running_workspace
 from tests.e2e.harness import REPO, Project, copy_from_repository, provider_used
@@ -64,30 +71,124 @@ class Peaks:
     pids: dict[str, set[int]] = field(default_factory=lambda: {r: set() for r in ROLES})
 
 
+@dataclass
+class Proc:
+    """One process as last sampled: its parent, role, CPU seconds so far and peak memory (kB)."""
+
+    ppid: int
+    role: str | None
+    argv: list[bytes]
+    cpu: float = 0.0
+    hwm: int = 0
+
+
+TICKS = os.sysconf("SC_CLK_TCK")
+ENGINE_RUNS = (b"preview", b"up", b"refresh", b"destroy")
+
+
+def engine_run(argv: list[bytes]) -> tuple[str, str] | None:
+    """(command, stack) of an engine process that previews or deploys one stack."""
+    if os.path.basename(argv[0]) != b"pulumi":
+        return None
+    words = [a for a in argv[1:] if not a.startswith(b"-")]  # after `--non-interactive`
+    if not words or words[0] not in ENGINE_RUNS:
+        return None
+    command = words[0]
+    stack = argv[argv.index(b"--stack") + 1] if b"--stack" in argv[:-1] else b"?"
+    return command.decode(), stack.decode()
+
+
+class ShardLog:
+    """One line per finished engine run (a shard's preview or deploy) as it ends: its start, its
+    end, the CPU seconds of its whole process tree (engine, language host, program, provider
+    plugin) and the peak memory of each of them; so a run stopped half-way still tells per
+    shard what it cost."""
+
+    def __init__(self, out: TextIO | None, start: float) -> None:
+        self.out = out
+        self.start = start
+        self.procs: dict[int, Proc] = {}
+        self.engines: dict[int, float] = {}  # engine pid -> when first seen
+        self.lines: list[str] = []
+
+    def seen(self, pid: int, proc: Proc) -> None:
+        self.procs[pid] = proc
+        if engine_run(proc.argv) is not None:
+            self.engines.setdefault(pid, time.monotonic())
+
+    def _pids(self, root: int) -> list[int]:
+        children: dict[int, list[int]] = {}
+        for pid, proc in self.procs.items():
+            children.setdefault(proc.ppid, []).append(pid)
+        out, todo = [], [root]
+        while todo:
+            pid = todo.pop()
+            out.append(pid)
+            todo += children.get(pid, [])
+        return out
+
+    def _tree(self, root: int) -> list[Proc]:
+        return [self.procs[pid] for pid in self._pids(root)]
+
+    def ended(self, alive: set[int]) -> None:
+        """Report the engine runs no longer alive, then forget their processes."""
+        for pid in [p for p in self.engines if p not in alive]:
+            began = self.engines.pop(pid)
+            what = engine_run(self.procs[pid].argv)
+            assert what is not None
+            tree = self._tree(pid)
+            mb = {
+                role: max((p.hwm for p in tree if p.role == role), default=0) / 1024
+                for role in ("program", "engine", "provider")
+            }
+            line = (
+                f"#   shard run: {what[0]:>7} {what[1]:<12} {began - self.start:7.0f}s to "
+                f"{time.monotonic() - self.start:7.0f}s, {sum(p.cpu for p in tree):6.1f} CPU-s; "
+                f"peak MB program {mb['program']:.0f}, engine {mb['engine']:.0f}, "
+                f"provider {mb['provider']:.0f}"
+            )
+            self.lines.append(line)
+            if self.out is not None:
+                print(line, file=self.out, flush=True)
+            # its processes that ended (not those of runs still going: their tree needs them)
+            for proc_pid in [q for q in self._pids(pid) if q not in alive]:
+                del self.procs[proc_pid]
+
+
 @contextmanager
-def peak_memory(project_dir: Path) -> Iterator[Peaks]:
+def peak_memory(project_dir: Path, shards: ShardLog | None = None) -> Iterator[Peaks]:
     """Sample /proc twice a second for processes whose working directory is `project_dir`
-    (VmHWM is the process's own peak, so a late sample still sees it)."""
+    (VmHWM is the process's own peak, so a late sample still sees it); with `shards`, each
+    engine run's tree too (its CPU as last sampled: up to half a second of it is not seen)."""
     peaks = Peaks()
     stop = threading.Event()
     root = str(project_dir)
 
     def sample() -> None:
         while not stop.is_set():
+            alive: set[int] = set()
             for pid in filter(str.isdigit, os.listdir("/proc")):
                 try:
                     if not os.readlink(f"/proc/{pid}/cwd").startswith(root):
                         continue
                     argv = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
                     role = next((r for r, test in ROLES.items() if test(argv)), None)
-                    if role is None:
-                        continue
+                    stat = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+                    hwm = 0
                     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
                         if line.startswith("VmHWM:"):
-                            peaks.kb[role] = max(peaks.kb[role], int(line.split()[1]))
-                            peaks.pids[role].add(int(pid))
-                except OSError:
+                            hwm = int(line.split()[1])
+                    if shards is not None:
+                        alive.add(int(pid))
+                        cpu = (int(stat[11]) + int(stat[12])) / TICKS
+                        shards.seen(int(pid), Proc(int(stat[1]), role, argv, cpu, hwm))
+                    if role is not None:
+                        peaks.kb[role] = max(peaks.kb[role], hwm)
+                        peaks.pids[role].add(int(pid))
+                except (OSError, IndexError, ValueError):
                     continue
+            if shards is not None:
+                shards.ended(alive)
             stop.wait(0.5)
 
     thread = threading.Thread(target=sample, daemon=True)
@@ -157,8 +258,9 @@ class Timed:
         )
 
 
-def lakeform(p: Project, ws: Any, *args: str) -> Timed:
-    """Run `lakeform ARGS --stack bench` in the project, timing its progress lines."""
+def lakeform(p: Project, ws: Any, *args: str, log: TextIO | None = None) -> Timed:
+    """Run `lakeform ARGS --stack bench` in the project, timing its progress lines (copied to
+    `log`, each after the seconds since the command began)."""
     ws.requests.clear()
     load = os.getloadavg()[0]
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -179,6 +281,8 @@ def lakeform(p: Project, ws: Any, *args: str) -> Timed:
             if line.startswith(word):
                 marks.setdefault(mark, time.monotonic() - start)
         tail = [*tail[-40:], line]
+        if log is not None:
+            print(f"{time.monotonic() - start:7.0f}s {line}", end="", file=log, flush=True)
     code = proc.wait()
     seconds = time.monotonic() - start
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -199,23 +303,47 @@ def lakeform(p: Project, ws: Any, *args: str) -> Timed:
 
 
 def measure(
-    jobs: int, shards: int, parallel: int, plans_only: bool = False
+    jobs: int,
+    shards: int,
+    parallel: int,
+    plans_only: bool = False,
+    log: TextIO | None = None,
 ) -> tuple[dict[str, Timed], Peaks]:
+    """The commands, the cheapest first (`plan --no-refresh` reads nothing), each's figures on
+    the `log` as it ends, with one line per shard run (so a run stopped half-way tells what it
+    got to)."""
     figures: dict[str, Timed] = {}
     j = ["-j", str(parallel)]
+
+    def run(what: str, *args: str) -> None:
+        if log is not None:
+            print(f"# {datetime.now(UTC):%H:%M:%S} {what}: lakeform {' '.join(args)}", file=log)
+        figures[what] = lakeform(p, ws, *args, *j, log=log)
+        if log is not None:
+            t = figures[what]
+            print(f"# {what}: {t.seconds:.1f}s wall; {t.phases()}", file=log, flush=True)
+
     with tempfile.TemporaryDirectory() as tmpdir, running_workspace() as ws:
         p = project(Path(tmpdir), ws, lakeform_rows(model(jobs, "")), shards)
-        with peak_memory(p.dir) as peaks:
-            figures["up"] = lakeform(p, ws, "up", "--yes", *j)
-            figures["plan"] = lakeform(p, ws, "plan", *j)
-            figures["plan_no_refresh"] = lakeform(p, ws, "plan", "--no-refresh", *j)
+        shard_log = ShardLog(log, time.monotonic())
+        with peak_memory(p.dir, shard_log) as peaks:
+            run("up", "up", "--yes")
+            # every shard previewed: without the records of shards unchanged since their last
+            # up (cli/unchanged.py), as before them; then with the records that plan left
+            (p.dir / RECORD.format(env="bench")).unlink(missing_ok=True)
+            run("plan_no_refresh", "plan", "--no-refresh")
+            if shards > 1:
+                run("plan_no_refresh_unchanged", "plan", "--no-refresh")
+            run("plan", "plan")
             if plans_only:
                 return figures, peaks
             path = p.dir / "rows" / "bench.yaml"
             rows = yaml.safe_load(path.read_text())
             rows["jobs"]["j0"]["timeout_seconds"] = 7200
             path.write_text(yaml.safe_dump(rows, sort_keys=False))
-            figures["one_row"] = lakeform(p, ws, "up", "--yes", *j)
+            if shards > 1:
+                run("plan_no_refresh_one_row", "plan", "--no-refresh")
+            run("one_row", "up", "--yes")
     return figures, peaks
 
 
@@ -230,7 +358,14 @@ def main() -> None:
     parser.add_argument(
         "--plans-only", action="store_true", help="up from empty and the plans; no one-row up"
     )
+    parser.add_argument(
+        "--log",
+        type=Path,
+        help="append every command's progress lines, its figures and one line per shard run "
+        "(start, end, CPU, peak memory) to this file as they come",
+    )
     args = parser.parse_args()
+    log = args.log.open("a", encoding="utf-8") if args.log else None
     print(f"# {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {platform.node()}, {os.cpu_count()} cores")
     print(f"# provider: {provider_used()}; provider's default rate limit; default checkpoints")
     print(
@@ -243,7 +378,7 @@ def main() -> None:
         for name, count in layouts:
             if args.only and args.only != name:
                 continue
-            f, peaks = measure(jobs, count, args.j, args.plans_only)
+            f, peaks = measure(jobs, count, args.j, args.plans_only, log)
             label = "1 stack" if count == 1 else f"{count} shards -j{args.j}"
             mb = {role: kb / 1024 for role, kb in peaks.kb.items()}
             one = f.get("one_row")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import signal
 import sys
 import threading
 import time
@@ -81,6 +82,17 @@ class Provider(provider_pb2_grpc.ResourceProviderServicer):
             context.abort(grpc.StatusCode.UNKNOWN, f"{what}: {type(exc).__name__}: {exc}")
 
     # -- plugin and provider configuration -------------------------------------------------
+    def Handshake(self, request: Any, context: grpc.ServicerContext) -> Any:
+        """As pulumi-databricks 1.106.0 answers: its plugin is the bridge's muxer
+        (pulumi-terraform-bridge pkg/x/muxer/muxer.go `muxer`, served by pkg/pf/tfbridge/main.go
+        `MainWithMuxer`), which has no Handshake and so answers with the generated stub's
+        UNIMPLEMENTED "method Handshake not implemented" (pulumi sdk/proto/go
+        provider_grpc.pb.go `UnimplementedResourceProviderServer`). The engine then falls back
+        to Configure's answers (pulumi 3.276.0 pkg/resource/plugin/provider_plugin.go
+        `handshake`). Aborted, not raised: grpc logs a raised error's traceback to stderr,
+        which the engine shows as the provider's diagnostics."""
+        context.abort(grpc.StatusCode.UNIMPLEMENTED, "method Handshake not implemented")
+
     def GetPluginInfo(self, request: empty_pb2.Empty, context: grpc.ServicerContext) -> Any:
         return plugin_pb2.PluginInfo(version=PLUGIN_VERSION)
 
@@ -296,4 +308,24 @@ def main() -> None:
             os._exit(0)
 
         watch_engine(engine, engine_check_interval(), gone)
+    stop_on_interrupt(server)
     server.wait_for_termination()
+    # Stopped by SIGINT: exit 0, as the real plugin does; os._exit, since a worker thread still
+    # waiting on the workspace would hold the interpreter at exit.
+    logging.shutdown()
+    os._exit(0)
+
+
+def stop_on_interrupt(server: grpc.Server) -> None:
+    """The engine ends a plugin it is done with by SIGINT to its process group, and kills it 5 s
+    later (pulumi 3.276.0 pkg/resource/plugin/plugin.go, `kill`: cmdutil.InterruptChildren).
+    The real plugin (pulumi sdk go/pulumi/provider/main.go `MainContext`:
+    signal.NotifyContext(ctx, os.Interrupt), then the gRPC server's GracefulStop) stops
+    serving quietly and exits 0. Python's default SIGINT raises KeyboardInterrupt in the main
+    thread, whose traceback went to stderr: the engine shows a plugin's stderr as diagnostics,
+    so every run's event stream carried it."""
+
+    def interrupted(signum: int, frame: object) -> None:
+        server.stop(grace=5)  # returns at once; wait_for_termination returns when done
+
+    signal.signal(signal.SIGINT, interrupted)

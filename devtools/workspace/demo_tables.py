@@ -1,15 +1,17 @@
 """`make demo`'s control tables: made and filled in the local workspace's Unity Catalog once.
 
-    python -m devtools.workspace.demo_tables STATE_DIR STACK_FILE OUT
+    python -m devtools.workspace.demo_tables STATE_DIR STACK_FILE
 
 Creates, when missing, two Unity Catalog tables of the local workspace whose state is in
 STATE_DIR (its tables live in STATE_DIR/unity-catalog): lakeflow-jobs-meta's control table
 `lakeform_local.ops.etl_control` (its v0.2 layout and JSON encodings, as its MERGE writes them)
 and a Lakeform table `lakeform_local.ops.lakeform_rows`. Tables already there are left as they
-are: edit them (deltalake, or SQL elsewhere) and run `make demo` again. Then writes OUT: the
-stack file STACK_FILE with those tables added to `lakeform:settings.control_tables`, which the
-demo deploys with (`pulumi up --config-file OUT`). Pulumi.local.yaml itself names no table: a
-stack naming one can be validated only where the table can be read, and CI has no workspace.
+are: edit them (deltalake, or SQL elsewhere) and run `make demo` again. Then names them as
+`control_tables` in the clone settings file STACK_FILE names (`lakeform:settings.clone_settings`,
+in .lakeform/, not in git), which every `lakeform` command and the Pulumi program read with the
+stack file: the stack `make demo` deploys is the one `lakeform plan --stack local` compares with.
+Pulumi.local.yaml itself names no table: a stack naming one can be validated only where the
+table can be read, and CI and a fresh clone have no such table.
 """
 
 from __future__ import annotations
@@ -91,7 +93,7 @@ def ensure(root: Path, name: str, schema: Any, records: list[dict[str, Any]]) ->
 
 
 def main(argv: list[str]) -> int:
-    state_dir, stack_file, out = (Path(a) for a in argv)
+    state_dir, stack_file = (Path(a) for a in argv)
     root = state_dir / "unity-catalog"
     for said in (
         ensure(root, ETL, LFJM_V2, ETL_ROWS),
@@ -99,12 +101,24 @@ def main(argv: list[str]) -> int:
     ):
         print(f"==> control table {said}")
     doc = yaml.safe_load(stack_file.read_text(encoding="utf-8"))
-    doc["config"]["lakeform:settings"]["control_tables"] = [ETL, ROWS]
+    name = doc["config"]["lakeform:settings"].get("clone_settings")
+    if not name:
+        print(
+            f"error: {stack_file}: lakeform:settings.clone_settings names no file", file=sys.stderr
+        )
+        return 1
+    out = stack_file.parent / name
+    clone = yaml.safe_load(out.read_text(encoding="utf-8")) if out.is_file() else None
+    fields = clone if isinstance(clone, dict) else {}
+    fields["control_tables"] = [ETL, ROWS]
+    out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(
-        f"# Written by `make demo` (devtools/workspace/demo_tables.py) from {stack_file.name}.\n"
-        + yaml.safe_dump(doc, sort_keys=False),
+        f"# Settings of the stack in {stack_file.name} that only this clone has\n"
+        "# (lakeform:settings.clone_settings); `make demo` names its control tables here\n"
+        "# (devtools/workspace/demo_tables.py).\n" + yaml.safe_dump(fields, sort_keys=False),
         encoding="utf-8",
     )
+    print(f"==> {name}: control_tables: {', '.join(fields['control_tables'])}")
     return 0
 
 

@@ -73,6 +73,9 @@ class Rows:
         """(kind, key) -> where the row's key is written, for messages that point at a row."""
         self.sources: dict[tuple[str, str], Locator] = sources if sources is not None else {}
         """(kind, key) -> the row's source, to point at a field's line (policy findings)."""
+        self.table_digest: str | None = None
+        """A digest of the control tables the rows were read with (metadata/load.py
+        `table_rows`), or None: none read."""
 
     def of(self, kind: str) -> dict[str, BaseModel]:
         """The rows of `kind` (a key of KINDS)."""

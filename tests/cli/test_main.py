@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -95,10 +96,37 @@ def test_every_option_and_command_has_help(parser: argparse.ArgumentParser) -> N
 
 @pytest.mark.parametrize("command", COMMANDS)
 def test_help_of_every_command_renders(command: str) -> None:
-    done = lakeform(*command.split(), "--help")
+    done = lakeform(*command.split(), "--help", env={**os.environ, "COLUMNS": "100"})
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith(f"usage: lakeform {command} ")
     assert "%%" not in done.stdout and "Entry point" not in done.stdout
+    # `lakeform CMD --help` registers only CMD's modules: its help is the whole parser's, every
+    # option of it listed
+    full = next(p for p in walk(make_parser()) if p.prog == f"lakeform {command}")
+    options = [o for a in full._actions for o in a.option_strings]
+    assert options and all(o in done.stdout for o in options), options
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("COLUMNS", "100")
+        assert done.stdout == full.format_help()
+
+
+def test_the_top_level_help_is_the_whole_parsers_without_importing_the_commands() -> None:
+    """`lakeform --help`, `--version` and a usage error list the commands from cli/main.py's
+    table: the same lines as the modules register, without importing them (most import the
+    metadata models and Pulumi's Automation API: about a second of CPU)."""
+    assert make_parser(None).format_help() == make_parser().format_help()
+    for argv in (["--help"], ["--version"], ["no-such-command"]):
+        probe = (
+            "import sys\nfrom cli.main import main\n"
+            f"try:\n    main({argv!r})\nexcept SystemExit:\n    pass\n"
+            "heavy = sorted(m for m in sys.modules if m.split('.')[0] in ('metadata', 'pulumi')"
+            " or m in ('cli.deploy', 'cli.export', 'cli.run', 'cli.table', 'cli.watch'))\n"
+            "print(heavy, file=sys.stderr)\n"
+        )
+        done = subprocess.run(
+            [sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, check=False
+        )
+        assert done.stderr.splitlines()[-1] == "[]", (argv, done.stderr)
 
 
 def test_top_level_help_says_what_lakeform_is_and_the_exit_codes() -> None:
@@ -171,8 +199,15 @@ def test_nothing_to_export_is_a_usage_error_exit_1(tmp_path: Path) -> None:
     assert "lakeform export: nothing to export: give --job-id" in done.stderr
 
 
-def test_honest_validate_exits_0() -> None:
-    done = lakeform("validate")
+def test_honest_validate_exits_0(tmp_path: Path) -> None:
+    # the committed project, without this clone's .lakeform/ (make demo's clone settings name
+    # control tables only its local workspace holds)
+    for path in [*ROOT.glob("Pulumi*.yaml"), ROOT / "resources", ROOT / "src"]:
+        if path.is_dir():
+            shutil.copytree(path, tmp_path / path.name)
+        else:
+            shutil.copy2(path, tmp_path / path.name)
+    done = lakeform("validate", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith("OK: ")
 

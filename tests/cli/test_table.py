@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import socket
 import subprocess
 import textwrap
 from collections.abc import Iterator
@@ -232,3 +233,29 @@ def test_the_deployments_table_holds_each_kinds_id_and_a_jobs_number() -> None:
         ("quality_monitors", "orders", "main.sales.orders", None),
         ("data_quality_monitors", "sales", "main.sales", None),
     ]
+
+
+def test_a_stopped_local_workspace_is_said_at_once_not_retried(tmp_path: Path) -> None:
+    """After `make demo` the local stack names control tables (its clone settings file): with the
+    local workspace stopped, `lakeform validate` says so at once (databricks-sdk would retry the
+    refused connection for 5 minutes, twice)."""
+    with socket.socket() as free:
+        free.bind(("127.0.0.1", 0))
+        port = free.getsockname()[1]
+    (tmp_path / "resources").mkdir()
+    (tmp_path / "resources" / "jobs.yaml").write_text(ROWS)
+    settings = {"metadata_paths": ["resources"], "control_tables": [TABLE]}
+    config = {"databricks:host": f"http://127.0.0.1:{port}", "lakeform:settings": settings}
+    (tmp_path / "Pulumi.local.yaml").write_text(yaml.safe_dump({"config": config}))
+    done = subprocess.run(
+        [str(REPO / ".venv" / "bin" / "lakeform"), "validate", "--stack", "local"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 1
+    assert (
+        f"the local workspace does not answer at http://127.0.0.1:{port} (Pulumi.local.yaml "
+        "databricks:host): start it with `make workspace-start` (or `make demo`)"
+    ) in done.stdout + done.stderr

@@ -119,3 +119,39 @@ def test_an_advisory_rule_warns_and_deploys(project: Project, workspace: Running
     # The update itself ran the pack too: the engine recorded it in the stack's history.
     history = json.loads(project.pulumi("stack", "history", "--json").stdout)
     assert len(history) == 1 and history[0]["result"] == "succeeded"
+
+
+def test_a_sharded_stack_shows_each_shards_findings_and_refuses_a_mandatory_rule(
+    sharded_deployed: Project,
+) -> None:
+    """A sharded stack (tests/e2e/programs/sharded, deployed) runs the pack in every shard's
+    preview: the environment's one plan lists each shard's findings, and `plan` and `up` are
+    refused as an ordinary stack's are, with nothing written."""
+    project, workspace = sharded_deployed, sharded_deployed.workspace
+    set_policies(
+        project,
+        {
+            "rules": {"job-has-timeout": "mandatory", "required-tags": "advisory"},
+            "required_tags": ["owner"],
+        },
+    )
+    workspace.requests.clear()
+    planned = project.lakeform("plan", "--stack", STACK, "--format", "markdown")
+    assert planned.returncode == 1, planned.stdout + planned.stderr
+    assert "lakeform plan: error: stack e2e: refused by its policies" in planned.stderr
+    comment = planned.stdout
+    assert "**Refused by the stack's policies: this plan cannot deploy**" in comment
+    for row, where in (
+        ("jobs.campaigns", "resources/marketing/jobs.yaml:3"),
+        ("jobs.ledger", "resources/finance/jobs.yaml:3"),
+    ):  # one row of each shard, each rule
+        assert f"> - **mandatory** `job-has-timeout`: `{row}` ({where}): " in comment, comment
+        assert f"> - **advisory** `required-tags`: `{row}` ({where}): " in comment, comment
+
+    result = project.lakeform("up", "--stack", STACK, "--yes")
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "refusing to deploy stack e2e: its policies" in result.stderr
+    assert "[mandatory] job-has-timeout: jobs.ledger (resources/finance/jobs.yaml:3)" in (
+        result.stdout
+    )
+    assert sum(workspace.requests.writes().values()) == 0, workspace.requests.writes()

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
 
-from metadata import apply_stack_defaults, load_rows
+from metadata import Rows, apply_stack_defaults, load_rows
+from metadata.delta import Tables
+from metadata.formats.control_table import LAKEFORM
+from metadata.load import Only, StaleSplit
 from metadata.settings import SettingsError, StackSettings, parse_settings
 from metadata.shards import (
     INDEX,
@@ -22,6 +26,7 @@ from metadata.shards import (
     stable_hash,
 )
 from tests.metadata.conftest import SETTINGS, Project
+from tests.metadata.test_control_table import lakeform_row, write_table
 
 JOB = """
 jobs:
@@ -260,3 +265,51 @@ def test_a_shard_stack_file_copies_the_provider_settings_not_lakeform_settings()
     assert not same_config(shard_config("prod", env.replace("https://x", "https://y"), "01"), text)
     assert split_stack("prod.01") == ("prod", "01")
     assert split_stack("prod") == ("prod", None)
+
+
+def test_a_shard_loads_only_its_control_table_rows_while_the_tables_are_unchanged(
+    project: Project, tmp_path: Path
+) -> None:
+    """With rows from a control table too, the index holds a digest of the tables as the CLI
+    read them: shard b's program, reading the same table, builds only its rows (none of shard
+    a's); once the table changed, the split no longer holds and the program reads every row."""
+    project.write("a.yaml", JOB.format(key="alone", team="a"))
+    (project.root / "Pulumi.dev.yaml").write_text("config: {}\n")
+    records = [
+        lakeform_row("jobs", key, yaml.safe_load(JOB.format(key=key, team=team))["jobs"][key])
+        for key, team in (("ta", "a"), ("tb", "b"))
+    ]
+    table = write_table(tmp_path / "control", LAKEFORM, records)
+    settings = sharded(by="tag", tag="team", names=["a", "b"]).model_copy(
+        update={"control_tables": [table]}
+    )
+
+    def load(only: Only | None = None) -> Rows:
+        return load_rows([project.root / "resources"], root=project.root, stack="dev",
+                         settings=settings, tables=Tables(), only=only)  # fmt: skip
+
+    whole = load()
+    assert whole.table_digest is not None
+    rows = apply_stack_defaults(whole, settings, "dev")
+    lay = layout(rows, settings, "dev")
+    assert lay is not None
+    digest = inputs_digest(project.root, settings, "dev")
+    assert digest is not None
+    index = project.root / INDEX.format(env="dev")
+    index.parent.mkdir(parents=True)
+    index.write_text(lay.index(rows, digest, whole.table_digest))
+
+    found = read_index(project.root, settings, "dev", "b")
+    assert found is not None
+    only, part = found
+    mine = load(only)
+    assert sorted(mine.jobs) == ["tb"]  # not ta (shard a), nor alone (a file of shard a's)
+    assert apply_stack_defaults(mine, settings, "dev") == lay.rows(rows, "b")
+    assert part.present["jobs"] == ["alone", "ta", "tb"]
+
+    # a row added to the table (for shard b): the split is stale, the program reads every row
+    extra = yaml.safe_load(JOB.format(key="tc", team="b"))["jobs"]["tc"]
+    write_table(tmp_path / "control", LAKEFORM, [*records, lakeform_row("jobs", "tc", extra)])
+    with pytest.raises(StaleSplit):
+        load(only)
+    assert sorted(load().jobs) == ["alone", "ta", "tb", "tc"]

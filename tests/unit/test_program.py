@@ -68,7 +68,11 @@ FILES = [
 
 
 def stack_config(stack: str) -> dict[str, Any]:
-    return yaml.safe_load((ROOT / f"Pulumi.{stack}.yaml").read_text())["config"]
+    """The stack file as committed: without its clone settings file (in a clone where `make demo`
+    ran, it names control tables only that clone's local workspace holds)."""
+    config = yaml.safe_load((ROOT / f"Pulumi.{stack}.yaml").read_text())["config"]
+    config["lakeform:settings"].pop("clone_settings", None)
+    return config
 
 
 @contextmanager

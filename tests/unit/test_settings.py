@@ -14,7 +14,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def test_the_four_stack_files_differ_as_documented() -> None:
     local, dev, staging, prod = (
-        load_stack_settings(ROOT, s) for s in ("local", "dev", "staging", "prod")
+        load_stack_settings(ROOT, s, clone=False) for s in ("local", "dev", "staging", "prod")
     )
     assert [s.variables["catalog"] for s in (local, dev, staging, prod)] == [
         "olist_local",
@@ -128,3 +128,58 @@ def test_workspace_host_for_urls(program, monkeypatch: pytest.MonkeyPatch) -> No
     program("dev", {})
     monkeypatch.setenv("DATABRICKS_HOST", "adb-1.azuredatabricks.net")
     assert workspace_host(StackSettings()) == "https://adb-1.azuredatabricks.net"
+
+
+CLONE = "    clone_settings: .lakeform/local-settings.yaml\n"
+
+
+def test_clone_settings_file_replaces_the_fields_it_sets_when_it_exists(tmp_path: Path) -> None:
+    _write(tmp_path, "config:\n  lakeform:settings:\n    name_prefix: '[DEV] '\n" + CLONE)
+    # absent (CI, a fresh clone): the stack file alone
+    assert load_stack_settings(tmp_path, "dev").control_tables == []
+    (tmp_path / ".lakeform").mkdir()
+    (tmp_path / ".lakeform" / "local-settings.yaml").write_text(
+        "control_tables: [main.ops.rows]\nname_prefix: '[ME] '\n"
+    )
+    settings = load_stack_settings(tmp_path, "dev")
+    assert (settings.control_tables, settings.name_prefix) == (["main.ops.rows"], "[ME] ")
+    committed = load_stack_settings(tmp_path, "dev", clone=False)
+    assert (committed.control_tables, committed.name_prefix) == ([], "[DEV] ")
+
+
+def test_runtime_reader_applies_the_clone_settings_file(
+    program, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / ".lakeform").mkdir()
+    (tmp_path / ".lakeform" / "local-settings.yaml").write_text("control_tables: [main.ops.rows]\n")
+    monkeypatch.chdir(tmp_path)  # the Pulumi program runs in the project root
+    program("local", {"lakeform:settings": {"clone_settings": ".lakeform/local-settings.yaml"}})
+    assert load_settings().control_tables == ["main.ops.rows"]
+
+
+def test_bad_clone_settings_file_names_its_file_line_and_field(tmp_path: Path) -> None:
+    _write(tmp_path, "config:\n  lakeform:settings:\n" + CLONE)
+    clone = tmp_path / ".lakeform" / "local-settings.yaml"
+    clone.parent.mkdir()
+    clone.write_text("# mine\ncontrol_tables: [main.ops]\n")
+    with pytest.raises(SettingsError) as err:
+        load_stack_settings(tmp_path, "dev")
+    assert str(err.value).startswith(
+        ".lakeform/local-settings.yaml:2: lakeform:settings.control_tables: Value error, "
+        "'main.ops':"
+    )
+    clone.write_text("control_tables: []\nclone_settings: other.yaml\n")
+    with pytest.raises(
+        SettingsError,
+        match=r"^\.lakeform/local-settings\.yaml:2: clone_settings: "
+        "not allowed in a clone_settings file; name it in the stack file only$",
+    ):
+        load_stack_settings(tmp_path, "dev")
+    clone.write_text("- main.ops.rows\n")
+    with pytest.raises(SettingsError, match="expected a mapping of lakeform:settings fields"):
+        load_stack_settings(tmp_path, "dev")
+
+
+def test_clone_settings_must_be_a_relative_path() -> None:
+    with pytest.raises(ValueError, match="must be a file path relative to the project root"):
+        StackSettings(clone_settings="/etc/lakeform.yaml")
