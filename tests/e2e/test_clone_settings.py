@@ -7,73 +7,29 @@ the deploy shows no change (it showed the tables' jobs as deletes when the demo 
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import yaml
 from deltalake import write_deltalake
 
 from devtools.workspace.testing import RunningWorkspace
-from metadata.delta import arrow_table, now
+from metadata.delta import arrow_table
 from metadata.formats.control_table import LAKEFORM, LFJM_V2
-from tests.e2e.harness import LAKEFORM_PROGRAM, REPO, Project
+from tests.e2e import test_control_table as control_table
+from tests.e2e.harness import Project
+from tests.e2e.test_control_table import ETL, NOTEBOOK, ROWS, STACK, etl_row
 
-STACK = "e2e"
-ETL = "main.ops.etl_control"
-ROWS = "main.ops.rows"
 CLONE_FILE = ".lakeform/local-settings.yaml"
-NOTEBOOK = {"notebook_path": "src/nb.py"}
 
 
 def project(tmp: Path, workspace: RunningWorkspace) -> Project:
-    """Lakeform's program with one YAML job; the stack file names a clone settings file, as
+    """test_control_table's project, but the stack file names a clone settings file, as
     Pulumi.local.yaml does, and that file names the two control tables, as `make demo` writes."""
-    source = tmp / "source"
-    source.mkdir(parents=True)
-    for name in LAKEFORM_PROGRAM:
-        src = REPO / name
-        if src.is_dir():
-            shutil.copytree(src, source / name, ignore=shutil.ignore_patterns("__pycache__"))
-        else:
-            shutil.copy2(src, source / name)
-    (source / "src").mkdir()
-    (source / "src" / "nb.py").write_text("# Databricks notebook source\nprint('hello')\n")
-    (source / "resources").mkdir()
-    yaml_job = {"name": "YAML job", "tasks": [{"task_key": "a", "notebook_task": NOTEBOOK}]}
-    (source / "resources" / "jobs.yaml").write_text(
-        yaml.safe_dump({"jobs": {"from_yaml": yaml_job}})
-    )
-    settings = {
-        "metadata_paths": ["resources"],
-        "workspace_root": "/Workspace/Shared/e2e",
-        "clone_settings": CLONE_FILE,
-    }
-    (source / f"Pulumi.{STACK}.yaml").write_text(
-        yaml.safe_dump({"config": {"lakeform:settings": settings}}, sort_keys=False)
-    )
-    made = Project.copy_of(source, tmp, workspace=workspace, stack=STACK)
+    made = control_table.project(tmp, workspace, tables={"clone_settings": CLONE_FILE})
     clone = made.dir / CLONE_FILE
     clone.parent.mkdir(parents=True, exist_ok=True)
     clone.write_text(yaml.safe_dump({"control_tables": [ETL, ROWS]}))
     return made
-
-
-def etl_row(task_key: str) -> dict[str, object]:
-    """A row as lakeflow-jobs-meta v0.2's MERGE writes it (metadata_manager.py load_yaml)."""
-    return {
-        "resource_id": "ingest",
-        "job_name": "Ingest",
-        "task_key": task_key,
-        "depends_on": json.dumps([]),
-        "task_type": "notebook",
-        "job_config": json.dumps({"timeout_seconds": 3600}),
-        "task_config": json.dumps({"file_path": "src/nb.py"}),
-        "disabled": False,
-        "created_by": "someone@example.com",
-        "created_timestamp": now(),
-        "updated_by": "someone@example.com",
-        "updated_timestamp": now(),
-    }
 
 
 def test_plan_drift_and_outputs_after_a_deploy_read_the_clone_settings_tables(

@@ -5,7 +5,6 @@ Unity Catalog calls the real code path makes (Tables API, temporary table creden
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +15,7 @@ from devtools.workspace.testing import RunningWorkspace
 from metadata.delta import arrow_table, now
 from metadata.delta import rows as table_rows
 from metadata.formats.control_table import DEPLOYMENTS, LAKEFORM, LFJM_V2
-from tests.e2e.harness import LAKEFORM_PROGRAM, REPO, Project
+from tests.e2e.harness import LAKEFORM_PROGRAM, Project, copy_from_repository
 
 STACK = "e2e"
 ETL = "main.ops.etl_control"
@@ -25,15 +24,14 @@ DEPLOYED = f"{ETL}_jobs"
 NOTEBOOK = {"notebook_path": "src/nb.py"}
 
 
-def project(tmp: Path, workspace: RunningWorkspace) -> Project:
+def project(
+    tmp: Path, workspace: RunningWorkspace, tables: dict[str, Any] | None = None
+) -> Project:
+    """Lakeform's program with one YAML job; `tables` (default: the stack file names the two
+    control tables) are the settings that say where the tables are named."""
     source = tmp / "source"
     source.mkdir(parents=True)
-    for name in LAKEFORM_PROGRAM:
-        src = REPO / name
-        if src.is_dir():
-            shutil.copytree(src, source / name, ignore=shutil.ignore_patterns("__pycache__"))
-        else:
-            shutil.copy2(src, source / name)
+    copy_from_repository(LAKEFORM_PROGRAM, source)
     (source / "src").mkdir()
     (source / "src" / "nb.py").write_text("# Databricks notebook source\nprint('hello')\n")
     (source / "resources").mkdir()
@@ -44,7 +42,7 @@ def project(tmp: Path, workspace: RunningWorkspace) -> Project:
     settings = {
         "metadata_paths": ["resources"],
         "workspace_root": "/Workspace/Shared/e2e",
-        "control_tables": [ETL, ROWS],
+        **(tables if tables is not None else {"control_tables": [ETL, ROWS]}),
     }
     stack_file = {"config": {"lakeform:settings": settings}}
     (source / f"Pulumi.{STACK}.yaml").write_text(yaml.safe_dump(stack_file, sort_keys=False))
