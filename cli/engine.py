@@ -195,8 +195,8 @@ class Engine:
     def _in_file_backend(self) -> bool:
         """Whether the stack's checkpoint is in a `file://` backend (the DIY backend) already:
         then it exists, and `pulumi stack select` (which only checks that, as every command does
-        with its `--stack`) can be skipped. The DIY backend's rule (pulumi pkg/backend/diy/
-        backend.go GetStack -> state.go stackExists/stackPath, store.go projectReferenceStore.
+        with its `--stack`) can be skipped. The DIY backend's rule (pulumi v3.276.0, pkg/backend/
+        diy/backend.go GetStack -> state.go stackExists/stackPath, store.go projectReferenceStore.
         StackBasePath): the stack exists when `.pulumi/stacks/<project>/<stack>.json`, `.json.gz`
         or `.json.zst` does. Any other backend URL or layout: False (select as before)."""
         url = self.env.get("PULUMI_BACKEND_URL") or os.environ.get("PULUMI_BACKEND_URL", "")
@@ -373,7 +373,7 @@ SECRET = "1b47061264138c4ac30d75fd1eb44270"
 def outputs_of(deployment: dict[str, Any]) -> dict[str, Any] | None:
     """The stack's outputs in an exported deployment as `pulumi stack output --json
     --show-secrets` prints them, or None when a secret in them has no plaintext (an export
-    without --show-secrets). What that command prints (pulumi pkg/cmd/pulumi/stack/
+    without --show-secrets). What that command prints (pulumi v3.276.0 pkg/cmd/pulumi/stack/
     stack_output.go getStackOutputs): the outputs of the root stack resource (pkg/resource/stack/
     checkpoint.go GetRootStackResource: type pulumi:pulumi:Stack, no parent), each secret
     replaced by its value; the export holds a secret as {SECRET_SIG: SECRET, "plaintext": its
