@@ -238,11 +238,12 @@ def run_plan(args: argparse.Namespace) -> int:
         return _save_plan(args)
     engine = _engine(args)
     plan = _plan(engine, refresh=args.refresh)
-    outputs = engine.outputs()
+    outputs, deployment = engine.exported()
     if args.refresh is not False:  # --no-refresh reads nothing from the workspace
         # What `up` will put back although the provider's read cannot see it (nothing written).
         plan = workspace_drift.merge(plan, workspace_drift.check(engine, outputs))
-    plan = workspace_drift.merge(plan, emails.as_drifted(emails.pending(engine, outputs)))
+    kept = emails.pending(engine, outputs, deployment)
+    plan = workspace_drift.merge(plan, emails.as_drifted(kept))
     plan = _for_review(plan, args.stack)
     _write(FORMATS[args.format](plan), args.output)
     if plan.refused:
@@ -281,7 +282,7 @@ def _save_plan(args: argparse.Namespace) -> int:
         plan = _plan(engine, save=engine_plan)
         # The email lists `up --plan` empties after the deploy, as `up` does (cli/emails.py).
         plan = workspace_drift.merge(
-            plan, emails.as_drifted(emails.pending(engine, engine.outputs()))
+            plan, emails.as_drifted(emails.pending(engine, *engine.exported()))
         )
         if plan.refused:
             plan = _for_review(plan, args.stack)
@@ -373,7 +374,7 @@ def _check_saved(engine: Engine, record: saved.Saved, path: Path, settings: Stac
         engine_plan = Path(tmp) / "update-plan.json"
         plan = _plan(engine, save=engine_plan)
         plan = workspace_drift.merge(
-            plan, emails.as_drifted(emails.pending(engine, engine.outputs()))
+            plan, emails.as_drifted(emails.pending(engine, *engine.exported()))
         )
         plan = _for_review(plan, stack)
         fresh = json.loads(engine_plan.read_text())
@@ -401,7 +402,7 @@ def _up_saved(args: argparse.Namespace, settings: StackSettings) -> int:
     _same_inputs(engine, record, args.plan, load_stack_settings(Path.cwd(), args.stack))
     _same_stack(engine, record, args.plan)
     # The stack and rows are as when checked, so these are the lists the plan shows.
-    kept = emails.pending(engine, engine.outputs())
+    kept = emails.pending(engine, *engine.exported())
     with tempfile.TemporaryDirectory(prefix="lakeform-plan-") as tmp:
         engine_plan = Path(tmp) / "update-plan.json"
         engine_plan.write_text(json.dumps(record.engine_plan))
@@ -471,13 +472,14 @@ def run_up(args: argparse.Namespace, engine: Engine | None = None) -> int:
     if args.plan is not None:
         return _up_saved(args, settings)
     engine = engine or _engine(args)
-    outputs = engine.outputs()
+    outputs, deployment = engine.exported()
     # Drift the provider's read cannot see goes into the state first, so the plan updates it.
     drifted = workspace_drift.check(engine, outputs)
     before = workspace_drift.repair(engine, drifted) if drifted else None
     try:
-        # Email lists the row emptied that the provider keeps on the job: emptied after the deploy.
-        kept = emails.pending(engine, outputs)
+        # Email lists the row emptied that the provider keeps on the job: emptied after the deploy
+        # (from the state as repaired, when it was).
+        kept = emails.pending(engine, outputs, deployment if before is None else None)
         preview = _preview(engine)
         plan = workspace_drift.merge(_plan_of(engine, preview), emails.as_drifted(kept))
         plan = _for_review(plan, args.stack)

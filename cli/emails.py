@@ -189,13 +189,18 @@ def forget(deployment: dict[str, Any], kept: list[Kept]) -> None:
                     block.pop(LISTS[name], None)
 
 
-def pending(engine: Engine, outputs: Mapping[str, Any]) -> list[Kept]:
+def pending(
+    engine: Engine, outputs: Mapping[str, Any], deployment: Mapping[str, Any] | None = None
+) -> list[Kept]:
     """Before a deploy: the jobs whose state holds a list the row empties (a deploy will not
-    empty it; `clear` does, after it)."""
+    empty it; `clear` does, after it). `deployment`: the stack's, when already exported and
+    still current."""
     rows = expected(engine.project, engine.stack_name, outputs)
     if not any(kind in KEPT_BY.values() for kind, _ in rows):
         return []
-    return find(engine.stack().export_stack().deployment or {}, rows)
+    if deployment is None:
+        deployment = engine.stack().export_stack().deployment or {}
+    return find(deployment, rows)
 
 
 def clear(engine: Engine, kept: list[Kept]) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import json
+import os
 import sys
 import tempfile
 import threading
@@ -18,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO, cast
 
+import yaml
 from pulumi import automation as auto
 from pulumi.automation import events as ev
 
@@ -182,11 +184,34 @@ class Engine:
             workspace = _Workspace(
                 work_dir=str(self.project), pulumi_command=command, env_vars=self.env
             )
+            if self._in_file_backend():
+                workspace.existing = self.stack_name
             try:
                 self._stack = auto.Stack.create_or_select(self.stack_name, workspace)
             except auto.CommandError as err:
                 raise EngineError(_first_error(str(err))) from None
         return self._stack
+
+    def _in_file_backend(self) -> bool:
+        """Whether the stack's checkpoint is in a `file://` backend (the DIY backend) already:
+        then it exists, and `pulumi stack select` (which only checks that, as every command does
+        with its `--stack`) can be skipped. The DIY backend's rule (pulumi v3.276.0, pkg/backend/
+        diy/backend.go GetStack -> state.go stackExists/stackPath, store.go projectReferenceStore.
+        StackBasePath): the stack exists when `.pulumi/stacks/<project>/<stack>.json`, `.json.gz`
+        or `.json.zst` does. Any other backend URL or layout: False (select as before)."""
+        url = self.env.get("PULUMI_BACKEND_URL") or os.environ.get("PULUMI_BACKEND_URL", "")
+        if not url.startswith("file:///") or "%" in url:
+            return False
+        root = Path(url.removeprefix("file://").partition("?")[0])
+        try:
+            project = yaml.safe_load((self.project / "Pulumi.yaml").read_text(encoding="utf-8"))
+        except (OSError, yaml.YAMLError):
+            return False
+        name = project.get("name") if isinstance(project, dict) else None
+        if not isinstance(name, str) or not name or "/" in name or "/" in self.stack_name:
+            return False
+        base = root / ".pulumi" / "stacks" / name / self.stack_name
+        return any((base.parent / f"{base.name}{ext}").is_file() for ext in _CHECKPOINTS)
 
     def _listen(
         self, run: Run, what: str, hook: StepHook | None
@@ -329,15 +354,74 @@ class Engine:
         outputs: dict[str, Any] = json.loads(done.stdout)
         return outputs
 
+    def exported(self) -> tuple[dict[str, Any], dict[str, Any]]:
+        """The stack's outputs (as `outputs`) and its deployment, from one `pulumi stack export
+        --show-secrets` run: for a command that needs both, one run instead of two."""
+        try:
+            deployment = dict(self.stack().export_stack().deployment or {})
+        except auto.CommandError as err:
+            raise EngineError(_first_error(str(err))) from None
+        outputs = outputs_of(deployment)
+        return (self.outputs() if outputs is None else outputs), deployment
+
+
+ROOT_STACK = "pulumi:pulumi:Stack"
+SECRET_SIG = "4dabf18193072939515e22adb298388d"
+SECRET = "1b47061264138c4ac30d75fd1eb44270"
+
+
+def outputs_of(deployment: dict[str, Any]) -> dict[str, Any] | None:
+    """The stack's outputs in an exported deployment as `pulumi stack output --json
+    --show-secrets` prints them, or None when a secret in them has no plaintext (an export
+    without --show-secrets). What that command prints (pulumi v3.276.0 pkg/cmd/pulumi/stack/
+    stack_output.go getStackOutputs): the outputs of the root stack resource (pkg/resource/stack/
+    checkpoint.go GetRootStackResource: type pulumi:pulumi:Stack, no parent), each secret
+    replaced by its value; the export holds a secret as {SECRET_SIG: SECRET, "plaintext": its
+    value as JSON} (pkg/resource/stack/deployment.go SerializePropertyValue)."""
+    for resource in deployment.get("resources") or []:
+        if resource.get("type") == ROOT_STACK and not resource.get("parent"):
+            try:
+                return {k: _revealed(v) for k, v in (resource.get("outputs") or {}).items()}
+            except _NoPlaintext:
+                return None
+    return {}
+
+
+class _NoPlaintext(Exception):
+    pass
+
+
+def _revealed(value: Any) -> Any:
+    if isinstance(value, dict):
+        held = cast("dict[str, Any]", value)
+        if held.get(SECRET_SIG) == SECRET:
+            if not isinstance(held.get("plaintext"), str):
+                raise _NoPlaintext
+            return _revealed(json.loads(held["plaintext"]))
+        return {k: _revealed(v) for k, v in held.items()}
+    if isinstance(value, list):
+        return [_revealed(v) for v in cast("list[Any]", value)]
+    return value
+
+
+_CHECKPOINTS = (".json", ".json.gz", ".json.zst")
+
 
 class _Workspace(auto.LocalWorkspace):
     """A LocalWorkspace that adds `extra` to the command it runs next (the SDK's hook for
-    arguments of every command; empty but for the one preview that sets it)."""
+    arguments of every command; empty but for the one preview that sets it), and that does not
+    select the `existing` stack: every command the Automation API runs names its `--stack`, so
+    selecting one only checks that it exists (one `pulumi` start-up)."""
 
     extra: list[str] = []  # noqa: RUF012  # replaced, never mutated
+    existing: str | None = None
 
     def serialize_args_for_op(self, stack_name: str) -> list[str]:
         return list(self.extra)
+
+    def select_stack(self, stack_name: str) -> None:
+        if stack_name != self.existing:
+            super().select_stack(stack_name)
 
 
 @functools.cache

@@ -36,16 +36,17 @@ class EnvError(RuntimeError):
     """The toolchain or provider cannot be set up; the message says how to fix it."""
 
 
-def _build(command: str) -> str:
-    return _build_in(command, tuple(sorted(os.environ.items())))
+def _build_env() -> str:
+    return _build_env_in(tuple(sorted(os.environ.items())))
 
 
 @functools.cache
-def _build_in(command: str, environ: tuple[tuple[str, str], ...]) -> str:
-    """build.py's answer, once per process and environment: a sharded stack makes an engine per
-    shard, and each asked again (two Python start-ups, 1 to 2 s a shard on a busy machine)."""
+def _build_env_in(environ: tuple[tuple[str, str], ...]) -> str:
+    """build.py env's answer (the bin directory and the provider's variables in one Python
+    start-up, not two), once per process and environment: a sharded stack makes an engine per
+    shard, and each asked again (1 to 2 s a shard on a busy machine)."""
     done = subprocess.run(
-        [sys.executable, str(BUILD), command],
+        [sys.executable, str(BUILD), "env"],
         capture_output=True,
         text=True,
         check=False,
@@ -54,29 +55,39 @@ def _build_in(command: str, environ: tuple[tuple[str, str], ...]) -> str:
     if done.returncode != 0:
         detail = (done.stderr or done.stdout).strip().splitlines()
         raise EnvError(
-            f"devtools/toolchain/build.py {command} failed "
+            "devtools/toolchain/build.py env failed "
             f"({detail[-1] if detail else 'no output'}); "
             "run `make toolchain`"
         )
     return done.stdout
 
 
+def _exports() -> dict[str, str]:
+    """build.py env's `export NAME=value` lines, as a mapping (PATH's value as printed:
+    `<bin directory>:$PATH`)."""
+    env: dict[str, str] = {}
+    for line in _build_env().splitlines():
+        if line.startswith("export "):
+            name, _, value = line.removeprefix("export ").partition("=")
+            env[name] = shlex.split(value)[0] if value else ""
+    return env
+
+
 def toolchain_bin() -> Path:
     """The pinned toolchain's bin directory; an EnvError when it is not built yet."""
-    bin_dir = Path(_build("bin-dir").strip())
+    path = _exports().get("PATH", "")
+    if not path.endswith(":$PATH"):
+        raise EnvError(f"devtools/toolchain/build.py env printed no PATH ({path!r})")
+    bin_dir = Path(path.removesuffix(":$PATH"))
     if not os.access(bin_dir / "pulumi", os.X_OK):
         raise EnvError(f"the Pulumi toolchain is not built ({bin_dir}); run `make toolchain`")
     return bin_dir
 
 
 def provider_env() -> dict[str, str]:
-    """devtools/toolchain/build.py provider-env's `export NAME=value` lines, as a mapping."""
-    env: dict[str, str] = {}
-    for line in _build("provider-env").splitlines():
-        if line.startswith("export "):
-            name, _, value = line.removeprefix("export ").partition("=")
-            env[name] = shlex.split(value)[0] if value else ""
-    return env
+    """The variables choosing the databricks plugin (build.py provider-env's, printed by its
+    `env` command after PATH and the two PULUMI_ switches)."""
+    return {name: value for name, value in _exports().items() if name != "PATH"}
 
 
 def file_backend(state: Path) -> str:

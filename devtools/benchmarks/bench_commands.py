@@ -2,21 +2,24 @@
 lakeform: 3 jobs and a pipeline): `plan`, `up` with nothing to deploy, `up` of one changed row,
 `drift`, `outputs` and `validate`, the median of N runs each.
 
-    uv run python -m devtools.benchmarks.bench_commands [-n 3] [--only plan,up]
+    uv run python -m devtools.benchmarks.bench_commands [-n 3] [--only plan,up] [--calls]
 
 CPU is user+sys from getrusage: `self` is the lakeform process, `children` every process it
 waited for (the engine, the program, the provider plugin). Compare CPU, not wall, on a loaded
-machine.
+machine. `--calls` also counts, per command, the processes its first run started (traced with
+`strace -f -e trace=execve`): `build.py` runs by command, `pulumi` runs by verb.
 """
 
 from __future__ import annotations
 
 import argparse
+import re
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -50,10 +53,11 @@ class Measured:
     wall: float
 
 
-def measure(project: Project, *args: str) -> Measured:
+def measure(project: Project, *args: str, trace: Path | None = None) -> Measured:
+    strace = ["strace", "-f", "-qq", "-e", "trace=execve", "-s", "200", "-o", str(trace)]
     started = time.monotonic()
     done = subprocess.run(
-        [str(REPO / ".venv" / "bin" / "python"), "-c", MEASURED, *args],
+        [*(strace if trace else []), str(REPO / ".venv" / "bin" / "python"), "-c", MEASURED, *args],
         cwd=project.dir,
         env={**project.env, "PYTHONPATH": str(REPO)},
         capture_output=True,
@@ -65,6 +69,26 @@ def measure(project: Project, *args: str) -> Measured:
         raise SystemExit(f"lakeform {' '.join(args)} failed:\n{done.stdout}{done.stderr}")
     self_cpu, children_cpu = (float(x) for x in cpu[-1].split()[1:])
     return Measured(self_cpu, children_cpu, wall)
+
+
+EXECVE = re.compile(r'execve\("([^"]*)", \[(.*?)\]')
+
+
+def calls(trace: Path) -> Counter[str]:
+    """The traced processes worth counting: `build.py <command>` and `pulumi <verb>`."""
+    counted: Counter[str] = Counter()
+    for line in trace.read_text().splitlines():
+        found = EXECVE.search(line)
+        if found is None or "= -1" in line:
+            continue
+        argv = re.findall(r'"((?:[^"\\]|\\.)*)"', found.group(2))
+        if any(a.endswith("build.py") for a in argv):
+            counted[f"build.py {argv[-1]}"] += 1
+        elif found.group(1).endswith("/pulumi"):
+            words = [a for a in argv[1:] if not a.startswith("-")]
+            two = words[0] in ("stack", "plugin") if words else False
+            counted["pulumi " + " ".join(words[: 2 if two else 1])] += 1
+    return counted
 
 
 def change_one_row(project: Project, run: int) -> None:
@@ -92,6 +116,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("-n", type=int, default=3, help="runs of each command (median)")
     parser.add_argument("--only", help="comma-separated command names (as printed)")
+    parser.add_argument("--calls", action="store_true", help="count build.py and pulumi runs")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="bench-commands-") as tmp:
         deployed = deploy_once(
@@ -110,14 +135,19 @@ def main() -> int:
                 if args.only and name.split(" ")[0] not in args.only.split(","):
                     continue
                 runs: list[Measured] = []
+                trace = Path(tmp) / "trace" if args.calls else None
                 for run in range(args.n):
                     before(project, run)
-                    runs.append(measure(project, *argv))
+                    runs.append(measure(project, *argv, trace=trace if run == 0 else None))
                 own = statistics.median(r.self_cpu for r in runs)
                 kids = statistics.median(r.children_cpu for r in runs)
                 total = statistics.median(r.self_cpu + r.children_cpu for r in runs)
                 wall = statistics.median(r.wall for r in runs)
                 print(f"{name:<16} {own:>8.2f}s {kids:>8.2f}s {total:>6.2f}s {wall:>6.1f}s")
+                if trace is not None:
+                    counted = calls(trace)
+                    listed = ", ".join(f"{k} {n}" for k, n in sorted(counted.items()))
+                    print(f"  {sum(counted.values())} runs: {listed}")
     return 0
 
 

@@ -24,6 +24,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import shlex
 import shutil
 import stat
@@ -110,9 +111,74 @@ def pulumi_env() -> dict[str, str]:
     }
 
 
+PLUGIN_DIR = re.compile(
+    r"^(?P<kind>[a-z]+)-(?P<name>[a-zA-Z0-9-][a-zA-Z0-9-_.]*[a-zA-Z0-9])-v(?P<version>.*)$"
+)
+INSTALLING = re.compile(r"\.tmp[0-9]+$")
+
+
+def listed_plugins(home: Path, explicit: bool) -> list[tuple[str, str, str]] | None:
+    """(kind, name, version) of each plugin `pulumi plugin ls` lists from Pulumi home `home`,
+    read from its plugins folder as the engine does, or None where the engine might read another
+    folder. The rule, pulumi sdk v3.276.0 go/common/workspace/plugins.go: GetPlugins ->
+    GetPluginsFromDir(GetPluginDir() = <home>/plugins; home: PULUMI_HOME, else ~/.pulumi,
+    util/pulumihome Dir): every entry that is a directory (not a symlink: os.DirEntry.IsDir), not
+    named `*.tmp<digits>` (installingPluginRegexp), named `<kind>-<name>-v<version>`
+    (pluginRegexp, semver.ParseTolerant) and without a `<dir>.partial` file beside it (an
+    install under way). workspace/paths.go GetPulumiPath takes another folder only in agent mode
+    when the home is not writable (pulumiHomeDirForPath): then None, and `pulumi plugin ls` is
+    asked instead. `explicit`: `home` is PULUMI_HOME's (never replaced, creds.go
+    AgentCredentialsFallbackEnabled)."""
+    if not explicit and not _writable(home):
+        return None
+    folder = home / "plugins"
+    try:
+        entries = list(os.scandir(folder))
+    except FileNotFoundError:
+        return []
+    except OSError:
+        return None
+    found: list[tuple[str, str, str]] = []
+    for entry in entries:
+        match = PLUGIN_DIR.match(entry.name)
+        if not entry.is_dir(follow_symlinks=False) or INSTALLING.search(entry.name) or not match:
+            continue
+        version = _tolerant(match["version"])
+        if version is None or os.path.lexists(f"{entry.path}.partial"):
+            continue
+        found.append((match["kind"], match["name"], version))
+    return found
+
+
+def _tolerant(text: str) -> str | None:
+    """blang/semver v3.5.1 ParseTolerant's answer (the engine's go.mod pins that release) for
+    the versions a plugin folder's name holds: `1.106`, `v1.106.0` -> 1.106.0; leading zeros are
+    refused, as Parse does; None for what it refuses (the folder is then not listed)."""
+    core, sep, rest = text.strip().removeprefix("v").partition("-")
+    parts = core.split(".")
+    if not 1 <= len(parts) <= 3 or not all(p.isdigit() and p == str(int(p)) for p in parts):
+        return None
+    return ".".join(parts + ["0"] * (3 - len(parts))) + sep + rest
+
+
+def _writable(home: Path) -> bool:
+    existing = home
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    return os.access(existing, os.W_OK)
+
+
 def plugin_installed(pulumi: str, pins: pinning.Pins, home: str | None = None) -> bool:
     """Whether `pulumi plugin ls` (with Pulumi home `home`, else the user's) shows the databricks
-    resource plugin at the pinned version."""
+    resource plugin at the pinned version. When `pulumi` is the engine built here (the release
+    whose rule `listed_plugins` follows), read from the plugins folder as it lists it, without
+    starting it; any other `pulumi` (an official install on PATH) is asked."""
+    explicit = home or os.environ.get("PULUMI_HOME")
+    folder = Path(explicit) if explicit else Path.home() / ".pulumi"
+    built = Path(pulumi).parent == pinning.bin_dir(pins)
+    listed = listed_plugins(folder, explicit=bool(explicit)) if built else None
+    if listed is not None:
+        return ("resource", "databricks", pins.databricks) in listed
     env = pulumi_env() if home is None else {**pulumi_env(), "PULUMI_HOME": home}
     try:
         listed = subprocess.run(

@@ -250,3 +250,49 @@ def test_toolchain_env_lets_plain_pulumi_find_the_databricks_plugin(
     assert done.returncode == 0, done.stderr
     listed = [(p["name"], p["kind"], p["version"]) for p in json.loads(done.stdout)]
     assert ("databricks", "resource", loaded.databricks) in listed
+
+
+def test_the_plugins_folder_is_read_as_pulumi_plugin_ls_lists_it(
+    build: ModuleType, pins: ModuleType, tmp_path: Path
+) -> None:
+    """build.py reads the plugin cache itself instead of starting `pulumi plugin ls` (its
+    listed_plugins); the pinned engine must list the same plugins from the same folder: an
+    install under way (`.partial`), a temporary folder, a symlink, a file, short and malformed
+    versions."""
+    loaded = pins.load()
+    pulumi = pins.toolchain_home() / loaded.dir_name / "bin" / "pulumi"
+    if not build.is_complete(loaded, pulumi.parent.parent):
+        pytest.skip("the toolchain is not built here (make toolchain)")
+    home = tmp_path / "home"
+    plugins = home / "plugins"
+    for name in (
+        f"resource-databricks-v{loaded.databricks}",
+        "resource-half-v1.0.0",
+        "resource-aws-v6.1",
+        "resource-old-v01.2.3",
+        "resource-pre-v1.2.3-alpha.1",
+        "resource-two-words-v2.0.0",
+        "language-yaml-v1.5.0",
+        "resource-busy-v1.0.0.tmp123",
+        "nonsense",
+        "resource-x-vnot-a-version",
+    ):
+        (plugins / name).mkdir(parents=True)
+    (plugins / "resource-half-v1.0.0.partial").write_text("", encoding="utf-8")
+    (plugins / "resource-link-v1.0.0").symlink_to(plugins / "language-yaml-v1.5.0")
+    (plugins / "resource-file-v1.0.0").write_text("", encoding="utf-8")
+    env = {**build.pulumi_env(), "PULUMI_HOME": str(home)}
+    done = subprocess.run(
+        [str(pulumi), "plugin", "ls", "--json"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    engine = {(p["kind"], p["name"], p["version"]) for p in json.loads(done.stdout or "[]")}
+    assert ("resource", "databricks", loaded.databricks) in engine
+    assert set(build.listed_plugins(home, explicit=True)) == engine
+    assert build.plugin_installed(str(pulumi), loaded, str(home))
+    (plugins / f"resource-databricks-v{loaded.databricks}.partial").write_text("", encoding="utf-8")
+    assert not build.plugin_installed(str(pulumi), loaded, str(home))

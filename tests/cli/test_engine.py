@@ -1,0 +1,69 @@
+"""cli/engine.py: a stack's outputs read from its export are the ones `pulumi stack output` prints,
+secrets included (checked against the pinned engine, on a state imported into a file backend)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pulumi.automation import Deployment
+
+from cli.engine import SECRET, SECRET_SIG, Engine, outputs_of
+
+OUTPUTS: dict[str, Any] = {
+    "jobs": {"daily": {"job_id": "11", "url": "http://127.0.0.1/jobs/11"}},
+    "token": {SECRET_SIG: SECRET, "plaintext": json.dumps("s3cret")},
+    "nested": {"list": [1, {SECRET_SIG: SECRET, "plaintext": json.dumps({"a": [True, None]})}]},
+    "empty": [],
+}
+
+
+@pytest.fixture
+def engine(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Engine:
+    (tmp_path / "Pulumi.yaml").write_text("name: outputs-check\nruntime: python\n")
+    monkeypatch.setenv("PULUMI_BACKEND_URL", f"file://{tmp_path / 'state'}?metadata=skip")
+    monkeypatch.setenv("PULUMI_CONFIG_PASSPHRASE", "outputs-check")
+    (tmp_path / "state").mkdir()
+    return Engine(tmp_path, "check")
+
+
+def test_outputs_from_the_export_are_what_stack_output_prints(engine: Engine) -> None:
+    stack = engine.stack()  # created: no checkpoint yet
+    empty = stack.export_stack()
+    deployment = dict(empty.deployment or {})
+    deployment["resources"] = [
+        {
+            "urn": "urn:pulumi:check::outputs-check::pulumi:pulumi:Stack::outputs-check-check",
+            "custom": False,
+            "type": "pulumi:pulumi:Stack",
+            "outputs": OUTPUTS,
+        }
+    ]
+    stack.import_stack(Deployment(version=empty.version, deployment=deployment))
+    printed = engine.outputs()
+    assert printed["token"] == "s3cret"  # the engine stored it as a secret and shows it
+    from_export, exported = engine.exported()
+    assert from_export == printed
+    assert exported["resources"][0]["type"] == "pulumi:pulumi:Stack"
+
+
+def test_only_a_stack_with_a_checkpoint_in_the_file_backend_skips_select(engine: Engine) -> None:
+    assert not engine._in_file_backend()  # pyright: ignore[reportPrivateUsage]
+    engine.stack()  # `stack select`, then `stack init`: the DIY backend writes its checkpoint
+    again = Engine(engine.project, "check")
+    assert again._in_file_backend()  # pyright: ignore[reportPrivateUsage]
+    assert again.exported() == ({}, again.stack().export_stack().deployment)
+    assert not Engine(engine.project, "other")._in_file_backend()  # pyright: ignore[reportPrivateUsage]
+
+
+def test_a_secret_without_plaintext_is_left_to_stack_output() -> None:
+    root = {
+        "type": "pulumi:pulumi:Stack",
+        "outputs": {"token": {SECRET_SIG: SECRET, "ciphertext": "v1:abc"}},
+    }
+    assert outputs_of({"resources": [root]}) is None
+    assert outputs_of({"resources": []}) == {}
+    child = {**root, "parent": "urn:pulumi:x::y::pulumi:pulumi:Stack::y-x"}
+    assert outputs_of({"resources": [child]}) == {}
