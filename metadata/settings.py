@@ -354,17 +354,23 @@ def parse_settings(
     return _with_clone_settings(cast("dict[str, object]", value), root, name)
 
 
-def _with_clone_settings(value: dict[str, object], root: Path, name: str) -> StackSettings:
-    path = root / name
+def _read_yaml(path: Path, where: str) -> tuple[yaml.Node | None, object]:
+    """A settings file's node tree (for line numbers) and its data; a SettingsError naming
+    `where` when it is nested too deep or not YAML."""
     text = path.read_text(encoding="utf-8")
-    too_deep = depth_problem(text, name)
+    too_deep = depth_problem(text, where)
     if too_deep is not None:
         raise SettingsError(str(too_deep))
     try:
         doc = cast("yaml.Node | None", yaml.compose(text))  # pyright: ignore[reportUnknownMemberType]
         data: object = yaml.safe_load(text)
     except yaml.YAMLError as err:
-        raise SettingsError(f"{name}: not valid YAML: {err}") from None
+        raise SettingsError(f"{where}: not valid YAML: {err}") from None
+    return doc, data
+
+
+def _with_clone_settings(value: dict[str, object], root: Path, name: str) -> StackSettings:
+    doc, data = _read_yaml(root / name, name)
     if data is None:
         data = {}
     if not isinstance(data, dict):
@@ -393,15 +399,7 @@ def load_stack_settings(project_dir: Path, stack: str, *, clone: bool = True) ->
     if not path.is_file():
         known = sorted(p.name for p in project_dir.glob("Pulumi.*.yaml"))
         raise SettingsError(f"{where}: no such stack file; known: {', '.join(known) or 'none'}")
-    text = path.read_text(encoding="utf-8")
-    too_deep = depth_problem(text, where)
-    if too_deep is not None:
-        raise SettingsError(str(too_deep))
-    try:
-        doc = cast("yaml.Node | None", yaml.compose(text))  # pyright: ignore[reportUnknownMemberType]
-        data: object = yaml.safe_load(text)
-    except yaml.YAMLError as err:
-        raise SettingsError(f"{where}: not valid YAML: {err}") from None
+    doc, data = _read_yaml(path, where)
     config = cast("dict[str, object]", data).get("config") if isinstance(data, dict) else None
     if not isinstance(config, dict) or SETTINGS_KEY not in config:
         raise SettingsError(
