@@ -247,13 +247,25 @@ def run_plan(args: argparse.Namespace) -> int:
     plan = _for_review(plan, args.stack)
     _write(FORMATS[args.format](plan), args.output)
     if plan.refused:
-        print(
-            f"lakeform plan: error: stack {args.stack}: refused by its policies "
-            "(lakeform:settings.policies); the plan above lists each mandatory rule broken",
-            file=sys.stderr,
-        )
-        return 1
+        return _policies_refuse("plan", args.stack)
     return 0
+
+
+def _policies_refuse(command: str, stack: str) -> int:
+    """Say that the stack's policies refuse its plan (shown above), for `lakeform plan` or `up`
+    of one stack or a sharded one; the exit code."""
+    if command == "plan":
+        said = (
+            f"lakeform plan: error: stack {stack}: refused by its policies "
+            "(lakeform:settings.policies); the plan above lists each mandatory rule broken"
+        )
+    else:
+        said = (
+            f"lakeform up: refusing to deploy stack {stack}: its policies "
+            "(lakeform:settings.policies) refuse the rows above; nothing was written"
+        )
+    print(said, file=sys.stderr)
+    return 1
 
 
 def _save_plan(args: argparse.Namespace) -> int:
@@ -485,12 +497,7 @@ def run_up(args: argparse.Namespace, engine: Engine | None = None) -> int:
         plan = _for_review(plan, args.stack)
         sys.stdout.write(text(plan))
         if plan.refused:
-            print(
-                f"lakeform up: refusing to deploy stack {args.stack}: its policies "
-                "(lakeform:settings.policies) refuse the rows above; nothing was written",
-                file=sys.stderr,
-            )
-            return _undo(engine, before, 1)
+            return _undo(engine, before, _policies_refuse("up", args.stack))
         refusal = guard_deletes(plan, settings, args.allow_deletes)
         if refusal is not None:
             print(f"lakeform up: {refusal}", file=sys.stderr)
@@ -607,4 +614,5 @@ print_outputs = _print_outputs
 preview_plan = _plan
 preview_run = _preview
 plan_of = _plan_of
+policies_refuse = _policies_refuse
 refused_words = _refused

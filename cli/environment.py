@@ -133,12 +133,7 @@ def run_plan(env: Environment, args: argparse.Namespace) -> int:
     plan = combined(env, plans, moves)
     deploy.write_output(FORMATS[args.format](plan), args.output)
     if plan.refused:
-        print(
-            f"lakeform plan: error: stack {env.name}: refused by its policies "
-            "(lakeform:settings.policies); the plan above lists each mandatory rule broken",
-            file=sys.stderr,
-        )
-        return 1
+        return deploy.policies_refuse("plan", env.name)
     return 0
 
 
@@ -161,12 +156,7 @@ def run_up(env: Environment, args: argparse.Namespace) -> int:
     plan = combined(env, plans, moves)
     sys.stdout.write(text(plan))
     if plan.refused:
-        print(
-            f"lakeform up: refusing to deploy stack {env.name}: its policies "
-            "(lakeform:settings.policies) refuse the rows above; nothing was written",
-            file=sys.stderr,
-        )
-        return 1
+        return deploy.policies_refuse("up", env.name)
     refusal = deploy.guard_deletes(plan, env.settings, args.allow_deletes)
     if refusal is not None:
         print(f"lakeform up: {refusal}", file=sys.stderr)
