@@ -9,7 +9,14 @@ from typing import Any, cast
 
 import pulumi
 
-from components.uploads import RowFiles, Upload, dedupe, file_upload, notebook_upload
+from components.uploads import (
+    RowFiles,
+    Upload,
+    dedupe,
+    file_upload,
+    notebook_upload,
+    upload_references,
+)
 from metadata.models.jobs import KIND, JobRow, job_references
 from metadata.models.pipelines import KIND as PIPELINES
 from metadata.paths import LIBRARY_FILES, is_uploaded_library, uploads_from_repository
@@ -198,6 +205,7 @@ def job_spec(args: JobArgs) -> tuple[dict[str, Any], list[Upload]]:
         spec.pop(name, None)
     _sorted_webhooks(spec)
     ctx = _Ctx(args=args, base=args.files.folder)
+    spec = upload_references(spec, args.files, args.key, ctx.uploads)
     tasks = [_task(t, ctx) for t in spec["tasks"]]
     _resolve_references(args, tasks)
     _environments(spec, ctx)
