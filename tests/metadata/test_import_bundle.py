@@ -2276,3 +2276,16 @@ def test_a_sync_exclude_that_drops_a_file_below_the_path_is_refused(
         "'etl/geo/config.yaml'; Lakeform uploads the files below 'etl/geo' that .gitignore does "
         "not ignore: make .gitignore say the same (or move the file), and import again"
     ) in err, err
+
+
+def test_keys_after_the_settings_block_of_a_stack_file_are_kept(bundle: Path) -> None:
+    # as `pulumi config set` leaves a file whose settings were written first
+    (bundle / "Pulumi.dev.yaml").write_text(
+        "config:\n  lakeform:settings:\n    workspace_root: /Workspace/Shared/x\n"
+        "  databricks:host: https://dev.cloud.databricks.com\n  databricks:rateLimit: '5'\n"
+    )
+    assert main(["import-bundle", ".", "-o", "resources/lakeform"]) == 0
+    dev = yaml.safe_load((bundle / "Pulumi.dev.yaml").read_text())["config"]
+    assert dev["databricks:host"] == "https://dev.cloud.databricks.com"
+    assert dev["databricks:rateLimit"] == "5"
+    assert dev["lakeform:settings"]["workspace_root"] == "/Workspace/Shared/x"
