@@ -130,11 +130,14 @@ def test_git_ignore_rules_as_git_reads_them(project: Project) -> None:
     ):
         (root / rel).parent.mkdir(parents=True, exist_ok=True)
         (root / rel).write_text("x")
-    ignored = {
-        rel
-        for rel in ("app/local.cfg", "app/run.log", "app/build/out.whl", "top.txt")
-        + ("docs/a/b/draft.md", ".databricks/state.json")
-    }
+    ignored = (
+        "app/local.cfg",
+        "app/run.log",
+        "app/build/out.whl",
+        "top.txt",
+        "docs/a/b/draft.md",
+        ".databricks/state.json",
+    )
     for rel in ignored:
         assert git_ignored(root, rel), rel
     for rel in ("app/main.py", "app/keep.log", "app/top.txt", "docs/final.md"):
