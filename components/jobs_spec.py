@@ -113,6 +113,7 @@ TASK_MAPPERS: dict[str, TaskMapper] = {
     "dbt_task": _unchanged,
     "condition_task": _unchanged,
     "for_each_task": _for_each_task,
+    "dashboard_task": _unchanged,
 }
 """One case per task type of metadata.models.TASK_TYPES (a test fails when a type has none);
 references to other rows are swapped for ids by `_resolve_references`, from the model's walk."""

@@ -1234,7 +1234,6 @@ def _rel(path: Path, root: Path) -> str:
 
 
 TASK_TYPES_LATER = (
-    "dashboard_task",
     "power_bi_task",
     "spark_submit_task",
     "clean_rooms_notebook_task",

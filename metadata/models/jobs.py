@@ -439,6 +439,39 @@ class ConditionTask(ApiModel):
     """Right operand."""
 
 
+class DashboardSubscriber(ApiModel):
+    """Who gets the dashboard's snapshot: a user or a notification destination."""
+
+    user_name: str | None = None
+    """A workspace user's email."""
+    destination_id: str | None = None
+    """A notification destination's id."""
+
+
+class DashboardSubscription(ApiModel):
+    """Snapshot emails sent after each refresh."""
+
+    custom_subject: str | None = None
+    """Subject line of the email."""
+    paused: bool | None = None
+    """`true` sends no email."""
+    subscribers: list[DashboardSubscriber] | None = None
+    """Who receives the snapshot."""
+
+
+class DashboardTask(ApiModel):
+    """Refresh an AI/BI dashboard (and send its snapshot to subscribers)."""
+
+    dashboard_id: str
+    """The dashboard's id (Lakeform does not deploy dashboards: write the id, or ${var.NAME})."""
+    warehouse_id: str | None = None
+    """SQL warehouse to refresh it with (default: the dashboard's own)."""
+    subscription: DashboardSubscription | None = None
+    """Snapshot emails."""
+    filters: dict[str, str] | None = None
+    """Dashboard filter values for the refresh."""
+
+
 class ForEachTask(ApiModel):
     """Run a nested task once per input."""
 
@@ -470,6 +503,7 @@ TASK_TYPES = (
     "dbt_task",
     "condition_task",
     "for_each_task",
+    "dashboard_task",
 )
 """Field names of the task types: a task sets exactly one."""
 
@@ -511,6 +545,8 @@ class Task(ApiModel):
     """Evaluate a condition."""
     for_each_task: ForEachTask | None = None
     """Loop over inputs."""
+    dashboard_task: DashboardTask | None = None
+    """Refresh a dashboard."""
     existing_cluster_id: str | None = None
     """Run on an existing all-purpose cluster."""
     new_cluster: ClusterSpec | None = None

@@ -1,7 +1,8 @@
 """A bundle whose job and pipeline read files of the folder the Databricks CLI syncs
 (`${workspace.file_path}/PATH` outside path fields), imported with `lakeform import-bundle` and
 deployed with `lakeform up`: the rows upload those files and folders (`${upload:PATH}`), the
-workspace holds what the CLI's sync would put there, and the job and pipeline name them."""
+workspace holds what the CLI's sync would put there, and the job and pipeline name them; the
+job's dashboard_task deploys as written."""
 
 from __future__ import annotations
 
@@ -34,6 +35,11 @@ BUNDLE = {
                   notebook_task:
                     notebook_path: ../src/setup.py
                     base_parameters: {task_dir: "${workspace.file_path}/etl/geo"}
+                - task_key: refresh
+                  depends_on: [{task_key: main}]
+                  dashboard_task:
+                    dashboard_id: 01ef00000000000000000000000000aa
+                    subscription: {subscribers: [{user_name: a@example.com}]}
           pipelines:
             framework:
               name: Framework
@@ -112,6 +118,11 @@ def test_the_files_a_synced_path_names_are_uploaded_and_named(imported: Project)
     assert job["parameters"] == [{"name": "products", "default": f"{job_base}/data/products.json"}]
     assert job["tasks"][0]["notebook_task"]["base_parameters"] == {
         "task_dir": f"{job_base}/etl/geo"
+    }
+    # a dashboard_task as the bundle writes it (the provider's JobTaskDashboardTask)
+    assert job["tasks"][1]["dashboard_task"] == {
+        "dashboard_id": "01ef00000000000000000000000000aa",
+        "subscription": {"subscribers": [{"user_name": "a@example.com"}]},
     }
 
     pipe_base = f"{ROOT}/pipelines/framework/b"

@@ -53,7 +53,10 @@ GAPS: dict[str, str] = {
     "JobSettings.tasks.ai_runtime_task": TASK_TYPE,
     "JobSettings.tasks.alert_task": TASK_TYPE,
     "JobSettings.tasks.clean_rooms_notebook_task": TASK_TYPE,
-    "JobSettings.tasks.dashboard_task": TASK_TYPE,
+    "JobSettings.tasks.dashboard_task.subscription.attachment": (
+        "the pinned provider (pulumi-databricks 1.106.0 JobTaskDashboardTaskSubscription) has no "
+        "such field"
+    ),
     "JobSettings.tasks.dbt_cloud_task": TASK_TYPE,
     "JobSettings.tasks.dbt_platform_task": TASK_TYPE,
     "JobSettings.tasks.gen_ai_compute_task": TASK_TYPE,

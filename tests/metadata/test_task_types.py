@@ -55,6 +55,15 @@ CASES: dict[str, tuple[str, dict[str, Any]]] = {
             "task": {"task_key": "each", "notebook_task": {"notebook_path": "src/nb.py"}},
         },
     ),
+    "dashboard_task": (
+        "{dashboard_id: 01ef, warehouse_id: wh,"
+        " subscription: {paused: false, subscribers: [{user_name: a@example.com}]}}",
+        {
+            "dashboard_id": "01ef",
+            "warehouse_id": "wh",
+            "subscription": {"paused": False, "subscribers": [{"user_name": "a@example.com"}]},
+        },
+    ),
 }
 
 

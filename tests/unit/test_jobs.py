@@ -82,6 +82,16 @@ TASK_CASES: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
             },
         },
     ),
+    "dashboard_task": (
+        {
+            "dashboard_id": "01ef",
+            "subscription": {"paused": False, "subscribers": [{"user_name": "a@example.com"}]},
+        },
+        {
+            "dashboardId": "01ef",
+            "subscription": {"paused": False, "subscribers": [{"userName": "a@example.com"}]},
+        },
+    ),
 }
 
 CAMEL = {
@@ -95,6 +105,7 @@ CAMEL = {
     "dbt_task": "dbtTask",
     "condition_task": "conditionTask",
     "for_each_task": "forEachTask",
+    "dashboard_task": "dashboardTask",
 }
 
 
