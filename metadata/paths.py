@@ -6,6 +6,8 @@ import posixpath
 import re
 from pathlib import Path
 
+from metadata.folders import UPLOAD_GLOB, upload_files
+
 
 def is_repo_relative(path: str) -> bool:
     """Whether a path in a row is repository-relative (uploaded by Lakeform): not absolute, not a
@@ -74,8 +76,6 @@ def repo_glob(root: Path, pattern: str) -> list[str]:
     of the repository: LeavesRepository names the first match that would (nothing is read);
     symlinks that stay inside are followed. `upload:PATH` (metadata.folders) is what
     `${upload:PATH}` uploads."""
-    from metadata.folders import UPLOAD_GLOB, upload_files
-
     if pattern.startswith(UPLOAD_GLOB):
         return upload_files(root, pattern.removeprefix(UPLOAD_GLOB))
     expanded = pattern + "/*" if pattern.endswith("**") else pattern

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any, cast
 
 from metadata.errors import Pos, Problem, format_path
+from metadata.folders import git_ignored
 from metadata.formats import bundle_python
 from metadata.kinds import KINDS
 from metadata.located import Locator, Part
@@ -2068,8 +2069,6 @@ def _sync_differs(target: Path, ctx: _Ctx) -> str:
     """What the bundle's `sync.include`/`sync.exclude` change below `target` from the files
     git's ignore rules let through (the CLI's libs/sync/sync.go: the git files, plus include
     matches, minus exclude matches), or '' when nothing."""
-    from metadata.folders import git_ignored
-
     include = [str(p) for p in _items(ctx.sync.get("include"))]
     exclude = [str(p) for p in _items(ctx.sync.get("exclude"))]
     if not (include or exclude):
