@@ -114,6 +114,12 @@ TASK_MAPPERS: dict[str, TaskMapper] = {
     "condition_task": _unchanged,
     "for_each_task": _for_each_task,
     "dashboard_task": _unchanged,
+    "spark_submit_task": _unchanged,
+    "clean_rooms_notebook_task": _unchanged,
+    "dbt_cloud_task": _unchanged,
+    "dbt_platform_task": _unchanged,
+    "power_bi_task": _unchanged,
+    "alert_task": _unchanged,
 }
 """One case per task type of metadata.models.TASK_TYPES (a test fails when a type has none);
 references to other rows are swapped for ids by `_resolve_references`, from the model's walk."""

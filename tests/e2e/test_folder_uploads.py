@@ -2,7 +2,7 @@
 (`${workspace.file_path}/PATH` outside path fields), imported with `lakeform import-bundle` and
 deployed with `lakeform up`: the rows upload those files and folders (`${upload:PATH}`), the
 workspace holds what the CLI's sync would put there, and the job and pipeline name them; the
-job's dashboard_task deploys as written."""
+job's dashboard_task, spark_submit_task and power_bi_task deploy as written."""
 
 from __future__ import annotations
 
@@ -40,6 +40,17 @@ BUNDLE = {
                   dashboard_task:
                     dashboard_id: 01ef00000000000000000000000000aa
                     subscription: {subscribers: [{user_name: a@example.com}]}
+                - task_key: submit
+                  spark_submit_task:
+                    parameters: [--class, com.example.Main, /Volumes/m/s/v/app.jar]
+                  new_cluster:
+                    {spark_version: 15.4.x-scala2.12, num_workers: 1, node_type_id: i3.xlarge}
+                - task_key: publish
+                  depends_on: [{task_key: refresh}]
+                  power_bi_task:
+                    connection_resource_name: pbi
+                    power_bi_model: {model_name: sales, storage_mode: DIRECT_QUERY}
+                    tables: [{catalog: main, schema: gold, name: orders}]
           pipelines:
             framework:
               name: Framework
@@ -120,9 +131,18 @@ def test_the_files_a_synced_path_names_are_uploaded_and_named(imported: Project)
         "task_dir": f"{job_base}/etl/geo"
     }
     # a dashboard_task as the bundle writes it (the provider's JobTaskDashboardTask)
-    assert job["tasks"][1]["dashboard_task"] == {
+    tasks = {t["task_key"]: t for t in job["tasks"]}
+    assert tasks["refresh"]["dashboard_task"] == {
         "dashboard_id": "01ef00000000000000000000000000aa",
         "subscription": {"subscribers": [{"user_name": "a@example.com"}]},
+    }
+    assert tasks["submit"]["spark_submit_task"] == {
+        "parameters": ["--class", "com.example.Main", "/Volumes/m/s/v/app.jar"]
+    }
+    assert tasks["publish"]["power_bi_task"] == {
+        "connection_resource_name": "pbi",
+        "power_bi_model": {"model_name": "sales", "storage_mode": "DIRECT_QUERY"},
+        "tables": [{"catalog": "main", "schema": "gold", "name": "orders"}],
     }
 
     pipe_base = f"{ROOT}/pipelines/framework/b"
