@@ -1240,8 +1240,8 @@ TASK_TYPES_LATER = (
     "python_operator_task",
 )
 """Task types the Jobs API and the pinned provider (pulumi-databricks 1.106.0
-JobTaskGenAiComputeTask, JobTaskAiRuntimeTask, JobTaskPythonOperatorTask) have and Lakeform's rows do not model yet: each
-names code by path (`training_script_path`, `code_source_path`, `main`) that Lakeform would
+JobTaskGenAiComputeTask, JobTaskAiRuntimeTask, JobTaskPythonOperatorTask) have and Lakeform's
+rows do not model yet: each names code by path (`training_script_path`, `code_source_path`, `main`) that Lakeform would
 have to upload as it uploads a notebook_path, which it does not do for them yet."""
 
 
