@@ -1241,8 +1241,8 @@ TASK_TYPES_LATER = (
 )
 """Task types the Jobs API and the pinned provider (pulumi-databricks 1.106.0
 JobTaskGenAiComputeTask, JobTaskAiRuntimeTask, JobTaskPythonOperatorTask) have and Lakeform's
-rows do not model yet: each names code by path (`training_script_path`, `code_source_path`, `main`) that Lakeform would
-have to upload as it uploads a notebook_path, which it does not do for them yet."""
+rows do not model yet: each names code by path (`training_script_path`, `code_source_path`,
+`main`), which Lakeform would have to upload as it uploads a notebook_path."""
 
 
 @dataclass
