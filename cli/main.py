@@ -9,8 +9,6 @@ import traceback
 from collections.abc import Iterator, Sequence
 from typing import NoReturn
 
-from cli.version import version
-
 # Exit codes. 2 is left to "drift found" (cli/deploy.py's DRIFTED), as in Terraform's
 # -detailed-exitcode: argparse's own 2 for a usage error is made 1 (Parser).
 ERROR = 1
@@ -26,6 +24,19 @@ EPILOG = (
     "exit codes: 0 success; 1 error (usage, bad input, failed run, internal error); 2 drift "
     "found (lakeform drift); 130 interrupted (Ctrl-C)"
 )
+
+
+class Version(argparse.Action):
+    """`--version`: worked out only when asked for (it runs the engine's `pulumi version`)."""
+
+    def __init__(self, option_strings: Sequence[str], dest: str, help: str | None = None) -> None:
+        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS, help=help)
+
+    def __call__(self, parser: argparse.ArgumentParser, *_: object) -> NoReturn:
+        from cli.version import report
+
+        print(report())
+        parser.exit()
 
 
 class Parser(argparse.ArgumentParser):
@@ -117,9 +128,9 @@ def make_parser(command: str | None = EVERY) -> Parser:
     parser = Parser(prog="lakeform", description=DESCRIPTION, epilog=EPILOG)
     parser.add_argument(
         "--version",
-        action="version",
-        version=version(),
-        help="print the version of lakeform and of its pinned pulumi and pulumi-databricks",
+        action=Version,
+        help="print the versions of lakeform, of the pulumi engine it runs, of the pulumi and "
+        "pulumi-databricks Python SDKs the program runs with and of the databricks provider",
     )
     sub = parser.add_subparsers(
         dest="command",

@@ -20,6 +20,8 @@ import pytest
 import cli
 from cli.files import write_atomic
 from cli.main import make_parser, walk
+from devtools.toolchain.pins import bin_dir
+from devtools.toolchain.pins import load as pins_of_toolchain
 
 ROOT = Path(__file__).resolve().parents[2]
 COMMANDS = [
@@ -143,15 +145,29 @@ def test_top_level_help_says_what_lakeform_is_and_the_exit_codes() -> None:
 # --- version -------------------------------------------------------------------------------------
 
 
-def test_version_names_the_package_and_both_pins() -> None:
+def test_version_names_lakeform_the_engine_it_runs_and_the_pinned_sdks() -> None:
+    """The engine is the toolchain's, built for the SDK's pin but of another release where the
+    Go module proxy serves none of the SDK's (devtools/toolchain/versions.toml `engine`): both
+    are printed, each with its name, as `terraform version` prints its own and its providers'."""
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
     pins = dict(d.split("==") for d in project["dependencies"] if d.startswith("pulumi"))
+    toolchain = pins_of_toolchain()
     done = lakeform("--version")
     assert done.returncode == 0, done.stderr
-    assert done.stdout == (
-        f"lakeform {project['version']} (pulumi {pins['pulumi']}, "
-        f"pulumi-databricks {pins['pulumi-databricks']})\n"
+    lines = done.stdout.splitlines()
+    assert lines[:1] == [f"lakeform {project['version']}"]
+    assert lines[1] == (
+        f"pulumi engine {toolchain.engine} (the pulumi CLI lakeform runs: "
+        f"{bin_dir(toolchain) / 'pulumi'})"
     )
+    assert toolchain.engine != pins["pulumi"]  # else this test no longer shows them apart
+    assert lines[2:4] == [
+        f"pulumi Python SDK {pins['pulumi']}",
+        f"pulumi-databricks Python SDK {pins['pulumi-databricks']}",
+    ]
+    assert lines[4].startswith("databricks provider plugin: ")
+    assert pins["pulumi-databricks"] in lines[4]  # the plugin's version (local or real)
+    assert len(lines) == 5
 
 
 # --- --json --------------------------------------------------------------------------------------
