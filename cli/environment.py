@@ -41,18 +41,16 @@ from metadata.shards import READS, split_stack
 Command = Callable[[argparse.Namespace], int]
 
 
-def register(sub: Any) -> None:
-    """Make `plan`, `up`, `drift` and `outputs` (registered by cli/deploy.py) run every shard of
-    a sharded stack."""
-    runners: dict[str, Callable[[Environment, argparse.Namespace], int]] = {
+def command(name: str) -> Command:
+    """`plan`, `up`, `drift` or `outputs` (their options: cli/commands.py): every shard of a
+    sharded stack, an ordinary stack as cli/deploy.py runs it."""
+    sharded: dict[str, Callable[[Environment, argparse.Namespace], int]] = {
         "plan": run_plan,
         "up": run_up,
         "drift": run_drift,
         "outputs": run_outputs,
     }
-    for name, sharded in runners.items():
-        parser = sub.choices[name]
-        parser.set_defaults(run=_either(parser.get_default("run"), sharded))
+    return _either(deploy.ORDINARY[name], sharded[name])
 
 
 def _either(

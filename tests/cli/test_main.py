@@ -115,14 +115,25 @@ def test_help_of_every_command_renders(command: str) -> None:
 def test_the_top_level_help_is_the_whole_parsers_without_importing_the_commands() -> None:
     """`lakeform --help`, `--version` and a usage error list the commands from cli/main.py's
     table: the same lines as the modules register, without importing them (most import the
-    metadata models and Pulumi's Automation API: about a second of CPU)."""
+    metadata models and Pulumi's Automation API: about a second of CPU); nor does the help of a
+    command whose options are in cli/commands.py."""
     assert make_parser(None).format_help() == make_parser().format_help()
-    for argv in (["--help"], ["--version"], ["no-such-command"]):
+    # and the help of the commands whose options cli/commands.py holds: their modules are
+    # imported when they run
+    heavy_help = [[c, "--help"] for c in ("plan", "up", "drift", "outputs", "shards", "watch")]
+    for argv in (
+        ["--help"],
+        ["--version"],
+        ["no-such-command"],
+        *heavy_help,
+        ["table", "push", "-h"],
+    ):
         probe = (
             "import sys\nfrom cli.main import main\n"
             f"try:\n    main({argv!r})\nexcept SystemExit:\n    pass\n"
             "heavy = sorted(m for m in sys.modules if m.split('.')[0] in ('metadata', 'pulumi')"
-            " or m in ('cli.deploy', 'cli.export', 'cli.run', 'cli.table', 'cli.watch'))\n"
+            " or m in ('cli.deploy', 'cli.environment', 'cli.shards', 'cli.export', 'cli.run',"
+            " 'cli.table', 'cli.watch'))\n"
             "print(heavy, file=sys.stderr)\n"
         )
         done = subprocess.run(
@@ -140,6 +151,14 @@ def test_top_level_help_says_what_lakeform_is_and_the_exit_codes() -> None:
         "exit codes: 0 success; 1 error (usage, bad input, failed run, internal error); 2 drift "
         "found (lakeform drift); 130 interrupted (Ctrl-C)"
     ) in " ".join(done.stdout.split())
+
+
+def test_the_report_formats_are_those_render_writes() -> None:
+    """cli/commands.py names them without importing cli/render.py (the metadata models)."""
+    from cli.commands import FORMAT_NAMES
+    from cli.render import FORMATS
+
+    assert sorted(FORMAT_NAMES) == sorted(FORMATS)
 
 
 # --- version -------------------------------------------------------------------------------------
