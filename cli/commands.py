@@ -12,6 +12,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from cli.follow import add_follow_args, run_keys
+
 Command = Callable[[argparse.Namespace], int]
 
 FORMAT_NAMES = ("json", "markdown", "text")
@@ -37,35 +39,6 @@ def _stack_command(name: str) -> Command:
         return environment.command(name)(args)
 
     return run
-
-
-def add_follow_args(p: argparse.ArgumentParser) -> None:
-    """Options of following a run (shared with `lakeform up --run`)."""
-    p.add_argument(
-        "--cancel-on-interrupt",
-        action="store_true",
-        help="on Ctrl-C (SIGINT), cancel the run without asking (for scripts)",
-    )
-    p.add_argument(
-        "--poll-seconds",
-        type=float,
-        default=2.0,
-        metavar="S",
-        help="how often to ask the workspace for the run's state (default 2)",
-    )
-
-
-def names(text: str) -> list[str]:
-    """A comma-separated list of names (`--run`, and `lakeform run --only/--refresh`)."""
-    found = [n.strip() for n in text.split(",")]
-    if not all(found):
-        raise argparse.ArgumentTypeError(f"expected comma-separated names, got {text!r}")
-    return found
-
-
-def run_keys(text: str) -> list[str]:
-    """`--run KEY[,KEY]` of `lakeform up`."""
-    return names(text)
 
 
 def _stack_arg(p: argparse.ArgumentParser) -> None:

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol, TextIO
 
-from cli.commands import add_follow_args, names
+from cli.follow import add_follow_args, names
 from cli.pulumienv import workspace_client
 from metadata.kinds import KINDS
 
