@@ -114,6 +114,11 @@ class ShardLog:
         self.lines: list[str] = []
 
     def seen(self, pid: int, proc: Proc) -> None:
+        known = self.procs.get(pid)
+        if known is not None and proc.argv == [b""]:
+            # exiting (a zombie): no command line nor VmHWM any more; without its argv, the
+            # engine run's line could not be made (the sampler thread stopped at the assert)
+            proc.role, proc.argv, proc.hwm = known.role, known.argv, max(known.hwm, proc.hwm)
         self.procs[pid] = proc
         if engine_run(proc.argv) is not None:
             self.engines.setdefault(pid, time.monotonic())
@@ -136,8 +141,7 @@ class ShardLog:
         """Report the engine runs no longer alive, then forget their processes."""
         for pid in [p for p in self.engines if p not in alive]:
             began = self.engines.pop(pid)
-            what = engine_run(self.procs[pid].argv)
-            assert what is not None
+            what = engine_run(self.procs[pid].argv) or ("?", "?")
             tree = self._tree(pid)
             roles = ("program", "engine", "provider")
             mb = {
