@@ -330,11 +330,13 @@ def measure(
     plans_only: bool = False,
     log: TextIO | None = None,
     plan_parallel: int | None = None,
+    goals_only: bool = False,
 ) -> tuple[dict[str, Timed], Peaks]:
     """The commands, the cheapest first (`plan --no-refresh` reads nothing), each's figures on
     the `log` as it ends, with one line per shard run (so a run stopped half-way tells what it
     got to). The `up`s run `parallel` shards at once, the plans `plan_parallel` (default the
-    same)."""
+    same). `goals_only` leaves out the two plans no goal of issue 22 names: the one with every
+    shard previewed as before unchanged shards were skipped, and the refreshing `plan`."""
     figures: dict[str, Timed] = {}
 
     def run(what: str, *args: str) -> None:
@@ -357,11 +359,15 @@ def measure(
             run("up", "up", "--yes")
             # every shard previewed: without the records of shards unchanged since their last
             # up (cli/unchanged.py), as before them; then with the records that plan left
-            (p.dir / RECORD.format(env="bench")).unlink(missing_ok=True)
-            run("plan_no_refresh", "plan", "--no-refresh")
+            if not goals_only:
+                (p.dir / RECORD.format(env="bench")).unlink(missing_ok=True)
+                run("plan_no_refresh", "plan", "--no-refresh")
             if shards > 1:
                 run("plan_no_refresh_unchanged", "plan", "--no-refresh")
-            run("plan", "plan")
+            elif goals_only:
+                run("plan_no_refresh", "plan", "--no-refresh")
+            if not goals_only:
+                run("plan", "plan")
             if plans_only:
                 return figures, peaks
             path, rows = next(  # the file holding job j0
@@ -386,7 +392,7 @@ figures this balances."""
 def goals(f: dict[str, Timed], peaks: Peaks, shards: int, parallel: int, plan_j: int) -> str:
     """Issue 22's goal figures of one layout, one a line."""
     up, one = f["up"], f.get("one_row")
-    quiet = f.get("plan_no_refresh_unchanged", f["plan_no_refresh"])
+    quiet = f.get("plan_no_refresh_unchanged") or f["plan_no_refresh"]
     mb = {role: kb / 1024 for role, kb in peaks.kb.items()}
     lines = [
         f"#   goal: up from empty (-j {parallel}): {up.seconds:.1f} s wall "
@@ -419,6 +425,12 @@ def main() -> None:
         "--plans-only", action="store_true", help="up from empty and the plans; no one-row up"
     )
     parser.add_argument(
+        "--goals-only",
+        action="store_true",
+        help="only the commands issue 22's goals name: up from empty, the no-change "
+        "plan --no-refresh, the one-row change (leaves out the every-shard and refreshing plans)",
+    )
+    parser.add_argument(
         "--log",
         type=Path,
         help="append every command's progress lines, its figures and one line per shard run "
@@ -438,15 +450,23 @@ def main() -> None:
         for name, count in [("stack", 1), ("shards", shards)]:
             if args.only and args.only != name:
                 continue
-            f, peaks = measure(jobs, count, args.j, args.plans_only, log, args.plan_j)
+            f, peaks = measure(
+                jobs, count, args.j, args.plans_only, log, args.plan_j, args.goals_only
+            )
             label = "1 stack" if count == 1 else f"{count} shards -j{args.j}"
             mb = {role: kb / 1024 for role, kb in peaks.kb.items()}
             one = f.get("one_row")
             one_row = f"{one.seconds:>10.1f}s" if one else f"{'-':>11}"
             writes = sum(one.writes.values()) if one else "-"
+            plan, quiet = (
+                f.get("plan"),
+                f.get("plan_no_refresh", f.get("plan_no_refresh_unchanged")),
+            )
             print(
-                f"{jobs:>6} {label:>14} {f['up'].seconds:>10.1f}s {f['plan'].seconds:>16.1f}s "
-                f"{f['plan_no_refresh'].seconds:>12.1f}s {one_row} {writes:>7} "
+                f"{jobs:>6} {label:>14} {f['up'].seconds:>10.1f}s "
+                + (f"{plan.seconds:>16.1f}s " if plan else f"{'-':>17} ")
+                + (f"{quiet.seconds:>12.1f}s " if quiet else f"{'-':>13} ")
+                + f"{one_row} {writes:>7} "
                 f"{mb['program']:>17.0f} {mb['engine']:>7.0f} {mb['provider']:>9.0f} "
                 f"{mb['lakeform']:>9.0f}",
                 flush=True,
