@@ -43,6 +43,16 @@ class Locator:
                 continue
         return best
 
+    def node(self, parts: tuple[Part, ...]) -> Any:
+        """The source value along `parts` (parts the source lacks, such as union tags, skipped)."""
+        node: Any = self.data
+        for part in parts:
+            if isinstance(node, LMap) and isinstance(part, str):
+                node = node.get(part, node)
+            elif isinstance(node, LList) and isinstance(part, int) and 0 <= part < len(node):
+                node = node[part]
+        return node
+
     def path(self, parts: tuple[Part, ...]) -> str:
         if len(parts) >= 2 and parts[0] == "tasks" and isinstance(parts[1], int):
             parts = ("tasks", self.index(parts[1]), *parts[2:])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Collection
-from typing import Any, get_args, get_origin
+from typing import Any, cast, get_args, get_origin
 
 from pydantic import BaseModel, ValidationError
 
@@ -98,7 +98,13 @@ def validation_problems(
             owner = model_at(model, parts[:-1])
             allowed = _field_names(owner) if owner else []
             # a field of a nested block is not misspelt: say where it goes instead
-            placed = _elsewhere(str(parts[-1]), owner, model, parts[:-1]) if owner else ""
+            written = loc.node(parts[:-1])
+            beside = (
+                {str(k) for k in cast(dict[str, Any], written)}
+                if isinstance(written, dict)
+                else set[str]()
+            )
+            placed = _elsewhere(str(parts[-1]), owner, model, parts[:-1], beside) if owner else ""
             hint = placed or suggest(str(parts[-1]), allowed)
             messages[i] = f"unknown field '{parts[-1]}'" + hint
             if hint.startswith("; did you mean '"):
@@ -146,15 +152,22 @@ def _out_of_range(model: type[BaseModel], parts: tuple[Part, ...], given: object
 
 
 def _elsewhere(
-    name: str, owner: type[BaseModel], model: type[BaseModel], where: tuple[Part, ...]
+    name: str,
+    owner: type[BaseModel],
+    model: type[BaseModel],
+    where: tuple[Part, ...],
+    beside: Collection[str] = (),
 ) -> str:
     """`; did you mean to put it under 'notebook_task'?` for a field of a nested block written
-    one level too high, or `...; it belongs to the enclosing ...` for one written too deep."""
+    one level too high, or `...; it belongs to the enclosing ...` for one written too deep. The
+    blocks written beside the field (`beside`) come first: a task's `warehouse_id` goes under the
+    `notebook_task` it has, not the first three task types that take one."""
     under: list[str] = []
     for field_name, info in owner.model_fields.items():
         inner = _peel(info.annotation)
         if isinstance(inner, type) and issubclass(inner, BaseModel) and name in _field_names(inner):
             under.append(info.alias or field_name)
+    under = [u for u in under if u in beside] or under
     if under:
         shown = " or ".join(f"'{u}'" for u in sorted(under)[:3])
         return f"; did you mean to put it under {shown}?"

@@ -1108,7 +1108,7 @@ def test_a_field_of_a_nested_block_written_one_level_too_high(project: Project) 
         "resources/a.yaml:3:5: jobs.a.quartz_cron_expression: unknown field "
         "'quartz_cron_expression'; did you mean to put it under 'schedule'?",
         "resources/a.yaml:5:23: jobs.a.tasks[0].warehouse_id: unknown field 'warehouse_id'; "
-        "did you mean to put it under 'alert_task' or 'dashboard_task' or 'dbt_task'?",
+        "did you mean to put it under 'notebook_task'?",
     ]
 
 
