@@ -30,154 +30,8 @@ from metadata.settings import SettingsError, StackSettings, load_stack_settings
 DRIFTED = 2
 
 
-def _stack_arg(p: argparse.ArgumentParser) -> None:
-    p.add_argument(
-        "--stack", default="local", help="the stack (Pulumi.<stack>.yaml); default local"
-    )
-    p.add_argument(
-        "-j",
-        "--jobs",
-        type=int,
-        default=1,
-        metavar="N",
-        help="a sharded stack (lakeform:settings.shards): run N shards at once, each its own "
-        "engine process (default 1)",
-    )
-
-
-class _Format(argparse.Action):
-    """`--format`, which says that `--format json` is the deprecated spelling of `--json`."""
-
-    def __call__(self, parser: Any, namespace: Any, values: Any, option: Any = None) -> None:
-        if values == "json":
-            print(f"{parser.prog}: --format json is deprecated; use --json", file=sys.stderr)
-        setattr(namespace, self.dest, values)
-
-
-def _report_args(p: argparse.ArgumentParser) -> None:
-    how = p.add_mutually_exclusive_group()
-    how.add_argument(
-        "--json",
-        action="store_const",
-        const="json",
-        dest="format",
-        help="as JSON (for machines)",
-    )
-    how.add_argument(
-        "--format",
-        action=_Format,
-        choices=sorted(FORMATS),
-        help="text (default) or markdown (for a pull-request comment); json: deprecated, "
-        "use --json",
-    )
-    p.set_defaults(format="text")  # one default for both (else --json's None would win)
-    p.add_argument("-o", "--output", type=Path, metavar="FILE", help="write here, not stdout")
-
-
-def register(sub: Any) -> None:
-    plan = sub.add_parser(
-        "plan",
-        help="what a deploy would do, by row",
-        description="Preview the stack and summarize it by row key, grouped by kind: creates, "
-        "updates (each field old -> new, in API field names), replaces (and the field forcing "
-        "each) and deletes; a Mermaid task graph for jobs whose tasks change (markdown).",
-    )
-    _stack_arg(plan)
-    reads = plan.add_mutually_exclusive_group()
-    reads.add_argument(
-        "--refresh",
-        action="store_const",
-        const=True,
-        help="read the workspace first (every plan does where Pulumi.yaml sets "
-        "options.refresh: always, as Lakeform's own does)",
-    )
-    reads.add_argument(
-        "--no-refresh",
-        action="store_const",
-        const=False,
-        dest="refresh",
-        help="trust the state: compare the rows with the stack as last deployed, reading "
-        "nothing from the workspace (every stack and shard; fast). A change made in the "
-        "workspace by hand (drift) is not seen: `lakeform drift` shows it, and a plain plan or "
-        "`lakeform up` reads it",
-    )
-    plan.add_argument(
-        "--save",
-        type=Path,
-        metavar="PLAN",
-        help="also save the plan to this file, for `lakeform up --plan PLAN` (the workspace must "
-        "match the stack)",
-    )
-    _report_args(plan)
-    plan.set_defaults(run=lambda a: _guarded(run_plan, a))
-
-    up = sub.add_parser(
-        "up",
-        help="plan, the mass-delete guard, deploy, outputs",
-        description="Compare each deployed job and pipeline with its row (as lakeform drift) "
-        "and record what drifted in the state, so the deploy puts it back in place; plan, "
-        "refuse when more rows would be deleted than the stack allows "
-        "(lakeform:settings.max_deletes; default 5 or 10% of the stack's rows, whichever is "
-        "larger) unless --allow-deletes covers them, then deploy and print the outputs. When the "
-        "preview changes no resource and no output, no update runs (the stack's history and "
-        "state stay as they are).",
-    )
-    _stack_arg(up)
-    up.add_argument(
-        "--plan",
-        type=Path,
-        metavar="PLAN",
-        help="apply exactly this saved plan (`lakeform plan --save PLAN`), or refuse before any "
-        "write when the rows, the settings, the workspace, the stack or the program changed since",
-    )
-    up.add_argument(
-        "--prepare",
-        action="store_true",
-        help="with --plan, a sharded stack: check every shard's saved plan, apply the "
-        "mass-delete guard and move rows between shards, but deploy no shard (then `lakeform "
-        "up --stack <stack>.<shard> --plan PLAN` per shard, in reference order: GitOps)",
-    )
-    up.add_argument("--yes", action="store_true", help="deploy without asking")
-    up.add_argument(
-        "--allow-deletes",
-        type=int,
-        default=None,
-        metavar="N",
-        help="allow up to N row deletes in this run, above the stack's limit",
-    )
-    up.add_argument(
-        "--run",
-        dest="run_keys",
-        type=runner.run_keys,
-        default=[],
-        metavar="KEY[,KEY]",
-        help="after a successful deploy, run these rows one by one (as `lakeform run KEY`)",
-    )
-    runner.add_follow_args(up)
-    up.set_defaults(run=lambda a: _guarded(run_up, a))
-
-    drift = sub.add_parser(
-        "drift",
-        help="does the workspace still match the stack? (exit 0 yes, 2 drifted, 1 error)",
-        description="Read every resource of the stack from the workspace (a refresh preview, "
-        "nothing written), compare each deployed job and pipeline with its row (jobs/get, "
-        "pipelines/get: what the provider's read cannot see, such as a schedule, tags or "
-        "notifications removed by hand) and list what changed there: exit 0 when it matches, "
-        "2 when it drifted, 1 on error.",
-    )
-    _stack_arg(drift)
-    _report_args(drift)
-    drift.set_defaults(run=lambda a: _guarded(run_drift, a))
-
-    outputs = sub.add_parser(
-        "outputs",
-        help="the stack outputs by row key (ids, URLs)",
-        description="Print the stack's outputs by row key: each row's id and URL (all fields "
-        "with --json).",
-    )
-    _stack_arg(outputs)
-    outputs.add_argument("--json", action="store_true", help="as JSON (for machines)")
-    outputs.set_defaults(run=lambda a: _guarded(run_outputs, a))
+ORDINARY: dict[str, Callable[[argparse.Namespace], int]] = {}
+"""`plan`, `up`, `drift` and `outputs` of an ordinary stack (filled in below)."""
 
 
 def _guarded(command: Callable[[argparse.Namespace], int], args: argparse.Namespace) -> int:
@@ -606,6 +460,12 @@ def _print_outputs(outputs: dict[str, Any], *, as_json: bool) -> None:
 
 # For cli/shards.py, which runs these over every shard of a sharded stack.
 guarded = _guarded
+ORDINARY.update(
+    plan=lambda a: _guarded(run_plan, a),
+    up=lambda a: _guarded(run_up, a),
+    drift=lambda a: _guarded(run_drift, a),
+    outputs=lambda a: _guarded(run_outputs, a),
+)
 write_output = _write
 confirmed = _confirmed
 saved_gate = _saved_gate

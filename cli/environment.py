@@ -33,7 +33,7 @@ from cli.shards import (
     states,
     write_shard_files,
 )
-from cli.unchanged import Book, Stacks, quiet
+from cli.unchanged import Book, Stacks, quiet, up_to_date
 from metadata import KINDS
 from metadata.settings import load_stack_settings
 from metadata.shards import READS, split_stack
@@ -41,18 +41,16 @@ from metadata.shards import READS, split_stack
 Command = Callable[[argparse.Namespace], int]
 
 
-def register(sub: Any) -> None:
-    """Make `plan`, `up`, `drift` and `outputs` (registered by cli/deploy.py) run every shard of
-    a sharded stack."""
-    runners: dict[str, Callable[[Environment, argparse.Namespace], int]] = {
+def command(name: str) -> Command:
+    """`plan`, `up`, `drift` or `outputs` (their options: cli/commands.py): every shard of a
+    sharded stack, an ordinary stack as cli/deploy.py runs it."""
+    sharded: dict[str, Callable[[Environment, argparse.Namespace], int]] = {
         "plan": run_plan,
         "up": run_up,
         "drift": run_drift,
         "outputs": run_outputs,
     }
-    for name, sharded in runners.items():
-        parser = sub.choices[name]
-        parser.set_defaults(run=_either(parser.get_default("run"), sharded))
+    return _either(deploy.ORDINARY[name], sharded[name])
 
 
 def _either(
@@ -172,15 +170,19 @@ def run_up(env: Environment, args: argparse.Namespace) -> int:
 
     def up(stack: str) -> dict[str, Any]:
         engine = by_stack[stack]
-        if stack not in moved and runs[stack].changes_nothing:  # as cli/deploy.run_up
+        # As cli/deploy.run_up; the stacks it names are deployed before it (env.needs).
+        if stack not in moved and up_to_date(runs[stack], after):
             engine.progress.say(f"  stack {stack} is up to date: no update runs")
             return engine.outputs()
         (env.root / READS.format(stack=stack)).unlink(missing_ok=True)  # this run's anew
         done = engine.up(hook=deploy.row_progress(engine.progress))
+        outputs = done.outputs if done.outputs is not None else engine.outputs()
+        after[stack] = outputs
         deployed.add(stack)
-        return done.outputs if done.outputs is not None else engine.outputs()
+        return outputs
 
     deployed: set[str] = set()
+    after: dict[str, dict[str, Any]] = {}  # stack -> its outputs, once this run deployed it
     outputs, errors = side_by_side(env.stacks(), up, args.jobs, env.needs)
     if deployed and Book.applies(env):
         # What `plan --no-refresh` trusts of the shards deployed (cli/unchanged.py): their

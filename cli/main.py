@@ -9,8 +9,6 @@ import traceback
 from collections.abc import Iterator, Sequence
 from typing import NoReturn
 
-from cli.version import version
-
 # Exit codes. 2 is left to "drift found" (cli/deploy.py's DRIFTED), as in Terraform's
 # -detailed-exitcode: argparse's own 2 for a usage error is made 1 (Parser).
 ERROR = 1
@@ -26,6 +24,19 @@ EPILOG = (
     "exit codes: 0 success; 1 error (usage, bad input, failed run, internal error); 2 drift "
     "found (lakeform drift); 130 interrupted (Ctrl-C)"
 )
+
+
+class Version(argparse.Action):
+    """`--version`: worked out only when asked for (it runs the engine's `pulumi version`)."""
+
+    def __init__(self, option_strings: Sequence[str], dest: str, help: str | None = None) -> None:
+        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS, help=help)
+
+    def __call__(self, parser: argparse.ArgumentParser, *_: object) -> NoReturn:
+        from cli.version import report
+
+        print(report())
+        parser.exit()
 
 
 class Parser(argparse.ArgumentParser):
@@ -82,7 +93,7 @@ COMMANDS: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
         ),
     ),
     (
-        "deploy",
+        "commands:deploy",
         (
             ("plan", "what a deploy would do, by row"),
             ("up", "plan, the mass-delete guard, deploy, outputs"),
@@ -90,23 +101,24 @@ COMMANDS: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
             ("outputs", "the stack outputs by row key (ids, URLs)"),
         ),
     ),
-    ("environment", ()),
     (
-        "shards",
+        "commands:shards",
         (("shards", "a sharded stack's shards, their rows and order; writes their stack files"),),
     ),
     ("run", (("run", "run a deployed job, pipeline update or monitor refresh and follow it"),)),
-    ("watch", (("watch", "deploy the stack whenever its rows change"),)),
-    ("table", (("table", "push YAML rows into a control table, or pull its rows as YAML"),)),
+    ("commands:watch", (("watch", "deploy the stack whenever its rows change"),)),
+    (
+        "commands:table",
+        (("table", "push YAML rows into a control table, or pull its rows as YAML"),),
+    ),
 )
-"""Each cli module with a `register(sub)`, in the order `lakeform --help` lists its commands, and
-the commands it registers with their help lines. Only the modules of the command being run are
-imported (most import the metadata models and Pulumi's Automation API: about a second of CPU);
-`lakeform --help`, `--version` and a usage error list the commands from here.
+"""Each cli module with a `register(sub)` (`module:function`: that function of the module), in
+the order `lakeform --help` lists its commands, and the commands it registers with their help
+lines. Only the modules of the command being run are imported (most import the metadata models
+and Pulumi's Automation API: about a second of CPU); `lakeform --help`, `--version` and a usage
+error list the commands from here. The options of the heaviest commands are in cli/commands.py,
+whose commands import their own modules only when they run, so their `--help` imports neither.
 tests/cli/test_main.py checks that these lines are what the modules register."""
-EXTENDS = {"environment": ("plan", "up", "drift", "outputs")}
-"""Modules that register no command of their own but change others' (cli/environment.py makes
-plan, up, drift and outputs run every shard of a sharded stack)."""
 EVERY = "*"
 
 
@@ -117,9 +129,9 @@ def make_parser(command: str | None = EVERY) -> Parser:
     parser = Parser(prog="lakeform", description=DESCRIPTION, epilog=EPILOG)
     parser.add_argument(
         "--version",
-        action="version",
-        version=version(),
-        help="print the version of lakeform and of its pinned pulumi and pulumi-databricks",
+        action=Version,
+        help="print the versions of lakeform, of the pulumi engine it runs, of the pulumi and "
+        "pulumi-databricks Python SDKs the program runs with and of the databricks provider",
     )
     sub = parser.add_subparsers(
         dest="command",
@@ -129,9 +141,10 @@ def make_parser(command: str | None = EVERY) -> Parser:
         help="`lakeform COMMAND --help` gives its options",
     )
     for module, commands in COMMANDS:
-        names = [name for name, _ in commands] or list(EXTENDS.get(module, ()))
+        names = [name for name, _ in commands]
         if command == EVERY or command in names:
-            importlib.import_module(f"cli.{module}").register(sub)
+            name, _, function = module.partition(":")
+            getattr(importlib.import_module(f"cli.{name}"), function or "register")(sub)
         else:
             for name, line in commands:
                 sub.add_parser(name, help=line)

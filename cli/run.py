@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol, TextIO
 
+from cli.follow import add_follow_args, names
 from cli.pulumienv import workspace_client
 from metadata.kinds import KINDS
 
@@ -61,39 +62,11 @@ def register(sub: Any) -> None:
     p.set_defaults(run=run_command)
 
 
-def add_follow_args(p: argparse.ArgumentParser) -> None:
-    """Options of following a run (shared with `lakeform up --run`)."""
-    p.add_argument(
-        "--cancel-on-interrupt",
-        action="store_true",
-        help="on Ctrl-C (SIGINT), cancel the run without asking (for scripts)",
-    )
-    p.add_argument(
-        "--poll-seconds",
-        type=float,
-        default=2.0,
-        metavar="S",
-        help="how often to ask the workspace for the run's state (default 2)",
-    )
-
-
 def _param(text: str) -> tuple[str, str]:
     name, sep, value = text.partition("=")
     if not sep or not name.strip():
         raise argparse.ArgumentTypeError(f"expected NAME=VALUE, got {text!r}")
     return name.strip(), value
-
-
-def run_keys(text: str) -> list[str]:
-    """`--run KEY[,KEY]` of `lakeform up`."""
-    return _names(text)
-
-
-def _names(text: str) -> list[str]:
-    names = [n.strip() for n in text.split(",")]
-    if not all(names):
-        raise argparse.ArgumentTypeError(f"expected comma-separated names, got {text!r}")
-    return names
 
 
 RUN_OPTIONS: dict[str, dict[str, Any]] = {
@@ -105,7 +78,7 @@ RUN_OPTIONS: dict[str, dict[str, Any]] = {
         "help": "a job parameter for this run (repeatable)",
     },
     "--only": {
-        "type": _names,
+        "type": names,
         "metavar": "TASK,...",
         "help": "run only these tasks of the job",
     },
@@ -114,7 +87,7 @@ RUN_OPTIONS: dict[str, dict[str, Any]] = {
         "help": "reset the tables before the update (with --refresh: only those tables)",
     },
     "--refresh": {
-        "type": _names,
+        "type": names,
         "metavar": "TABLE,...",
         "help": "update only these tables",
     },

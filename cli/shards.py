@@ -386,32 +386,6 @@ def engines(env: Environment) -> dict[str, Engine]:
 # --- `lakeform shards` --------------------------------------------------------------------------
 
 
-def register(sub: Any) -> None:
-    p = sub.add_parser(
-        "shards",
-        help="a sharded stack's shards, their rows and order; writes their stack files",
-        description="List the shards of a stack (lakeform:settings.shards): each shard's Pulumi "
-        "stack, its row count and the shards its rows name (deployed before it). --write "
-        "writes each shard's Pulumi.<stack>.<shard>.yaml (provider settings and secrets copied "
-        "from Pulumi.<stack>.yaml), so `pulumi up --stack <stack>.<shard>` works by hand.",
-    )
-    p.add_argument("--stack", required=True, help="the stack (Pulumi.<stack>.yaml)")
-    p.add_argument("--write", action="store_true", help="write the shards' stack files")
-    p.add_argument(
-        "--move",
-        action="store_true",
-        help="also move each row whose resources are in another shard's state to its shard's "
-        "(pulumi state move; nothing in the workspace changes), as `lakeform up` does first",
-    )
-    p.add_argument(
-        "--json",
-        action="store_true",
-        help="as JSON: {include: [{stack, shard, rows, needs}], waves: [[...], ...]}, GitHub "
-        "Actions matrices (an ordinary stack: itself, one wave)",
-    )
-    p.set_defaults(run=run_shards)
-
-
 def run_shards(args: argparse.Namespace) -> int:
     root = Path.cwd()
     try:

@@ -45,47 +45,6 @@ from metadata.raw import RawRow, display_name, metadata_files, read_file
 from metadata.settings import SettingsError, StackSettings, load_stack_settings
 
 
-def register(sub: Any) -> None:
-    p: argparse.ArgumentParser = sub.add_parser(
-        "table",
-        help="push YAML rows into a control table, or pull its rows as YAML",
-        description="Keep a stack's Delta control table (lakeform:settings.control_tables) and "
-        "YAML rows in step: `push` MERGEs the YAML rows of metadata_paths into the table, "
-        "`pull` writes the table's rows as YAML files.",
-    )
-    verbs = p.add_subparsers(dest="verb", required=True, title="commands", help="push or pull")
-    push = verbs.add_parser(
-        "push",
-        help="YAML rows -> the control table (MERGE by kind and key)",
-        description="Validate the YAML rows of the stack's metadata_paths (nothing is written "
-        "when one is bad), then MERGE them into the control table by kind and key: new rows "
-        "inserted (created_* and updated_* set), changed rows updated (updated_* only), rows no "
-        "longer in YAML deleted. A table named by a storage URI is created when missing.",
-    )
-    pull = verbs.add_parser(
-        "pull",
-        help="the control table's rows -> YAML files",
-        description="Write the control table's rows as YAML into DIR: one file per kind "
-        "(jobs.yaml, pipelines.yaml, quality_monitors.yaml) for a Lakeform table, "
-        "lakeflow_jobs_meta.yaml (its own format) for a lakeflow-jobs-meta table.",
-    )
-    for verb in (push, pull):
-        verb.add_argument("--stack", default="local", help="the stack (Pulumi.<stack>.yaml)")
-        verb.add_argument(
-            "--table", help="the control table (default: the stack's first control_tables entry)"
-        )
-    push.add_argument(
-        "--from",
-        dest="paths",
-        action="append",
-        type=Path,
-        help="files or folders of rows (default: the stack's metadata_paths); repeatable",
-    )
-    pull.add_argument("-o", "--output", type=Path, required=True, help="folder to write into")
-    push.set_defaults(run=run_push)
-    pull.set_defaults(run=run_pull)
-
-
 def stack_tables(root: Path, stack: str) -> Tables:
     """The stack's tables, Unity Catalog names reached in its workspace as its provider would
     (cli.pulumienv.workspace_client; config read from Pulumi.<stack>.yaml)."""

@@ -36,7 +36,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, cast
 
-from cli.engine import Engine, Run
+from cli.engine import Engine, Run, Step
 from cli.files import write_atomic
 from cli.saved import program_version
 from cli.shards import Environment
@@ -159,6 +159,49 @@ def quiet(run: Run) -> bool:
         s.get("op") == "same" or (s.get("op") == "read" and s.get("type") == STACK_REFERENCE)
         for s in run.steps
     )
+
+
+def _referenced(step: Step) -> str | None:
+    """The stack a StackReference step reads (its `name` input: `<org>/<project>/<stack>`)."""
+    if step.get("type") != STACK_REFERENCE:
+        return None
+    state = step.get("new") or step.get("old") or {}
+    name = cast("dict[str, Any]", state).get("inputs", {}).get("name")
+    return name.rsplit("/", 1)[-1] if isinstance(name, str) else None
+
+
+def up_to_date(run: Run, deployed: Mapping[str, Mapping[str, Any]]) -> bool:
+    """Whether a shard's `pulumi up` after its preview `run` would write nothing, given the
+    outputs of the stacks deployed in this run before it (`deployed`: stack -> outputs).
+
+    The engine reads an external resource at every preview and update, equal or not: a `read`
+    step (pulumi v3.276.0 pkg/resource/deploy/step_generator.go GenerateReadSteps returns a
+    ReadStep for every ReadResourceEvent; step.go ReadStep.Apply calls the provider's Read even
+    in a preview). So a shard whose rows name another shard's is never `changes_nothing`. Such a
+    read changes nothing when what it read is what the state holds (its outputs event's old and
+    new outputs), and its stack was not deployed since the preview read it, or was and has the
+    outputs the preview read (a recreated row has a new id: the shard naming it updates)."""
+    reads = {
+        s["urn"]
+        for s in run.done
+        if s.get("op") == "read"
+        and (stack := _referenced(s)) is not None
+        and _outputs_of(s, "old") == _outputs_of(s, "new")
+        and (
+            stack not in deployed
+            or dict(deployed[stack]) == (_outputs_of(s, "new") or {}).get("outputs")
+        )
+    }
+    rest = Run(
+        steps=[s for s in run.steps if s.get("urn") not in reads],
+        done=[s for s in run.done if s.get("urn") not in reads],
+    )
+    return rest.changes_nothing
+
+
+def _outputs_of(step: Step, which: str) -> dict[str, Any] | None:
+    state = step.get(which)
+    return cast("dict[str, Any]", state).get("outputs") if isinstance(state, dict) else None
 
 
 class Book:

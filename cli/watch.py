@@ -40,45 +40,6 @@ BACKOFF_CAP = 3600.0
 """The longest wait before a failed deploy of unchanged sources is tried again, in seconds."""
 
 
-def register(sub: Any) -> None:
-    p: argparse.ArgumentParser = sub.add_parser(
-        "watch",
-        help="deploy the stack whenever its rows change",
-        description="Watch the stack's row folders (lakeform:settings.metadata_paths and the "
-        "stack file, by content hash), its volume (lakeform:settings.watch_volume, copied into "
-        "the project with the Files API) and its control tables (Delta version); on a change, "
-        "validate the rows and deploy them as `lakeform up --yes` does (plan, mass-delete "
-        "guard, deploy). Rows that do not validate and plans the guard refuses are logged and "
-        "never deployed; a failed deploy is tried again on the next change or after a "
-        "back-off. An iteration with no change runs no Pulumi. The last deployed fingerprint "
-        "is kept in .lakeform/watch/<stack>.json.",
-    )
-    p.add_argument("--stack", required=True, help="the stack (Pulumi.<stack>.yaml)")
-    p.add_argument(
-        "--interval",
-        type=float,
-        default=60.0,
-        metavar="SECONDS",
-        help="seconds between checks (default 60); also the first back-off after a failed "
-        "deploy, doubled after each further failure up to an hour",
-    )
-    once = p.add_mutually_exclusive_group()
-    once.add_argument(
-        "--once",
-        action="store_true",
-        help="check once, deploy if needed, and exit (for a job with a file-arrival trigger)",
-    )
-    once.add_argument(
-        "--max-iterations", type=int, metavar="N", help="stop after N checks (default: never)"
-    )
-    p.add_argument(
-        "--json",
-        action="store_true",
-        help="one JSON object per check on stdout (for machines); the log stays on stderr",
-    )
-    p.set_defaults(run=run)
-
-
 # ---------------------------------------------------------------- the log
 
 

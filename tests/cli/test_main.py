@@ -20,6 +20,8 @@ import pytest
 import cli
 from cli.files import write_atomic
 from cli.main import make_parser, walk
+from devtools.toolchain.pins import bin_dir
+from devtools.toolchain.pins import load as pins_of_toolchain
 
 ROOT = Path(__file__).resolve().parents[2]
 COMMANDS = [
@@ -113,14 +115,25 @@ def test_help_of_every_command_renders(command: str) -> None:
 def test_the_top_level_help_is_the_whole_parsers_without_importing_the_commands() -> None:
     """`lakeform --help`, `--version` and a usage error list the commands from cli/main.py's
     table: the same lines as the modules register, without importing them (most import the
-    metadata models and Pulumi's Automation API: about a second of CPU)."""
+    metadata models and Pulumi's Automation API: about a second of CPU); nor does the help of a
+    command whose options are in cli/commands.py."""
     assert make_parser(None).format_help() == make_parser().format_help()
-    for argv in (["--help"], ["--version"], ["no-such-command"]):
+    # and the help of the commands whose options cli/commands.py holds: their modules are
+    # imported when they run
+    heavy_help = [[c, "--help"] for c in ("plan", "up", "drift", "outputs", "shards", "watch")]
+    for argv in (
+        ["--help"],
+        ["--version"],
+        ["no-such-command"],
+        *heavy_help,
+        ["table", "push", "-h"],
+    ):
         probe = (
             "import sys\nfrom cli.main import main\n"
             f"try:\n    main({argv!r})\nexcept SystemExit:\n    pass\n"
             "heavy = sorted(m for m in sys.modules if m.split('.')[0] in ('metadata', 'pulumi')"
-            " or m in ('cli.deploy', 'cli.export', 'cli.run', 'cli.table', 'cli.watch'))\n"
+            " or m in ('cli.deploy', 'cli.environment', 'cli.shards', 'cli.export', 'cli.run',"
+            " 'cli.table', 'cli.watch'))\n"
             "print(heavy, file=sys.stderr)\n"
         )
         done = subprocess.run(
@@ -140,18 +153,40 @@ def test_top_level_help_says_what_lakeform_is_and_the_exit_codes() -> None:
     ) in " ".join(done.stdout.split())
 
 
+def test_the_report_formats_are_those_render_writes() -> None:
+    """cli/commands.py names them without importing cli/render.py (the metadata models)."""
+    from cli.commands import FORMAT_NAMES
+    from cli.render import FORMATS
+
+    assert sorted(FORMAT_NAMES) == sorted(FORMATS)
+
+
 # --- version -------------------------------------------------------------------------------------
 
 
-def test_version_names_the_package_and_both_pins() -> None:
+def test_version_names_lakeform_the_engine_it_runs_and_the_pinned_sdks() -> None:
+    """The engine is the toolchain's, built for the SDK's pin but of another release where the
+    Go module proxy serves none of the SDK's (devtools/toolchain/versions.toml `engine`): both
+    are printed, each with its name, as `terraform version` prints its own and its providers'."""
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
     pins = dict(d.split("==") for d in project["dependencies"] if d.startswith("pulumi"))
+    toolchain = pins_of_toolchain()
     done = lakeform("--version")
     assert done.returncode == 0, done.stderr
-    assert done.stdout == (
-        f"lakeform {project['version']} (pulumi {pins['pulumi']}, "
-        f"pulumi-databricks {pins['pulumi-databricks']})\n"
+    lines = done.stdout.splitlines()
+    assert lines[:1] == [f"lakeform {project['version']}"]
+    assert lines[1] == (
+        f"pulumi engine {toolchain.engine} (the pulumi CLI lakeform runs: "
+        f"{bin_dir(toolchain) / 'pulumi'})"
     )
+    assert toolchain.engine != pins["pulumi"]  # else this test no longer shows them apart
+    assert lines[2:4] == [
+        f"pulumi Python SDK {pins['pulumi']}",
+        f"pulumi-databricks Python SDK {pins['pulumi-databricks']}",
+    ]
+    assert lines[4].startswith("databricks provider plugin: ")
+    assert pins["pulumi-databricks"] in lines[4]  # the plugin's version (local or real)
+    assert len(lines) == 5
 
 
 # --- --json --------------------------------------------------------------------------------------

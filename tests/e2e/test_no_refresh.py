@@ -1,7 +1,7 @@
 """`lakeform plan --no-refresh`: a plan that trusts the state. It reads nothing from the workspace,
 so a change made there by hand (drift) is not in it, where a plain `lakeform plan` (Pulumi.yaml's
 `refresh: always`) shows it; a change of the rows is in both. For an ordinary stack and for a
-sharded one (every shard's preview)."""
+sharded one (the shards it previews read nothing either)."""
 
 from __future__ import annotations
 
@@ -71,14 +71,16 @@ def drift_not_seen_row_change_seen(
     assert reads(project) == []
 
 
-def test_an_ordinary_stack_plan_without_refresh(lakeform_deployed: Project) -> None:
+def test_an_ordinary_stack_plan_without_refresh_shows_the_row_change_not_the_drift(
+    lakeform_deployed: Project,
+) -> None:
     rows = lakeform_deployed.dir / "resources" / "rows.yaml"
     drift_not_seen_row_change_seen(
         lakeform_deployed, "daily", rows, "timeout_seconds: 3600", "timeout_seconds: 7200"
     )
 
 
-def test_a_sharded_stack_plan_without_refresh_previews_every_shard(
+def test_a_sharded_stack_plan_without_refresh_shows_the_row_change_not_the_drift(
     sharded_deployed: Project,
 ) -> None:
     # ledger is in shard finance; campaigns (shard marketing) runs it
