@@ -7,8 +7,10 @@ import pulumi
 from stacks.build import build
 from stacks.config import load_settings, load_stack_rows, workspace_host
 from stacks.heap import settle_imports, settle_registered
+from stacks.settle import install as wait_outputs_once
 
 settle_imports()
+wait_outputs_once()
 ROOT = Path(__file__).resolve().parent
 settings = load_settings(ROOT)
 rows, part = load_stack_rows(settings, ROOT)

@@ -242,8 +242,9 @@ def _with_settings(text: str | None, settings: dict[str, Any], host: str | None)
         return yaml.safe_dump(data, sort_keys=False)
     lines = text.splitlines(keepends=True)
     first, last = value.start_mark.line, value.end_mark.line
-    if value.end_mark.column > 0:  # the block runs to the end of the file
-        last += 1
+    if value.end_mark.column > 0 and value.end_mark.index >= len(text):
+        last += 1  # the block runs to the end of a file with no last newline (a column > 0
+        # otherwise is the next key's, `  databricks:host:` after the block, which stays)
     while last > first and (not lines[last - 1].strip() or lines[last - 1].lstrip()[0] == "#"):
         last -= 1  # comments and blank lines after the block belong to what follows
     indent = " " * value.start_mark.column

@@ -9,7 +9,14 @@ from typing import Any, cast
 
 import pulumi
 
-from components.uploads import RowFiles, Upload, dedupe, file_upload, notebook_upload
+from components.uploads import (
+    RowFiles,
+    Upload,
+    dedupe,
+    file_upload,
+    notebook_upload,
+    upload_references,
+)
 from metadata.models.jobs import KIND, JobRow, job_references
 from metadata.models.pipelines import KIND as PIPELINES
 from metadata.paths import LIBRARY_FILES, is_uploaded_library, uploads_from_repository
@@ -106,6 +113,13 @@ TASK_MAPPERS: dict[str, TaskMapper] = {
     "dbt_task": _unchanged,
     "condition_task": _unchanged,
     "for_each_task": _for_each_task,
+    "dashboard_task": _unchanged,
+    "spark_submit_task": _unchanged,
+    "clean_rooms_notebook_task": _unchanged,
+    "dbt_cloud_task": _unchanged,
+    "dbt_platform_task": _unchanged,
+    "power_bi_task": _unchanged,
+    "alert_task": _unchanged,
 }
 """One case per task type of metadata.models.TASK_TYPES (a test fails when a type has none);
 references to other rows are swapped for ids by `_resolve_references`, from the model's walk."""
@@ -198,6 +212,7 @@ def job_spec(args: JobArgs) -> tuple[dict[str, Any], list[Upload]]:
         spec.pop(name, None)
     _sorted_webhooks(spec)
     ctx = _Ctx(args=args, base=args.files.folder)
+    spec = upload_references(spec, args.files, args.key, ctx.uploads)
     tasks = [_task(t, ctx) for t in spec["tasks"]]
     _resolve_references(args, tasks)
     _environments(spec, ctx)

@@ -6,7 +6,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from components.uploads import RowFiles, Upload, dedupe, file_upload, notebook_upload
+from components.uploads import (
+    RowFiles,
+    Upload,
+    dedupe,
+    file_upload,
+    notebook_upload,
+    upload_references,
+)
 from metadata.models.pipelines import PipelineRow
 from metadata.paths import is_repo_relative
 
@@ -37,6 +44,7 @@ def pipeline_spec(args: PipelineArgs) -> tuple[dict[str, Any], list[Upload]]:
     base = args.files.folder
     contents = args.files.contents
     uploads: list[Upload] = []
+    spec = upload_references(spec, args.files, args.key, uploads)
     libraries: list[dict[str, Any]] = []
     for library in spec.get("libraries", []):
         library = dict(library)

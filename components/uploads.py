@@ -3,10 +3,12 @@ notebooks (plain data, no resources: `lakeform drift` converts rows without the 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal, cast
 
+from metadata.folders import UPLOAD_GLOB, UPLOAD_REF, is_notebook
 from metadata.notebooks import jupyter_language
 
 NOTEBOOK_LANGUAGES: dict[str, str | None] = {
@@ -87,3 +89,32 @@ def dedupe(uploads: Sequence[Upload]) -> list[Upload]:
     for upload in uploads:
         seen.setdefault(upload.name, upload)
     return [seen[name] for name in sorted(seen)]
+
+
+def upload_references(value: Any, files: RowFiles, key: str, uploads: list[Upload]) -> Any:
+    """`value` (an API-shaped spec) with each `${upload:PATH}` replaced by the workspace path of
+    PATH in the row's folder, and the files it uploads appended to `uploads` (notebooks as
+    notebooks, without their extension, as the Databricks CLI syncs them; metadata.folders)."""
+    if isinstance(value, str):
+        if "${upload:" not in value:
+            return value
+
+        def repl(m: re.Match[str]) -> str:
+            path = m.group(1)
+            for rel in files.globs[UPLOAD_GLOB + path]:
+                content = files.contents[rel]
+                if rel != path and is_notebook(rel, content):
+                    uploads.append(notebook_upload(files.folder, key, rel, files.contents))
+                else:
+                    uploads.append(file_upload(files.folder, key, rel, content))
+            return f"{files.folder}/{path}"
+
+        return UPLOAD_REF.sub(repl, value)
+    if isinstance(value, dict):
+        return {
+            k: upload_references(v, files, key, uploads)
+            for k, v in cast("dict[str, Any]", value).items()
+        }
+    if isinstance(value, list):
+        return [upload_references(v, files, key, uploads) for v in cast("list[Any]", value)]
+    return value

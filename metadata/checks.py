@@ -8,9 +8,11 @@ import urllib.parse
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import cast
 
 from metadata.cron import cron_problem, timezone_problem
 from metadata.errors import Problem
+from metadata.folders import UPLOAD_GLOB, UPLOAD_REF
 from metadata.located import Locator, Part
 from metadata.messages import suggest
 from metadata.metrics import MetricDef, definition_problems
@@ -561,3 +563,89 @@ def check_monitor(row: Resolved, ctx: CheckContext) -> Iterator[Problem]:
             MetricDef(kind, metric.name, metric.definition), defined, inference
         ):
             yield loc.problem(("custom_metrics", i, "definition"), message)
+
+
+# --- ${upload:PATH} ------------------------------------------------------------------------------
+
+UPLOADING_KINDS = ("jobs", "pipelines")
+"""The kinds whose rows upload repository files (metadata.folders)."""
+PATH_FIELDS = frozenset(
+    {"notebook_path", "python_file", "path", "include", "root_path", "whl", "jar", "dependencies"}
+)
+"""Fields that name a repository file themselves: Lakeform uploads what they name."""
+
+
+def upload_references(row: Resolved, ctx: CheckContext) -> Iterator[Problem]:
+    """Each `${upload:PATH}` of the row: in a job or pipeline, outside path fields, PATH a clean
+    repository-relative file, or folder with a file to upload."""
+    dumped = row.model.model_dump(exclude_none=True, by_alias=True)
+    for parts, text in _strings(dumped, ()):
+        for m in UPLOAD_REF.finditer(text):
+            yield from _upload_reference(row, ctx, parts, m.group(0), m.group(1))
+
+
+def _strings(value: object, parts: tuple[Part, ...]) -> Iterator[tuple[tuple[Part, ...], str]]:
+    if isinstance(value, str):
+        if "${upload:" in value:
+            yield parts, value
+    elif isinstance(value, dict):
+        for k, v in cast("dict[str, object]", value).items():
+            yield from _strings(v, (*parts, k))
+    elif isinstance(value, list):
+        for i, v in enumerate(cast("list[object]", value)):
+            yield from _strings(v, (*parts, i))
+
+
+def _upload_reference(
+    row: Resolved, ctx: CheckContext, parts: tuple[Part, ...], text: str, path: str
+) -> Iterator[Problem]:
+    loc, repo = row.loc, ctx.repo
+    field = next((p for p in reversed(parts) if isinstance(p, str)), "")
+    if row.kind not in UPLOADING_KINDS:
+        yield loc.problem(
+            parts,
+            f"'{text}': only job and pipeline rows upload repository files; a "
+            f"{row.kind.removesuffix('s').replace('_', ' ')} has none: write a workspace or "
+            "volume path",
+        )
+        return
+    if field in PATH_FIELDS:
+        yield loc.problem(
+            parts,
+            f"'{text}' in {field}, which names a repository file itself: write '{path}' "
+            "(Lakeform uploads it and writes its workspace path)",
+        )
+        return
+    if not path or not is_repo_relative(path) or clean_path(path) != path or path == ".":
+        yield loc.problem(
+            parts,
+            f"'{text}': ${{upload:PATH}} takes a clean repository-relative path (to the project "
+            f"root, no '..', './' or trailing '/'), e.g. '${{upload:src/data}}'",
+        )
+        return
+    problem = repo.problem(path, folder=False)
+    if problem and repo.problem(path, folder=True) is None:
+        problem = None
+        try:
+            files = repo_glob(repo.root, UPLOAD_GLOB + path)
+        except LeavesRepository as err:
+            yield loc.problem(parts, str(err))
+            return
+        if not files:
+            yield loc.problem(
+                parts,
+                f"'{text}': the folder '{path}' has no file to upload (empty, or every file "
+                "in it ignored by .gitignore, as the Databricks CLI's sync ignores them)",
+            )
+        for rel in files:
+            if rel.lower().endswith(".ipynb") and repo.jupyter_language(rel) is None:
+                yield loc.problem(
+                    parts,
+                    f"'{text}': the notebook '{rel}' names no language "
+                    f"({', '.join(NOTEBOOK_LANGUAGES)}) in its metadata, and the Databricks "
+                    "provider uploads none without one: set metadata.kernelspec.language",
+                )
+    if problem:
+        yield loc.problem(
+            parts, f"'{text}': " + problem.replace("file not found", "no file or folder")
+        )

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from metadata.checks import CheckContext, Repo, previous_keys
+from metadata.checks import CheckContext, Repo, previous_keys, upload_references
 from metadata.delta import TableError, Tables
 from metadata.errors import MetadataError, Problem
 from metadata.formats.control_table import read_records
@@ -176,6 +176,7 @@ def _load_rows(
     problems.extend(previous_keys(res))
     for row in res.rows:
         problems.extend(KINDS[row.kind].check(row, ctx))
+        problems.extend(upload_references(row, ctx))
     if problems:
         raise MetadataError(_ordered(problems), _ordered(res.warnings))
     positions = {(r.kind, r.key): r.loc.key_pos for r in res.rows if r.loc.key_pos is not None}

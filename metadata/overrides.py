@@ -72,7 +72,8 @@ def substitute(
     bare_refs: bool = False,
 ) -> Any:
     """Replace `${var.NAME}` in every string; unknown names, and any other `${...}` (Lakeform
-    substitutes nothing else), are problems. Without `variables` (no stack settings),
+    substitutes nothing else; `${upload:PATH}` is kept for the checks and the components), are
+    problems. Without `variables` (no stack settings),
     `${var.NAME}` is left as written. With `bare_refs`, `${name}` (no dot) stays as written."""
     if isinstance(value, str):
         if "${" not in value:
@@ -80,6 +81,8 @@ def substitute(
 
         def repl(m: re.Match[str]) -> str:
             ref = m.group(1)
+            if ref.startswith("upload:"):
+                return m.group(0)  # a repository path Lakeform uploads (metadata.folders)
             if not ref.startswith("var."):
                 if bare_refs and BARE_REF.match(ref):
                     return m.group(0)
@@ -103,7 +106,10 @@ def substitute(
                     )
                 )
                 return m.group(0)
-            held = REF.search(variables[name])
+            held = next(
+                (h for h in REF.finditer(variables[name]) if not h.group(1).startswith("upload:")),
+                None,
+            )
             if held is not None:  # substituted once only: it would stay in the row as written
                 problems.append(
                     loc.problem(

@@ -6,6 +6,8 @@ import posixpath
 import re
 from pathlib import Path
 
+from metadata.folders import UPLOAD_GLOB, upload_files
+
 
 def is_repo_relative(path: str) -> bool:
     """Whether a path in a row is repository-relative (uploaded by Lakeform): not absolute, not a
@@ -72,7 +74,10 @@ def repo_glob(root: Path, pattern: str) -> list[str]:
     """The files a repository-relative glob matches, as sorted repository-relative paths
     (`dir/**` means every file below `dir`). A glob never follows a symlinked file or folder out
     of the repository: LeavesRepository names the first match that would (nothing is read);
-    symlinks that stay inside are followed."""
+    symlinks that stay inside are followed. `upload:PATH` (metadata.folders) is what
+    `${upload:PATH}` uploads."""
+    if pattern.startswith(UPLOAD_GLOB):
+        return upload_files(root, pattern.removeprefix(UPLOAD_GLOB))
     expanded = pattern + "/*" if pattern.endswith("**") else pattern
     found: list[str] = []
     for match in sorted(root.glob(expanded)):

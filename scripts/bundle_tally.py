@@ -16,6 +16,11 @@ because an empty import would exit 0 and write stack files for a bundle none of 
 resources Lakeform will ever deploy. It is neither imported nor a fault of the import, so the
 tally gives the share of the other bundles as well.
 
+A bundle refused for something the Databricks CLI or the API refuses too (a variable with no
+value, a 5-field cron, a notebook that is not there, a failing build: BROKEN_BECAUSE, each with
+the source that says so) is BROKEN: the tally gives the share of the bundles the CLI would deploy
+as well.
+
 The stack files are copied without their deploy `policies` (Pulumi.prod.yaml's make every prod
 job need a timeout and failure emails): the tally measures the import, and a project's policy
 rules are its own; `--policies` keeps them, to see what a bundle would need to pass them.
@@ -88,9 +93,57 @@ def copy_stacks(project: Path, policies: bool) -> None:
         (project / f.name).write_text(yaml.safe_dump(doc, sort_keys=False), encoding="utf-8")
 
 
-OK, OUT, FAIL = "OK", "OUT", "FAIL"
+OK, OUT, BROKEN, FAIL = "OK", "OUT", "BROKEN", "FAIL"
 """Imported and validated; nothing Lakeform deploys (the import says what the bundle has
-instead: refused, and rightly so, it is out of Lakeform's scope); refused for another reason."""
+instead: refused, and rightly so, it is out of Lakeform's scope); refused for something the
+Databricks CLI or the API refuses too (BROKEN_BECAUSE); refused for another reason."""
+
+BROKEN_BECAUSE: list[tuple[re.Pattern[str], str, str]] = [
+    (
+        re.compile(r"has no value: no default, and no target sets one|: no value for stack \S+ "),
+        "a variable with no value",
+        "databricks/cli bundle/config/mutator/set_variables.go: `no value assigned to required "
+        "variable %s`",
+    ),
+    (
+        re.compile(r"unknown variable '\$\{var\.[\w-]+\}'"),
+        "a variable the bundle never defines",
+        "databricks/cli libs/dyn/dynvar/resolve.go: `reference does not exist: ${%s}`",
+    ),
+    (
+        re.compile(r"Quartz cron needs 6 or 7 fields"),
+        "a cron with 5 fields",
+        "the CLI passes quartz_cron_expression through; the Jobs API parses it as Quartz, whose "
+        "expressions have 6 or 7 fields: `INVALID_PARAMETER_VALUE: Invalid "
+        "quartz_cron_expression` (MicrosoftDocs/azure-docs#44131)",
+    ),
+    (
+        re.compile(r"\.(notebook_path|python_file|path): file not found: "),
+        "a notebook or file that is not in the bundle",
+        "databricks/cli bundle/config/mutator/translate_paths.go translateNotebookPath, "
+        "translateFilePath: `notebook %s not found`, `file %s not found`",
+    ),
+    (
+        re.compile(r"\.(whl|jar|dependencies\[\d+\]): '[^']*' matches no file"),
+        "a library file that is not there (to be built or downloaded first)",
+        "databricks/cli bundle/libraries/expand_glob_references.go: `no files match pattern: %s`",
+    ),
+    (
+        re.compile(r"artifacts\.[\w-]+\.build: '[^']*' failed in "),
+        "an artifact build that fails",
+        "databricks/cli bundle/artifacts/build.go: `build failed %s, error: %v, output: %s`",
+    ),
+]
+"""An error of the import or validate -> what the bundle has that the CLI or the API refuses
+too, and where that is read. Only what the sources named say; anything else stays FAIL."""
+
+
+def broken_because(error: str) -> tuple[str, str] | None:
+    """(what, evidence) when `error` is one BROKEN_BECAUSE names."""
+    for pattern, what, evidence in BROKEN_BECAUSE:
+        if pattern.search(error):
+            return what, evidence
+    return None
 
 
 def tally_one(bundle: Path, root: Path, policies: bool = False) -> tuple[str, str, str]:
@@ -109,11 +162,14 @@ def tally_one(bundle: Path, root: Path, policies: bool = False) -> tuple[str, st
         log = f"$ import-bundle\n{imp.stdout}{imp.stderr}"
         if imp.returncode != 0:
             out_of_scope = f": {NOTHING_TO_IMPORT}: " in imp.stderr
-            return OUT if out_of_scope else FAIL, "import: " + first_error(imp), log
+            error = "import: " + first_error(imp)
+            status = OUT if out_of_scope else BROKEN if broken_because(error) else FAIL
+            return status, error, log
         val = lakeform(["validate"], project)
         log += f"$ validate\n{val.stdout}{val.stderr}"
         if val.returncode != 0:
-            return FAIL, "validate: " + first_error(val), log
+            error = "validate: " + first_error(val)
+            return BROKEN if broken_because(error) else FAIL, error, log
         return OK, val.stdout.strip().splitlines()[-1], log
 
 
@@ -142,7 +198,7 @@ def fold(error: str) -> str:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "bundle tally").splitlines()[0])
     parser.add_argument("root", type=Path)
     parser.add_argument("-v", "--verbose", action="store_true", help="print each full output")
     parser.add_argument(
@@ -152,6 +208,7 @@ def main() -> int:
     root: Path = args.root.resolve()
     found = bundles(root)
     reasons: Counter[str] = Counter()
+    broken: Counter[tuple[str, str]] = Counter()
     counts: Counter[str] = Counter()
     for bundle in found:
         status, line, log = tally_one(bundle, root, args.policies)
@@ -162,13 +219,20 @@ def main() -> int:
         counts[status] += 1
         if status == FAIL:
             reasons[fold(line)] += 1
+        if status == BROKEN:
+            broken[broken_because(line) or ("", "")] += 1
     in_scope = len(found) - counts[OUT]
+    deployable = in_scope - counts[BROKEN]
     print(
         f"\n{counts[OK]}/{len(found)} bundles import and validate; {counts[OUT]} have nothing "
-        f"Lakeform deploys (OUT: refused, naming what they have instead); {counts[FAIL]} refused "
-        f"otherwise (FAIL)\n{counts[OK]}/{in_scope} of the bundles with a job, pipeline or "
-        "quality monitor import and validate"
+        f"Lakeform deploys (OUT: refused, naming what they have instead); {counts[BROKEN]} have "
+        "what the Databricks CLI or the API refuses too (BROKEN); "
+        f"{counts[FAIL]} refused otherwise (FAIL)\n"
+        f"{counts[OK]}/{in_scope} of the bundles with a job, pipeline or quality monitor import "
+        f"and validate; {counts[OK]}/{deployable} of those the CLI would deploy"
     )
+    for (what, evidence), n in broken.most_common():
+        print(f"{n:3} BROKEN: {what} ({evidence})")
     for reason, n in reasons.most_common():
         print(f"{n:3} {reason}")
     return 0

@@ -79,12 +79,12 @@ def one(project: Path, stack: str) -> dict[str, Any]:
 
 
 def make_project(tmp: Path, jobs: int, shards: int) -> Path:
-    """The benchmark's rows and settings (as bench_shards: shards by a tag), with the shards'
-    stack files written as `lakeform shards --write` writes them."""
+    """The benchmark's rows and settings (as bench_shards: one folder per shard), with the
+    shards' stack files written as `lakeform shards --write` writes them."""
     import yaml
 
     from devtools.benchmarks.bench_deploy import BENCH_PROGRAM, lakeform_rows, model
-    from devtools.benchmarks.bench_shards import shard_rows
+    from devtools.benchmarks.bench_shards import shard_files
     from tests.e2e.harness import copy_from_repository
 
     source = tmp / "project"
@@ -92,10 +92,12 @@ def make_project(tmp: Path, jobs: int, shards: int) -> Path:
     copy_from_repository(BENCH_PROGRAM, source)
     rows = lakeform_rows(model(jobs, ""))
     settings: dict[str, Any] = {"metadata_paths": ["rows"]}
+    files = {"bench.yaml": rows}
     if shards > 1:
-        settings["shards"] = shard_rows(rows, shards)
-    (source / "rows").mkdir()
-    (source / "rows" / "bench.yaml").write_text(yaml.safe_dump(rows, sort_keys=False))
+        files, settings["shards"] = shard_files(rows, shards)
+    for name, content in files.items():
+        (source / "rows" / name).parent.mkdir(parents=True, exist_ok=True)
+        (source / "rows" / name).write_text(yaml.safe_dump(content, sort_keys=False))
     stack_config = {"lakeform:settings": settings, "databricks:host": "http://127.0.0.1:9"}
     (source / "Pulumi.bench.yaml").write_text(yaml.safe_dump({"config": stack_config}))
     if shards > 1:
@@ -123,7 +125,7 @@ def main() -> None:
         f"{'peak MB':>8} {'load':>5}"
     )
     for jobs in args.jobs:
-        for shards, stack in ((1, "bench"), (args.shards, "bench.1")):
+        for shards, stack in ((1, "bench"), (args.shards, "bench.01")):
             with tempfile.TemporaryDirectory() as tmp:
                 project = make_project(Path(tmp), jobs, shards)
                 done = subprocess.run(

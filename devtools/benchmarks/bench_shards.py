@@ -1,9 +1,9 @@
-"""Shard figures: one environment of N jobs as 1 stack against 10 shards (lakeform:settings.shards,
-by a tag), through the `lakeform` command, one local workspace each (prints figures; nothing
-asserted).
+"""Shard figures: one environment of N jobs as 1 stack against shards (lakeform:settings.shards,
+by folder: one file per shard), through the `lakeform` command, one local workspace each (prints
+figures; nothing asserted).
 
     uv run python -m devtools.benchmarks.bench_shards --jobs 500 2000   # sizes
-    uv run python -m devtools.benchmarks.bench_shards --jobs 500 -j 2 --shards 10
+    uv run python -m devtools.benchmarks.bench_shards --jobs 500 -j 4 --shards 10
 
 Per size and layout: `lakeform up --yes` from empty (preview, then deploy; the shards `-j` at
 once, each its own engine), `lakeform plan --no-refresh` (which trusts the state and reads
@@ -17,12 +17,14 @@ leaves it out), and the peak resident memory (VmHWM, sampled from
 runs (__main__.py), the engine (`pulumi`), the provider plugin and the `lakeform` command. Per
 command, a `#` line adds its CPU seconds (every process under it), when its first preview and
 first deploy began, the workspace calls and the load average before and after: the machine is
-shared, so wall times are upper bounds. `--log FILE` copies the commands' progress lines there
-as they come, with each command's figures as it ends and one line per shard run (its start, end,
-the CPU seconds of its processes and their peak memory): what a run stopped half-way got to.
-Rows as in bench_deploy (4 tasks a job; 1 pipeline per
-10 jobs, 1 monitor per 20), the provider's default rate limit (15 requests/s per provider
-process), the engine's default checkpoints (one state save per step). Run it under `nice`.
+shared, so wall times are upper bounds; then the `# goal:` lines (issue 22's four figures).
+`--log FILE` copies the commands' progress lines there as they come, with each command's
+figures as it ends and one line per shard run (its start, end, the CPU seconds of its processes
+by kind and their peak memory): what a run stopped half-way got to.
+Rows as in bench_deploy (4 tasks a job; 1 pipeline per 10 jobs, 1 monitor per 20), the
+provider's default rate limit (15 requests/s per provider process), the engine's default
+checkpoints (one state save per step). Defaults: one shard per `JOBS_PER_SHARD` jobs, `up` 4
+shards at once, `plan` 2 (docs/performance.md, "Scale", says why). Run it under `nice`.
 """
 
 from __future__ import annotations
@@ -112,6 +114,11 @@ class ShardLog:
         self.lines: list[str] = []
 
     def seen(self, pid: int, proc: Proc) -> None:
+        known = self.procs.get(pid)
+        if known is not None and proc.argv == [b""]:
+            # exiting (a zombie): no command line nor VmHWM any more; without its argv, the
+            # engine run's line could not be made (the sampler thread stopped at the assert)
+            proc.role, proc.argv, proc.hwm = known.role, known.argv, max(known.hwm, proc.hwm)
         self.procs[pid] = proc
         if engine_run(proc.argv) is not None:
             self.engines.setdefault(pid, time.monotonic())
@@ -134,16 +141,19 @@ class ShardLog:
         """Report the engine runs no longer alive, then forget their processes."""
         for pid in [p for p in self.engines if p not in alive]:
             began = self.engines.pop(pid)
-            what = engine_run(self.procs[pid].argv)
-            assert what is not None
+            what = engine_run(self.procs[pid].argv) or ("?", "?")
             tree = self._tree(pid)
+            roles = ("program", "engine", "provider")
             mb = {
                 role: max((p.hwm for p in tree if p.role == role), default=0) / 1024
-                for role in ("program", "engine", "provider")
+                for role in roles
             }
+            cpu = {role: sum(p.cpu for p in tree if p.role == role) for role in roles}
             line = (
                 f"#   shard run: {what[0]:>7} {what[1]:<12} {began - self.start:7.0f}s to "
-                f"{time.monotonic() - self.start:7.0f}s, {sum(p.cpu for p in tree):6.1f} CPU-s; "
+                f"{time.monotonic() - self.start:7.0f}s, {sum(p.cpu for p in tree):6.1f} CPU-s "
+                f"(program {cpu['program']:.1f}, engine {cpu['engine']:.1f}, "
+                f"provider {cpu['provider']:.1f}); "
                 f"peak MB program {mb['program']:.0f}, engine {mb['engine']:.0f}, "
                 f"provider {mb['provider']:.0f}"
             )
@@ -200,19 +210,28 @@ def peak_memory(project_dir: Path, shards: ShardLog | None = None) -> Iterator[P
         thread.join()
 
 
-def shard_rows(rows: dict[str, Any], shards: int) -> dict[str, Any]:
-    """Tag each pipeline and job with its shard; the `lakeform:settings.shards` that reads it.
+def shard_files(rows: dict[str, Any], shards: int) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The rows as one file per shard, `rows/<shard>/bench.yaml`, and the
+    `lakeform:settings.shards` that splits them by folder (as one folder per team would).
 
-    By a `shard` tag that keeps each job with the pipeline it runs (as a team tag would): by
-    hash, jobs and pipelines of two shards name each other both ways, a cycle that
-    `lakeform validate` refuses."""
-    names = [str(n) for n in range(shards)]
-    pipelines = len(rows["pipelines"])
-    for i, key in enumerate(rows["pipelines"]):
-        rows["pipelines"][key]["tags"] = {"shard": names[i % shards]}
-    for i, key in enumerate(rows["jobs"]):
-        rows["jobs"][key]["tags"] = {"shard": names[(i % pipelines) % shards]}
-    return {"by": "tag", "tag": "shard", "names": names, "default": "0"}
+    Pipeline i goes to shard i mod N, each job with the pipeline it runs (by hash, jobs and
+    pipelines of two shards could name each other both ways, a cycle `lakeform validate`
+    refuses), monitor i to shard i mod N: every shard the same size, since a shard's engine
+    costs grow with the square of its resources (docs/performance.md). A shard's program reads
+    its own file only (a file holding none of its rows is not read)."""
+    names = [f"{n:02d}" for n in range(shards)]
+    files: dict[str, Any] = {n: {kind: {} for kind in rows} for n in names}
+    pipelines = list(rows["pipelines"])
+    where = {key: names[i % shards] for i, key in enumerate(pipelines)}
+    for kind, entries in rows.items():
+        for i, (key, row) in enumerate(entries.items()):
+            if kind == "jobs":
+                shard = names[(i % len(pipelines)) % shards]  # its pipeline's (bench_deploy.model)
+            else:
+                shard = where.get(key, names[i % shards])
+            files[shard][kind][key] = row
+    settings = {"by": "folder", "folders": {n: [f"rows/{n}"] for n in names}}
+    return {f"{n}/bench.yaml": part for n, part in files.items()}, settings
 
 
 def project(tmp: Path, ws: Any, rows: dict[str, Any], shards: int) -> Project:
@@ -220,10 +239,12 @@ def project(tmp: Path, ws: Any, rows: dict[str, Any], shards: int) -> Project:
     source.mkdir(parents=True)
     copy_from_repository(BENCH_PROGRAM, source)
     settings: dict[str, Any] = {"metadata_paths": ["rows"]}
+    files = {"bench.yaml": rows}
     if shards > 1:
-        settings["shards"] = shard_rows(rows, shards)
-    (source / "rows").mkdir()
-    (source / "rows" / "bench.yaml").write_text(yaml.safe_dump(rows, sort_keys=False))
+        files, settings["shards"] = shard_files(rows, shards)
+    for name, content in files.items():
+        (source / "rows" / name).parent.mkdir(parents=True, exist_ok=True)
+        (source / "rows" / name).write_text(yaml.safe_dump(content, sort_keys=False))
     (source / "Pulumi.bench.yaml").write_text(
         yaml.safe_dump({"config": {"lakeform:settings": settings}})
     )
@@ -308,16 +329,24 @@ def measure(
     parallel: int,
     plans_only: bool = False,
     log: TextIO | None = None,
+    plan_parallel: int | None = None,
+    goals_only: bool = False,
 ) -> tuple[dict[str, Timed], Peaks]:
     """The commands, the cheapest first (`plan --no-refresh` reads nothing), each's figures on
     the `log` as it ends, with one line per shard run (so a run stopped half-way tells what it
-    got to)."""
+    got to). The `up`s run `parallel` shards at once, the plans `plan_parallel` (default the
+    same). `goals_only` leaves out the two plans no goal of issue 22 names: the one with every
+    shard previewed as before unchanged shards were skipped, and the refreshing `plan`."""
     figures: dict[str, Timed] = {}
-    j = ["-j", str(parallel)]
 
     def run(what: str, *args: str) -> None:
+        at_once = parallel if args[0] == "up" else (plan_parallel or parallel)
+        j = ["-j", str(at_once)]
         if log is not None:
-            print(f"# {datetime.now(UTC):%H:%M:%S} {what}: lakeform {' '.join(args)}", file=log)
+            print(
+                f"# {datetime.now(UTC):%H:%M:%S} {what}: lakeform {' '.join([*args, *j])}",
+                file=log,
+            )
         figures[what] = lakeform(p, ws, *args, *j, log=log)
         if log is not None:
             t = figures[what]
@@ -330,15 +359,22 @@ def measure(
             run("up", "up", "--yes")
             # every shard previewed: without the records of shards unchanged since their last
             # up (cli/unchanged.py), as before them; then with the records that plan left
-            (p.dir / RECORD.format(env="bench")).unlink(missing_ok=True)
-            run("plan_no_refresh", "plan", "--no-refresh")
+            if not goals_only:
+                (p.dir / RECORD.format(env="bench")).unlink(missing_ok=True)
+                run("plan_no_refresh", "plan", "--no-refresh")
             if shards > 1:
                 run("plan_no_refresh_unchanged", "plan", "--no-refresh")
-            run("plan", "plan")
+            elif goals_only:
+                run("plan_no_refresh", "plan", "--no-refresh")
+            if not goals_only:
+                run("plan", "plan")
             if plans_only:
                 return figures, peaks
-            path = p.dir / "rows" / "bench.yaml"
-            rows = yaml.safe_load(path.read_text())
+            path, rows = next(  # the file holding job j0
+                (f, r)
+                for f in sorted((p.dir / "rows").rglob("*.yaml"))
+                if "j0" in (r := yaml.safe_load(f.read_text()))["jobs"]
+            )
             rows["jobs"]["j0"]["timeout_seconds"] = 7200
             path.write_text(yaml.safe_dump(rows, sort_keys=False))
             if shards > 1:
@@ -347,16 +383,52 @@ def measure(
     return figures, peaks
 
 
+JOBS_PER_SHARD = 200
+"""The default shard size: a shard's engine costs grow with the square of its resources, each
+engine run adds a fixed cost; docs/performance.md ("Scale", 2026-12-07 afternoon) has the
+figures this balances."""
+
+
+def goals(f: dict[str, Timed], peaks: Peaks, shards: int, parallel: int, plan_j: int) -> str:
+    """Issue 22's goal figures of one layout, one a line."""
+    up, one = f["up"], f.get("one_row")
+    quiet = f.get("plan_no_refresh_unchanged") or f["plan_no_refresh"]
+    mb = {role: kb / 1024 for role, kb in peaks.kb.items()}
+    lines = [
+        f"#   goal: up from empty (-j {parallel}): {up.seconds:.1f} s wall "
+        f"({up.seconds / 60:.1f} min), {up.cpu:.0f} CPU-s",
+        f"#   goal: no-change plan --no-refresh (-j {plan_j}): {quiet.seconds:.1f} s wall, "
+        f"{quiet.cpu:.0f} CPU-s" + (" (unchanged shards not previewed)" if shards > 1 else ""),
+        "#   goal: one changed row: "
+        + (f"{sum(one.writes.values())} write(s) {one.writes}" if one else "not run"),
+        "#   goal: peak MB per process: " + ", ".join(f"{role} {mb[role]:.0f}" for role in ROLES),
+    ]
+    return "\n".join(lines)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description="Shard figures: 1 stack against N shards.")
     parser.add_argument("--jobs", type=int, nargs="+", default=[500, 2000])
-    parser.add_argument("--shards", type=int, default=10)
-    parser.add_argument("-j", type=int, default=2, help="shards at once (default 2)")
+    parser.add_argument(
+        "--shards",
+        type=int,
+        help=f"shards of the sharded layout (default: one per {JOBS_PER_SHARD} jobs, at least 2)",
+    )
+    parser.add_argument("-j", type=int, default=4, help="shards at once in `up` (default 4)")
+    parser.add_argument(
+        "--plan-j", type=int, default=2, help="shards at once in `plan` (default 2)"
+    )
     parser.add_argument(
         "--only", choices=("stack", "shards"), help="measure one layout only (default both)"
     )
     parser.add_argument(
         "--plans-only", action="store_true", help="up from empty and the plans; no one-row up"
+    )
+    parser.add_argument(
+        "--goals-only",
+        action="store_true",
+        help="only the commands issue 22's goals name: up from empty, the no-change "
+        "plan --no-refresh, the one-row change (leaves out the every-shard and refreshing plans)",
     )
     parser.add_argument(
         "--log",
@@ -373,28 +445,37 @@ def main() -> None:
         f"{'--no-refresh':>13} {'up (1 row)':>11} {'writes':>7} {'peak MB: program':>17} "
         f"{'engine':>7} {'provider':>9} {'lakeform':>9}"
     )
-    layouts = [("stack", 1), ("shards", args.shards)]
     for jobs in args.jobs:
-        for name, count in layouts:
+        shards = args.shards or max(2, round(jobs / JOBS_PER_SHARD))
+        for name, count in [("stack", 1), ("shards", shards)]:
             if args.only and args.only != name:
                 continue
-            f, peaks = measure(jobs, count, args.j, args.plans_only, log)
+            f, peaks = measure(
+                jobs, count, args.j, args.plans_only, log, args.plan_j, args.goals_only
+            )
             label = "1 stack" if count == 1 else f"{count} shards -j{args.j}"
             mb = {role: kb / 1024 for role, kb in peaks.kb.items()}
             one = f.get("one_row")
             one_row = f"{one.seconds:>10.1f}s" if one else f"{'-':>11}"
             writes = sum(one.writes.values()) if one else "-"
+            plan, quiet = (
+                f.get("plan"),
+                f.get("plan_no_refresh", f.get("plan_no_refresh_unchanged")),
+            )
             print(
-                f"{jobs:>6} {label:>14} {f['up'].seconds:>10.1f}s {f['plan'].seconds:>16.1f}s "
-                f"{f['plan_no_refresh'].seconds:>12.1f}s {one_row} {writes:>7} "
+                f"{jobs:>6} {label:>14} {f['up'].seconds:>10.1f}s "
+                + (f"{plan.seconds:>16.1f}s " if plan else f"{'-':>17} ")
+                + (f"{quiet.seconds:>12.1f}s " if quiet else f"{'-':>13} ")
+                + f"{one_row} {writes:>7} "
                 f"{mb['program']:>17.0f} {mb['engine']:>7.0f} {mb['provider']:>9.0f} "
                 f"{mb['lakeform']:>9.0f}",
                 flush=True,
             )
             for what, timed in f.items():
-                print(f"#   {what}: {timed.phases()}", flush=True)
+                print(f"#   {what}: {timed.seconds:.1f}s wall, {timed.phases()}", flush=True)
             if one:
                 print(f"#   one-row writes: {one.writes}", flush=True)
+            print(goals(f, peaks, count, args.j, args.plan_j), flush=True)
             starts = ", ".join(f"{r} {len(p)}" for r, p in peaks.pids.items())
             print(f"#   processes seen: {starts}", flush=True)
 

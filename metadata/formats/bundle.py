@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any, cast
 
 from metadata.errors import Pos, Problem, format_path
+from metadata.folders import git_ignored
 from metadata.formats import bundle_python
 from metadata.kinds import KINDS
 from metadata.located import Locator, Part
@@ -225,8 +226,16 @@ def import_bundle(bundle: Path, root: Path, stacks: Collection[str] = ()) -> Imp
     mutators: tuple[dict[str, Any], str] | None = None
     defined: dict[tuple[str, str], str] = {}
     """(kind, key) of each row -> where it is defined (`file:line:col`)."""
+    sync: dict[str, Any] = {}
     for path, doc in documents:
-        ctx = _Ctx(out, at[path], path.parent, synced, root, others, artifacts, typed)
+        for name in ("include", "exclude"):
+            entries = [
+                Path(os.path.relpath(path.parent / str(e), main.parent)).as_posix()
+                for e in _items(_map(doc.get("sync")).get(name))
+            ]
+            sync[name] = [*sync.get(name, []), *entries]
+    for path, doc in documents:
+        ctx = _Ctx(out, at[path], path.parent, synced, root, others, artifacts, typed, sync)
         for key in doc:
             if key in TARGET_WIDE:
                 wide[key] = merge_bundle(wide.get(key), doc[key])
@@ -309,7 +318,7 @@ def import_bundle(bundle: Path, root: Path, stacks: Collection[str] = ()) -> Imp
                     kind_over = overrides.setdefault(name, {}).setdefault(kind, {})
                     kind_over[key] = merge_bundle(kind_over.get(key), partial)
     if mutators is not None:
-        mutator_ctx = _Ctx(out, loc, main.parent, synced, root, others, artifacts, typed)
+        mutator_ctx = _Ctx(out, loc, main.parent, synced, root, others, artifacts, typed, sync)
         _apply_mutators(mutators, documents, mutator_ctx)
     # a row defined only in some targets deploys to those targets only (the CLI merges it into
     # them alone): the row is `disabled: true`, and `disabled: false` in those stacks' overrides
@@ -678,6 +687,7 @@ def _apply_mutators(
                 ctx.others,
                 ctx.artifacts,
                 ctx.typed,
+                ctx.sync,
             )
             converted = _row(kind, key, change, mutated, parts, f"{kind}.{key}")
             fields = ", ".join(sorted(converted))
@@ -1225,18 +1235,14 @@ def _rel(path: Path, root: Path) -> str:
 
 
 TASK_TYPES_LATER = (
-    "dashboard_task",
-    "power_bi_task",
-    "spark_submit_task",
-    "clean_rooms_notebook_task",
     "gen_ai_compute_task",
-    "alert_task",
-    "dbt_cloud_task",
-    "dbt_platform_task",
     "ai_runtime_task",
     "python_operator_task",
 )
-"""Task types the Jobs API (and the pinned provider) has and Lakeform's rows do not model yet."""
+"""Task types the Jobs API and the pinned provider (pulumi-databricks 1.106.0
+JobTaskGenAiComputeTask, JobTaskAiRuntimeTask, JobTaskPythonOperatorTask) have and Lakeform's
+rows do not model yet: each names code by path (`training_script_path`, `code_source_path`,
+`main`), which Lakeform would have to upload as it uploads a notebook_path."""
 
 
 @dataclass
@@ -1257,6 +1263,8 @@ class _Ctx:
     typed: dict[str, Any]
     """Variables whose value is no string (a number, a list, a map) -> the value every stack
     has, or a PerStack: a field that is exactly `${var.X}` takes the value itself."""
+    sync: dict[str, Any] = field(default_factory=dict[str, Any])
+    """The bundle's `sync` (include, exclude), for what `${workspace.file_path}/PATH` uploads."""
 
     def refuse(self, parts: tuple[Part, ...], message: str) -> None:
         self.out.problems.append(str(self.loc.problem(parts, message)))
@@ -1296,7 +1304,67 @@ def _row(
                     "here, so the API's default applies; left out, which deploys the same)"
                 )
                 del _map(trigger[name])[field_name]
-    return cast("dict[str, Any]", _convert(row, ctx, parts))
+    converted = cast("dict[str, Any]", _convert(row, ctx, parts))
+    return cast("dict[str, Any]", _normalize(converted, KINDS[kind].row_model, ctx, parts))
+
+
+def _normalize(value: Any, annotation: Any, ctx: _Ctx, parts: tuple[Part, ...]) -> Any:
+    """`value` shaped as the row model's `annotation` wants, as the CLI's normalize shapes a
+    bundle (databricks/cli libs/dyn/convert/normalize.go): a number or boolean in a string field
+    is its text (normalizeString); one string where a list is wanted (`on_failure: a@b.c`) the
+    CLI drops with a warning (normalizeSlice: `expected sequence, found string`), and the import
+    reads as a list of that one item, with a note (a pure `${var.X}` stays, as in the CLI)."""
+    import types
+    import typing
+
+    from pydantic import BaseModel
+
+    options = [
+        a
+        for a in (
+            typing.get_args(annotation)
+            if typing.get_origin(annotation) in (typing.Union, types.UnionType)
+            else (annotation,)
+        )
+        if a is not type(None)
+    ]
+    if len(options) != 1:
+        return value
+    (wanted,) = options
+    origin = typing.get_origin(wanted)
+    if isinstance(wanted, type) and issubclass(wanted, BaseModel) and isinstance(value, dict):
+        fields = {f.alias or name: f for name, f in wanted.model_fields.items()}
+        return {
+            k: _normalize(v, fields[k].annotation, ctx, (*parts, k)) if k in fields else v
+            for k, v in cast("dict[str, Any]", value).items()
+        }
+    if origin is list:
+        (item,) = typing.get_args(wanted) or (Any,)
+        if isinstance(value, list):
+            return [
+                _normalize(v, item, ctx, (*parts, i))
+                for i, v in enumerate(cast("list[Any]", value))
+            ]
+        if isinstance(value, str) and not WHOLE_VARIABLE.fullmatch(value) and item is str:
+            ctx.out.notes.append(
+                f"{ctx.loc.pos(parts)}: {ctx.loc.path(parts)}: {value!r} read as the list "
+                f"[{value!r}] (the field is a list; the Databricks CLI drops it with a warning, "
+                "`expected sequence, found string`): write it as a list"
+            )
+            return [value]
+        return value
+    if origin is dict and isinstance(value, dict):
+        args = typing.get_args(wanted)
+        item = args[1] if len(args) == 2 else Any
+        return {
+            k: _normalize(v, item, ctx, (*parts, k))
+            for k, v in cast("dict[str, Any]", value).items()
+        }
+    if wanted is str and isinstance(value, bool):
+        return str(value).lower()
+    if wanted is str and isinstance(value, int | float):
+        return repr(value) if isinstance(value, float) else str(value)
+    return value
 
 
 ZERO_IS_UNSET = ("min_time_between_triggers_seconds", "wait_after_last_change_seconds")
@@ -1923,19 +1991,12 @@ def _interpolate(value: str, ctx: _Ctx, parts: tuple[Part, ...], depth: int = 0)
             ctx.out.root_path_used = True
             return "${var." + ROOT_VARIABLE + "}"
         if ref == "workspace.file_path":
-            rest = FILE_PATH.sub("", value, count=1).rstrip("/") if FILE_PATH.match(value) else ""
-            kind = next((p for p in parts if isinstance(p, str) and p in KINDS), "jobs")
-            reader = {"pipelines": "pipeline", "quality_monitors": "monitor"}.get(kind, "job")
             ctx.refuse(
                 parts,
-                f"'{value}': {m.group(0)} is the workspace folder the Databricks CLI syncs the "
-                "whole bundle folder to; Lakeform syncs no folder, it uploads only the files "
-                "rows name in path fields (notebook_path, python_file, libraries, ...), each "
-                "under its row's own folder, so it has no such path: put "
-                f"{repr(rest) if rest else 'the files'} where the {reader} can read "
-                f"{'it' if rest else 'them'} (a volume, /Volumes/<catalog>/<schema>/<volume>/"
-                f"{rest or '...'}, or a Git folder of the repository) and write that path here, "
-                "or ${var.NAME} with each stack's path in its lakeform:settings.variables",
+                f"'{value}': {m.group(0)} here is followed by no plain path (a variable in it, "
+                "or no '/' after it): Lakeform uploads the files a ${workspace.file_path}/PATH "
+                "names, so PATH must be plain: write each stack's path in its "
+                "lakeform:settings.variables and ${var.NAME} here",
             )
             return m.group(0)
         resource = RESOURCE_REF.match(ref)
@@ -1943,7 +2004,105 @@ def _interpolate(value: str, ctx: _Ctx, parts: tuple[Part, ...], depth: int = 0)
             return _other_field(m.group(0), resource, ctx, parts, depth)
         return m.group(0)
 
+    before = len(ctx.out.problems)
+    value = SYNCED_PATH.sub(lambda m: _synced(m, value, ctx, parts), value)
+    if len(ctx.out.problems) > before:
+        return value  # refused, once
     return ANY_REF.sub(repl, value)
+
+
+SYNCED_PATH = re.compile(r"\$\{workspace\.file_path\}((?:/[^\s'\",;${}]*)?)(?=$|[\s'\",;])")
+"""`${workspace.file_path}` and the plain path after it, if any (`${workspace.file_path}/src`)."""
+
+
+def _synced(m: re.Match[str], value: str, ctx: _Ctx, parts: tuple[Part, ...]) -> str:
+    """`${workspace.file_path}/PATH` outside a path field: the folder the CLI syncs the bundle
+    to, and PATH in it -> `${upload:PATH}` with PATH repository-relative, which Lakeform uploads
+    with the row's files (metadata.folders); refused when PATH is not in the bundle folder, or
+    when the bundle's `sync` include/exclude would sync other files below it than git's ignore
+    rules (what Lakeform uploads)."""
+    rest = m.group(1).strip("/")
+    target = ctx.bundle / rest if rest else ctx.bundle
+    rel = _rel(target, ctx.root)
+    try:
+        exists = target.exists() and resolve_within(ctx.root, target)[1]
+    except OSError:
+        exists = False
+    if not exists or rel.startswith("../") or rel == "..":
+        what = repr(rest) if rest else "the bundle folder"
+        ctx.refuse(
+            parts,
+            f"'{value}': ${{workspace.file_path}} names {what} in the folder the CLI syncs, "
+            f"{_rel(ctx.bundle, ctx.root)}, which has no such file or folder: add it (Lakeform "
+            "uploads it as the CLI syncs it), or write a workspace or volume path",
+        )
+        return m.group(0)
+    if rel == ".":
+        ctx.refuse(
+            parts,
+            f"'{value}': {m.group(0)} is the whole project here (the bundle folder is the "
+            "project root): Lakeform uploads the folder a reference names, never the whole "
+            "project: name a folder below it",
+        )
+        return m.group(0)
+    differs = _sync_differs(target, ctx)
+    if differs:
+        ctx.refuse(
+            parts,
+            f"'{value}': the bundle's sync {differs}; Lakeform uploads the files below "
+            f"'{rest or '.'}' that .gitignore does not ignore: make .gitignore say the same "
+            "(or move the file), and import again",
+        )
+        return m.group(0)
+    ctx.out.notes.append(
+        f"{ctx.loc.pos(parts)}: {m.group(0)} is ${{upload:{rel}}}: Lakeform "
+        f"uploads '{rel}' with the row's files, as the CLI syncs it, and writes its workspace "
+        "path"
+    )
+    return "${upload:" + rel + "}"
+
+
+def _sync_differs(target: Path, ctx: _Ctx) -> str:
+    """What the bundle's `sync.include`/`sync.exclude` change below `target` from the files
+    git's ignore rules let through (the CLI's libs/sync/sync.go: the git files, plus include
+    matches, minus exclude matches), or '' when nothing."""
+    include = [str(p) for p in _items(ctx.sync.get("include"))]
+    exclude = [str(p) for p in _items(ctx.sync.get("exclude"))]
+    if not (include or exclude):
+        return ""
+    files = [target] if target.is_file() else sorted(p for p in target.rglob("*") if p.is_file())
+    for path in files:
+        in_bundle = _rel(path, ctx.bundle)
+        ignored = git_ignored(ctx.root, _rel(path, ctx.root))
+        included = any(_sync_match(p, in_bundle) for p in include)
+        excluded = any(_sync_match(p, in_bundle) for p in exclude)
+        if ignored and included and not excluded:
+            return f"includes '{in_bundle}', which .gitignore ignores"
+        if not ignored and excluded:
+            return f"excludes '{in_bundle}'"
+    return ""
+
+
+def _sync_match(pattern: str, path: str) -> bool:
+    """Whether a `sync.include`/`sync.exclude` glob (relative to the bundle folder; `**` any
+    folders) matches `path` or a folder above it."""
+    regex = ""
+    i = 0
+    while i < len(pattern):
+        if pattern.startswith("**", i):
+            regex += ".*"
+            i += 2
+        elif pattern[i] == "*":
+            regex += "[^/]*"
+            i += 1
+        elif pattern[i] == "?":
+            regex += "[^/]"
+            i += 1
+        else:
+            regex += re.escape(pattern[i])
+            i += 1
+    compiled = re.compile(f"^(?:{regex})(?:/.*)?$")
+    return compiled.match(path.removeprefix("./")) is not None
 
 
 def _other_field(

@@ -439,6 +439,145 @@ class ConditionTask(ApiModel):
     """Right operand."""
 
 
+class DashboardSubscriber(ApiModel):
+    """Who gets the dashboard's snapshot: a user or a notification destination."""
+
+    user_name: str | None = None
+    """A workspace user's email."""
+    destination_id: str | None = None
+    """A notification destination's id."""
+
+
+class DashboardSubscription(ApiModel):
+    """Snapshot emails sent after each refresh."""
+
+    custom_subject: str | None = None
+    """Subject line of the email."""
+    paused: bool | None = None
+    """`true` sends no email."""
+    subscribers: list[DashboardSubscriber] | None = None
+    """Who receives the snapshot."""
+
+
+class DashboardTask(ApiModel):
+    """Refresh an AI/BI dashboard (and send its snapshot to subscribers)."""
+
+    dashboard_id: str
+    """The dashboard's id (Lakeform does not deploy dashboards: write the id, or ${var.NAME})."""
+    warehouse_id: str | None = None
+    """SQL warehouse to refresh it with (default: the dashboard's own)."""
+    subscription: DashboardSubscription | None = None
+    """Snapshot emails."""
+    filters: dict[str, str] | None = None
+    """Dashboard filter values for the refresh."""
+
+
+class SparkSubmitTask(ApiModel):
+    """Run spark-submit on the task's new cluster (no serverless, no job cluster reuse)."""
+
+    parameters: list[str] | None = None
+    """spark-submit's arguments (`--class`, the JAR or Python file, its arguments)."""
+
+
+class CleanRoomsNotebookTask(ApiModel):
+    """Run a notebook of a clean room."""
+
+    clean_room_name: str
+    """The clean room."""
+    notebook_name: str
+    """The notebook's name in the clean room."""
+    etag: str | None = None
+    """The notebook version to run (default: the latest)."""
+    notebook_base_parameters: dict[str, str] | None = None
+    """Parameters passed to the notebook."""
+
+
+class DbtCloudTask(ApiModel):
+    """Run a dbt Cloud job."""
+
+    connection_resource_name: str | None = None
+    """The Unity Catalog connection to dbt Cloud."""
+    dbt_cloud_job_id: PosInt64 | None = None
+    """The dbt Cloud job's id."""
+
+
+class DbtPlatformTask(ApiModel):
+    """Run a dbt platform job."""
+
+    connection_resource_name: str | None = None
+    """The Unity Catalog connection to the dbt platform."""
+    dbt_platform_job_id: str | None = None
+    """The dbt platform job's id."""
+
+
+StorageMode = Literal["DIRECT_QUERY", "DUAL", "IMPORT"]
+
+
+class PowerBiModel(ApiModel):
+    """The Power BI semantic model a power_bi_task publishes."""
+
+    authentication_method: Literal["OAUTH", "PAT"] | None = None
+    """How Power BI authenticates to Databricks."""
+    model_name: str | None = None
+    """The semantic model's name."""
+    overwrite_existing: bool | None = None
+    """Replace a model of that name."""
+    storage_mode: StorageMode | None = None
+    """The model's default storage mode."""
+    workspace_name: str | None = None
+    """The Power BI workspace."""
+
+
+class PowerBiTable(ApiModel):
+    """A Unity Catalog table published to the model."""
+
+    catalog: str | None = None
+    """Its catalog."""
+    name: str | None = None
+    """Its name."""
+    schema_: str | None = Field(default=None, alias="schema")
+    """Its schema."""
+    storage_mode: StorageMode | None = None
+    """Its storage mode in the model."""
+
+
+class PowerBiTask(ApiModel):
+    """Publish Unity Catalog tables to a Power BI semantic model."""
+
+    connection_resource_name: str | None = None
+    """The Unity Catalog connection to Power BI."""
+    power_bi_model: PowerBiModel | None = None
+    """The model."""
+    refresh_after_update: bool | None = None
+    """Refresh the model after publishing."""
+    tables: list[PowerBiTable] | None = None
+    """The tables."""
+    warehouse_id: str | None = None
+    """The SQL warehouse Power BI queries."""
+
+
+class AlertSubscriber(ApiModel):
+    """Who gets an alert's notification: a user or a notification destination."""
+
+    user_name: str | None = None
+    """A workspace user's email."""
+    destination_id: str | None = None
+    """A notification destination's id."""
+
+
+class AlertTask(ApiModel):
+    """Evaluate a SQL alert (and notify its subscribers)."""
+
+    alert_id: str | None = None
+    """The alert's id (Lakeform does not deploy alerts: write the id, or ${var.NAME})."""
+    workspace_path: str | None = None
+    """The alert's workspace path, instead of its id."""
+    warehouse_id: str | None = None
+    """The SQL warehouse to evaluate it with."""
+    subscribers: list[AlertSubscriber] | None = None
+    """Who is notified."""
+
+
 class ForEachTask(ApiModel):
     """Run a nested task once per input."""
 
@@ -470,6 +609,13 @@ TASK_TYPES = (
     "dbt_task",
     "condition_task",
     "for_each_task",
+    "dashboard_task",
+    "spark_submit_task",
+    "clean_rooms_notebook_task",
+    "dbt_cloud_task",
+    "dbt_platform_task",
+    "power_bi_task",
+    "alert_task",
 )
 """Field names of the task types: a task sets exactly one."""
 
@@ -511,6 +657,20 @@ class Task(ApiModel):
     """Evaluate a condition."""
     for_each_task: ForEachTask | None = None
     """Loop over inputs."""
+    dashboard_task: DashboardTask | None = None
+    """Refresh a dashboard."""
+    spark_submit_task: SparkSubmitTask | None = None
+    """Run spark-submit."""
+    clean_rooms_notebook_task: CleanRoomsNotebookTask | None = None
+    """Run a clean room notebook."""
+    dbt_cloud_task: DbtCloudTask | None = None
+    """Run a dbt Cloud job."""
+    dbt_platform_task: DbtPlatformTask | None = None
+    """Run a dbt platform job."""
+    power_bi_task: PowerBiTask | None = None
+    """Publish tables to Power BI."""
+    alert_task: AlertTask | None = None
+    """Evaluate a SQL alert."""
     existing_cluster_id: str | None = None
     """Run on an existing all-purpose cluster."""
     new_cluster: ClusterSpec | None = None

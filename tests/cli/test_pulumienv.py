@@ -15,7 +15,7 @@ from pulumi.runtime.proto import provider_pb2, provider_pb2_grpc
 import cli.drift
 import cli.recover
 import cli.run
-from cli.pulumienv import LOCAL_TOKEN, pulumi_env
+from cli.pulumienv import ENGINE_GOGC, LOCAL_TOKEN, pulumi_env
 from tests.localprovider.plugin import (
     PROVIDER,
     REPO,
@@ -203,3 +203,8 @@ def test_run_and_drift_for_another_stack_use_its_token(
     monkeypatch.setenv("DATABRICKS_TOKEN", REAL)
     asks(_Engine("dev", {"databricks:host": listening.url}))
     assert _tokens(listening) == {f"Bearer {REAL}"}
+
+
+def test_the_engine_collects_less_often_unless_gogc_is_exported(tmp_path: Path) -> None:
+    assert pulumi_env(tmp_path, "dev", {})["GOGC"] == ENGINE_GOGC
+    assert "GOGC" not in pulumi_env(tmp_path, "dev", {"GOGC": "off"})  # the exported one stays

@@ -51,15 +51,15 @@ GAPS: dict[str, str] = {
     "JobSettings.triggers": PREVIEW,
     "JobSettings.usage_policy_id": PREVIEW,
     "JobSettings.tasks.ai_runtime_task": TASK_TYPE,
-    "JobSettings.tasks.alert_task": TASK_TYPE,
-    "JobSettings.tasks.clean_rooms_notebook_task": TASK_TYPE,
-    "JobSettings.tasks.dashboard_task": TASK_TYPE,
-    "JobSettings.tasks.dbt_cloud_task": TASK_TYPE,
-    "JobSettings.tasks.dbt_platform_task": TASK_TYPE,
+    "JobSettings.tasks.alert_task.parameters": (
+        "the pinned provider (pulumi-databricks 1.106.0 JobTaskAlertTask) has no such field"
+    ),
+    "JobSettings.tasks.dashboard_task.subscription.attachment": (
+        "the pinned provider (pulumi-databricks 1.106.0 JobTaskDashboardTaskSubscription) has no "
+        "such field"
+    ),
     "JobSettings.tasks.gen_ai_compute_task": TASK_TYPE,
-    "JobSettings.tasks.power_bi_task": TASK_TYPE,
     "JobSettings.tasks.python_operator_task": TASK_TYPE,
-    "JobSettings.tasks.spark_submit_task": TASK_TYPE,
     "JobSettings.tasks.compute": PREVIEW,
     "JobSettings.tasks.environment_variables_key": PREVIEW,
     "JobSettings.tasks.email_notifications.on_maintenance_complete": PREVIEW,

@@ -305,7 +305,7 @@ def test_invalid_rows_are_never_written(
     spec["tasks"].append(
         {
             "task_key": "submit",
-            "spark_submit_task": {"parameters": ["--class", "Main", "dbfs:/jars/app.jar"]},
+            "gen_ai_compute_task": {"dl_runtime_image": "databricks/dl:latest"},
             "new_cluster": {"spark_version": "15.4.x-scala2.12", "num_workers": 1},
         }
     )
@@ -324,7 +324,7 @@ def test_skip_invalid_writes_the_rest_and_turns_references_back_into_ids(
     w = ws.client()
     bad = {
         "name": "Submit",
-        "tasks": [{"task_key": "submit", "spark_submit_task": {"parameters": ["app.py"]}}],
+        "tasks": [{"task_key": "submit", "gen_ai_compute_task": {"dl_runtime_image": "img"}}],
     }
     bad_id = api(w, "POST", "/api/2.2/jobs/create", bad)["job_id"]
     caller = {
@@ -493,7 +493,7 @@ def test_nested_unknown_fields_name_their_path() -> None:
             "name": "x",
             "tasks": [
                 {"task_key": "a", "notebook_task": {"notebook_path": "/n"}},
-                {"task_key": "b", "spark_submit_task": {"parameters": []}},
+                {"task_key": "b", "gen_ai_compute_task": {"dl_runtime_image": "img"}},
                 {
                     "task_key": "c",
                     "notebook_task": {"notebook_path": "/n", "new_field": 1},
@@ -503,7 +503,7 @@ def test_nested_unknown_fields_name_their_path() -> None:
         },
     }
     assert job_row(job).not_exported == [
-        "tasks[1].spark_submit_task (no Lakeform field)",
+        "tasks[1].gen_ai_compute_task (no Lakeform field)",
         "tasks[2].compute (no Lakeform field)",
         "tasks[2].notebook_task.new_field (no Lakeform field)",
     ]

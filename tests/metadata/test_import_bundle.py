@@ -14,7 +14,6 @@ import yaml
 from cli.main import main
 from metadata import apply_stack_defaults, load_rows
 from metadata.formats.bundle import TASK_TYPES_LATER
-from metadata.models.jobs import TASK_TYPES as TASK_TYPE_NAMES
 from metadata.settings import parse_settings
 
 IPYNB = '{"cells": [], "metadata": {"kernelspec": {"language": "python"}}, "nbformat": 4}'
@@ -971,38 +970,20 @@ def test_permissions_and_run_as_naming_the_user_deploying_get_their_stack_meanin
             "stack's lakeform:settings.variables",
         ),
         (
-            "--editable ${workspace.file_path}",
-            "'--editable ${workspace.file_path}': ${workspace.file_path} is the workspace folder "
-            "the Databricks CLI syncs the whole bundle folder to; Lakeform syncs no folder, it "
-            "uploads only the files rows name in path fields (notebook_path, python_file, "
-            "libraries, ...), each under its row's own folder, so it has no such path: put the "
-            "files where the job can read them (a volume, /Volumes/<catalog>/<schema>/<volume>/"
-            "..., or a Git folder of the repository) and write that path here, or ${var.NAME} "
-            "with each stack's path in its lakeform:settings.variables",
+            # a file the bundle folder does not hold: the CLI's reference would lead nowhere
+            "${workspace.file_path}/data/missing.json",
+            "'${workspace.file_path}/data/missing.json': ${workspace.file_path} names "
+            "'data/missing.json' in the folder the CLI syncs, b, which has no such file or "
+            "folder: add it (Lakeform uploads it as the CLI syncs it), or write a workspace or "
+            "volume path",
         ),
         (
-            # a job parameter naming a data file of the bundle, as a notebook reads it at run time
-            "${workspace.file_path}/data/products.json",
-            "'${workspace.file_path}/data/products.json': ${workspace.file_path} is the workspace "
-            "folder the Databricks CLI syncs the whole bundle folder to; Lakeform syncs no "
-            "folder, it uploads only the files rows name in path fields (notebook_path, "
-            "python_file, libraries, ...), each under its row's own folder, so it has no such "
-            "path: put 'data/products.json' where the job can read it (a volume, "
-            "/Volumes/<catalog>/<schema>/<volume>/data/products.json, or a Git folder of the "
-            "repository) and write that path here, or ${var.NAME} with each stack's path in its "
-            "lakeform:settings.variables",
-        ),
-        (
-            # a folder the notebook reads sibling files from, written with the /Workspace the
-            # CLI drops (rewrite_workspace_prefix.go): refused naming the folder, not the prefix
-            "/Workspace/${workspace.file_path}/src/",
-            "'${workspace.file_path}/src/': ${workspace.file_path} is the workspace folder the "
-            "Databricks CLI syncs the whole bundle folder to; Lakeform syncs no folder, it "
-            "uploads only the files rows name in path fields (notebook_path, python_file, "
-            "libraries, ...), each under its row's own folder, so it has no such path: put 'src' "
-            "where the job can read it (a volume, /Volumes/<catalog>/<schema>/<volume>/src, or a "
-            "Git folder of the repository) and write that path here, or ${var.NAME} with each "
-            "stack's path in its lakeform:settings.variables",
+            # a path Lakeform cannot know before a deploy
+            "${workspace.file_path}/conf/${bundle.target}.yml",
+            "'${workspace.file_path}/conf/${bundle.target}.yml': ${workspace.file_path} here is "
+            "followed by no plain path (a variable in it, or no '/' after it): Lakeform uploads "
+            "the files a ${workspace.file_path}/PATH names, so PATH must be plain: write each "
+            "stack's path in its lakeform:settings.variables and ${var.NAME} here",
         ),
     ],
 )
@@ -2186,10 +2167,7 @@ def test_what_a_row_defined_only_in_a_target_has_is_refused_as_any_row(
     for job in ("b", "a"):
         (tmp_path / "b/databricks.yml").write_text(TARGET_ONLY.replace("JOB", job))
         assert main(["import-bundle", "b", "-o", f"resources/{job}"]) == 1
-        assert capsys.readouterr().err.splitlines()[-3:] == [
-            f"lakeform import-bundle: b/databricks.yml:15:15: targets.prod.resources.jobs.{job}"
-            ".tasks[0].dashboard_task: task type dashboard_task is not supported by Lakeform "
-            "yet; supported: " + ", ".join(TASK_TYPE_NAMES),
+        assert capsys.readouterr().err.splitlines()[-2:] == [
             f"lakeform import-bundle: b/databricks.yml:15:32: targets.prod.resources.jobs.{job}"
             ".tasks[0].dashboard_task.dashboard_id: '${resources.dashboards.d.id}': dashboards "
             "is a kind Lakeform does not deploy, so the dashboards 'd' has no id Lakeform knows: "
@@ -2197,3 +2175,113 @@ def test_what_a_row_defined_only_in_a_target_has_is_refused_as_any_row(
             "lakeform:settings.variables",
             "FAILED: nothing written",
         ]
+
+
+SYNCED = {
+    # a job and a pipeline reading files of the synced bundle folder at run time, as real bundles
+    # do: a data file as a job parameter, a folder as a notebook's base parameter and a
+    # pipeline's configuration
+    "databricks.yml": """
+        bundle: {name: synced}
+        include: [resources/*.yml]
+        sync: {exclude: [data/scratch/*]}
+        targets:
+          dev: {default: true}
+    """,
+    "resources/jobs.yml": """
+        resources:
+          jobs:
+            setup:
+              parameters:
+                - {name: products, default: "${workspace.file_path}/data/products.json"}
+                - {name: top_k, default: 10}
+              email_notifications: {on_failure: oncall@example.com}
+              tasks:
+                - task_key: main
+                  notebook_task:
+                    notebook_path: ../src/setup.py
+                    base_parameters: {task_dir: "/Workspace${workspace.file_path}/etl/geo"}
+          pipelines:
+            framework:
+              serverless: true
+              catalog: main
+              schema: raw
+              configuration: {bundle.sourcePath: "${workspace.file_path}/etl"}
+              libraries: [{notebook: {path: ../src/setup.py}}]
+    """,
+    ".gitignore": "__pycache__/\n*.tmp\n",
+    "src/setup.py": "# Databricks notebook source\nprint(1)\n",
+    "data/products.json": "[]\n",
+    "etl/geo/config.yaml": "k: v\n",
+    "etl/geo/run.py": "# Databricks notebook source\nprint(2)\n",
+    "etl/geo/helper.py": "x = 1\n",
+    "etl/geo/__pycache__/helper.cpython-312.pyc": "compiled",
+    "etl/geo/out.tmp": "scratch",
+}
+
+
+@pytest.fixture
+def synced(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    for name, text in SYNCED.items():
+        (tmp_path / "b" / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / "b" / name).write_text(textwrap.dedent(text).lstrip("\n"))
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def test_a_synced_path_outside_path_fields_becomes_an_upload_of_that_path(
+    synced: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["import-bundle", "b", "-o", "resources/synced"]) == 0
+    rows = yaml.safe_load((synced / "resources/synced/synced.yaml").read_text())
+    job, pipeline = rows["jobs"]["setup"], rows["pipelines"]["framework"]
+    assert job["parameters"] == [
+        {"name": "products", "default": "${upload:b/data/products.json}"},
+        {"name": "top_k", "default": "10"},  # a number in a string field: its text, as the CLI
+    ]
+    assert job["tasks"][0]["notebook_task"]["base_parameters"] == {
+        "task_dir": "${upload:b/etl/geo}"
+    }
+    assert pipeline["configuration"] == {"bundle.sourcePath": "${upload:b/etl}"}
+    # one address where the API wants a list: the CLI drops it with a warning; read as a list
+    assert job["email_notifications"] == {"on_failure": ["oncall@example.com"]}
+    err = capsys.readouterr().err
+    assert (
+        "note: b/resources/jobs.yml:7:29: resources.jobs.setup.email_notifications.on_failure: "
+        "'oncall@example.com' read as the list ['oncall@example.com'] (the field is a list; the "
+        "Databricks CLI drops it with a warning, `expected sequence, found string`): write it "
+        "as a list"
+    ) in err, err
+    assert (
+        "b/resources/jobs.yml:5:28: ${workspace.file_path}/data/products.json is "
+        "${upload:b/data/products.json}: Lakeform uploads 'b/data/products.json' with the row's "
+        "files, as the CLI syncs it, and writes its workspace path"
+    ) in err, err
+    assert main(["validate"]) == 0
+
+
+def test_a_sync_exclude_that_drops_a_file_below_the_path_is_refused(
+    synced: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _edit(synced / "b/databricks.yml", "data/scratch/*", "etl/geo/config.*")
+    assert main(["import-bundle", "b", "-o", "resources/synced"]) == 1
+    err = capsys.readouterr().err
+    assert (
+        "b/resources/jobs.yml:12:31: resources.jobs.setup.tasks[0].notebook_task.base_parameters"
+        ".task_dir: '${workspace.file_path}/etl/geo': the bundle's sync excludes "
+        "'etl/geo/config.yaml'; Lakeform uploads the files below 'etl/geo' that .gitignore does "
+        "not ignore: make .gitignore say the same (or move the file), and import again"
+    ) in err, err
+
+
+def test_keys_after_the_settings_block_of_a_stack_file_are_kept(bundle: Path) -> None:
+    # as `pulumi config set` leaves a file whose settings were written first
+    (bundle / "Pulumi.dev.yaml").write_text(
+        "config:\n  lakeform:settings:\n    workspace_root: /Workspace/Shared/x\n"
+        "  databricks:host: https://dev.cloud.databricks.com\n  databricks:rateLimit: '5'\n"
+    )
+    assert main(["import-bundle", ".", "-o", "resources/lakeform"]) == 0
+    dev = yaml.safe_load((bundle / "Pulumi.dev.yaml").read_text())["config"]
+    assert dev["databricks:host"] == "https://dev.cloud.databricks.com"
+    assert dev["databricks:rateLimit"] == "5"
+    assert dev["lakeform:settings"]["workspace_root"] == "/Workspace/Shared/x"

@@ -24,6 +24,7 @@ RANGES: dict[str, tuple[int, int]] = {
     "Task.execution_order": (0, INT32_MAX),
     "ForEachTask.concurrency": (1, INT32_MAX),
     "RunJobTask.job_id": (1, INT64_MAX),
+    "DbtCloudTask.dbt_cloud_job_id": (1, INT64_MAX),  # the API's int64 (SDK jobs.DbtCloudTask)
     "HealthRule.value": (0, INT64_MAX),
     "FileArrivalTrigger.min_time_between_triggers_seconds": (60, INT32_MAX),
     "FileArrivalTrigger.wait_after_last_change_seconds": (60, INT32_MAX),

@@ -169,7 +169,9 @@ def test_task_without_a_type(one_problem: OneProblem) -> None:
     ) == (
         "resources/a.yaml:4:9: jobs.a.tasks[0]: a task needs exactly one task type; found none; "
         "allowed: notebook_task, sql_task, pipeline_task, python_wheel_task, spark_python_task, "
-        "spark_jar_task, run_job_task, dbt_task, condition_task, for_each_task"
+        "spark_jar_task, run_job_task, dbt_task, condition_task, for_each_task, "
+        "dashboard_task, spark_submit_task, clean_rooms_notebook_task, dbt_cloud_task, "
+        "dbt_platform_task, power_bi_task, alert_task"
     )
 
 
@@ -1106,7 +1108,7 @@ def test_a_field_of_a_nested_block_written_one_level_too_high(project: Project) 
         "resources/a.yaml:3:5: jobs.a.quartz_cron_expression: unknown field "
         "'quartz_cron_expression'; did you mean to put it under 'schedule'?",
         "resources/a.yaml:5:23: jobs.a.tasks[0].warehouse_id: unknown field 'warehouse_id'; "
-        "did you mean to put it under 'dbt_task' or 'notebook_task' or 'sql_task'?",
+        "did you mean to put it under 'alert_task' or 'dashboard_task' or 'dbt_task'?",
     ]
 
 

@@ -55,6 +55,46 @@ CASES: dict[str, tuple[str, dict[str, Any]]] = {
             "task": {"task_key": "each", "notebook_task": {"notebook_path": "src/nb.py"}},
         },
     ),
+    "dashboard_task": (
+        "{dashboard_id: 01ef, warehouse_id: wh,"
+        " subscription: {paused: false, subscribers: [{user_name: a@example.com}]}}",
+        {
+            "dashboard_id": "01ef",
+            "warehouse_id": "wh",
+            "subscription": {"paused": False, "subscribers": [{"user_name": "a@example.com"}]},
+        },
+    ),
+    "spark_submit_task": (
+        "{parameters: [--class, com.example.Main, 'dbfs:/x.jar']}",
+        {"parameters": ["--class", "com.example.Main", "dbfs:/x.jar"]},
+    ),
+    "clean_rooms_notebook_task": (
+        "{clean_room_name: room, notebook_name: nb, notebook_base_parameters: {a: '1'}}",
+        {"clean_room_name": "room", "notebook_name": "nb", "notebook_base_parameters": {"a": "1"}},
+    ),
+    "dbt_cloud_task": (
+        "{connection_resource_name: dbtc, dbt_cloud_job_id: 42}",
+        {"connection_resource_name": "dbtc", "dbt_cloud_job_id": 42},
+    ),
+    "dbt_platform_task": (
+        "{connection_resource_name: dbtp, dbt_platform_job_id: '42'}",
+        {"connection_resource_name": "dbtp", "dbt_platform_job_id": "42"},
+    ),
+    "power_bi_task": (
+        "{connection_resource_name: pbi, warehouse_id: wh,"
+        " power_bi_model: {model_name: m, storage_mode: DIRECT_QUERY},"
+        " tables: [{catalog: main, schema: s, name: t}]}",
+        {
+            "connection_resource_name": "pbi",
+            "warehouse_id": "wh",
+            "power_bi_model": {"model_name": "m", "storage_mode": "DIRECT_QUERY"},
+            "tables": [{"catalog": "main", "schema": "s", "name": "t"}],
+        },
+    ),
+    "alert_task": (
+        "{alert_id: a1, warehouse_id: wh, subscribers: [{destination_id: d1}]}",
+        {"alert_id": "a1", "warehouse_id": "wh", "subscribers": [{"destination_id": "d1"}]},
+    ),
 }
 
 

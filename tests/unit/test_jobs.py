@@ -82,6 +82,37 @@ TASK_CASES: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
             },
         },
     ),
+    "dashboard_task": (
+        {
+            "dashboard_id": "01ef",
+            "subscription": {"paused": False, "subscribers": [{"user_name": "a@example.com"}]},
+        },
+        {
+            "dashboardId": "01ef",
+            "subscription": {"paused": False, "subscribers": [{"userName": "a@example.com"}]},
+        },
+    ),
+    "spark_submit_task": ({"parameters": ["--class", "M"]}, {"parameters": ["--class", "M"]}),
+    "clean_rooms_notebook_task": (
+        {"clean_room_name": "room", "notebook_name": "nb"},
+        {"cleanRoomName": "room", "notebookName": "nb"},
+    ),
+    "dbt_cloud_task": (
+        {"connection_resource_name": "c", "dbt_cloud_job_id": 42},
+        {"connectionResourceName": "c", "dbtCloudJobId": 42},
+    ),
+    "dbt_platform_task": (
+        {"connection_resource_name": "c", "dbt_platform_job_id": "42"},
+        {"connectionResourceName": "c", "dbtPlatformJobId": "42"},
+    ),
+    "power_bi_task": (
+        {"power_bi_model": {"model_name": "m"}, "tables": [{"name": "t", "schema": "s"}]},
+        {"powerBiModel": {"modelName": "m"}, "tables": [{"name": "t", "schema": "s"}]},
+    ),
+    "alert_task": (
+        {"alert_id": "a1", "subscribers": [{"user_name": "a@example.com"}]},
+        {"alertId": "a1", "subscribers": [{"userName": "a@example.com"}]},
+    ),
 }
 
 CAMEL = {
@@ -95,6 +126,13 @@ CAMEL = {
     "dbt_task": "dbtTask",
     "condition_task": "conditionTask",
     "for_each_task": "forEachTask",
+    "dashboard_task": "dashboardTask",
+    "spark_submit_task": "sparkSubmitTask",
+    "clean_rooms_notebook_task": "cleanRoomsNotebookTask",
+    "dbt_cloud_task": "dbtCloudTask",
+    "dbt_platform_task": "dbtPlatformTask",
+    "power_bi_task": "powerBiTask",
+    "alert_task": "alertTask",
 }
 
 
