@@ -19,7 +19,7 @@ from pulumi.automation import Deployment
 from cli import table as control_table
 from cli.engine import Engine, EngineError
 from cli.plan import ABSENT, FieldChange, Plan, RowChange, show
-from cli.pulumienv import workspace_client
+from cli.pulumienv import api_client
 from components.names import from_rest
 from components.names import inputs as names_inputs
 from metadata import KINDS, MetadataError, apply_stack_defaults
@@ -235,16 +235,15 @@ Get = Callable[[str, str], Mapping[str, Any] | None]
 
 def sdk_reader(engine: Engine) -> Get:
     """GET each drifted kind's resource (`Kind.rest`) through databricks-sdk, on the stack's
-    workspace as its provider reaches it (cli.pulumienv.workspace_client)."""
-    from databricks.sdk.errors import NotFound
-
+    workspace as its provider reaches it (cli.pulumienv.api_client: databricks-sdk's client
+    core, not its service modules)."""
     from cli.adopt import get_one
 
     config = {name: value.value for name, value in engine.stack().get_all_config().items()}
-    client = workspace_client(engine.stack_name, lambda key: config.get(key) or None)
-    if client is None:
+    api = api_client(engine.stack_name, lambda key: config.get(key) or None)
+    if api is None:
         raise EngineError(f"no workspace host: set databricks:host for stack {engine.stack_name}")
-    api = client.api_client
+    from databricks.sdk.errors import NotFound  # after api_client: its package __init__ deferred
 
     def get(kind: str, id_: str) -> Mapping[str, Any] | None:
         try:

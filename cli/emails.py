@@ -23,7 +23,7 @@ from pulumi.automation import Deployment
 
 from cli.drift import MISSING, Drifted, Expected, expected
 from cli.engine import Engine, EngineError
-from cli.pulumienv import workspace_client
+from cli.pulumienv import api_client
 from metadata import KINDS
 
 KEPT_BY: dict[str, str] = {
@@ -210,10 +210,9 @@ def clear(engine: Engine, kept: list[Kept]) -> None:
         return
     stack = engine.stack()
     config = {name: value.value for name, value in stack.get_all_config().items()}
-    client = workspace_client(engine.stack_name, lambda key: config.get(key) or None)
-    if client is None:
+    api = api_client(engine.stack_name, lambda key: config.get(key) or None)
+    if api is None:
         raise EngineError(f"no workspace host: set databricks:host for stack {engine.stack_name}")
-    api = client.api_client
     for job in kept:
         answer = api.do("GET", "/api/2.2/jobs/get", query={"job_id": job.id})
         settings: Mapping[str, Any] = answer.get("settings") or {}  # pyright: ignore[reportAssignmentType,reportAttributeAccessIssue,reportUnknownMemberType]

@@ -16,12 +16,15 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TextIO, cast
 
 import yaml
 from pulumi import automation as auto
 from pulumi.automation import events as ev
+from pulumi.automation._stack import StackInitMode  # Stack.create_or_select's, for _Stack
+from semver import VersionInfo
 
 from cli.pulumienv import EnvError, pulumi_env
 from metadata.policy import PolicySettings, pack_config
@@ -132,10 +135,11 @@ class Run:
     policies: list[PolicyViolation] = field(default_factory=list[PolicyViolation])
     """What the policy pack reported (the stack's lakeform:settings.policies)."""
     outputs: dict[str, Any] | None = None
-    """After an update: the stack's outputs (the Automation API reads them once the update is
-    done; reading them again costs two more `pulumi stack output` runs)."""
+    """After an update: the stack's outputs (read once the update is done; one `pulumi stack
+    output` run)."""
     version: int | None = None
-    """After an update: its number in the stack's history (0 where a DIY backend numbers none)."""
+    """After an update: its number in the stack's history when known (None: not read; 0 where a
+    DIY backend numbers none)."""
 
     @property
     def refused(self) -> bool:
@@ -187,7 +191,7 @@ class Engine:
             if self._in_file_backend():
                 workspace.existing = self.stack_name
             try:
-                self._stack = auto.Stack.create_or_select(self.stack_name, workspace)
+                self._stack = _Stack(self.stack_name, workspace, StackInitMode.CREATE_OR_SELECT)
             except auto.CommandError as err:
                 raise EngineError(_first_error(str(err))) from None
         return self._stack
@@ -328,7 +332,7 @@ class Engine:
             # As make demo: a resource the workspace refuses does not stop the others; the run
             # still fails and names it. A saved plan is applied exactly or stopped.
             with self._policy_args() as policies:
-                result = self.stack().up(
+                self.stack().up(
                     on_event=self._listen(run, "deployed", hook),
                     continue_on_error=plan is None,
                     plan=None if plan is None else str(plan),
@@ -336,8 +340,9 @@ class Engine:
                 )
         except auto.CommandError as err:
             raise self._fail(run, err) from None
-        run.outputs = {name: value.value for name, value in result.outputs.items()}
-        run.version = result.summary.version if result.summary is not None else None
+        # The update's number stays unknown (None): saved.update_number reads the history
+        # when the deployments table needs it, and a DIY backend numbers every update 0.
+        run.outputs = self.outputs()
         return run
 
     def outputs(self) -> dict[str, Any]:
@@ -424,10 +429,70 @@ class _Workspace(auto.LocalWorkspace):
             super().select_stack(stack_name)
 
 
+class _Stack(auto.Stack):
+    """A Stack whose `up` runs only `pulumi up`. The Automation API's `Stack.up` (pulumi SDK
+    3.272.0 automation/_stack.py) follows the update with `Stack.outputs` (two `pulumi stack
+    output` runs, masked then plain, to learn which outputs are secret) and `Stack.info` (one
+    `pulumi stack history --page-size 1`, for the summary): 0.55 CPU-s an update, and Lakeform
+    reads the outputs with one run (`Engine.outputs`) and the update's number only when the
+    deployments table asks (cli/saved.py update_number)."""
+
+    _in_up = False
+
+    def up(self, *args: Any, **kwargs: Any) -> auto.UpResult:
+        self._in_up = True
+        try:
+            return super().up(*args, **kwargs)
+        finally:
+            self._in_up = False
+
+    def outputs(self) -> auto.OutputMap:
+        return {} if self._in_up else super().outputs()
+
+    def info(self, show_secrets: bool = True) -> auto.UpdateSummary | None:
+        if not self._in_up:
+            return super().info(show_secrets)
+        # Stack.up asserts a summary; this one says only that it was not read.
+        return auto.UpdateSummary(
+            kind="update",
+            start_time=datetime.now(UTC),
+            message="",
+            environment={},
+            config={},
+            result="not read",
+        )
+
+
+class _PulumiCommand(auto.PulumiCommand):
+    """The toolchain's `pulumi`, its version known from the toolchain's record: the SDK's own
+    PulumiCommand runs `pulumi version` to learn it (0.14 CPU-s a command), even with
+    skip_version_check (automation/_cmd.py PulumiCommand.__init__)."""
+
+    def __init__(self, root: Path, version: VersionInfo) -> None:
+        # Not super().__init__: that is the `pulumi version` run; these are the two attributes
+        # it sets.
+        self.command = str(root / "bin" / "pulumi")
+        self.version = version
+
+
+def _built_version(root: Path) -> VersionInfo | None:
+    """The pulumi version devtools/toolchain/build.py recorded when it built `root`
+    (COMPLETE.json's `pulumi`), or None when there is no such record."""
+    try:
+        record = json.loads((root / "COMPLETE.json").read_text(encoding="utf-8"))
+        return VersionInfo.parse(str(record["pulumi"]))
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
 @functools.cache
 def _pulumi_command(root: Path) -> auto.PulumiCommand:
-    """One per toolchain and process: making one runs `pulumi version`, once per shard's engine
-    otherwise."""
+    """One per toolchain and process. Its version (which the SDK needs: it picks how engine
+    events arrive by it) is the toolchain's record where there is one, else `pulumi version`'s
+    (a PulumiCommand runs it once made)."""
+    version = _built_version(root)
+    if version is not None and (root / "bin" / "pulumi").is_file():
+        return _PulumiCommand(root, version)
     return auto.PulumiCommand(root=str(root), skip_version_check=True)
 
 

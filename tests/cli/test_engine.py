@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from pulumi.automation import Deployment
 
-from cli.engine import SECRET, SECRET_SIG, Engine, outputs_of
+from cli.engine import SECRET, SECRET_SIG, Engine, _pulumi_command, outputs_of  # pyright: ignore[reportPrivateUsage]
 
 OUTPUTS: dict[str, Any] = {
     "jobs": {"daily": {"job_id": "11", "url": "http://127.0.0.1/jobs/11"}},
@@ -67,3 +67,34 @@ def test_a_secret_without_plaintext_is_left_to_stack_output() -> None:
     assert outputs_of({"resources": []}) == {}
     child = {**root, "parent": "urn:pulumi:x::y::pulumi:pulumi:Stack::y-x"}
     assert outputs_of({"resources": [child]}) == {}
+
+
+def _toolchain(root: Path, record: dict[str, Any] | None) -> Path:
+    """A toolchain folder whose bin/pulumi prints v3.276.0 and logs each run in root/ran."""
+    (root / "bin").mkdir(parents=True)
+    pulumi = root / "bin" / "pulumi"
+    pulumi.write_text(f'#!/bin/sh\necho "$*" >> {root / "ran"}\necho v3.276.0\n')
+    pulumi.chmod(0o755)
+    if record is not None:
+        (root / "COMPLETE.json").write_text(json.dumps(record))
+    return root
+
+
+def test_a_built_toolchains_pulumi_version_is_its_record_and_runs_nothing(tmp_path: Path) -> None:
+    root = _toolchain(tmp_path / "built", {"pulumi": "3.276.0", "databricks": "1.106.0"})
+    command = _pulumi_command(root)
+    assert str(command.version) == "3.276.0"
+    assert command.command == str(root / "bin" / "pulumi")
+    assert not (root / "ran").exists()  # no `pulumi version`
+    command.run(["whoami"], str(tmp_path), {})
+    assert (root / "ran").read_text() == "--non-interactive whoami\n"
+
+
+@pytest.mark.parametrize("record", [None, {"pulumi": "not a version"}, {"go": "1.26"}])
+def test_without_a_usable_record_the_version_is_asked_of_pulumi(
+    tmp_path: Path, record: dict[str, Any] | None
+) -> None:
+    root = _toolchain(tmp_path / "other", record)
+    command = _pulumi_command(root)
+    assert str(command.version) == "3.276.0"
+    assert (root / "ran").read_text() == "version\n"

@@ -51,13 +51,13 @@ LAKEFORM_PROGRAM = ("__main__.py", "Pulumi.yaml", "metadata", "stacks", "compone
 
 def copy_from_repository(names: Iterable[str], target: Path) -> None:
     """Copy the repository's files and folders `names` into `target` (folders merged into what
-    is there, without bytecode)."""
+    is there). With their bytecode: copy2 keeps each source's mtime and size, which is what a
+    `__pycache__` file is checked against, so the copy's first program run imports it instead
+    of compiling every module again (a stale one is recompiled, as in the repository)."""
     for name in names:
         src = REPO / name
         if src.is_dir():
-            shutil.copytree(
-                src, target / name, ignore=shutil.ignore_patterns("__pycache__"), dirs_exist_ok=True
-            )
+            shutil.copytree(src, target / name, dirs_exist_ok=True)
         else:
             shutil.copy2(src, target / name)
 
