@@ -41,7 +41,13 @@ def run(body: Callable[[list[str]], None], wait: str) -> list[str]:
         await WAITS[wait]()
         seen.append("waited")
 
-    asyncio.run(program())
+    # not asyncio.run: it leaves the thread with no event loop, and the Pulumi mocks other tests
+    # of this worker set up later ask for the current one
+    loop = asyncio.new_event_loop()
+    try:
+        loop.run_until_complete(program())
+    finally:
+        loop.close()
     return seen
 
 
