@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 import urllib.parse
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import cast
@@ -567,21 +567,22 @@ def check_monitor(row: Resolved, ctx: CheckContext) -> Iterator[Problem]:
 
 # --- ${upload:PATH} ------------------------------------------------------------------------------
 
-UPLOADING_KINDS = ("jobs", "pipelines")
-"""The kinds whose rows upload repository files (metadata.folders)."""
 PATH_FIELDS = frozenset(
     {"notebook_path", "python_file", "path", "include", "root_path", "whl", "jar", "dependencies"}
 )
 """Fields that name a repository file themselves: Lakeform uploads what they name."""
 
 
-def upload_references(row: Resolved, ctx: CheckContext) -> Iterator[Problem]:
-    """Each `${upload:PATH}` of the row: in a job or pipeline, outside path fields, PATH a clean
-    repository-relative file, or folder with a file to upload."""
+def upload_references(
+    row: Resolved, ctx: CheckContext, uploading: Mapping[str, str]
+) -> Iterator[Problem]:
+    """Each `${upload:PATH}` of the row: in a row of a kind that uploads files (`uploading`:
+    those kinds and the word for a row of each, from the registry), outside path fields, PATH a
+    clean repository-relative file, or folder with a file to upload."""
     dumped = row.model.model_dump(exclude_none=True, by_alias=True)
     for parts, text in _strings(dumped, ()):
         for m in UPLOAD_REF.finditer(text):
-            yield from _upload_reference(row, ctx, parts, m.group(0), m.group(1))
+            yield from _upload_reference(row, ctx, parts, m.group(0), m.group(1), uploading)
 
 
 def _strings(value: object, parts: tuple[Part, ...]) -> Iterator[tuple[tuple[Part, ...], str]]:
@@ -597,16 +598,21 @@ def _strings(value: object, parts: tuple[Part, ...]) -> Iterator[tuple[tuple[Par
 
 
 def _upload_reference(
-    row: Resolved, ctx: CheckContext, parts: tuple[Part, ...], text: str, path: str
+    row: Resolved,
+    ctx: CheckContext,
+    parts: tuple[Part, ...],
+    text: str,
+    path: str,
+    uploading: Mapping[str, str],
 ) -> Iterator[Problem]:
     loc, repo = row.loc, ctx.repo
     field = next((p for p in reversed(parts) if isinstance(p, str)), "")
-    if row.kind not in UPLOADING_KINDS:
+    if row.kind not in uploading:
         yield loc.problem(
             parts,
-            f"'{text}': only job and pipeline rows upload repository files; a "
-            f"{row.kind.removesuffix('s').replace('_', ' ')} has none: write a workspace or "
-            "volume path",
+            f"'{text}': only {' and '.join(k.replace('_', ' ') for k in uploading.values())} "
+            f"rows upload repository files; a {row.kind.removesuffix('s').replace('_', ' ')} "
+            "has none: write a workspace or volume path",
         )
         return
     if field in PATH_FIELDS:

@@ -22,6 +22,9 @@ from metadata.resolve import resolve
 from metadata.settings import STACKS, StackSettings
 from metadata.yamlsrc import Keep
 
+UPLOADING = {k.name: k.key_word for k in KINDS.values() if k.uploads_files}
+"""The kinds whose rows upload repository files, with the word for a row of each."""
+
 
 def known_stacks(root: Path) -> set[str]:
     """Stack names overrides may use: the standard ones and every Pulumi.<stack>.yaml."""
@@ -176,7 +179,7 @@ def _load_rows(
     problems.extend(previous_keys(res))
     for row in res.rows:
         problems.extend(KINDS[row.kind].check(row, ctx))
-        problems.extend(upload_references(row, ctx))
+        problems.extend(upload_references(row, ctx, UPLOADING))
     if problems:
         raise MetadataError(_ordered(problems), _ordered(res.warnings))
     positions = {(r.kind, r.key): r.loc.key_pos for r in res.rows if r.loc.key_pos is not None}

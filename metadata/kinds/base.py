@@ -220,6 +220,9 @@ class Kind:
     replaced_by: Callable[[Any], dict[str, Any]] | None = None
     """Row fields whose change replaces the resource, with the row's values (recorded in the
     stack outputs; a change is refused when protected, like `reset`)."""
+    uploads_files: bool = False
+    """Whether the kind's rows upload repository files: path fields and `${upload:PATH}`
+    (metadata.folders)."""
     refers_to: tuple[str, ...] = ()
     """Kinds whose rows this kind's rows name by key: their resources are created first."""
     references: Callable[[Any], Iterable[RowReference]] = _no_references

@@ -221,6 +221,7 @@ JOBS = Kind(
     component_type="lakeform:jobs:Job",
     resource_type="databricks:index/job:Job",
     key_word="job",
+    uploads_files=True,
     description="Databricks jobs (Jobs API 2.2 settings), keyed by row key.",
     check=check_job,
     export=job_row,

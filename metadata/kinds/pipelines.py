@@ -75,6 +75,7 @@ PIPELINES = Kind(
     component_type="lakeform:pipelines:Pipeline",
     resource_type="databricks:index/pipeline:Pipeline",
     key_word="pipeline",
+    uploads_files=True,
     description="Lakeflow Declarative Pipelines (Pipelines API spec), keyed by row key.",
     check=check_pipeline,
     export=pipeline_row,
