@@ -14,6 +14,8 @@ import re
 from functools import cache
 from pathlib import Path
 
+from pathspec import GitIgnoreSpec
+
 UPLOAD_REF = re.compile(r"\$\{upload:([^}]*)\}")
 """`${upload:PATH}`: PATH repository-relative (to the project root)."""
 UPLOAD_GLOB = "upload:"
@@ -38,57 +40,14 @@ def is_notebook(rel: str, content: bytes) -> bool:
     return header is not None and content.split(b"\n", 1)[0].rstrip(b"\r ") == header
 
 
-def _rule(pattern: str) -> tuple[re.Pattern[str], bool, bool] | None:
-    """A .gitignore line as (regex over the path relative to its folder, negated, dirs only)."""
-    line = pattern.rstrip("\n")
-    if not line.strip() or line.startswith("#"):
-        return None
-    line = line.rstrip(" ") if not line.endswith("\\ ") else line
-    negated = line.startswith("!")
-    if negated:
-        line = line[1:]
-    line = line.removeprefix("\\")
-    dirs_only = line.endswith("/")
-    line = line.rstrip("/")
-    anchored = "/" in line
-    line = line.lstrip("/")
-    out = ""
-    i = 0
-    while i < len(line):
-        if line.startswith("**/", i):
-            out += "(?:.*/)?"
-            i += 3
-        elif line.startswith("/**", i) and i + 3 == len(line):
-            out += "/.*"
-            i += 3
-        elif line[i] == "*":
-            out += "[^/]*"
-            i += 1
-        elif line[i] == "?":
-            out += "[^/]"
-            i += 1
-        elif line[i] == "[":
-            end = line.find("]", i + 1)
-            if end == -1:
-                out += re.escape(line[i])
-                i += 1
-            else:
-                out += "[" + line[i + 1 : end].replace("!", "^", 1) + "]"
-                i = end + 1
-        else:
-            out += re.escape(line[i])
-            i += 1
-    prefix = "" if anchored else "(?:.*/)?"
-    return re.compile(f"^{prefix}{out}$"), negated, dirs_only
-
-
 @cache
-def _rules(gitignore: Path, _mtime: float) -> list[tuple[re.Pattern[str], bool, bool]]:
+def _spec(gitignore: Path, _mtime: float) -> GitIgnoreSpec:
+    """A .gitignore file's rules, read as git reads them (pathspec's GitIgnoreSpec)."""
     try:
         text = gitignore.read_text(encoding="utf-8", errors="replace")
     except OSError:
-        return []
-    return [r for line in text.splitlines() if (r := _rule(line)) is not None]
+        return GitIgnoreSpec.from_lines([])
+    return GitIgnoreSpec.from_lines(text.splitlines())
 
 
 def _ignored_here(root: Path, rel: str, is_dir: bool) -> bool:
@@ -103,12 +62,11 @@ def _ignored_here(root: Path, rel: str, is_dir: bool) -> bool:
         gitignore = folder / ".gitignore"
         if not gitignore.is_file():
             continue
-        below = "/".join(parts[depth:])
-        for regex, negated, dirs_only in _rules(gitignore, gitignore.stat().st_mtime):
-            if dirs_only and not is_dir:
-                continue
-            if regex.match(below):
-                ignored = not negated
+        below = "/".join(parts[depth:]) + ("/" if is_dir else "")
+        # the last rule that matches decides, a deeper file's rules after a shallower one's
+        verdict = _spec(gitignore, gitignore.stat().st_mtime).check_file(below).include
+        if verdict is not None:
+            ignored = verdict
     return ignored
 
 
