@@ -28,6 +28,8 @@ LOCAL_STACK = "local"
 LOCAL_PASSPHRASE = "lakeform-local"
 LOCAL_TOKEN = "lakeform-local-token"
 CREDENTIAL_PREFIXES = ("DATABRICKS_", "ARM_", "AZURE_", "GOOGLE_")
+"""Where databricks-sdk (Python and Go, so both providers) reads a host, credentials, a profile or
+a config file from: DATABRICKS_TOKEN, _CLIENT_SECRET, _CONFIG_PROFILE, _CONFIG_FILE, ARM_*..."""
 ENGINE_GOGC = "200"
 """The Go collector's target for the engine (and the Go plugins) unless GOGC is exported: a
 collection when the heap has grown by 200% of what was live, not Go's default 100%. The engine's
@@ -35,8 +37,6 @@ checkpoints serialise the whole state after every step (allocating it anew each 
 100% its collector took about a fifth of its CPU; at 200%, measured at 500 jobs in one stack,
 the engine used 12 to 15% less CPU for about a third more peak memory (docs/performance.md,
 "Scale", 2026-12-07 afternoon)."""
-"""Where databricks-sdk (Python and Go, so both providers) reads a host, credentials, a profile or
-a config file from: DATABRICKS_TOKEN, _CLIENT_SECRET, _CONFIG_PROFILE, _CONFIG_FILE, ARM_*..."""
 
 
 class EnvError(RuntimeError):
