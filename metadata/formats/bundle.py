@@ -17,10 +17,14 @@ import os
 import re
 import subprocess
 import tomllib
+import types
+import typing
 from collections.abc import Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, cast
+
+from pydantic import BaseModel
 
 from metadata.errors import Pos, Problem, format_path
 from metadata.folders import git_ignored
@@ -1314,11 +1318,6 @@ def _normalize(value: Any, annotation: Any, ctx: _Ctx, parts: tuple[Part, ...]) 
     is its text (normalizeString); one string where a list is wanted (`on_failure: a@b.c`) the
     CLI drops with a warning (normalizeSlice: `expected sequence, found string`), and the import
     reads as a list of that one item, with a note (a pure `${var.X}` stays, as in the CLI)."""
-    import types
-    import typing
-
-    from pydantic import BaseModel
-
     options = [
         a
         for a in (
