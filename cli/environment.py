@@ -33,7 +33,7 @@ from cli.shards import (
     states,
     write_shard_files,
 )
-from cli.unchanged import Book, Stacks, quiet, up_to_date
+from cli.unchanged import Book, Stacks, for_up_to_date, quiet, up_to_date
 from metadata import KINDS
 from metadata.settings import load_stack_settings
 from metadata.shards import READS, split_stack
@@ -108,7 +108,7 @@ def run_plan(env: Environment, args: argparse.Namespace) -> int:
     if book is not None:
         among = [s for s in env.stacks() if s not in moved]
         skipped = book.unchanged(Stacks.of(found), among)
-    runs: dict[str, Run] = {}
+    previewed: dict[str, bool] = {}  # stack -> its preview was quiet (not the run: memory)
 
     def preview(stack: str) -> Plan:
         if stack in skipped:
@@ -119,12 +119,13 @@ def run_plan(env: Environment, args: argparse.Namespace) -> int:
         if book is not None:
             book.forget_reads(stack)
         # With the policy pack's findings; one a mandatory rule refuses comes back too.
-        runs[stack] = deploy.preview_run(by_stack[stack], refresh=args.refresh)
-        return deploy.plan_of(by_stack[stack], runs[stack])
+        run = deploy.preview_run(by_stack[stack], refresh=args.refresh)
+        previewed[stack] = quiet(run)
+        return deploy.plan_of(by_stack[stack], run)
 
     plans, errors = side_by_side(env.stacks(), preview, args.jobs)
     if book is not None:
-        found_quiet = [s for s, r in runs.items() if quiet(r) and s not in {*errors, *moved}]
+        found_quiet = [s for s, q in previewed.items() if q and s not in {*errors, *moved}]
         book.record(Stacks.of(found), found_quiet, "plan")
     if errors:
         raise failure(errors)
@@ -145,8 +146,9 @@ def run_up(env: Environment, args: argparse.Namespace) -> int:
     runs: dict[str, Run] = {}
 
     def preview(stack: str) -> Plan:
-        runs[stack] = deploy.preview_run(by_stack[stack])  # as run_plan's
-        return deploy.plan_of(by_stack[stack], runs[stack])
+        run = deploy.preview_run(by_stack[stack])  # as run_plan's
+        runs[stack] = for_up_to_date(run)  # not every step's inputs and outputs until the up
+        return deploy.plan_of(by_stack[stack], run)
 
     plans, errors = side_by_side(env.stacks(), preview, args.jobs)
     if errors:

@@ -199,6 +199,28 @@ def up_to_date(run: Run, deployed: Mapping[str, Mapping[str, Any]]) -> bool:
     return rest.changes_nothing
 
 
+def for_up_to_date(run: Run) -> Run:
+    """What `up_to_date` needs of a preview `run`, with the same answer for any `deployed`: the
+    StackReference steps, and one step that changes something (if any); not the other steps,
+    which carry every resource's inputs and outputs (at 10,000 rows, held for every shard until
+    its `up`, they made most of the `lakeform` process's peak memory)."""
+
+    # `changes_nothing` holds of a run when it holds of each of its steps; a step that is not a
+    # StackReference's is never one of the reads `up_to_date` leaves out.
+    def reference(step: Step) -> bool:
+        return step.get("type") == STACK_REFERENCE
+
+    steps = [s for s in run.steps if reference(s)]
+    steps += next(
+        ([s] for s in run.steps if not reference(s) and not Run(steps=[s]).changes_nothing), []
+    )
+    done = [s for s in run.done if reference(s)]
+    done += next(
+        ([s] for s in run.done if not reference(s) and not Run(done=[s]).changes_nothing), []
+    )
+    return Run(steps=steps, done=done)
+
+
 def _outputs_of(step: Step, which: str) -> dict[str, Any] | None:
     state = step.get(which)
     return cast("dict[str, Any]", state).get("outputs") if isinstance(state, dict) else None

@@ -6,13 +6,21 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
 
-from cli.engine import Engine
+from cli.engine import Engine, Run
 from cli.shards import Environment, environment
-from cli.unchanged import Book, Stacks, fingerprints
+from cli.unchanged import (
+    STACK_REFERENCE,
+    Book,
+    Stacks,
+    fingerprints,
+    for_up_to_date,
+    up_to_date,
+)
 from metadata.shards import record_reads
 
 PROGRAM = Path(__file__).resolve().parents[1] / "e2e" / "programs" / "sharded"
@@ -111,3 +119,62 @@ def test_a_stack_whose_policies_run_is_always_previewed(project: Path) -> None:
     stack_file.write_text(yaml.safe_dump(doc))
     env, _ = env_of(project)
     assert not Book.applies(env)
+
+
+# --- for_up_to_date: what a sharded `up` keeps of each shard's preview until its update ---
+
+REF_URN = "urn:pulumi:prod.a::lakeform::pulumi:pulumi:StackReference::prod.b"
+
+
+def _step(op: str, urn: str, kind: str, old: Any = None, new: Any = None) -> dict[str, Any]:
+    def state(outputs: Any) -> dict[str, Any] | None:
+        if outputs is None:
+            return None
+        inputs = {"name": "organization/lakeform/prod.b"} if kind == STACK_REFERENCE else {}
+        return {"type": kind, "parent": "", "protect": False, "inputs": inputs, "outputs": outputs}
+
+    return {"op": op, "urn": urn, "type": kind, "old": state(old), "new": state(new),
+            "keys": [], "diffs": []}  # fmt: skip
+
+
+JOB = "databricks:index/job:Job"
+OUT_B = {"outputs": {"jobs": {"x": {"id": "1"}}}}
+OUT_B2 = {"outputs": {"jobs": {"x": {"id": "2"}}}}
+SAME_JOB = _step(
+    "same", "urn:pulumi:prod.a::lakeform::databricks:index/job:Job::j", JOB, {"a": 1}, {"a": 1}
+)
+REFRESHED_JOB = _step("refresh", SAME_JOB["urn"], JOB, {"a": 1}, {"a": 1})
+DRIFTED_JOB = _step("refresh", SAME_JOB["urn"], JOB, {"a": 1}, {"a": 2})
+NEW_JOB = _step("create", "urn:pulumi:prod.a::lakeform::databricks:index/job:Job::k", JOB, None, {})
+READ_REF = _step("read", REF_URN, STACK_REFERENCE, OUT_B, OUT_B)
+CHANGED_REF = _step("read", REF_URN, STACK_REFERENCE, OUT_B, OUT_B2)
+
+RUNS = {
+    "nothing": Run(),
+    "every step the same": Run(steps=[SAME_JOB] * 3, done=[REFRESHED_JOB]),
+    "a refresh found drift": Run(steps=[SAME_JOB], done=[REFRESHED_JOB, DRIFTED_JOB]),
+    "a new row": Run(steps=[SAME_JOB, NEW_JOB, SAME_JOB], done=[REFRESHED_JOB]),
+    "a quiet read of another shard": Run(steps=[SAME_JOB, READ_REF], done=[READ_REF]),
+    "a read of another shard's new outputs": Run(steps=[READ_REF], done=[CHANGED_REF]),
+    "a read and a new row": Run(steps=[READ_REF, NEW_JOB, SAME_JOB], done=[READ_REF]),
+}
+DEPLOYED: dict[str, dict[str, dict[str, Any]]] = {
+    "no other stack deployed": {},
+    "prod.b deployed as read": {"prod.b": OUT_B["outputs"]},
+    "prod.b deployed with a new id": {"prod.b": OUT_B2["outputs"]},
+}
+
+
+@pytest.mark.parametrize("deployed", DEPLOYED.values(), ids=DEPLOYED.keys())
+@pytest.mark.parametrize("run", RUNS.values(), ids=RUNS.keys())
+def test_what_up_keeps_of_a_preview_answers_as_the_whole_preview(
+    run: Run, deployed: dict[str, dict[str, Any]]
+) -> None:
+    slim = for_up_to_date(run)
+    assert up_to_date(slim, deployed) == up_to_date(run, deployed)
+    assert len(slim.steps) + len(slim.done) <= 4  # neither the same nor the refreshed rows
+
+
+def test_the_cases_above_cover_both_answers() -> None:
+    answers = {up_to_date(r, d) for r in RUNS.values() for d in DEPLOYED.values()}
+    assert answers == {True, False}
