@@ -23,6 +23,7 @@ from metadata.errors import Part, Pos, Problem, format_path
 class LMap(dict[str, Any]):
     """A YAML mapping with the position of the mapping and of each key."""
 
+    __slots__ = ("key_pos", "pos")  # no __dict__ each: 10,000 rows hold 230,000 mappings
     pos: Pos | None
     key_pos: dict[str, Pos]
 
@@ -40,6 +41,7 @@ class LMap(dict[str, Any]):
 class LList(list[Any]):
     """A YAML sequence with the position of the sequence and of each item."""
 
+    __slots__ = ("item_pos", "pos")
     pos: Pos | None
     item_pos: list[Pos | None]
 

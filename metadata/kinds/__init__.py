@@ -72,7 +72,8 @@ class Rows:
         self.positions: dict[tuple[str, str], Pos] = positions if positions is not None else {}
         """(kind, key) -> where the row's key is written, for messages that point at a row."""
         self.sources: dict[tuple[str, str], Locator] = sources if sources is not None else {}
-        """(kind, key) -> the row's source, to point at a field's line (policy findings)."""
+        """(kind, key) -> the row's source, to point at a field's line (policy findings): only
+        for a stack whose policies run (metadata/load.py keeps them then only)."""
         self.table_digest: str | None = None
         """A digest of the control tables the rows were read with (metadata/load.py
         `table_rows`), or None: none read."""
