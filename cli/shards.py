@@ -203,13 +203,16 @@ def _exported(engine: Engine) -> tuple[list[Mapping[str, Any]], str]:
 
 def exports(engines: Mapping[str, Engine]) -> dict[str, tuple[dict[Row, list[str]], str]]:
     """Stack -> (what its state holds, a digest of its deployment), for each of `engines`."""
+
     # Each export is a `pulumi` process: side by side, as the shards' stacks are independent.
+    # Each worker keeps only what the state holds by row, not the whole deployment (every
+    # resource's inputs and outputs) until its turn in `map`'s order.
+    def summary(engine: Engine) -> tuple[dict[Row, list[str]], str]:
+        resources, digest = _exported(engine)
+        return held(resources), digest
+
     with ThreadPoolExecutor(max_workers=SETUP_WORKERS) as pool:
-        done = pool.map(_exported, engines.values())
-        return {
-            stack: (held(resources), digest)
-            for stack, (resources, digest) in zip(engines, done, strict=True)
-        }
+        return dict(zip(engines, pool.map(summary, engines.values()), strict=True))
 
 
 def states(
