@@ -16,8 +16,9 @@ leaves it out), and the peak resident memory (VmHWM, sampled from
 /proc while they run) of the largest process of each kind: the Python program the language host
 runs (__main__.py), the engine (`pulumi`), the provider plugin and the `lakeform` command. Per
 command, a `#` line adds its CPU seconds (every process under it), when its first preview and
-first deploy began, the workspace calls and the load average before and after: the machine is
-shared, so wall times are upper bounds; then the `# goal:` lines (issue 22's four figures).
+first deploy began, the workspace calls, the load average before and after (the machine is
+shared, so wall times are upper bounds) and the `lakeform` process's own peak memory (which
+command the `lakeform` column's peak is); then the `# goal:` lines (issue 22's four figures).
 `--log FILE` copies the commands' progress lines there as they come, with each command's
 figures as it ends and one line per shard run (its start, end, the CPU seconds of its processes
 by kind and their peak memory): what a run stopped half-way got to.
@@ -71,6 +72,8 @@ class Peaks:
 
     kb: dict[str, int] = field(default_factory=lambda: dict.fromkeys(ROLES, 0))
     pids: dict[str, set[int]] = field(default_factory=lambda: {r: set() for r in ROLES})
+    by_pid: dict[int, int] = field(default_factory=dict[int, int])
+    """pid -> its VmHWM (kB) as last sampled: each `lakeform` command's own peak."""
 
 
 @dataclass
@@ -195,6 +198,7 @@ def peak_memory(project_dir: Path, shards: ShardLog | None = None) -> Iterator[P
                     if role is not None:
                         peaks.kb[role] = max(peaks.kb[role], hwm)
                         peaks.pids[role].add(int(pid))
+                        peaks.by_pid[int(pid)] = max(peaks.by_pid.get(int(pid), 0), hwm)
                 except (OSError, IndexError, ValueError):
                     continue
             if shards is not None:
@@ -266,6 +270,10 @@ class Timed:
     writes: dict[str, int]
     server_seconds: float
     load: tuple[float, float]
+    pid: int
+    """The `lakeform` process's: its peak memory is `Peaks.by_pid[pid]`."""
+    lakeform_mb: float = 0.0
+    """Its peak memory (VmHWM, sampled twice a second while it ran)."""
 
     def phases(self) -> str:
         def at(t: float | None) -> str:
@@ -275,7 +283,8 @@ class Timed:
             f"{self.cpu:.0f} CPU-s; first preview at {at(self.first_plan)}, "
             f"first deploy at {at(self.first_deploy)}; "
             f"{self.requests} workspace calls ({self.server_seconds:.1f}s in the server), "
-            f"load {self.load[0]:.1f} -> {self.load[1]:.1f}"
+            f"load {self.load[0]:.1f} -> {self.load[1]:.1f}; "
+            f"lakeform peak {self.lakeform_mb:.0f} MB"
         )
 
 
@@ -320,6 +329,7 @@ def lakeform(p: Project, ws: Any, *args: str, log: TextIO | None = None) -> Time
         writes=dict(ws.requests.writes()),
         server_seconds=sum(r.duration for r in records),
         load=(load, os.getloadavg()[0]),
+        pid=proc.pid,
     )
 
 
@@ -348,6 +358,7 @@ def measure(
                 file=log,
             )
         figures[what] = lakeform(p, ws, *args, *j, log=log)
+        figures[what].lakeform_mb = peaks.by_pid.get(figures[what].pid, 0) / 1024
         if log is not None:
             t = figures[what]
             print(f"# {what}: {t.seconds:.1f}s wall; {t.phases()}", file=log, flush=True)
