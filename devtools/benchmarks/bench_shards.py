@@ -144,6 +144,10 @@ class ShardLog:
         """Report the engine runs no longer alive, then forget their processes."""
         for pid in [p for p in self.engines if p not in alive]:
             began = self.engines.pop(pid)
+            if pid not in self.procs:
+                # forgotten with an ended run's tree it sat in: KeyError here stopped the
+                # sampler thread, and every peak after it (2026-12-07, 10,000-job run)
+                continue
             what = engine_run(self.procs[pid].argv) or ("?", "?")
             tree = self._tree(pid)
             roles = ("program", "engine", "provider")
