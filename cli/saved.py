@@ -357,10 +357,11 @@ def refreshed(engine: Engine) -> list[str]:
     return drift_lines(build_plan(engine.stack_name, run.done, drift=True))
 
 
-def compared(engine: Engine) -> list[Drifted]:
+def compared(engine: Engine, outputs: Mapping[str, Any] | None = None) -> list[Drifted]:
     """Each deployed job and pipeline compared with its row (cli/drift.py): the row edits a
-    deploy makes, and what the provider's read cannot see changed in the workspace."""
-    return workspace_drift.check(engine)
+    deploy makes, and what the provider's read cannot see changed in the workspace. `outputs`:
+    the stack's, when already read (else one `pulumi stack output`)."""
+    return workspace_drift.check(engine, outputs)
 
 
 def compared_lines(found: Iterable[Drifted]) -> list[str]:
