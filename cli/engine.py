@@ -215,7 +215,9 @@ class Engine:
         backend URL or layout (ask pulumi: `stack select`, `stack ls`). The DIY backend's rule
         (pulumi v3.276.0, pkg/backend/diy/backend.go GetStack -> state.go stackExists/stackPath,
         store.go projectReferenceStore.StackBasePath): the stack exists when `.pulumi/stacks/
-        <project>/<stack>.json`, `.json.gz` or `.json.zst` does."""
+        <project>/<stack>.json`, `.json.gz` or `.json.zst` does, in the layout by project
+        (meta.go: `.pulumi/meta.yaml` says version 1; the legacy layout, version 0, keeps
+        stacks elsewhere). A backend without `.pulumi` holds no stack at all."""
         stack = self.stack_name if stack is None else stack
         url = self.env.get("PULUMI_BACKEND_URL") or os.environ.get("PULUMI_BACKEND_URL", "")
         if not url.startswith("file:///") or "%" in url:
@@ -229,7 +231,11 @@ class Engine:
         if not isinstance(name, str) or not name or "/" in name or "/" in stack:
             return None
         base = root / ".pulumi" / "stacks" / name / stack
-        return any((base.parent / f"{base.name}{ext}").is_file() for ext in _CHECKPOINTS)
+        if any((base.parent / f"{base.name}{ext}").is_file() for ext in _CHECKPOINTS):
+            return True
+        if not (root / ".pulumi").exists():
+            return False
+        return False if _layout_by_project(root) else None
 
     def exists(self, stack: str) -> bool:
         """Whether `stack` exists in this engine's backend: from the DIY backend's files where
@@ -454,6 +460,16 @@ def _revealed(value: Any) -> Any:
 
 
 _CHECKPOINTS = (".json", ".json.gz", ".json.zst")
+
+
+def _layout_by_project(root: Path) -> bool:
+    """Whether the DIY backend in `root` keeps its stacks by project: `.pulumi/meta.yaml` with
+    version 1 (pulumi v3.276.0 pkg/backend/diy/meta.go pulumiMeta)."""
+    try:
+        meta = yaml.safe_load((root / ".pulumi" / "meta.yaml").read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError):
+        return False
+    return isinstance(meta, dict) and cast("dict[str, Any]", meta).get("version") == 1
 
 
 class _Workspace(auto.LocalWorkspace):

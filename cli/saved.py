@@ -113,8 +113,11 @@ def stack_version(engine: Engine) -> str:
 def update_number(engine: Engine, version: int | None = None) -> int:
     """The stack's last update's number: its version where the backend numbers updates, else
     (a DIY backend numbers every update 0) how many updates its history holds. `version`: the
-    last update's, when known (`Run.version` of `Engine.up`): no history read for it."""
+    last update's, when known (`Run.version` of `Engine.up`): no history read for it, nor in
+    a file backend, whose every update is 0 (Engine.checkpoint: one read of the history)."""
     stack = engine.stack()
+    if version is None and engine.checkpoint() is not None:
+        version = 0
     if version is None:
         last = stack.history(page_size=1, show_secrets=False)
         version = last[0].version if last else 0

@@ -76,6 +76,12 @@ def test_another_backend_or_layout_is_left_to_pulumi(
     assert Engine(engine.project, "check").checkpoint() is None
     monkeypatch.setenv("PULUMI_BACKEND_URL", f"file://{engine.project / 'state'}")
     assert Engine(engine.project, "org/check").checkpoint() is None
+    assert Engine(engine.project, "check").checkpoint() is False  # no .pulumi: no stack at all
+    # the legacy layout (no meta.yaml, or version 0) keeps stacks elsewhere: pulumi is asked
+    (engine.project / "state" / ".pulumi").mkdir(parents=True)
+    assert Engine(engine.project, "check").checkpoint() is None
+    (engine.project / "state" / ".pulumi" / "meta.yaml").write_text("version: 1\n")
+    assert Engine(engine.project, "check").checkpoint() is False
 
 
 def _root(op: str, outputs: dict[str, Any], parent: str = "") -> dict[str, Any]:
