@@ -19,7 +19,7 @@ import subprocess
 import tomllib
 import types
 import typing
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, cast
@@ -122,10 +122,19 @@ class BundleError(Exception):
     """The bundle cannot be read at all (no databricks.yml, YAML errors)."""
 
 
-def import_bundle(bundle: Path, root: Path, stacks: Collection[str] = ()) -> Imported:
+def import_bundle(
+    bundle: Path,
+    root: Path,
+    stacks: Collection[str] = (),
+    given: Mapping[str, str] | None = None,
+    env: Mapping[str, str] | None = None,
+) -> Imported:
     """Read the bundle at `bundle` (its folder or databricks.yml) for a project rooted at `root`.
     `stacks` are the project's other stacks that will read the rows: each gets settings as a
-    target the bundle leaves empty would (the variables' defaults, the top-level presets)."""
+    target the bundle leaves empty would (the variables' defaults, the top-level presets).
+    `given` (the `--var NAME=VALUE`s) and the `BUNDLE_VAR_NAME`s of `env` are variables' values
+    as the Databricks CLI takes them: over the defaults and the targets' values, in every stack
+    (see _give_values)."""
     main = bundle / "databricks.yml" if bundle.is_dir() else bundle
     if not main.is_file():
         raise BundleError(f"{main}: no databricks.yml here")
@@ -144,6 +153,7 @@ def import_bundle(bundle: Path, root: Path, stacks: Collection[str] = ()) -> Imp
         documents.extend((path, _read(path, root, out)) for path in found)
         if not found and len(problems) == before:
             out.empty_includes.append(f"'{pattern}' at {loc.pos(('include', i))}")
+    _give_values(documents, root, dict(given or {}), env or {}, out)
     documents.extend(_python_documents(main.parent, documents, root, out))
     for path, doc in documents:
         doc_loc = Locator(_rel(path, root), (), doc, None)
@@ -356,8 +366,8 @@ def import_bundle(bundle: Path, root: Path, stacks: Collection[str] = ()) -> Imp
         if ident[1] in out.rows.get(ident[0], {}):
             out.problems.extend(found)
     for var, value in variables.items():
-        given = any(var in _map(t.get("variables")) for t in targets.values())
-        if value is None and var not in typed and not given:
+        in_target = any(var in _map(t.get("variables")) for t in targets.values())
+        if value is None and var not in typed and not in_target:
             out.unset[var] = variable_at[var]
     for name, target in stacks_targets.items():
         stack_vars = {k: v for k, v in variables.items() if v is not None}
@@ -373,8 +383,8 @@ def import_bundle(bundle: Path, root: Path, stacks: Collection[str] = ()) -> Imp
                 out.problems.append(
                     f"{variable_at[var]}: variables.{var}: no value for stack {name} (no "
                     "default, and the target sets none); the CLI refuses to deploy a variable "
-                    f"without a value too: give it a default, or a value in "
-                    f"targets.{name}.variables"
+                    f"without a value too: give it a default or a value in "
+                    f"targets.{name}.variables, or {give_hint(var)}"
                 )
         for variable, by_target in out.per_stack.items():
             # a stack that is no target takes the default target's, as it takes its variables
@@ -833,6 +843,85 @@ def merge_bundle(base: Any, extra: Any, key: str = "") -> Any:
                 loose.append(item)
         return [*by_key.values(), *loose]
     return copy.deepcopy(extra)
+
+
+BUNDLE_VAR_PREFIX = "BUNDLE_VAR_"
+"""The environment variables the CLI reads variables' values from (set_variables.go)."""
+
+
+def give_hint(var: str) -> str:
+    """How to give variable `var` a value when importing, for an error about its having none."""
+    return (
+        f"give its value when importing, as to the CLI: --var {var}=VALUE, or the environment "
+        f"variable {BUNDLE_VAR_PREFIX}{var}"
+    )
+
+
+def _give_values(
+    documents: list[tuple[Path, Any]],
+    root: Path,
+    given: dict[str, str],
+    env: Mapping[str, str],
+    out: Imported,
+) -> None:
+    """The values given when importing, made each variable's only value (its default, every
+    target's value and lookup dropped), so every stack gets it, as the Databricks CLI ranks them:
+    `--var NAME=VALUE` (Root.InitializeVariables sets the value, bundle/config/root.go), then
+    the environment's BUNDLE_VAR_NAME (SetVariables skips a variable that has a value, else
+    reads it first, bundle/config/mutator/set_variables.go), then a lookup, then the default
+    (which a target's value replaces, Root.MergeTargetOverrides). Refused as the CLI refuses
+    them: a `--var` for a variable the bundle does not define, and either for a complex one."""
+    defined: dict[str, list[tuple[Any, Pos | None]]] = {}
+    """variable -> (its variables mapping, where it is defined) in each file defining it."""
+    for path, doc in documents:
+        variables = doc.get("variables")
+        loc = Locator(_rel(path, root), (), doc, None)
+        if isinstance(variables, dict):
+            variables = cast("dict[str, Any]", variables)
+            for name in variables:
+                defined.setdefault(name, []).append((variables, loc.pos(("variables", name))))
+    problems: list[str] = []
+    for name in given:
+        if name not in defined:
+            known = ", ".join(sorted(defined)) or "none"
+            problems.append(
+                f"--var {name}=...: the bundle defines no variable {name} (its variables: "
+                f"{known}); the CLI refuses it too (`variable {name} has not been defined`)"
+            )
+    for name, places in defined.items():
+        if name in given:
+            value, how = given[name], f"--var {name}=..."
+        elif (env_name := BUNDLE_VAR_PREFIX + name) in env:
+            value, how = env[env_name], f"the environment's {env_name}"
+        else:
+            continue
+        at = places[0][1]
+        if any(_map(spec[name]).get("type") == "complex" for spec, _ in places):
+            problems.append(
+                f"{at}: variables.{name}: a complex variable, and its value comes from {how}: "
+                "the CLI takes no complex value from --var or the environment either: write it "
+                "as the variable's default or in targets.<name>.variables"
+            )
+            continue
+        for variables, pos in places:
+            spec = variables[name]
+            kept = LMap(pos)
+            if isinstance(spec, dict) and "description" in spec:
+                kept.put("description", spec["description"], pos)
+            kept.put("default", value, pos)
+            variables[name] = kept
+        for _, doc in documents:
+            for body in _map(doc.get("targets")).values():
+                target_vars = _map(body).get("variables")
+                if isinstance(target_vars, dict) and name in target_vars:
+                    del target_vars[name]
+        out.notes.append(
+            f"{at}: variables.{name}: the value from {how} is in every stack's "
+            f"lakeform:settings.variables.{name}, over its default and each target's value and "
+            "lookup, as the CLI ranks them"
+        )
+    if problems:
+        raise BundleError("\n".join(problems))
 
 
 def _variable(spec: Any, where: str, out: Imported) -> str | None:

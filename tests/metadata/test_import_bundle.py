@@ -2008,7 +2008,9 @@ def test_a_variable_the_rows_use_with_no_value_for_a_stack_is_refused_at_its_def
     assert capsys.readouterr().err.splitlines()[-2:] == [
         "lakeform import-bundle: b/databricks.yml:3:3: variables.template: no value for stack "
         "dev (no default, and the target sets none); the CLI refuses to deploy a variable "
-        "without a value too: give it a default, or a value in targets.dev.variables",
+        "without a value too: give it a default or a value in targets.dev.variables, or give "
+        "its value when importing, as to the CLI: --var template=VALUE, or the environment "
+        "variable BUNDLE_VAR_template",
         "FAILED: nothing written",
     ]
     assert not (tmp_path / "resources").exists()
@@ -2129,7 +2131,9 @@ def test_a_variable_with_no_value_in_a_bundle_without_targets_is_named_where_it_
         "b/databricks.yml:10:31: resources.jobs.req_job.tasks[0].notebook_task.base_parameters."
         "template: variable template (defined at b/vars/required.yml:2:3) has no value: no "
         "default, and no target sets one (the CLI refuses to deploy it too): give it a "
-        "default, or a value in each stack's lakeform:settings.variables [stack: dev]"
+        "default or a value in each stack's lakeform:settings.variables, or give its value "
+        "when importing, as to the CLI: --var template=VALUE, or the environment variable "
+        "BUNDLE_VAR_template [stack: dev]"
     ]
     (tmp_path / "Pulumi.dev.yaml").write_text(
         "config:\n  lakeform:settings:\n    metadata_paths: [resources]\n"
