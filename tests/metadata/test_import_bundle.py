@@ -1472,6 +1472,30 @@ def test_a_python_loader_needing_the_bundles_own_venv_that_is_missing_says_to_cr
     assert not (pybundle / "resources/py").exists()
 
 
+def test_the_bundles_own_venv_runs_the_loaders_when_the_bundle_path_is_relative(
+    pybundle: Path, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    import sys
+
+    # the venv's python as its folder has it (bin/python3), with a package only it has; the
+    # import is run from the project root with `b`, a path relative to it, while the loaders
+    # run in the bundle folder
+    _edit(
+        pybundle / "b/resources/__init__.py",
+        "    return load_resources_from_current_package_module()",
+        "    import refs_own_package  # noqa: F401\n"
+        "    return load_resources_from_current_package_module()",
+    )
+    own = tmp_path_factory.mktemp("own")
+    (own / "refs_own_package.py").write_text("")
+    python = pybundle / "b/.venv/bin/python3"
+    python.parent.mkdir(parents=True)
+    python.write_text(f'#!/bin/sh\nPYTHONPATH="{own}" exec "{sys.executable}" "$@"\n')
+    python.chmod(0o755)
+    assert main(["import-bundle", "b", "-o", "resources/py"]) == 0
+    assert (pybundle / "resources/py/py.yaml").is_file()
+
+
 def test_python_resources_that_differ_per_target_are_refused(
     pybundle: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
