@@ -570,14 +570,22 @@ def _python_documents(
         out.notes.extend(f"{where}: {w}" for w in warnings)
         results[target] = (resources, locations)
     first, locations = results[default]
+    if len(results) > 1 and any(r != first for r, _ in results.values()):
+        # a loader writing the target's name (`bundle.target`) in values: the same with
+        # ${bundle.target} there, when that makes every target's alike; each target's is then
+        # exactly what the CLI deploys to it (it substitutes ${bundle.target} after loading)
+        templated = {t: _target_ref(r, t) for t, (r, _) in results.items()}
+        if all(r == templated[default] for r in templated.values()):
+            differ = _differing(first, results)
+            first = templated[default]
+            results = {t: (first, found) for t, (_, found) in results.items()}
+            out.notes.append(
+                f"{where}: the Python loaders write each target's name in "
+                f"{', '.join(differ)}: the rows have {TARGET_REF} there, each stack's name"
+            )
     for target, (resources, _) in results.items():
         if resources != first:
-            differ = sorted(
-                f"{kind}.{key}"
-                for kind in {*first, *resources}
-                for key in {*_map(first.get(kind)), *_map(resources.get(kind))}
-                if _map(first.get(kind)).get(key) != _map(resources.get(kind)).get(key)
-            )
+            differ = _differing(first, {target: (resources, {})})
             raise BundleError(
                 f"{where}: the Python loaders give target {target} other resources than target "
                 f"{default} ({', '.join(differ)}); a Lakeform row is the same for every stack: "
@@ -596,6 +604,30 @@ def _python_documents(
 
     doc = bundle_python.located({"resources": first}, locations, file_of, python_at)
     return [(folder / bundle_python.GENERATED, doc)]
+
+
+def _target_ref(value: Any, target: str) -> Any:
+    """`value` with the target's name in its strings (not its keys) as ${bundle.target}."""
+    if isinstance(value, str):
+        return value.replace(target, TARGET_REF)
+    if isinstance(value, dict):
+        return {k: _target_ref(v, target) for k, v in cast("dict[str, Any]", value).items()}
+    if isinstance(value, list):
+        return [_target_ref(v, target) for v in cast("list[Any]", value)]
+    return value
+
+
+def _differing(first: dict[str, Any], results: dict[str, tuple[dict[str, Any], Any]]) -> list[str]:
+    """`kind.key` of each resource some target's result has other than `first`."""
+    return sorted(
+        {
+            f"{kind}.{key}"
+            for resources, _ in results.values()
+            for kind in {*first, *resources}
+            for key in {*_map(first.get(kind)), *_map(resources.get(kind))}
+            if _map(first.get(kind)).get(key) != _map(resources.get(kind)).get(key)
+        }
+    )
 
 
 def _apply_mutators(

@@ -1516,6 +1516,37 @@ def test_python_resources_that_differ_per_target_are_refused(
     ) in capsys.readouterr().err.splitlines()
 
 
+def test_python_resources_holding_the_targets_name_get_bundle_target_there(
+    pybundle: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # as a loader building a dbt command per target writes it: `--target <bundle.target>`
+    _edit(
+        pybundle / "b/resources/__init__.py",
+        "    return load_resources_from_current_package_module()",
+        "    resources = load_resources_from_current_package_module()\n"
+        "    job = resources.jobs['etl'].as_dict()\n"
+        "    dbt = f'run --target {bundle.target}'\n"
+        "    job['parameters'].append({'name': 'dbt', 'default': dbt})\n"
+        "    resources.jobs['etl'] = job\n"
+        "    return resources",
+    )
+    assert main(["import-bundle", "b", "-o", "resources/py"]) == 0
+    err = capsys.readouterr().err.splitlines()
+    assert (
+        "note: b/databricks.yml:4:3: python.resources: the Python loaders write each target's "
+        "name in jobs.etl: the rows have ${bundle.target} there, each stack's name"
+    ) in err
+    rows = yaml.safe_load((pybundle / "resources/py/py.yaml").read_text())
+    assert {"name": "dbt", "default": "run --target ${var.bundle_target}"} in rows["jobs"]["etl"][
+        "parameters"
+    ]
+    # each stack's value is its target's name, as the CLI gives the loader for that target
+    for stack in ("dev", "prod"):
+        doc = yaml.safe_load((pybundle / f"Pulumi.{stack}.yaml").read_text())
+        assert doc["config"]["lakeform:settings"]["variables"]["bundle_target"] == stack
+    assert main(["validate"]) == 0
+
+
 MUTATORS = """
 from dataclasses import replace
 
