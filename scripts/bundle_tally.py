@@ -29,7 +29,8 @@ own line (not among OK), and every line tried so names the --var flags it was gi
 A bundle that declares `python.venv_path` and has a pyproject.toml or uv.lock gets the set-up
 step their READMEs give before its import, `uv sync` in the bundle folder (into the venv_path;
 the CLI runs the Python loaders in that venv and refuses when it is not there), when the venv is
-not there already; its line says how that went.
+not there already; its line says how that went (when it fails, the venv it left is removed, and
+the import runs as it would without the set-up).
 
 The stack files are copied without their deploy `policies` (Pulumi.prod.yaml's make every prod
 job need a timeout and failure emails): the tally measures the import, and a project's policy
@@ -240,9 +241,12 @@ def set_up(bundle: Path) -> tuple[str, str]:
     if proc.returncode == 0:
         return f" (set-up: `uv sync` made python.venv_path {venv})", log
     lines = [ln.strip() for ln in proc.stderr.splitlines() if ln.strip()]
-    errors = [ln for ln in lines if re.search(r"error\b", ln, re.IGNORECASE)]
+    errors = [ln for ln in lines if re.search(r"^error:|[A-Za-z]Error:", ln)]
     why = (errors or lines or [f"exit {proc.returncode}"])[-1]
-    return f" (set-up: `uv sync` for python.venv_path {venv} failed: {why})", log
+    # what it left (a venv without the packages) would fail where the bundle as it is may
+    # not: the import runs without it, as before, and the line says why
+    shutil.rmtree(bundle / venv, ignore_errors=True)
+    return f" (set-up: `uv sync` for python.venv_path {venv} failed, so none: {why})", log
 
 
 def _levels_up(bundle: Path) -> int:

@@ -104,3 +104,19 @@ def test_a_bundle_declaring_a_venv_gets_its_set_up_step_uv_sync(tmp_path: Path) 
     assert (bundle / ".venv/pyvenv.cfg").is_file()
     # there already: left as it is
     assert set_up(bundle) == ("", "")
+    # a set-up that fails (here the project's own build, after uv made the venv) is named,
+    # and leaves no half-made venv for the import to fail in
+    other = write(
+        tmp_path, "fails", "bundle: {name: f}\npython: {venv_path: .venv}\ninclude: [r/*.yml]\n"
+    )
+    (other / "pyproject.toml").write_text(
+        (bundle / "pyproject.toml").read_text()
+        + '[build-system]\nrequires = []\nbuild-backend = "no_such_backend"\n'
+    )
+    added, log = set_up(other)
+    assert added == (
+        " (set-up: `uv sync` for python.venv_path .venv failed, so none: "
+        "ModuleNotFoundError: No module named 'no_such_backend')"
+    ), log
+    assert "Creating virtual environment at: .venv" in log
+    assert not (other / ".venv").exists()
