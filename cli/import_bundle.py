@@ -124,8 +124,8 @@ def run(args: argparse.Namespace) -> int:
 def given_vars(flags: list[str]) -> dict[str, str] | str:
     """The `--var` flags as name -> value, or why not. Each flag is read as the CLI's
     (cmd/bundle/variables.go, a pflag StringSlice: comma-separated values, CSV-quoted when a
-    value holds a comma) and split at its first `=` (Root.InitializeVariables); a later one
-    wins, as there."""
+    value holds a comma) and split at its first `=` (Root.InitializeVariables); a variable given
+    twice is refused, as Variable.Set refuses a second value (bundle/config/variable)."""
     given: dict[str, str] = {}
     for flag in flags:
         try:
@@ -138,6 +138,11 @@ def given_vars(flags: list[str]) -> dict[str, str] | str:
                 return (
                     f"--var {pair}: expected NAME=VALUE (the CLI refuses it too: `unexpected "
                     "flag value for variable assignment`)"
+                )
+            if name in given:
+                return (
+                    f"--var {name}: given twice ({given[name]!r}, then {value!r}); the CLI "
+                    "refuses it too (`variable has already been assigned value`)"
                 )
             given[name] = value
     return given

@@ -4,6 +4,7 @@ bundle/config/root.go InitializeVariables, bundle/config/mutator/set_variables.g
 
 from __future__ import annotations
 
+import os
 import textwrap
 from pathlib import Path
 from typing import Any
@@ -42,7 +43,7 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     (tmp_path / "b/nb.py").write_text("# Databricks notebook source\n")
     (tmp_path / "b/databricks.yml").write_text(BUNDLE.lstrip("\n"))
     monkeypatch.chdir(tmp_path)
-    for name in [n for n in __import__("os").environ if n.startswith("BUNDLE_VAR_")]:
+    for name in [n for n in os.environ if n.startswith("BUNDLE_VAR_")]:
         monkeypatch.delenv(name)
     return tmp_path
 
@@ -72,7 +73,7 @@ def test_a_var_flag_gives_every_stack_the_value_over_defaults_and_targets(
     project: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     argv = ["import-bundle", "b", "-o", "resources/given", "--var", "catalog=cat_given"]
-    assert main([*argv, "--var", "schema=s1", "--var", "schema=s2"]) == 0  # the last one wins
+    assert main([*argv, "--var", "schema=s2"]) == 0
     err = capsys.readouterr().err.splitlines()
     # over the default (schema) and the prod target's values, as the CLI ranks --var
     for stack in ("dev", "prod"):
@@ -126,6 +127,11 @@ def test_comma_separated_pairs_in_one_flag_as_the_cli_reads_them(
             "catalog",
             "lakeform import-bundle: --var catalog: expected NAME=VALUE (the CLI refuses it too: "
             "`unexpected flag value for variable assignment`)",
+        ),
+        (
+            "catalog=a,catalog=b",
+            "lakeform import-bundle: --var catalog: given twice ('a', then 'b'); the CLI refuses "
+            "it too (`variable has already been assigned value`)",
         ),
         (
             "catalgo=x",
