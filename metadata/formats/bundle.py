@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import copy
 import glob
+import json
 import os
 import re
 import subprocess
@@ -952,8 +953,86 @@ def _give_values(
             f"lakeform:settings.variables.{name}, over its default and each target's value and "
             "lookup, as the CLI ranks them"
         )
+    handled = {n for n in defined if n in given or BUNDLE_VAR_PREFIX + n in env}
+    problems.extend(_override_files(documents, root, defined, handled, out))
     if problems:
         raise BundleError("\n".join(problems))
+
+
+def _override_files(
+    documents: list[tuple[Path, Any]],
+    root: Path,
+    defined: dict[str, list[tuple[Any, Pos | None]]],
+    handled: set[str],
+    out: Imported,
+) -> list[str]:
+    """Each target's `.databricks/bundle/<target>/variable-overrides.json` in the bundle
+    folder, as the CLI reads it (set_variables.go readVariablesFromFile): a value there is that
+    target's, below --var, BUNDLE_VAR_ and a lookup, over the default (the target's own
+    included); a name the bundle does not define is passed over, as there. The problems."""
+    problems: list[str] = []
+    folder = documents[0][0].parent
+    bodies: dict[str, list[tuple[Any, str]]] = {}
+    """target -> (the mapping holding its body, its name) in each file defining it."""
+    for _, doc in documents:
+        for name in _map(doc.get("targets")):
+            bodies.setdefault(name, []).append((doc["targets"], name))
+    for target, places in bodies.items():
+        path = folder / ".databricks" / "bundle" / target / "variable-overrides.json"
+        if not path.is_file():
+            continue
+        where = _rel(path, root)
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, ValueError) as err:
+            problems.append(
+                f"{where}: {err} (the CLI refuses it too: `failed to parse variables file`)"
+            )
+            continue
+        if not isinstance(data, dict):
+            problems.append(
+                f"{where}: a JSON object of variable values expected, as the CLI's "
+                '`{"var1": "value1", "var2": "value2"}`'
+            )
+            continue
+        for name, value in cast("dict[str, Any]", data).items():
+            if name not in defined or name in handled or value is None:
+                continue
+            specs = [_map(spec[name]) for spec, _ in defined[name]]
+            is_complex = any(spec.get("type") == "complex" for spec in specs)
+            if is_complex != isinstance(value, dict | list):
+                kind = "complex" if is_complex else "not complex"
+                problems.append(
+                    f"{where}: {name}: the variable is {kind}, and this value is "
+                    f"{'not ' if is_complex else ''}a list or map: the CLI refuses it too"
+                )
+                continue
+            own = [_map(_map(body[key]).get("variables")).get(name) for body, key in places]
+            empty: dict[str, Any] = {}
+            own_spec = next((_map(v) for v in reversed(own) if isinstance(v, dict)), empty)
+            lookup = "lookup" in own_spec or (
+                "default" not in own_spec and any("lookup" in spec for spec in specs)
+            )
+            if lookup:
+                continue  # the CLI resolves the lookup, and reads the file only without one
+            pos = Pos(where, 1, 1)
+            for i, (body, key) in enumerate(places):
+                if not isinstance(body[key], dict):
+                    body[key] = LMap(pos)
+                variables = body[key].get("variables")
+                if i == 0:
+                    if not isinstance(variables, dict):
+                        variables = body[key]["variables"] = LMap(pos)
+                    spec = LMap(pos)
+                    spec.put("default", value, pos)
+                    cast("dict[str, Any]", variables)[name] = spec
+                elif isinstance(variables, dict) and name in variables:
+                    del cast("dict[str, Any]", variables)[name]
+            out.notes.append(
+                f"{where}: variables.{name}: the value there is stack {target}'s, over the "
+                "variable's default and the target's value, as the CLI ranks it"
+            )
+    return problems
 
 
 def _variable(spec: Any, where: str, out: Imported) -> str | None:

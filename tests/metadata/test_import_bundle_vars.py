@@ -202,3 +202,62 @@ def test_a_bundle_without_targets_gives_the_value_to_the_projects_stacks(
     assert main(argv) == 0
     assert stack_vars(tmp_path, "dev") == {"template": "t.json"}
     assert main(["validate"]) == 0
+
+
+def overrides(root: Path, target: str, text: str) -> None:
+    path = root / "b/.databricks/bundle" / target / "variable-overrides.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+
+
+def test_a_targets_variable_overrides_file_gives_that_stack_its_values(
+    project: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # the CLI's third way (set_variables.go): below --var, BUNDLE_VAR_ and a lookup, over the
+    # default, the target's own value included; names the bundle does not define passed over
+    overrides(project, "dev", '{"catalog": "cat_file", "schema": "s_dev", "undefined": 1}')
+    overrides(project, "prod", '{"catalog": "cat_file", "schema": "s_prod", "warehouse_id": "w"}')
+    monkeypatch.setenv("BUNDLE_VAR_catalog", "cat_env")
+    assert main(["import-bundle", "b", "-o", "resources/given"]) == 0
+    err = capsys.readouterr().err.splitlines()
+    assert stack_vars(project, "dev") == {
+        "catalog": "cat_env",
+        "schema": "s_dev",
+        "warehouse_id": "REPLACE-ME",  # the lookup: the CLI does not read the file for it
+    }
+    assert stack_vars(project, "prod") == {
+        "catalog": "cat_env",
+        "schema": "s_prod",  # over the prod target's own `gold`
+        "warehouse_id": "REPLACE-ME",
+    }
+    assert (
+        "note: b/.databricks/bundle/prod/variable-overrides.json: variables.schema: the value "
+        "there is stack prod's, over the variable's default and the target's value, as the CLI "
+        "ranks it"
+    ) in err
+    assert main(["validate"]) == 0
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (
+            '["catalog"]',
+            "lakeform import-bundle: b/.databricks/bundle/dev/variable-overrides.json: a JSON "
+            'object of variable values expected, as the CLI\'s `{"var1": "value1", "var2": '
+            '"value2"}`',
+        ),
+        (
+            '{"catalog": ["a"]}',
+            "lakeform import-bundle: b/.databricks/bundle/dev/variable-overrides.json: catalog: "
+            "the variable is not complex, and this value is a list or map: the CLI refuses it too",
+        ),
+    ],
+)
+def test_a_variable_overrides_file_the_cli_refuses_is_refused(
+    project: Path, capsys: pytest.CaptureFixture[str], text: str, message: str
+) -> None:
+    overrides(project, "dev", text)
+    assert main(["import-bundle", "b", "-o", "resources/given"]) == 1
+    assert capsys.readouterr().err.splitlines() == [message, "FAILED: nothing written"]
+    assert not list(project.glob("Pulumi.*.yaml"))
