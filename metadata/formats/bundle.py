@@ -941,7 +941,7 @@ def _give_values(
             kept = LMap(pos)
             if isinstance(spec, dict) and "description" in spec:
                 kept.put("description", spec["description"], pos)
-            kept.put("default", value, pos)
+            kept.put("default", _as_given(value), pos)
             variables[name] = kept
         for _, doc in documents:
             for body in _map(doc.get("targets")).values():
@@ -957,6 +957,18 @@ def _give_values(
     problems.extend(_override_files(documents, root, defined, handled, out))
     if problems:
         raise BundleError("\n".join(problems))
+
+
+def _as_given(value: str) -> str | int | bool:
+    """A value given as text, as a field of the CLI gets it: the CLI keeps it a string and its
+    normalize makes it a number or boolean in a field of that type (libs/dyn/convert
+    normalize.go); an integer or boolean whose text is exactly this one is one here, to fill
+    such a field as a typed variable does, and is this same text in a string."""
+    if value in ("true", "false"):
+        return value == "true"
+    if re.fullmatch(r"-?(0|[1-9][0-9]*)", value):
+        return int(value)
+    return value
 
 
 def _override_files(

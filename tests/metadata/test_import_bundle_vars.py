@@ -261,3 +261,38 @@ def test_a_variable_overrides_file_the_cli_refuses_is_refused(
     assert main(["import-bundle", "b", "-o", "resources/given"]) == 1
     assert capsys.readouterr().err.splitlines() == [message, "FAILED: nothing written"]
     assert not list(project.glob("Pulumi.*.yaml"))
+
+
+def test_a_given_number_fills_a_number_field_and_stays_text_in_a_string(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # the CLI keeps a --var a string and normalizes it into a number field (libs/dyn/convert)
+    (project / "b/databricks.yml").write_text(
+        textwrap.dedent("""
+            bundle: {name: typed}
+            variables:
+              runs: {default: 2}
+              label: {description: none}
+            resources:
+              jobs:
+                j:
+                  name: ${var.label}
+                  max_concurrent_runs: ${var.runs}
+                  tags: {runs: "${var.runs}"}
+                  tasks: [{task_key: t, notebook_task: {notebook_path: nb.py}}]
+            targets:
+              dev: {default: true}
+              prod: {variables: {runs: 3}}
+        """).lstrip("\n")
+    )
+    argv = ["import-bundle", "b", "-o", "resources/t", "--var", "runs=5", "--var", "label=007"]
+    assert main(argv) == 0
+    capsys.readouterr()
+    job = yaml.safe_load((project / "resources/t/typed.yaml").read_text())["jobs"]["j"]
+    assert (job["max_concurrent_runs"], job["tags"], job["name"]) == (
+        5,
+        {"runs": "5"},
+        "${var.label}",
+    )
+    assert stack_vars(project, "prod") == {"runs": "5", "label": "007"}
+    assert main(["validate"]) == 0
