@@ -147,6 +147,15 @@ BROKEN_BECAUSE: list[tuple[re.Pattern[str], str, str]] = [
         "databricks/cli bundle/libraries/expand_glob_references.go: `no files match pattern: %s`",
     ),
     (
+        re.compile(r"row keys may hold letters, digits, '_' and '-' only"),
+        "a resource key that is no Terraform name (a template's placeholder left in)",
+        "databricks/cli bundle/deploy/terraform/tfdyn/convert_job.go, convert_pipeline.go: the "
+        "key is the Terraform resource's name (`out.Pipeline[key]`); hashicorp/terraform "
+        "internal/configs/resource.go decodeResourceBlock: `Invalid resource name: A name must "
+        "start with a letter or underscore and may contain only letters, digits, underscores, "
+        "and dashes.`",
+    ),
+    (
         re.compile(r"artifacts\.[\w-]+\.build: '[^']*' failed in "),
         "an artifact build that fails",
         "databricks/cli bundle/artifacts/build.go: `build failed %s, error: %v, output: %s`",

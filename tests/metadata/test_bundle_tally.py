@@ -120,3 +120,22 @@ def test_a_bundle_declaring_a_venv_gets_its_set_up_step_uv_sync(tmp_path: Path) 
     ), log
     assert "Creating virtual environment at: .venv" in log
     assert not (other / ".venv").exists()
+
+
+def test_a_resource_key_terraform_refuses_is_broken_with_terraforms_rule_named(
+    tmp_path: Path,
+) -> None:
+    # a template's placeholder left in the key: the CLI makes the key the Terraform resource's
+    # name, which Terraform refuses; Lakeform refuses it too, and the tally says why
+    bundle = write(
+        tmp_path,
+        "template",
+        "bundle: {name: t}\ninclude: [resources/*.yml]\n",
+        JOB.replace("        j:", "        j_<pipeline name>_job:"),
+    )
+    status, line, _ = tally_one(bundle, tmp_path)
+    assert status == BROKEN, line
+    assert "resources.jobs.j_<pipeline name>_job: row keys may hold letters, digits" in line
+    what, evidence = broken_because(line) or ("", "")
+    assert what == "a resource key that is no Terraform name (a template's placeholder left in)"
+    assert "decodeResourceBlock" in evidence
