@@ -26,7 +26,7 @@ from pulumi.automation import events as ev
 from pulumi.automation._stack import StackInitMode  # Stack.create_or_select's, for _Stack
 from semver import VersionInfo
 
-from cli.pulumienv import EnvError, pulumi_env
+from cli.pulumienv import PREVIEW_ENV, EnvError, pulumi_env
 from metadata.policy import PolicySettings, pack_config
 from metadata.settings import SettingsError, load_stack_settings
 
@@ -325,6 +325,8 @@ class Engine:
         # io.go GetRefreshOption: an explicit flag wins over proj.Options.Refresh).
         workspace = cast("_Workspace", stack.workspace)
         workspace.extra = ["--refresh=false"] if refresh is False else []
+        env_vars = workspace.env_vars
+        workspace.env_vars = {**PREVIEW_ENV, **env_vars}  # an exported value wins
         try:
             with self._policy_args() as policies:
                 stack.preview(
@@ -338,6 +340,7 @@ class Engine:
             raise self._fail(run, err) from None
         finally:
             workspace.extra = []
+            workspace.env_vars = env_vars
         return run
 
     def preview_refresh(self) -> Run:

@@ -363,11 +363,15 @@ def lakeform_project(
     passphrase)."""
     source = tmp / "source"
     source.mkdir(parents=True)
-    copy_from_repository((*LAKEFORM_PROGRAM, "resources", "src"), source)
+    copy_from_repository(("resources", "src"), source)
     stack_file = yaml.safe_load((REPO / f"Pulumi.{stack}.yaml").read_text())
     stack_file.pop("encryptionsalt", None)
     (source / f"Pulumi.{stack}.yaml").write_text(yaml.safe_dump(stack_file, sort_keys=False))
-    return Project.copy_of(source, tmp, workspace=workspace, stack=stack, rate_limit=rate_limit)
+    # The program from the repository with its bytecode (copy_of leaves `source`'s out).
+    include = LAKEFORM_PROGRAM
+    return Project.copy_of(
+        source, tmp, workspace=workspace, stack=stack, rate_limit=rate_limit, include=include
+    )
 
 
 def steps_by_op(preview: dict[str, Any]) -> dict[str, list[str]]:
