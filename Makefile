@@ -23,10 +23,14 @@ help: ## List the targets
 
 # --compile-bytecode: where PYTHONDONTWRITEBYTECODE is set (these build machines) Python would
 # compile pulumi_databricks' ~500 modules from source in every Pulumi run; compiled once here.
+# The same for the repository's own modules: every engine run imports them in the program and in
+# both starts of the local provider, and every `lakeform` command in the CLI (compileall writes
+# __pycache__ whatever the variable says; a file edited since is compiled in memory, as before).
 setup: ## Install uv if missing, then the locked Python dependencies into .venv
 	@command -v uv >/dev/null 2>&1 || python3 -m uv --version >/dev/null 2>&1 \
 		|| python3 -m pip install --quiet uv
 	$(UV) sync --locked --compile-bytecode
+	@$(UV) run --locked python -m compileall -q cli components metadata stacks devtools policies
 
 toolchain: ## Build the pinned Pulumi CLI, language host and plugins (no-op when built)
 	python3 devtools/toolchain/build.py build

@@ -26,7 +26,7 @@ from pulumi.automation import events as ev
 from pulumi.automation._stack import StackInitMode  # Stack.create_or_select's, for _Stack
 from semver import VersionInfo
 
-from cli.pulumienv import EnvError, pulumi_env
+from cli.pulumienv import PREVIEW_ENV, EnvError, pulumi_env
 from metadata.policy import PolicySettings, pack_config
 from metadata.settings import SettingsError, load_stack_settings
 
@@ -135,8 +135,8 @@ class Run:
     policies: list[PolicyViolation] = field(default_factory=list[PolicyViolation])
     """What the policy pack reported (the stack's lakeform:settings.policies)."""
     outputs: dict[str, Any] | None = None
-    """After an update: the stack's outputs (read once the update is done; one `pulumi stack
-    output` run)."""
+    """After an update: the stack's outputs (from the update's events, `update_outputs`; else
+    one `pulumi stack output` run once it is done)."""
     version: int | None = None
     """After an update: its number in the stack's history when known (None: not read; 0 where a
     DIY backend numbers none)."""
@@ -188,34 +188,62 @@ class Engine:
             workspace = _Workspace(
                 work_dir=str(self.project), pulumi_command=command, env_vars=self.env
             )
-            if self._in_file_backend():
+            found = self.checkpoint()
+            if found:
                 workspace.existing = self.stack_name
+            # A stack known not to exist is created (`pulumi stack init`) without the `stack
+            # select` that CREATE_OR_SELECT runs first only to fail.
+            mode = StackInitMode.CREATE if found is False else StackInitMode.CREATE_OR_SELECT
             try:
-                self._stack = _Stack(self.stack_name, workspace, StackInitMode.CREATE_OR_SELECT)
+                try:
+                    self._stack = _Stack(self.stack_name, workspace, mode)
+                except auto.StackAlreadyExistsError:  # created meanwhile by another process
+                    self._stack = _Stack(self.stack_name, workspace, StackInitMode.SELECT)
             except auto.CommandError as err:
                 raise EngineError(_first_error(str(err))) from None
         return self._stack
 
     def _in_file_backend(self) -> bool:
-        """Whether the stack's checkpoint is in a `file://` backend (the DIY backend) already:
-        then it exists, and `pulumi stack select` (which only checks that, as every command does
-        with its `--stack`) can be skipped. The DIY backend's rule (pulumi v3.276.0, pkg/backend/
-        diy/backend.go GetStack -> state.go stackExists/stackPath, store.go projectReferenceStore.
-        StackBasePath): the stack exists when `.pulumi/stacks/<project>/<stack>.json`, `.json.gz`
-        or `.json.zst` does. Any other backend URL or layout: False (select as before)."""
+        """Whether the stack's checkpoint is in a `file://` backend already (`checkpoint`)."""
+        return self.checkpoint() is True
+
+    def checkpoint(self, stack: str | None = None) -> bool | None:
+        """Whether `stack` (default: this engine's) exists, where the backend is a `file://` one
+        (the DIY backend) and its files say so without a `pulumi` process: True, its checkpoint
+        is there (`pulumi stack select`, which only checks that, as every command does with its
+        `--stack`, can be skipped); False, it is not (the stack does not exist); None, any other
+        backend URL or layout (ask pulumi: `stack select`, `stack ls`). The DIY backend's rule
+        (pulumi v3.276.0, pkg/backend/diy/backend.go GetStack -> state.go stackExists/stackPath,
+        store.go projectReferenceStore.StackBasePath): the stack exists when `.pulumi/stacks/
+        <project>/<stack>.json`, `.json.gz` or `.json.zst` does, in the layout by project
+        (meta.go: `.pulumi/meta.yaml` says version 1; the legacy layout, version 0, keeps
+        stacks elsewhere). A backend without `.pulumi` holds no stack at all."""
+        stack = self.stack_name if stack is None else stack
         url = self.env.get("PULUMI_BACKEND_URL") or os.environ.get("PULUMI_BACKEND_URL", "")
         if not url.startswith("file:///") or "%" in url:
-            return False
+            return None
         root = Path(url.removeprefix("file://").partition("?")[0])
         try:
             project = yaml.safe_load((self.project / "Pulumi.yaml").read_text(encoding="utf-8"))
         except (OSError, yaml.YAMLError):
-            return False
+            return None
         name = project.get("name") if isinstance(project, dict) else None
-        if not isinstance(name, str) or not name or "/" in name or "/" in self.stack_name:
+        if not isinstance(name, str) or not name or "/" in name or "/" in stack:
+            return None
+        base = root / ".pulumi" / "stacks" / name / stack
+        if any((base.parent / f"{base.name}{ext}").is_file() for ext in _CHECKPOINTS):
+            return True
+        if not (root / ".pulumi").exists():
             return False
-        base = root / ".pulumi" / "stacks" / name / self.stack_name
-        return any((base.parent / f"{base.name}{ext}").is_file() for ext in _CHECKPOINTS)
+        return False if _layout_by_project(root) else None
+
+    def exists(self, stack: str) -> bool:
+        """Whether `stack` exists in this engine's backend: from the DIY backend's files where
+        they say (`checkpoint`), else one `pulumi stack ls`."""
+        found = self.checkpoint(stack)
+        if found is not None:
+            return found
+        return stack in {s.name for s in self.stack().workspace.list_stacks()}
 
     def _listen(
         self, run: Run, what: str, hook: StepHook | None
@@ -297,6 +325,8 @@ class Engine:
         # io.go GetRefreshOption: an explicit flag wins over proj.Options.Refresh).
         workspace = cast("_Workspace", stack.workspace)
         workspace.extra = ["--refresh=false"] if refresh is False else []
+        env_vars = workspace.env_vars
+        workspace.env_vars = {**PREVIEW_ENV, **env_vars}  # an exported value wins
         try:
             with self._policy_args() as policies:
                 stack.preview(
@@ -310,6 +340,7 @@ class Engine:
             raise self._fail(run, err) from None
         finally:
             workspace.extra = []
+            workspace.env_vars = env_vars
         return run
 
     def preview_refresh(self) -> Run:
@@ -342,7 +373,8 @@ class Engine:
             raise self._fail(run, err) from None
         # The update's number stays unknown (None): saved.update_number reads the history
         # when the deployments table needs it, and a DIY backend numbers every update 0.
-        run.outputs = self.outputs()
+        found = update_outputs(run.done)
+        run.outputs = self.outputs() if found is None else found
         return run
 
     def outputs(self) -> dict[str, Any]:
@@ -392,6 +424,27 @@ def outputs_of(deployment: dict[str, Any]) -> dict[str, Any] | None:
     return {}
 
 
+def update_outputs(done: list[Step]) -> dict[str, Any] | None:
+    """The stack's outputs after an update, from its own events, as `pulumi stack output --json
+    --show-secrets` prints them: the root stack resource's last outputs event (the one after
+    the program registered its outputs; with `refresh: always` a `refresh` one comes first),
+    or None when there is none, or a secret in it has no plaintext (the engine's events carry
+    a secret as {SECRET_SIG: SECRET, "ciphertext": "[secret]"}): then `stack output` reads them."""
+    roots = [
+        s
+        for s in done
+        if s.get("type") == ROOT_STACK
+        and s.get("op") not in ("refresh", "read")
+        and not (s.get("new") or {}).get("parent")
+    ]
+    if not roots:
+        return None
+    try:
+        return {k: _revealed(v) for k, v in (_outputs(roots[-1], "new") or {}).items()}
+    except _NoPlaintext:
+        return None
+
+
 class _NoPlaintext(Exception):
     pass
 
@@ -410,6 +463,16 @@ def _revealed(value: Any) -> Any:
 
 
 _CHECKPOINTS = (".json", ".json.gz", ".json.zst")
+
+
+def _layout_by_project(root: Path) -> bool:
+    """Whether the DIY backend in `root` keeps its stacks by project: `.pulumi/meta.yaml` with
+    version 1 (pulumi v3.276.0 pkg/backend/diy/meta.go pulumiMeta)."""
+    try:
+        meta = yaml.safe_load((root / ".pulumi" / "meta.yaml").read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError):
+        return False
+    return isinstance(meta, dict) and cast("dict[str, Any]", meta).get("version") == 1
 
 
 class _Workspace(auto.LocalWorkspace):

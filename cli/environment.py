@@ -19,6 +19,7 @@ from cli.plan import Plan, RowChange, build_plan
 from cli.render import FORMATS, text
 from cli.shards import (
     Environment,
+    Exported,
     Move,
     combined,
     engines,
@@ -88,16 +89,11 @@ def named_by(env: Environment, stacks: set[str]) -> set[str]:
     }
 
 
-def state_digests(by_stack: dict[str, Engine]) -> dict[str, tuple[str, int]]:
-    """Stack -> (its deployment's digest, rows it holds), exported now."""
-    return {stack: (digest, len(rows)) for stack, (rows, digest) in exports(by_stack).items()}
-
-
 def run_plan(env: Environment, args: argparse.Namespace) -> int:
     if args.save is not None:
         return save_plan(env, args)
     by_stack = engines(env)
-    found: dict[str, tuple[str, int]] = {}
+    found: dict[str, Exported] = {}
     moves = planned_moves(env, states(env, by_stack, found))
     # Without a refresh, a shard whose inputs and state are as at its last up (or last
     # no-change preview) is not previewed (cli/unchanged.py); a refreshing plan reads them all.
@@ -115,7 +111,7 @@ def run_plan(env: Environment, args: argparse.Namespace) -> int:
             by_stack[stack].progress.say(
                 f"  stack {stack}: unchanged since {skipped[stack]}, not previewed"
             )
-            return Plan(stack=stack, rows=[], existing=found[stack][1])
+            return Plan(stack=stack, rows=[], existing=len(found[stack].rows))
         if book is not None:
             book.forget_reads(stack)
         # With the policy pack's findings; one a mandatory rule refuses comes back too.
@@ -142,10 +138,13 @@ def run_up(env: Environment, args: argparse.Namespace) -> int:
     if args.prepare:
         raise EngineError("--prepare takes the saved plan of the sharded stack: add --plan PLAN")
     by_stack = engines(env)
-    moves = planned_moves(env, states(env, by_stack))
+    seen: dict[str, Exported] = {}
+    moves = planned_moves(env, states(env, by_stack, seen))
     runs: dict[str, Run] = {}
 
     def preview(stack: str) -> Plan:
+        # What its program reads is this run's (a shard found up to date is recorded below).
+        (env.root / READS.format(stack=stack)).unlink(missing_ok=True)
         run = deploy.preview_run(by_stack[stack])  # as run_plan's
         runs[stack] = for_up_to_date(run)  # not every step's inputs and outputs until the up
         return deploy.plan_of(by_stack[stack], run)
@@ -175,7 +174,10 @@ def run_up(env: Environment, args: argparse.Namespace) -> int:
         # As cli/deploy.run_up; the stacks it names are deployed before it (env.needs).
         if stack not in moved and up_to_date(runs[stack], after):
             engine.progress.say(f"  stack {stack} is up to date: no update runs")
-            return engine.outputs()
+            current.add(stack)
+            # Its state is as exported before the previews (not moved, not deployed).
+            kept = seen[stack].outputs
+            return engine.outputs() if kept is None else kept
         (env.root / READS.format(stack=stack)).unlink(missing_ok=True)  # this run's anew
         done = engine.up(hook=deploy.row_progress(engine.progress))
         outputs = done.outputs if done.outputs is not None else engine.outputs()
@@ -184,14 +186,18 @@ def run_up(env: Environment, args: argparse.Namespace) -> int:
         return outputs
 
     deployed: set[str] = set()
+    current: set[str] = set()  # found up to date: no update ran
     after: dict[str, dict[str, Any]] = {}  # stack -> its outputs, once this run deployed it
     outputs, errors = side_by_side(env.stacks(), up, args.jobs, env.needs)
-    if deployed and Book.applies(env):
-        # What `plan --no-refresh` trusts of the shards deployed (cli/unchanged.py): their
-        # states now, and those of the stacks they name.
-        read = {s: by_stack[s] for s in sorted(deployed | named_by(env, deployed))}
+    if (deployed or current) and Book.applies(env):
+        # What `plan --no-refresh` trusts of the shards deployed or up to date (cli/unchanged.py):
+        # their states now, and those of the stacks they name; exported again only where this
+        # run changed them (an update, a move), else as exported before the previews.
+        done = deployed | current
+        changed = deployed | ({m.source for m in moves} | {m.dest for m in moves})
+        again = {s: by_stack[s] for s in sorted((done | named_by(env, done)) & changed)}
         book = Book(env, by_stack[env.stacks()[0]])
-        book.record(Stacks.of(state_digests(read)), sorted(deployed), "up")
+        book.record(Stacks.of({**seen, **exports(again)}), sorted(done), "up")
     # What deployed is shown even when a shard failed; the next run finishes the others.
     deploy.print_outputs(merged_outputs(outputs, env.stacks()), as_json=False)
     if errors:
@@ -245,8 +251,8 @@ def _held_stacks(env: Environment, by_stack: dict[str, Engine]) -> dict[str, Eng
     """Every stack holding the environment's rows: the shards, and the environment's own stack
     while it still exists (rows from before it was sharded)."""
     first = next(iter(by_stack.values()))
-    names = {s.name for s in first.stack().workspace.list_stacks()}
-    extra = {env.name: Engine(env.root, env.name, first.progress)} if env.name in names else {}
+    there = first.exists(env.name)
+    extra = {env.name: Engine(env.root, env.name, first.progress)} if there else {}
     return {**by_stack, **extra}
 
 
@@ -306,8 +312,9 @@ def save_plan(env: Environment, args: argparse.Namespace) -> int:
             "plan (lakeform up) or undo the change in the workspace, then save the plan again.",
         )
     rows = saved.row_fields(env.root, env.name, env.settings)
-    found = {stack: saved.compared(engine) for stack, engine in by_stack.items()}
-    moves = planned_moves(env, states(env, by_stack))
+    seen: dict[str, Exported] = {}
+    moves = planned_moves(env, states(env, by_stack, seen))
+    found = {stack: saved.compared(e, seen[stack].outputs) for stack, e in by_stack.items()}
     with tempfile.TemporaryDirectory(prefix="lakeform-plan-") as tmp:
         plans = _previews(env, by_stack, moves, args.jobs, Path(tmp))
         engine_plans = {s: json.loads((Path(tmp) / f"{s}.json").read_text()) for s in plans}
@@ -420,7 +427,8 @@ def _check_environment(
     _same_inputs(env, record, path)
     held = _held_stacks(env, by_stack)
     _same_stacks(env, record, path, held)
-    moves = planned_moves(env, states(env, by_stack))
+    seen: dict[str, Exported] = {}
+    moves = planned_moves(env, states(env, by_stack, seen))
     if _moves_json(moves) != record.moves:
         lines = [f"{m['kind']}.{m['key']}: {m['source']} -> {m['dest']}" for m in record.moves]
         lines = [f"saved: {line}" for line in lines] or ["saved: no moves"]
@@ -428,7 +436,7 @@ def _check_environment(
         raise saved.refusal(f"{what}: the rows to move between shards changed", lines, again)
     drifted = [line for engine in held.values() for line in saved.refreshed(engine)]
     for stack, engine in by_stack.items():
-        now = saved.compared_lines(saved.compared(engine))
+        now = saved.compared_lines(saved.compared(engine, seen[stack].outputs))
         was = record.shards[stack].workspace if stack in record.shards else []
         drifted += [f"{line} (no longer)" for line in was if line not in now]
         drifted += [line for line in now if line not in was]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import csv
 import os
 import sys
 import tempfile
@@ -37,6 +38,16 @@ def register(sub: Any) -> None:
         help="folder to write (default: resources)",
     )
     p.add_argument("--force", action="store_true", help="overwrite existing files")
+    p.add_argument(
+        "--var",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="a bundle variable's value, as `databricks bundle deploy --var` takes it "
+        "(repeatable; comma-separated pairs as well); the environment variable "
+        "BUNDLE_VAR_NAME gives one too, ranked below --var. Over the variable's default and "
+        "every target's value, written to every stack's lakeform:settings.variables",
+    )
     p.set_defaults(run=run)
 
 
@@ -49,8 +60,13 @@ def run(args: argparse.Namespace) -> int:
     bundle: Path = args.path
     out_dir: Path = args.output
     readers = _stacks_reading(root, out_dir)
+    given = given_vars(args.var)
+    if isinstance(given, str):
+        print(f"lakeform import-bundle: {given}", file=sys.stderr)
+        print("FAILED: nothing written", file=sys.stderr)
+        return 1
     try:
-        imported = import_bundle(bundle, root, sorted(readers))
+        imported = import_bundle(bundle, root, sorted(readers), given, os.environ)
     except BundleError as err:
         for line in str(err).splitlines():
             print(f"lakeform import-bundle: {line}", file=sys.stderr)
@@ -105,10 +121,37 @@ def run(args: argparse.Namespace) -> int:
     )
 
 
+def given_vars(flags: list[str]) -> dict[str, str] | str:
+    """The `--var` flags as name -> value, or why not. Each flag is read as the CLI's
+    (cmd/bundle/variables.go, a pflag StringSlice: comma-separated values, CSV-quoted when a
+    value holds a comma) and split at its first `=` (Root.InitializeVariables); a variable given
+    twice is refused, as Variable.Set refuses a second value (bundle/config/variable)."""
+    given: dict[str, str] = {}
+    for flag in flags:
+        try:
+            pairs = next(csv.reader([flag]), [])
+        except csv.Error as err:
+            return f"--var {flag}: {err}"
+        for pair in pairs:
+            name, sep, value = pair.partition("=")
+            if not sep:
+                return (
+                    f"--var {pair}: expected NAME=VALUE (the CLI refuses it too: `unexpected "
+                    "flag value for variable assignment`)"
+                )
+            if name in given:
+                return (
+                    f"--var {name}: given twice ({given[name]!r}, then {value!r}); the CLI "
+                    "refuses it too (`variable has already been assigned value`)"
+                )
+            given[name] = value
+    return given
+
+
 def _in_bundle(problem: Any, check: Path, imported: Any, stack: str | None) -> str:
     """A problem of the rows (in a file not yet written) at the bundle line its field comes
     from, with the bundle's field path; the rows' own path when it has none there."""
-    from metadata.formats.bundle import bundle_source
+    from metadata.formats.bundle import bundle_source, give_hint
 
     source = None
     if problem.pos is not None and problem.pos.file == str(check):
@@ -121,8 +164,8 @@ def _in_bundle(problem: Any, check: Path, imported: Any, stack: str | None) -> s
         if message.startswith(f"unknown variable '${{var.{var}}}'"):
             message = (
                 f"variable {var} (defined at {at}) has no value: no default, and no target "
-                "sets one (the CLI refuses to deploy it too): give it a default, or a value in "
-                "each stack's lakeform:settings.variables"
+                "sets one (the CLI refuses to deploy it too): give it a default or a value in "
+                f"each stack's lakeform:settings.variables, or {give_hint(var)}"
             )
     return f"{pos}: {path}: {message}"
 

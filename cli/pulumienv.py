@@ -37,6 +37,16 @@ checkpoints serialise the whole state after every step (allocating it anew each 
 100% its collector took about a fifth of its CPU; at 200%, measured at 500 jobs in one stack,
 the engine used 12 to 15% less CPU for about a third more peak memory (docs/performance.md,
 "Scale", 2026-12-07 afternoon)."""
+PREVIEW_ENV = {"PULUMI_SKIP_CHECKPOINTS": "true"}
+"""Added to a preview's environment unless exported. A preview persists no state: both backends
+give its snapshot manager a persister that discards every save (pulumi v3.276.0 pkg/backend/diy/
+backend.go `apply`: DiscardPersister for a PreviewUpdate or DryRun; httpstate/backend.go the
+same), yet by default the manager still builds, serialises and checks the whole state after
+every step it applies in memory (backend/snapshot.go `defaultServiceLoop` -> `saveSnapshot`),
+quadratic in the resources. With PULUMI_SKIP_CHECKPOINTS it does so once, at the end
+(`unsafeServiceLoop`); the saves it skips were discarded anyway, so a crash loses nothing it
+would have kept. Measured at 200 jobs (bench_stack_cpu): a preview from empty 2.7 -> 0.8 CPU-s
+of engine. Never for `up`, `refresh` or `destroy`, whose checkpoints `lakeform recover` needs."""
 
 
 class EnvError(RuntimeError):

@@ -113,8 +113,11 @@ def stack_version(engine: Engine) -> str:
 def update_number(engine: Engine, version: int | None = None) -> int:
     """The stack's last update's number: its version where the backend numbers updates, else
     (a DIY backend numbers every update 0) how many updates its history holds. `version`: the
-    last update's, when known (`Run.version` of `Engine.up`): no history read for it."""
+    last update's, when known (`Run.version` of `Engine.up`): no history read for it, nor in
+    a file backend, whose every update is 0 (Engine.checkpoint: one read of the history)."""
     stack = engine.stack()
+    if version is None and engine.checkpoint() is not None:
+        version = 0
     if version is None:
         last = stack.history(page_size=1, show_secrets=False)
         version = last[0].version if last else 0
@@ -357,10 +360,11 @@ def refreshed(engine: Engine) -> list[str]:
     return drift_lines(build_plan(engine.stack_name, run.done, drift=True))
 
 
-def compared(engine: Engine) -> list[Drifted]:
+def compared(engine: Engine, outputs: Mapping[str, Any] | None = None) -> list[Drifted]:
     """Each deployed job and pipeline compared with its row (cli/drift.py): the row edits a
-    deploy makes, and what the provider's read cannot see changed in the workspace."""
-    return workspace_drift.check(engine)
+    deploy makes, and what the provider's read cannot see changed in the workspace. `outputs`:
+    the stack's, when already read (else one `pulumi stack output`)."""
+    return workspace_drift.check(engine, outputs)
 
 
 def compared_lines(found: Iterable[Drifted]) -> list[str]:

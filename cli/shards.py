@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
-from cli.engine import Engine, EngineError
+from cli.engine import Engine, EngineError, outputs_of
 from cli.files import write_atomic
 from cli.plan import Plan, RowChange, for_review, kind_of, urn_parts
 from cli.pulumienv import file_backend
@@ -189,47 +189,47 @@ def planned_moves(env: Environment, states: Mapping[str, dict[Row, list[str]]]) 
     return moves
 
 
-def exported(engine: Engine) -> list[Mapping[str, Any]]:
-    return _exported(engine)[0]
+@dataclass(frozen=True)
+class Exported:
+    """What one `pulumi stack export --show-secrets` of a stack gave: the rows its state holds,
+    a digest of its whole deployment (any update, state edit or import changes it:
+    cli/unchanged.py) and its outputs (cli/engine.py `outputs_of`; None: a secret without
+    plaintext, left to `pulumi stack output`)."""
+
+    rows: dict[Row, list[str]]
+    digest: str
+    outputs: dict[str, Any] | None
 
 
-def _exported(engine: Engine) -> tuple[list[Mapping[str, Any]], str]:
-    """The stack's resources, and a digest of its whole deployment (any update, state edit or
-    import changes it: cli/unchanged.py)."""
-    deployment = engine.stack().export_stack().deployment or {}
+def export(engine: Engine) -> Exported:
+    deployment = dict(engine.stack().export_stack().deployment or {})
     digest = hashlib.sha256(json.dumps(deployment, sort_keys=True).encode()).hexdigest()
-    return list(deployment.get("resources") or []), digest
+    rows = held(list(deployment.get("resources") or []))
+    return Exported(rows=rows, digest=digest, outputs=outputs_of(deployment))
 
 
-def exports(engines: Mapping[str, Engine]) -> dict[str, tuple[dict[Row, list[str]], str]]:
-    """Stack -> (what its state holds, a digest of its deployment), for each of `engines`."""
-
+def exports(engines: Mapping[str, Engine]) -> dict[str, Exported]:
+    """Stack -> what its export gave (`Exported`), for each of `engines`."""
     # Each export is a `pulumi` process: side by side, as the shards' stacks are independent.
-    # Each worker keeps only what the state holds by row, not the whole deployment (every
-    # resource's inputs and outputs) until its turn in `map`'s order.
-    def summary(engine: Engine) -> tuple[dict[Row, list[str]], str]:
-        resources, digest = _exported(engine)
-        return held(resources), digest
-
     with ThreadPoolExecutor(max_workers=SETUP_WORKERS) as pool:
-        return dict(zip(engines, pool.map(summary, engines.values()), strict=True))
+        return dict(zip(engines, pool.map(export, engines.values()), strict=True))
 
 
 def states(
     env: Environment,
     engines: Mapping[str, Engine],
-    digests: dict[str, tuple[str, int]] | None = None,
+    seen: dict[str, Exported] | None = None,
 ) -> dict[str, dict[Row, list[str]]]:
     """What each shard's stack holds, and the environment's own stack when it still exists;
-    with `digests`, each shard's stack's deployment digest and rows held are added to it."""
+    with `seen`, what each shard's export gave is added to it (for a command that needs its
+    digest or outputs too: no second export)."""
     found = exports(engines)
-    out = {stack: rows for stack, (rows, _) in found.items()}
-    if digests is not None:
-        digests.update({stack: (d, len(rows)) for stack, (rows, d) in found.items()})
+    out = {stack: e.rows for stack, e in found.items()}
+    if seen is not None:
+        seen.update(found)
     first = next(iter(engines.values()))
-    names = {s.name for s in first.stack().workspace.list_stacks()}
-    if env.name in names:
-        out[env.name] = held(exported(Engine(env.root, env.name, first.progress)))
+    if first.exists(env.name):
+        out[env.name] = export(Engine(env.root, env.name, first.progress)).rows
     return out
 
 

@@ -41,7 +41,7 @@ from pydantic import BaseModel
 from cli.engine import Engine, Run, Step
 from cli.files import write_atomic
 from cli.saved import program_version
-from cli.shards import Environment
+from cli.shards import Environment, Exported
 from metadata import KINDS
 from metadata.paths import LeavesRepository, repo_glob
 from metadata.shards import READS
@@ -63,11 +63,11 @@ class Stacks:
     existing: Mapping[str, int]
 
     @classmethod
-    def of(cls, found: Mapping[str, tuple[str, int]]) -> Stacks:
-        """From cli/shards.py `states(digests=)`: stack -> (digest, rows held)."""
+    def of(cls, found: Mapping[str, Exported]) -> Stacks:
+        """From cli/shards.py `states(seen=)` or `exports`: stack -> what its export gave."""
         return cls(
-            digests={s: d for s, (d, _) in found.items()},
-            existing={s: n for s, (_, n) in found.items()},
+            digests={s: e.digest for s, e in found.items()},
+            existing={s: len(e.rows) for s, e in found.items()},
         )
 
 

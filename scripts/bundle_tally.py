@@ -21,6 +21,17 @@ value, a 5-field cron, a notebook that is not there, a failing build: BROKEN_BEC
 the source that says so) is BROKEN: the tally gives the share of the bundles the CLI would deploy
 as well.
 
+A bundle refused only because a variable has no value (no default, no target's) is tried again
+with the values the error asks for, `--var NAME=TALLY_PLACEHOLDER` each, as a user gives them to
+`databricks bundle deploy --var`: when it then imports and validates it is GIVEN, counted on its
+own line (not among OK), and every line tried so names the --var flags it was given.
+
+A bundle that declares `python.venv_path` and has a pyproject.toml or uv.lock gets the set-up
+step their READMEs give before its import, `uv sync` in the bundle folder (into the venv_path;
+the CLI runs the Python loaders in that venv and refuses when it is not there), when the venv is
+not there already; its line says how that went (when it fails, the venv it left is removed, and
+the import runs as it would without the set-up).
+
 The stack files are copied without their deploy `policies` (Pulumi.prod.yaml's make every prod
 job need a timeout and failure emails): the tally measures the import, and a project's policy
 rules are its own; `--policies` keeps them, to see what a bundle would need to pass them.
@@ -93,10 +104,17 @@ def copy_stacks(project: Path, policies: bool) -> None:
         (project / f.name).write_text(yaml.safe_dump(doc, sort_keys=False), encoding="utf-8")
 
 
-OK, OUT, BROKEN, FAIL = "OK", "OUT", "BROKEN", "FAIL"
-"""Imported and validated; nothing Lakeform deploys (the import says what the bundle has
-instead: refused, and rightly so, it is out of Lakeform's scope); refused for something the
-Databricks CLI or the API refuses too (BROKEN_BECAUSE); refused for another reason."""
+OK, GIVEN, OUT, BROKEN, FAIL = "OK", "GIVEN", "OUT", "BROKEN", "FAIL"
+"""Imported and validated; imported and validated once given the variables' values the CLI
+needs too (`--var NAME=TALLY_PLACEHOLDER`); nothing Lakeform deploys (the import says what the
+bundle has instead: refused, and rightly so, it is out of Lakeform's scope); refused for
+something the Databricks CLI or the API refuses too (BROKEN_BECAUSE); refused for another
+reason."""
+
+PLACEHOLDER = "TALLY_PLACEHOLDER"
+"""The value the tally gives each variable the import says has none."""
+ASKED = re.compile(r"--var ([\w-]+)=VALUE")
+"""How an error asks for a variable's value (metadata/formats/bundle.py give_hint)."""
 
 BROKEN_BECAUSE: list[tuple[re.Pattern[str], str, str]] = [
     (
@@ -129,6 +147,15 @@ BROKEN_BECAUSE: list[tuple[re.Pattern[str], str, str]] = [
         "databricks/cli bundle/libraries/expand_glob_references.go: `no files match pattern: %s`",
     ),
     (
+        re.compile(r"row keys may hold letters, digits, '_' and '-' only"),
+        "a resource key that is no Terraform name (a template's placeholder left in)",
+        "databricks/cli bundle/deploy/terraform/tfdyn/convert_job.go, convert_pipeline.go: the "
+        "key is the Terraform resource's name (`out.Pipeline[key]`); hashicorp/terraform "
+        "internal/configs/resource.go decodeResourceBlock: `Invalid resource name: A name must "
+        "start with a letter or underscore and may contain only letters, digits, underscores, "
+        "and dashes.`",
+    ),
+    (
         re.compile(r"artifacts\.[\w-]+\.build: '[^']*' failed in "),
         "an artifact build that fails",
         "databricks/cli bundle/artifacts/build.go: `build failed %s, error: %v, output: %s`",
@@ -147,6 +174,31 @@ def broken_because(error: str) -> tuple[str, str] | None:
 
 
 def tally_one(bundle: Path, root: Path, policies: bool = False) -> tuple[str, str, str]:
+    """The bundle's status, its line and the full output; tried again, in a fresh project,
+    with each variable's value an error asks for, while new ones are asked for."""
+    given: dict[str, str] = {}
+    log = ""
+    while True:
+        status, line, out = attempt(bundle, root, policies, given)
+        log += out
+        asked = {n for n in ASKED.findall(out) if n not in given}
+        if status == OK or not asked:
+            break
+        given |= dict.fromkeys(sorted(asked), PLACEHOLDER)
+        log += f"$ tried again with {_flags(given)}\n"
+    if given:
+        line = f"with {_flags(given)}: {line}"
+        status = GIVEN if status == OK else status
+    return status, line, log
+
+
+def _flags(given: dict[str, str]) -> str:
+    return " ".join(f"--var {k}={v}" for k, v in given.items())
+
+
+def attempt(
+    bundle: Path, root: Path, policies: bool, given: dict[str, str]
+) -> tuple[str, str, str]:
     name = re.sub(r"[^A-Za-z0-9_-]", "_", bundle.relative_to(root).as_posix()) or "bundle"
     with tempfile.TemporaryDirectory(prefix="lakeform-tally-") as tmp:
         project = Path(tmp)
@@ -158,11 +210,13 @@ def tally_one(bundle: Path, root: Path, policies: bool = False) -> tuple[str, st
             base = base.parent if base != root else base
         shutil.copytree(base, project / "bundles" / name, symlinks=True)
         inner = f"bundles/{name}/{bundle.relative_to(base).as_posix()}".rstrip("/.")
-        imp = lakeform(["import-bundle", inner, "-o", f"resources/{name}"], project)
-        log = f"$ import-bundle\n{imp.stdout}{imp.stderr}"
+        setup, log = set_up(project / inner)
+        flags = [a for k, v in given.items() for a in ("--var", f"{k}={v}")]
+        imp = lakeform(["import-bundle", inner, "-o", f"resources/{name}", *flags], project)
+        log += f"$ import-bundle {' '.join(flags)}\n{imp.stdout}{imp.stderr}"
         if imp.returncode != 0:
             out_of_scope = f": {NOTHING_TO_IMPORT}: " in imp.stderr
-            error = "import: " + first_error(imp)
+            error = "import: " + first_error(imp) + setup
             status = OUT if out_of_scope else BROKEN if broken_because(error) else FAIL
             return status, error, log
         val = lakeform(["validate"], project)
@@ -170,7 +224,38 @@ def tally_one(bundle: Path, root: Path, policies: bool = False) -> tuple[str, st
         if val.returncode != 0:
             error = "validate: " + first_error(val)
             return BROKEN if broken_because(error) else FAIL, error, log
-        return OK, val.stdout.strip().splitlines()[-1], log
+        return OK, val.stdout.strip().splitlines()[-1] + setup, log
+
+
+def set_up(bundle: Path) -> tuple[str, str]:
+    """The set-up step the bundle's README gives for its Python venv, `uv sync` in its folder,
+    run when it declares `python.venv_path`, has a pyproject.toml or uv.lock, and the venv is
+    not there: (what to add to its line, the log). Nothing for other bundles."""
+    import yaml
+
+    try:
+        doc = yaml.safe_load((bundle / "databricks.yml").read_text(encoding="utf-8")) or {}
+        venv = str(((doc.get("python") or {}).get("venv_path")) or "")
+    except (OSError, yaml.YAMLError, AttributeError):
+        return "", ""
+    has_project = (bundle / "pyproject.toml").is_file() or (bundle / "uv.lock").is_file()
+    if not venv or not has_project or (bundle / venv).exists():
+        return "", ""
+    env = {k: v for k, v in os.environ.items() if k != "VIRTUAL_ENV"}
+    env |= {"UV_PROJECT_ENVIRONMENT": venv, "UV_PYTHON_DOWNLOADS": "never"}
+    proc = subprocess.run(
+        ["uv", "sync"], cwd=bundle, env=env, capture_output=True, text=True, check=False
+    )
+    log = f"$ uv sync (set-up: python.venv_path {venv})\n{proc.stdout}{proc.stderr}"
+    if proc.returncode == 0:
+        return f" (set-up: `uv sync` made python.venv_path {venv})", log
+    lines = [ln.strip() for ln in proc.stderr.splitlines() if ln.strip()]
+    errors = [ln for ln in lines if re.search(r"^error:|[A-Za-z]Error:", ln)]
+    why = (errors or lines or [f"exit {proc.returncode}"])[-1]
+    # what it left (a venv without the packages) would fail where the bundle as it is may
+    # not: the import runs without it, as before, and the line says why
+    shutil.rmtree(bundle / venv, ignore_errors=True)
+    return f" (set-up: `uv sync` for python.venv_path {venv} failed, so none: {why})", log
 
 
 def _levels_up(bundle: Path) -> int:
@@ -213,7 +298,7 @@ def main() -> int:
     for bundle in found:
         status, line, log = tally_one(bundle, root, args.policies)
         rel = bundle.relative_to(root).as_posix()
-        print(f"{status:4} {rel}: {line}")
+        print(f"{status:5} {rel}: {line}")
         if args.verbose:
             print("    " + log.replace("\n", "\n    "))
         counts[status] += 1
@@ -223,13 +308,16 @@ def main() -> int:
             broken[broken_because(line) or ("", "")] += 1
     in_scope = len(found) - counts[OUT]
     deployable = in_scope - counts[BROKEN]
+    ok, given = counts[OK], counts[OK] + counts[GIVEN]
     print(
-        f"\n{counts[OK]}/{len(found)} bundles import and validate; {counts[OUT]} have nothing "
-        f"Lakeform deploys (OUT: refused, naming what they have instead); {counts[BROKEN]} have "
-        "what the Databricks CLI or the API refuses too (BROKEN); "
-        f"{counts[FAIL]} refused otherwise (FAIL)\n"
-        f"{counts[OK]}/{in_scope} of the bundles with a job, pipeline or quality monitor import "
-        f"and validate; {counts[OK]}/{deployable} of those the CLI would deploy"
+        f"\n{ok}/{len(found)} bundles import and validate; {counts[GIVEN]} import and validate "
+        f"when given the values the CLI needs too (GIVEN: --var NAME={PLACEHOLDER}, as on their "
+        f"lines); {counts[OUT]} have nothing Lakeform deploys (OUT: refused, naming what they "
+        f"have instead); {counts[BROKEN]} have what the Databricks CLI or the API refuses too "
+        f"(BROKEN); {counts[FAIL]} refused otherwise (FAIL)\n"
+        f"{ok}/{in_scope} of the bundles with a job, pipeline or quality monitor import and "
+        f"validate, {given}/{in_scope} with GIVEN; {ok}/{deployable} of those the CLI would "
+        f"deploy, {given}/{deployable} with GIVEN"
     )
     for (what, evidence), n in broken.most_common():
         print(f"{n:3} BROKEN: {what} ({evidence})")

@@ -68,6 +68,7 @@ class Tally:
     engine_cpu: float = 0.0
     other: int = 0
     other_cpu: float = 0.0
+    other_verbs: Counter[str] = field(default_factory=Counter[str])
 
 
 def tally(log: Path) -> dict[str, Tally]:
@@ -87,6 +88,7 @@ def tally(log: Path) -> dict[str, Tally]:
         else:
             row.other += 1
             row.other_cpu += seconds
+            row.other_verbs[command] += 1
     return tests
 
 
@@ -135,6 +137,9 @@ def main(argv: list[str] | None = None) -> int:
                     f"  {name[:68]:68} {sum(t.engine.values()):11} {t.engine_cpu:7.1f} "
                     f"{t.other:6} {t.other_cpu:6.1f}  {kinds}"
                 )
+                if t.other:
+                    verbs = ", ".join(f"{k} {n}" for k, n in sorted(t.other_verbs.items()))
+                    print(f"  {'':68} {'':11} {'':7} {'':6} {'':6}  other: {verbs}")
     finally:
         shutil.rmtree(home, ignore_errors=True)
     return 0

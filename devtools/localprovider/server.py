@@ -11,15 +11,16 @@ import threading
 import time
 from collections.abc import Callable
 from concurrent import futures
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import grpc
 from google.protobuf import empty_pb2, json_format, struct_pb2
 from pulumi.runtime.proto import plugin_pb2, provider_pb2, provider_pb2_grpc
 
-from components.names import unknown_properties
 from devtools.localprovider.client import PLUGIN_VERSION, Client, ConfigError, configure
-from devtools.localprovider.resources import INVOKES, KINDS, Kind, ResourceError
+
+if TYPE_CHECKING:
+    from devtools.localprovider.resources import Kind
 
 log = logging.getLogger("lakeform.localprovider")
 
@@ -52,9 +53,24 @@ class Provider(provider_pb2_grpc.ResourceProviderServicer):
     """One plugin process serves one engine; Configure comes before any resource call."""
 
     def __init__(self) -> None:
-        self.kinds: dict[str, Kind] = {token: kind() for token, kind in KINDS.items()}
         self._client: Client | None = None
         self._lock = threading.Lock()
+        self._kinds: dict[str, Kind] | None = None
+
+    @property
+    def kinds(self) -> dict[str, Kind]:
+        """The resource types served, imported on the first resource call: the engine starts a
+        second copy of the plugin each run for the program's default provider, which it asks
+        for CheckConfig and never for a resource (pulumi v3.276.0 pkg/resource/deploy/
+        providers/registry.go `Check` loads a fresh provider; `Same` keeps the configured one),
+        so that copy never imports the resource code nor the names table."""
+        if self._kinds is None:
+            with self._lock:  # the engine's first calls come on several threads at once
+                if self._kinds is None:
+                    from devtools.localprovider.resources import KINDS
+
+                    self._kinds = {token: kind() for token, kind in KINDS.items()}
+        return self._kinds
 
     # -- helpers ---------------------------------------------------------------------------
     def _kind(self, type_: str, urn: str, context: grpc.ServicerContext) -> Kind:
@@ -74,9 +90,11 @@ class Provider(provider_pb2_grpc.ResourceProviderServicer):
         return self._client
 
     def _guard(self, context: grpc.ServicerContext, what: str, call: Callable[[], T]) -> T:
+        from devtools.localprovider import resources
+
         try:
             return call()
-        except (ResourceError, ConfigError) as exc:
+        except (resources.ResourceError, ConfigError) as exc:
             context.abort(grpc.StatusCode.UNKNOWN, f"{what}: {exc}")
         except Exception as exc:  # the SDK's DatabricksError and transport errors
             context.abort(grpc.StatusCode.UNKNOWN, f"{what}: {type(exc).__name__}: {exc}")
@@ -124,6 +142,8 @@ class Provider(provider_pb2_grpc.ResourceProviderServicer):
 
     # -- resources -------------------------------------------------------------------------
     def Check(self, request: Any, context: grpc.ServicerContext) -> Any:
+        from components.names import unknown_properties
+
         kind = self._kind(request.type, request.urn, context)
         news = _dict(request.news)
         failures = [
@@ -165,6 +185,8 @@ class Provider(provider_pb2_grpc.ResourceProviderServicer):
         )
 
     def Invoke(self, request: Any, context: grpc.ServicerContext) -> Any:
+        from devtools.localprovider.resources import INVOKES
+
         call = INVOKES.get(request.tok)
         if call is None:
             context.abort(

@@ -13,13 +13,14 @@ from __future__ import annotations
 
 import copy
 import glob
+import json
 import os
 import re
 import subprocess
 import tomllib
 import types
 import typing
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, cast
@@ -122,10 +123,19 @@ class BundleError(Exception):
     """The bundle cannot be read at all (no databricks.yml, YAML errors)."""
 
 
-def import_bundle(bundle: Path, root: Path, stacks: Collection[str] = ()) -> Imported:
+def import_bundle(
+    bundle: Path,
+    root: Path,
+    stacks: Collection[str] = (),
+    given: Mapping[str, str] | None = None,
+    env: Mapping[str, str] | None = None,
+) -> Imported:
     """Read the bundle at `bundle` (its folder or databricks.yml) for a project rooted at `root`.
     `stacks` are the project's other stacks that will read the rows: each gets settings as a
-    target the bundle leaves empty would (the variables' defaults, the top-level presets)."""
+    target the bundle leaves empty would (the variables' defaults, the top-level presets).
+    `given` (the `--var NAME=VALUE`s) and the `BUNDLE_VAR_NAME`s of `env` are variables' values
+    as the Databricks CLI takes them: over the defaults and the targets' values, in every stack
+    (see _give_values)."""
     main = bundle / "databricks.yml" if bundle.is_dir() else bundle
     if not main.is_file():
         raise BundleError(f"{main}: no databricks.yml here")
@@ -144,6 +154,7 @@ def import_bundle(bundle: Path, root: Path, stacks: Collection[str] = ()) -> Imp
         documents.extend((path, _read(path, root, out)) for path in found)
         if not found and len(problems) == before:
             out.empty_includes.append(f"'{pattern}' at {loc.pos(('include', i))}")
+    _give_values(documents, root, dict(given or {}), env or {}, out)
     documents.extend(_python_documents(main.parent, documents, root, out))
     for path, doc in documents:
         doc_loc = Locator(_rel(path, root), (), doc, None)
@@ -356,8 +367,8 @@ def import_bundle(bundle: Path, root: Path, stacks: Collection[str] = ()) -> Imp
         if ident[1] in out.rows.get(ident[0], {}):
             out.problems.extend(found)
     for var, value in variables.items():
-        given = any(var in _map(t.get("variables")) for t in targets.values())
-        if value is None and var not in typed and not given:
+        in_target = any(var in _map(t.get("variables")) for t in targets.values())
+        if value is None and var not in typed and not in_target:
             out.unset[var] = variable_at[var]
     for name, target in stacks_targets.items():
         stack_vars = {k: v for k, v in variables.items() if v is not None}
@@ -373,8 +384,8 @@ def import_bundle(bundle: Path, root: Path, stacks: Collection[str] = ()) -> Imp
                 out.problems.append(
                     f"{variable_at[var]}: variables.{var}: no value for stack {name} (no "
                     "default, and the target sets none); the CLI refuses to deploy a variable "
-                    f"without a value too: give it a default, or a value in "
-                    f"targets.{name}.variables"
+                    f"without a value too: give it a default or a value in "
+                    f"targets.{name}.variables, or {give_hint(var)}"
                 )
         for variable, by_target in out.per_stack.items():
             # a stack that is no target takes the default target's, as it takes its variables
@@ -560,14 +571,22 @@ def _python_documents(
         out.notes.extend(f"{where}: {w}" for w in warnings)
         results[target] = (resources, locations)
     first, locations = results[default]
+    if len(results) > 1 and any(r != first for r, _ in results.values()):
+        # a loader writing the target's name (`bundle.target`) in values: the same with
+        # ${bundle.target} there, when that makes every target's alike; each target's is then
+        # exactly what the CLI deploys to it (it substitutes ${bundle.target} after loading)
+        templated = {t: _target_ref(r, t) for t, (r, _) in results.items()}
+        if all(r == templated[default] for r in templated.values()):
+            differ = _differing(first, results)
+            first = templated[default]
+            results = {t: (first, found) for t, (_, found) in results.items()}
+            out.notes.append(
+                f"{where}: the Python loaders write each target's name in "
+                f"{', '.join(differ)}: the rows have {TARGET_REF} there, each stack's name"
+            )
     for target, (resources, _) in results.items():
         if resources != first:
-            differ = sorted(
-                f"{kind}.{key}"
-                for kind in {*first, *resources}
-                for key in {*_map(first.get(kind)), *_map(resources.get(kind))}
-                if _map(first.get(kind)).get(key) != _map(resources.get(kind)).get(key)
-            )
+            differ = _differing(first, {target: (resources, {})})
             raise BundleError(
                 f"{where}: the Python loaders give target {target} other resources than target "
                 f"{default} ({', '.join(differ)}); a Lakeform row is the same for every stack: "
@@ -586,6 +605,30 @@ def _python_documents(
 
     doc = bundle_python.located({"resources": first}, locations, file_of, python_at)
     return [(folder / bundle_python.GENERATED, doc)]
+
+
+def _target_ref(value: Any, target: str) -> Any:
+    """`value` with the target's name in its strings (not its keys) as ${bundle.target}."""
+    if isinstance(value, str):
+        return value.replace(target, TARGET_REF)
+    if isinstance(value, dict):
+        return {k: _target_ref(v, target) for k, v in cast("dict[str, Any]", value).items()}
+    if isinstance(value, list):
+        return [_target_ref(v, target) for v in cast("list[Any]", value)]
+    return value
+
+
+def _differing(first: dict[str, Any], results: dict[str, tuple[dict[str, Any], Any]]) -> list[str]:
+    """`kind.key` of each resource some target's result has other than `first`."""
+    return sorted(
+        {
+            f"{kind}.{key}"
+            for resources, _ in results.values()
+            for kind in {*first, *resources}
+            for key in {*_map(first.get(kind)), *_map(resources.get(kind))}
+            if _map(first.get(kind)).get(key) != _map(resources.get(kind)).get(key)
+        }
+    )
 
 
 def _apply_mutators(
@@ -833,6 +876,175 @@ def merge_bundle(base: Any, extra: Any, key: str = "") -> Any:
                 loose.append(item)
         return [*by_key.values(), *loose]
     return copy.deepcopy(extra)
+
+
+BUNDLE_VAR_PREFIX = "BUNDLE_VAR_"
+"""The environment variables the CLI reads variables' values from (set_variables.go)."""
+
+
+def give_hint(var: str) -> str:
+    """How to give variable `var` a value when importing, for an error about its having none."""
+    return (
+        f"give its value when importing, as to the CLI: --var {var}=VALUE, or the environment "
+        f"variable {BUNDLE_VAR_PREFIX}{var}"
+    )
+
+
+def _give_values(
+    documents: list[tuple[Path, Any]],
+    root: Path,
+    given: dict[str, str],
+    env: Mapping[str, str],
+    out: Imported,
+) -> None:
+    """The values given when importing, made each variable's only value (its default, every
+    target's value and lookup dropped), so every stack gets it, as the Databricks CLI ranks them:
+    `--var NAME=VALUE` (Root.InitializeVariables sets the value, bundle/config/root.go), then
+    the environment's BUNDLE_VAR_NAME (SetVariables skips a variable that has a value, else
+    reads it first, bundle/config/mutator/set_variables.go), then a lookup, then the default
+    (which a target's value replaces, Root.MergeTargetOverrides). Refused as the CLI refuses
+    them: a `--var` for a variable the bundle does not define, and either for a complex one."""
+    defined: dict[str, list[tuple[Any, Pos | None]]] = {}
+    """variable -> (its variables mapping, where it is defined) in each file defining it."""
+    for path, doc in documents:
+        variables = doc.get("variables")
+        loc = Locator(_rel(path, root), (), doc, None)
+        if isinstance(variables, dict):
+            variables = cast("dict[str, Any]", variables)
+            for name in variables:
+                defined.setdefault(name, []).append((variables, loc.pos(("variables", name))))
+    problems: list[str] = []
+    for name in given:
+        if name not in defined:
+            known = ", ".join(sorted(defined)) or "none"
+            problems.append(
+                f"--var {name}=...: the bundle defines no variable {name} (its variables: "
+                f"{known}); the CLI refuses it too (`variable {name} has not been defined`)"
+            )
+    for name, places in defined.items():
+        if name in given:
+            value, how = given[name], f"--var {name}=..."
+        elif (env_name := BUNDLE_VAR_PREFIX + name) in env:
+            value, how = env[env_name], f"the environment's {env_name}"
+        else:
+            continue
+        at = places[0][1]
+        if any(_map(spec[name]).get("type") == "complex" for spec, _ in places):
+            problems.append(
+                f"{at}: variables.{name}: a complex variable, and its value comes from {how}: "
+                "the CLI takes no complex value from --var or the environment either: write it "
+                "as the variable's default or in targets.<name>.variables"
+            )
+            continue
+        for variables, pos in places:
+            spec = variables[name]
+            kept = LMap(pos)
+            if isinstance(spec, dict) and "description" in spec:
+                kept.put("description", spec["description"], pos)
+            kept.put("default", _as_given(value), pos)
+            variables[name] = kept
+        for _, doc in documents:
+            for body in _map(doc.get("targets")).values():
+                target_vars = _map(body).get("variables")
+                if isinstance(target_vars, dict) and name in target_vars:
+                    del target_vars[name]
+        out.notes.append(
+            f"{at}: variables.{name}: the value from {how} is in every stack's "
+            f"lakeform:settings.variables.{name}, over its default and each target's value and "
+            "lookup, as the CLI ranks them"
+        )
+    handled = {n for n in defined if n in given or BUNDLE_VAR_PREFIX + n in env}
+    problems.extend(_override_files(documents, root, defined, handled, out))
+    if problems:
+        raise BundleError("\n".join(problems))
+
+
+def _as_given(value: str) -> str | int | bool:
+    """A value given as text, as a field of the CLI gets it: the CLI keeps it a string and its
+    normalize makes it a number or boolean in a field of that type (libs/dyn/convert
+    normalize.go); an integer or boolean whose text is exactly this one is one here, to fill
+    such a field as a typed variable does, and is this same text in a string."""
+    if value in ("true", "false"):
+        return value == "true"
+    if re.fullmatch(r"-?(0|[1-9][0-9]*)", value):
+        return int(value)
+    return value
+
+
+def _override_files(
+    documents: list[tuple[Path, Any]],
+    root: Path,
+    defined: dict[str, list[tuple[Any, Pos | None]]],
+    handled: set[str],
+    out: Imported,
+) -> list[str]:
+    """Each target's `.databricks/bundle/<target>/variable-overrides.json` in the bundle
+    folder, as the CLI reads it (set_variables.go readVariablesFromFile): a value there is that
+    target's, below --var, BUNDLE_VAR_ and a lookup, over the default (the target's own
+    included); a name the bundle does not define is passed over, as there. The problems."""
+    problems: list[str] = []
+    folder = documents[0][0].parent
+    bodies: dict[str, list[tuple[Any, str]]] = {}
+    """target -> (the mapping holding its body, its name) in each file defining it."""
+    for _, doc in documents:
+        for name in _map(doc.get("targets")):
+            bodies.setdefault(name, []).append((doc["targets"], name))
+    for target, places in bodies.items():
+        path = folder / ".databricks" / "bundle" / target / "variable-overrides.json"
+        if not path.is_file():
+            continue
+        where = _rel(path, root)
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, ValueError) as err:
+            problems.append(
+                f"{where}: {err} (the CLI refuses it too: `failed to parse variables file`)"
+            )
+            continue
+        if not isinstance(data, dict):
+            problems.append(
+                f"{where}: a JSON object of variable values expected, as the CLI's "
+                '`{"var1": "value1", "var2": "value2"}`'
+            )
+            continue
+        for name, value in cast("dict[str, Any]", data).items():
+            if name not in defined or name in handled or value is None:
+                continue
+            specs = [_map(spec[name]) for spec, _ in defined[name]]
+            is_complex = any(spec.get("type") == "complex" for spec in specs)
+            if is_complex != isinstance(value, dict | list):
+                kind = "complex" if is_complex else "not complex"
+                problems.append(
+                    f"{where}: {name}: the variable is {kind}, and this value is "
+                    f"{'not ' if is_complex else ''}a list or map: the CLI refuses it too"
+                )
+                continue
+            own = [_map(_map(body[key]).get("variables")).get(name) for body, key in places]
+            empty: dict[str, Any] = {}
+            own_spec = next((_map(v) for v in reversed(own) if isinstance(v, dict)), empty)
+            lookup = "lookup" in own_spec or (
+                "default" not in own_spec and any("lookup" in spec for spec in specs)
+            )
+            if lookup:
+                continue  # the CLI resolves the lookup, and reads the file only without one
+            pos = Pos(where, 1, 1)
+            for i, (body, key) in enumerate(places):
+                if not isinstance(body[key], dict):
+                    body[key] = LMap(pos)
+                variables = body[key].get("variables")
+                if i == 0:
+                    if not isinstance(variables, dict):
+                        variables = body[key]["variables"] = LMap(pos)
+                    spec = LMap(pos)
+                    spec.put("default", value, pos)
+                    cast("dict[str, Any]", variables)[name] = spec
+                elif isinstance(variables, dict) and name in variables:
+                    del cast("dict[str, Any]", variables)[name]
+            out.notes.append(
+                f"{where}: variables.{name}: the value there is stack {target}'s, over the "
+                "variable's default and the target's value, as the CLI ranks it"
+            )
+    return problems
 
 
 def _variable(spec: Any, where: str, out: Imported) -> str | None:

@@ -105,7 +105,9 @@ def _run(
             for name in ("input", "output", "diagnostics", "locations")
         }
         files["input"].write_text(json.dumps(given), encoding="utf-8")
-        args = [python_exe, "-m", "databricks.bundles.build", "--phase", phase]
+        # absolute: the code runs in the bundle folder (cwd), where a venv path relative to the
+        # current directory names nothing; not resolved, which would leave the venv
+        args = [os.path.abspath(python_exe), "-m", "databricks.bundles.build", "--phase", phase]
         for name, path in files.items():
             args += [f"--{name}", str(path)]
         try:

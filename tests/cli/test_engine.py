@@ -10,7 +10,14 @@ from typing import Any
 import pytest
 from pulumi.automation import Deployment
 
-from cli.engine import SECRET, SECRET_SIG, Engine, _pulumi_command, outputs_of  # pyright: ignore[reportPrivateUsage]
+from cli.engine import (  # pyright: ignore[reportPrivateUsage]
+    SECRET,
+    SECRET_SIG,
+    Engine,
+    _pulumi_command,
+    outputs_of,
+    update_outputs,
+)
 
 OUTPUTS: dict[str, Any] = {
     "jobs": {"daily": {"job_id": "11", "url": "http://127.0.0.1/jobs/11"}},
@@ -50,12 +57,51 @@ def test_outputs_from_the_export_are_what_stack_output_prints(engine: Engine) ->
 
 
 def test_only_a_stack_with_a_checkpoint_in_the_file_backend_skips_select(engine: Engine) -> None:
-    assert not engine._in_file_backend()  # pyright: ignore[reportPrivateUsage]
-    engine.stack()  # `stack select`, then `stack init`: the DIY backend writes its checkpoint
+    assert engine.checkpoint() is False  # a file backend without it: the stack does not exist
+    assert not engine.exists("check")
+    engine.stack()  # `stack init` alone: the DIY backend writes its checkpoint
     again = Engine(engine.project, "check")
     assert again._in_file_backend()  # pyright: ignore[reportPrivateUsage]
     assert again.exported() == ({}, again.stack().export_stack().deployment)
     assert not Engine(engine.project, "other")._in_file_backend()  # pyright: ignore[reportPrivateUsage]
+    # what `pulumi stack ls` says too
+    listed = {s.name for s in again.stack().workspace.list_stacks()}
+    assert ("check" in listed, "other" in listed) == (again.exists("check"), again.exists("other"))
+
+
+def test_another_backend_or_layout_is_left_to_pulumi(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PULUMI_BACKEND_URL", "https://api.pulumi.com")
+    assert Engine(engine.project, "check").checkpoint() is None
+    monkeypatch.setenv("PULUMI_BACKEND_URL", f"file://{engine.project / 'state'}")
+    assert Engine(engine.project, "org/check").checkpoint() is None
+    assert Engine(engine.project, "check").checkpoint() is False  # no .pulumi: no stack at all
+    # the legacy layout (no meta.yaml, or version 0) keeps stacks elsewhere: pulumi is asked
+    (engine.project / "state" / ".pulumi").mkdir(parents=True)
+    assert Engine(engine.project, "check").checkpoint() is None
+    (engine.project / "state" / ".pulumi" / "meta.yaml").write_text("version: 1\n")
+    assert Engine(engine.project, "check").checkpoint() is False
+
+
+def _root(op: str, outputs: dict[str, Any], parent: str = "") -> dict[str, Any]:
+    state = {"type": "pulumi:pulumi:Stack", "parent": parent, "outputs": outputs}
+    return {"op": op, "type": "pulumi:pulumi:Stack", "old": None, "new": state}
+
+
+def test_an_updates_outputs_are_its_root_stacks_last_outputs_event() -> None:
+    job = {"op": "same", "type": "databricks:index/job:Job", "new": {"outputs": {"id": "1"}}}
+    refreshed = _root("refresh", {"jobs": {"daily": {"id": "old"}}})
+    done = [refreshed, job, _root("update", {"jobs": {"daily": {"id": "11"}}, "list": [1]})]
+    assert update_outputs(done) == {"jobs": {"daily": {"id": "11"}}, "list": [1]}
+    assert update_outputs([refreshed, job]) is None  # no outputs of the update itself
+    child = _root("same", {"x": 1}, parent="urn:pulumi:check::p::pulumi:pulumi:Stack::p-check")
+    assert update_outputs([child]) is None
+    # a secret as the engine's events carry it: left to `pulumi stack output`
+    hidden = {"token": {SECRET_SIG: SECRET, "ciphertext": "[secret]"}}
+    assert update_outputs([_root("same", hidden)]) is None
+    shown = {"token": {SECRET_SIG: SECRET, "plaintext": json.dumps("s3cret")}}
+    assert update_outputs([_root("same", shown)]) == {"token": "s3cret"}
 
 
 def test_a_secret_without_plaintext_is_left_to_stack_output() -> None:

@@ -138,7 +138,12 @@ def sharded_once(tmp_path_factory: pytest.TempPathFactory) -> Deployed:
     return deploy_once(
         tmp_path_factory.mktemp("sharded"),
         lambda tmp, ws: Project.copy_of(
-            PROGRAMS / "sharded", tmp, workspace=ws, stack="e2e", include=LAKEFORM_PROGRAM
+            PROGRAMS / "sharded",
+            tmp,
+            workspace=ws,
+            stack="e2e",
+            include=LAKEFORM_PROGRAM,
+            init=False,
         ),
         lambda project: lakeform_up(project, "-j", "2"),  # each shard its own stack, two at once
     )

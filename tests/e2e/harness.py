@@ -141,10 +141,14 @@ class Project:
         stack: str,
         include: tuple[str, ...] = (),
         rate_limit: int | None = RATE_LIMIT_OFF,
+        init: bool = True,
     ) -> Project:
         """Copy `source` (and the named repository folders, for Lakeform's own program) to
         `tmp/program`, pointing Pulumi.yaml at the repository's virtual environment; a new stack
-        whose file points at `workspace` (`rate_limit` None: the provider's default)."""
+        whose file points at `workspace` (`rate_limit` None: the provider's default). `init`
+        False: the stack file only, no `pulumi stack init` (a sharded stack, whose shards'
+        stacks `lakeform` creates: a stack of its own would be one more stack holding rows
+        that every sharded command reads, cli/environment.py `_held_stacks`)."""
         target = tmp / "program"
         tmp.mkdir(parents=True, exist_ok=True)
         shutil.copytree(source, target, ignore=shutil.ignore_patterns("__pycache__", ".lakeform"))
@@ -161,7 +165,8 @@ class Project:
         state = tmp / "state"
         state.mkdir()
         made = cls(dir=target, stack=stack, workspace=workspace, env=_env(tmp, workspace))
-        made.pulumi("stack", "init", stack)
+        if init:
+            made.pulumi("stack", "init", stack)
         config = {"databricks:host": workspace.url, **PROVIDER_CONFIG}
         if rate_limit is not None:
             config["databricks:rateLimit"] = str(rate_limit)
@@ -358,11 +363,15 @@ def lakeform_project(
     passphrase)."""
     source = tmp / "source"
     source.mkdir(parents=True)
-    copy_from_repository((*LAKEFORM_PROGRAM, "resources", "src"), source)
+    copy_from_repository(("resources", "src"), source)
     stack_file = yaml.safe_load((REPO / f"Pulumi.{stack}.yaml").read_text())
     stack_file.pop("encryptionsalt", None)
     (source / f"Pulumi.{stack}.yaml").write_text(yaml.safe_dump(stack_file, sort_keys=False))
-    return Project.copy_of(source, tmp, workspace=workspace, stack=stack, rate_limit=rate_limit)
+    # The program from the repository with its bytecode (copy_of leaves `source`'s out).
+    include = LAKEFORM_PROGRAM
+    return Project.copy_of(
+        source, tmp, workspace=workspace, stack=stack, rate_limit=rate_limit, include=include
+    )
 
 
 def steps_by_op(preview: dict[str, Any]) -> dict[str, list[str]]:

@@ -18,7 +18,9 @@ SHARDS = ("e2e.finance", "e2e.marketing")
 
 
 def sharded(workspace: RunningWorkspace, tmp: Path) -> Project:
-    return Project.copy_of(PROGRAM, tmp, workspace=workspace, stack="e2e", include=LAKEFORM_PROGRAM)
+    return Project.copy_of(
+        PROGRAM, tmp, workspace=workspace, stack="e2e", include=LAKEFORM_PROGRAM, init=False
+    )
 
 
 def up(project: Project, *extra: str) -> Any:

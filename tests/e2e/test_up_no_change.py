@@ -57,7 +57,8 @@ def test_a_no_change_sharded_up_updates_no_shard_and_a_changed_row_only_its_own(
 ) -> None:
     """Shard e2e.marketing reads e2e.finance's outputs (a StackReference, which the engine reads
     at every preview): with nothing changed, neither shard runs an update; a row of finance
-    changed deploys finance alone (its outputs, which marketing reads, stay as they were)."""
+    changed deploys finance alone (its outputs, which marketing reads, stay as they were), and
+    neither is previewed again by a plan without refresh."""
     project, workspace = sharded_deployed, sharded_deployed.workspace
     shards = {stack: replace(project, stack=stack) for stack in ("e2e.finance", "e2e.marketing")}
     updates = {stack: len(history(shard)) for stack, shard in shards.items()}
@@ -86,3 +87,12 @@ def test_a_no_change_sharded_up_updates_no_shard_and_a_changed_row_only_its_own(
     assert len(history(shards["e2e.finance"])) == updates["e2e.finance"] + 1
     assert len(history(shards["e2e.marketing"])) == updates["e2e.marketing"]
     assert workspace.requests.writes() == {"jobs.reset": 1}
+
+    # Both shards are as that up left them, marketing found up to date included: a plan without
+    # refresh runs neither's engine (cli/unchanged.py).
+    quiet = project.lakeform("plan", "--stack", "e2e", "--no-refresh", "--json")
+    assert quiet.returncode == 0, quiet.stdout + quiet.stderr
+    assert json.loads(quiet.stdout)["rows"] == []
+    for stack in shards:
+        assert f"stack {stack}: unchanged since its last up at" in quiet.stderr
+    assert "planning stack" not in quiet.stderr

@@ -1472,6 +1472,30 @@ def test_a_python_loader_needing_the_bundles_own_venv_that_is_missing_says_to_cr
     assert not (pybundle / "resources/py").exists()
 
 
+def test_the_bundles_own_venv_runs_the_loaders_when_the_bundle_path_is_relative(
+    pybundle: Path, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    import sys
+
+    # the venv's python as its folder has it (bin/python3), with a package only it has; the
+    # import is run from the project root with `b`, a path relative to it, while the loaders
+    # run in the bundle folder
+    _edit(
+        pybundle / "b/resources/__init__.py",
+        "    return load_resources_from_current_package_module()",
+        "    import refs_own_package  # noqa: F401\n"
+        "    return load_resources_from_current_package_module()",
+    )
+    own = tmp_path_factory.mktemp("own")
+    (own / "refs_own_package.py").write_text("")
+    python = pybundle / "b/.venv/bin/python3"
+    python.parent.mkdir(parents=True)
+    python.write_text(f'#!/bin/sh\nPYTHONPATH="{own}" exec "{sys.executable}" "$@"\n')
+    python.chmod(0o755)
+    assert main(["import-bundle", "b", "-o", "resources/py"]) == 0
+    assert (pybundle / "resources/py/py.yaml").is_file()
+
+
 def test_python_resources_that_differ_per_target_are_refused(
     pybundle: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -1490,6 +1514,37 @@ def test_python_resources_that_differ_per_target_are_refused(
         "for every stack: make the loader's result the same for every target, with the "
         "differences in targets.<name>.resources or variables"
     ) in capsys.readouterr().err.splitlines()
+
+
+def test_python_resources_holding_the_targets_name_get_bundle_target_there(
+    pybundle: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # as a loader building a dbt command per target writes it: `--target <bundle.target>`
+    _edit(
+        pybundle / "b/resources/__init__.py",
+        "    return load_resources_from_current_package_module()",
+        "    resources = load_resources_from_current_package_module()\n"
+        "    job = resources.jobs['etl'].as_dict()\n"
+        "    dbt = f'run --target {bundle.target}'\n"
+        "    job['parameters'].append({'name': 'dbt', 'default': dbt})\n"
+        "    resources.jobs['etl'] = job\n"
+        "    return resources",
+    )
+    assert main(["import-bundle", "b", "-o", "resources/py"]) == 0
+    err = capsys.readouterr().err.splitlines()
+    assert (
+        "note: b/databricks.yml:4:3: python.resources: the Python loaders write each target's "
+        "name in jobs.etl: the rows have ${bundle.target} there, each stack's name"
+    ) in err
+    rows = yaml.safe_load((pybundle / "resources/py/py.yaml").read_text())
+    assert {"name": "dbt", "default": "run --target ${var.bundle_target}"} in rows["jobs"]["etl"][
+        "parameters"
+    ]
+    # each stack's value is its target's name, as the CLI gives the loader for that target
+    for stack in ("dev", "prod"):
+        doc = yaml.safe_load((pybundle / f"Pulumi.{stack}.yaml").read_text())
+        assert doc["config"]["lakeform:settings"]["variables"]["bundle_target"] == stack
+    assert main(["validate"]) == 0
 
 
 MUTATORS = """
@@ -2008,7 +2063,9 @@ def test_a_variable_the_rows_use_with_no_value_for_a_stack_is_refused_at_its_def
     assert capsys.readouterr().err.splitlines()[-2:] == [
         "lakeform import-bundle: b/databricks.yml:3:3: variables.template: no value for stack "
         "dev (no default, and the target sets none); the CLI refuses to deploy a variable "
-        "without a value too: give it a default, or a value in targets.dev.variables",
+        "without a value too: give it a default or a value in targets.dev.variables, or give "
+        "its value when importing, as to the CLI: --var template=VALUE, or the environment "
+        "variable BUNDLE_VAR_template",
         "FAILED: nothing written",
     ]
     assert not (tmp_path / "resources").exists()
@@ -2129,7 +2186,9 @@ def test_a_variable_with_no_value_in_a_bundle_without_targets_is_named_where_it_
         "b/databricks.yml:10:31: resources.jobs.req_job.tasks[0].notebook_task.base_parameters."
         "template: variable template (defined at b/vars/required.yml:2:3) has no value: no "
         "default, and no target sets one (the CLI refuses to deploy it too): give it a "
-        "default, or a value in each stack's lakeform:settings.variables [stack: dev]"
+        "default or a value in each stack's lakeform:settings.variables, or give its value "
+        "when importing, as to the CLI: --var template=VALUE, or the environment variable "
+        "BUNDLE_VAR_template [stack: dev]"
     ]
     (tmp_path / "Pulumi.dev.yaml").write_text(
         "config:\n  lakeform:settings:\n    metadata_paths: [resources]\n"
