@@ -218,3 +218,46 @@ def test_errors_are_shown_where_they_happen_and_keep_the_selection(
     page.goto(other.url)
     page.wait_for_selector("#listing-status[data-phase=failed]")
     assert "No usable Databricks credentials" in page.locator("#listing-status").inner_text()
+
+
+def test_two_quick_picks_leave_the_count_of_the_later_answer(
+    start_browse: Any, page: Any, tmp_path: Path
+) -> None:
+    # The first pick's answer is held until the second's has arrived, as a loaded machine or
+    # network may deliver them: the page sends one change at a time, so the count shown is the
+    # server's after both picks, never the older answer's.
+    from devtools.workspace.testing import running_workspace
+
+    held: list[tuple[Any, Any]] = []
+    answers: list[Any] = []
+
+    def answer(route: Any) -> None:
+        response = route.fetch()
+        answers.append(response)
+        if len(answers) == 1:
+            held.append((route, response))  # answered below, after the second (if it comes)
+            return
+        route.fulfill(response=response)
+        while held:
+            route, response = held.pop()
+            route.fulfill(response=response)
+
+    with running_workspace() as ws:
+        api = ws.client().api_client.do
+        task = {"task_key": "t", "notebook_task": {"notebook_path": "/Workspace/x/nb"}}
+        for name in ("one", "two"):
+            api("POST", "/api/2.2/jobs/create", body={"name": name, "tasks": [task]})
+        browse = start_browse(Config(host=ws.url, connect=lambda: api, root=tmp_path))
+        browse.wait_listed()
+        page.goto(browse.url)
+        page.route("**/select", answer)
+        boxes = page.locator("input.pick")
+        assert boxes.count() == 2
+        boxes.nth(0).check()
+        boxes.nth(1).check()
+        page.wait_for_timeout(500)  # a second request in flight would have come by now
+        while held:
+            route, response = held.pop()
+            route.fulfill(response=response)
+        page.wait_for_function("document.getElementById('selected-count').textContent === '2'")
+        assert len(answers) == 2

@@ -4,7 +4,16 @@
 // The per-process token the page was rendered with; the server refuses a change without it.
 const TOKEN = document.querySelector("meta[name=lakeform-token]").content;
 
-async function post(items) {
+// One change at a time, in the order made: two in flight could be answered out of order, and
+// the count of the older answer would be the one left on the page.
+let sending = Promise.resolve();
+
+function post(items) {
+  sending = sending.catch(() => {}).then(() => send(items));  // one failure stops no later one
+  return sending;
+}
+
+async function send(items) {
   const answer = await fetch("/select", {
     method: "POST",
     headers: {"Content-Type": "application/json", "X-Lakeform-Token": TOKEN},
