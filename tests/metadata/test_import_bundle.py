@@ -2155,9 +2155,9 @@ def test_a_row_defined_only_in_some_targets_deploys_to_those_stacks_only(
     assert main(["validate"]) == 0
 
 
-def test_a_variable_with_no_value_in_a_bundle_without_targets_is_named_where_it_is_used(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> None:
+def write_bundle_without_targets(tmp_path: Path) -> None:
+    """A bundle with no targets whose variable `template` has no default, used in a task's
+    parameters, and a project with one stack, dev."""
     (tmp_path / "b/vars").mkdir(parents=True)
     (tmp_path / "b/nb.py").write_text("# Databricks notebook source\n")
     (tmp_path / "b/vars/required.yml").write_text("variables:\n  template: {description: x}\n")
@@ -2178,6 +2178,12 @@ def test_a_variable_with_no_value_in_a_bundle_without_targets_is_named_where_it_
     (tmp_path / "Pulumi.dev.yaml").write_text(
         "config:\n  lakeform:settings:\n    metadata_paths: [resources]\n"
     )
+
+
+def test_a_variable_with_no_value_in_a_bundle_without_targets_is_named_where_it_is_used(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    write_bundle_without_targets(tmp_path)
     monkeypatch.chdir(tmp_path)
     # no target: the project's stack reads the rows; its settings could hold the value, so
     # the import refuses only when they do not, at the line that uses it

@@ -13,6 +13,7 @@ import pytest
 import yaml
 
 from cli.main import main
+from tests.metadata.test_import_bundle import write_bundle_without_targets
 
 BUNDLE = """
 bundle: {name: given}
@@ -172,26 +173,7 @@ def test_a_complex_variable_takes_no_value_from_the_flag_or_the_environment(
 def test_a_bundle_without_targets_gives_the_value_to_the_projects_stacks(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    (tmp_path / "b/vars").mkdir(parents=True)
-    (tmp_path / "b/nb.py").write_text("# Databricks notebook source\n")
-    (tmp_path / "b/vars/required.yml").write_text("variables:\n  template: {description: x}\n")
-    (tmp_path / "b/databricks.yml").write_text(
-        textwrap.dedent("""
-            bundle: {name: req}
-            include: [vars/*.yml]
-            resources:
-              jobs:
-                req_job:
-                  tasks:
-                    - task_key: main
-                      notebook_task:
-                        notebook_path: nb.py
-                        base_parameters: {template: "${var.template}"}
-        """).lstrip("\n")
-    )
-    (tmp_path / "Pulumi.dev.yaml").write_text(
-        "config:\n  lakeform:settings:\n    metadata_paths: [resources]\n"
-    )
+    write_bundle_without_targets(tmp_path)
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("BUNDLE_VAR_template", raising=False)
     assert main(["import-bundle", "b", "-o", "resources/req"]) == 1
