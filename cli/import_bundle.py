@@ -269,10 +269,10 @@ def _stack_file(
 def _with_settings(text: str | None, settings: dict[str, Any], host: str | None) -> str:
     """The stack file's text with its `lakeform:settings` block replaced by `settings` (and
     `databricks:host` added); the rest of the file, comments included, as it was."""
-    from metadata.settings import SETTINGS_KEY
+    from metadata.settings import SETTINGS_KEY, dump_for_pulumi
 
     head = {"databricks:host": host} if host else {}
-    whole = yaml.safe_dump({"config": {**head, SETTINGS_KEY: settings}}, sort_keys=False)
+    whole = dump_for_pulumi({"config": {**head, SETTINGS_KEY: settings}}, sort_keys=False)
     if text is None:
         return whole
     node = yaml.compose(text)
@@ -282,7 +282,7 @@ def _with_settings(text: str | None, settings: dict[str, Any], host: str | None)
         data = yaml.safe_load(text)  # no block to replace: the file is written anew
         data.setdefault("config", {}).update(head)
         data["config"][SETTINGS_KEY] = settings
-        return yaml.safe_dump(data, sort_keys=False)
+        return dump_for_pulumi(data, sort_keys=False)
     lines = text.splitlines(keepends=True)
     first, last = value.start_mark.line, value.end_mark.line
     if value.end_mark.column > 0 and value.end_mark.index >= len(text):
@@ -291,10 +291,10 @@ def _with_settings(text: str | None, settings: dict[str, Any], host: str | None)
     while last > first and (not lines[last - 1].strip() or lines[last - 1].lstrip()[0] == "#"):
         last -= 1  # comments and blank lines after the block belong to what follows
     indent = " " * value.start_mark.column
-    block = yaml.safe_dump(settings, sort_keys=False)
+    block = dump_for_pulumi(settings, sort_keys=False)
     block = "".join(indent + line for line in block.splitlines(keepends=True))
     key_line = key.start_mark.line
-    scalar = yaml.safe_dump(host).splitlines()[0] if host else ""
+    scalar = dump_for_pulumi(host).splitlines()[0] if host else ""
     added = f"{' ' * key.start_mark.column}databricks:host: {scalar}\n" if host else ""
     out = [*lines[:key_line], added, *lines[key_line:first], block, *lines[last:]]
     new = "".join(out)

@@ -51,6 +51,37 @@ def table_problem(name: str) -> str:
 SETTINGS_KEY = "lakeform:settings"
 
 
+_GO_NUMBER = re.compile(
+    r"[-+]?(\.[0-9]+|[0-9][0-9_]*(\.[0-9_]*)?)([eE][-+]?[0-9]+)?"
+    r"|[-+]?0[xXoObB][0-9a-fA-F_]+|[-+]?\.(inf|Inf|INF)|\.(nan|NaN|NAN)"
+)
+"""A plain scalar Pulumi's Go YAML reads as a number (YAML 1.2's ints and floats, with Go's
+`0x`/`0o`/`0b` and `_`), e.g. `08`, `1e3`, `0o17`, which PyYAML, reading YAML 1.1, takes for
+strings and so writes unquoted. Seen with pulumi 3.276.0: a stack file with `folders: {08:
+...}` unquoted came back as `"8":` after a `pulumi config set`, and `pulumi config --json`
+gave the key `8`."""
+
+
+class _PulumiDumper(yaml.SafeDumper):
+    """Writes every string so that Pulumi reads it back as that string."""
+
+
+def _pulumi_str(dumper: yaml.SafeDumper, value: str) -> yaml.Node:
+    style = "'" if _GO_NUMBER.fullmatch(value) else None
+    represent: Any = dumper.represent_scalar  # pyright: ignore[reportUnknownMemberType, reportUnknownVariableType]
+    return represent("tag:yaml.org,2002:str", value, style=style)
+
+
+_PulumiDumper.add_representer(str, _pulumi_str)
+
+
+def dump_for_pulumi(data: object, *, sort_keys: bool = True) -> str:
+    """YAML for a file Pulumi reads and rewrites (Pulumi.<stack>.yaml): `yaml.safe_dump`, with a
+    string Go's YAML would take for a number quoted. Unquoted, Pulumi reads a folder `08` or a
+    value `1e3` as 8 and 1000, and writes them back so on its next change to the file."""
+    return yaml.dump(data, Dumper=_PulumiDumper, sort_keys=sort_keys, default_flow_style=False)
+
+
 class SettingsError(ValueError):
     """A stack's `lakeform:settings` value is missing or malformed; the message names each field."""
 

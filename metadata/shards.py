@@ -16,7 +16,7 @@ import yaml
 from metadata.kinds import KINDS, PROTECTED_KINDS, Rows
 from metadata.load import Only, known_stacks
 from metadata.raw import display_name, metadata_files
-from metadata.settings import SETTINGS_KEY, Shards, StackSettings
+from metadata.settings import SETTINGS_KEY, Shards, StackSettings, dump_for_pulumi
 
 SHARD_KEY = "lakeform:shard"
 """The config key of a shard's stack file naming its shard (`Pulumi.prod.finance.yaml`)."""
@@ -315,7 +315,7 @@ def shard_config(env: str, env_text: str, shard: str, existing: str | None = Non
         if value is not None:
             out[name] = value
     out["config"] = config
-    body = yaml.safe_dump(out, sort_keys=False, default_flow_style=False)
+    body = dump_for_pulumi(out, sort_keys=False)
     return GENERATED.format(env=env) + body
 
 

@@ -50,6 +50,7 @@ import yaml
 from cli.unchanged import RECORD
 from devtools.benchmarks.bench_deploy import BENCH_PROGRAM, lakeform_rows, model
 from devtools.workspace.testing import running_workspace
+from metadata.settings import dump_for_pulumi
 from tests.e2e.harness import REPO, Project, copy_from_repository, provider_used
 
 ROLES = {
@@ -254,7 +255,7 @@ def project(tmp: Path, ws: Any, rows: dict[str, Any], shards: int) -> Project:
         (source / "rows" / name).parent.mkdir(parents=True, exist_ok=True)
         (source / "rows" / name).write_text(yaml.safe_dump(content, sort_keys=False))
     (source / "Pulumi.bench.yaml").write_text(
-        yaml.safe_dump({"config": {"lakeform:settings": settings}})
+        dump_for_pulumi({"config": {"lakeform:settings": settings}})  # shard `08` stays `08`
     )
     return Project.copy_of(source, tmp / "project", workspace=ws, stack="bench", rate_limit=None)
 

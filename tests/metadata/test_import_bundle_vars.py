@@ -278,3 +278,17 @@ def test_a_given_number_fills_a_number_field_and_stays_text_in_a_string(
     )
     assert stack_vars(project, "prod") == {"runs": "5", "label": "007"}
     assert main(["validate"]) == 0
+
+
+def test_a_value_go_would_read_as_a_number_is_quoted_in_the_stack_file(project: Path) -> None:
+    # `08` unquoted: PyYAML reads the string "08", Pulumi's Go YAML the number 8, which it
+    # writes back as "8" (tests/e2e/test_stack_file_strings.py); quoted, both read "08"
+    argv = ["import-bundle", "b", "-o", "resources/given", "--var", "catalog=08"]
+    assert main([*argv, "--var", "schema=1e3"]) == 0
+    text = (project / "Pulumi.dev.yaml").read_text()
+    assert "catalog: '08'" in text
+    assert "schema: '1e3'" in text
+    assert (stack_vars(project, "dev")["catalog"], stack_vars(project, "dev")["schema"]) == (
+        "08",
+        "1e3",
+    )
