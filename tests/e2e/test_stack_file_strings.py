@@ -7,6 +7,7 @@ import json
 import os
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -16,7 +17,7 @@ from tests.e2e.harness import toolchain_env
 SETTINGS = {"metadata_paths": ["rows"], "shards": {"by": "folder", "folders": {"08": ["rows/08"]}}}
 
 
-def pulumi_config(project: Path, writer: str) -> dict[str, object]:
+def pulumi_config(project: Path, writer: str) -> dict[str, Any]:
     """The settings as `pulumi config --json` reads them, after a `pulumi config set` has made
     Pulumi rewrite the stack file written by `writer`."""
     (project / "Pulumi.yaml").write_text("name: strings\nruntime: python\n")
