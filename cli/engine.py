@@ -203,10 +203,6 @@ class Engine:
                 raise EngineError(_first_error(str(err))) from None
         return self._stack
 
-    def _in_file_backend(self) -> bool:
-        """Whether the stack's checkpoint is in a `file://` backend already (`checkpoint`)."""
-        return self.checkpoint() is True
-
     def checkpoint(self, stack: str | None = None) -> bool | None:
         """Whether `stack` (default: this engine's) exists, where the backend is a `file://` one
         (the DIY backend) and its files say so without a `pulumi` process: True, its checkpoint

@@ -61,9 +61,9 @@ def test_only_a_stack_with_a_checkpoint_in_the_file_backend_skips_select(engine:
     assert not engine.exists("check")
     engine.stack()  # `stack init` alone: the DIY backend writes its checkpoint
     again = Engine(engine.project, "check")
-    assert again._in_file_backend()  # pyright: ignore[reportPrivateUsage]
+    assert again.checkpoint() is True
     assert again.exported() == ({}, again.stack().export_stack().deployment)
-    assert not Engine(engine.project, "other")._in_file_backend()  # pyright: ignore[reportPrivateUsage]
+    assert Engine(engine.project, "other").checkpoint() is False
     # what `pulumi stack ls` says too
     listed = {s.name for s in again.stack().workspace.list_stacks()}
     assert ("check" in listed, "other" in listed) == (again.exists("check"), again.exists("other"))
