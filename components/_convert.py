@@ -1,16 +1,13 @@
-"""Turn API-shaped dicts (Jobs/Pipelines/Monitors API names) into pulumi_databricks input types,
-by the names table (components.names)."""
+"""Turn API-shaped dicts (Jobs/Pipelines/Monitors API names) into the provider's inputs under
+their wire names, by the names table (components.names): what `pulumi_databricks`' input types
+would send the engine (components.provider)."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
-
-import pulumi_databricks
+from typing import Any, cast
 
 from components import names
-
-T = TypeVar("T")
 
 
 class UnmappedFieldError(KeyError):
@@ -20,8 +17,8 @@ class UnmappedFieldError(KeyError):
         return str(self.args[0])
 
 
-def _field(fields: names.Fields, class_name: str, api_name: str) -> Mapping[str, Any]:
-    """The table's node for API field `api_name` of input type `class_name`."""
+def _field(fields: names.Fields, class_name: str, api_name: str) -> tuple[str, Mapping[str, Any]]:
+    """The wire name and the table's node of API field `api_name` of input type `class_name`."""
     found = names.by_rest(fields).get(api_name)
     if found is None:
         known = ", ".join(sorted(node["python"] for node in fields.values()))
@@ -29,7 +26,7 @@ def _field(fields: names.Fields, class_name: str, api_name: str) -> Mapping[str,
             f"{class_name} has no input for API field {api_name!r} in the names table "
             f"(components/names.json; inputs: {known})"
         )
-    return found[1]
+    return found
 
 
 def _convert(value: Any, node: Mapping[str, Any]) -> Any:
@@ -50,18 +47,21 @@ def _convert(value: Any, node: Mapping[str, Any]) -> Any:
     return value
 
 
-def _build(value: Mapping[str, Any], class_name: str, fields: names.Fields) -> Any:
-    kwargs: dict[str, Any] = {}
+def _build(value: Mapping[str, Any], class_name: str, fields: names.Fields) -> dict[str, Any]:
+    wire: dict[str, Any] = {}
     for api_name in value:
-        node = _field(fields, class_name, api_name)
-        kwargs[node["python"]] = _convert(value[api_name], node)
-    return getattr(pulumi_databricks, class_name)(**kwargs)
+        field = value[api_name]
+        name, node = _field(fields, class_name, api_name)
+        if field is not None:  # an input type's constructor leaves a None argument unset
+            wire[name] = _convert(field, node)
+    return wire
 
 
-def to_input(value: Mapping[str, Any], cls: type[T]) -> T:
-    """Build input type `cls` (a resource's Args class) from an API-shaped mapping, translating
-    names and nested blocks by the names table.
+def to_wire(value: Mapping[str, Any], resource_type: str) -> dict[str, Any]:
+    """The inputs of `resource_type` (`databricks:index/job:Job`) from an API-shaped mapping:
+    names and nested blocks translated by the names table, None values left out.
 
     Raises UnmappedFieldError when an API field has no provider input, so a new field fails a test
     instead of silently vanishing."""
-    return cast(T, _build(value, cls.__name__, names.by_args(cls.__name__)))
+    resource = names.table()["resources"][resource_type]
+    return _build(value, resource["args"], resource["inputs"])

@@ -1,16 +1,18 @@
-"""A data quality monitor row: a `databricks.DataQualityMonitor` on a schema or a table, the
-object's id looked up by its full name (`databricks.get_schema` / `get_table`)."""
+"""A data quality monitor row: a `databricks:index/dataQualityMonitor:DataQualityMonitor` on a
+schema or a table, the object's id looked up by its full name (the provider's `getSchema` /
+`getTable` data sources)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import pulumi
-import pulumi_databricks as databricks
 
 from components._aliases import renamed_from
-from components._convert import to_input
+from components._convert import to_wire
+from components.provider import DatabricksResource, invoke_output
 from components.wiring import ComponentKind, Wiring
 from metadata.kinds import KINDS
 from metadata.models.data_quality_monitors import KIND, DataQualityMonitorRow
@@ -35,18 +37,28 @@ class DataQualityMonitorArgs:
 
 def schema_id(full_name: str, parent: pulumi.Resource | None) -> pulumi.Output[str]:
     """Unity Catalog's id of the schema `catalog.schema`, through the provider's data source."""
-    found = databricks.get_schema_output(
-        name=full_name, opts=pulumi.InvokeOutputOptions(parent=parent)
+    found = invoke_output(
+        "databricks:index/getSchema:getSchema",
+        {"name": full_name},
+        opts=pulumi.InvokeOutputOptions(parent=parent),
     )
-    return found.schema_info.apply(lambda info: str(info.schema_id if info else ""))
+    return found.apply(_schema_id)
+
+
+def _schema_id(result: Mapping[str, Any]) -> str:
+    """`schemaInfo.schemaId` of the data source's answer ("" when it has none)."""
+    info: Mapping[str, Any] = result.get("schemaInfo") or {}
+    return str(info.get("schemaId") or "")
 
 
 def table_id(full_name: str, parent: pulumi.Resource | None) -> pulumi.Output[str]:
     """Unity Catalog's id of the table `catalog.schema.table` (the data source's id)."""
-    found = databricks.get_table_output(
-        name=full_name, opts=pulumi.InvokeOutputOptions(parent=parent)
+    found = invoke_output(
+        "databricks:index/getTable:getTable",
+        {"name": full_name},
+        opts=pulumi.InvokeOutputOptions(parent=parent),
     )
-    return found.id
+    return found.apply(lambda result: result.get("id"))
 
 
 def data_quality_monitor_spec(args: DataQualityMonitorArgs) -> dict[str, Any]:
@@ -89,9 +101,12 @@ def _preflight_args(key: str, row: DataQualityMonitorRow, wiring: Wiring) -> Dat
     )
 
 
-def data_quality_monitor_inputs(args: DataQualityMonitorArgs) -> databricks.DataQualityMonitorArgs:
+RESOURCE_TYPE = "databricks:index/dataQualityMonitor:DataQualityMonitor"
+
+
+def data_quality_monitor_inputs(args: DataQualityMonitorArgs) -> dict[str, Any]:
     """The provider inputs of the monitor (no resources): what preflight checks."""
-    return to_input(data_quality_monitor_spec(args), databricks.DataQualityMonitorArgs)
+    return to_wire(data_quality_monitor_spec(args), RESOURCE_TYPE)
 
 
 class DataQualityMonitor:
@@ -110,9 +125,10 @@ class DataQualityMonitor:
     ) -> None:
         replaced = KINDS[KIND].replaced_by
         self.replaced_by = {} if replaced is None else replaced(args.row)
-        monitor = databricks.DataQualityMonitor(
+        monitor = DatabricksResource(
+            RESOURCE_TYPE,
             name,
-            to_input(data_quality_monitor_spec(args), databricks.DataQualityMonitorArgs),
+            to_wire(data_quality_monitor_spec(args), RESOURCE_TYPE),
             opts=pulumi.ResourceOptions(
                 parent=parent,
                 aliases=renamed_from(args.row.previous_keys or []),
@@ -123,7 +139,7 @@ class DataQualityMonitor:
         )
         self.object_type = args.row.object_type
         self.object_name = args.row.object_name
-        self.object_id = monitor.object_id
+        self.object_id = monitor.output("objectId")
         self.protected = args.protect
 
     @property

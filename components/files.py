@@ -6,9 +6,9 @@ import base64
 from collections.abc import Sequence
 
 import pulumi
-import pulumi_databricks as databricks
 
 from components._aliases import renamed_from
+from components.provider import DatabricksResource
 from components.uploads import (
     NOTEBOOK_LANGUAGES as NOTEBOOK_LANGUAGES,
 )
@@ -31,6 +31,9 @@ from components.uploads import (
     upload_base as upload_base,
 )
 
+NOTEBOOK = "databricks:index/notebook:Notebook"
+WORKSPACE_FILE = "databricks:index/workspaceFile:WorkspaceFile"
+
 
 def create_uploads(
     uploads: Sequence[Upload],
@@ -46,20 +49,14 @@ def create_uploads(
         opts = pulumi.ResourceOptions(parent=parent, aliases=renamed_from(previous_keys, suffix))
         content = base64.b64encode(upload.content).decode("ascii")
         if upload.kind == "notebook":
-            created.append(
-                databricks.Notebook(
-                    upload.name,
-                    path=upload.path,
-                    content_base64=content,
-                    language=upload.language,
-                    format=upload.format,
-                    opts=opts,
-                )
-            )
+            inputs = {
+                "path": upload.path,
+                "contentBase64": content,
+                "language": upload.language,
+                "format": upload.format,
+            }
+            created.append(DatabricksResource(NOTEBOOK, upload.name, inputs, opts))
         else:
-            created.append(
-                databricks.WorkspaceFile(
-                    upload.name, path=upload.path, content_base64=content, opts=opts
-                )
-            )
+            inputs = {"path": upload.path, "contentBase64": content}
+            created.append(DatabricksResource(WORKSPACE_FILE, upload.name, inputs, opts))
     return created

@@ -1,5 +1,5 @@
-"""A job row: a `databricks.Job` plus the uploads its tasks use and its permissions, under the
-`jobs` component."""
+"""A job row: a Databricks job (`databricks:index/job:Job`) plus the uploads its tasks use and
+its permissions, under the `jobs` component."""
 
 from __future__ import annotations
 
@@ -7,10 +7,9 @@ import functools
 from typing import Any
 
 import pulumi
-import pulumi_databricks as databricks
 
 from components._aliases import renamed_from
-from components._convert import to_input
+from components._convert import to_wire
 from components.files import create_uploads
 from components.jobs_spec import (
     LAKEFORM_ONLY as LAKEFORM_ONLY,
@@ -31,6 +30,7 @@ from components.jobs_spec import (
     job_spec as job_spec,
 )
 from components.permissions import create_permissions
+from components.provider import DatabricksResource
 from components.wiring import ComponentKind, Wiring, url
 from metadata.models.jobs import KIND, JobRow
 from metadata.models.pipelines import KIND as PIPELINES
@@ -47,10 +47,13 @@ def job_args(key: str, row: JobRow, wiring: Wiring) -> JobArgs:
     )
 
 
-def job_inputs(args: JobArgs) -> databricks.JobArgs:
+RESOURCE_TYPE = "databricks:index/job:Job"
+
+
+def job_inputs(args: JobArgs) -> dict[str, Any]:
     """The provider inputs of the job (no resources): what preflight checks for every row."""
     spec, _ = job_spec(args)
-    return to_input(spec, databricks.JobArgs)
+    return to_wire(spec, RESOURCE_TYPE)
 
 
 class Job:
@@ -66,9 +69,10 @@ class Job:
         aliases = renamed_from(previous)
         spec, uploads = job_spec(args)
         files = create_uploads(uploads, key=args.key, previous_keys=previous, parent=parent)
-        job = databricks.Job(
+        job = DatabricksResource(
+            RESOURCE_TYPE,
             name,
-            to_input(spec, databricks.JobArgs),
+            to_wire(spec, RESOURCE_TYPE),
             opts=pulumi.ResourceOptions(
                 parent=parent,
                 depends_on=files,

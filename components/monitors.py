@@ -1,5 +1,5 @@
-"""A monitor row: a `databricks.QualityMonitor`, updated in place, under the `quality_monitors`
-component."""
+"""A monitor row: a quality monitor (`databricks:index/qualityMonitor:QualityMonitor`), updated
+in place, under the `quality_monitors` component."""
 
 from __future__ import annotations
 
@@ -7,10 +7,10 @@ from dataclasses import dataclass
 from typing import Any
 
 import pulumi
-import pulumi_databricks as databricks
 
 from components._aliases import renamed_from
-from components._convert import to_input
+from components._convert import to_wire
+from components.provider import DatabricksResource
 from components.wiring import ComponentKind, Wiring
 from metadata.kinds import KINDS
 from metadata.models.monitors import KIND, QualityMonitorRow
@@ -60,9 +60,12 @@ def monitor_args(key: str, row: QualityMonitorRow, wiring: Wiring) -> QualityMon
     return QualityMonitorArgs(key=key, row=row, protect=wiring.protect)
 
 
-def monitor_inputs(args: QualityMonitorArgs) -> databricks.QualityMonitorArgs:
+RESOURCE_TYPE = "databricks:index/qualityMonitor:QualityMonitor"
+
+
+def monitor_inputs(args: QualityMonitorArgs) -> dict[str, Any]:
     """The provider inputs of the monitor (no resources): what preflight checks."""
-    return to_input(monitor_spec(args), databricks.QualityMonitorArgs)
+    return to_wire(monitor_spec(args), RESOURCE_TYPE)
 
 
 class QualityMonitor:
@@ -87,9 +90,10 @@ class QualityMonitor:
         previous = args.row.previous_keys or []
         aliases = renamed_from(previous)
         replaced_by = _replaced_by(args.row)
-        monitor = databricks.QualityMonitor(
+        monitor = DatabricksResource(
+            RESOURCE_TYPE,
             name,
-            to_input(monitor_spec(args), databricks.QualityMonitorArgs),
+            to_wire(monitor_spec(args), RESOURCE_TYPE),
             opts=pulumi.ResourceOptions(
                 parent=parent,
                 aliases=aliases,
@@ -109,10 +113,10 @@ class QualityMonitor:
         self.protected = args.protect
         self.reset = args.row.reset
         self.replaced_by = replaced_by
-        self.table_name = monitor.table_name
-        self.dashboard_id = monitor.dashboard_id
-        self.profile_metrics_table_name = monitor.profile_metrics_table_name
-        self.drift_metrics_table_name = monitor.drift_metrics_table_name
+        self.table_name = monitor.output("tableName")
+        self.dashboard_id = monitor.output("dashboardId")
+        self.profile_metrics_table_name = monitor.output("profileMetricsTableName")
+        self.drift_metrics_table_name = monitor.output("driftMetricsTableName")
 
     @property
     def reference(self) -> pulumi.Output[str]:

@@ -1,15 +1,18 @@
-"""A row's `permissions` as the `databricks.Permissions` child of its job or pipeline."""
+"""A row's `permissions` as the `databricks:index/permissions:Permissions` child of its job or
+pipeline."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
 import pulumi
-import pulumi_databricks as databricks
 
 from components._aliases import renamed_from
+from components._convert import to_wire
+from components.provider import DatabricksResource
 from metadata.models.shared import Permission
 
+RESOURCE_TYPE = "databricks:index/permissions:Permissions"
 SUFFIX = "/permissions"
 """The child's name after the row key, like uploads' `<key>/<path>`."""
 
@@ -40,22 +43,23 @@ def create_permissions(
     key: str,
     previous_keys: Sequence[str],
     parent: pulumi.Resource | None,
-) -> databricks.Permissions | None:
-    """The `databricks.Permissions` of one job (`job_id`) or pipeline (`pipeline_id`), or none
-    when the row grants nothing.
+) -> DatabricksResource | None:
+    """The permissions resource of one job (`job_id`) or pipeline (`pipeline_id`), or none when
+    the row grants nothing.
 
     Removing a row's last permission deletes the resource; the provider then gives a job back to
     its creator alone, and leaves a pipeline's grants as they were
     (devtools/localprovider/README.md)."""
     if not permissions:
         return None
-    controls = [
-        databricks.PermissionsAccessControlArgs(**entry) for entry in access_controls(permissions)
-    ]
-    return databricks.Permissions(
+    inputs = {
+        "job_id": job_id,
+        "pipeline_id": pipeline_id,
+        "access_control_list": access_controls(permissions),
+    }
+    return DatabricksResource(
+        RESOURCE_TYPE,
         key + SUFFIX,
-        job_id=job_id,
-        pipeline_id=pipeline_id,
-        access_controls=controls,
-        opts=pulumi.ResourceOptions(parent=parent, aliases=renamed_from(previous_keys, SUFFIX)),
+        to_wire(inputs, RESOURCE_TYPE),
+        pulumi.ResourceOptions(parent=parent, aliases=renamed_from(previous_keys, SUFFIX)),
     )

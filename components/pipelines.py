@@ -1,20 +1,20 @@
-"""A pipeline row: a `databricks.Pipeline` plus its uploaded sources and permissions, under the
-`pipelines` component."""
+"""A pipeline row: a Lakeflow Declarative Pipeline (`databricks:index/pipeline:Pipeline`) plus
+its uploaded sources and permissions, under the `pipelines` component."""
 
 from __future__ import annotations
 
 from typing import Any
 
 import pulumi
-import pulumi_databricks as databricks
 
 from components._aliases import renamed_from
-from components._convert import to_input
+from components._convert import to_wire
 from components.files import create_uploads
 from components.permissions import create_permissions
 from components.pipelines_spec import LAKEFORM_ONLY as LAKEFORM_ONLY
 from components.pipelines_spec import PipelineArgs as PipelineArgs
 from components.pipelines_spec import pipeline_spec as pipeline_spec
+from components.provider import DatabricksResource
 from components.wiring import ComponentKind, Wiring, url
 from metadata.kinds import KINDS
 from metadata.models.pipelines import KIND, PipelineRow
@@ -25,10 +25,13 @@ def pipeline_args(key: str, row: PipelineRow, wiring: Wiring) -> PipelineArgs:
     return PipelineArgs(key=key, row=row, files=wiring.files, protect=wiring.protect)
 
 
-def pipeline_inputs(args: PipelineArgs) -> databricks.PipelineArgs:
+RESOURCE_TYPE = "databricks:index/pipeline:Pipeline"
+
+
+def pipeline_inputs(args: PipelineArgs) -> dict[str, Any]:
     """The provider inputs of the pipeline (no resources): what preflight checks."""
     spec, _ = pipeline_spec(args)
-    return to_input(spec, databricks.PipelineArgs)
+    return to_wire(spec, RESOURCE_TYPE)
 
 
 class Pipeline:
@@ -48,9 +51,10 @@ class Pipeline:
         aliases = renamed_from(previous)
         spec, uploads = pipeline_spec(args)
         files = create_uploads(uploads, key=args.key, previous_keys=previous, parent=parent)
-        pipeline = databricks.Pipeline(
+        pipeline = DatabricksResource(
+            RESOURCE_TYPE,
             name,
-            to_input(spec, databricks.PipelineArgs),
+            to_wire(spec, RESOURCE_TYPE),
             opts=pulumi.ResourceOptions(
                 parent=parent,
                 depends_on=files,

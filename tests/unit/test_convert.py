@@ -8,16 +8,15 @@ import typing
 from collections.abc import Mapping
 from typing import Any
 
-import pulumi_databricks as databricks
 import pytest
 from pydantic import BaseModel
 
 from components import names
-from components._convert import UnmappedFieldError, to_input
+from components._convert import UnmappedFieldError, to_wire
 from metadata.models import JobRow, PipelineRow, QualityMonitorRow
 from metadata.settings import StackSettings
 from stacks.config import LakeformError
-from tests.unit.rows import build_rows, job, rows
+from tests.unit.rows import JOB, build_rows, job, rows
 
 # Lakeform's own fields, consumed before anything reaches the provider (metadata/README.md).
 LAKEFORM_ONLY: dict[str, set[str]] = {
@@ -125,24 +124,25 @@ def test_a_missing_repository_file_is_a_clean_error(program) -> None:
 
 def test_an_unknown_field_fails_loudly() -> None:
     with pytest.raises(UnmappedFieldError, match="JobArgs has no input for API field 'bogus'"):
-        to_input({"bogus": 1}, databricks.JobArgs)
+        to_wire({"bogus": 1}, JOB)
+    with pytest.raises(
+        UnmappedFieldError, match="JobGitSourceArgs has no input for API field 'bogus'"
+    ):
+        to_wire({"git_source": {"git_url": "u", "bogus": 1}}, JOB)
 
 
 def test_git_source_and_plural_blocks_are_renamed() -> None:
-    args = to_input(
+    inputs = to_wire(
         {
             "git_source": {"git_url": "u", "git_provider": "gitHub", "git_tag": "v1"},
-            "email_notifications": {"on_start": ["a"], "on_success": ["b"]},
+            "email_notifications": {"on_start": ["a"], "on_success": ["b"], "on_failure": None},
         },
-        databricks.JobArgs,
+        JOB,
     )
-    source = args.git_source
-    assert isinstance(source, databricks.JobGitSourceArgs)
-    assert (source.url, source.provider, source.tag, source.branch) == ("u", "gitHub", "v1", None)
-    notifications = args.email_notifications
-    assert isinstance(notifications, databricks.JobEmailNotificationsArgs)
-    assert (notifications.on_starts, notifications.on_successes) == (["a"], ["b"])
-    assert notifications.on_failures is None
+    assert inputs == {
+        "gitSource": {"url": "u", "provider": "gitHub", "tag": "v1"},
+        "emailNotifications": {"onStarts": ["a"], "onSuccesses": ["b"]},
+    }
 
 
 def test_an_unknown_row_reference_is_a_clean_error(program) -> None:
