@@ -83,11 +83,13 @@ class Tables:
         return self._uc()
 
     def _uc(self) -> Any:
+        if self._client is None and self._factory is not None:
+            self._client = self._factory()
         if self._client is None:
             # without a factory: databricks-sdk's own auth (DATABRICKS_HOST/_TOKEN, a profile)
             from databricks.sdk import WorkspaceClient
 
-            self._client = WorkspaceClient() if self._factory is None else self._factory()
+            self._client = WorkspaceClient()
         return self._client
 
     def locate(self, name: str, *, write: bool = False) -> Located:

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pulumi
 
+from components._sdk import defer_init
 from metadata import MetadataError, Rows, load_rows
 from metadata.delta import Tables
 from metadata.load import StaleSplit
@@ -93,6 +95,9 @@ def load_stack_rows(settings: StackSettings, root: Path) -> tuple[Rows, ShardPar
     indexed = read_index(root, settings, stack, shard) if shard is not None else None
     only, part = indexed if indexed is not None else (None, None)
     paths = [root / p for p in settings.metadata_paths]
+    # before metadata/delta.py's first `databricks.sdk.errors` import would run the package's
+    # __init__.py: see _workspace_client
+    defer_init("databricks.sdk")
     tables = Tables(_workspace_client)
     try:
         try:
@@ -114,15 +119,25 @@ def load_stack_rows(settings: StackSettings, root: Path) -> tuple[Rows, ShardPar
 def _workspace_client() -> Any:
     """The stack's workspace for Unity Catalog calls (control tables named catalog.schema.table):
     the provider's host, and its token (`databricks:token`, else databricks-sdk's own auth,
-    e.g. DATABRICKS_TOKEN, which the CLI sets for stack `local`)."""
-    from databricks.sdk import WorkspaceClient
+    e.g. DATABRICKS_TOKEN, which the CLI sets for stack `local`).
+
+    The two services metadata/delta.py calls (`tables`, `temporary_table_credentials`) on the
+    client WorkspaceClient would make (databricks-sdk's `__init__.py`: `Config(...)`, copied,
+    `ApiClient`, then each service class on it), without that `__init__.py` (deferred by
+    `load_stack_rows`), which imports every service module: about 0.75 CPU-s of each program run
+    of a stack with control tables."""
+    from databricks.sdk.core import ApiClient, Config
+    from databricks.sdk.service.catalog import TablesAPI, TemporaryTableCredentialsAPI
 
     config = pulumi.Config("databricks")
     host = config.get("host") or os.environ.get("DATABRICKS_HOST")
     token = os.environ.get("DATABRICKS_TOKEN") or config.get("token")
-    if host and token:
-        return WorkspaceClient(host=host, token=token, auth_type="pat")
-    return WorkspaceClient(host=host)
+    auth: dict[str, Any] = {"token": token, "auth_type": "pat"} if host and token else {}
+    # WorkspaceClient's defaults for the user agent
+    api = ApiClient(Config(host=host, product="unknown", product_version="0.0.0", **auth).copy())
+    return SimpleNamespace(
+        tables=TablesAPI(api), temporary_table_credentials=TemporaryTableCredentialsAPI(api)
+    )
 
 
 def workspace_host(settings: StackSettings) -> str | None:
