@@ -374,9 +374,16 @@ class Engine:
         return run
 
     def outputs(self) -> dict[str, Any]:
-        """The stack's outputs, secrets in plain text: one `pulumi stack output` run (the
-        Automation API's `Stack.outputs` runs it twice, the second to learn which are secret,
-        which Lakeform never asks)."""
+        """The stack's outputs, secrets in plain text, as `pulumi stack output --json
+        --show-secrets` prints them: read from the deployment (`deployment`, no key derived)
+        unless a secret is among them, then from that command (the Automation API's
+        `Stack.outputs` runs it twice, the second to learn which are secret, which Lakeform
+        never asks). Lakeform's program exports no secret."""
+        found = outputs_of(dict(self.deployment().deployment or {}))
+        return self._shown_outputs() if found is None else found
+
+    def _shown_outputs(self) -> dict[str, Any]:
+        """One `pulumi stack output --json --show-secrets` run."""
         workspace = self.stack().workspace
         assert isinstance(workspace, auto.LocalWorkspace)
         args = ["stack", "output", "--json", "--show-secrets", "--stack", self.stack_name]
@@ -387,15 +394,36 @@ class Engine:
         outputs: dict[str, Any] = json.loads(done.stdout)
         return outputs
 
-    def exported(self) -> tuple[dict[str, Any], dict[str, Any]]:
-        """The stack's outputs (as `outputs`) and its deployment, from one `pulumi stack export
-        --show-secrets` run: for a command that needs both, one run instead of two."""
+    def deployment(self) -> auto.Deployment:
+        """The stack's deployment as its backend keeps it: `pulumi stack export` without
+        --show-secrets, a secret as its ciphertext ({SECRET_SIG: SECRET, "ciphertext": ...})
+        beside the `secrets_providers` state that decrypts it. The Automation API's
+        `Stack.export_stack` always passes --show-secrets, and showing a secret decrypts the
+        whole state: the passphrase secrets manager derives its key first (1,000,000 PBKDF2
+        rounds, pulumi v3.276.0 pkg/secrets/passphrase/manager.go), 0.17 CPU-s of the 0.36 an
+        export costs. Everything Lakeform reads from a deployment (URNs, ids, inputs and
+        outputs of jobs and pipelines, pending operations, a digest of the whole) holds no
+        secret; one edited and given back to `Stack.import_stack` keeps its secrets as they
+        were (the import decrypts the ciphertext with the state's own secrets provider,
+        pkg/cmd/pulumi/stack/stack_import.go -> resource/stack/deployment.go
+        DeserializeDeploymentV3, and the backend encrypts them again)."""
+        workspace = self.stack().workspace
+        assert isinstance(workspace, auto.LocalWorkspace)
+        args = ["stack", "export", "--stack", self.stack_name]
         try:
-            deployment = dict(self.stack().export_stack().deployment or {})
+            done = workspace.pulumi_command.run(args, str(self.project), self.env)
         except auto.CommandError as err:
             raise EngineError(_first_error(str(err))) from None
+        state: dict[str, Any] = json.loads(done.stdout)
+        return auto.Deployment(version=state.get("version"), deployment=state.get("deployment"))
+
+    def exported(self) -> tuple[dict[str, Any], dict[str, Any]]:
+        """The stack's outputs (as `outputs`) and its deployment (as `deployment`), from one
+        `pulumi stack export` run where the outputs hold no secret: for a command that needs
+        both, one run instead of two."""
+        deployment = dict(self.deployment().deployment or {})
         outputs = outputs_of(deployment)
-        return (self.outputs() if outputs is None else outputs), deployment
+        return (self._shown_outputs() if outputs is None else outputs), deployment
 
 
 ROOT_STACK = "pulumi:pulumi:Stack"

@@ -202,7 +202,7 @@ class Exported:
 
 
 def export(engine: Engine) -> Exported:
-    deployment = dict(engine.stack().export_stack().deployment or {})
+    deployment = dict(engine.deployment().deployment or {})
     digest = hashlib.sha256(json.dumps(deployment, sort_keys=True).encode()).hexdigest()
     rows = held(list(deployment.get("resources") or []))
     return Exported(rows=rows, digest=digest, outputs=outputs_of(deployment))
@@ -274,7 +274,7 @@ def scratch(
         copies: dict[str, Engine] = {}
         for stack in sorted(set(by_stack) | {m.source for m in moves}):
             real = by_stack.get(stack) or Engine(env.root, stack)
-            deployment = real.stack().export_stack()
+            deployment = real.deployment()
             copy = Engine(env.root, stack, real.progress)
             copy.env = {**copy.env, "PULUMI_BACKEND_URL": backend}
             copy.stack().import_stack(deployment)
