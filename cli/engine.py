@@ -214,6 +214,19 @@ class Engine:
         <project>/<stack>.json`, `.json.gz` or `.json.zst` does, in the layout by project
         (meta.go: `.pulumi/meta.yaml` says version 1; the legacy layout, version 0, keeps
         stacks elsewhere). A backend without `.pulumi` holds no stack at all."""
+        found = self._checkpoint_base(stack)
+        if found is None:
+            return None
+        root, base = found
+        if any((base.parent / f"{base.name}{ext}").is_file() for ext in _CHECKPOINTS):
+            return True
+        if not (root / ".pulumi").exists():
+            return False
+        return False if _layout_by_project(root) else None
+
+    def _checkpoint_base(self, stack: str | None = None) -> tuple[Path, Path] | None:
+        """(the backend's folder, the stack's checkpoint path less its extension) where the
+        backend is a `file://` one (`checkpoint`), else None."""
         stack = self.stack_name if stack is None else stack
         url = self.env.get("PULUMI_BACKEND_URL") or os.environ.get("PULUMI_BACKEND_URL", "")
         if not url.startswith("file:///") or "%" in url:
@@ -226,12 +239,37 @@ class Engine:
         name = project.get("name") if isinstance(project, dict) else None
         if not isinstance(name, str) or not name or "/" in name or "/" in stack:
             return None
-        base = root / ".pulumi" / "stacks" / name / stack
-        if any((base.parent / f"{base.name}{ext}").is_file() for ext in _CHECKPOINTS):
-            return True
-        if not (root / ".pulumi").exists():
-            return False
-        return False if _layout_by_project(root) else None
+        return root, root / ".pulumi" / "stacks" / name / stack
+
+    def _stored_deployment(self) -> auto.Deployment | None:
+        """The deployment `pulumi stack export` (no --show-secrets) prints, read from the DIY
+        backend's checkpoint file where that is what the command reads, else None. pulumi
+        v3.276.0 pkg/backend/diy/backend.go ExportDeployment: the checkpoint file (state.go
+        stackPath: `<stack>.json`, unless a `.json.gz` or `.json.zst` one is there) is
+        unmarshalled (resource/stack/checkpoint.go UnmarshalVersionedCheckpointToLatestCheckpoint:
+        version 3 as it is; older ones migrated, version 4 checked for features: left to pulumi)
+        and its `latest` deployment printed with the version: the file's own JSON, as the same
+        Go types wrote it (an update saves it by the same marshalling)."""
+        found = self._checkpoint_base()
+        if found is None or not _layout_by_project(found[0]):
+            return None
+        base = found[1]
+        compressed = [base.parent / f"{base.name}{ext}" for ext in _CHECKPOINTS[1:]]
+        if any(path.exists() for path in compressed):
+            return None
+        try:
+            # The backend replaces the file whole (a temporary file, then a rename).
+            stored = json.loads((base.parent / f"{base.name}.json").read_bytes())
+        except (OSError, ValueError):
+            return None
+        if not isinstance(stored, dict):
+            return None
+        held = cast("dict[str, Any]", stored)
+        checkpoint = held.get("checkpoint")
+        if held.get("version") != 3 or not isinstance(checkpoint, dict):
+            return None
+        latest = cast("dict[str, Any]", checkpoint).get("latest")
+        return auto.Deployment(version=3, deployment=latest)
 
     def exists(self, stack: str) -> bool:
         """Whether `stack` exists in this engine's backend: from the DIY backend's files where
@@ -406,7 +444,11 @@ class Engine:
         secret; one edited and given back to `Stack.import_stack` keeps its secrets as they
         were (the import decrypts the ciphertext with the state's own secrets provider,
         pkg/cmd/pulumi/stack/stack_import.go -> resource/stack/deployment.go
-        DeserializeDeploymentV3, and the backend encrypts them again)."""
+        DeserializeDeploymentV3, and the backend encrypts them again). From a `file://`
+        backend, the checkpoint file is read instead (`_stored_deployment`), no process run."""
+        stored = self._stored_deployment()
+        if stored is not None:
+            return stored
         workspace = self.stack().workspace
         assert isinstance(workspace, auto.LocalWorkspace)
         args = ["stack", "export", "--stack", self.stack_name]

@@ -120,6 +120,53 @@ def _revealed_outputs() -> dict[str, Any]:
     return {**OUTPUTS, "token": "s3cret", "nested": {"list": [1, {"a": [True, None]}]}}
 
 
+def _printed(engine: Engine) -> dict[str, Any]:
+    """`pulumi stack export` (no --show-secrets): {"version": ..., "deployment": ...}."""
+    workspace = engine.stack().workspace
+    assert isinstance(workspace, LocalWorkspace)
+    args = ["stack", "export", "--stack", engine.stack_name]
+    return json.loads(workspace.pulumi_command.run(args, str(engine.project), engine.env).stdout)
+
+
+def test_a_file_backends_deployment_is_read_as_stack_export_prints_it(engine: Engine) -> None:
+    assert engine._stored_deployment() is None  # no stack yet: left to pulumi
+    engine.stack()
+    stored = engine._stored_deployment()
+    assert stored is not None
+    assert {"version": stored.version, "deployment": stored.deployment} == _printed(engine)
+    # a custom resource with values the Go types round-trip: numbers, escapes, empty ones
+    odd = {
+        "n": [1, 1.5, 0.1, 1e300, 10000000000000001, -0, 2**63],
+        "s": '<a href="x">&amp;</a> \u00e9\u2028 \\ \t',
+        "empty": {"list": [], "map": {}, "null": None, "string": ""},
+    }
+    job = {
+        "urn": "urn:pulumi:check::outputs-check::databricks:index/job:Job::daily",
+        "custom": True,
+        "id": "11",
+        "type": "databricks:index/job:Job",
+        "inputs": odd,
+        "outputs": {**odd, "token": OUTPUTS["token"]},
+        "parent": "urn:pulumi:check::outputs-check::pulumi:pulumi:Stack::outputs-check-check",
+    }
+    _holding(engine, OUTPUTS)
+    shown = engine.stack().export_stack()
+    with_job = dict(shown.deployment or {})
+    with_job["resources"] = [*with_job["resources"], job]
+    engine.stack().import_stack(Deployment(version=shown.version, deployment=with_job))
+    stored = engine._stored_deployment()
+    assert stored is not None
+    assert {"version": stored.version, "deployment": stored.deployment} == _printed(engine)
+    assert engine.deployment().deployment == stored.deployment
+    # a compressed checkpoint beside it, or another version, is left to pulumi
+    base = engine.project / "state" / ".pulumi" / "stacks" / "outputs-check" / "check.json"
+    base.with_name("check.json.gz").write_bytes(b"")
+    assert engine._stored_deployment() is None
+    base.with_name("check.json.gz").unlink()
+    base.write_text(json.dumps({"version": 4, "checkpoint": {"latest": {}}}))
+    assert engine._stored_deployment() is None
+
+
 def test_only_a_stack_with_a_checkpoint_in_the_file_backend_skips_select(engine: Engine) -> None:
     assert engine.checkpoint() is False  # a file backend without it: the stack does not exist
     assert not engine.exists("check")
