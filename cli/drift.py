@@ -377,7 +377,7 @@ def repair(engine: Engine, found: list[Drifted]) -> Deployment:
     """Tell the stack's state what the workspace holds for the drifted fields; returns the
     deployment as it was, for `restore` when nothing is deployed after all."""
     stack = engine.stack()
-    before = stack.export_stack()
+    before = engine.deployment()
     deployment: dict[str, Any] = copy.deepcopy(dict(before.deployment or {}))
     count = tell_state(deployment, found)
     if count:

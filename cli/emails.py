@@ -199,7 +199,7 @@ def pending(
     if not any(kind in KEPT_BY.values() for kind, _ in rows):
         return []
     if deployment is None:
-        deployment = engine.stack().export_stack().deployment or {}
+        deployment = engine.deployment().deployment or {}
     return find(deployment, rows)
 
 
@@ -225,7 +225,7 @@ def clear(engine: Engine, kept: list[Kept]) -> None:
                 f"  {job.kind}.{job.key}: emptied {', '.join(job.paths())} "
                 "(the provider keeps a list's last address)"
             )
-    exported = stack.export_stack()
+    exported = engine.deployment()
     deployment: dict[str, Any] = copy.deepcopy(dict(exported.deployment or {}))
     forget(deployment, kept)
     stack.import_stack(Deployment(version=exported.version, deployment=deployment))

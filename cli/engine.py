@@ -214,6 +214,19 @@ class Engine:
         <project>/<stack>.json`, `.json.gz` or `.json.zst` does, in the layout by project
         (meta.go: `.pulumi/meta.yaml` says version 1; the legacy layout, version 0, keeps
         stacks elsewhere). A backend without `.pulumi` holds no stack at all."""
+        found = self._checkpoint_base(stack)
+        if found is None:
+            return None
+        root, base = found
+        if any((base.parent / f"{base.name}{ext}").is_file() for ext in _CHECKPOINTS):
+            return True
+        if not (root / ".pulumi").exists():
+            return False
+        return False if _layout_by_project(root) else None
+
+    def _checkpoint_base(self, stack: str | None = None) -> tuple[Path, Path] | None:
+        """(the backend's folder, the stack's checkpoint path less its extension) where the
+        backend is a `file://` one (`checkpoint`), else None."""
         stack = self.stack_name if stack is None else stack
         url = self.env.get("PULUMI_BACKEND_URL") or os.environ.get("PULUMI_BACKEND_URL", "")
         if not url.startswith("file:///") or "%" in url:
@@ -226,12 +239,37 @@ class Engine:
         name = project.get("name") if isinstance(project, dict) else None
         if not isinstance(name, str) or not name or "/" in name or "/" in stack:
             return None
-        base = root / ".pulumi" / "stacks" / name / stack
-        if any((base.parent / f"{base.name}{ext}").is_file() for ext in _CHECKPOINTS):
-            return True
-        if not (root / ".pulumi").exists():
-            return False
-        return False if _layout_by_project(root) else None
+        return root, root / ".pulumi" / "stacks" / name / stack
+
+    def _stored_deployment(self) -> auto.Deployment | None:
+        """The deployment `pulumi stack export` (no --show-secrets) prints, read from the DIY
+        backend's checkpoint file where that is what the command reads, else None. pulumi
+        v3.276.0 pkg/backend/diy/backend.go ExportDeployment: the checkpoint file (state.go
+        stackPath: `<stack>.json`, unless a `.json.gz` or `.json.zst` one is there) is
+        unmarshalled (resource/stack/checkpoint.go UnmarshalVersionedCheckpointToLatestCheckpoint:
+        version 3 as it is; older ones migrated, version 4 checked for features: left to pulumi)
+        and its `latest` deployment printed with the version: the file's own JSON, as the same
+        Go types wrote it (an update saves it by the same marshalling)."""
+        found = self._checkpoint_base()
+        if found is None or not _layout_by_project(found[0]):
+            return None
+        base = found[1]
+        compressed = [base.parent / f"{base.name}{ext}" for ext in _CHECKPOINTS[1:]]
+        if any(path.exists() for path in compressed):
+            return None
+        try:
+            # The backend replaces the file whole (a temporary file, then a rename).
+            stored = json.loads((base.parent / f"{base.name}.json").read_bytes())
+        except (OSError, ValueError):
+            return None
+        if not isinstance(stored, dict):
+            return None
+        held = cast("dict[str, Any]", stored)
+        checkpoint = held.get("checkpoint")
+        if held.get("version") != 3 or not isinstance(checkpoint, dict):
+            return None
+        latest = cast("dict[str, Any]", checkpoint).get("latest")
+        return auto.Deployment(version=3, deployment=latest)
 
     def exists(self, stack: str) -> bool:
         """Whether `stack` exists in this engine's backend: from the DIY backend's files where
@@ -374,9 +412,16 @@ class Engine:
         return run
 
     def outputs(self) -> dict[str, Any]:
-        """The stack's outputs, secrets in plain text: one `pulumi stack output` run (the
-        Automation API's `Stack.outputs` runs it twice, the second to learn which are secret,
-        which Lakeform never asks)."""
+        """The stack's outputs, secrets in plain text, as `pulumi stack output --json
+        --show-secrets` prints them: read from the deployment (`deployment`, no key derived)
+        unless a secret is among them, then from that command (the Automation API's
+        `Stack.outputs` runs it twice, the second to learn which are secret, which Lakeform
+        never asks). Lakeform's program exports no secret."""
+        found = outputs_of(dict(self.deployment().deployment or {}))
+        return self._shown_outputs() if found is None else found
+
+    def _shown_outputs(self) -> dict[str, Any]:
+        """One `pulumi stack output --json --show-secrets` run."""
         workspace = self.stack().workspace
         assert isinstance(workspace, auto.LocalWorkspace)
         args = ["stack", "output", "--json", "--show-secrets", "--stack", self.stack_name]
@@ -387,15 +432,40 @@ class Engine:
         outputs: dict[str, Any] = json.loads(done.stdout)
         return outputs
 
-    def exported(self) -> tuple[dict[str, Any], dict[str, Any]]:
-        """The stack's outputs (as `outputs`) and its deployment, from one `pulumi stack export
-        --show-secrets` run: for a command that needs both, one run instead of two."""
+    def deployment(self) -> auto.Deployment:
+        """The stack's deployment as its backend keeps it: `pulumi stack export` without
+        --show-secrets, a secret as its ciphertext ({SECRET_SIG: SECRET, "ciphertext": ...})
+        beside the `secrets_providers` state that decrypts it. The Automation API's
+        `Stack.export_stack` always passes --show-secrets, and showing a secret decrypts the
+        whole state: the passphrase secrets manager derives its key first (1,000,000 PBKDF2
+        rounds, pulumi v3.276.0 pkg/secrets/passphrase/manager.go), 0.17 CPU-s of the 0.36 an
+        export costs. Everything Lakeform reads from a deployment (URNs, ids, inputs and
+        outputs of jobs and pipelines, pending operations, a digest of the whole) holds no
+        secret; one edited and given back to `Stack.import_stack` keeps its secrets as they
+        were (the import decrypts the ciphertext with the state's own secrets provider,
+        pkg/cmd/pulumi/stack/stack_import.go -> resource/stack/deployment.go
+        DeserializeDeploymentV3, and the backend encrypts them again). From a `file://`
+        backend, the checkpoint file is read instead (`_stored_deployment`), no process run."""
+        stored = self._stored_deployment()
+        if stored is not None:
+            return stored
+        workspace = self.stack().workspace
+        assert isinstance(workspace, auto.LocalWorkspace)
+        args = ["stack", "export", "--stack", self.stack_name]
         try:
-            deployment = dict(self.stack().export_stack().deployment or {})
+            done = workspace.pulumi_command.run(args, str(self.project), self.env)
         except auto.CommandError as err:
             raise EngineError(_first_error(str(err))) from None
+        state: dict[str, Any] = json.loads(done.stdout)
+        return auto.Deployment(version=state.get("version"), deployment=state.get("deployment"))
+
+    def exported(self) -> tuple[dict[str, Any], dict[str, Any]]:
+        """The stack's outputs (as `outputs`) and its deployment (as `deployment`), from one
+        `pulumi stack export` run where the outputs hold no secret: for a command that needs
+        both, one run instead of two."""
+        deployment = dict(self.deployment().deployment or {})
         outputs = outputs_of(deployment)
-        return (self.outputs() if outputs is None else outputs), deployment
+        return (self._shown_outputs() if outputs is None else outputs), deployment
 
 
 ROOT_STACK = "pulumi:pulumi:Stack"

@@ -191,10 +191,10 @@ def planned_moves(env: Environment, states: Mapping[str, dict[Row, list[str]]]) 
 
 @dataclass(frozen=True)
 class Exported:
-    """What one `pulumi stack export --show-secrets` of a stack gave: the rows its state holds,
-    a digest of its whole deployment (any update, state edit or import changes it:
-    cli/unchanged.py) and its outputs (cli/engine.py `outputs_of`; None: a secret without
-    plaintext, left to `pulumi stack output`)."""
+    """What one export of a stack gave (cli/engine.py `Engine.deployment`, secrets encrypted):
+    the rows its state holds, a digest of its whole deployment (any update, state edit or
+    import changes it: cli/unchanged.py) and its outputs (cli/engine.py `outputs_of`; None: a
+    secret, left to `pulumi stack output --show-secrets`)."""
 
     rows: dict[Row, list[str]]
     digest: str
@@ -202,7 +202,7 @@ class Exported:
 
 
 def export(engine: Engine) -> Exported:
-    deployment = dict(engine.stack().export_stack().deployment or {})
+    deployment = dict(engine.deployment().deployment or {})
     digest = hashlib.sha256(json.dumps(deployment, sort_keys=True).encode()).hexdigest()
     rows = held(list(deployment.get("resources") or []))
     return Exported(rows=rows, digest=digest, outputs=outputs_of(deployment))
@@ -210,7 +210,8 @@ def export(engine: Engine) -> Exported:
 
 def exports(engines: Mapping[str, Engine]) -> dict[str, Exported]:
     """Stack -> what its export gave (`Exported`), for each of `engines`."""
-    # Each export is a `pulumi` process: side by side, as the shards' stacks are independent.
+    # Each export is a `pulumi` process (but a file backend's, read from its file): side by side,
+    # as the shards' stacks are independent.
     with ThreadPoolExecutor(max_workers=SETUP_WORKERS) as pool:
         return dict(zip(engines, pool.map(export, engines.values()), strict=True))
 
@@ -274,7 +275,7 @@ def scratch(
         copies: dict[str, Engine] = {}
         for stack in sorted(set(by_stack) | {m.source for m in moves}):
             real = by_stack.get(stack) or Engine(env.root, stack)
-            deployment = real.stack().export_stack()
+            deployment = real.deployment()
             copy = Engine(env.root, stack, real.progress)
             copy.env = {**copy.env, "PULUMI_BACKEND_URL": backend}
             copy.stack().import_stack(deployment)

@@ -478,7 +478,7 @@ class Watcher:
         recover`), so this deploy adopts what it made instead of duplicating it."""
         from stacks.recover import pending_creates
 
-        exported = engine.stack().export_stack()
+        exported = engine.deployment()
         if not pending_creates({"deployment": exported.deployment}):
             return
         self.log(f"stack {self.stack}: a deploy was interrupted; recovering (lakeform recover)")

@@ -3,12 +3,13 @@ secrets included (checked against the pinned engine, on a state imported into a 
 
 from __future__ import annotations
 
+import copy
 import json
 from pathlib import Path
 from typing import Any
 
 import pytest
-from pulumi.automation import Deployment
+from pulumi.automation import Deployment, LocalWorkspace
 
 from cli.engine import (  # pyright: ignore[reportPrivateUsage]
     SECRET,
@@ -18,6 +19,7 @@ from cli.engine import (  # pyright: ignore[reportPrivateUsage]
     outputs_of,
     update_outputs,
 )
+from cli.pulumienv import file_backend
 
 OUTPUTS: dict[str, Any] = {
     "jobs": {"daily": {"job_id": "11", "url": "http://127.0.0.1/jobs/11"}},
@@ -36,7 +38,9 @@ def engine(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Engine:
     return Engine(tmp_path, "check")
 
 
-def test_outputs_from_the_export_are_what_stack_output_prints(engine: Engine) -> None:
+def _holding(engine: Engine, outputs: dict[str, Any]) -> Deployment:
+    """The engine's stack (created) with a root stack resource holding `outputs` (a secret as
+    {SECRET_SIG: SECRET, "plaintext": ...}: the engine stores it encrypted); its export."""
     stack = engine.stack()  # created: no checkpoint yet
     empty = stack.export_stack()
     deployment = dict(empty.deployment or {})
@@ -45,15 +49,122 @@ def test_outputs_from_the_export_are_what_stack_output_prints(engine: Engine) ->
             "urn": "urn:pulumi:check::outputs-check::pulumi:pulumi:Stack::outputs-check-check",
             "custom": False,
             "type": "pulumi:pulumi:Stack",
-            "outputs": OUTPUTS,
+            "outputs": outputs,
         }
     ]
     stack.import_stack(Deployment(version=empty.version, deployment=deployment))
-    printed = engine.outputs()
+    return stack.export_stack()
+
+
+def _masked(engine: Engine) -> dict[str, Any]:
+    """`pulumi stack output --json`: a secret shown as [secret]."""
+    workspace = engine.stack().workspace
+    assert isinstance(workspace, LocalWorkspace)
+    args = ["stack", "output", "--json", "--stack", engine.stack_name]
+    return json.loads(workspace.pulumi_command.run(args, str(engine.project), engine.env).stdout)
+
+
+def test_outputs_from_the_export_are_what_stack_output_prints(engine: Engine) -> None:
+    shown = _holding(engine, OUTPUTS)  # the Automation API's export: --show-secrets
+    printed = engine._shown_outputs()  # pulumi stack output --json --show-secrets
     assert printed["token"] == "s3cret"  # the engine stored it as a secret and shows it
+    assert outputs_of(dict(shown.deployment or {})) == printed
+    # Engine.deployment (no --show-secrets) holds the secrets encrypted: left to that command
+    assert outputs_of(dict(engine.deployment().deployment or {})) is None
+    assert engine.outputs() == printed
     from_export, exported = engine.exported()
     assert from_export == printed
     assert exported["resources"][0]["type"] == "pulumi:pulumi:Stack"
+
+
+def test_outputs_without_a_secret_are_read_from_the_export_without_secrets(engine: Engine) -> None:
+    plain = {k: v for k, v in OUTPUTS.items() if k not in ("token", "nested")}
+    _holding(engine, plain)
+    assert outputs_of(dict(engine.deployment().deployment or {})) == engine._shown_outputs()
+    assert engine.outputs() == engine.exported()[0] == plain
+
+
+def test_a_deployment_exported_without_secrets_keeps_them_through_an_edit_and_import(
+    engine: Engine, tmp_path: Path
+) -> None:
+    """What cli/drift.py `repair`, cli/emails.py `clear` and cli/shards.py `scratch` rely on."""
+    _holding(engine, OUTPUTS)
+    held = engine.deployment()
+    deployment = copy.deepcopy(dict(held.deployment or {}))
+    token = deployment["resources"][0]["outputs"]["token"]
+    assert token[SECRET_SIG] == SECRET and "plaintext" not in token
+    assert str(token["ciphertext"]).startswith("v1:")
+    assert deployment["secrets_providers"]["type"] == "passphrase"
+    # an edit of what is not secret, as `repair` makes, given back to the same stack
+    deployment["resources"][0]["outputs"]["jobs"]["daily"]["url"] = "http://127.0.0.1/jobs/12"
+    engine.stack().import_stack(Deployment(version=held.version, deployment=deployment))
+    after = engine._shown_outputs()
+    assert after == {
+        **_revealed_outputs(),
+        "jobs": {"daily": {"job_id": "11", "url": "http://127.0.0.1/jobs/12"}},
+    }
+    assert _masked(engine)["token"] == "[secret]"  # still a secret, not a plain value
+    # encrypted again (a new nonce: another ciphertext)
+    kept = dict(engine.deployment().deployment or {})["resources"][0]["outputs"]["token"]
+    assert kept[SECRET_SIG] == SECRET and str(kept["ciphertext"]).startswith("v1:")
+    # into another backend's stack (`scratch`: the same project and passphrase)
+    (tmp_path / "scratch").mkdir()
+    scratch = Engine(engine.project, "check")
+    scratch.env = {**scratch.env, "PULUMI_BACKEND_URL": file_backend(tmp_path / "scratch")}
+    scratch.stack().import_stack(held)
+    assert scratch._shown_outputs() == _revealed_outputs()
+    assert _masked(scratch)["token"] == "[secret]"
+
+
+def _revealed_outputs() -> dict[str, Any]:
+    return {**OUTPUTS, "token": "s3cret", "nested": {"list": [1, {"a": [True, None]}]}}
+
+
+def _printed(engine: Engine) -> dict[str, Any]:
+    """`pulumi stack export` (no --show-secrets): {"version": ..., "deployment": ...}."""
+    workspace = engine.stack().workspace
+    assert isinstance(workspace, LocalWorkspace)
+    args = ["stack", "export", "--stack", engine.stack_name]
+    return json.loads(workspace.pulumi_command.run(args, str(engine.project), engine.env).stdout)
+
+
+def test_a_file_backends_deployment_is_read_as_stack_export_prints_it(engine: Engine) -> None:
+    assert engine._stored_deployment() is None  # no stack yet: left to pulumi
+    engine.stack()
+    stored = engine._stored_deployment()
+    assert stored is not None
+    assert {"version": stored.version, "deployment": stored.deployment} == _printed(engine)
+    # a custom resource with values the Go types round-trip: numbers, escapes, empty ones
+    odd = {
+        "n": [1, 1.5, 0.1, 1e300, 10000000000000001, -0, 2**63],
+        "s": '<a href="x">&amp;</a> \u00e9\u2028 \\ \t',
+        "empty": {"list": [], "map": {}, "null": None, "string": ""},
+    }
+    job = {
+        "urn": "urn:pulumi:check::outputs-check::databricks:index/job:Job::daily",
+        "custom": True,
+        "id": "11",
+        "type": "databricks:index/job:Job",
+        "inputs": odd,
+        "outputs": {**odd, "token": OUTPUTS["token"]},
+        "parent": "urn:pulumi:check::outputs-check::pulumi:pulumi:Stack::outputs-check-check",
+    }
+    _holding(engine, OUTPUTS)
+    shown = engine.stack().export_stack()
+    with_job = dict(shown.deployment or {})
+    with_job["resources"] = [*with_job["resources"], job]
+    engine.stack().import_stack(Deployment(version=shown.version, deployment=with_job))
+    stored = engine._stored_deployment()
+    assert stored is not None
+    assert {"version": stored.version, "deployment": stored.deployment} == _printed(engine)
+    assert engine.deployment().deployment == stored.deployment
+    # a compressed checkpoint beside it, or another version, is left to pulumi
+    base = engine.project / "state" / ".pulumi" / "stacks" / "outputs-check" / "check.json"
+    base.with_name("check.json.gz").write_bytes(b"")
+    assert engine._stored_deployment() is None
+    base.with_name("check.json.gz").unlink()
+    base.write_text(json.dumps({"version": 4, "checkpoint": {"latest": {}}}))
+    assert engine._stored_deployment() is None
 
 
 def test_only_a_stack_with_a_checkpoint_in_the_file_backend_skips_select(engine: Engine) -> None:

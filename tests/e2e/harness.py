@@ -32,6 +32,7 @@ import shlex
 import shutil
 import subprocess
 import sys
+import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -146,9 +147,9 @@ class Project:
         """Copy `source` (and the named repository folders, for Lakeform's own program) to
         `tmp/program`, pointing Pulumi.yaml at the repository's virtual environment; a new stack
         whose file points at `workspace` (`rate_limit` None: the provider's default). `init`
-        False: the stack file only, no `pulumi stack init` (a sharded stack, whose shards'
-        stacks `lakeform` creates: a stack of its own would be one more stack holding rows
-        that every sharded command reads, cli/environment.py `_held_stacks`)."""
+        False: the stack file only, no stack (a sharded stack, whose shards' stacks `lakeform`
+        creates: a stack of its own would be one more stack holding rows that every sharded
+        command reads, cli/environment.py `_held_stacks`)."""
         target = tmp / "program"
         tmp.mkdir(parents=True, exist_ok=True)
         shutil.copytree(source, target, ignore=shutil.ignore_patterns("__pycache__", ".lakeform"))
@@ -166,12 +167,25 @@ class Project:
         state.mkdir()
         made = cls(dir=target, stack=stack, workspace=workspace, env=_env(tmp, workspace))
         if init:
-            made.pulumi("stack", "init", stack)
+            made.init_stack()
         config = {"databricks:host": workspace.url, **PROVIDER_CONFIG}
         if rate_limit is not None:
             config["databricks:rateLimit"] = str(rate_limit)
         made.edit_stack_file(lambda doc: doc.setdefault("config", {}).update(config))
         return made
+
+    def init_stack(self) -> None:
+        """What `pulumi stack init` writes, written directly (`stack_init_files`): the stack's
+        checkpoint in the file backend and the encryption salt appended to its stack file."""
+        salt, written = stack_init_files()
+        checkpoint = json.loads(written)
+        name = yaml.safe_load((self.dir / "Pulumi.yaml").read_text())["name"]
+        checkpoint["checkpoint"]["stack"] = f"organization/{name}/{self.stack}"
+        stacks = self.dir.parent / "state" / ".pulumi" / "stacks" / name
+        stacks.mkdir(parents=True)
+        (stacks / f"{self.stack}.json").write_text(json.dumps(checkpoint, separators=(",", ":")))
+        (stacks.parent.parent / "meta.yaml").write_text("version: 1\n")
+        self.edit_stack_file(lambda doc: doc.update(encryptionsalt=salt))
 
     def pulumi(
         self, *args: str, check: bool = True, timeout: float = 900
@@ -247,6 +261,42 @@ class Project:
         return found[0]
 
 
+PASSPHRASE = "lakeform-e2e"
+"""Every test project's `PULUMI_CONFIG_PASSPHRASE` (each has its own backend)."""
+
+
+@functools.cache
+def stack_init_files() -> tuple[str, str]:
+    """What `pulumi stack init` writes for a new stack, from one real run a process: the
+    stack file's `encryptionsalt` and the file backend's checkpoint as JSON (`{"version": 3,
+    "checkpoint": {"stack": "organization/<project>/<stack>", "latest": {manifest,
+    secrets_providers (the same salt), metadata}}}`, pulumi v3.276.0 pkg/backend/diy). Each
+    run derives the passphrase's key (1,000,000 PBKDF2 rounds, pkg/secrets/passphrase/
+    manager.go), 0.3 CPU-s a project; the salt is random and any one serves, each project
+    having its own backend. tests/e2e/test_harness.py compares the files with a real init's."""
+    with tempfile.TemporaryDirectory(prefix="lakeform-e2e-init-") as tmp:
+        root = Path(tmp)
+        (root / "program").mkdir()
+        (root / "state").mkdir()
+        (root / "program" / "Pulumi.yaml").write_text("name: init\nruntime: python\n")
+        subprocess.run(
+            ["pulumi", "stack", "init", "init", "--non-interactive"],
+            cwd=root / "program",
+            env={
+                **{k: v for k, v in os.environ.items() if not k.startswith("PULUMI_")},
+                **toolchain_env(),
+                "PULUMI_BACKEND_URL": file_backend(root / "state"),
+                "PULUMI_CONFIG_PASSPHRASE": PASSPHRASE,
+                "PULUMI_SKIP_UPDATE_CHECK": "true",
+            },
+            capture_output=True,
+            check=True,
+        )
+        salt = yaml.safe_load((root / "program" / "Pulumi.init.yaml").read_text())
+        checkpoint = (root / "state" / ".pulumi" / "stacks" / "init" / "init.json").read_text()
+    return salt["encryptionsalt"], checkpoint
+
+
 def _env(tmp: Path, workspace: RunningWorkspace) -> dict[str, str]:
     """The environment of a project in `tmp`: the toolchain, its own backend (`tmp/state`) and
     passphrase, the workspace's token, and no credentials from outside."""
@@ -258,7 +308,7 @@ def _env(tmp: Path, workspace: RunningWorkspace) -> dict[str, str]:
     env.update(toolchain_env())
     env.update(
         PULUMI_BACKEND_URL=file_backend(tmp / "state"),
-        PULUMI_CONFIG_PASSPHRASE="lakeform-e2e",
+        PULUMI_CONFIG_PASSPHRASE=PASSPHRASE,
         PULUMI_SKIP_UPDATE_CHECK="true",
         PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION="true",
         DATABRICKS_TOKEN=workspace.token,
