@@ -43,8 +43,8 @@ def _docstrings(path: str) -> dict[str, dict[str, str]]:
 
 
 def _collect(node: ast.AST, prefix: str, found: dict[str, dict[str, str]]) -> None:
-    """The classes under `node`, named as `__qualname__` names them (`Outer.Inner`,
-    `function.<locals>.Local`)."""
+    """The classes defined under `node`, named as `__qualname__` names them (`Outer.Inner`,
+    `function.<locals>.Local`). Only statements are looked into: no expression holds one."""
     for child in ast.iter_child_nodes(node):
         if isinstance(child, ast.ClassDef):
             name = f"{prefix}{child.name}"
@@ -52,7 +52,7 @@ def _collect(node: ast.AST, prefix: str, found: dict[str, dict[str, str]]) -> No
             _collect(child, f"{name}.", found)
         elif isinstance(child, ast.FunctionDef | ast.AsyncFunctionDef):
             _collect(child, f"{prefix}{child.name}.<locals>.", found)
-        else:
+        elif isinstance(child, ast.stmt | ast.excepthandler | ast.match_case):
             _collect(child, prefix, found)
 
 
