@@ -175,6 +175,9 @@ def workspace_client(stack: str, config: Callable[[str], str | None]) -> Any:
     only, never an exported credential. Another stack: `databricks:host` (else
     DATABRICKS_HOST), `databricks:token` (else DATABRICKS_TOKEN), else the SDK's own
     authentication (profiles, OAuth). `config` reads one key of the stack's config."""
+    from cli.sdkcore import defer_google_auth
+
+    defer_google_auth()
     from databricks.sdk import WorkspaceClient
 
     settings = _client_settings(stack, config)
@@ -187,12 +190,14 @@ def api_client(stack: str, config: Callable[[str], str | None]) -> Any:
     imports every one of them for WorkspaceClient (1.1 CPU-s), the client core alone 0.3 s.
     For the commands that only GET and POST by path (drift's reads, the email lists' update),
     which `lakeform plan` and `up` run on every deployed stack."""
+    from cli.sdkcore import defer_google_auth
     from components._sdk import defer_init
 
     settings = _client_settings(stack, config)
     if settings is None:
         return None
     defer_init("databricks.sdk")  # a no-op where it is imported already
+    defer_google_auth()
     from databricks.sdk.core import ApiClient, Config
 
     # What WorkspaceClient.__init__ does with these arguments (databricks-sdk 0.x __init__.py):
