@@ -14,12 +14,15 @@ from __future__ import annotations
 
 import argparse
 import functools
+import importlib.util
 import os
 import shlex
 import subprocess
 import sys
+import threading
 from collections.abc import Callable, Mapping
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
@@ -53,41 +56,75 @@ class EnvError(RuntimeError):
     """The toolchain or provider cannot be set up; the message says how to fix it."""
 
 
-def _build_env() -> str:
-    return _build_env_in(tuple(sorted(os.environ.items())))
+_LOADING = threading.Lock()
+
+
+def _toolchain_build() -> ModuleType:
+    """devtools/toolchain/build.py, loaded once into this process. It is a script for the system
+    python3 (`make toolchain` runs it before any virtual environment exists) that imports its
+    sibling pins.py as `pins`; both are loaded under names of their own, so a `pins` or `build`
+    module elsewhere in the process is neither used nor replaced."""
+    with _LOADING:
+        loaded = sys.modules.get(_BUILD_MODULE)
+        if loaded is not None:
+            return loaded
+        pins = _module(f"{_BUILD_MODULE}_pins", BUILD.with_name("pins.py"))
+        build = _module(_BUILD_MODULE, BUILD, pins=pins)
+        return build
+
+
+_BUILD_MODULE = "_lakeform_toolchain_build"
+
+
+def _module(name: str, path: Path, **imports: ModuleType) -> ModuleType:
+    """The script at `path` run as module `name` (kept in sys.modules), its `import X` of each
+    of `imports` answered with the module given."""
+    spec = importlib.util.spec_from_file_location(name, path)
+    if spec is None or spec.loader is None:
+        raise EnvError(f"cannot load {path}; run `make toolchain`")
+    module = importlib.util.module_from_spec(spec)
+    saved = {imported: sys.modules.get(imported) for imported in imports}
+    sys.modules.update(imports)
+    sys.modules[name] = module  # as an import does: dataclasses look their module up there
+    try:
+        spec.loader.exec_module(module)
+    except BaseException:
+        del sys.modules[name]
+        raise
+    finally:
+        for imported, before in saved.items():
+            if before is None:
+                del sys.modules[imported]
+            else:
+                sys.modules[imported] = before
+    return module
 
 
 @functools.cache
-def _build_env_in(environ: tuple[tuple[str, str], ...]) -> str:
-    """build.py env's answer (the bin directory and the provider's variables in one Python
-    start-up, not two), once per process and environment: a sharded stack makes an engine per
-    shard, and each asked again (1 to 2 s a shard on a busy machine)."""
-    done = subprocess.run(
-        [sys.executable, str(BUILD), "env"],
-        capture_output=True,
-        text=True,
-        check=False,
-        env=dict(environ),
-    )
-    if done.returncode != 0:
-        detail = (done.stderr or done.stdout).strip().splitlines()
+def _exports_in(environ: tuple[tuple[str, str], ...]) -> dict[str, str]:
+    """What build.py env exports (the bin directory and the provider's variables; PATH's value
+    as printed: `<bin directory>:$PATH`), once per process and environment: a sharded stack
+    makes an engine per shard, and each asked again. Worked out in this process by build.py's
+    own code (it reads os.environ, which `environ` is), not by running it: a Python start-up of
+    its own cost 0.12 CPU-s a `lakeform` command."""
+    del environ  # the cache key: build.py reads os.environ itself
+    build = _toolchain_build()
+    try:
+        # A plugin install's output is not ours to show (`env` run as a command captured it).
+        return build.env_variables(output=subprocess.DEVNULL)
+    except Exception as failed:  # what `env` run as a command ended with, its last line
+        message = str(failed) if isinstance(failed, build.EnvFailed) else None
+        detail = (message or f"{type(failed).__name__}: {failed}").strip().splitlines()
         raise EnvError(
             "devtools/toolchain/build.py env failed "
             f"({detail[-1] if detail else 'no output'}); "
             "run `make toolchain`"
-        )
-    return done.stdout
+        ) from None
 
 
 def _exports() -> dict[str, str]:
-    """build.py env's `export NAME=value` lines, as a mapping (PATH's value as printed:
-    `<bin directory>:$PATH`)."""
-    env: dict[str, str] = {}
-    for line in _build_env().splitlines():
-        if line.startswith("export "):
-            name, _, value = line.removeprefix("export ").partition("=")
-            env[name] = shlex.split(value)[0] if value else ""
-    return env
+    """build.py env's `export NAME=value` variables, as a mapping."""
+    return dict(_exports_in(tuple(sorted(os.environ.items()))))
 
 
 def toolchain_bin() -> Path:
@@ -138,6 +175,9 @@ def workspace_client(stack: str, config: Callable[[str], str | None]) -> Any:
     only, never an exported credential. Another stack: `databricks:host` (else
     DATABRICKS_HOST), `databricks:token` (else DATABRICKS_TOKEN), else the SDK's own
     authentication (profiles, OAuth). `config` reads one key of the stack's config."""
+    from cli.sdkcore import defer_google_auth
+
+    defer_google_auth()
     from databricks.sdk import WorkspaceClient
 
     settings = _client_settings(stack, config)
@@ -150,12 +190,14 @@ def api_client(stack: str, config: Callable[[str], str | None]) -> Any:
     imports every one of them for WorkspaceClient (1.1 CPU-s), the client core alone 0.3 s.
     For the commands that only GET and POST by path (drift's reads, the email lists' update),
     which `lakeform plan` and `up` run on every deployed stack."""
+    from cli.sdkcore import defer_google_auth
     from components._sdk import defer_init
 
     settings = _client_settings(stack, config)
     if settings is None:
         return None
     defer_init("databricks.sdk")  # a no-op where it is imported already
+    defer_google_auth()
     from databricks.sdk.core import ApiClient, Config
 
     # What WorkspaceClient.__init__ does with these arguments (databricks-sdk 0.x __init__.py):

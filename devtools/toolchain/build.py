@@ -36,8 +36,12 @@ import urllib.error
 import urllib.request
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import IO
 
 import pins as pinning
+
+Output = int | IO[str]
+"""Where a subprocess's output goes: a file descriptor, subprocess.DEVNULL or a file."""
 
 CLI_MODULE_DIR = pinning.REPO / "devtools" / "toolchain" / "pulumi"
 MARKER = "COMPLETE.json"
@@ -200,9 +204,16 @@ def plugin_installed(pulumi: str, pins: pinning.Pins, home: str | None = None) -
     )
 
 
-def install_plugin(pulumi: str, pins: pinning.Pins, binary: Path, home: Path | None = None) -> None:
+def install_plugin(
+    pulumi: str,
+    pins: pinning.Pins,
+    binary: Path,
+    home: Path | None = None,
+    output: Output | None = None,
+) -> None:
     """Install a provider executable into the plugin cache at the pinned version (of Pulumi home
-    `home`, else the user's)."""
+    `home`, else the user's); `pulumi plugin install`'s output goes to `output` (default
+    stderr)."""
     if not os.access(binary, os.X_OK):
         raise RuntimeError(f"LAKEFORM_DATABRICKS_PLUGIN={binary} is not an executable file")
     env = pulumi_env() if home is None else {**pulumi_env(), "PULUMI_HOME": str(home)}
@@ -222,7 +233,8 @@ def install_plugin(pulumi: str, pins: pinning.Pins, binary: Path, home: Path | N
         ],
         env=env,
         check=True,
-        stdout=sys.stderr,  # never into `eval "$(build.py provider-env)"`
+        stdout=sys.stderr if output is None else output,  # never into `eval "$(build.py env)"`
+        stderr=output,
     )
 
 
@@ -257,7 +269,7 @@ def real_plugin(pins: pinning.Pins, pulumi: str) -> str | None:
     return None
 
 
-def install_local_provider(pins: pinning.Pins, pulumi: str) -> None:
+def install_local_provider(pins: pinning.Pins, pulumi: str, output: Output | None = None) -> None:
     """Install the launcher of localprovider/ into this clone's isolated Pulumi home (again when
     the clone moved or the launcher changed)."""
     text = launcher_text()
@@ -267,13 +279,16 @@ def install_local_provider(pins: pinning.Pins, pulumi: str) -> None:
     LAUNCHER.parent.mkdir(parents=True, exist_ok=True)
     LAUNCHER.write_text(text, encoding="utf-8")
     LAUNCHER.chmod(0o755)
-    install_plugin(pulumi, pins, LAUNCHER, home=LOCAL_HOME)
+    install_plugin(pulumi, pins, LAUNCHER, home=LOCAL_HOME, output=output)
 
 
-def choose_provider(pins: pinning.Pins, bin_path: Path) -> dict[str, str]:
+def choose_provider(
+    pins: pinning.Pins, bin_path: Path, output: Output | None = None
+) -> dict[str, str]:
     """Which databricks plugin runs, as environment for Pulumi: the real one wherever it is
     installed (or LAKEFORM_PROVIDER=real), else Lakeform's local provider in LOCAL_HOME
-    (LAKEFORM_PROVIDER=local forces it)."""
+    (LAKEFORM_PROVIDER=local forces it; installed there first if missing, its installer's
+    output to `output`)."""
     pulumi = str(bin_path / "pulumi")
     wanted = os.environ.get("LAKEFORM_PROVIDER", "")
     if wanted not in ("", "local", "real"):
@@ -286,7 +301,7 @@ def choose_provider(pins: pinning.Pins, bin_path: Path) -> dict[str, str]:
             f"LAKEFORM_PROVIDER=real, but no databricks plugin {pins.databricks} is installed: "
             f"pulumi plugin install resource databricks {pins.databricks}"
         )
-    install_local_provider(pins, pulumi)
+    install_local_provider(pins, pulumi, output)
     return {
         "PULUMI_HOME": str(LOCAL_HOME),
         "LAKEFORM_PROVIDER_USED": (
@@ -518,6 +533,31 @@ def provider_env(pins: pinning.Pins) -> int:
     return 0
 
 
+SWITCHES = {
+    "PULUMI_SKIP_UPDATE_CHECK": "true",
+    "PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION": "true",
+}
+"""No update nag, and a missing plugin an error rather than a download: `env` exports them."""
+
+
+class EnvFailed(Exception):
+    """`env` cannot answer: the message is the line `env` prints on stderr."""
+
+
+def env_variables(output: Output | None = None) -> dict[str, str]:
+    """What `env` exports, by name, PATH's value as printed (`<bin directory>:$PATH`), for a
+    caller in its own process: cli/pulumienv.py, for every `lakeform` command, where a Python
+    start-up for `env` cost 0.12 CPU-s. An EnvFailed where `env` exits 1, with its message."""
+    try:
+        pins = pinning.load()
+        pinning.check_go_mod(pins)
+        bin_path = pinning.bin_dir(pins)
+        provider = choose_provider(pins, bin_path, output)
+    except (pinning.PinError, RuntimeError, subprocess.CalledProcessError, OSError) as exc:
+        raise EnvFailed(f"toolchain: error: {exc}") from exc
+    return {"PATH": f"{bin_path}:$PATH", **SWITCHES, **provider}
+
+
 def main(argv: list[str]) -> int:
     command = argv[0] if argv else "build"
     try:
@@ -530,8 +570,8 @@ def main(argv: list[str]) -> int:
         return 0
     if command == "env":
         print(f'export PATH="{pinning.bin_dir(pins)}:$PATH"')
-        print("export PULUMI_SKIP_UPDATE_CHECK=true")
-        print("export PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=true")
+        for name, value in SWITCHES.items():
+            print(f"export {name}={value}")
         # and the provider's: without them plain `pulumi` finds no databricks plugin
         return provider_env(pins)
     if command == "check":

@@ -9,23 +9,38 @@ from annotated_types import Ge, Le
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from pydantic.fields import FieldInfo
 
+from metadata.docstrings import describe_fields
+
 # Field names follow the Jobs API 2.2, the Pipelines API and the Quality Monitors API (as in bundle
 # YAML), so `model_dump(exclude_none=True)` is an API-shaped dict. Lakeform-only fields are marked
 # "Lakeform:" in their docstring; components never send them to Databricks.
 
 
 class ApiModel(BaseModel):
-    """Base of the row models: strict, closed, frozen, fields named as the API names them."""
+    """Base of the row models: strict, closed, frozen, fields named as the API names them.
+    Attribute docstrings are the fields' descriptions (the JSON Schema's), as with pydantic's
+    `use_attribute_docstrings`, but read from one parse of each module (metadata/docstrings.py):
+    so each model is built when its fields have them, not by pydantic as it is defined
+    (`defer_build`)."""
 
     model_config = ConfigDict(
         strict=True,
         extra="forbid",
         frozen=True,
-        use_attribute_docstrings=True,
+        defer_build=True,
         validate_by_name=True,
         validate_by_alias=True,
         serialize_by_alias=True,
     )
+
+    @classmethod
+    def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
+        super().__pydantic_init_subclass__(**kwargs)
+        describe_fields(cls)
+        # What pydantic does as a model is defined without defer_build (a model whose forward
+        # references cannot be resolved yet is built on first use, as then); `_types_namespace`
+        # keeps this frame's names out of the evaluation of annotations.
+        cls.model_rebuild(raise_errors=False, _types_namespace={})
 
 
 # --- integers: every integer field has one of these ranges (tests/metadata/test_int_ranges.py) ----

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shlex
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
@@ -15,7 +16,7 @@ from pulumi.runtime.proto import provider_pb2, provider_pb2_grpc
 import cli.drift
 import cli.recover
 import cli.run
-from cli.pulumienv import ENGINE_GOGC, LOCAL_TOKEN, pulumi_env
+from cli.pulumienv import ENGINE_GOGC, LOCAL_TOKEN, EnvError, provider_env, pulumi_env
 from tests.localprovider.plugin import (
     PROVIDER,
     REPO,
@@ -208,3 +209,41 @@ def test_run_and_drift_for_another_stack_use_its_token(
 def test_the_engine_collects_less_often_unless_gogc_is_exported(tmp_path: Path) -> None:
     assert pulumi_env(tmp_path, "dev", {})["GOGC"] == ENGINE_GOGC
     assert "GOGC" not in pulumi_env(tmp_path, "dev", {"GOGC": "off"})  # the exported one stays
+
+
+def _build_env_command() -> dict[str, str]:
+    """What `python devtools/toolchain/build.py env` exports, read as `eval` would."""
+    done = subprocess.run(
+        [sys.executable, str(REPO / "devtools" / "toolchain" / "build.py"), "env"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    lines = [line.removeprefix("export ") for line in done.stdout.splitlines()]
+    return {name: shlex.split(value)[0] for name, _, value in (x.partition("=") for x in lines)}
+
+
+def test_the_toolchain_variables_are_build_py_env_s(tmp_path: Path) -> None:
+    """Worked out in the process by build.py's own code, not by running it: what its `env`
+    command prints (PATH's `$PATH` is the environment's)."""
+    printed = _build_env_command()
+    assert provider_env() == {k: v for k, v in printed.items() if k != "PATH"}
+    env = pulumi_env(tmp_path, "dev", {"PATH": "/usr/bin"})
+    assert env["PATH"] == printed["PATH"].replace("$PATH", "/usr/bin")
+
+
+def test_a_toolchain_error_is_build_py_env_s_message(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LAKEFORM_PROVIDER", "bogus")
+    done = subprocess.run(
+        [sys.executable, str(REPO / "devtools" / "toolchain" / "build.py"), "env"],
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 1
+    line = done.stderr.strip().splitlines()[-1]
+    assert line == "toolchain: error: LAKEFORM_PROVIDER='bogus': use local or real"
+    with pytest.raises(EnvError) as raised:
+        provider_env()
+    assert str(raised.value) == (
+        f"devtools/toolchain/build.py env failed ({line}); run `make toolchain`"
+    )
