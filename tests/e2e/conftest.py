@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import fcntl
+import json
 import os
+import shutil
 import signal
 import time
 from collections.abc import Callable, Iterator
@@ -67,15 +70,43 @@ def one_of_each(workspace: RunningWorkspace, tmp_path: Path) -> Project:
 ProjectFactory = Callable[..., Project]
 
 
-# Programs deployed once a session: a test that starts from one deployed gets a copy of its program,
+# Programs deployed once a run: a test that starts from one deployed gets a copy of its program,
 # backend and workspace state (harness.Deployed) instead of an `up` of its own. The tests of a
 # first deploy keep theirs.
 
 
+def shared_once(
+    factory: pytest.TempPathFactory,
+    name: str,
+    make: Callable[[Path, RunningWorkspace], Project],
+    deploy: Callable[[Project], object] = Project.up,
+) -> Deployed:
+    """`deploy_once` once a run, not once a pytest-xdist worker: the first worker to ask makes
+    the deploy under a lock in the run's temporary folder (which every worker's is in), the
+    others wait for it and copy from it (each test copies anyway). A deploy that failed is
+    tried again by the next worker, which then fails as the first did."""
+    if os.environ.get("PYTEST_XDIST_WORKER") is None:
+        return deploy_once(factory.mktemp(name), make, deploy)
+    shared = factory.getbasetemp().parent / f"deployed-{name}"
+    with shared.with_suffix(".lock").open("a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file is closed
+        record = shared / "deployed.json"
+        if record.is_file():
+            held = json.loads(record.read_text())
+            return Deployed(root=Path(held["root"]), stack=held["stack"], url=held["url"])
+        shutil.rmtree(shared, ignore_errors=True)  # what a failed deploy left
+        shared.mkdir()
+        deployed = deploy_once(shared, make, deploy)
+        held = {"root": str(deployed.root), "stack": deployed.stack, "url": deployed.url}
+        record.write_text(json.dumps(held))
+        return deployed
+
+
 @pytest.fixture(scope="session")
 def one_of_each_once(tmp_path_factory: pytest.TempPathFactory) -> Deployed:
-    return deploy_once(
-        tmp_path_factory.mktemp("one_of_each"),
+    return shared_once(
+        tmp_path_factory,
+        "one_of_each",
         lambda tmp, ws: Project.copy_of(PROGRAMS / "one_of_each", tmp, workspace=ws, stack="e2e"),
     )
 
@@ -91,8 +122,9 @@ def one_of_each_deployed(
 
 @pytest.fixture(scope="session")
 def sample_once(tmp_path_factory: pytest.TempPathFactory) -> Deployed:
-    return deploy_once(
-        tmp_path_factory.mktemp("sample"),
+    return shared_once(
+        tmp_path_factory,
+        "sample",
         lambda tmp, ws: lakeform_project(tmp, workspace=ws, stack="local"),
     )
 
@@ -109,8 +141,9 @@ def sample_deployed(
 
 @pytest.fixture(scope="session")
 def lakeform_once(tmp_path_factory: pytest.TempPathFactory) -> Deployed:
-    return deploy_once(
-        tmp_path_factory.mktemp("lakeform"),
+    return shared_once(
+        tmp_path_factory,
+        "lakeform",
         lambda tmp, ws: Project.copy_of(
             PROGRAMS / "lakeform", tmp, workspace=ws, stack="e2e", include=LAKEFORM_PROGRAM
         ),
@@ -135,8 +168,9 @@ def lakeform_up(project: Project, *options: str) -> None:
 
 @pytest.fixture(scope="session")
 def sharded_once(tmp_path_factory: pytest.TempPathFactory) -> Deployed:
-    return deploy_once(
-        tmp_path_factory.mktemp("sharded"),
+    return shared_once(
+        tmp_path_factory,
+        "sharded",
         lambda tmp, ws: Project.copy_of(
             PROGRAMS / "sharded",
             tmp,
@@ -161,8 +195,9 @@ def sharded_deployed(
 
 @pytest.fixture(scope="session")
 def prod_once(tmp_path_factory: pytest.TempPathFactory) -> Deployed:
-    return deploy_once(
-        tmp_path_factory.mktemp("prod"),
+    return shared_once(
+        tmp_path_factory,
+        "prod",
         lambda tmp, ws: lakeform_project(tmp, workspace=ws, stack="prod"),
     )
 
@@ -179,8 +214,9 @@ def prod_deployed(
 
 @pytest.fixture(scope="session")
 def settling_once(tmp_path_factory: pytest.TempPathFactory) -> Deployed:
-    return deploy_once(
-        tmp_path_factory.mktemp("settling"),
+    return shared_once(
+        tmp_path_factory,
+        "settling",
         lambda tmp, ws: Project.copy_of(
             PROGRAMS / "settling", tmp, workspace=ws, stack="e2e", include=LAKEFORM_PROGRAM
         ),
