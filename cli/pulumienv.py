@@ -175,7 +175,7 @@ def workspace_client(stack: str, config: Callable[[str], str | None]) -> Any:
     only, never an exported credential. Another stack: `databricks:host` (else
     DATABRICKS_HOST), `databricks:token` (else DATABRICKS_TOKEN), else the SDK's own
     authentication (profiles, OAuth). `config` reads one key of the stack's config."""
-    from cli.sdkcore import defer_google_auth
+    from components._sdk import defer_google_auth
 
     defer_google_auth()
     from databricks.sdk import WorkspaceClient
@@ -190,19 +190,10 @@ def api_client(stack: str, config: Callable[[str], str | None]) -> Any:
     imports every one of them for WorkspaceClient (1.1 CPU-s), the client core alone 0.3 s.
     For the commands that only GET and POST by path (drift's reads, the email lists' update),
     which `lakeform plan` and `up` run on every deployed stack."""
-    from cli.sdkcore import defer_google_auth
-    from components._sdk import defer_init
+    from components._sdk import api_client as core_client
 
     settings = _client_settings(stack, config)
-    if settings is None:
-        return None
-    defer_init("databricks.sdk")  # a no-op where it is imported already
-    defer_google_auth()
-    from databricks.sdk.core import ApiClient, Config
-
-    # What WorkspaceClient.__init__ does with these arguments (databricks-sdk 0.x __init__.py):
-    # Config(...), copied, then ApiClient(config).
-    return ApiClient(Config(**settings))
+    return None if settings is None else core_client(**settings)
 
 
 def _client_settings(stack: str, config: Callable[[str], str | None]) -> dict[str, Any] | None:

@@ -1,9 +1,11 @@
-"""A package imported without running its `__init__.py` until a name needs it (`defer_init`).
+"""Packages imported without the modules a process does not use, until it uses them.
 
 Some packages' `__init__.py` import far more than a process uses: databricks-sdk's imports every
-service module (1.0 CPU-s) where the local provider and `lakeform`'s API reads use the client
-core alone. `defer_init` puts such a package in `sys.modules` unexecuted, so its submodules import
-alone; any other name read from it runs the real `__init__.py` first, once.
+service module (1.0 CPU-s) where the local provider, the program's control-table reads and
+`lakeform`'s API reads use the client core alone (`api_client`). `defer_init` puts such a package
+in `sys.modules` unexecuted, so its submodules import alone; any other name read from it runs the
+real `__init__.py` first, once. `defer_google_auth` does the like for the Google credential
+modules the SDK's core imports for two sign-in methods.
 (The program itself no longer imports `pulumi_databricks` at all: components/provider.py.)
 """
 
@@ -59,3 +61,47 @@ def defer_init(name: str) -> None:
     package.__dict__["__getattr__"] = __getattr__
     package.__dict__["__dir__"] = __dir__
     sys.modules[name] = package
+
+
+GOOGLE_MODULES = ("google.auth.impersonated_credentials", "google.oauth2.service_account")
+"""What databricks.sdk.credentials_provider imports at its top for its `google-credentials` and
+`google-id` methods only (databricks-sdk 0.x), and which import `cryptography`'s x509 and key
+modules: 0.045 of the client core's 0.105 CPU-s (google.auth.transport.requests, which it
+imports too, takes the service_account module from here)."""
+
+
+def defer_google_auth() -> None:
+    """Make GOOGLE_MODULES load on first use (importlib.util.LazyLoader): the module object is
+    in sys.modules and on its package at once, its code run when an attribute of it is first
+    read. Every other credential method never reads one: `lakeform plan/up/drift` and the local
+    provider, which import the client core for every run, authenticate with a token or by the
+    method the configuration names; a Google method runs as before, the modules loaded then.
+    A no-op for a module already imported (and so once credentials_provider is)."""
+    for name in GOOGLE_MODULES:
+        if name in sys.modules:
+            continue
+        spec = importlib.util.find_spec(name)
+        if spec is None or spec.loader is None:
+            continue  # not installed: the SDK's own import says so
+        loader = importlib.util.LazyLoader(spec.loader)
+        spec.loader = loader
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module
+        loader.exec_module(module)
+        package, _, child = name.rpartition(".")
+        setattr(sys.modules[package], child, module)  # `from package import child` takes it
+
+
+def api_client(**config: Any) -> Any:
+    """databricks-sdk's `ApiClient` on `Config(**config)`, as `WorkspaceClient(**config)` makes
+    it (databricks-sdk 0.x `__init__.py`: `Config(...)`, then `ApiClient` on a copy of it, which
+    for a Config made here and held nowhere else is the same; the user agent's product, which
+    WorkspaceClient names `unknown/0.0.0`, is the SDK's default, the same),
+    with neither the package's `__init__.py` (every service module) nor the Google credential
+    modules until something uses them. Service classes (`catalog.TablesAPI`) take it as their
+    `WorkspaceClient` attribute does."""
+    defer_init("databricks.sdk")  # a no-op where it is imported already
+    defer_google_auth()
+    from databricks.sdk.core import ApiClient, Config
+
+    return ApiClient(Config(**config))

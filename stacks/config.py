@@ -9,7 +9,7 @@ from typing import Any
 
 import pulumi
 
-from components._sdk import defer_init
+from components._sdk import api_client, defer_init
 from metadata import MetadataError, Rows, load_rows
 from metadata.delta import Tables
 from metadata.load import StaleSplit
@@ -122,19 +122,16 @@ def _workspace_client() -> Any:
     e.g. DATABRICKS_TOKEN, which the CLI sets for stack `local`).
 
     The two services metadata/delta.py calls (`tables`, `temporary_table_credentials`) on the
-    client WorkspaceClient would make (databricks-sdk's `__init__.py`: `Config(...)`, copied,
-    `ApiClient`, then each service class on it), without that `__init__.py` (deferred by
-    `load_stack_rows`), which imports every service module: about 0.75 CPU-s of each program run
-    of a stack with control tables."""
-    from databricks.sdk.core import ApiClient, Config
-    from databricks.sdk.service.catalog import TablesAPI, TemporaryTableCredentialsAPI
-
+    client WorkspaceClient would make (components._sdk.api_client), without the package's
+    `__init__.py` (deferred by `load_stack_rows`), which imports every service module: about
+    0.75 CPU-s of each program run of a stack with control tables."""
     config = pulumi.Config("databricks")
     host = config.get("host") or os.environ.get("DATABRICKS_HOST")
     token = os.environ.get("DATABRICKS_TOKEN") or config.get("token")
     auth: dict[str, Any] = {"token": token, "auth_type": "pat"} if host and token else {}
-    # WorkspaceClient's defaults for the user agent
-    api = ApiClient(Config(host=host, product="unknown", product_version="0.0.0", **auth).copy())
+    api = api_client(host=host, **auth)
+    from databricks.sdk.service.catalog import TablesAPI, TemporaryTableCredentialsAPI
+
     return SimpleNamespace(
         tables=TablesAPI(api), temporary_table_credentials=TemporaryTableCredentialsAPI(api)
     )

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from cli import hosts
-from cli.sdkcore import defer_google_auth
+from components._sdk import defer_google_auth
 
 PLUGIN_VERSION = "1.106.0"
 """The pulumi_databricks release whose plugin this one answers for (pyproject.toml's pin)."""
@@ -120,7 +120,7 @@ class Client:
     errors, with backoff until retryTimeoutSeconds) and timeouts as the provider's Go SDK."""
 
     def __init__(self, config: ProviderConfig) -> None:
-        defer_google_auth()  # a token only: not the Google credential modules (cli/sdkcore.py)
+        defer_google_auth()  # a token only: not the Google credential modules (components/_sdk.py)
         from databricks.sdk.core import ApiClient, Config
 
         self.config = config

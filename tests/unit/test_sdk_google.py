@@ -14,8 +14,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 CHECK = """
 import sys, json, types
-from components._sdk import defer_init
-from cli.sdkcore import GOOGLE_MODULES, defer_google_auth
+from components._sdk import GOOGLE_MODULES, defer_google_auth, defer_init
 
 defer_init("databricks.sdk")
 defer_google_auth()
