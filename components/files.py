@@ -8,6 +8,7 @@ from collections.abc import Sequence
 import pulumi
 
 from components._aliases import renamed_from
+from components._convert import to_wire
 from components.provider import DatabricksResource
 from components.uploads import (
     NOTEBOOK_LANGUAGES as NOTEBOOK_LANGUAGES,
@@ -49,14 +50,15 @@ def create_uploads(
         opts = pulumi.ResourceOptions(parent=parent, aliases=renamed_from(previous_keys, suffix))
         content = base64.b64encode(upload.content).decode("ascii")
         if upload.kind == "notebook":
-            inputs = {
+            fields = {
                 "path": upload.path,
-                "contentBase64": content,
+                "content_base64": content,
                 "language": upload.language,
                 "format": upload.format,
             }
+            inputs = to_wire(fields, NOTEBOOK)
             created.append(DatabricksResource(NOTEBOOK, upload.name, inputs, opts))
         else:
-            inputs = {"path": upload.path, "contentBase64": content}
+            inputs = to_wire({"path": upload.path, "content_base64": content}, WORKSPACE_FILE)
             created.append(DatabricksResource(WORKSPACE_FILE, upload.name, inputs, opts))
     return created

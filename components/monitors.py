@@ -8,6 +8,7 @@ from typing import Any
 
 import pulumi
 
+from components import names
 from components._aliases import renamed_from
 from components._convert import to_wire
 from components.provider import DatabricksResource
@@ -38,12 +39,6 @@ def _replaced_by(row: QualityMonitorRow) -> dict[str, Any]:
     return {} if replaced_by is None else replaced_by(row)
 
 
-def _wire(api_name: str) -> str:
-    """The provider's property name of a top-level API field (`table_name` -> `tableName`)."""
-    first, *rest = api_name.split("_")
-    return first + "".join(word.capitalize() for word in rest)
-
-
 def monitor_spec(args: QualityMonitorArgs) -> dict[str, Any]:
     """The API-shaped monitor definition (no Lakeform-only fields)."""
     spec: dict[str, Any] = args.row.model_dump(exclude_none=True, by_alias=True)
@@ -61,6 +56,12 @@ def monitor_args(key: str, row: QualityMonitorRow, wiring: Wiring) -> QualityMon
 
 
 RESOURCE_TYPE = "databricks:index/qualityMonitor:QualityMonitor"
+
+
+def _wire_name(api_name: str) -> str:
+    """The provider's property name of a top-level API field (`table_name` -> `tableName`), from
+    the names table."""
+    return names.by_rest(names.inputs(RESOURCE_TYPE))[api_name][0]
 
 
 def monitor_inputs(args: QualityMonitorArgs) -> dict[str, Any]:
@@ -102,7 +103,7 @@ class QualityMonitor:
                 replacement_trigger=args.row.reset,
                 # The provider would PUT a new table_name to that table's monitor and cannot
                 # update these two at all: a change is a deliberate replacement instead.
-                replace_on_changes=[_wire(name) for name in replaced_by],
+                replace_on_changes=[_wire_name(name) for name in replaced_by],
                 # The provider's schema has the failure of the latest refresh as an optional
                 # input, so a refresh records it and a row without it would plan an update on
                 # every run; ignoring it keeps the refreshed value and the diff empty.
