@@ -142,15 +142,19 @@ class Program:
 
 
 def configure(
-    stack: str, config: dict[str, Any] | None = None, previous_outputs: dict[str, Any] | None = None
+    stack: str,
+    config: dict[str, Any] | None = None,
+    previous_outputs: dict[str, Any] | None = None,
+    monitor_class: type[RecordingMonitor] = RecordingMonitor,
 ) -> Program:
-    """Reset Pulumi's global runtime state and install recording mocks for `stack`."""
+    """Reset Pulumi's global runtime state and install recording mocks for `stack` (with a
+    monitor of `monitor_class`)."""
     settings.reset_options()
     pulumi.runtime.set_all_config(
         {k: v if isinstance(v, str) else json.dumps(v) for k, v in (config or {}).items()}
     )
     mocks = Mocks(previous_outputs)
-    monitor = RecordingMonitor(mocks)
+    monitor = monitor_class(mocks)
     pulumi.runtime.set_mocks(mocks, project="lakeform", stack=stack, preview=False, monitor=monitor)
     return Program(monitor=monitor, stack=stack)
 

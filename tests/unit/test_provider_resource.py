@@ -11,15 +11,13 @@ stack trace and source position) and what the options make (parent, aliases, dep
 from __future__ import annotations
 
 import importlib.metadata
-import json
 import runpy
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
-import pulumi
 import pytest
 from google.protobuf import json_format
-from pulumi.runtime import rpc, settings
+from pulumi.runtime import rpc
 
 from components import names
 from components.provider import provider_version
@@ -44,6 +42,8 @@ REGISTER_FIELDS = (
     "supportsResultReporting",
     "packageRef",
 )
+ProgramFactory = Callable[..., Program]
+"""The `program` fixture (tests.unit.conftest.configure)."""
 INVOKE_FIELDS = ("tok", "args", "provider", "version", "pluginDownloadURL", "acceptResources")
 
 
@@ -65,23 +65,13 @@ class RawMonitor(RecordingMonitor):
         return super().Invoke(request)
 
 
-def raw_program(stack: str, config: Mapping[str, Any]) -> tuple[Program, RawMonitor]:
-    """A mocked runtime as tests.unit.conftest.configure makes, with the raw monitor."""
-    settings.reset_options()
-    pulumi.runtime.set_all_config(
-        {k: v if isinstance(v, str) else json.dumps(v) for k, v in config.items()}
-    )
-    mocks = Mocks()
-    monitor = RawMonitor(mocks)
-    pulumi.runtime.set_mocks(mocks, project="lakeform", stack=stack, preview=False, monitor=monitor)
-    return Program(monitor=monitor, stack=stack), monitor
-
-
-@pytest.fixture
-def reset() -> Iterator[None]:
-    yield
-    settings.reset_options()
-    pulumi.runtime.set_all_config({})
+def raw_program(
+    configure: ProgramFactory, stack: str, config: Mapping[str, Any]
+) -> tuple[Program, RawMonitor]:
+    """A mocked runtime (the `program` fixture's) with the raw monitor."""
+    p = configure(stack, dict(config), monitor_class=RawMonitor)
+    assert isinstance(p.monitor, RawMonitor)
+    return p, p.monitor
 
 
 def _fields(message: Any, wanted: tuple[str, ...]) -> dict[str, Any]:
@@ -105,12 +95,12 @@ def _sdk_kwargs(fields: Mapping[str, Any], wire: Mapping[str, Any]) -> dict[str,
 
 
 def _sdk_requests(
-    stack: str, registered: list[Any], invoked: list[Any]
+    configure: ProgramFactory, stack: str, registered: list[Any], invoked: list[Any]
 ) -> tuple[list[Any], list[Any]]:
     """The requests the generated classes send for the same resources and data sources."""
     import pulumi_databricks
 
-    p, monitor = raw_program(stack, {})
+    p, monitor = raw_program(configure, stack, {})
 
     def program() -> None:
         for request in registered:
@@ -128,12 +118,12 @@ def _sdk_requests(
     return monitor.requests, monitor.invokes
 
 
-def _compare(stack: str, build: Any, config: Mapping[str, Any]) -> int:
-    p, monitor = raw_program(stack, config)
+def _compare(configure: ProgramFactory, stack: str, build: Any, config: Mapping[str, Any]) -> int:
+    p, monitor = raw_program(configure, stack, config)
     with collector_restored():
         p.run(build)
     ours, our_invokes = list(monitor.requests), list(monitor.invokes)
-    theirs, their_invokes = _sdk_requests(stack, ours, our_invokes)
+    theirs, their_invokes = _sdk_requests(configure, stack, ours, our_invokes)
     assert [r.name for r in theirs] == [r.name for r in ours]
     for mine, sdk in zip(ours, theirs, strict=True):
         assert _fields(mine, REGISTER_FIELDS) == _fields(sdk, REGISTER_FIELDS), mine.name
@@ -146,9 +136,10 @@ def _compare(stack: str, build: Any, config: Mapping[str, Any]) -> int:
 
 @pytest.mark.parametrize("stack", STACKS)
 def test_the_sample_program_registers_what_the_generated_classes_would(
-    reset: None, stack: str
+    program: ProgramFactory, stack: str
 ) -> None:
     count = _compare(
+        program,
         stack,
         lambda: runpy.run_path(str(ROOT / "__main__.py"), run_name="__main__"),
         stack_config(stack),
@@ -157,7 +148,7 @@ def test_the_sample_program_registers_what_the_generated_classes_would(
 
 
 def test_permissions_and_data_quality_monitors_register_what_the_generated_classes_would(
-    reset: None,
+    program: ProgramFactory,
 ) -> None:
     notebook = {"task_key": "t", "notebook_task": {"notebook_path": "/Shared/n"}}
     grants = [
@@ -189,7 +180,7 @@ def test_permissions_and_data_quality_monitors_register_what_the_generated_class
             ),
         },
     )
-    count = _compare("dev", lambda: build_rows(StackSettings(), the_rows, "dev"), {})
+    count = _compare(program, "dev", lambda: build_rows(StackSettings(), the_rows, "dev"), {})
     assert count == 6  # job, pipeline, their two permissions, two monitors
 
 
