@@ -30,7 +30,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -213,15 +213,15 @@ def for_up_to_date(run: Run) -> Run:
     def reference(step: Step) -> bool:
         return step.get("type") == STACK_REFERENCE
 
-    steps = [s for s in run.steps if reference(s)]
-    steps += next(
-        ([s] for s in run.steps if not reference(s) and not Run(steps=[s]).changes_nothing), []
+    def kept(steps: list[Step], alone: Callable[[Step], Run]) -> list[Step]:
+        """The StackReference steps, and the first other one that changes something."""
+        changing = (s for s in steps if not reference(s) and not alone(s).changes_nothing)
+        return [s for s in steps if reference(s)] + next(([s] for s in changing), [])
+
+    return Run(
+        steps=kept(run.steps, lambda s: Run(steps=[s])),
+        done=kept(run.done, lambda s: Run(done=[s])),
     )
-    done = [s for s in run.done if reference(s)]
-    done += next(
-        ([s] for s in run.done if not reference(s) and not Run(done=[s]).changes_nothing), []
-    )
-    return Run(steps=steps, done=done)
 
 
 def _outputs_of(step: Step, which: str) -> dict[str, Any] | None:
